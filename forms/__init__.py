@@ -1,0 +1,1 @@
+"""Marshmallow forms: the application (start form) and the clerks' user-task forms."""
