@@ -1,0 +1,1 @@
+"""SpiffWorkflow integration, persistence and use cases of the onething service."""

@@ -1,0 +1,1 @@
+"""Our extension of SpiffWorkflow's Camunda flavour: task specs, parser, serializer and script engine."""
