@@ -74,7 +74,11 @@ def _meta(label: str, form_type: str, extra: Mapping | None = None) -> dict:
 
 
 class Text(fields.String):
-    """A string, stripped of surrounding whitespace; blank counts as missing unless ``allow_blank``."""
+    """A string, stripped of surrounding whitespace.
+
+    Blank counts as not given, unless ``allow_blank``: refused ("必填项") when the field is required,
+    normalized to None when it is optional (generic form clients send "" for an empty input).
+    """
 
     default_error_messages = {**BASE_MESSAGES, "invalid": "应为文本", "invalid_utf8": "应为文本"}
 
@@ -89,8 +93,14 @@ class Text(fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not text and not self.allow_blank:
-            raise self.make_error("required")
+            if self.required or not self.allow_none:
+                raise self.make_error("required")
+            return None
         return text
+
+    def _validate(self, value):
+        if value is not None:  # a blank optional field, normalized to None
+            super()._validate(value)
 
 
 def _as_list(validators) -> list:
@@ -262,3 +272,28 @@ class Division(Text):
 
     def __init__(self, label: str, **kwargs):
         super().__init__(label, max_length=None, validate=validate_division, **kwargs)
+
+
+# --- schema-level helpers -------------------------------------------------------------------------------
+
+
+def absent(data: Mapping, original, key: str) -> bool:
+    """True when `key` was not given (missing, null or blank), as opposed to given but invalid.
+
+    A value that failed its field's own validation is missing from `data` but present in `original`; it
+    already has its error, so a "required when ..." check must not add a second one.
+    """
+    if data.get(key) not in (None, ""):
+        return False
+    if key in data:
+        return True
+    return not isinstance(original, Mapping) or original.get(key) is None
+
+
+def add_error(errors: dict, path: str, message: str) -> None:
+    """Add `message` at a dotted `path` of marshmallow's nested messages dict."""
+    *parents, leaf = path.split(".")
+    node = errors
+    for part in parents:
+        node = node.setdefault(part, {})
+    node.setdefault(leaf, []).append(message)

@@ -1,0 +1,171 @@
+"""The clerks' user-task forms, keyed by form key (the BPMN's ``camunda:formKey``).
+
+Every review approves or returns with a stated reason (R2.6) and, to approve, the clerk confirms that the
+materials are genuine and agree with the form (R4.2). ``TaskForm.describe()`` renders a form as Camunda 7
+form fields, generated from the schema's field metadata.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from marshmallow import Schema, ValidationError, fields, validates_schema
+
+from forms.fields import Choice, Flag, FormSchema, Text, absent, add_error
+
+
+class UnknownForm(LookupError):
+    """No task form has this key."""
+
+
+class DuplicateForm(ValueError):
+    """A task form with this key is already registered."""
+
+
+def decision_field(approve_name: str = "通过") -> Choice:
+    """The decision of a review: ``approve`` (named for the task) or ``return`` 退件."""
+    return Choice("审核结果", {"approve": approve_name, "return": "退件"}, required=True)
+
+
+class ReviewSchema(FormSchema):
+    """The part every review shares. Subclasses add fields; ``required_on_approve`` names those an
+    approval needs."""
+
+    required_on_approve: tuple[str, ...] = ()
+
+    decision = decision_field()
+    reason = Text("退件原因", allow_none=True, max_length=500)
+    materials_checked = Flag("已核验材料真实有效且与申请表一致", allow_none=True)
+
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _check_decision(self, data, original, **kwargs):
+        errors: dict = {}
+        if data.get("decision") == "return" and absent(data, original, "reason"):
+            add_error(errors, "reason", "退件须说明原因")
+        if data.get("decision") == "approve":
+            checked = "materials_checked"
+            if (checked in data or absent(data, original, checked)) and data.get(checked) is not True:
+                add_error(errors, checked, "通过前须核验材料真实有效且与申请表一致")
+            for key in self.required_on_approve:
+                if absent(data, original, key):
+                    add_error(errors, key, "通过时必填")
+        if errors:
+            raise ValidationError(errors)
+
+
+CERTIFICATE_NUMBER_RE = re.compile(r"[A-Z]\d{9}")
+
+
+def _validate_certificate_number(value: str) -> None:
+    if not CERTIFICATE_NUMBER_RE.fullmatch(value):
+        raise ValidationError("出生医学证明编号应为1位大写字母加9位数字，如 R620012345")
+
+
+class CertificateNumber(Text):
+    """A Medical Birth Certificate number (出生医学证明编号), upper-cased."""
+
+    def __init__(self, label: str, **kwargs):
+        super().__init__(label, max_length=None, validate=_validate_certificate_number, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).upper()
+
+
+class WindowIntakeReviewSchema(ReviewSchema):
+    decision = decision_field("受理")
+
+
+class BirthCertificateReviewSchema(ReviewSchema):
+    required_on_approve = ("certificate_number",)
+
+    decision = decision_field("签发")
+    certificate_number = CertificateNumber("出生医学证明编号", allow_none=True)
+
+
+class HukouReviewSchema(ReviewSchema):
+    decision = decision_field("准予登记")
+    police_station = Text("登记派出所（与申请不同时填写，R3.5/R3.6）", allow_none=True, max_length=100)
+
+
+# --- forms and their registry ---------------------------------------------------------------------------
+
+FIELD_TYPES = ("string", "long", "boolean", "date", "enum")
+
+
+@dataclass(frozen=True)
+class TaskForm:
+    key: str
+    title: str
+    group: str  # the department whose clerks work the task
+    schema: type[Schema]
+
+    def validate(self, variables: dict) -> dict:
+        """The variables normalized (JSON-compatible), or ValidationError."""
+        schema = self.schema()
+        return schema.dump(schema.load(variables))
+
+    def describe(self) -> dict:
+        """The form as Camunda 7 form fields: ``{"key", "fields": [{"id", "label", "type", "required",
+        "options"}]}`` (``options`` only for an enum)."""
+        return {"key": self.key, "fields": [_describe_field(name, field)
+                                            for name, field in self.schema().fields.items()]}
+
+
+def _describe_field(name: str, field: fields.Field) -> dict:
+    meta: Mapping = field.metadata
+    kind = meta.get("form_type") or _type_of(field)
+    if kind == "datetime":
+        kind = "date"  # Camunda's "date" type carries a time as well
+    if kind not in FIELD_TYPES:
+        raise TypeError(f"field {name!r} of type {kind!r} cannot be a task form field")
+    described = {"id": field.data_key or name, "label": meta.get("label", name), "type": kind,
+                 "required": field.required}
+    if kind == "enum":
+        described["options"] = list(meta["options"])
+    return described
+
+
+def _type_of(field: fields.Field) -> str:
+    """The form type of a plain marshmallow field without ``form_type`` metadata."""
+    if isinstance(field, fields.Boolean):
+        return "boolean"
+    if isinstance(field, fields.Integer):
+        return "long"
+    if isinstance(field, (fields.Date, fields.DateTime)):
+        return "date"
+    if isinstance(field, fields.String):
+        return "string"
+    return type(field).__name__
+
+
+_REGISTRY: dict[str, TaskForm] = {}
+
+
+def register_task_form(form: TaskForm) -> TaskForm:
+    """Add a form to the registry; a key registered twice is a DuplicateForm error."""
+    if form.key in _REGISTRY:
+        raise DuplicateForm(f"task form {form.key!r} is already registered")
+    form.describe()  # fails now, not at a clerk's request, if a field cannot be described
+    _REGISTRY[form.key] = form
+    return form
+
+
+def get_task_form(key: str) -> TaskForm:
+    """The form with this form key, or UnknownForm."""
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise UnknownForm(f"no task form with key {key!r}; known: {', '.join(_REGISTRY)}") from None
+
+
+def task_form_keys() -> tuple[str, ...]:
+    """Every registered form key, in registration order."""
+    return tuple(_REGISTRY)
+
+
+register_task_form(TaskForm("window_intake_review", "窗口受理", "service_center", WindowIntakeReviewSchema))
+register_task_form(TaskForm("birth_certificate_review", "出生医学证明签发", "midwifery",
+                            BirthCertificateReviewSchema))
+register_task_form(TaskForm("hukou_review", "出生登记审核", "police", HukouReviewSchema))
