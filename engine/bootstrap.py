@@ -1,0 +1,16 @@
+"""Wiring: build an ``EngineContext`` for a database URL (schema created, handlers registered)."""
+
+from __future__ import annotations
+
+from handlers import default_registry
+
+from .clock import Clock
+from .context import EngineContext
+from .persistence.database import create_schema, make_engine, session_factory
+
+
+def build_context(database_url: str | None = None, clock: Clock | None = None) -> EngineContext:
+    engine = make_engine(database_url)
+    create_schema(engine)
+    return EngineContext(sessions=session_factory(engine), registry=default_registry(),
+                         clock=clock or Clock())

@@ -1,0 +1,64 @@
+"""The process parser: SpiffWorkflow's Camunda parser, taught the Camunda attributes our process uses.
+
+It reads ``camunda:type="external"``/``camunda:topic`` on service tasks, ``candidateGroups``,
+``candidateUsers``, ``assignee`` and ``dueDate`` on user tasks, and ``camunda:properties`` on end events.
+Files are parsed with :func:`engine.bpmn.xml.parse_xml` (no entities, no network).
+"""
+
+from __future__ import annotations
+
+from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.parser.event_parsers import CamundaEndEventParser
+from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
+
+from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
+from .xml import parse_xml
+
+
+def _split(value: str | None) -> list[str]:
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
+
+
+class ExternalTaskParser(CamundaTaskParser):
+    def create_task(self):
+        kind = self.attribute("type", "camunda")
+        topic = self.attribute("topic", "camunda")
+        if kind != "external" or not topic:
+            self.raise_validation_exception(
+                'a service task must be camunda:type="external" with a camunda:topic'
+            )
+        return self.spec_class(self.spec, self.bpmn_id, topic=topic, **self.bpmn_attributes)
+
+
+class ReviewTaskParser(UserTaskParser):
+    def create_task(self):
+        return self.spec_class(
+            self.spec,
+            self.bpmn_id,
+            form=self.get_form(),
+            candidate_groups=_split(self.attribute("candidateGroups", "camunda")),
+            candidate_users=_split(self.attribute("candidateUsers", "camunda")),
+            assignee=self.attribute("assignee", "camunda"),
+            due_date=self.attribute("dueDate", "camunda"),
+            **self.bpmn_attributes,
+        )
+
+
+class OutcomeEndEventParser(CamundaEndEventParser):
+    parse_extensions = CamundaTaskParser.parse_extensions
+
+
+class ProcessParser(CamundaParser):
+    OVERRIDE_PARSER_CLASSES = {
+        **CamundaParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("serviceTask"): (ExternalTaskParser, ExternalTask),
+        full_tag("userTask"): (ReviewTaskParser, ReviewTask),
+        full_tag("endEvent"): (OutcomeEndEventParser, OutcomeEndEvent),
+    }
+
+    def add_bpmn_bytes(self, content: bytes, filename: str) -> None:
+        self.add_bpmn_xml(parse_xml(content), filename)
+
+    def add_dmn_bytes(self, content: bytes, filename: str) -> None:
+        self.add_dmn_xml(parse_xml(content), filename)

@@ -1,0 +1,52 @@
+"""The script engine SpiffWorkflow calls for every condition and expression: JUEL, never Python.
+
+Conditions on sequence flows, ``camunda:dueDate`` and timer texts are JUEL as Camunda 7 reads them
+(``${chosen.hukou_registration}``; a text without ``${...}`` is a literal such as ``P3D``). Each
+expression is parsed once and kept; evaluation is the restricted interpreter of ``engine.expressions``
+over the task's data. Script tasks and Python are refused.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from engine.expressions import ExpressionError, juel
+
+
+class _NoPython(BasePythonScriptEngineEnvironment):
+    def evaluate(self, expression, context, external_context=None):
+        raise ExpressionError("Python expressions are not evaluated", expression=expression)
+
+    def execute(self, script, context, external_context=None):
+        raise ExpressionError("script tasks are not supported", expression=script)
+
+
+@lru_cache(maxsize=4096)
+def compile_juel(text: str):
+    """The parsed form of a JUEL text (cached: the same texts recur in every instance)."""
+    return juel.compile(text)
+
+
+class JuelScriptEngine(PythonScriptEngine):
+    def __init__(self) -> None:
+        super().__init__(environment=_NoPython())
+
+    def validate(self, expression: str) -> None:
+        compile_juel(expression)
+
+    def evaluate(self, task, expression, external_context=None):
+        try:
+            compiled = compile_juel(expression)
+            context = task.data if not external_context else {**external_context, **task.data}
+            return compiled.evaluate(context)
+        except ExpressionError as err:
+            raise WorkflowTaskException(
+                f"Error evaluating expression '{expression}': {err}", task=task, exception=err
+            ) from err
+
+    def execute(self, task, script, external_context=None):
+        raise WorkflowTaskException("script tasks are not supported", task=task)

@@ -1,0 +1,106 @@
+"""Serialization of running instances: our specs' converters, and state stored without the spec.
+
+A deployed version's spec is parsed once and cached (``engine.definitions``); an instance's stored state
+holds only its tasks and data. ``dumps``/``loads`` put the cached spec back when restoring.
+"""
+
+from __future__ import annotations
+
+import json
+from copy import deepcopy
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.helpers.spec import TaskSpecConverter
+from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.camunda.serializer.task_spec import UserTaskConverter
+from SpiffWorkflow.camunda.specs.user_task import Form
+
+from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
+
+
+class ExternalTaskConverter(TaskSpecConverter):
+    def to_dict(self, spec):
+        dct = self.get_default_attributes(spec)
+        dct["topic"] = spec.topic
+        return dct
+
+    def from_dict(self, dct):
+        return self.task_spec_from_dict(dct)
+
+
+class ReviewTaskConverter(UserTaskConverter):
+    def to_dict(self, spec):
+        dct = super().to_dict(spec)
+        dct.update(
+            candidate_groups=spec.candidate_groups,
+            candidate_users=spec.candidate_users,
+            assignee=spec.assignee,
+            due_date=spec.due_date,
+        )
+        return dct
+
+    def from_dict(self, dct):
+        dct["form"] = Form(init=dct["form"])
+        return self.task_spec_from_dict(dct)
+
+
+class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
+    """Writes a workflow without its specs; restores it onto specs given by the caller."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        if "spec" in dct:  # a full serialization (e.g. from another tool): use its own specs
+            spec = self.registry.restore(dct.pop("spec"))
+            subprocess_specs = self.mapping_from_dict(dct.pop("subprocess_specs", {}))
+        workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _config() -> dict:
+    config = deepcopy(CAMUNDA_CONFIG)
+    config[ExternalTask] = ExternalTaskConverter
+    config[ReviewTask] = ReviewTaskConverter
+    config[OutcomeEndEvent] = config[EndEvent]
+    config[BpmnWorkflow] = StateOnlyWorkflowConverter
+    return config
+
+
+class StateSerializer:
+    """JSON state of one instance, without the spec, tagged with the serializer version."""
+
+    def __init__(self) -> None:
+        self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config()))
+
+    @property
+    def version(self) -> str:
+        return self._serializer.VERSION
+
+    def dumps(self, workflow: BpmnWorkflow) -> str:
+        dct = self._serializer.to_dict(workflow)
+        dct[self._serializer.VERSION_KEY] = self._serializer.VERSION
+        return json.dumps(dct, ensure_ascii=False, separators=(",", ":"))
+
+    def loads(self, state: str, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
+        dct = json.loads(state)
+        self._serializer.migrate(dct)
+        workflow = self._serializer.from_dict(dct, spec=spec, subprocess_specs=subprocess_specs)
+        workflow.script_engine = script_engine
+        return workflow
+
+    def spec_to_dict(self, spec) -> dict:
+        """The full spec as the library serializes it (used to check our converters round-trip)."""
+        return self._serializer.to_dict(spec)

@@ -1,0 +1,191 @@
+"""Deployed process definitions: checking files before they are stored, and the parsed-spec cache.
+
+Every file is parsed safely; every process is parsed by SpiffWorkflow (with our parser extension); every
+service-task topic must have a handler, every user task's form key a form, every expression must be in
+the JUEL dialect. A deployment is stored only when nothing is wrong. Each deployed version is parsed
+once per process and cached.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Iterable
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from engine.expressions import ExpressionError
+
+from .bpmn.parser import ProcessParser
+from .bpmn.script_engine import compile_juel
+from .bpmn.specs import ExternalTask, ReviewTask
+from .bpmn.xml import UnsafeXml, parse_xml
+from .errors import Problem
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+@dataclass
+class ParsedDeployment:
+    """The processes of a set of files: key → (spec, subprocess specs), and each process's name/file."""
+
+    specs: dict[str, tuple] = field(default_factory=dict)
+    names: dict[str, str | None] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Checks:
+    """What deployed files may refer to: handler topics, form keys and user groups."""
+
+    topics: frozenset[str]
+    form_keys: frozenset[str]
+    groups: frozenset[str]
+
+
+def _line_of(roots: dict[str, etree._Element], filename: str, element_id: str | None) -> int | None:
+    root = roots.get(filename)
+    if root is None or not element_id:
+        return None
+    found = root.xpath("//*[@id=$id]", id=element_id)
+    return found[0].sourceline if found else None
+
+
+def parse_deployment(files: Iterable[tuple[str, bytes]], checks: Checks | None = None) -> ParsedDeployment:
+    """Parse ``files`` (name, bytes); raise :class:`InvalidDeployment` listing every problem found."""
+    from .errors import InvalidDeployment
+
+    problems: list[Problem] = []
+    roots: dict[str, etree._Element] = {}
+    parser = ProcessParser()
+    files = list(files)
+    if not files:
+        raise InvalidDeployment([Problem(file="", message="no files uploaded")])
+    for filename, content in files:
+        suffix = PurePath(filename).suffix.lower()
+        if suffix not in (".bpmn", ".dmn"):
+            problems.append(Problem(file=filename, message="only .bpmn and .dmn files can be deployed"))
+            continue
+        try:
+            root = parse_xml(content)
+        except UnsafeXml as err:
+            problems.append(Problem(file=filename, line=err.line, message=str(err)))
+            continue
+        roots[filename] = root
+        try:
+            if suffix == ".bpmn":
+                parser.add_bpmn_xml(root, filename)
+            else:
+                parser.add_dmn_xml(root, filename)
+        except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as err:
+            problems.append(_problem_from(err, filename, roots))
+
+    parsed = ParsedDeployment()
+    for filename, root in roots.items():
+        if not filename.lower().endswith(".bpmn"):
+            continue
+        for process in root.iter(f"{{{BPMN_NS}}}process"):
+            if process.get("isExecutable", "true") != "true":
+                continue
+            key = process.get("id")
+            try:
+                spec = parser.get_spec(key)
+                subprocess_specs = parser.get_subprocess_specs(key)
+            except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as err:
+                problems.append(_problem_from(err, filename, roots))
+                continue
+            parsed.specs[key] = (spec, subprocess_specs)
+            parsed.names[key] = process.get("name")
+            parsed.files[key] = filename
+            if checks is not None:
+                problems.extend(_check_spec(spec, filename, roots, checks))
+    if not parsed.specs and not problems:
+        problems.append(Problem(file=files[0][0], message="no executable process in the deployment"))
+    if problems:
+        raise InvalidDeployment(problems)
+    return parsed
+
+
+def _problem_from(err: Exception, filename: str, roots) -> Problem:
+    element = getattr(err, "id", None) or None
+    line = getattr(err, "line_number", None) or _line_of(roots, getattr(err, "file_name", "") or filename, element)
+    message = str(err).splitlines()[0] if str(err) else err.__class__.__name__
+    return Problem(file=getattr(err, "file_name", "") or filename, line=line or None, element=element, message=message)
+
+
+def _expressions(spec) -> Iterable[tuple[str, str]]:
+    """(element id, expression) for every expression a task spec carries."""
+    if isinstance(spec, (ExclusiveGateway, InclusiveGateway)):
+        for condition, target in spec.cond_task_specs:
+            if condition is not None:
+                yield spec.bpmn_id, condition
+    if isinstance(spec, ReviewTask):
+        for text in (spec.due_date, spec.assignee):
+            if text:
+                yield spec.bpmn_id, text
+    event_definition = getattr(spec, "event_definition", None)
+    expression = getattr(event_definition, "expression", None)
+    if isinstance(expression, str):
+        yield spec.bpmn_id, expression
+
+
+def _check_spec(spec, filename: str, roots, checks: Checks) -> list[Problem]:
+    problems = []
+
+    def problem(element: str, message: str, expression: str | None = None) -> None:
+        problems.append(
+            Problem(
+                file=filename,
+                line=_line_of(roots, filename, element),
+                element=element,
+                message=message,
+                expression=expression,
+            )
+        )
+
+    for task_spec in spec.task_specs.values():
+        bpmn_id = getattr(task_spec, "bpmn_id", None)
+        if bpmn_id is None:
+            continue
+        if isinstance(task_spec, ExternalTask) and task_spec.topic not in checks.topics:
+            problem(bpmn_id, f"no handler for topic {task_spec.topic!r}")
+        if isinstance(task_spec, ReviewTask):
+            if not task_spec.form.key:
+                problem(bpmn_id, "user task has no camunda:formKey")
+            elif task_spec.form.key not in checks.form_keys:
+                problem(bpmn_id, f"no form for form key {task_spec.form.key!r}")
+            if len(task_spec.candidate_groups) != 1:
+                problem(bpmn_id, "user task must name exactly one camunda:candidateGroups")
+            elif task_spec.candidate_groups[0] not in checks.groups:
+                problem(bpmn_id, f"unknown candidate group {task_spec.candidate_groups[0]!r}")
+        for element, text in _expressions(task_spec):
+            try:
+                compile_juel(text)
+            except ExpressionError as err:
+                problem(element, f"expression not allowed: {err}", expression=text)
+    return problems
+
+
+class SpecCache:
+    """Parsed specs by deployment id: each deployed version is parsed once per process."""
+
+    def __init__(self) -> None:
+        self._parsed: dict[int, ParsedDeployment] = {}
+        self._lock = threading.Lock()
+
+    def get(self, deployment_id: int, load_files) -> ParsedDeployment:
+        parsed = self._parsed.get(deployment_id)
+        if parsed is None:
+            parsed = parse_deployment(load_files())
+            with self._lock:
+                self._parsed[deployment_id] = parsed
+        return parsed
+
+    def put(self, deployment_id: int, parsed: ParsedDeployment) -> None:
+        with self._lock:
+            self._parsed[deployment_id] = parsed

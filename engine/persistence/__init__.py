@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy 2 tables, repositories and the unit of work. The only package that imports SQLAlchemy."""

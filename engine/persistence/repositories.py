@@ -1,0 +1,236 @@
+"""Repositories: the queries the use cases need, one class per aggregate."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from .models import (
+    Deployment,
+    DeploymentFile,
+    HistoryEvent,
+    LedgerEntry,
+    NumberSeries,
+    ProcessDefinition,
+    ProcessInstance,
+    User,
+    UserTask,
+)
+
+
+class Definitions:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def latest(self, key: str) -> ProcessDefinition | None:
+        return self.session.scalars(
+            select(ProcessDefinition)
+            .where(ProcessDefinition.key == key)
+            .order_by(ProcessDefinition.version.desc())
+            .limit(1)
+        ).first()
+
+    def get(self, definition_id: int) -> ProcessDefinition | None:
+        return self.session.get(ProcessDefinition, definition_id)
+
+    def by_version(self, key: str, version: int) -> ProcessDefinition | None:
+        return self.session.scalars(
+            select(ProcessDefinition).where(
+                ProcessDefinition.key == key, ProcessDefinition.version == version
+            )
+        ).first()
+
+    def all(self) -> list[ProcessDefinition]:
+        return list(
+            self.session.scalars(
+                select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)
+            )
+        )
+
+    def count(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(ProcessDefinition)) or 0
+
+    def files(self, deployment_id: int) -> list[DeploymentFile]:
+        return list(
+            self.session.scalars(
+                select(DeploymentFile)
+                .where(DeploymentFile.deployment_id == deployment_id)
+                .order_by(DeploymentFile.id)
+            )
+        )
+
+    def add_deployment(self, files: list[tuple[str, bytes]], who: str, at: datetime) -> Deployment:
+        deployment = Deployment(deployed_at=at, deployed_by=who)
+        self.session.add(deployment)
+        self.session.flush()
+        for filename, content in files:
+            self.session.add(
+                DeploymentFile(
+                    deployment_id=deployment.id,
+                    filename=filename,
+                    content=content,
+                    sha256=hashlib.sha256(content).hexdigest(),
+                )
+            )
+        return deployment
+
+    def add(self, definition: ProcessDefinition) -> None:
+        self.session.add(definition)
+
+
+class Instances:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, instance_id: str) -> ProcessInstance | None:
+        return self.session.get(ProcessInstance, instance_id)
+
+    def by_business_key(self, business_key: str) -> ProcessInstance | None:
+        return self.session.scalars(
+            select(ProcessInstance).where(ProcessInstance.business_key == business_key)
+        ).first()
+
+    def add(self, instance: ProcessInstance) -> None:
+        self.session.add(instance)
+
+
+class Tasks:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, task_id: str) -> UserTask | None:
+        return self.session.get(UserTask, task_id)
+
+    def add(self, task: UserTask) -> None:
+        self.session.add(task)
+
+    def open_for_instance(self, instance_id: str) -> list[UserTask]:
+        return list(
+            self.session.scalars(
+                select(UserTask)
+                .where(UserTask.instance_id == instance_id, UserTask.completed_at.is_(None))
+                .order_by(UserTask.created_at)
+            )
+        )
+
+    def for_instance(self, instance_id: str) -> list[UserTask]:
+        return list(
+            self.session.scalars(
+                select(UserTask).where(UserTask.instance_id == instance_id).order_by(UserTask.created_at)
+            )
+        )
+
+    def queue(
+        self,
+        groups: list[str],
+        jurisdictions: list[str],
+        assignee: str | None,
+        unassigned: bool,
+        overdue_at: datetime | None,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[UserTask], int]:
+        """Open tasks of ``groups`` in ``jurisdictions`` (prefixes), soonest due first."""
+        query = select(UserTask).where(
+            UserTask.completed_at.is_(None),
+            UserTask.candidate_group.in_(groups),
+            or_(*[UserTask.jurisdiction.startswith(prefix) for prefix in jurisdictions]),
+        )
+        if assignee is not None:
+            query = query.where(UserTask.assignee == assignee)
+        if unassigned:
+            query = query.where(UserTask.assignee.is_(None))
+        if overdue_at is not None:
+            query = query.where(UserTask.due_at < overdue_at)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = self.session.scalars(
+            query.order_by(UserTask.due_at.is_(None), UserTask.due_at, UserTask.created_at)
+            .offset(offset)
+            .limit(limit)
+        )
+        return list(rows), total
+
+    def claim(self, task_id: str, user: str) -> bool:
+        """Atomically give an open, unclaimed task to ``user``; False if someone else holds it."""
+        result = self.session.execute(
+            update(UserTask)
+            .where(
+                UserTask.id == task_id,
+                UserTask.completed_at.is_(None),
+                or_(UserTask.assignee.is_(None), UserTask.assignee == user),
+            )
+            .values(assignee=user)
+        )
+        return result.rowcount == 1
+
+    def unclaim(self, task_id: str, user: str) -> bool:
+        result = self.session.execute(
+            update(UserTask)
+            .where(UserTask.id == task_id, UserTask.completed_at.is_(None), UserTask.assignee == user)
+            .values(assignee=None)
+        )
+        return result.rowcount == 1
+
+    def delete_open(self, task_ids: list[str]) -> None:
+        for task_id in task_ids:
+            task = self.session.get(UserTask, task_id)
+            if task is not None and task.completed_at is None:
+                self.session.delete(task)
+
+
+class History:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, event: HistoryEvent) -> None:
+        self.session.add(event)
+
+    def for_instance(self, instance_id: str) -> list[HistoryEvent]:
+        return list(
+            self.session.scalars(
+                select(HistoryEvent)
+                .where(HistoryEvent.instance_id == instance_id)
+                .order_by(HistoryEvent.at, HistoryEvent.id)
+            )
+        )
+
+
+class Users:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def by_token_hash(self, token_hash: str) -> User | None:
+        return self.session.scalars(select(User).where(User.token_hash == token_hash)).first()
+
+    def by_name(self, name: str) -> User | None:
+        return self.session.scalars(select(User).where(User.name == name)).first()
+
+    def add(self, user: User) -> None:
+        self.session.add(user)
+
+
+class SqlLedger:
+    """The department systems' memory (handlers' ``Ledger`` port), in the step's transaction."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def recall(self, department: str, key: str) -> dict | None:
+        entry = self.session.get(LedgerEntry, (department, key))
+        return None if entry is None else entry.value
+
+    def remember(self, department: str, key: str, value: dict) -> None:
+        self.session.add(LedgerEntry(department=department, key=key, value=value))
+        self.session.flush()
+
+    def next_number(self, series: str) -> int:
+        row = self.session.get(NumberSeries, series, with_for_update=True)
+        if row is None:
+            row = NumberSeries(series=series, last=0)
+            self.session.add(row)
+        row.last += 1
+        self.session.flush()
+        return row.last

@@ -1,0 +1,1 @@
+"""Use cases: each one a function over an ``EngineContext`` and one unit of work that it commits."""

@@ -1,0 +1,30 @@
+"""Who may see or act on what (R8.3): jurisdiction and group checks shared by the use cases."""
+
+from __future__ import annotations
+
+from ..errors import Forbidden, NotFound
+from ..persistence.models import ProcessInstance, UserTask
+from ..users import Principal
+
+
+def check_instance_visible(principal: Principal, instance: ProcessInstance | None) -> ProcessInstance:
+    """The portal sees the applications it filed; staff see those in their jurisdictions.
+
+    An application outside the caller's reach is reported as not found, so its existence is not revealed.
+    """
+    if instance is None:
+        raise NotFound("application not found")
+    if principal.has_role("portal") and instance.started_by == principal.name:
+        return instance
+    if principal.has_role("clerk", "supervisor", "admin") and principal.covers(instance.jurisdiction):
+        return instance
+    raise NotFound("application not found")
+
+
+def check_task_workable(principal: Principal, task: UserTask | None) -> UserTask:
+    """A clerk works tasks of its own groups in its own jurisdictions; others get 404 or 403."""
+    if task is None or not principal.covers(task.jurisdiction):
+        raise NotFound("task not found")
+    if task.candidate_group not in principal.groups:
+        raise Forbidden("this task belongs to another department")
+    return task

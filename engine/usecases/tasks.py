@@ -1,0 +1,147 @@
+"""Clerks' work: the task queue, one task with its form, claim, unclaim and complete (R2.6, R8.1, R8.3)."""
+
+from __future__ import annotations
+
+from marshmallow import ValidationError
+from SpiffWorkflow.task import TaskState
+
+from forms.errors import flatten_errors
+from forms.tasks import get_task_form
+
+from ..clock import iso
+from ..context import EngineContext
+from ..errors import Conflict, InvalidInput
+from ..persistence.models import UserTask
+from ..persistence.unit_of_work import ConcurrentUpdate
+from ..users import Principal
+from .access import check_instance_visible, check_task_workable
+
+
+def task_dict(task: UserTask, now) -> dict:
+    return {
+        "id": task.id,
+        "name": task.name,
+        "activity_id": task.activity_id,
+        "group": task.candidate_group,
+        "assignee": task.assignee,
+        "created_at": iso(task.created_at),
+        "due_at": iso(task.due_at),
+        "overdue": task.due_at is not None and task.completed_at is None and now > task.due_at,
+        "process_instance_id": task.instance_id,
+        "business_key": task.business_key,
+        "form_key": task.form_key,
+        "item": task.item,
+        "completed_at": iso(task.completed_at),
+    }
+
+
+def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, assignee: str | None,
+               overdue: bool, page: int, per_page: int) -> dict:
+    groups = sorted(principal.groups if group is None else principal.groups & {group})
+    now = ctx.clock.now()
+    if not groups or not principal.jurisdictions:
+        return {"items": [], "total": 0, "page": page, "per_page": per_page}
+    with ctx.uow() as uow:
+        rows, total = uow.tasks.queue(
+            groups, list(principal.jurisdictions),
+            assignee=principal.name if assignee == "me" else None,
+            unassigned=assignee == "none",
+            overdue_at=now if overdue else None,
+            offset=(page - 1) * per_page, limit=per_page,
+        )
+        return {"items": [task_dict(t, now) for t in rows], "total": total, "page": page,
+                "per_page": per_page}
+
+
+def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
+    """The task, its form and the data the form needs; reading the personal data is recorded."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        row = check_task_workable(principal, uow.tasks.get(task_id))
+        instance = check_instance_visible(principal, uow.instances.get(row.instance_id))
+        summary = instance.summary or {}
+        data = {}
+        if row.completed_at is None:
+            workflow = ctx.load(uow, instance)
+            task_data = ctx.workflow_task(workflow, task_id).data
+            data = {key: task_data.get(key) for key in ("application", "chosen", "reviews", "results")}
+            ctx.record(uow, instance.id, principal.name, "personal_data_read", at=now,
+                       activity_id=row.activity_id, department=row.candidate_group,
+                       detail={"task_id": task_id, "fields": ["application"]})
+            uow.commit()
+        return {**task_dict(row, now), "form": get_task_form(row.form_key).describe(), "data": data,
+                "items": summary.get("items", [])}
+
+
+def claim(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        row = check_task_workable(principal, uow.tasks.get(task_id))
+        if row.completed_at is not None:
+            raise Conflict("task is already completed")
+        if not uow.tasks.claim(task_id, principal.name):
+            raise Conflict("task is held by another clerk")
+        ctx.record(uow, row.instance_id, principal.name, "task_claimed", at=now,
+                   activity_id=row.activity_id, activity_name=row.name, department=row.candidate_group,
+                   item=row.item)
+        uow.commit()
+        uow.session.refresh(row)
+        return task_dict(row, now)
+
+
+def unclaim(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        row = check_task_workable(principal, uow.tasks.get(task_id))
+        if row.completed_at is not None:
+            raise Conflict("task is already completed")
+        if row.assignee is None:
+            return task_dict(row, now)
+        if not uow.tasks.unclaim(task_id, principal.name):
+            raise Conflict("task is held by another clerk")
+        ctx.record(uow, row.instance_id, principal.name, "task_unclaimed", at=now,
+                   activity_id=row.activity_id, activity_name=row.name, department=row.candidate_group,
+                   item=row.item)
+        uow.commit()
+        uow.session.refresh(row)
+        return task_dict(row, now)
+
+
+def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: dict) -> dict:
+    """Validate the form, complete the task and run the process on to its next wait state."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        row = check_task_workable(principal, uow.tasks.get(task_id))
+        if row.completed_at is not None:
+            raise Conflict("task is already completed")
+        if row.assignee not in (None, principal.name):
+            raise Conflict("task is held by another clerk")
+        try:
+            values = get_task_form(row.form_key).validate(variables or {})
+        except ValidationError as err:
+            raise InvalidInput("表单填写有误", flatten_errors(err.messages)) from None
+        instance = uow.instances.get(row.instance_id)
+        workflow = ctx.load(uow, instance)
+        task = ctx.workflow_task(workflow, task_id)
+        if task.state != TaskState.READY:
+            raise Conflict("task is no longer open")
+        task.data.update(values)
+        task.data.setdefault("reviews", {})[row.activity_id] = {
+            **values, "clerk": principal.name, "at": iso(now),
+        }
+        task.run()
+        row.assignee = principal.name
+        row.completed_at = now
+        row.completed_by = principal.name
+        row.outcome = values.get("decision")
+        ctx.record(uow, instance.id, principal.name, "task_completed", at=now,
+                   activity_id=row.activity_id, activity_name=row.name, department=row.candidate_group,
+                   item=row.item, reason=values.get("reason"),
+                   detail={"decision": values.get("decision"), "task_id": task_id})
+        records = ctx.step(uow, instance, workflow)
+        ctx.save(uow, instance, workflow, records, principal.name)
+        try:
+            uow.commit()
+        except ConcurrentUpdate:
+            raise Conflict("the application was changed by someone else; reload and try again") from None
+        return {**task_dict(row, now), "process_instance_state": instance.state}
