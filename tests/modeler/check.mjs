@@ -10,7 +10,7 @@
  *   1. import  - bpmn-moddle + camunda-bpmn-moddle `fromXML`; every import warning is a failure
  *                (unknown attributes/elements, unresolved references, unparsable content), and so is any
  *                attribute or element from a namespace neither moddle package knows (moddle keeps those
- *                silently; only the Modeler's own `modeler:` namespace is allowed).
+ *                silently; only the Modeler's own `modeler:` namespace and `xsi:` are allowed).
  *   2. diagram - every flow node and sequence flow (recursively, sub-processes included) has a
  *                BPMNShape (with bounds) / BPMNEdge (with >= 2 waypoints) in the diagram interchange.
  *   3. lint    - bpmnlint with `bpmnlint:recommended`; error-level reports fail, warnings are printed.
@@ -40,7 +40,8 @@ const LINT_CONFIG = { extends: 'bpmnlint:recommended' };
  * allowed; anything else from an unregistered namespace is reported.
  */
 const ALLOWED_FOREIGN_NAMESPACES = new Set([
-  'http://camunda.org/schema/modeler/1.0' // modeler:executionPlatform, modeler:executionPlatformVersion
+  'http://camunda.org/schema/modeler/1.0', // modeler:executionPlatform, modeler:executionPlatformVersion
+  'http://www.w3.org/2001/XMLSchema-instance' // xsi:type (moddle resolves it, but keeps the raw attribute)
 ]);
 
 
