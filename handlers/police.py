@@ -1,0 +1,202 @@
+"""Police (公安部门 / 派出所): household (hukou) birth registration (申报出生登记).
+
+``police.register_birth`` comes second (R2.2): it needs the birth certificate (R2.1) and its result feeds the
+social security card and medical insurance enrolment (R2.5). It returns a registration number (``HJ`` +
+yyyymmdd + 6 digits), the newborn's citizen ID number (公民身份号码, GB 11643) and the police station.
+
+The citizen ID number is the 6-digit division code of the hukou (GB/T 2260), the 8-digit birth date, a
+3-digit sequence whose last digit is odd for a boy and even for a girl, and the check digit
+(``stdnum.cn.ric.calc_check_digit``). The sequence comes from the ledger, one series per division, birth date
+and sex; 996-999 are left unused (conventionally reserved for centenarians).
+
+The police station (R3.4-R3.6): the station of the parent the child follows, except that when one parent has
+a student collective hukou (学生集体户口) and the other a family hukou the child is registered at the family
+hukou's station (R3.5), and when one parent is active-duty military at the civilian parent's station (R3.6).
+A station the clerk enters in ``reviews.hukou_review.police_station`` overrides all of this.
+
+After approval the applicant is told to visit the station as the region profile says (R2.8 Gansu: once,
+within 3 working days, with the originals; R2.9 Guizhou: print the hukou page when convenient). The ID
+number is personal data: it is returned in the result but never logged or put into a notice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Callable, Mapping, Protocol
+
+from stdnum.cn import ric
+
+from engine.workdays import CalendarNotCovered, add_working_days
+
+from .base import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
+from .common import application, birth_date, bind, once, region_profile, review, section, serial, today
+from .regions import PoliceVisit
+from .registry import HandlerRegistry
+
+log = logging.getLogger(__name__)
+
+DEPARTMENT = "police"
+ITEM = "hukou_registration"
+REVIEW = "hukou_review"
+
+STUDENT_COLLECTIVE = "student_collective"  # application.<parent>.hukou_kind of a 学生集体户口
+FAMILY = "family"
+SEXES = {"male": 1, "female": 0}  # parity of the sequence's last digit
+MAX_SEQUENCE = 995
+PARENTS = ("father", "mother")
+PARENT_NAMES = {"father": "父亲", "mother": "母亲"}
+
+
+@dataclass(frozen=True)
+class Station:
+    """Where the birth is registered."""
+
+    name: str | None
+    division_code: str
+    parent: str | None  # "father" / "mother" whose hukou the child joins, None when the clerk set it
+    rule: str  # "R3.4" (parent followed), "R3.5", "R3.6" or "hukou_review"
+
+
+def _other(parent: str) -> str:
+    return "mother" if parent == "father" else "father"
+
+
+def registering_parent(app: Mapping) -> tuple[str, str]:
+    """Whose hukou the child is registered to, and the rule deciding it (R3.4-R3.6).
+
+    Raises HandlerError when R3.5 and R3.6 point at different parents (the clerk must set the station).
+    """
+    follows = section(app, "hukou").get("follows")
+    parents = {p: section(app, p) for p in PARENTS}
+    decided: dict[str, str] = {}
+    students = [p for p in PARENTS if parents[p].get("hukou_kind") == STUDENT_COLLECTIVE]
+    if len(students) == 1 and (parents[_other(students[0])].get("hukou_kind") or FAMILY) == FAMILY:
+        decided["R3.5"] = _other(students[0])
+    military = [p for p in PARENTS if parents[p].get("active_military")]
+    if len(military) == 1:
+        decided["R3.6"] = _other(military[0])
+    if len(set(decided.values())) > 1:
+        raise HandlerError("R3.5 and R3.6 name different parents: the police clerk must enter the station "
+                           f"in reviews.{REVIEW}.police_station")
+    if decided:
+        rule, parent = next(iter(decided.items()))
+        return parent, rule
+    if follows not in PARENTS:
+        raise HandlerError("application.hukou.follows must be 'father' or 'mother' (R3.3)")
+    return follows, "R3.4"
+
+
+def choose_station(app: Mapping, hukou_review: Mapping) -> Station:
+    """The police station of the registration (R3.4-R3.6; ``hukou_review.police_station`` overrides)."""
+    hukou = section(app, "hukou")
+    override = str(hukou_review.get("police_station") or "").strip()
+    try:
+        parent, rule = registering_parent(app)
+    except HandlerError:
+        if not override:
+            raise
+        parent, rule = None, "hukou_review"
+    if parent is None:
+        division = hukou.get("division_code")
+    elif parent == hukou.get("follows"):
+        division = hukou.get("division_code") or section(app, parent).get("hukou_division")
+    else:
+        division = section(app, parent).get("hukou_division")
+    division = str(hukou_review.get("division_code") or division or "")
+    if override:
+        return Station(override, division, parent, "hukou_review")
+    if parent != hukou.get("follows"):
+        raise HandlerError(
+            f"{rule}: the child is registered at the station of the {parent}'s hukou, but the application's "
+            f"police station is the {hukou.get('follows')}'s: the police clerk must enter the station in "
+            f"reviews.{REVIEW}.police_station"
+        )
+    return Station(hukou.get("police_station") or None, division, parent, rule)
+
+
+def citizen_id_number(division_code: str, born: date, sex: str, n: int) -> str:
+    """The n-th (1, 2, ...) citizen ID number of a division, birth date and sex (GB 11643)."""
+    if not (isinstance(division_code, str) and len(division_code) == 6 and division_code.isdigit()):
+        raise HandlerError("the hukou division code must be 6 digits (GB/T 2260)")
+    if sex not in SEXES:
+        raise HandlerError("newborn.sex must be 'male' or 'female'")
+    sequence = 2 * n - 1 if SEXES[sex] else 2 * n
+    if not 1 <= sequence <= MAX_SEQUENCE:
+        raise HandlerError("citizen ID sequence exhausted for this division, date and sex")
+    body = f"{division_code}{born:%Y%m%d}{sequence:03d}"
+    return body + ric.calc_check_digit(body + "0")  # calc_check_digit ignores the last character
+
+
+class PoliceSystem(Protocol):
+    """The police household registration system (“互联网+公安”服务平台). Idempotent on ``key``."""
+
+    def register_birth(self, key: str, *, on: date, division_code: str, birth_date: date, sex: str,
+                       station: dict) -> dict:
+        """Returns ``{"registration_number", "citizen_id_number", "registered_on", "police_station"}``."""
+
+
+class LocalPoliceSystem:
+    """In-process registration system keeping its records and number series in the ledger."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+
+    def register_birth(self, key, *, on, division_code, birth_date, sex, station):
+        def make() -> dict:
+            series = f"police.citizen_id.{division_code}.{birth_date:%Y%m%d}.{sex}"
+            id_number = citizen_id_number(division_code, birth_date, sex, self.ledger.next_number(series))
+            return {
+                "registration_number": serial(self.ledger, "police.registration", "HJ", on),
+                "citizen_id_number": id_number,
+                "registered_on": on.isoformat(),
+                "police_station": dict(station),
+            }
+
+        return once(self.ledger, DEPARTMENT, f"register:{key}", make)
+
+
+def visit(profile_visit: PoliceVisit, registered_on: date, station: str | None) -> tuple[dict, Notice]:
+    """The applicant's visit to the station after approval (R2.8 / R2.9), due date from the working-day calendar."""
+    due = None
+    if profile_visit.within_working_days is not None:
+        try:
+            due = add_working_days(registered_on, profile_visit.within_working_days).isoformat()
+        except CalendarNotCovered as exc:
+            raise HandlerError(f"cannot compute the police visit date: {exc}") from exc
+    bring = "、".join(profile_visit.bring)
+    where = station or "落户地派出所"
+    if due:
+        text = (f"出生登记已办结。请于{due}前（{profile_visit.within_working_days}个工作日内）携带{bring}"
+                f"到{where}{profile_visit.purpose}，只需跑一次。")
+    else:
+        text = f"出生登记已办结。您可根据需要携带{bring}到{where}{profile_visit.purpose}。"
+    info = {"rule": profile_visit.rule, "required": profile_visit.required, "due": due,
+            "bring": list(profile_visit.bring), "purpose": profile_visit.purpose}
+    return info, Notice("applicant", text, due=due, place=station)
+
+
+def register_birth(call: ServiceCall, system: PoliceSystem) -> HandlerResult:
+    """R2.2 / R3.4-R3.6 / R2.8: register the birth, issue the citizen ID number, tell the applicant."""
+    app = application(call)
+    station = choose_station(app, review(call, REVIEW))
+    if not station.division_code:
+        raise HandlerError("the hukou division code is missing (application.hukou.division_code)")
+    sex = section(app, "newborn").get("sex")
+    record = system.register_birth(call.idempotency_key, on=today(call), division_code=station.division_code,
+                                   birth_date=birth_date(app), sex=sex, station=asdict(station))
+    log.info("birth registered for %s as %s (rule %s)", call.business_key, record["registration_number"],
+             record["police_station"]["rule"])
+    visit_info, notice = visit(region_profile(call).police_visit, date.fromisoformat(record["registered_on"]),
+                               record["police_station"]["name"])
+    record.update(number=record["registration_number"], visit=visit_info)
+    return HandlerResult(item=ITEM, result=record, notices=(notice,))
+
+
+def local_system(call: ServiceCall) -> PoliceSystem:
+    return LocalPoliceSystem(call.ledger)
+
+
+def register(registry: HandlerRegistry, system_factory: Callable[[ServiceCall], PoliceSystem] = local_system) -> None:
+    registry.register("police.register_birth", bind(register_birth, system_factory))
