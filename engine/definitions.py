@@ -121,9 +121,9 @@ def _problem_from(err: Exception, filename: str, roots) -> Problem:
 def _expressions(spec) -> Iterable[tuple[str, str]]:
     """(element id, expression) for every expression a task spec carries."""
     if isinstance(spec, (ExclusiveGateway, InclusiveGateway)):
-        for condition, target in spec.cond_task_specs:
+        for condition, _target in spec.cond_task_specs:
             if condition is not None:
-                yield spec.bpmn_id, condition
+                yield spec.bpmn_id, condition.args[0]
     if isinstance(spec, ReviewTask):
         for text in (spec.due_date, spec.assignee):
             if text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -46,3 +47,7 @@ class UnitOfWork:
         except (StaleDataError, IntegrityError) as err:
             self.session.rollback()
             raise ConcurrentUpdate(str(err.__class__.__name__)) from err
+
+    def ping(self) -> None:
+        """Raise if the database does not answer."""
+        self.session.execute(text("SELECT 1"))

@@ -56,6 +56,7 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
             serializer_version=ctx.serializer.version, summary={},
         )
         uow.instances.add(instance)
+        uow.flush()
         ctx.record(uow, instance.id, principal.name, "instance_started", at=now,
                    detail={"definition": definition.key, "version": definition.version,
                            "items": application["items"], "channel": application["channel"]})

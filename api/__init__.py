@@ -1,0 +1,38 @@
+"""The HTTP API: ``create_app()`` builds the Flask app over an engine context (see CONTRACT.md)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from engine.bootstrap import build_context
+from engine.context import EngineContext
+from engine.usecases.deployments import deploy_bundled_if_empty
+
+from . import applications, definitions, errors, health, tasks
+
+
+def create_app(config: dict | None = None, context: EngineContext | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="onething — 新生儿出生“一件事”",
+        API_VERSION="1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_AS_ASCII=False,
+        MAX_CONTENT_LENGTH=8 * 1024 * 1024,
+        DATABASE_URL=None,
+    )
+    app.json.ensure_ascii = False
+    app.config.update(config or {})
+    ctx = context or build_context(app.config["DATABASE_URL"])
+    deploy_bundled_if_empty(ctx)
+    app.extensions["onething"] = ctx
+
+    api = Api(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for module in (health, applications, tasks, definitions):
+        api.register_blueprint(module.blp)
+    errors.register(app, api)
+    return app

@@ -1,0 +1,61 @@
+"""Applications: the portal starts them and follows them; supervisors read their history."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_smorest import Blueprint
+
+from engine.usecases import instances
+
+from .auth import context, require
+from .schemas import (
+    HistorySchema,
+    InstanceRefSchema,
+    InstanceSchema,
+    PageArgs,
+    ProgressSchema,
+    StartRequestSchema,
+)
+
+blp = Blueprint("applications", __name__, url_prefix="/api", description="Applications")
+
+
+@blp.route("/process-definitions/<key>/start", methods=["POST"])
+@require("portal")
+@blp.arguments(StartRequestSchema)
+@blp.response(201, InstanceRefSchema)
+@blp.doc(security=[{"bearer": []}])
+def start(body, key):
+    """Start an application on the latest version of a process."""
+    return instances.start(context(), g.principal, key, body["variables"], body.get("business_key"))
+
+
+@blp.route("/process-instances/<instance_id>")
+@require("portal", "clerk", "supervisor", "admin")
+@blp.response(200, InstanceSchema)
+@blp.doc(security=[{"bearer": []}])
+def get_instance(instance_id):
+    """State, one entry per chosen item, and the open steps."""
+    return instances.get_instance(context(), g.principal, instance_id)
+
+
+@blp.route("/applications/<business_key>/progress")
+@require("portal", "supervisor", "admin")
+@blp.response(200, ProgressSchema)
+@blp.doc(security=[{"bearer": []}])
+def progress(business_key):
+    """The applicant's view in plain Chinese."""
+    return instances.get_progress(context(), g.principal, business_key)
+
+
+@blp.route("/process-instances/<instance_id>/history")
+@require("supervisor", "admin")
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, HistorySchema)
+@blp.doc(security=[{"bearer": []}])
+def history(args, instance_id):
+    """Every event of an application: who, what, when, why (R8.1)."""
+    events = instances.get_history(context(), g.principal, instance_id)
+    start = (args["page"] - 1) * args["per_page"]
+    return {"items": events[start:start + args["per_page"]], "total": len(events),
+            "page": args["page"], "per_page": args["per_page"]}

@@ -1,0 +1,119 @@
+"""The ``onething`` command: serve, worker-less for now, user add/revoke, deploy, demo."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _serve(args) -> int:
+    from waitress import serve
+
+    from . import create_app
+
+    app = create_app()
+    print(f"onething serving on http://{args.host}:{args.port}/api (OpenAPI: /api/openapi.json)", flush=True)
+    serve(app, host=args.host, port=args.port, threads=args.threads)
+    return 0
+
+
+def _user_add(args) -> int:
+    from engine.bootstrap import build_context
+    from engine.errors import EngineError
+    from engine.usecases.accounts import add_user
+
+    try:
+        token = add_user(build_context(), args.name, args.role, args.group, args.jurisdiction)
+    except EngineError as err:
+        print(f"error: {err} {getattr(err, 'errors', '')}", file=sys.stderr)
+        return 2
+    print(f"user {args.name} created; its token (shown once):")
+    print(token)
+    return 0
+
+
+def _user_revoke(args) -> int:
+    from engine.bootstrap import build_context
+    from engine.errors import EngineError
+    from engine.usecases.accounts import revoke
+
+    try:
+        revoke(build_context(), args.name)
+    except EngineError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"user {args.name}: token revoked")
+    return 0
+
+
+def _deploy(args) -> int:
+    from engine.bootstrap import build_context
+    from engine.errors import InvalidDeployment
+    from engine.usecases.deployments import deploy
+
+    files = []
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            print(f"error: {name}: no such file", file=sys.stderr)
+            return 2
+        files.append((path.name, path.read_bytes()))
+    try:
+        created = deploy(build_context(), files, args.by)
+    except InvalidDeployment as err:
+        for problem in err.problems:
+            where = f"{problem.file}:{problem.line}" if problem.line else problem.file
+            element = f" [{problem.element}]" if problem.element else ""
+            print(f"{where}{element}: {problem.message}", file=sys.stderr)
+        return 1
+    for definition in created:
+        print(f"deployed {definition['key']} version {definition['version']}")
+    return 0
+
+
+def _demo(args) -> int:
+    from .demo import run_demo
+
+    state = run_demo()
+    return 0 if state == "completed" else 1
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="onething", description="新生儿出生“一件事” workflow service")
+    sub = top.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the API (DATABASE_URL, embedded SQLite by default)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--threads", type=int, default=8)
+    serve.set_defaults(run=_serve)
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
+    add = user.add_parser("add", help="create a user and print its token once")
+    add.add_argument("name")
+    add.add_argument("--role", action="append", required=True)
+    add.add_argument("--group", action="append", default=[])
+    add.add_argument("--jurisdiction", action="append", default=[])
+    add.set_defaults(run=_user_add)
+    rev = user.add_parser("revoke", help="revoke a user's token")
+    rev.add_argument("name")
+    rev.set_defaults(run=_user_revoke)
+
+    dep = sub.add_parser("deploy", help="deploy .bpmn/.dmn files as a new version")
+    dep.add_argument("files", nargs="+")
+    dep.add_argument("--by", default="cli")
+    dep.set_defaults(run=_deploy)
+
+    demo = sub.add_parser("demo", help="walk a sample Gansu application through every step")
+    demo.set_defaults(run=_demo)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""One error mapper: engine errors and HTTP errors become application/problem+json (RFC 9457)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import (
+    Conflict,
+    DepartmentFailed,
+    EngineError,
+    Forbidden,
+    InvalidDeployment,
+    InvalidInput,
+    NotFound,
+)
+from forms.errors import flatten_errors
+
+log = logging.getLogger(__name__)
+
+STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422, InvalidDeployment: 422,
+          DepartmentFailed: 502}
+TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+          405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large",
+          415: "Unsupported Media Type", 422: "Unprocessable Content", 500: "Internal Server Error",
+          502: "Bad Gateway"}
+
+
+def problem(status: int, detail: str, **extra):
+    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status,
+            "detail": detail, **extra}
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def _engine_error(err: EngineError):
+    status = next((code for cls, code in STATUS.items() if isinstance(err, cls)), 500)
+    extra = {}
+    if isinstance(err, InvalidInput):
+        extra["errors"] = err.errors
+    if isinstance(err, InvalidDeployment):
+        extra["problems"] = [p.to_dict() for p in err.problems]
+    return problem(status, str(err), **extra)
+
+
+def _http_error(err: HTTPException):
+    extra = {}
+    data = getattr(err, "data", None) or {}
+    messages = data.get("messages")
+    if messages:  # webargs validation: {"json": {...}, "query": {...}}
+        flat = {}
+        for location, errs in messages.items():
+            flat.update(flatten_errors(errs))
+        extra["errors"] = flat
+    return problem(err.code or 500, data.get("message") or err.description or "", **extra)
+
+
+def _unexpected(err: Exception):
+    log.exception("unhandled error: %s", err.__class__.__name__)
+    return problem(500, "internal error")
+
+
+def register(app: Flask, api) -> None:
+    app.register_error_handler(EngineError, _engine_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,189 @@
+"""Response and request schemas of the API (they generate /api/openapi.json with the forms' schemas)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class ProblemSchema(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    problems = fields.List(fields.Dict())
+
+
+class DefinitionRefSchema(Schema):
+    key = fields.String()
+    version = fields.Integer()
+
+
+class StartRequestSchema(Schema):
+    business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    variables = fields.Dict(required=True, metadata={
+        "description": "{\"application\": Application} — the start form, see the Application schema"})
+
+
+class InstanceRefSchema(Schema):
+    id = fields.String()
+    business_key = fields.String()
+    definition = fields.Nested(DefinitionRefSchema)
+    state = fields.String()
+
+
+class ItemSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    department = fields.String()
+    status = fields.String()
+    result = fields.Dict(allow_none=True)
+    due_at = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+
+
+class OpenStepSchema(Schema):
+    task_id = fields.String()
+    activity_id = fields.String()
+    name = fields.String(allow_none=True)
+    group = fields.String()
+    assignee = fields.String(allow_none=True)
+    created_at = fields.String()
+    due_at = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+
+
+class NoticeSchema(Schema):
+    audience = fields.String()
+    text = fields.String()
+    due = fields.String(allow_none=True)
+    place = fields.String(allow_none=True)
+
+
+class InstanceSchema(InstanceRefSchema):
+    region = fields.String()
+    created_at = fields.String()
+    ended_at = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(ItemSchema))
+    open_steps = fields.List(fields.Nested(OpenStepSchema))
+    returned = fields.Dict(allow_none=True)
+    notices = fields.List(fields.Nested(NoticeSchema))
+
+
+class ProgressItemSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    department = fields.String()
+    status = fields.String()
+    status_text = fields.String()
+    due_at = fields.String(allow_none=True)
+    result = fields.Dict(allow_none=True)
+
+
+class ProgressSchema(Schema):
+    business_key = fields.String()
+    state = fields.String()
+    state_text = fields.String()
+    message = fields.String()
+    submitted_at = fields.String()
+    completed_at = fields.String(allow_none=True)
+    return_reason = fields.String(allow_none=True)
+    items = fields.List(fields.Nested(ProgressItemSchema))
+    next_steps = fields.List(fields.Nested(NoticeSchema))
+
+
+class HistoryEventSchema(Schema):
+    at = fields.String()
+    actor = fields.String()
+    kind = fields.String()
+    activity_id = fields.String(allow_none=True)
+    activity_name = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    item = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    detail = fields.Dict()
+
+
+class HistorySchema(Schema):
+    items = fields.List(fields.Nested(HistoryEventSchema))
+    total = fields.Integer()
+
+
+class TaskSchema(Schema):
+    id = fields.String()
+    name = fields.String(allow_none=True)
+    activity_id = fields.String()
+    group = fields.String()
+    assignee = fields.String(allow_none=True)
+    created_at = fields.String()
+    due_at = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+    process_instance_id = fields.String()
+    business_key = fields.String()
+    form_key = fields.String(allow_none=True)
+    item = fields.String(allow_none=True)
+    completed_at = fields.String(allow_none=True)
+    process_instance_state = fields.String()
+
+
+class TaskPageSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
+
+
+class TaskQueryArgs(PageArgs):
+    group = fields.String(load_default=None)
+    assignee = fields.String(load_default=None, validate=validate.OneOf(["me", "none"]))
+    overdue = fields.Boolean(load_default=False)
+
+
+class FormOptionSchema(Schema):
+    id = fields.String()
+    name = fields.String()
+
+
+class FormFieldSchema(Schema):
+    id = fields.String()
+    label = fields.String()
+    type = fields.String()
+    required = fields.Boolean()
+    options = fields.List(fields.Nested(FormOptionSchema))
+
+
+class FormSchema(Schema):
+    key = fields.String()
+    fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
+
+
+class TaskDetailSchema(TaskSchema):
+    form = fields.Nested(FormSchema)
+    data = fields.Dict()
+    items = fields.List(fields.Nested(ItemSchema))
+
+
+class CompleteRequestSchema(Schema):
+    variables = fields.Dict(load_default=dict)
+
+
+class DefinitionSchema(Schema):
+    id = fields.Integer()
+    key = fields.String()
+    version = fields.Integer()
+    name = fields.String(allow_none=True)
+    deployed_at = fields.String()
+    deployed_by = fields.String()
+
+
+class DeploymentResultSchema(Schema):
+    definitions = fields.List(fields.Nested(DefinitionSchema))
+
+
+class XmlArgs(Schema):
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
