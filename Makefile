@@ -1,0 +1,33 @@
+# onething — the two set-up commands are `make run` (serve on embedded SQLite) and `make test`.
+VENV   ?= .venv
+PYTHON ?= python3
+PY      = $(VENV)/bin/python
+NPM_CI  = npm ci --no-audit --no-fund --loglevel=error
+
+.PHONY: install node run test demo clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+node: tests/modeler/node_modules/.installed tests/feel/node_modules/.installed
+
+tests/%/node_modules/.installed: tests/%/package-lock.json
+	$(NPM_CI) --prefix tests/$*
+	touch $@
+
+run: install
+	$(VENV)/bin/onething serve
+
+demo: install
+	$(VENV)/bin/onething demo
+
+test: install node
+	$(PY) -m pytest
+
+clean:
+	rm -rf $(VENV) tests/*/node_modules instance

@@ -1,0 +1,82 @@
+"""Fixtures for HTTP tests: an app on a fresh SQLite file, a movable clock, and users per role."""
+
+from __future__ import annotations
+
+import pytest
+
+from api import create_app
+from api.samples import approval_for, sample_application
+from engine.bootstrap import build_context
+from engine.clock import Clock
+from engine.usecases.accounts import add_user
+
+USERS = {
+    "portal": dict(roles=["portal"], groups=[], jurisdictions=["62"]),
+    "other_portal": dict(roles=["portal"], groups=[], jurisdictions=["62"]),
+    "service_center": dict(roles=["clerk"], groups=["service_center"], jurisdictions=["62"]),
+    "midwifery": dict(roles=["clerk"], groups=["midwifery"], jurisdictions=["62"]),
+    "midwifery2": dict(roles=["clerk"], groups=["midwifery"], jurisdictions=["6201"]),
+    "police": dict(roles=["clerk"], groups=["police"], jurisdictions=["620102"]),
+    "police_guizhou": dict(roles=["clerk"], groups=["police"], jurisdictions=["52"]),
+    "analyst": dict(roles=["analyst"], groups=[], jurisdictions=[]),
+    "supervisor": dict(roles=["supervisor"], groups=[], jurisdictions=["62"]),
+    "admin": dict(roles=["admin"], groups=[], jurisdictions=["62"]),
+}
+
+
+class Api:
+    """A thin client that speaks as one user at a time, the way the portal and clerks do."""
+
+    def __init__(self, client, tokens):
+        self.client = client
+        self.tokens = tokens
+
+    def call(self, method, path, user=None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if user:
+            headers["Authorization"] = f"Bearer {self.tokens[user]}"
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path, user=None, **kw):
+        return self.call("GET", path, user, **kw)
+
+    def post(self, path, user=None, **kw):
+        return self.call("POST", path, user, **kw)
+
+    def start(self, application, user="portal", **extra):
+        return self.post("/api/process-definitions/newborn_birth/start", user,
+                         json={"variables": {"application": application}, **extra})
+
+    def open_steps(self, instance_id, user="portal"):
+        return self.get(f"/api/process-instances/{instance_id}", user).get_json()["open_steps"]
+
+    def approve(self, task_id, clerk, seq=1):
+        task = self.get(f"/api/tasks/{task_id}", clerk).get_json()
+        return self.post(f"/api/tasks/{task_id}/complete", clerk,
+                         json={"variables": approval_for(task["form_key"], seq)})
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def ctx(tmp_path, clock):
+    return build_context(f"sqlite:///{tmp_path / 'test.db'}", clock=clock)
+
+
+@pytest.fixture
+def app(ctx):
+    return create_app({"TESTING": True}, context=ctx)
+
+
+@pytest.fixture
+def api(app, ctx):
+    tokens = {name: add_user(ctx, name, **spec) for name, spec in USERS.items()}
+    return Api(app.test_client(), tokens)
+
+
+@pytest.fixture
+def application(clock):
+    return sample_application(clock.now())
