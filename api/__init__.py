@@ -8,6 +8,7 @@ from flask_smorest import Api
 from engine.bootstrap import build_context
 from engine.context import EngineContext
 from engine.usecases.deployments import deploy_bundled_if_empty
+from forms.application import ApplicationSchema
 
 from . import applications, definitions, errors, health, tasks
 
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
 
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    api.spec.components.schema("Application", schema=ApplicationSchema)
     for module in (health, applications, tasks, definitions):
         api.register_blueprint(module.blp)
     errors.register(app, api)

@@ -24,7 +24,11 @@ blp = Blueprint("applications", __name__, url_prefix="/api", description="Applic
 @require("portal")
 @blp.arguments(StartRequestSchema)
 @blp.response(201, InstanceRefSchema)
-@blp.doc(security=[{"bearer": []}])
+@blp.doc(security=[{"bearer": []}], requestBody={"content": {"application/json": {"schema": {
+    "type": "object", "required": ["variables"], "properties": {
+        "business_key": {"type": "string", "maxLength": 100},
+        "variables": {"type": "object", "required": ["application"], "properties": {
+            "application": {"$ref": "#/components/schemas/Application"}}}}}}}})
 def start(body, key):
     """Start an application on the latest version of a process."""
     return instances.start(context(), g.principal, key, body["variables"], body.get("business_key"))

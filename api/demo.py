@@ -4,6 +4,7 @@ every step over the HTTP API (in-process), printing a readable timeline."""
 from __future__ import annotations
 
 import sys
+import unicodedata
 from typing import TextIO
 
 from engine.usecases.accounts import add_user
@@ -27,6 +28,12 @@ class DemoFailed(RuntimeError):
     pass
 
 
+def pad(text: str, width: int) -> str:
+    """Left-align ``text`` in ``width`` terminal columns (Chinese characters take two)."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 1)
+
+
 def _check(response, status: int):
     if response.status_code != status:
         raise DemoFailed(f"{response.request.method} {response.request.path} → {response.status_code}: "
@@ -47,12 +54,13 @@ def run_demo(database_url: str | None = None, out: TextIO = sys.stdout) -> str:
         return {"Authorization": f"Bearer {tokens[user]}"}
 
     def line(step, department, who, result):
-        print(f"{ctx.clock.now():%Y-%m-%d %H:%M}  {step:<18}{department:<10}{who:<24}{result}", file=out)
+        print(f"{ctx.clock.now():%Y-%m-%d %H:%M}  {pad(step, 22)}{pad(department, 14)}{pad(who, 22)}{result}",
+              file=out)
 
     defs = _check(client.get("/api/process-definitions", headers=auth("analyst")), 200)
     latest = max((d for d in defs if d["key"] == "newborn_birth"), key=lambda d: d["version"])
     print(f"流程 newborn_birth 第 {latest['version']} 版已部署 ({latest['deployed_at']})", file=out)
-    print(f"{'时间':<18}{'环节':<16}{'部门':<8}{'经办人':<21}结果", file=out)
+    print(f"{pad('时间', 18)}{pad('环节', 22)}{pad('部门', 14)}{pad('经办人', 22)}结果", file=out)
 
     application = sample_application(ctx.clock.now(), channel="window")
     started = _check(client.post("/api/process-definitions/newborn_birth/start", headers=auth("portal"),
@@ -80,7 +88,7 @@ def run_demo(database_url: str | None = None, out: TextIO = sys.stdout) -> str:
                                  headers=auth("portal")), 200)
     print("", file=out)
     for item in progress["items"]:
-        print(f"  {item['name']:<16}{item['department']:<10}{item['status_text']}", file=out)
+        print(f"  {pad(item['name'], 22)}{pad(item['department'], 14)}{item['status_text']}", file=out)
     for notice in progress["next_steps"]:
         print(f"  提示: {notice['text']}", file=out)
     print(f"\n申请 {started['business_key']} 状态: {instance['state']}（{progress['state_text']}）", file=out)
@@ -93,7 +101,8 @@ def _print_service_steps(client, headers, instance_id, seen, line) -> int:
     for event in history[seen:]:
         if event["kind"] == "service_task_completed":
             result = event["detail"].get("result") or {}
-            shown = next((f"{k}={v}" for k, v in result.items() if k.endswith("number")), "完成")
+            shown = next((f"{k}={v}" for k, v in result.items()
+                          if k.endswith("number") and "id_number" not in k), "完成")
             line(event["activity_name"] or event["activity_id"],
                  DEPARTMENTS.get(event["department"], event["department"]), "系统", shown)
     return len(history)

@@ -1,0 +1,83 @@
+"""Analysts' side: definitions list, the deployed XML byte for byte, deployment checks."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
+BPMN = (WORKFLOWS / "newborn_birth.bpmn").read_bytes()
+
+
+def deploy(api, files, user="analyst"):
+    data = {"files": [(io.BytesIO(content), name) for name, content in files]}
+    return api.post("/api/deployments", user, data=data, content_type="multipart/form-data")
+
+
+def test_bundled_process_is_deployed_on_first_start(api):
+    definitions = api.get("/api/process-definitions", "supervisor").get_json()
+    assert [(d["key"], d["version"], d["deployed_by"]) for d in definitions] == [("newborn_birth", 1, "system")]
+
+
+def test_deployed_xml_is_returned_byte_for_byte(api):
+    response = api.get("/api/process-definitions/newborn_birth/xml?version=1", "analyst")
+    assert response.status_code == 200
+    assert response.data == BPMN
+    assert api.get("/api/process-definitions/newborn_birth/xml?version=9", "analyst").status_code == 404
+
+
+def test_redeploy_creates_version_2_and_running_instances_keep_version_1(api, application, clock):
+    from api.samples import sample_application
+
+    running = api.start(application).get_json()
+    edited = BPMN.replace("出生医学证明签发审核".encode(), "出生医学证明签发（第二版）".encode())
+    response = deploy(api, [("newborn_birth.bpmn", edited)])
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["definitions"][0]["version"] == 2
+    assert api.get("/api/process-definitions/newborn_birth/xml?version=2", "analyst").data == edited
+    newer = api.start(sample_application(clock.now(), seq=2)).get_json()
+    assert newer["definition"]["version"] == 2
+    old_step = api.open_steps(running["id"])[0]
+    new_step = api.open_steps(newer["id"])[0]
+    assert old_step["name"] == "出生医学证明签发审核"
+    assert new_step["name"] == "出生医学证明签发（第二版）"
+    assert api.approve(old_step["task_id"], "midwifery").status_code == 200
+
+
+def test_broken_deployment_lists_every_problem_and_stores_nothing(api):
+    broken = (BPMN.replace(b'camunda:topic="hrss.apply_card"', b'camunda:topic="hrss.print_money"')
+                  .replace(b'camunda:formKey="hukou_review"', b'camunda:formKey="no_such_form"'))
+    response = deploy(api, [("newborn_birth.bpmn", broken), ("notes.txt", b"hello"),
+                            ("bad.bpmn", b"<definitions><oops></definitions>")])
+    assert response.status_code == 422
+    problems = response.get_json()["problems"]
+    messages = " | ".join(f"{p['file']}:{p['line']}:{p['message']}" for p in problems)
+    assert "hrss.print_money" in messages
+    assert "no_such_form" in messages
+    assert "notes.txt" in messages
+    assert any(p["file"] == "bad.bpmn" and p["line"] for p in problems)
+    assert all(p["line"] for p in problems if p["file"] == "newborn_birth.bpmn")
+    definitions = api.get("/api/process-definitions", "analyst").get_json()
+    assert [d["version"] for d in definitions] == [1]
+
+
+def test_python_in_a_condition_is_refused_at_deployment(api):
+    """Nothing in a BPMN file may execute Python: the condition is refused and nothing runs."""
+    attack = BPMN.replace(b"${chosen.birth_certificate}", b"${__import__('os').system('touch /tmp/pwned')}")
+    response = deploy(api, [("newborn_birth.bpmn", attack)])
+    assert response.status_code == 422
+    problem = response.get_json()["problems"][0]
+    assert problem["element"] == "gw_first_split" and "__import__" in problem["expression"]
+    assert not Path("/tmp/pwned").exists()
+
+
+def test_xml_with_entities_is_refused(api):
+    xxe = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><d>&x;</d>'
+    response = deploy(api, [("evil.bpmn", xxe)])
+    assert response.status_code == 422
+    assert "DOCTYPE" in response.get_json()["problems"][0]["message"]
+
+
+def test_only_analysts_deploy(api):
+    assert deploy(api, [("newborn_birth.bpmn", BPMN)], user="clerk" if False else "supervisor").status_code == 403
+    assert api.post("/api/deployments", "analyst", data={}).status_code == 400
