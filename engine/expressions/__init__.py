@@ -11,14 +11,7 @@ Nothing here uses Python ``eval``/``exec`` or attribute access on context object
 """
 
 from .errors import ExpressionError, ExpressionEvaluationError
-from . import juel
+from . import feel, juel
+from .feel_types import YearsMonths
 
-__all__ = ["ExpressionError", "ExpressionEvaluationError", "juel", "feel"]
-
-
-def __getattr__(name):  # lazy import keeps JUEL usable while FEEL loads its grammar on demand
-    if name == "feel":
-        from . import feel
-
-        return feel
-    raise AttributeError(name)
+__all__ = ["ExpressionError", "ExpressionEvaluationError", "YearsMonths", "juel", "feel"]
