@@ -35,6 +35,30 @@ class StepRecord:
     detail: dict
 
 
+class _StaleTask(Exception):
+    """A task in the library's ready list was cancelled meanwhile (e.g. by a terminate end event)."""
+
+
+def _refuse_stale(task) -> None:
+    if task.state != TaskState.READY:
+        raise _StaleTask()
+
+
+def engine_steps(workflow: BpmnWorkflow) -> None:
+    """``do_engine_steps``, without running tasks a terminate end event cancelled mid-loop.
+
+    SpiffWorkflow 3.2 runs every task of the ready list it took at the start of a pass, even one that a
+    terminate end event cancelled during that pass, which revives the cancelled branch.
+    """
+    while True:
+        try:
+            workflow.do_engine_steps(will_complete_task=_refuse_stale)
+            return
+        except _StaleTask:
+            if workflow.completed:
+                return
+
+
 def item_of(task_spec) -> str | None:
     return getattr(task_spec, "extensions", {}).get("item")
 
@@ -58,14 +82,16 @@ def run_until_wait(
 ) -> list[StepRecord]:
     """Step the workflow, running every ready service task, until only user tasks or events wait."""
     records: list[StepRecord] = []
-    workflow.do_engine_steps()
-    while True:
+    engine_steps(workflow)
+    while not workflow.completed:
         external = ready_external_tasks(workflow)
         if not external:
-            return records
+            break
         for task in external:
-            records.append(_run_external(task, registry, instance_id, business_key, now, ledger))
-        workflow.do_engine_steps()
+            if task.state == TaskState.READY:
+                records.append(_run_external(task, registry, instance_id, business_key, now, ledger))
+        engine_steps(workflow)
+    return records
 
 
 def _run_external(task, registry, instance_id, business_key, now, ledger) -> StepRecord:

@@ -119,3 +119,16 @@ def test_business_key_is_unique(api, application, clock):
     assert first.status_code == 201
     second = api.start(sample_application(clock.now(), seq=2), business_key="NB-TEST-1")
     assert second.status_code == 409
+
+
+def test_birth_certificate_return_stops_every_branch(api, application):
+    """R2.1/R2.6: returned at the first step, nothing later is opened (no hukou review appears)."""
+    body = api.start(application).get_json()
+    [step] = api.open_steps(body["id"])
+    response = api.post(f"/api/tasks/{step['task_id']}/complete", "midwifery",
+                        json={"variables": {"decision": "return", "reason": "分娩登记信息与母亲身份证不一致"}})
+    assert response.status_code == 200
+    assert response.get_json()["process_instance_state"] == "returned"
+    instance = api.get(f"/api/process-instances/{body['id']}", "portal").get_json()
+    assert instance["state"] == "returned" and instance["open_steps"] == []
+    assert api.get("/api/tasks", "police").get_json()["total"] == 0

@@ -1,6 +1,6 @@
 """Department handlers: result shapes, idempotency, numbering and the rules each one carries (RULES §1-§6).
 
-``MemoryLedger`` below is a test double of the ``Ledger`` port (the engine provides the real one).
+``MemoryLedger`` is a test double of the ``Ledger`` port (the engine provides the real one).
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from handlers.medical_insurance import LatePaymentNotProvided, coverage_start, p
 from handlers.regions import LatePayment, load_profiles, profile, profiles
 from handlers.registry import DuplicateTopic, HandlerRegistry
 
+from .ledger_double import MemoryLedger
+
 SHANGHAI = timezone(timedelta(hours=8))
 ALL_ITEMS = ["birth_certificate", "vaccination_certificate", "hukou_registration", "social_security_card",
              "medical_insurance", "maternity_reimbursement", "parenting_guidance"]
@@ -29,28 +31,6 @@ TOPICS = {
     "police.register_birth", "service_center.push_results", "hrss.apply_card", "medical_insurance.enrol",
     "medical_insurance.reimburse_maternity", "health.register_guidance", "service_center.notify_result",
 }
-
-
-class MemoryLedger:
-    """In-memory test double of handlers.base.Ledger."""
-
-    def __init__(self) -> None:
-        self.records: dict[tuple[str, str], dict] = {}
-        self.counters: dict[str, int] = {}
-
-    def recall(self, department, key):
-        found = self.records.get((department, key))
-        return copy.deepcopy(found) if found is not None else None
-
-    def remember(self, department, key, value):
-        if (department, key) in self.records:
-            raise KeyError(f"{department}/{key} already stored")
-        json.dumps(value)  # the real ledger stores JSON
-        self.records[(department, key)] = copy.deepcopy(value)
-
-    def next_number(self, series):
-        self.counters[series] = self.counters.get(series, 0) + 1
-        return self.counters[series]
 
 
 def make_application(region="gansu", **changes):

@@ -1,0 +1,153 @@
+"""The engine's SpiffWorkflow extension, with no database: parser, serializer, script engine, runtime."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+
+from api.samples import approval_for, sample_application
+from engine.bpmn.parser import ProcessParser
+from engine.bpmn.script_engine import JuelScriptEngine
+from engine.bpmn.serializer import StateSerializer
+from engine.bpmn.specs import ExternalTask, OutcomeEndEvent, ReviewTask
+from engine.bpmn.xml import MAX_FILE_BYTES, UnsafeXml, parse_xml
+from engine.expressions import ExpressionError
+from engine.projection import summarize
+from engine.runtime import ready_review_tasks, run_until_wait, set_start_variables
+from forms.items import chosen_map
+from handlers import default_registry
+
+from .ledger_double import MemoryLedger
+
+BPMN = (Path(__file__).resolve().parents[2] / "workflows" / "newborn_birth.bpmn").read_bytes()
+NOW = datetime(2026, 11, 25, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+
+
+@pytest.fixture(scope="module")
+def specs():
+    parser = ProcessParser()
+    parser.add_bpmn_bytes(BPMN, "newborn_birth.bpmn")
+    return parser.get_spec("newborn_birth"), parser.get_subprocess_specs("newborn_birth")
+
+
+def test_parser_reads_what_the_camunda_flavour_drops(specs):
+    spec, _ = specs
+    police = spec.task_specs["hukou_review"]
+    assert isinstance(police, ReviewTask)
+    assert police.candidate_groups == ["police"]
+    assert police.form.key == "hukou_review"
+    assert police.due_date
+    assert police.extensions["item"] == "hukou_registration"
+    register = spec.task_specs["register_hukou"]
+    assert isinstance(register, ExternalTask) and register.topic == "police.register_birth"
+    assert register.manual  # the engine waits for the handler, as Camunda waits for an external worker
+    outcomes = {name: s.outcome for name, s in spec.task_specs.items() if isinstance(s, OutcomeEndEvent)}
+    assert outcomes["end_completed"] == "completed"
+    assert outcomes["end_returned_hukou"] == "returned"
+
+
+def test_every_topic_has_a_handler(specs):
+    spec, _ = specs
+    topics = {s.topic for s in spec.task_specs.values() if isinstance(s, ExternalTask)}
+    assert topics == set(default_registry().topics())
+
+
+def test_service_task_without_topic_is_refused():
+    bad = BPMN.replace(b'camunda:type="external" camunda:topic="hrss.apply_card"', b"")
+    parser = ProcessParser()
+    parser.add_bpmn_bytes(bad, "x.bpmn")
+    with pytest.raises(Exception, match="camunda:topic"):
+        parser.get_spec("newborn_birth")
+
+
+def test_spec_converters_round_trip(specs):
+    """Our specs have serializer converters (the stock Camunda config has none for service tasks)."""
+    serializer = StateSerializer()
+    spec, _ = specs
+    dct = serializer.spec_to_dict(spec)
+    restored = serializer._serializer.from_dict(dct)
+    assert restored.task_specs["register_hukou"].topic == "police.register_birth"
+    assert restored.task_specs["birth_certificate_review"].candidate_groups == ["midwifery"]
+    assert restored.task_specs["end_returned_intake"].outcome == "returned"
+
+
+def _run(specs, application, ledger, decisions):
+    """Run the real process in memory with the real handlers; ``decisions`` maps activity → variables."""
+    spec, subprocess_specs = specs
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=JuelScriptEngine())
+    set_start_variables(workflow, {"application": application, "chosen": chosen_map(application["items"]),
+                                   "region": application["region"], "channel": application["channel"]})
+    serializer = StateSerializer()
+    registry = default_registry()
+    seen = []
+    for _ in range(10):
+        run_until_wait(workflow, registry, instance_id="i-1", business_key="bk-1", now=NOW, ledger=ledger)
+        # a full save/load round trip at every wait state, as the service does
+        workflow = serializer.loads(serializer.dumps(workflow), spec, subprocess_specs, JuelScriptEngine())
+        ready = ready_review_tasks(workflow)
+        if not ready:
+            return workflow, seen
+        for task in ready:
+            seen.append(task.task_spec.bpmn_id)
+            values = decisions.get(task.task_spec.bpmn_id) or approval_for(task.task_spec.form.key)
+            task.data.update(values)
+            task.data.setdefault("reviews", {})[task.task_spec.bpmn_id] = values
+            task.run()
+    raise AssertionError("did not finish")
+
+
+def test_in_memory_run_completes_with_state_only_serialization(specs):
+    application = sample_application(NOW, channel="window")
+    workflow, seen = _run(specs, application, MemoryLedger(), {})
+    assert seen == ["window_intake", "birth_certificate_review", "hukou_review"]
+    summary = summarize(workflow)
+    assert summary["outcome"] == "completed"
+    assert all(item["status"] == "done" for item in summary["items"])
+    state = StateSerializer().dumps(workflow)
+    assert '"spec"' not in state[:200] and "task_specs" not in state  # the spec is never stored per instance
+
+
+def test_a_return_terminates_parallel_branches(specs):
+    """R2.6: a midwifery return ends the instance `returned`; nothing after it runs."""
+    application = sample_application(NOW)
+    ret = {"decision": "return", "reason": "分娩记录与母亲身份证不一致"}
+    workflow, seen = _run(specs, application, MemoryLedger(), {"birth_certificate_review": ret})
+    assert seen == ["birth_certificate_review"]
+    summary = summarize(workflow)
+    assert summary["outcome"] == "returned"
+    assert summary["returned"]["reason"] == ret["reason"] and summary["returned"]["group"] == "midwifery"
+    statuses = {i["code"]: i["status"] for i in summary["items"]}
+    assert statuses["birth_certificate"] == "returned"
+    assert statuses["hukou_registration"] == "stopped"
+
+
+@pytest.mark.parametrize("expression", [
+    "${__import__('os').system('true')}",
+    "${().__class__.__mro__}",
+    "${lambda: 1}",
+    "${open('/etc/passwd')}",
+])
+def test_script_engine_never_runs_python(specs, expression):
+    engine = JuelScriptEngine()
+    workflow = BpmnWorkflow(*specs, script_engine=engine)
+    task = workflow.get_tasks()[0]
+    with pytest.raises(ExpressionError):
+        engine.validate(expression)
+    with pytest.raises(WorkflowTaskException):
+        engine.evaluate(task, expression)
+    with pytest.raises(WorkflowTaskException):
+        engine.execute(task, "x = 1")
+
+
+def test_xml_parsing_refuses_dtds_entities_and_huge_files():
+    with pytest.raises(UnsafeXml):
+        parse_xml(b'<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
+    with pytest.raises(UnsafeXml):
+        parse_xml(b"<x>" + b" " * MAX_FILE_BYTES + b"</x>")
+    with pytest.raises(UnsafeXml) as err:
+        parse_xml(b"<x>\n<y></x>")
+    assert err.value.line == 2
