@@ -14,7 +14,9 @@ $(VENV)/.installed: setup.cfg pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-node: tests/modeler/node_modules/.installed tests/feel/node_modules/.installed
+NODE_PROJECTS := $(patsubst %/package-lock.json,%,$(wildcard tests/*/package-lock.json))
+
+node: $(addsuffix /node_modules/.installed,$(NODE_PROJECTS))
 
 tests/%/node_modules/.installed: tests/%/package-lock.json
 	$(NPM_CI) --prefix tests/$*
