@@ -25,7 +25,7 @@ from .errors import NotFound
 from .persistence.models import HistoryEvent, ProcessDefinition, ProcessInstance, UserTask
 from .persistence.unit_of_work import UnitOfWork
 from .projection import summarize
-from .runtime import StepRecord, due_at, item_of, ready_review_tasks, run_until_wait
+from .runtime import StepRecord, assignee_of, due_at, item_of, ready_review_tasks, run_until_wait
 
 
 @dataclass
@@ -126,7 +126,7 @@ class EngineContext:
                 id=task_id, instance_id=instance.id, business_key=instance.business_key,
                 activity_id=spec.bpmn_id, name=spec.bpmn_name, item=item_of(spec),
                 form_key=spec.form.key, candidate_group=spec.candidate_groups[0],
-                jurisdiction=instance.jurisdiction, assignee=None, created_at=now,
+                jurisdiction=instance.jurisdiction, assignee=assignee_of(task), created_at=now,
                 due_at=due_at(task, now),
             )
             uow.tasks.add(row)

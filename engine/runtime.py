@@ -139,6 +139,15 @@ def due_at(task, now: datetime) -> datetime | None:
     return parsed_time if parsed_time.tzinfo else parsed_time.replace(tzinfo=now.tzinfo)
 
 
+def assignee_of(task) -> str | None:
+    """The user ``camunda:assignee`` names (a literal or a JUEL expression), if any."""
+    text = task.task_spec.assignee
+    if not text:
+        return None
+    value = compile_juel(text).evaluate(task.data)
+    return str(value) if value else None
+
+
 def set_start_variables(workflow: BpmnWorkflow, variables: dict) -> None:
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(variables)
