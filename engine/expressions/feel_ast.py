@@ -172,8 +172,8 @@ class _Builder(Transformer):
 
     def start_unary_tests(self, tests):
         if len(tests) == 1 and isinstance(tests[0], ExprTest) and isinstance(tests[0].expr, NotCall):
-            return (NotTest(tests[0].expr.tests),)
-        return tests
+            return (NotTest(_finish(tests[0].expr.tests, self.source)),)
+        return _finish(tests, self.source)
 
     def any_input(self):
         return (AnyTest(),)
@@ -227,7 +227,7 @@ class _Builder(Transformer):
         return Between(*(_expr(x, self.source) for x in (v, lo, hi)))
 
     def in_(self, v, tests):
-        return InE(_expr(v, self.source), tests if isinstance(tests, tuple) else (tests,))
+        return InE(_expr(v, self.source), _finish(tests if isinstance(tests, tuple) else (tests,), self.source))
 
     def neg(self, x):
         x = _expr(x, self.source)
@@ -236,6 +236,7 @@ class _Builder(Transformer):
         return Neg(x)
 
     def path(self, obj, name):
+        _check_name(name, self.source)
         return PathE(_expr(obj, self.source), name.value)
 
     def call(self, name, args=None):
@@ -279,8 +280,7 @@ class _Builder(Transformer):
         return Lit(None)
 
     def name(self, tok):
-        if tok.value.startswith("__"):
-            raise ExpressionError(f"Names starting with '__' are not allowed: {tok.value!r}", self.source, tok.start_pos)
+        _check_name(tok, self.source)
         return Name(tok.value)
 
     def input_value(self):
@@ -300,13 +300,23 @@ class _Builder(Transformer):
         return NotCall(tests)
 
 
+def _check_name(tok: Token, source: str) -> None:
+    if tok.value.startswith("__"):  # defence in depth: no dunder names even as dict keys
+        raise ExpressionError(f"Names starting with '__' are not allowed: {tok.value!r}", source, tok.start_pos)
+
+
+def _finish(tests: tuple, source: str) -> tuple:
+    """Inside a list of tests, an expression ``not(x)`` is the boolean function."""
+    return tuple(ExprTest(_expr(t.expr, source)) if isinstance(t, ExprTest) else t for t in tests)
+
+
 def _expr(node, source: str) -> Node:
     """Outside a whole input entry, ``not(x)`` is the boolean function."""
     if isinstance(node, NotCall):
         t = node.tests[0] if len(node.tests) == 1 else None
         if not (isinstance(t, ExprTest) or (isinstance(t, CmpTest) and t.op == "eq" and isinstance(t.endpoint, Lit))):
             raise ExpressionError("not(...) takes one boolean expression here", source)
-        return CallE("not", (t.expr if isinstance(t, ExprTest) else t.endpoint,))
+        return CallE("not", (_expr(t.expr, source) if isinstance(t, ExprTest) else t.endpoint,))
     return node
 
 

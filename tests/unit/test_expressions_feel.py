@@ -174,3 +174,217 @@ def test_feelin_exceptions_are_still_needed(feelin_results):
     diffs = _disagreements(feelin_results)
     stale = [t for t in feel_conformance.FEELIN_EXCEPTIONS if t not in diffs]
     assert not stale, f"feelin now agrees on these rows; remove them from FEELIN_EXCEPTIONS: {stale}"
+
+
+# -- behaviour beyond the conformance table -------------------------------------------------
+
+CTX = {
+    "mother": {"hukou_division": "620102", "birth": date(1996, 5, 4)},
+    "申请人": {"姓名": "李四"},
+    "x": 5,
+    "price": Decimal("2.50"),
+    "ratio": 0.25,
+    "flag": True,
+    "born": datetime(2026, 10, 1, 8, 30, tzinfo=timezone.utc),
+    "wait": timedelta(days=2),
+    "codes": ["620102", "620103"],
+}
+
+EXPRESSIONS = [
+    ("3.0", 3),
+    ("x", 5),
+    ("x / 2", 2.5),
+    ("price * 2", 5),
+    ("ratio + 0.5", 0.75),
+    ("申请人.姓名", "李四"),
+    ("mother.birth.year", 1996),
+    ("x in [1..5] and flag", True),  # 'in' binds tighter than 'and'
+    ("x in [1..4] or flag", True),
+    ('born < date and time("2026-10-01T09:00:00Z")', True),
+    ('born < date and time("2026-10-01T09:00:00")', None),  # zoned vs local: not comparable
+    ('wait = duration("P2D")', True),
+    ('wait > duration("PT47H")', True),
+    ('date("2026-10-01") + wait', date(2026, 10, 3)),
+    ('date and time("2026-10-01T10:00:00@Asia/Shanghai")', datetime(2026, 10, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai"))),
+    ('duration("P1Y") > duration("P11M")', True),
+    ('duration("P1Y") > duration("P1D")', None),
+    ('years and months duration(date("2020-01-31"), date("2020-02-29"))', YearsMonths(0)),
+    ('years and months duration(date("2026-10-01"), date("2020-01-01"))', YearsMonths(-81)),
+    ('list contains(codes, mother.hukou_division)', True),
+    ('mother.hukou_division in codes', True),
+    ('count(codes) > 1', True),
+    ('if count(codes) > 5 then "many" else "few"', "few"),
+    ('{"a b": 1, c: {d: 2}}', {"a b": 1, "c": {"d": 2}}),
+    ("{a: 1, b: a + 1}.b", 2),
+    ('date("2026-02-30")', None),
+    ('date("20261001")', None),
+    ('duration("P1Y2D")', None),
+    ('number("abc")', None),
+    ('substring("foobar", 0)', None),
+    ('upper case(1)', None),
+    ("-x", -5),
+    ("2 ** -1", 0.5),
+    ("floor(x / 2)", 2),
+    ('string(duration("PT90M"))', "PT1H30M"),
+    ('string(date and time("2026-10-01T10:00:00+08:00"))', "2026-10-01T10:00:00+08:00"),
+    ('"multi\\nline \\"quoted\\""', 'multi\nline "quoted"'),
+    ('"\\u4e2d"', "中"),
+    ("x > 3 // a trailing comment", True),
+    ("/* leading */ x", 5),
+    ("", None),
+    ("   ", None),
+]
+
+
+@pytest.mark.parametrize("text,expected", EXPRESSIONS)
+def test_expression(text, expected):
+    assert_same(feel.compile_expression(text).evaluate(CTX), expected, text)
+
+
+UNARY = [
+    ("= 3", 3, True),
+    ("!= 3", 3, False),
+    ("!= 3", 4, True),
+    ("", "anything", True),  # an empty input entry matches like "-"
+    ("  -  ", None, True),
+    ('"620102", "620103"', "620103", True),
+    ("codes", "620103", True),
+    ("mother.hukou_division", "620102", True),
+    ("? in codes", "620102", True),
+    ("starts with(?, \"6201\") and string length(?) = 6", "620102", True),
+    ("< x", 4, True),
+    ("[x - 1..x + 1]", 6, True),
+    ('>= date("2026-01-01")', date(2026, 10, 1), True),
+    ('>= date("2026-01-01")', datetime(2026, 10, 1), False),  # date vs date-time: incomparable
+    ('< duration("P3D")', timedelta(days=2), True),
+    ("> 2", Decimal("2.5"), True),
+    ("> 2", 2.5, True),
+    ("> 2", True, False),
+    ("not(1, 2)", 3, True),
+    ("true", 1, False),
+    ("flag", False, True),  # an expression yielding true matches any input (feel-scala rule)
+]
+
+
+@pytest.mark.parametrize("text,value,expected", UNARY)
+def test_unary_tests(text, value, expected):
+    assert feel.compile_unary_tests(text).matches(value, CTX) is expected
+
+
+def test_three_valued_test_result():
+    assert feel.compile_unary_tests("< 3").test(None) is None
+    assert feel.compile_unary_tests("< 3").test(5) is False
+    assert feel.compile_unary_tests("< 3, > 5").test("a") is None
+    assert feel.compile_unary_tests("-").is_any and not feel.compile_unary_tests("1").is_any
+
+
+def test_today_and_now_are_pinned_by_the_caller():
+    pinned_now = datetime(2026, 10, 1, 9, 30, tzinfo=timezone.utc)
+    expr = feel.compile_expression("today()")
+    assert expr.evaluate({}, today=date(2026, 10, 1)) == date(2026, 10, 1)
+    assert expr.evaluate({}, now=pinned_now) == date(2026, 10, 1)
+    assert feel.compile_expression("now()").evaluate({}, now=pinned_now) == pinned_now
+    assert isinstance(feel.compile_expression("now()").evaluate({}), datetime)
+    age = feel.compile_expression("years and months duration(mother.birth, today()).years")
+    assert age.evaluate(CTX, today=date(2026, 5, 3)) == 29
+    assert age.evaluate(CTX, today=date(2026, 5, 4)) == 30
+    overdue = feel.compile_unary_tests("< today() - duration(\"P30D\")")
+    assert overdue.matches(date(2026, 8, 1), {}, today=date(2026, 10, 1))
+    assert "__today__" not in str(expr.tree)
+
+
+def test_years_months_value_type():
+    assert YearsMonths(14) > YearsMonths(12)
+    assert str(YearsMonths(14)) == "P1Y2M" and str(YearsMonths(-3)) == "-P3M" and str(YearsMonths(0)) == "P0M"
+    assert YearsMonths(14).years_part == 1 and YearsMonths(14).months_part == 2
+    assert feel.compile_expression('duration("P1Y2M")').evaluate() == YearsMonths(14)
+
+
+def test_results_are_plain_python_values():
+    value = feel.compile_expression('[1, 1.5, "a", {b: 2}]').evaluate()
+    assert value == [1, 1.5, "a", {"b": 2}]
+    assert [type(v) for v in value] == [int, float, str, dict]
+    json.dumps(value)
+
+
+COMPILE_ERRORS = [
+    '__import__("os")',
+    "__import__('os')",
+    "().__class__.__mro__",
+    "x.__class__",
+    "__builtins__",
+    "lambda: 1",
+    'open("/etc/passwd")',
+    'eval("1")',
+    "exec(x)",
+    "getattr(x, y)",
+    "not_a_function(1)",
+    "count()",
+    "date()",
+    "a.b()",
+    "a[0]",
+    "x if y else z",
+    "for x in [1] return x",
+    "some x in [1] satisfies x > 0",
+    "function(x) x",
+    "x instance of number",
+    "1 +",
+    "1 2",
+    '"unterminated',
+    "'single quoted'",
+    '"bad \\q escape"',
+    '@"not a date"',
+    "x ? y",
+    "x; y",
+    "x := 1",
+    "import os",
+    "[1..5]",
+    "not(< 3)",
+    "x == 1",
+    "x && y",
+]
+
+
+@pytest.mark.parametrize("text", COMPILE_ERRORS)
+def test_expression_compile_rejects(text):
+    with pytest.raises(ExpressionError) as info:
+        feel.compile_expression(text)
+    assert info.value.expression == text
+    assert not isinstance(info.value, ExpressionEvaluationError)
+
+
+UNARY_COMPILE_ERRORS = ["<", "[1..]", ">> 3", "not(", "1,", ",", "[1..5", "< __import__('os')", "open('x')",
+                        "? > ", "--", "(1..5]]"]
+
+
+@pytest.mark.parametrize("text", UNARY_COMPILE_ERRORS)
+def test_unary_compile_rejects(text):
+    with pytest.raises(ExpressionError):
+        feel.compile_unary_tests(text)
+
+
+def test_error_message_names_text_and_position():
+    with pytest.raises(ExpressionError) as info:
+        feel.compile_expression("mother.age >")
+    assert info.value.position == len("mother.age >")
+    assert "mother.age >" in str(info.value)
+    with pytest.raises(ExpressionError, match="Unknown or disallowed function 'system'"):
+        feel.compile_expression('system("ls")')
+
+
+def test_non_string_rejected():
+    with pytest.raises(ExpressionError):
+        feel.compile_expression(42)
+
+
+def test_compiled_objects_are_cached():
+    assert feel.compile_expression("x + 1") is feel.compile_expression("x + 1")
+    assert feel.compile_unary_tests("< 3") is feel.compile_unary_tests("< 3")
+
+
+def test_evaluation_is_fast():
+    tests = feel.compile_unary_tests('"gansu","guizhou"')
+    expr = feel.compile_expression("mother.hukou_division")
+    per_test = min(timeit.repeat(lambda: tests.matches("guizhou", {}), number=2000, repeat=5)) / 2000
+    per_expr = min(timeit.repeat(lambda: expr.evaluate(CTX), number=2000, repeat=5)) / 2000
+    assert per_test < 50e-6 and per_expr < 50e-6  # typically 1-2 us; generous for slow CI machines
