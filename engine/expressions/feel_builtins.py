@@ -6,8 +6,7 @@ Implementations take and return FEEL values and return None (null) for unsuitabl
 
 from __future__ import annotations
 
-import math
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, DecimalException
 
 from . import feel_ops as ops

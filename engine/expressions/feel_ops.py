@@ -9,7 +9,7 @@ import calendar
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_FLOOR, Context, Decimal, DecimalException
 
-from .feel_types import YearsMonths
+from .feel_types import YearsMonths, to_feel
 
 DEC = Context(prec=34)  # DECIMAL128, as FEEL engines use for number arithmetic
 _NUMERIC = (int, float, Decimal)
@@ -62,7 +62,7 @@ def equals(a, b):
     if ka == "context":
         if a.keys() != b.keys():
             return False
-        return equals([a[k] for k in a], [b[k] for k in a])
+        return equals([to_feel(a[k]) for k in a], [to_feel(b[k]) for k in a])
     try:
         return a == b
     except TypeError:

@@ -9,7 +9,7 @@ from typing import Any
 from . import el_coercion as el
 from .errors import ExpressionError, ExpressionEvaluationError
 from .juel_ast import Composite, Node, Var, Member, Unary, Binary, Ternary, Call, parse
-from .juel_eval import build
+from .juel_eval import FUNCTIONS, build
 
 __all__ = ["compile", "JuelExpression"]
 
@@ -75,4 +75,4 @@ class JuelExpression:
 @functools.lru_cache(maxsize=2048)
 def compile(text: str) -> JuelExpression:  # noqa: A001 - public API name
     """Parse JUEL composite text once; raises ExpressionError on anything outside the dialect."""
-    return JuelExpression(text, parse(text))
+    return JuelExpression(text, parse(text, FUNCTIONS))

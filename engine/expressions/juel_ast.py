@@ -12,9 +12,6 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .errors import ExpressionError
 
-FUNCTIONS = frozenset({"now"})  # whitelist of callable EL functions (see juel_eval.FUNCTIONS)
-
-
 class Node:
     """Base class of JUEL syntax-tree nodes."""
 
@@ -103,9 +100,10 @@ def _check_name(name: Token, source: str) -> None:
 
 @v_args(inline=True)
 class _Builder(Transformer):
-    def __init__(self, source: str):
+    def __init__(self, source: str, functions):
         super().__init__()
         self.source = source
+        self.functions = functions
 
     def start(self, *parts):
         return Composite(tuple(parts))
@@ -190,9 +188,9 @@ class _Builder(Transformer):
         return Var(name.value, name.start_pos)
 
     def call(self, name, args=None):
-        if name.value not in FUNCTIONS:
+        if name.value not in self.functions:
             raise ExpressionError(
-                f"Function '{name.value}' is not allowed (allowed: {', '.join(sorted(FUNCTIONS))})",
+                f"Function '{name.value}' is not allowed (allowed: {', '.join(sorted(self.functions))})",
                 self.source,
                 name.start_pos,
             )
@@ -240,8 +238,8 @@ def describe_syntax_error(exc: UnexpectedInput, source: str, dialect: str) -> Ex
     return ExpressionError(f"{dialect} syntax error", source)
 
 
-def parse(source: str) -> Composite:
-    """Parse JUEL composite text into a Composite node; raises ExpressionError."""
+def parse(source: str, functions) -> Composite:
+    """Parse JUEL composite text into a Composite node; ``functions`` are the callable names."""
     if not isinstance(source, str):
         raise ExpressionError(f"JUEL expression must be a string, not {type(source).__name__}", repr(source))
     try:
@@ -249,7 +247,7 @@ def parse(source: str) -> Composite:
     except UnexpectedInput as exc:
         raise describe_syntax_error(exc, source, "JUEL") from None
     try:
-        composite = _Builder(source).transform(tree)
+        composite = _Builder(source, functions).transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, ExpressionError):
             raise exc.orig_exc from None

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import el_coercion as el
-from .errors import ExpressionEvaluationError
+from .errors import ExpressionError, ExpressionEvaluationError
 from .juel_ast import Binary, Call, Literal, Member, Node, Ternary, Unary, Var
 
 
@@ -54,7 +54,7 @@ def build(node: Node, source: str):
     if kind is Call:
         arity, impl = FUNCTIONS[node.name]
         if len(node.args) != arity:
-            raise ExpressionEvaluationError(f"Function '{node.name}' takes {arity} argument(s)", source)
+            raise ExpressionError(f"Function '{node.name}' takes {arity} argument(s)", source)
         args = [build(a, source) for a in node.args]
         return lambda c, o: impl(o, *(a(c, o) for a in args))
     raise TypeError(f"unknown JUEL node {node!r}")  # pragma: no cover

@@ -19,9 +19,11 @@ try:
     import engine  # noqa: F401
 except ImportError:  # repo root not on sys.path (package not pip-installed): make it importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-import feel_conformance  # noqa: E402
+try:
+    import feel_conformance
+except ImportError:  # pytest's rootdir/prepend import mode normally puts tests/unit on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import feel_conformance
 from engine.expressions import ExpressionError, feel  # noqa: E402
 from engine.expressions.errors import ExpressionEvaluationError  # noqa: E402
 from engine.expressions.feel import YearsMonths  # noqa: E402
