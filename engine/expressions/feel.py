@@ -83,7 +83,10 @@ def compile_unary_tests(text: str) -> FeelUnaryTests:
     """Parse an input entry; empty text or ``-`` matches anything (as in Camunda)."""
     if isinstance(text, str) and not text.strip():
         return FeelUnaryTests(text, (AnyTest(),))
-    return FeelUnaryTests(text, parse(text, "unary_tests", FUNCTIONS))
+    try:
+        return FeelUnaryTests(text, parse(text, "unary_tests", FUNCTIONS))
+    except RecursionError:
+        raise ExpressionError("Unary tests are too deeply nested", text) from None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -91,4 +94,7 @@ def compile_expression(text: str) -> FeelExpression:
     """Parse a FEEL expression; empty text evaluates to None (an empty output entry)."""
     if isinstance(text, str) and not text.strip():
         return FeelExpression(text, None)
-    return FeelExpression(text, parse(text, "expression", FUNCTIONS))
+    try:
+        return FeelExpression(text, parse(text, "expression", FUNCTIONS))
+    except RecursionError:
+        raise ExpressionError("Expression is too deeply nested", text) from None

@@ -337,6 +337,6 @@ def parse(source: str, start: str, functions):
     try:
         return _Builder(source, functions).transform(tree)
     except VisitError as exc:
-        if isinstance(exc.orig_exc, ExpressionError):
+        if isinstance(exc.orig_exc, (ExpressionError, RecursionError)):
             raise exc.orig_exc from None
         raise

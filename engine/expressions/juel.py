@@ -75,4 +75,7 @@ class JuelExpression:
 @functools.lru_cache(maxsize=2048)
 def compile(text: str) -> JuelExpression:  # noqa: A001 - public API name
     """Parse JUEL composite text once; raises ExpressionError on anything outside the dialect."""
-    return JuelExpression(text, parse(text, FUNCTIONS))
+    try:
+        return JuelExpression(text, parse(text, FUNCTIONS))
+    except RecursionError:
+        raise ExpressionError("Expression is too deeply nested", text) from None

@@ -249,7 +249,7 @@ def parse(source: str, functions) -> Composite:
     try:
         composite = _Builder(source, functions).transform(tree)
     except VisitError as exc:
-        if isinstance(exc.orig_exc, ExpressionError):
+        if isinstance(exc.orig_exc, (ExpressionError, RecursionError)):
             raise exc.orig_exc from None
         raise
     kinds = {p[0] for p in composite.parts if isinstance(p, tuple)}

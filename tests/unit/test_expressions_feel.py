@@ -390,3 +390,9 @@ def test_evaluation_is_fast():
     per_test = min(timeit.repeat(lambda: tests.matches("guizhou", {}), number=2000, repeat=5)) / 2000
     per_expr = min(timeit.repeat(lambda: expr.evaluate(CTX), number=2000, repeat=5)) / 2000
     assert per_test < 50e-6 and per_expr < 50e-6  # typically 1-2 us; generous for slow CI machines
+
+
+def test_pathological_input_is_contained():
+    with pytest.raises(ExpressionError, match="too deeply nested"):
+        feel.compile_expression("1" + "+1" * 5000)
+    assert feel.compile_expression("2 ** 999999999").evaluate() is None  # decimal overflow -> null

@@ -297,3 +297,8 @@ def test_evaluation_is_fast():
     ctx = {"chosen": {"hukou_registration": True}, "decision": "approve"}
     per_call = min(timeit.repeat(lambda: expr.evaluate(ctx), number=2000, repeat=5)) / 2000
     assert per_call < 50e-6  # typically ~1-2 us; generous bound for slow CI machines
+
+
+def test_pathological_nesting_is_a_compile_error():
+    with pytest.raises(ExpressionError, match="too deeply nested"):
+        juel.compile("${1" + "+1" * 5000 + "}")
