@@ -6,7 +6,6 @@ import math
 import os
 import shutil
 import subprocess
-import sys
 import timeit
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -15,21 +14,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-try:
-    import engine  # noqa: F401
-except ImportError:  # repo root not on sys.path (package not pip-installed): make it importable
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-try:
-    import feel_conformance
-except ImportError:  # pytest's rootdir/prepend import mode normally puts tests/unit on sys.path
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    import feel_conformance
-from engine.expressions import ExpressionError, feel  # noqa: E402
-from engine.expressions.errors import ExpressionEvaluationError  # noqa: E402
-from engine.expressions.feel import YearsMonths  # noqa: E402
-from engine.expressions.feel_types import (  # noqa: E402
+from engine.expressions import ExpressionError, feel
+from engine.expressions.errors import ExpressionEvaluationError
+from engine.expressions.feel import YearsMonths
+from engine.expressions.feel_types import (
     format_date_time, format_time, format_timedelta, parse_date, parse_date_time, parse_duration, parse_time,
 )
+
+if __package__:
+    from . import feel_conformance
+else:  # pragma: no cover - collected without the tests package
+    import feel_conformance
 
 FEEL_DIR = Path(__file__).resolve().parents[1] / "feel"
 ROWS = feel_conformance.ROWS

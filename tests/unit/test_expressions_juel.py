@@ -1,17 +1,11 @@
 """Table-driven tests of the restricted JUEL evaluator (engine.expressions.juel)."""
 
 import math
-import sys
 import timeit
 from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
-
-try:
-    import engine  # noqa: F401
-except ImportError:  # repo root not on sys.path (package not pip-installed): make it importable
-    sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parents[2]))
 
 from engine.expressions import ExpressionError, juel
 from engine.expressions.errors import ExpressionEvaluationError
