@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import g
+from flask import g, request
 from flask_smorest import Blueprint
 
 from engine.usecases import instances
 
 from .auth import context, require
 from .schemas import (
+    CancelRequestSchema,
     HistorySchema,
     InstanceRefSchema,
     InstanceSchema,
@@ -31,7 +32,8 @@ blp = Blueprint("applications", __name__, url_prefix="/api", description="Applic
             "application": {"$ref": "#/components/schemas/Application"}}}}}}}})
 def start(body, key):
     """Start an application on the latest version of a process."""
-    return instances.start(context(), g.principal, key, body["variables"], body.get("business_key"))
+    return instances.start(context(), g.principal, key, body["variables"], body.get("business_key"),
+                           idempotency_key=request.headers.get("Idempotency-Key"))
 
 
 @blp.route("/process-instances/<instance_id>")
@@ -63,3 +65,13 @@ def history(args, instance_id):
     start = (args["page"] - 1) * args["per_page"]
     return {"items": events[start:start + args["per_page"]], "total": len(events),
             "page": args["page"], "per_page": args["per_page"]}
+
+
+@blp.route("/process-instances/<instance_id>/cancel", methods=["POST"])
+@require("portal", "admin")
+@blp.arguments(CancelRequestSchema)
+@blp.response(200, InstanceRefSchema)
+@blp.doc(security=[{"bearer": []}])
+def cancel(body, instance_id):
+    """The applicant withdraws the application; its open tasks and jobs are closed."""
+    return instances.cancel(context(), g.principal, instance_id, body.get("reason"))

@@ -1,4 +1,4 @@
-"""The ``onething`` command: serve, worker-less for now, user add/revoke, deploy, demo."""
+"""The ``onething`` command: serve, worker, user add/revoke, deploy, demo."""
 
 from __future__ import annotations
 
@@ -8,13 +8,40 @@ from pathlib import Path
 
 
 def _serve(args) -> int:
+    import threading
+
     from waitress import serve
+
+    from engine.worker import start_background_worker
 
     from . import create_app
 
     app = create_app()
-    print(f"onething serving on http://{args.host}:{args.port}/api (OpenAPI: /api/openapi.json)", flush=True)
-    serve(app, host=args.host, port=args.port, threads=args.threads)
+    stop = threading.Event()
+    if not args.no_worker:
+        start_background_worker(app.extensions["onething"], stop)
+    print(f"onething serving on http://{args.host}:{args.port}/api (OpenAPI: /api/openapi.json)"
+          f"{'' if args.no_worker else ', with a background worker'}", flush=True)
+    try:
+        serve(app, host=args.host, port=args.port, threads=args.threads)
+    finally:
+        stop.set()
+    return 0
+
+
+def _worker(args) -> int:
+    import signal
+    import threading
+
+    from engine.bootstrap import build_context
+    from engine.worker import Worker
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    worker = Worker(build_context(), name=args.name, lock_seconds=args.lock_seconds)
+    print(f"onething worker {worker.name} running (Ctrl-C to stop)", flush=True)
+    worker.run_forever(stop, idle_wait=args.idle_wait)
     return 0
 
 
@@ -87,7 +114,14 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--threads", type=int, default=8)
+    serve.add_argument("--no-worker", action="store_true", help="serve the API only (run `onething worker`)")
     serve.set_defaults(run=_serve)
+
+    worker = sub.add_parser("worker", help="run only the background worker (service tasks and timers)")
+    worker.add_argument("--name", default=None)
+    worker.add_argument("--lock-seconds", type=int, default=300)
+    worker.add_argument("--idle-wait", type=float, default=1.0)
+    worker.set_defaults(run=_worker)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
     add = user.add_parser("add", help="create a user and print its token once")
@@ -111,6 +145,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
     return args.run(args)
 

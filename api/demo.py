@@ -8,6 +8,7 @@ import unicodedata
 from typing import TextIO
 
 from engine.usecases.accounts import add_user
+from engine.worker import Worker
 from forms.items import DEPARTMENTS
 
 from . import create_app
@@ -22,6 +23,13 @@ DEMO_USERS = {
     "supervisor": dict(roles=["supervisor"], groups=[], jurisdictions=["62"]),
     "admin": dict(roles=["admin"], groups=[], jurisdictions=["62"]),
 }
+
+
+DEMO_MESSAGES = {
+    "premium_paid": {"channel": "微信", "amount": 400},
+    "hukou_page_printed": {"police_station": "兰州市公安局城关分局庆阳路派出所"},
+}
+MESSAGE_STEPS = {"premium_paid": "缴纳医保费", "hukou_page_printed": "到派出所打印户口页"}
 
 
 class DemoFailed(RuntimeError):
@@ -49,6 +57,7 @@ def run_demo(database_url: str | None = None, out: TextIO = sys.stdout) -> str:
     for name, spec in DEMO_USERS.items():
         tokens[name] = add_user(ctx, f"demo-{name}-{ctx.clock.now():%H%M%S%f}", **spec)
     client = app.test_client()
+    worker = Worker(ctx, name="demo-worker")
 
     def auth(user):
         return {"Authorization": f"Bearer {tokens[user]}"}
@@ -66,6 +75,7 @@ def run_demo(database_url: str | None = None, out: TextIO = sys.stdout) -> str:
     started = _check(client.post("/api/process-definitions/newborn_birth/start", headers=auth("portal"),
                                  json={"variables": {"application": application}}), 201)
     line("提交申请", "门户", "portal", f"受理号 {started['business_key']}")
+    worker.run_until_idle()
 
     clerk_for = {"service_center": "clerk_service_center", "midwifery": "clerk_midwifery",
                  "police": "clerk_police"}
@@ -73,8 +83,15 @@ def run_demo(database_url: str | None = None, out: TextIO = sys.stdout) -> str:
     for _ in range(20):
         instance = _check(client.get(f"/api/process-instances/{started['id']}", headers=auth("portal")), 200)
         seen_history = _print_service_steps(client, auth("supervisor"), started["id"], seen_history, line)
-        if not instance["open_steps"]:
+        if instance["state"] != "active":
             break
+        for waiting in instance.get("waiting_for", []):
+            name = waiting["message"]
+            _check(client.post("/api/messages", headers=auth("portal"), json={
+                "name": name, "business_key": started["business_key"],
+                "variables": DEMO_MESSAGES.get(name, {})}), 200)
+            line(MESSAGE_STEPS.get(name, name), "申请人", "portal", "已确认")
+            worker.run_until_idle()
         for step in instance["open_steps"]:
             clerk = clerk_for[step["group"]]
             _check(client.post(f"/api/tasks/{step['task_id']}/claim", headers=auth(clerk)), 200)
@@ -82,6 +99,7 @@ def run_demo(database_url: str | None = None, out: TextIO = sys.stdout) -> str:
             _check(client.post(f"/api/tasks/{step['task_id']}/complete", headers=auth(clerk),
                                json={"variables": approval_for(task["form_key"])}), 200)
             line(step["name"], DEPARTMENTS[step["group"]], clerk, "审核通过")
+            worker.run_until_idle()
     instance = _check(client.get(f"/api/process-instances/{started['id']}", headers=auth("portal")), 200)
     _print_service_steps(client, auth("supervisor"), started["id"], seen_history, line)
     progress = _check(client.get(f"/api/applications/{started['business_key']}/progress",

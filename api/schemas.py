@@ -65,6 +65,18 @@ class NoticeSchema(Schema):
     place = fields.String(allow_none=True)
 
 
+class InstanceIncidentSchema(Schema):
+    id = fields.String()
+    activity_id = fields.String()
+    activity_name = fields.String(allow_none=True)
+    topic = fields.String()
+    attempts = fields.Integer()
+    error = fields.String(allow_none=True)
+    process_instance_id = fields.String()
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
 class InstanceSchema(InstanceRefSchema):
     region = fields.String()
     created_at = fields.String()
@@ -73,6 +85,8 @@ class InstanceSchema(InstanceRefSchema):
     open_steps = fields.List(fields.Nested(OpenStepSchema))
     returned = fields.Dict(allow_none=True)
     notices = fields.List(fields.Nested(NoticeSchema))
+    incidents = fields.List(fields.Nested(InstanceIncidentSchema))
+    waiting_for = fields.List(fields.Dict(), metadata={"description": "messages the application waits for"})
 
 
 class ProgressItemSchema(Schema):
@@ -187,3 +201,39 @@ class DeploymentResultSchema(Schema):
 
 class XmlArgs(Schema):
     version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class CancelRequestSchema(Schema):
+    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class MessageRequestSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    business_key = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    variables = fields.Dict(load_default=dict)
+
+
+class MessageResultSchema(Schema):
+    process_instance_id = fields.String()
+    business_key = fields.String()
+    activity_id = fields.String()
+    state = fields.String()
+
+
+class IncidentSchema(Schema):
+    id = fields.String()
+    process_instance_id = fields.String()
+    activity_id = fields.String()
+    activity_name = fields.String(allow_none=True)
+    topic = fields.String(allow_none=True)
+    attempts = fields.Integer()
+    error = fields.String(allow_none=True)
+    created_at = fields.String()
+    updated_at = fields.String()
+
+
+class IncidentPageSchema(Schema):
+    items = fields.List(fields.Nested(IncidentSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()

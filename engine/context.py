@@ -1,15 +1,18 @@
-"""The engine's dependencies in one object, and the load/step/save cycle every use case shares.
+"""The engine's dependencies in one object, and the load/save cycle every use case shares.
 
 ``EngineContext`` holds the database sessions, the handler registry, the spec cache, the serializer,
-the script engine and the clock. ``save`` projects a workflow into its instance row, its open user
-tasks and the history, inside the caller's unit of work.
+the script engine and the clock. ``save`` stores a workflow's state and projects it, inside the caller's
+unit of work, into what is read without deserializing it: the instance summary, the open user tasks,
+the jobs the worker must run (service tasks and timers), the messages it waits for, and the history.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
@@ -22,10 +25,26 @@ from .bpmn.serializer import StateSerializer
 from .clock import Clock
 from .definitions import Checks, ParsedDeployment, SpecCache
 from .errors import NotFound
-from .persistence.models import HistoryEvent, ProcessDefinition, ProcessInstance, UserTask
+from .persistence.models import (
+    HistoryEvent,
+    Job,
+    MessageSubscription,
+    ProcessDefinition,
+    ProcessInstance,
+    UserTask,
+)
 from .persistence.unit_of_work import UnitOfWork
 from .projection import summarize
-from .runtime import StepRecord, assignee_of, due_at, item_of, ready_review_tasks, run_until_wait
+from .runtime import (
+    StepRecord,
+    assignee_of,
+    due_at,
+    item_of,
+    ready_external_tasks,
+    ready_review_tasks,
+    waiting_messages,
+    waiting_timers,
+)
 
 
 @dataclass
@@ -35,7 +54,11 @@ class EngineContext:
     clock: Clock = field(default_factory=Clock)
     specs: SpecCache = field(default_factory=SpecCache)
     serializer: StateSerializer = field(default_factory=StateSerializer)
-    script_engine: JuelScriptEngine = field(default_factory=JuelScriptEngine)
+    max_attempts: int = int(os.environ.get("ONETHING_JOB_ATTEMPTS", "5"))
+    script_engine: JuelScriptEngine = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.script_engine = JuelScriptEngine(self.clock)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
@@ -62,15 +85,11 @@ class EngineContext:
         spec, subprocess_specs = self.parsed(uow, definition).specs[definition.key]
         return self.serializer.loads(instance.workflow_state, spec, subprocess_specs, self.script_engine)
 
-    def step(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow) -> list[StepRecord]:
-        return run_until_wait(
-            workflow,
-            self.registry,
-            instance_id=instance.id,
-            business_key=instance.business_key,
-            now=self.clock.now(),
-            ledger=uow.ledger,
-        )
+    def workflow_task(self, workflow: BpmnWorkflow, task_id: str):
+        try:
+            return workflow.get_task_from_id(UUID(task_id))
+        except Exception:
+            raise NotFound("task not found in the process") from None
 
     def record(self, uow: UnitOfWork, instance_id: str, actor: str, kind: str, *, at: datetime,
                activity_id=None, activity_name=None, department=None, item=None, reason=None,
@@ -85,13 +104,15 @@ class EngineContext:
 
     def save(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
              records: list[StepRecord], actor: str) -> None:
-        """Store the workflow's state and project it: instance summary, user-task rows, history."""
+        """Store the workflow's state and project it (summary, user tasks, jobs, messages, history)."""
         now = self.clock.now()
         for rec in records:
             self.record(uow, instance.id, "system", rec.kind, at=now, activity_id=rec.activity_id,
                         activity_name=rec.activity_name, department=rec.department, item=rec.item,
                         detail=rec.detail)
         self._sync_user_tasks(uow, instance, workflow, now)
+        self._sync_jobs(uow, instance, workflow, now)
+        self._sync_subscriptions(uow, instance, workflow, now)
         summary = summarize(workflow)
         instance.summary = summary
         instance.workflow_state = self.serializer.dumps(workflow)
@@ -107,6 +128,16 @@ class EngineContext:
                         department=returned["group"] if returned else None,
                         item=returned["item"] if returned else None,
                         reason=instance.end_reason)
+
+    def close_open_work(self, uow: UnitOfWork, instance: ProcessInstance, now: datetime) -> None:
+        """Close every open user task, job and message wait of an instance that ended from outside."""
+        for row in uow.tasks.open_for_instance(instance.id):
+            row.completed_at = now
+            row.outcome = "cancelled"
+        for job in uow.jobs.for_instance(instance.id):
+            uow.jobs.delete(job)
+        for subscription in uow.subscriptions.for_instance(instance.id):
+            uow.subscriptions.delete(subscription)
 
     def _sync_user_tasks(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
                          now: datetime) -> None:
@@ -134,8 +165,36 @@ class EngineContext:
                         activity_name=spec.bpmn_name, department=row.candidate_group, item=row.item,
                         detail={"task_id": task_id})
 
-    def workflow_task(self, workflow: BpmnWorkflow, task_id: str):
-        try:
-            return workflow.get_task_from_id(UUID(task_id))
-        except Exception:
-            raise NotFound("task not found in the process") from None
+    def _sync_jobs(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
+                   now: datetime) -> None:
+        wanted: dict[str, dict] = {}
+        for task in ready_external_tasks(workflow):
+            wanted[str(task.id)] = dict(kind="service_task", topic=task.task_spec.topic, due_at=now,
+                                        payload=json.loads(json.dumps(task.data)),
+                                        properties=dict(getattr(task.task_spec, "extensions", {})), task=task)
+        for task, moment in waiting_timers(workflow):
+            wanted[str(task.id)] = dict(kind="timer", topic=None, due_at=moment, payload={}, properties={},
+                                        task=task)
+        for job in uow.jobs.for_instance(instance.id):
+            if wanted.pop(job.task_id, None) is None:
+                uow.jobs.delete(job)  # its task was done or cancelled
+        for task_id, spec in wanted.items():
+            task = spec.pop("task")
+            uow.jobs.add(Job(
+                id=str(uuid4()), instance_id=instance.id, business_key=instance.business_key, task_id=task_id,
+                activity_id=task.task_spec.bpmn_id, activity_name=task.task_spec.bpmn_name,
+                attempts=0, max_attempts=self.max_attempts, state="ready", created_at=now, updated_at=now,
+                **spec,
+            ))
+
+    def _sync_subscriptions(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
+                            now: datetime) -> None:
+        wanted = {str(task.id): (task, name) for task, name in waiting_messages(workflow)}
+        for subscription in uow.subscriptions.for_instance(instance.id):
+            if wanted.pop(subscription.task_id, None) is None:
+                uow.subscriptions.delete(subscription)
+        for task_id, (task, name) in wanted.items():
+            uow.subscriptions.add(MessageSubscription(
+                task_id=task_id, instance_id=instance.id, business_key=instance.business_key,
+                message_name=name, activity_id=task.task_spec.bpmn_id, created_at=now,
+            ))

@@ -69,14 +69,14 @@ def summarize(workflow: BpmnWorkflow) -> dict:
     for code, picked in chosen.items():
         if not picked:
             continue
-        if code in data["results"]:
-            status = "done"
-        elif returned and returned["item"] == code:
+        if returned and returned["item"] == code:
             status = "returned"
+        elif code in active_items and outcome is None:
+            status = "in_progress"
+        elif code in data["results"]:
+            status = "done"
         elif outcome is not None:
             status = "stopped"
-        elif code in active_items:
-            status = "in_progress"
         else:
             status = "pending"
         item = ITEMS_BY_CODE[code]

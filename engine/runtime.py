@@ -1,9 +1,9 @@
-"""Running a workflow between two wait states: engine steps, external tasks, user-task due dates.
+"""Stepping a workflow and reading what it waits for: user tasks, service tasks, timers, messages.
 
-External (service) tasks are run here, in the step's transaction, by the handler of their topic; the
-handler's result lands in the task data (``results[item]`` or ``steps[topic]``) before the task
-completes, so the flow after it can use it. Everything here works on one workflow object that belongs
-to one request: SpiffWorkflow has no locks.
+Requests only step the engine (gateways, events) until it waits; service tasks wait for the background
+worker (``engine.worker``), which runs their handler and hands the result back with ``apply_result``.
+Everything here works on one workflow object that belongs to one request or job: SpiffWorkflow has no
+locks.
 """
 
 from __future__ import annotations
@@ -11,16 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
-from handlers.base import HandlerError, ServiceCall
-from handlers.registry import HandlerRegistry
+from handlers.base import HandlerResult
 
 from .bpmn.script_engine import compile_juel
 from .bpmn.specs import ExternalTask, ReviewTask
-from .errors import DepartmentFailed
+from .bpmn.timers import fire_time, resolve_time
 
 
 @dataclass(frozen=True)
@@ -44,8 +43,8 @@ def _refuse_stale(task) -> None:
         raise _StaleTask()
 
 
-def engine_steps(workflow: BpmnWorkflow) -> None:
-    """``do_engine_steps``, without running tasks a terminate end event cancelled mid-loop.
+def advance(workflow: BpmnWorkflow) -> None:
+    """Run the engine's own steps until the workflow waits (``do_engine_steps``, made safe).
 
     SpiffWorkflow 3.2 runs every task of the ready list it took at the start of a pass, even one that a
     terminate end event cancelled during that pass, which revives the cancelled branch.
@@ -71,43 +70,29 @@ def ready_review_tasks(workflow: BpmnWorkflow):
     return [t for t in workflow.get_tasks(state=TaskState.READY) if isinstance(t.task_spec, ReviewTask)]
 
 
-def run_until_wait(
-    workflow: BpmnWorkflow,
-    registry: HandlerRegistry,
-    *,
-    instance_id: str,
-    business_key: str,
-    now: datetime,
-    ledger,
-) -> list[StepRecord]:
-    """Step the workflow, running every ready service task, until only user tasks or events wait."""
-    records: list[StepRecord] = []
-    engine_steps(workflow)
-    while not workflow.completed:
-        external = ready_external_tasks(workflow)
-        if not external:
-            break
-        for task in external:
-            if task.state == TaskState.READY:
-                records.append(_run_external(task, registry, instance_id, business_key, now, ledger))
-        engine_steps(workflow)
-    return records
+def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[object, datetime]]:
+    """(task, fire time) of every timer event waiting."""
+    found = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        moment = fire_time(task)
+        if moment is not None:
+            found.append((task, moment))
+    return found
 
 
-def _run_external(task, registry, instance_id, business_key, now, ledger) -> StepRecord:
+def waiting_messages(workflow: BpmnWorkflow) -> list[tuple[object, str]]:
+    """(task, message name) of every message catch event waiting."""
+    found = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if isinstance(definition, MessageEventDefinition):
+            found.append((task, definition.name))
+    return found
+
+
+def apply_result(task, outcome: HandlerResult) -> StepRecord:
+    """Complete a service task with its handler's result (``results[item]`` or ``steps[topic]``)."""
     spec: ExternalTask = task.task_spec
-    call = ServiceCall(
-        topic=spec.topic,
-        idempotency_key=f"{instance_id}:{task.id}",
-        business_key=business_key,
-        variables=task.data,
-        now=now,
-        ledger=ledger,
-    )
-    try:
-        outcome = registry.get(spec.topic)(call)
-    except HandlerError as err:
-        raise DepartmentFailed(f"{spec.topic}: {err}") from err
     key = "results" if outcome.item else "steps"
     task.data.setdefault(key, {})[outcome.item or spec.topic] = outcome.result
     if outcome.notices:
@@ -124,19 +109,11 @@ def _run_external(task, registry, instance_id, business_key, now, ledger) -> Ste
 
 
 def due_at(task, now: datetime) -> datetime | None:
-    """A user task's due time from ``camunda:dueDate``: an ISO date-time or an ISO duration from now."""
+    """A user task's due time from ``camunda:dueDate`` (a date-time, or a duration from now)."""
     text = task.task_spec.due_date
     if not text:
         return None
-    value = compile_juel(text).evaluate(task.data)
-    if isinstance(value, datetime):
-        return value
-    value = str(value).strip()
-    if value.upper().startswith("P"):
-        parsed = TimerEventDefinition.parse_iso_duration(value)
-        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
-    parsed_time = datetime.fromisoformat(value)
-    return parsed_time if parsed_time.tzinfo else parsed_time.replace(tzinfo=now.tzinfo)
+    return resolve_time(compile_juel(text).evaluate(task.data), now)
 
 
 def assignee_of(task) -> str | None:
@@ -151,5 +128,3 @@ def assignee_of(task) -> str | None:
 def set_start_variables(workflow: BpmnWorkflow, variables: dict) -> None:
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(variables)
-
-

@@ -36,6 +36,7 @@ class ServiceCall:
     variables: Mapping[str, Any]
     now: datetime
     ledger: Ledger
+    properties: Mapping[str, str] = field(default_factory=dict)  # the task's camunda:properties
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,9 @@ individual premium plus the government subsidy and coverage begins on the 61st d
 :func:`coverage_start`. R2.10: the applicant pays through the channels the profile lists; enrolment completes
 when payment is confirmed. The enrolment number is ``YB`` + yyyymmdd + 6 digits.
 
+``medical_insurance.confirm_enrolment`` (R2.10): the premium was paid (message ``premium_paid``); enrolment
+completes and coverage begins per :func:`coverage_start`.
+
 ``medical_insurance.reimburse_maternity`` (R2.12): normally settled directly at discharge (免申请即享), with no
 claim; otherwise a manual (零星) claim (``BX`` + yyyymmdd + 6 digits) and the materials it needs.
 """
@@ -169,6 +172,33 @@ def enrol(call: ServiceCall, system: MedicalInsuranceSystem) -> HandlerResult:
     return HandlerResult(item=ENROL_ITEM, result=record, notices=(Notice("applicant", text, due=due.isoformat()),))
 
 
+def confirm_enrolment(call: ServiceCall, system: MedicalInsuranceSystem) -> HandlerResult:
+    """R2.10 / R6.1 / R6.3: payment confirmed (message ``premium_paid``) → enrolled, coverage from when."""
+    enrolment = section(call.variables.get("results"), ENROL_ITEM)
+    if not enrolment.get("enrolment_number"):
+        raise HandlerError("no enrolment to confirm: medical_insurance.enrol has not run")
+    payment = section(call.variables, "premium_paid")
+    paid_text = payment.get("paid_on") or today(call).isoformat()
+    try:
+        paid_on = date.fromisoformat(str(paid_text)[:10])
+    except ValueError:
+        raise HandlerError("premium_paid.paid_on is not a date (YYYY-MM-DD)") from None
+    insurance = region_profile(call).medical_insurance
+    born = birth_date(application(call))
+    try:
+        starts = coverage_start(born, paid_on, window_days=insurance.enrolment_window_days,
+                                late=insurance.late_payment)
+    except (LatePaymentNotProvided, ValueError) as err:
+        raise HandlerError(f"premium paid on {paid_on.isoformat()} cannot be confirmed: {err}") from None
+    record = {**enrolment, "status": "enrolled", "paid_on": paid_on.isoformat(), "coverage_start": starts.isoformat(),
+              "payment_channel": payment.get("channel")}
+    ends = enrolment.get("coverage", [{}])[-1].get("end")
+    text = (f"医保缴费已确认（登记编号{record['enrolment_number']}），参保登记已办结，"
+            f"自{starts.isoformat()}起" + (f"至{ends}" if ends else "") + "享受城乡居民医保待遇。")
+    log.info("medical insurance enrolment %s confirmed for %s", record["enrolment_number"], call.business_key)
+    return HandlerResult(item=ENROL_ITEM, result=record, notices=(Notice("applicant", text),))
+
+
 def reimburse_maternity(call: ServiceCall, system: MedicalInsuranceSystem) -> HandlerResult:
     """R2.12: settled at discharge → nothing to claim; otherwise a manual claim and its materials."""
     app = application(call)
@@ -197,3 +227,4 @@ def register(registry: HandlerRegistry,
              system_factory: Callable[[ServiceCall], MedicalInsuranceSystem] = local_system) -> None:
     registry.register("medical_insurance.enrol", bind(enrol, system_factory))
     registry.register("medical_insurance.reimburse_maternity", bind(reimburse_maternity, system_factory))
+    registry.register("medical_insurance.confirm_enrolment", bind(confirm_enrolment, system_factory))

@@ -5,6 +5,8 @@
 * ``service_center.push_results`` -- after police registered the birth, the result is pushed to Health, CDC,
   Medical Insurance and HRSS (R2.5).
 * ``service_center.notify_result`` -- the final feedback to the applicant with each chosen item's result (R2.7).
+* ``service_center.report_overdue`` -- a step passed its time limit: a notice to the department and to
+  supervision (R5.3, 全闭环监测), with a report number (``DB`` + yyyymmdd + 6 digits).
 """
 
 from __future__ import annotations
@@ -42,6 +44,9 @@ class ServiceCenterSystem(Protocol):
     def notify(self, key: str, *, on: date, lines: list[dict]) -> dict:
         """Record the result feedback to the applicant; returns ``{"notice_id", "notified_on", ...}``."""
 
+    def report_overdue(self, key: str, *, on: date, item: str | None, department: str) -> dict:
+        """Record an overdue step for supervision; returns ``{"report_number", "reported_on", ...}``."""
+
 
 class LocalServiceCenterSystem:
     """In-process service centre keeping its records in the ledger."""
@@ -72,6 +77,15 @@ class LocalServiceCenterSystem:
             "notice_id": serial(self.ledger, "service_center.notice", "FK", on),
             "notified_on": on.isoformat(),
             "items": [dict(line) for line in lines],
+        })
+
+
+    def report_overdue(self, key, *, on, item, department):
+        return once(self.ledger, DEPARTMENT, f"overdue:{key}", lambda: {
+            "report_number": serial(self.ledger, "service_center.overdue", "DB", on),
+            "reported_on": on.isoformat(),
+            "item": item,
+            "department": department,
         })
 
 
@@ -143,6 +157,19 @@ def notify_result(call: ServiceCall, system: ServiceCenterSystem) -> HandlerResu
     return HandlerResult(item=None, result=record, notices=(Notice("applicant", head + "；".join(text_lines) + "。"),))
 
 
+def report_overdue(call: ServiceCall, system: ServiceCenterSystem) -> HandlerResult:
+    """R5.3: the watched step (its ``item`` property; none for the window intake) passed its time limit."""
+    item = call.properties.get("item")
+    department = ITEMS_BY_CODE[item].department if item in ITEMS_BY_CODE else DEPARTMENT
+    record = system.report_overdue(call.idempotency_key, on=today(call), item=item, department=department)
+    what = item_name(item) if item in ITEMS_BY_CODE else "窗口受理"
+    acceptance = section(call.variables.get("steps"), "service_center.dispatch").get("acceptance_number")
+    text = (f"联办申请{acceptance or call.business_key}的“{what}”已超过办结时限，请尽快办理"
+            f"（督办编号{record['report_number']}）。")
+    notices = (Notice(department, text), Notice("supervisor", text))
+    return HandlerResult(item=None, result=record, notices=notices)
+
+
 def local_system(call: ServiceCall) -> ServiceCenterSystem:
     return LocalServiceCenterSystem(call.ledger)
 
@@ -152,3 +179,4 @@ def register(registry: HandlerRegistry,
     registry.register("service_center.dispatch", bind(dispatch, system_factory))
     registry.register("service_center.push_results", bind(push_results, system_factory))
     registry.register("service_center.notify_result", bind(notify_result, system_factory))
+    registry.register("service_center.report_overdue", bind(report_overdue, system_factory))

@@ -7,12 +7,20 @@ Files are parsed with :func:`engine.bpmn.xml.parse_xml` (no entities, no network
 
 from __future__ import annotations
 
-from SpiffWorkflow.bpmn.parser.util import full_tag
+from SpiffWorkflow.bpmn.parser.util import first, full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.defaults import BoundaryEvent, IntermediateCatchEvent, StartEvent
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
-from SpiffWorkflow.camunda.parser.event_parsers import CamundaEndEventParser
+from SpiffWorkflow.camunda.parser.event_parsers import (
+    CamundaBoundaryEventParser,
+    CamundaEndEventParser,
+    CamundaIntermediateCatchEventParser,
+    CamundaStartEventParser,
+)
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
 
 from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
+from .timers import ClockDuration, ClockTimeDate
 from .xml import parse_xml
 
 
@@ -45,8 +53,39 @@ class ReviewTaskParser(UserTaskParser):
         )
 
 
-class OutcomeEndEventParser(CamundaEndEventParser):
+class _EventParserMixin:
+    """Events keep their ``camunda:properties``; timers run on the service clock (date or duration)."""
+
     parse_extensions = CamundaTaskParser.parse_extensions
+
+    def parse_timer_event(self, event):
+        name = self.node.get("name", self.node.get("id"))
+        description = self.get_event_description(event)
+        time_date = first(self.xpath(".//bpmn:timeDate"))
+        if time_date is not None:
+            return ClockTimeDate(name, (time_date.text or "").strip(), description=description)
+        time_duration = first(self.xpath(".//bpmn:timeDuration"))
+        if time_duration is not None:
+            return ClockDuration(name, (time_duration.text or "").strip(), description=description)
+        raise ValidationException(
+            "only timeDate and timeDuration timers are supported", node=self.node, file_name=self.filename
+        )
+
+
+class OutcomeEndEventParser(_EventParserMixin, CamundaEndEventParser):
+    pass
+
+
+class StartEventParser(_EventParserMixin, CamundaStartEventParser):
+    pass
+
+
+class CatchEventParser(_EventParserMixin, CamundaIntermediateCatchEventParser):
+    pass
+
+
+class BoundaryEventParser(_EventParserMixin, CamundaBoundaryEventParser):
+    pass
 
 
 class ProcessParser(CamundaParser):
@@ -55,6 +94,9 @@ class ProcessParser(CamundaParser):
         full_tag("serviceTask"): (ExternalTaskParser, ExternalTask),
         full_tag("userTask"): (ReviewTaskParser, ReviewTask),
         full_tag("endEvent"): (OutcomeEndEventParser, OutcomeEndEvent),
+        full_tag("startEvent"): (StartEventParser, StartEvent),
+        full_tag("intermediateCatchEvent"): (CatchEventParser, IntermediateCatchEvent),
+        full_tag("boundaryEvent"): (BoundaryEventParser, BoundaryEvent),
     }
 
     def add_bpmn_bytes(self, content: bytes, filename: str) -> None:

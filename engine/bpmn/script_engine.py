@@ -14,6 +14,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from engine.clock import Clock
 from engine.expressions import ExpressionError, juel
 
 
@@ -32,8 +33,11 @@ def compile_juel(text: str):
 
 
 class JuelScriptEngine(PythonScriptEngine):
-    def __init__(self) -> None:
+    """Evaluates JUEL over task data; ``clock`` is the service clock that timers read."""
+
+    def __init__(self, clock=None) -> None:
         super().__init__(environment=_NoPython())
+        self.clock = clock or Clock()
 
     def validate(self, expression: str) -> None:
         compile_juel(expression)

@@ -14,12 +14,14 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.spec import TaskSpecConverter
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import DurationTimerEventDefinition, TimeDateEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.task_spec import UserTaskConverter
 from SpiffWorkflow.camunda.specs.user_task import Form
 
 from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
+from .timers import ClockDuration, ClockTimeDate
 
 
 class ExternalTaskConverter(TaskSpecConverter):
@@ -75,6 +77,8 @@ def _config() -> dict:
     config[ExternalTask] = ExternalTaskConverter
     config[ReviewTask] = ReviewTaskConverter
     config[OutcomeEndEvent] = config[EndEvent]
+    config[ClockTimeDate] = config[TimeDateEventDefinition]
+    config[ClockDuration] = config[DurationTimerEventDefinition]
     config[BpmnWorkflow] = StateOnlyWorkflowConverter
     return config
 

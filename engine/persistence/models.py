@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -88,8 +89,14 @@ class ProcessInstance(Base):
     workflow_state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(10))
     summary: Mapped[dict]
+    newborn_key: Mapped[str | None] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": revision}
+    __table_args__ = (
+        # one active application per newborn (a hash of the mother's ID and the birth time, not the ID)
+        Index("ux_instances_active_newborn", "newborn_key", unique=True,
+              sqlite_where=text("state = 'active'"), postgresql_where=text("state = 'active'")),
+    )
 
 
 class UserTask(Base):
@@ -152,3 +159,54 @@ class NumberSeries(Base):
     __tablename__ = "number_series"
     series: Mapped[str] = mapped_column(String(200), primary_key=True)
     last: Mapped[int]
+
+
+class Job(Base):
+    """Work for the background worker: a service task to run or a timer to fire, with retries."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_acquire", "state", "due_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    business_key: Mapped[str] = mapped_column(String(100))
+    task_id: Mapped[str] = mapped_column(String(36), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    topic: Mapped[str | None] = mapped_column(String(100))
+    activity_id: Mapped[str] = mapped_column(String(255))
+    activity_name: Mapped[str | None] = mapped_column(String(255))
+    payload: Mapped[dict]
+    properties: Mapped[dict]
+    due_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MessageSubscription(Base):
+    """An instance waiting for a named message (a catch event), found by business key without loading it."""
+
+    __tablename__ = "message_subscriptions"
+    __table_args__ = (Index("ix_subscriptions_lookup", "business_key", "message_name"),)
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    business_key: Mapped[str] = mapped_column(String(100))
+    message_name: Mapped[str] = mapped_column(String(100))
+    activity_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class IdempotencyRecord(Base):
+    """The first answer to a POST with an ``Idempotency-Key``, returned again for the same key."""
+
+    __tablename__ = "idempotency_records"
+    principal: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(200))
+    status: Mapped[int]
+    response: Mapped[dict]
+    created_at: Mapped[datetime]

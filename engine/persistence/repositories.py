@@ -12,7 +12,10 @@ from .models import (
     Deployment,
     DeploymentFile,
     HistoryEvent,
+    IdempotencyRecord,
+    Job,
     LedgerEntry,
+    MessageSubscription,
     NumberSeries,
     ProcessDefinition,
     ProcessInstance,
@@ -95,6 +98,12 @@ class Instances:
 
     def add(self, instance: ProcessInstance) -> None:
         self.session.add(instance)
+
+    def active_for_newborn(self, newborn_key: str) -> ProcessInstance | None:
+        return self.session.scalars(
+            select(ProcessInstance).where(ProcessInstance.newborn_key == newborn_key,
+                                          ProcessInstance.state == "active")
+        ).first()
 
 
 class Tasks:
@@ -234,3 +243,90 @@ class SqlLedger:
         row.last += 1
         self.session.flush()
         return row.last
+
+
+class Jobs:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, job: Job) -> None:
+        self.session.add(job)
+
+    def get(self, job_id: str) -> Job | None:
+        return self.session.get(Job, job_id)
+
+    def for_instance(self, instance_id: str) -> list[Job]:
+        return list(self.session.scalars(select(Job).where(Job.instance_id == instance_id)))
+
+    def incidents(self, offset: int, limit: int) -> tuple[list[Job], int]:
+        query = select(Job).where(Job.state == "incident")
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = self.session.scalars(query.order_by(Job.updated_at.desc()).offset(offset).limit(limit))
+        return list(rows), total
+
+    def candidates(self, now: datetime, limit: int, skip_locked: bool) -> list[str]:
+        """Ids of due, unlocked jobs (on PostgreSQL rows locked by another worker are skipped)."""
+        query = (
+            select(Job.id)
+            .where(Job.state == "ready", Job.due_at <= now,
+                   or_(Job.locked_until.is_(None), Job.locked_until < now))
+            .order_by(Job.due_at)
+            .limit(limit)
+        )
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        return list(self.session.scalars(query))
+
+    def lock(self, job_id: str, worker: str, now: datetime, until: datetime) -> bool:
+        """Take a job if it is still free; False if another worker took it first."""
+        result = self.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == "ready",
+                   or_(Job.locked_until.is_(None), Job.locked_until < now))
+            .values(locked_by=worker, locked_until=until)
+        )
+        return result.rowcount == 1
+
+    def held(self, job_id: str, worker: str, lock: bool) -> Job | None:
+        """The job if this worker still holds it (row-locked for the transaction when ``lock``)."""
+        query = select(Job).where(Job.id == job_id, Job.locked_by == worker)
+        if lock:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def delete(self, job: Job) -> None:
+        self.session.delete(job)
+
+
+class Subscriptions:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, subscription: MessageSubscription) -> None:
+        self.session.add(subscription)
+
+    def for_instance(self, instance_id: str) -> list[MessageSubscription]:
+        return list(self.session.scalars(
+            select(MessageSubscription).where(MessageSubscription.instance_id == instance_id)))
+
+    def find(self, business_key: str, message_name: str) -> MessageSubscription | None:
+        return self.session.scalars(
+            select(MessageSubscription).where(
+                MessageSubscription.business_key == business_key,
+                MessageSubscription.message_name == message_name,
+            ).order_by(MessageSubscription.created_at).limit(1)
+        ).first()
+
+    def delete(self, subscription: MessageSubscription) -> None:
+        self.session.delete(subscription)
+
+
+class IdempotencyRecords:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, principal: str, key: str) -> IdempotencyRecord | None:
+        return self.session.get(IdempotencyRecord, (principal, key))
+
+    def add(self, record: IdempotencyRecord) -> None:
+        self.session.add(record)

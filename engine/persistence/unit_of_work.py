@@ -2,16 +2,47 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from .repositories import Definitions, History, Instances, SqlLedger, Tasks, Users
+from .repositories import (
+    Definitions,
+    History,
+    IdempotencyRecords,
+    Instances,
+    Jobs,
+    SqlLedger,
+    Subscriptions,
+    Tasks,
+    Users,
+)
 
 
 class ConcurrentUpdate(Exception):
     """Another transaction changed the same instance or row first."""
+
+
+def _is_lock_conflict(err: OperationalError) -> bool:
+    """SQLite's "database is locked" / busy snapshot: another writer committed first."""
+    text_ = str(err.orig).lower()
+    return "locked" in text_ or "busy" in text_
+
+
+@contextmanager
+def _conflicts_raised():
+    """Turn the database's "someone else wrote first" errors into :class:`ConcurrentUpdate`."""
+    try:
+        yield
+    except (StaleDataError, IntegrityError) as err:
+        raise ConcurrentUpdate(err.__class__.__name__) from err
+    except OperationalError as err:
+        if not _is_lock_conflict(err):
+            raise
+        raise ConcurrentUpdate("database busy") from err
 
 
 class UnitOfWork:
@@ -27,6 +58,9 @@ class UnitOfWork:
         self.history = History(self.session)
         self.users = Users(self.session)
         self.ledger = SqlLedger(self.session)
+        self.jobs = Jobs(self.session)
+        self.subscriptions = Subscriptions(self.session)
+        self.idempotency = IdempotencyRecords(self.session)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -35,19 +69,17 @@ class UnitOfWork:
         self.session.close()
 
     def flush(self) -> None:
-        try:
+        with _conflicts_raised():
             self.session.flush()
-        except (StaleDataError, IntegrityError) as err:
-            self.session.rollback()
-            raise ConcurrentUpdate(str(err.__class__.__name__)) from err
 
     def commit(self) -> None:
-        try:
+        with _conflicts_raised():
             self.session.commit()
-        except (StaleDataError, IntegrityError) as err:
-            self.session.rollback()
-            raise ConcurrentUpdate(str(err.__class__.__name__)) from err
 
     def ping(self) -> None:
         """Raise if the database does not answer."""
         self.session.execute(text("SELECT 1"))
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.session.get_bind().dialect.name == "postgresql"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from uuid import uuid4
 
@@ -14,11 +15,12 @@ from forms.items import chosen_map
 from ..clock import iso
 from ..context import EngineContext
 from ..errors import Conflict, InvalidInput, NotFound
-from ..persistence.models import ProcessInstance
+from ..persistence.models import IdempotencyRecord, ProcessInstance
 from ..persistence.unit_of_work import ConcurrentUpdate
-from ..runtime import set_start_variables
+from ..runtime import advance, set_start_variables
 from ..users import Principal
 from .access import check_instance_visible
+from .incidents import incident_dict
 from .views import instance_view, progress_view
 
 
@@ -33,7 +35,11 @@ def new_business_key(now) -> str:
 
 
 def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
-          business_key: str | None = None) -> dict:
+          business_key: str | None = None, idempotency_key: str | None = None) -> dict:
+    """Start an application; the same ``idempotency_key`` again returns the first answer."""
+    replay = _replay(ctx, principal, idempotency_key)
+    if replay is not None:
+        return replay
     now = ctx.clock.now()
     raw = (variables or {}).get("application")
     if not isinstance(raw, dict):
@@ -49,11 +55,14 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
         business_key = business_key or new_business_key(now)
         if uow.instances.by_business_key(business_key) is not None:
             raise Conflict(f"business key {business_key} is already used")
+        newborn = newborn_key(application)
+        if uow.instances.active_for_newborn(newborn) is not None:
+            raise Conflict("an active application for this newborn (mother's ID and birth time) exists")
         instance = ProcessInstance(
             id=str(uuid4()), business_key=business_key, definition_id=definition.id, state="active",
             region=application["region"], jurisdiction=application_jurisdiction(application),
             started_by=principal.name, created_at=now, updated_at=now, workflow_state="",
-            serializer_version=ctx.serializer.version, summary={},
+            serializer_version=ctx.serializer.version, summary={}, newborn_key=newborn,
         )
         uow.instances.add(instance)
         uow.flush()
@@ -67,26 +76,59 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
             "region": application["region"],
             "channel": application["channel"],
         })
-        records = ctx.step(uow, instance, workflow)
-        ctx.save(uow, instance, workflow, records, principal.name)
-        try:
-            uow.commit()
-        except ConcurrentUpdate:
-            raise Conflict(f"business key {business_key} is already used") from None
-        return {
+        advance(workflow)
+        ctx.save(uow, instance, workflow, [], principal.name)
+        response = {
             "id": instance.id,
             "business_key": instance.business_key,
             "definition": {"key": definition.key, "version": definition.version},
             "state": instance.state,
         }
+        if idempotency_key:
+            uow.idempotency.add(IdempotencyRecord(principal=principal.name, key=idempotency_key,
+                                                  endpoint=f"start:{key}", status=201, response=response,
+                                                  created_at=now))
+        try:
+            uow.commit()
+        except ConcurrentUpdate:
+            replay = _replay(ctx, principal, idempotency_key)
+            if replay is not None:
+                return replay
+            raise Conflict("an application with this business key or for this newborn is already active") from None
+        return response
+
+
+def _replay(ctx: EngineContext, principal: Principal, idempotency_key: str | None) -> dict | None:
+    """The first answer given to this ``Idempotency-Key`` by this caller, if any."""
+    if not idempotency_key:
+        return None
+    with ctx.uow() as uow:
+        record = uow.idempotency.get(principal.name, idempotency_key)
+        return dict(record.response) if record is not None else None
+
+
+def newborn_key(application: dict) -> str:
+    """Identifies the newborn without storing the mother's ID: a hash of her ID and the birth time."""
+    mother = application["mother"]
+    text = f"{mother['id_type']}:{mother['id_number']}|{application['newborn']['born_at']}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def get_instance(ctx: EngineContext, principal: Principal, instance_id: str) -> dict:
     with ctx.uow() as uow:
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         definition = uow.definitions.get(instance.definition_id)
-        return instance_view(instance, definition, uow.tasks.for_instance(instance.id), ctx.clock.now(),
-                             mask=not principal.has_role("clerk", "supervisor", "admin"))
+        staff = principal.has_role("clerk", "supervisor", "admin")
+        view = instance_view(instance, definition, uow.tasks.for_instance(instance.id), ctx.clock.now(),
+                             mask=not staff)
+        incidents = [j for j in uow.jobs.for_instance(instance.id) if j.state == "incident"]
+        view["waiting_for"] = [
+            {"message": sub.message_name, "activity_id": sub.activity_id}
+            for sub in uow.subscriptions.for_instance(instance.id)
+        ]
+        view["incidents"] = [incident_dict(j) for j in incidents] if staff else [
+            {"id": j.id, "activity_id": j.activity_id, "activity_name": j.activity_name} for j in incidents]
+        return view
 
 
 def get_progress(ctx: EngineContext, principal: Principal, business_key: str) -> dict:
@@ -106,3 +148,27 @@ def get_history(ctx: EngineContext, principal: Principal, instance_id: str) -> l
             }
             for e in uow.history.for_instance(instance.id)
         ]
+
+
+def cancel(ctx: EngineContext, principal: Principal, instance_id: str, reason: str | None) -> dict:
+    """The applicant withdraws: the instance ends ``cancelled``; its open tasks, jobs and waits close."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        instance = check_instance_visible(principal, uow.instances.get(instance_id))
+        if instance.state != "active":
+            raise Conflict(f"the application is already {instance.state}")
+        workflow = ctx.load(uow, instance)
+        workflow.cancel()
+        instance.state = "cancelled"
+        instance.ended_at = now
+        instance.end_reason = reason
+        ctx.close_open_work(uow, instance, now)
+        ctx.save(uow, instance, workflow, [], principal.name)
+        ctx.record(uow, instance.id, principal.name, "instance_cancelled", at=now, reason=reason)
+        try:
+            uow.commit()
+        except ConcurrentUpdate:
+            raise Conflict("the application changed meanwhile; try again") from None
+        definition = uow.definitions.get(instance.definition_id)
+        return {"id": instance.id, "business_key": instance.business_key,
+                "definition": {"key": definition.key, "version": definition.version}, "state": instance.state}

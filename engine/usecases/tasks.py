@@ -13,6 +13,7 @@ from ..context import EngineContext
 from ..errors import Conflict, InvalidInput
 from ..persistence.models import UserTask
 from ..persistence.unit_of_work import ConcurrentUpdate
+from ..runtime import advance
 from ..users import Principal
 from .access import check_instance_visible, check_task_workable
 
@@ -138,8 +139,8 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
                    activity_id=row.activity_id, activity_name=row.name, department=row.candidate_group,
                    item=row.item, reason=values.get("reason"),
                    detail={"decision": values.get("decision"), "task_id": task_id})
-        records = ctx.step(uow, instance, workflow)
-        ctx.save(uow, instance, workflow, records, principal.name)
+        advance(workflow)
+        ctx.save(uow, instance, workflow, [], principal.name)
         try:
             uow.commit()
         except ConcurrentUpdate:

@@ -9,6 +9,7 @@ from api.samples import approval_for, sample_application
 from engine.bootstrap import build_context
 from engine.clock import Clock
 from engine.usecases.accounts import add_user
+from engine.worker import Worker
 
 USERS = {
     "portal": dict(roles=["portal"], groups=[], jurisdictions=["62"]),
@@ -25,17 +26,25 @@ USERS = {
 
 
 class Api:
-    """A thin client that speaks as one user at a time, the way the portal and clerks do."""
+    """A thin client that speaks as one user at a time, the way the portal and clerks do.
 
-    def __init__(self, client, tokens):
+    After each POST the background worker runs until it has nothing due, as `onething serve` would
+    shortly after (``drain=False`` to look at the state before it does).
+    """
+
+    def __init__(self, client, tokens, worker):
         self.client = client
         self.tokens = tokens
+        self.worker = worker
 
-    def call(self, method, path, user=None, **kwargs):
+    def call(self, method, path, user=None, drain=True, **kwargs):
         headers = kwargs.pop("headers", {})
         if user:
             headers["Authorization"] = f"Bearer {self.tokens[user]}"
-        return self.client.open(path, method=method, headers=headers, **kwargs)
+        response = self.client.open(path, method=method, headers=headers, **kwargs)
+        if method == "POST" and drain:
+            self.worker.run_until_idle()
+        return response
 
     def get(self, path, user=None, **kw):
         return self.call("GET", path, user, **kw)
@@ -43,9 +52,13 @@ class Api:
     def post(self, path, user=None, **kw):
         return self.call("POST", path, user, **kw)
 
-    def start(self, application, user="portal", **extra):
-        return self.post("/api/process-definitions/newborn_birth/start", user,
-                         json={"variables": {"application": application}, **extra})
+    def start(self, application, user="portal", drain=True, headers=None, **extra):
+        return self.post("/api/process-definitions/newborn_birth/start", user, drain=drain,
+                         headers=headers or {}, json={"variables": {"application": application}, **extra})
+
+    def message(self, name, business_key, user="portal", **variables):
+        return self.post("/api/messages", user,
+                         json={"name": name, "business_key": business_key, "variables": variables})
 
     def open_steps(self, instance_id, user="portal"):
         return self.get(f"/api/process-instances/{instance_id}", user).get_json()["open_steps"]
@@ -72,9 +85,14 @@ def app(ctx):
 
 
 @pytest.fixture
-def api(app, ctx):
+def worker(ctx):
+    return Worker(ctx, name="test-worker")
+
+
+@pytest.fixture
+def api(app, ctx, worker):
     tokens = {name: add_user(ctx, name, **spec) for name, spec in USERS.items()}
-    return Api(app.test_client(), tokens)
+    return Api(app.test_client(), tokens, worker)
 
 
 @pytest.fixture

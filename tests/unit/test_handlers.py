@@ -30,6 +30,7 @@ TOPICS = {
     "service_center.dispatch", "cdc.issue_vaccination_certificate", "midwifery.issue_birth_certificate",
     "police.register_birth", "service_center.push_results", "hrss.apply_card", "medical_insurance.enrol",
     "medical_insurance.reimburse_maternity", "health.register_guidance", "service_center.notify_result",
+    "service_center.report_overdue", "medical_insurance.confirm_enrolment",
 }
 
 

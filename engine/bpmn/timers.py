@@ -1,0 +1,72 @@
+"""Times in process files, read on the service's clock (never the machine's, so tests can move it).
+
+``resolve_time`` turns what a ``camunda:dueDate`` or a timer holds — an ISO 8601 date-time or an ISO
+duration counted from now, or a JUEL expression giving either — into an aware datetime. The timer event
+definitions below use it, so boundary timers fire at exactly the due date their user task shows.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+
+
+class InvalidTime(ValueError):
+    pass
+
+
+def resolve_time(value, now: datetime) -> datetime:
+    """An aware datetime from a date-time, a date (end of that day), or an ISO duration from ``now``."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=now.tzinfo)
+    if isinstance(value, date):
+        return datetime.combine(value, time(23, 59, 59), tzinfo=now.tzinfo)
+    text = str(value).strip()
+    try:
+        if text[:1].upper() == "P":
+            parsed = TimerEventDefinition.parse_iso_duration(text)
+            return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+        moment = datetime.fromisoformat(text)
+    except Exception as err:
+        raise InvalidTime(f"{text!r} is neither an ISO 8601 date-time nor a duration") from err
+    if len(text) == 10:  # a bare date: due by the end of that day
+        moment = datetime.combine(moment.date(), time(23, 59, 59))
+    return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
+
+
+def _fires_at(definition, my_task) -> datetime:
+    engine = my_task.workflow.script_engine
+    stored = my_task._get_internal_data("event_value")
+    if stored is None:
+        moment = resolve_time(engine.evaluate(my_task, definition.expression), engine.clock.now())
+        my_task._set_internal_data(event_value=moment.isoformat())
+        return moment
+    return datetime.fromisoformat(stored)
+
+
+class _ClockTimer:
+    def has_fired(self, my_task):
+        if _fires_at(self, my_task) <= my_task.workflow.script_engine.clock.now():
+            my_task._set_internal_data(event_fired=True)
+        return my_task._get_internal_data("event_fired", False)
+
+
+class ClockTimeDate(_ClockTimer, TimeDateEventDefinition):
+    """``bpmn:timeDate``: fires at a date-time."""
+
+
+class ClockDuration(_ClockTimer, DurationTimerEventDefinition):
+    """``bpmn:timeDuration``: fires a duration after the event starts waiting."""
+
+
+def fire_time(my_task) -> datetime | None:
+    """When a waiting timer task fires (None for anything else)."""
+    definition = getattr(my_task.task_spec, "event_definition", None)
+    if not isinstance(definition, _ClockTimer):
+        return None
+    return _fires_at(definition, my_task)
