@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from handlers import default_registry
+from handlers.registry import HandlerRegistry
 
 from .clock import Clock
 from .context import EngineContext
 from .persistence.database import create_schema, make_engine, session_factory
 
 
-def build_context(database_url: str | None = None, clock: Clock | None = None) -> EngineContext:
+def build_context(database_url: str | None = None, clock: Clock | None = None,
+                  registry: HandlerRegistry | None = None) -> EngineContext:
     engine = make_engine(database_url)
     create_schema(engine)
-    return EngineContext(sessions=session_factory(engine), registry=default_registry(),
+    return EngineContext(sessions=session_factory(engine), registry=registry or default_registry(),
                          clock=clock or Clock())

@@ -32,11 +32,19 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _begin_immediate(conn) -> None:
+    # Take SQLite's write lock when the transaction begins: a transaction that read first and wrote
+    # later would otherwise fail with "database is locked" whenever any other writer committed meanwhile.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def make_engine(url: str | None = None) -> Engine:
     url = database_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 10})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30,
+                                                  "isolation_level": None})
         event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "begin", _begin_immediate)
     else:
         engine = create_engine(url, pool_pre_ping=True)
     return engine

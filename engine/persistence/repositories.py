@@ -6,6 +6,8 @@ import hashlib
 from datetime import datetime
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .models import (
@@ -236,13 +238,18 @@ class SqlLedger:
         self.session.flush()
 
     def next_number(self, series: str) -> int:
-        row = self.session.get(NumberSeries, series, with_for_update=True)
-        if row is None:
-            row = NumberSeries(series=series, last=0)
-            self.session.add(row)
-        row.last += 1
-        self.session.flush()
-        return row.last
+        """Atomic on both databases: insert the series if new, then increment and read in one statement."""
+        dialect = self.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        self.session.execute(
+            insert(NumberSeries).values(series=series, last=0).on_conflict_do_nothing(index_elements=["series"])
+        )
+        return self.session.execute(
+            update(NumberSeries)
+            .where(NumberSeries.series == series)
+            .values(last=NumberSeries.last + 1)
+            .returning(NumberSeries.last)
+        ).scalar_one()
 
 
 class Jobs:

@@ -9,6 +9,8 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from ..errors import Conflict
+from .material_repository import Materials
 from .repositories import (
     Definitions,
     History,
@@ -22,8 +24,8 @@ from .repositories import (
 )
 
 
-class ConcurrentUpdate(Exception):
-    """Another transaction changed the same instance or row first."""
+class ConcurrentUpdate(Conflict):
+    """Another transaction changed the same instance or row first (answered 409: try again)."""
 
 
 def _is_lock_conflict(err: OperationalError) -> bool:
@@ -61,6 +63,7 @@ class UnitOfWork:
         self.jobs = Jobs(self.session)
         self.subscriptions = Subscriptions(self.session)
         self.idempotency = IdempotencyRecords(self.session)
+        self.materials = Materials(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

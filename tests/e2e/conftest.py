@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from api import create_app
@@ -10,6 +12,7 @@ from engine.bootstrap import build_context
 from engine.clock import Clock
 from engine.usecases.accounts import add_user
 from engine.worker import Worker
+from handlers import default_registry
 
 USERS = {
     "portal": dict(roles=["portal"], groups=[], jurisdictions=["62"]),
@@ -25,6 +28,9 @@ USERS = {
 }
 
 
+CLERK_OF = {"service_center": "service_center", "midwifery": "midwifery", "police": "police"}
+
+
 class Api:
     """A thin client that speaks as one user at a time, the way the portal and clerks do.
 
@@ -36,6 +42,7 @@ class Api:
         self.client = client
         self.tokens = tokens
         self.worker = worker
+        self._certificates = itertools.count(1)
 
     def call(self, method, path, user=None, drain=True, **kwargs):
         headers = kwargs.pop("headers", {})
@@ -63,7 +70,30 @@ class Api:
     def open_steps(self, instance_id, user="portal"):
         return self.get(f"/api/process-instances/{instance_id}", user).get_json()["open_steps"]
 
-    def approve(self, task_id, clerk, seq=1):
+    def walk_to_end(self, instance_id, max_rounds=10):
+        """Approve every open step with the clerk of its group, and send every message the application
+        waits for (R2.8 the visit to the police station, R2.10 the premium), until it ends or stalls;
+        returns the steps and messages seen."""
+        seen = []
+        for _ in range(max_rounds):
+            instance = self.get(f"/api/process-instances/{instance_id}", "portal").get_json()
+            if instance["state"] != "active" or not (instance["waiting_for"] or instance["open_steps"]):
+                return seen
+            for waiting in instance["waiting_for"]:
+                seen.append(waiting["message"])
+                response = self.message(waiting["message"], instance["business_key"])
+                assert response.status_code == 200, response.get_json()
+            for step in instance["open_steps"]:
+                seen.append(step["activity_id"])
+                clerk = CLERK_OF[step["group"]]
+                assert self.post(f"/api/tasks/{step['task_id']}/claim", clerk).status_code == 200
+                response = self.approve(step["task_id"], clerk)
+                assert response.status_code == 200, response.get_json()
+        raise AssertionError("the application did not finish")
+
+    def approve(self, task_id, clerk, seq=None):
+        """Approve with the task's form; each approval gets its own certificate number."""
+        seq = next(self._certificates) if seq is None else seq
         task = self.get(f"/api/tasks/{task_id}", clerk).get_json()
         return self.post(f"/api/tasks/{task_id}/complete", clerk,
                          json={"variables": approval_for(task["form_key"], seq)})
@@ -75,8 +105,19 @@ def clock():
 
 
 @pytest.fixture
-def ctx(tmp_path, clock):
-    return build_context(f"sqlite:///{tmp_path / 'test.db'}", clock=clock)
+def registry():
+    """The handlers; a test module may override this fixture to plant a faulty department system."""
+    return default_registry()
+
+
+@pytest.fixture
+def database_url(tmp_path):
+    return f"sqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+def ctx(database_url, clock, registry):
+    return build_context(database_url, clock=clock, registry=registry)
 
 
 @pytest.fixture

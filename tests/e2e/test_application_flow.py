@@ -4,30 +4,6 @@ from __future__ import annotations
 
 from api.samples import sample_application
 
-CLERK_OF = {"service_center": "service_center", "midwifery": "midwifery", "police": "police"}
-
-
-def walk_to_end(api, instance_id):
-    """Approve every open step with the clerk of its group, and send every message the application
-    waits for (R2.8 the visit to the police station, R2.10 the premium), until it ends; the steps seen."""
-    seen = []
-    for _ in range(10):
-        instance = api.get(f"/api/process-instances/{instance_id}", "portal").get_json()
-        if instance["state"] != "active":
-            return seen
-        for waiting in instance["waiting_for"]:
-            seen.append(waiting["message"])
-            response = api.message(waiting["message"], instance["business_key"], paid_on=None)
-            assert response.status_code == 200, response.get_json()
-        for step in instance["open_steps"]:
-            seen.append(step["activity_id"])
-            clerk = CLERK_OF[step["group"]]
-            assert api.post(f"/api/tasks/{step['task_id']}/claim", clerk).status_code == 200
-            response = api.approve(step["task_id"], clerk)
-            assert response.status_code == 200, response.get_json()
-    raise AssertionError("the application did not finish")
-
-
 def test_full_gansu_window_application_completes(api, clock):
     """R2.4 window intake, R2.1 birth certificate first, R2.2 hukou second, then the rest: completed."""
     started = api.start(sample_application(clock.now(), channel="window"))
@@ -35,7 +11,7 @@ def test_full_gansu_window_application_completes(api, clock):
     body = started.get_json()
     assert body["state"] == "active" and body["definition"] == {"key": "newborn_birth", "version": 1}
 
-    seen = walk_to_end(api, body["id"])
+    seen = api.walk_to_end(body["id"])
     assert seen == ["window_intake", "birth_certificate_review", "hukou_review", "hukou_page_printed",
                     "premium_paid"]
 
@@ -70,7 +46,7 @@ def test_only_chosen_items_are_done(api, clock):
     for section in ("hukou", "medical_insurance", "social_security_card", "maternity_reimbursement"):
         application.pop(section)
     body = api.start(application).get_json()
-    assert walk_to_end(api, body["id"]) == ["birth_certificate_review"]
+    assert api.walk_to_end(body["id"]) == ["birth_certificate_review"]
     instance = api.get(f"/api/process-instances/{body['id']}", "portal").get_json()
     assert instance["state"] == "completed"
     assert [(i["code"], i["status"]) for i in instance["items"]] == [

@@ -1,0 +1,29 @@
+"""A worker process that dies (SIGKILL) after a department handler ran and before the result is saved.
+
+Used by test_concurrency: the job must be taken again after its lock expires, and the department's side
+effect (a number issued) must happen once, thanks to the idempotency key.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import types
+
+from engine.bootstrap import build_context
+from engine.worker import Worker
+
+
+def main(database_url: str, lock_seconds: int) -> None:
+    ctx = build_context(database_url)
+
+    def load_then_die(self, uow, instance):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    ctx.load = types.MethodType(load_then_die, ctx)
+    Worker(ctx, name="doomed-worker", lock_seconds=lock_seconds).run_once()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]))
