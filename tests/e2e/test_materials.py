@@ -8,8 +8,7 @@ import io
 import pytest
 
 from api.samples import sample_application
-
-from .sample_files import DISGUISED, jpeg, pdf, png
+from tests.sample_files import DISGUISED, jpeg, pdf, png
 
 
 @pytest.fixture(autouse=True)
