@@ -77,6 +77,11 @@ def parse_deployment(files: Iterable[tuple[str, bytes]], checks: Checks | None =
             problems.append(Problem(file=filename, line=err.line, message=str(err)))
             continue
         roots[filename] = root
+        if suffix == ".bpmn":
+            dangling = _dangling_flows(root, filename)
+            if dangling:
+                problems.extend(dangling)
+                continue
         try:
             if suffix == ".bpmn":
                 parser.add_bpmn_xml(root, filename)
@@ -109,6 +114,22 @@ def parse_deployment(files: Iterable[tuple[str, bytes]], checks: Checks | None =
     if problems:
         raise InvalidDeployment(problems)
     return parsed
+
+
+def _dangling_flows(root: etree._Element, filename: str) -> list[Problem]:
+    """Sequence flows whose source or target is not a node of the same process."""
+    problems = []
+    for process in root.iter(f"{{{BPMN_NS}}}process", f"{{{BPMN_NS}}}subProcess"):
+        ids = {child.get("id") for child in process if child.get("id")}
+        for flow in process.findall(f"{{{BPMN_NS}}}sequenceFlow"):
+            for end in ("sourceRef", "targetRef"):
+                ref = flow.get(end)
+                if ref not in ids:
+                    problems.append(Problem(
+                        file=filename, line=flow.sourceline, element=flow.get("id"),
+                        message=f"sequence flow {flow.get('id')!r} has {end}={ref!r}, which is no element "
+                                f"of process {process.get('id')!r}"))
+    return problems
 
 
 def _problem_from(err: Exception, filename: str, roots) -> Problem:

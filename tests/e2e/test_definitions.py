@@ -47,8 +47,9 @@ def test_redeploy_creates_version_2_and_running_instances_keep_version_1(api, ap
 def test_broken_deployment_lists_every_problem_and_stores_nothing(api):
     broken = (BPMN.replace(b'camunda:topic="hrss.apply_card"', b'camunda:topic="hrss.print_money"')
                   .replace(b'camunda:formKey="hukou_review"', b'camunda:formKey="no_such_form"'))
+    nowhere = BPMN.replace(b'targetRef="feedback"', b'targetRef="nowhere"', 1)
     response = deploy(api, [("newborn_birth.bpmn", broken), ("notes.txt", b"hello"),
-                            ("bad.bpmn", b"<definitions><oops></definitions>")])
+                            ("bad.bpmn", b"<definitions><oops></definitions>"), ("nowhere.bpmn", nowhere)])
     assert response.status_code == 422
     problems = response.get_json()["problems"]
     messages = " | ".join(f"{p['file']}:{p['line']}:{p['message']}" for p in problems)
@@ -56,6 +57,7 @@ def test_broken_deployment_lists_every_problem_and_stores_nothing(api):
     assert "no_such_form" in messages
     assert "notes.txt" in messages
     assert any(p["file"] == "bad.bpmn" and p["line"] for p in problems)
+    assert any(p["file"] == "nowhere.bpmn" and "'nowhere'" in p["message"] and p["line"] for p in problems)
     assert all(p["line"] for p in problems if p["file"] == "newborn_birth.bpmn")
     definitions = api.get("/api/process-definitions", "analyst").get_json()
     assert [d["version"] for d in definitions] == [1]
