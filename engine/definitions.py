@@ -2,8 +2,8 @@
 
 Every file is parsed safely; every process is parsed by SpiffWorkflow (with our parser extension); every
 service-task topic must have a handler, every user task's form key a form, every expression must be in
-the JUEL dialect. A deployment is stored only when nothing is wrong. Each deployed version is parsed
-once per process and cached.
+the JUEL dialect, every DMN cell in FEEL (``engine.dmn``). A deployment is stored only when nothing is
+wrong. Each deployed version is parsed once per process and cached.
 """
 
 from __future__ import annotations
@@ -89,6 +89,7 @@ def parse_deployment(files: Iterable[tuple[str, bytes]], checks: Checks | None =
                 parser.add_dmn_xml(root, filename)
         except (ValidationException, SpiffWorkflowException, KeyError, ValueError) as err:
             problems.append(_problem_from(err, filename, roots))
+    problems.extend(parser.decisions.problems)  # DMN: every cell compiled as FEEL (engine.dmn.parser)
 
     parsed = ParsedDeployment()
     for filename, root in roots.items():

@@ -19,6 +19,8 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
 
+from engine.dmn.task import DecisionParserMixin, DecisionTask, DecisionTaskParser
+
 from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
 from .timers import ClockDuration, ClockTimeDate
 from .xml import parse_xml
@@ -88,7 +90,9 @@ class BoundaryEventParser(_EventParserMixin, CamundaBoundaryEventParser):
     pass
 
 
-class ProcessParser(CamundaParser):
+class ProcessParser(DecisionParserMixin, CamundaParser):
+    """DMN files go through ``engine.dmn`` (FEEL): ``self.decisions`` holds every decision added."""
+
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
         full_tag("serviceTask"): (ExternalTaskParser, ExternalTask),
@@ -97,6 +101,7 @@ class ProcessParser(CamundaParser):
         full_tag("startEvent"): (StartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (CatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (BoundaryEventParser, BoundaryEvent),
+        full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
     }
 
     def add_bpmn_bytes(self, content: bytes, filename: str) -> None:

@@ -20,6 +20,8 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.task_spec import UserTaskConverter
 from SpiffWorkflow.camunda.specs.user_task import Form
 
+from engine.dmn.task import DecisionTask, DecisionTaskConverter
+
 from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
 from .timers import ClockDuration, ClockTimeDate
 
@@ -76,6 +78,7 @@ def _config() -> dict:
     config = deepcopy(CAMUNDA_CONFIG)
     config[ExternalTask] = ExternalTaskConverter
     config[ReviewTask] = ReviewTaskConverter
+    config[DecisionTask] = DecisionTaskConverter
     config[OutcomeEndEvent] = config[EndEvent]
     config[ClockTimeDate] = config[TimeDateEventDefinition]
     config[ClockDuration] = config[DurationTimerEventDefinition]
