@@ -65,18 +65,6 @@ class NoticeSchema(Schema):
     place = fields.String(allow_none=True)
 
 
-class InstanceIncidentSchema(Schema):
-    id = fields.String()
-    activity_id = fields.String()
-    activity_name = fields.String(allow_none=True)
-    topic = fields.String()
-    attempts = fields.Integer()
-    error = fields.String(allow_none=True)
-    process_instance_id = fields.String()
-    created_at = fields.String()
-    updated_at = fields.String()
-
-
 class InstanceSchema(InstanceRefSchema):
     region = fields.String()
     created_at = fields.String()
@@ -85,7 +73,7 @@ class InstanceSchema(InstanceRefSchema):
     open_steps = fields.List(fields.Nested(OpenStepSchema))
     returned = fields.Dict(allow_none=True)
     notices = fields.List(fields.Nested(NoticeSchema))
-    incidents = fields.List(fields.Nested(InstanceIncidentSchema))
+    incidents = fields.List(fields.Nested(lambda: IncidentSchema()))
     waiting_for = fields.List(fields.Dict(), metadata={"description": "messages the application waits for"})
 
 

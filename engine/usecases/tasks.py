@@ -75,32 +75,27 @@ def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
 
 
 def claim(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
-    now = ctx.clock.now()
-    with ctx.uow() as uow:
-        row = check_task_workable(principal, uow.tasks.get(task_id))
-        if row.completed_at is not None:
-            raise Conflict("task is already completed")
-        if not uow.tasks.claim(task_id, principal.name):
-            raise Conflict("task is held by another clerk")
-        ctx.record(uow, row.instance_id, principal.name, "task_claimed", at=now,
-                   activity_id=row.activity_id, activity_name=row.name, department=row.candidate_group,
-                   item=row.item)
-        uow.commit()
-        uow.session.refresh(row)
-        return task_dict(row, now)
+    """Take a task; 409 if another clerk holds it."""
+    return _set_claim(ctx, principal, task_id, take=True)
 
 
 def unclaim(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
+    """Give a task back to the queue; 409 if another clerk holds it."""
+    return _set_claim(ctx, principal, task_id, take=False)
+
+
+def _set_claim(ctx: EngineContext, principal: Principal, task_id: str, take: bool) -> dict:
     now = ctx.clock.now()
     with ctx.uow() as uow:
         row = check_task_workable(principal, uow.tasks.get(task_id))
         if row.completed_at is not None:
             raise Conflict("task is already completed")
-        if row.assignee is None:
+        if not take and row.assignee is None:
             return task_dict(row, now)
-        if not uow.tasks.unclaim(task_id, principal.name):
+        changed = uow.tasks.claim(task_id, principal.name) if take else uow.tasks.unclaim(task_id, principal.name)
+        if not changed:
             raise Conflict("task is held by another clerk")
-        ctx.record(uow, row.instance_id, principal.name, "task_unclaimed", at=now,
+        ctx.record(uow, row.instance_id, principal.name, "task_claimed" if take else "task_unclaimed", at=now,
                    activity_id=row.activity_id, activity_name=row.name, department=row.candidate_group,
                    item=row.item)
         uow.commit()

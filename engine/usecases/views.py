@@ -75,7 +75,8 @@ def instance_view(instance: ProcessInstance, definition: ProcessDefinition, task
         "items": items,
         "open_steps": open_steps,
         "returned": returned,
-        "notices": summary.get("notices", []),
+        # the applicant's side sees the notices meant for the applicant; staff see every notice
+        "notices": [n for n in summary.get("notices", []) if not mask or n.get("audience") == "applicant"],
     }
 
 
