@@ -113,7 +113,7 @@ def due_at(task, now: datetime) -> datetime | None:
     text = task.task_spec.due_date
     if not text:
         return None
-    return resolve_time(compile_juel(text).evaluate(task.data), now)
+    return resolve_time(compile_juel(text).evaluate(task.data, now=now), now)
 
 
 def assignee_of(task) -> str | None:
@@ -121,7 +121,7 @@ def assignee_of(task) -> str | None:
     text = task.task_spec.assignee
     if not text:
         return None
-    value = compile_juel(text).evaluate(task.data)
+    value = compile_juel(text).evaluate(task.data, now=task.workflow.script_engine.clock.now())
     return str(value) if value else None
 
 

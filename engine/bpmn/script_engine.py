@@ -46,7 +46,7 @@ class JuelScriptEngine(PythonScriptEngine):
         try:
             compiled = compile_juel(expression)
             context = task.data if not external_context else {**external_context, **task.data}
-            return compiled.evaluate(context)
+            return compiled.evaluate(context, now=self.clock.now())
         except ExpressionError as err:
             raise WorkflowTaskException(
                 f"Error evaluating expression '{expression}': {err}", task=task, exception=err
