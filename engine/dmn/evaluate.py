@@ -99,8 +99,8 @@ class DecisionResult:
             return self.collect_entries()
         if mapping == "resultList":
             return self.result_list()
-        raise DecisionError(f"unknown result mapping {mapping!r} (use one of {', '.join(RESULT_MAPPINGS)})",
-                            self.decision_id)
+        raise DecisionError(f"decision {self.decision_id!r}: unknown result mapping {mapping!r} "
+                            f"(use one of {', '.join(RESULT_MAPPINGS)})", self.decision_id)
 
     @property
     def value(self) -> Any:
