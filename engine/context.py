@@ -25,6 +25,7 @@ from .bpmn.serializer import StateSerializer
 from .clock import Clock
 from .definitions import Checks, ParsedDeployment, SpecCache
 from .errors import NotFound
+from .log_privacy import keep_task_data_out_of_logs
 from .persistence.models import (
     HistoryEvent,
     Job,
@@ -59,6 +60,7 @@ class EngineContext:
 
     def __post_init__(self) -> None:
         self.script_engine = JuelScriptEngine(self.clock)
+        keep_task_data_out_of_logs()
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -38,15 +39,27 @@ def _begin_immediate(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class _WithoutRows(logging.Filter):
+    """SQLAlchemy logs every row it fetches at DEBUG — the application's personal data (R8.2)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg != "Row %r"
+
+
+_WITHOUT_ROWS = _WithoutRows()
+
+
 def make_engine(url: str | None = None) -> Engine:
+    """The engine; its logs and errors never carry bound parameters or fetched rows (personal data)."""
     url = database_url(url)
+    logging.getLogger("sqlalchemy.engine.Engine").addFilter(_WITHOUT_ROWS)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30,
-                                                  "isolation_level": None})
+        engine = create_engine(url, hide_parameters=True,
+                               connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None})
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_immediate)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
     return engine
 
 
