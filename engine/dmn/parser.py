@@ -135,9 +135,11 @@ class _FileReader:
         aggregation = aggregation.strip().upper() if aggregation else None
         if hit_policy not in HIT_POLICIES:
             self._problem(element, f"unknown hit policy {hit_policy!r}", self.decision_id)
-        if aggregation is not None and (aggregation not in AGGREGATIONS or hit_policy != "COLLECT"):
-            self._problem(element, f"aggregation {aggregation!r} is only SUM, MIN, MAX or COUNT with hit policy "
-                                   "COLLECT", self.decision_id)
+        if aggregation is not None and aggregation not in AGGREGATIONS:
+            self._problem(element, f"unknown aggregation {aggregation!r} (use SUM, MIN, MAX or COUNT)",
+                          self.decision_id)
+        elif aggregation is not None and hit_policy != "COLLECT":
+            self._problem(element, f"aggregation {aggregation} needs hit policy COLLECT", self.decision_id)
         inputs = tuple(self._input(i) for i in self._children(element, "input"))
         outputs = tuple(self._output(o) for o in self._children(element, "output"))
         if not outputs:
@@ -147,7 +149,9 @@ class _FileReader:
             self._problem(element, f"output name {name!r} is used twice", self.decision_id)
         if aggregation is not None and len(outputs) > 1:
             self._problem(element, f"aggregation {aggregation} needs exactly one output", self.decision_id)
-        if hit_policy in ("PRIORITY", "OUTPUT ORDER") and not any(o.values for o in outputs):
+        listed = any(self._text(v)[0] for o in self._children(element, "output")
+                     for v in self._children(o, "outputValues"))
+        if hit_policy in ("PRIORITY", "OUTPUT ORDER") and not listed:
             self._problem(element, f"hit policy {hit_policy} needs <outputValues> on an output", self.decision_id)
         rules = tuple(self._rule(r, inputs, outputs) for r in self._children(element, "rule"))
         return DecisionTable(id=element.get("id"), hit_policy=hit_policy, aggregation=aggregation,
@@ -188,15 +192,14 @@ class _FileReader:
         """``"high","low"`` → ("high", "low"): a list of literals, in priority order."""
         try:
             values = feel.compile_expression(f"[{text}]").evaluate({})
-        except ExpressionError as err:
-            self.decisions.report(Problem(file=self.file, line=line, element=output_id, expression=text,
-                                          message=f"decision {self.decision_id!r}: output values: {err}"))
-            self.broken = True
-            return None
+        except ExpressionError:
+            values = None
         if not isinstance(values, list) or any(isinstance(v, (list, dict)) or v is None for v in values):
-            self.decisions.report(Problem(file=self.file, line=line, element=output_id, expression=text,
-                                          message=f"decision {self.decision_id!r}: output values must be literals"))
             self.broken = True
+            self.decisions.report(Problem(
+                file=self.file, line=line, element=output_id, expression=text,
+                message=f"decision {self.decision_id!r}: output values must be a comma-separated list of literals",
+            ))
             return None
         return tuple(values)
 
