@@ -1,17 +1,29 @@
-"""Database connection: the SQLAlchemy engine for ``DATABASE_URL`` (embedded SQLite by default)."""
+"""Database connection and schema: the SQLAlchemy engine for ``DATABASE_URL`` (embedded SQLite by default,
+PostgreSQL through psycopg 3), and the schema kept by the Alembic migrations in ``migrations/``.
+
+``create_schema`` initialises an empty database and refuses, with :class:`SchemaOutdated` saying how to
+upgrade, a database at an older revision, unless told to upgrade it (``upgrade=True`` or
+``ONETHING_AUTO_UPGRADE=1``).
+"""
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import material_models, migrations  # noqa: F401  (material_models: every table on Base.metadata)
 from .models import Base
 
 DEFAULT_SQLITE_PATH = Path("instance") / "onething.db"
+AUTO_UPGRADE_ENV = "ONETHING_AUTO_UPGRADE"
+UPGRADE_HINT = (f"run `onething db upgrade` (or start with --upgrade, or set {AUTO_UPGRADE_ENV}=1), "
+                f"then start again")
+_SCHEMA_LOCK = 0x6F6E657468696E67  # any constant: the advisory lock PostgreSQL schema changes take
 
 
 def database_url(url: str | None = None) -> str:
@@ -63,8 +75,63 @@ def make_engine(url: str | None = None) -> Engine:
     return engine
 
 
-def create_schema(engine: Engine) -> None:
-    Base.metadata.create_all(engine)
+class SchemaOutdated(RuntimeError):
+    """The database is not at the schema revision this release needs, and was not upgraded."""
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    state: str  # empty | current | outdated | unversioned | unknown
+    current: str | None
+    head: str
+
+    def describe(self) -> str:
+        if self.state == "current":
+            return f"the database schema is at revision {self.head} (the newest)"
+        if self.state == "empty":
+            return f"the database is empty (this release creates schema revision {self.head})"
+        if self.state == "unversioned":
+            return (f"the database has onething tables but no migration history (made before migrations "
+                    f"existed); this release needs schema revision {self.head}: {UPGRADE_HINT}")
+        if self.state == "unknown":
+            return (f"the database schema is at revision {self.current}, which this release does not know "
+                    f"(made by a newer release?); this release needs {self.head}")
+        return (f"the database schema is at revision {self.current}, this release needs {self.head}: "
+                f"{UPGRADE_HINT}")
+
+
+def schema_status(connection: Connection) -> SchemaStatus:
+    head = migrations.head()
+    current = migrations.current(connection)
+    if current is None:
+        ours = set(inspect(connection).get_table_names()) & set(Base.metadata.tables)
+        return SchemaStatus("unversioned" if ours else "empty", None, head)
+    if current == head:
+        return SchemaStatus("current", current, head)
+    return SchemaStatus("outdated" if migrations.known(current) else "unknown", current, head)
+
+
+def create_schema(engine: Engine, upgrade: bool | None = None) -> SchemaStatus:
+    """Bring the database to this release's schema: an empty one always, an older one only if ``upgrade``
+    (default: ``ONETHING_AUTO_UPGRADE=1``); else raise :class:`SchemaOutdated`. The status it found."""
+    if upgrade is None:
+        upgrade = os.environ.get(AUTO_UPGRADE_ENV, "").lower() in ("1", "true", "yes")
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":  # two processes starting at once: one migrates
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+        status = schema_status(connection)
+        if status.state == "current":
+            return status
+        if status.state == "unversioned" and upgrade:
+            adopted = migrations.unversioned_revision(set(inspect(connection).get_table_names()))
+            if adopted is None:
+                raise SchemaOutdated("the database has some onething tables but not a whole schema: "
+                                     "restore it from a backup or use an empty database")
+            migrations.stamp(connection, adopted)
+        elif status.state == "unknown" or (status.state != "empty" and not upgrade):
+            raise SchemaOutdated(status.describe())
+        migrations.upgrade(connection)
+    return status
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -1,4 +1,5 @@
-"""Fixtures for HTTP tests: an app on a fresh SQLite file, a movable clock, and users per role."""
+"""Fixtures for HTTP tests: an app on a fresh database (SQLite, or PostgreSQL in the second run), a movable
+clock, and users per role."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from engine.clock import Clock
 from engine.usecases.accounts import add_user
 from engine.worker import Worker
 from handlers import default_registry
+from tests.support.databases import fresh_database
 
 USERS = {
     "portal": dict(roles=["portal"], groups=[], jurisdictions=["62"]),
@@ -112,7 +114,9 @@ def registry():
 
 @pytest.fixture
 def database_url(tmp_path):
-    return f"sqlite:///{tmp_path / 'test.db'}"
+    """A database of the test's own: SQLite, or PostgreSQL when ONETHING_TEST_DATABASE_URL names a server."""
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,67 @@
+"""Schema migrations (Alembic), configured in code: no alembic.ini.
+
+``upgrade``/``current``/``head`` are what ``engine.persistence.database`` and ``onething db`` use;
+``python -m engine.persistence.migrations <alembic command>`` runs any Alembic command (for example
+``revision --autogenerate -m "..."``) against ``DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
+
+LOCATION = Path(__file__).resolve().parent
+
+
+def config(connection: Connection | None = None, url: str | None = None) -> Config:
+    """An Alembic config for this package; migrations run on ``connection`` (else on ``url``)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(LOCATION))
+    cfg.set_main_option("path_separator", "os")
+    if url:
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+@lru_cache(maxsize=1)
+def scripts() -> ScriptDirectory:
+    return ScriptDirectory.from_config(config())
+
+
+def head() -> str:
+    return scripts().get_current_head()
+
+
+def known(revision: str) -> bool:
+    try:
+        return scripts().get_revision(revision) is not None
+    except Exception:  # an unknown or malformed id
+        return False
+
+
+def current(connection: Connection) -> str | None:
+    """The revision the database is at (None: never migrated)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(connection: Connection, revision: str = "head") -> None:
+    command.upgrade(config(connection), revision)
+
+
+def stamp(connection: Connection, revision: str) -> None:
+    command.stamp(config(connection), revision)
+
+
+def unversioned_revision(tables: set[str]) -> str | None:
+    """The revision a database made by ``create_all`` before migrations existed is at, by its tables
+    (``onething db upgrade`` stamps it, then upgrades); None if it is not a whole onething schema."""
+    if not {"deployments", "process_instances", "user_tasks", "jobs", "idempotency_records"} <= tables:
+        return None
+    return "0002" if "materials" in tables else "0001"

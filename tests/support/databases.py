@@ -1,0 +1,101 @@
+"""A fresh database per test: a new SQLite file, or, when ``ONETHING_TEST_DATABASE_URL`` names a PostgreSQL
+server (``python -m tests.support.pgcluster run -- pytest``), a new database ``t_<uuid>`` copied from a
+template migrated once per test session, dropped when the test ends.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy.engine import make_url
+
+TEST_URL_ENV = "ONETHING_TEST_DATABASE_URL"
+TEMPLATE = f"onething_template_{os.getpid()}"
+
+_template_lock = threading.Lock()
+_template_ready: set[str] = set()
+
+
+def server_url() -> str | None:
+    """The PostgreSQL server the tests run on, if any (its maintenance database's URL)."""
+    url = os.environ.get(TEST_URL_ENV, "")
+    return url if url.startswith("postgresql") else None
+
+
+def on_postgresql() -> bool:
+    return server_url() is not None
+
+
+def with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def _admin(url: str):
+    import psycopg
+
+    conninfo = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    return psycopg.connect(conninfo, autocommit=True)
+
+
+def _ensure_template(url: str) -> None:
+    """Create and migrate the template database once (what each test's database is copied from)."""
+    from engine.persistence.database import create_schema, make_engine
+
+    with _template_lock:
+        if url in _template_ready:
+            return
+        with _admin(url) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
+        engine = make_engine(with_database(url, TEMPLATE))
+        try:
+            create_schema(engine)
+        finally:
+            engine.dispose()  # a template must have no connections when it is copied
+        if not _template_ready:
+            atexit.register(_drop_templates)
+        _template_ready.add(url)
+
+
+def create_database(url: str) -> str:
+    """A new database copied from the migrated template; its URL."""
+    _ensure_template(url)
+    name = f"t_{uuid.uuid4().hex}"
+    with _admin(url) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    return with_database(url, name)
+
+
+def drop_database(server: str, url: str) -> None:
+    """Drop the database of ``url`` (its connections are ended), connected to ``server``'s own database."""
+    name = make_url(url).database
+    with _admin(server) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _drop_templates() -> None:
+    for url in _template_ready:
+        try:
+            drop_database(url, with_database(url, TEMPLATE))
+        except Exception:  # the server may be gone already
+            pass
+
+
+@contextmanager
+def fresh_database(tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty-of-data database of its own for one test."""
+    server = server_url()
+    if server is None:
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    url = create_database(server)
+    try:
+        yield url
+    finally:
+        drop_database(server, url)
