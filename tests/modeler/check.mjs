@@ -15,6 +15,14 @@
  *                BPMNShape (with bounds) / BPMNEdge (with >= 2 waypoints) in the diagram interchange.
  *   3. lint    - bpmnlint with `bpmnlint:recommended`; error-level reports fail, warnings are printed.
  *
+ * DMN (.dmn):
+ *   1. import  - dmn-moddle + camunda-dmn-moddle `fromXML`; every import warning is a failure, and so is
+ *                content from a namespace neither package knows (as for BPMN).
+ *   2. diagram - every decision has a DMNShape with bounds in the DMNDI (the Modeler's DRD view draws it).
+ *   3. feel    - @bpmn-io/feel-lint (`lintExpression`, the Modeler's FEEL linter) on every input entry
+ *                (as unary tests), input expression and output entry (as expressions) of every decision
+ *                table; any finding, error or warning, fails. Empty cells are allowed (`-`/null).
+ *
  * Output: ONE JSON document on stdout (the summary); human-readable findings on stderr.
  * Exit code: 0 when every file passes, 1 when any check fails, 2 on usage errors.
  */
@@ -25,10 +33,13 @@ import path from 'node:path';
 import process from 'node:process';
 
 import { BpmnModdle } from 'bpmn-moddle';
+import { DmnModdle } from 'dmn-moddle';
+import { lintExpression } from '@bpmn-io/feel-lint';
 
 const require = createRequire(import.meta.url);
 
 const camundaDescriptor = require('camunda-bpmn-moddle/resources/camunda.json');
+const camundaDmnDescriptor = require('camunda-dmn-moddle/resources/camunda.json');
 const { Linter } = require('bpmnlint');
 const NodeResolver = require('bpmnlint/lib/resolver/node-resolver');
 
@@ -236,18 +247,135 @@ function checkDiagramInterchange(definitions) {
 
 
 // DMN /////////////////////////////////////////////////////////////////////////////////////////////
-//
-// Not implemented yet. Add `async function checkDmn(file, xml)` returning
-// `{ file, kind: 'dmn', ok, ... }` (e.g. dmn-moddle import warnings, DMNDI completeness,
-// FEEL linting with @bpmn-io/feel-lint) and register it in CHECKERS below.
+
+async function checkDmn(file, xml) {
+  const result = {
+    file,
+    kind: 'dmn',
+    ok: true,
+    import: { warnings: [] },
+    diagram: { missing: [], invalid: [] },
+    feel: { findings: [] }
+  };
+
+  const moddle = new DmnModdle({ camunda: camundaDmnDescriptor });
+
+  let definitions;
+  try {
+    const { rootElement, warnings } = await moddle.fromXML(xml, 'dmn:Definitions');
+    definitions = rootElement;
+    result.import.warnings = warnings.map(formatImportWarning);
+  } catch (err) {
+    result.import.warnings.push({ message: `import failed: ${err.message}` });
+    result.ok = false;
+    return result;
+  }
+
+  result.import.warnings.push(...findForeignContent(moddle, definitions));
+
+  const { missing, invalid } = checkDecisionShapes(definitions);
+  result.diagram.missing = missing;
+  result.diagram.invalid = invalid;
+
+  result.feel.findings = lintDecisionTables(definitions);
+
+  result.ok = (
+    result.import.warnings.length === 0 &&
+    result.diagram.missing.length === 0 &&
+    result.diagram.invalid.length === 0 &&
+    result.feel.findings.length === 0
+  );
+
+  return result;
+}
+
+/**
+ * Every decision must be drawn in the DRD: a DMNShape with bounds.
+ */
+function checkDecisionShapes(definitions) {
+  const drawn = new Map();
+
+  const dmnDI = definitions.dmnDI;
+  for (const diagram of (dmnDI && dmnDI.diagrams) || []) {
+    for (const di of diagram.diagramElements || []) {
+      if (di.dmnElementRef) {
+        drawn.set(di.dmnElementRef, di);
+      }
+    }
+  }
+
+  const missing = [];
+  const invalid = [];
+
+  for (const element of definitions.drgElement || []) {
+    if (!element.$instanceOf('dmn:Decision')) {
+      continue;
+    }
+    const di = drawn.get(element);
+    if (!di) {
+      missing.push({ id: element.id, type: element.$type, expected: 'dmndi:DMNShape' });
+    } else if (di.$type !== 'dmndi:DMNShape') {
+      invalid.push({ id: element.id, message: `drawn as ${di.$type}, expected dmndi:DMNShape` });
+    } else if (!di.bounds) {
+      invalid.push({ id: element.id, message: 'shape has no dc:Bounds' });
+    }
+  }
+
+  return { missing, invalid };
+}
+
+/**
+ * FEEL in every decision table: input expressions and output entries are expressions, input entries are
+ * unary tests. Returns one finding per lint message.
+ */
+function lintDecisionTables(definitions) {
+  const findings = [];
+
+  function lint(decision, element, cell, text, dialect) {
+    if (!text || !text.trim()) {
+      return;
+    }
+    for (const message of lintExpression(text, { dialect })) {
+      findings.push({
+        decision: decision.id,
+        element,
+        cell,
+        text,
+        severity: message.severity,
+        message: `${message.type}: ${message.message}`
+      });
+    }
+  }
+
+  for (const decision of definitions.drgElement || []) {
+    const table = decision.decisionLogic;
+    if (!decision.$instanceOf('dmn:Decision') || !table || !table.$instanceOf('dmn:DecisionTable')) {
+      continue;
+    }
+    for (const input of table.input || []) {
+      lint(decision, input.id, 'input expression', input.inputExpression && input.inputExpression.text,
+        'expression');
+    }
+    for (const rule of table.rule || []) {
+      (rule.inputEntry || []).forEach((entry, index) => {
+        lint(decision, rule.id, `input entry ${index + 1}`, entry.text, 'unaryTests');
+      });
+      (rule.outputEntry || []).forEach((entry, index) => {
+        lint(decision, rule.id, `output entry ${index + 1}`, entry.text, 'expression');
+      });
+    }
+  }
+
+  return findings;
+}
 
 
 // dispatch ////////////////////////////////////////////////////////////////////////////////////////
 
 /** File extension → checker. Files with an extension not listed here fail the run. */
 const CHECKERS = {
-  '.bpmn': checkBpmn
-  // '.dmn': checkDmn
+  '.bpmn': checkBpmn,
+  '.dmn': checkDmn
 };
 
 async function checkFile(file) {
@@ -293,6 +421,9 @@ function printHuman(result) {
   }
   for (const w of (result.lint && result.lint.warnings) || []) {
     out(`  lint ${w.category} ${w.rule}: ${w.message}${w.id ? ` [${w.id}]` : ''}`);
+  }
+  for (const f of (result.feel && result.feel.findings) || []) {
+    out(`  feel ${f.severity} [${f.decision} / ${f.element}, ${f.cell}] ${f.message}: ${f.text}`);
   }
 }
 
