@@ -18,7 +18,11 @@ from engine.errors import (
 )
 from forms.errors import flatten_errors
 
+from .schemas import ProblemSchema
+
 log = logging.getLogger(__name__)
+
+PROBLEM = "application/problem+json"
 
 STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422, InvalidDeployment: 422,
           DepartmentFailed: 502}
@@ -33,7 +37,7 @@ def problem(status: int, detail: str, **extra):
             "detail": detail, **extra}
     response = jsonify(body)
     response.status_code = status
-    response.mimetype = "application/problem+json"
+    response.mimetype = PROBLEM
     return response
 
 
@@ -64,7 +68,21 @@ def _unexpected(err: Exception):
     return problem(500, "internal error")
 
 
+def _document(api) -> None:
+    """Every error response of the OpenAPI document (flask-smorest's ``default`` and 422, and any other
+    it registers) is ``application/problem+json`` with the Problem schema, as the handlers answer."""
+    components = api.spec.components
+    if "Problem" not in components.schemas:
+        components.schema("Problem", schema=ProblemSchema)
+    for responses in (components.responses, components.responses_lazy):
+        for response in responses.values():
+            if "content" in response:
+                response["content"] = {PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    components.schemas.pop("Error", None)  # flask-smorest's own error shape, which we never send
+
+
 def register(app: Flask, api) -> None:
     app.register_error_handler(EngineError, _engine_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)
+    _document(api)

@@ -24,14 +24,13 @@ from engine.materials import (
 from engine.usecases import materials
 
 from .auth import context, require
-from .errors import problem
+from .errors import PROBLEM, problem
 from .schemas import PageArgs, ProblemSchema
 
 blp = Blueprint("materials", __name__, url_prefix="/api/process-instances/<instance_id>/materials",
                 description="Materials")
 
 MULTIPART_OVERHEAD = 64 * 1024
-PROBLEM = "application/problem+json"
 
 
 @blp.record_once

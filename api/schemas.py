@@ -5,18 +5,28 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 
+# Numbers from a query string are bounded before they reach the database (SQLite and PostgreSQL integers
+# overflow: a 500 the fuzzer found with ?page=10**33).
+MAX_PAGE = 1_000_000
+MAX_INT32 = 2**31 - 1
+
+
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
 class ProblemSchema(Schema):
-    type = fields.String()
-    title = fields.String()
-    status = fields.Integer()
-    detail = fields.String()
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-    problems = fields.List(fields.Dict())
+    """An error, RFC 9457 (``application/problem+json``): every 4xx/5xx answer has this shape."""
+
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                         metadata={"description": "invalid input: messages by field path"})
+    problems = fields.List(fields.Dict(), metadata={"description": "an invalid deployment: file, line, message"})
+    refusals = fields.List(fields.Dict(), metadata={"description": "an ineligible application: rule, code, message"})
 
 
 class DefinitionRefSchema(Schema):
@@ -114,6 +124,8 @@ class HistoryEventSchema(Schema):
 class HistorySchema(Schema):
     items = fields.List(fields.Nested(HistoryEventSchema))
     total = fields.Integer()
+    page = fields.Integer()
+    per_page = fields.Integer()
 
 
 class TaskSchema(Schema):
@@ -188,7 +200,7 @@ class DeploymentResultSchema(Schema):
 
 
 class XmlArgs(Schema):
-    version = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    version = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_INT32))
 
 
 class CancelRequestSchema(Schema):
