@@ -14,6 +14,7 @@ from flask import Response, abort, current_app, g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
+from engine.material_codes import MATERIALS
 from engine.materials import (
     DEFAULT_MAX_BYTES,
     EXTENSIONS,
@@ -78,6 +79,13 @@ UPLOAD_BODY = {"required": True, "description": "a JPEG, PNG or PDF file: the ra
                "content": {"application/octet-stream": _BINARY,
                            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
                                                               "properties": {"file": _BINARY["schema"]}}}}}
+
+
+def _code_parameter() -> list[dict]:
+    return [{"in": "path", "name": "code", "description": "which material",
+             "schema": {"type": "string", "enum": list(MATERIALS)}}]
+
+
 DOWNLOAD = {"200": {"description": "the current file, as uploaded",
                     "content": {media_type: _BINARY for media_type in EXTENSIONS}}}
 
@@ -98,7 +106,7 @@ def _received() -> tuple[bytes, str | None]:
     return request.get_data(cache=False), request.args.get("filename")
 
 
-@blp.route("/<code>", methods=["PUT"])
+@blp.route("/<code>", methods=["PUT"], parameters=_code_parameter())
 @require("portal", "clerk")
 @blp.arguments(UploadArgs, location="query")
 @blp.response(200, MaterialSchema, description="replaced the current version")
@@ -127,7 +135,7 @@ def list_materials(args, instance_id):
             "per_page": args["per_page"]}
 
 
-@blp.route("/<code>/content")
+@blp.route("/<code>/content", parameters=_code_parameter())
 @require("portal", "clerk")
 @blp.doc(security=[{"bearer": []}], responses=DOWNLOAD)
 def download(instance_id, code):
@@ -137,5 +145,6 @@ def download(instance_id, code):
     return Response(content, mimetype=row["media_type"], headers={
         "Content-Disposition": f'attachment; filename="{filename}"',
         "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
         "Cache-Control": "no-store",
     })

@@ -8,6 +8,7 @@ import io
 import pytest
 
 from api.samples import sample_application
+from engine.material_codes import MATERIALS
 from tests.sample_files import DISGUISED, jpeg, pdf, png
 
 
@@ -61,6 +62,7 @@ def test_upload_list_download_and_history(api, instance, materials_dir):
     assert download.mimetype == "image/png"
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     assert download.headers["Content-Disposition"].startswith("attachment;")
+    assert "sandbox" in download.headers["Content-Security-Policy"]
 
     events = [(e["kind"], e["actor"], e["detail"].get("code"), e["detail"].get("sha256")) for e in history(api, instance)
               if e["kind"].startswith("material_")]
@@ -143,3 +145,15 @@ def test_who_may_upload_and_read(api, clock):
 def test_no_uploads_once_the_application_has_ended(api, instance):
     assert api.post(f"/api/process-instances/{instance['id']}/cancel", "portal", json={}).status_code == 200
     assert put(api, instance, "invoices", pdf()).status_code == 409
+
+
+def test_the_openapi_document_describes_the_upload(api):
+    """Raw bytes or multipart ``file``; the fixed list of codes; 413 and 415 as problem+json."""
+    path = api.get("/api/openapi.json").get_json()["paths"]["/api/process-instances/{instance_id}/materials/{code}"]
+    body = path["put"]["requestBody"]["content"]
+    assert body["application/octet-stream"]["schema"] == {"type": "string", "format": "binary"}
+    assert body["multipart/form-data"]["schema"]["required"] == ["file"]
+    [code] = [p for p in path["parameters"] if p["name"] == "code"]
+    assert set(code["schema"]["enum"]) == set(MATERIALS)
+    for status in ("413", "415"):
+        assert "application/problem+json" in path["put"]["responses"][status]["content"]
