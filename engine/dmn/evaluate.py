@@ -1,5 +1,8 @@
 """Evaluating a decision as Camunda 7 does: required decisions first, typeRefs, hit policies, aggregations.
 
+A literal expression decision is its FEEL expression evaluated over the same variables (required decisions
+included), converted to its variable's typeRef: one result, ``{variable name: value}``.
+
 Input values are the input expressions evaluated as FEEL over the variables, converted to the input's
 typeRef; a rule matches when every input entry's unary tests are true for its value (entries may use ``?``
 or the ``camunda:inputVariable`` name, default ``cellInput``, and any variable). Output entries of the
@@ -164,11 +167,26 @@ def _publish(result: DecisionResult, context: dict[str, Any]) -> None:
 
 def _evaluate_table(decision: Decision, context: dict[str, Any], now: datetime) -> DecisionResult:
     table = decision.table
-    if decision.broken or table is None:
+    if decision.broken or (table is None and decision.literal is None):
         raise DecisionError(f"decision {decision.id!r} has problems and cannot be evaluated", decision.id)
+    if table is None:
+        return _evaluate_literal(decision, context, now)
     run = _TableRun(decision, table, context, now)
     matched = [rule for rule in table.rules if run.matches(rule)]
     return run.result(matched)
+
+
+def _evaluate_literal(decision: Decision, context: dict[str, Any], now: datetime) -> DecisionResult:
+    literal = decision.literal
+    try:
+        value = literal.expression.evaluate(context, today=now.date(), now=now)
+    except ExpressionError as err:
+        raise DecisionError(f"decision {decision.id!r}: literal expression: {err.message}", decision.id) from None
+    try:
+        value = convert(value, literal.type_ref)
+    except ValueError as err:
+        raise DecisionError(f"decision {decision.id!r}: literal expression: {err}", decision.id) from None
+    return DecisionResult(decision.id, ({literal.variable: value},), ())
 
 
 class _TableRun:

@@ -1,4 +1,5 @@
-"""The parsed form of DMN decisions: tables whose cells are compiled FEEL, and the decisions of a deployment.
+"""The parsed form of DMN decisions: tables whose cells are compiled FEEL, literal expressions, and the
+decisions of a deployment.
 
 Everything here is immutable once parsed, so one parsed deployment is shared by every instance and thread.
 ``DecisionSet`` maps decision id → :class:`Decision` across all DMN files of a deployment and keeps every
@@ -73,8 +74,21 @@ class DecisionTable:
 
 
 @dataclass(frozen=True)
+class LiteralExpression:
+    """A decision's ``<literalExpression>``: one FEEL expression whose value is the decision's result, named
+    by the decision's ``<variable name typeRef>`` (e.g. ``concatenate(a, b)`` over required decisions)."""
+
+    id: str | None
+    variable: str
+    type_ref: str | None
+    text: str
+    expression: FeelExpression | None
+
+
+@dataclass(frozen=True)
 class Decision:
-    """A ``<decision>`` with its table; ``broken`` when a problem was found in it (it is never evaluated)."""
+    """A ``<decision>`` with its table or literal expression; ``broken`` when a problem was found in it (it
+    is never evaluated)."""
 
     id: str
     name: str | None
@@ -83,6 +97,7 @@ class Decision:
     table: DecisionTable | None
     required: tuple[str, ...] = ()
     broken: bool = False
+    literal: LiteralExpression | None = None
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Reading DMN files as Camunda Modeler 5 writes them (DMN 1.3; 1.1 and 1.2 namespaces accepted too).
 
-Every ``<decision>`` with a ``<decisionTable>`` becomes a :class:`~engine.dmn.model.Decision`; each cell is
-compiled ONCE with the FEEL compiler (input entries as unary tests, input expressions and output entries
+Every ``<decision>`` with a ``<decisionTable>`` or a ``<literalExpression>`` (FEEL, named by the decision's
+``<variable>``) becomes a :class:`~engine.dmn.model.Decision`; each cell or expression is compiled ONCE with the FEEL compiler (input entries as unary tests, input expressions and output entries
 as expressions). Nothing stops at the first mistake: every unparseable cell, unknown hit policy or
 typeRef, missing output name... is reported as a :class:`~engine.errors.Problem` with the file, the XML
 line, the element (rule id for a cell, else the decision/input/output id), the cell text, and a message
@@ -17,7 +17,17 @@ from engine.bpmn.xml import UnsafeXml, parse_xml
 from engine.errors import Problem
 from engine.expressions import ExpressionError, feel
 
-from .model import AGGREGATIONS, HIT_POLICIES, Decision, DecisionSet, DecisionTable, Input, Output, Rule
+from .model import (
+    AGGREGATIONS,
+    HIT_POLICIES,
+    Decision,
+    DecisionSet,
+    DecisionTable,
+    Input,
+    LiteralExpression,
+    Output,
+    Rule,
+)
 from .types import CONVERTERS
 
 DMN_NAMESPACES = (
@@ -121,13 +131,35 @@ class _FileReader:
             for ref in self._children(requirement, "requiredDecision")
         )
         table_element = element.find(self._tag("decisionTable"))
-        table = None
-        if table_element is None:
-            self._problem(element, "only decision tables are supported (no <decisionTable> found)", decision_id)
-        else:
+        literal_element = element.find(self._tag("literalExpression"))
+        table = literal = None
+        if table_element is not None:
             table = self._table(table_element)
+        elif literal_element is not None:
+            literal = self._literal(element, literal_element)
+        else:
+            self._problem(element, "only decision tables and literal expressions are supported "
+                                   "(no <decisionTable> or <literalExpression> found)", decision_id)
         return Decision(id=decision_id, name=element.get("name"), file=self.file, line=element.sourceline,
-                        table=table, required=required, broken=self.broken)
+                        table=table, required=required, broken=self.broken, literal=literal)
+
+    def _literal(self, decision, element) -> LiteralExpression:
+        """``<variable name typeRef>`` + ``<literalExpression><text>FEEL</text>``: the value is the result."""
+        variable = decision.find(self._tag("variable"))
+        name = (variable.get("name") or "").strip() if variable is not None else ""
+        type_ref = self._type_ref(variable, self.decision_id) if variable is not None else None
+        if not name:
+            self._problem(decision, "a literal expression decision needs a <variable name=...> naming its result",
+                          self.decision_id)
+        self._check_language(element, self.decision_id)
+        text, line = self._text(element)
+        compiled = None
+        if not text:
+            self._problem(element, "the literal expression is empty", self.decision_id, line=line)
+        else:
+            compiled = self._compile(feel.compile_expression, text, line, self.decision_id, "literal expression")
+        return LiteralExpression(id=element.get("id"), variable=name or self.decision_id, type_ref=type_ref,
+                                 text=text, expression=compiled)
 
     def _table(self, element) -> DecisionTable:
         hit_policy = (element.get("hitPolicy") or "UNIQUE").strip().upper().replace("_", " ")

@@ -21,7 +21,8 @@
  *   2. diagram - every decision has a DMNShape with bounds in the DMNDI (the Modeler's DRD view draws it).
  *   3. feel    - @bpmn-io/feel-lint (`lintExpression`, the Modeler's FEEL linter) on every input entry
  *                (as unary tests), input expression and output entry (as expressions) of every decision
- *                table; any finding, error or warning, fails. Empty cells are allowed (`-`/null).
+ *                table, and on every literal expression decision; any finding, error or warning, fails.
+ *                Empty cells are allowed (`-`/null).
  *
  * Output: ONE JSON document on stdout (the summary); human-readable findings on stderr.
  * Exit code: 0 when every file passes, 1 when any check fails, 2 on usage errors.
@@ -326,7 +327,7 @@ function checkDecisionShapes(definitions) {
 
 /**
  * FEEL in every decision table: input expressions and output entries are expressions, input entries are
- * unary tests. Returns one finding per lint message.
+ * unary tests; a literal expression decision is one expression. Returns one finding per lint message.
  */
 function lintDecisionTables(definitions) {
   const findings = [];
@@ -349,6 +350,10 @@ function lintDecisionTables(definitions) {
 
   for (const decision of definitions.drgElement || []) {
     const table = decision.decisionLogic;
+    if (decision.$instanceOf('dmn:Decision') && table && table.$instanceOf('dmn:LiteralExpression')) {
+      lint(decision, table.id || decision.id, 'literal expression', table.text, 'expression');
+      continue;
+    }
     if (!decision.$instanceOf('dmn:Decision') || !table || !table.$instanceOf('dmn:DecisionTable')) {
       continue;
     }

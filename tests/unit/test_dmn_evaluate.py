@@ -365,3 +365,66 @@ def test_variables_are_not_modified():
     variables = {"region": "gansu"}
     decide(PAIR, variables, "pair", BASE)
     assert variables == {"region": "gansu"}
+
+
+# -- literal expression decisions ------------------------------------------------------------------------
+
+
+def literal(decision_id: str, text: str, *, variable: str = "result", type_ref: str | None = None,
+            required=()) -> str:
+    """A literal expression decision as Camunda Modeler 5 writes it: ``<variable>`` then the expression."""
+    type_attr = f' typeRef="{type_ref}"' if type_ref else ""
+    lines = [f'  <decision id="{decision_id}" name="{decision_id}">',
+             f'    <variable id="{decision_id}_var" name="{variable}"{type_attr} />']
+    for i, ref in enumerate(required):
+        lines += [f'    <informationRequirement id="{decision_id}_req{i}">',
+                  f'      <requiredDecision href="#{ref}" />', "    </informationRequirement>"]
+    lines += [f'    <literalExpression id="{decision_id}_le">', f"      <text>{escape(text)}</text>",
+              "    </literalExpression>", "  </decision>"]
+    return "\n".join(lines)
+
+
+REFUSE_A = dmn_table("refuse_a", hit_policy="COLLECT", inputs=[("x", None)], outputs=[("rule", None), ("code", None)],
+                     rules=[(("> 1",), ('"R1"', '"big"')), (("> 2",), ('"R2"', '"bigger"'))])
+REFUSE_B = dmn_table("refuse_b", hit_policy="COLLECT", inputs=[("y", None)], outputs=[("rule", None), ("code", None)],
+                     rules=[(('"no"',), ('"R3"', '"said_no"'))])
+GATHER = literal("gather", "concatenate(refuse_a, refuse_b)", variable="refusals", required=["refuse_a", "refuse_b"])
+
+
+@pytest.mark.parametrize("x, y, expected", [
+    (0, "yes", []),
+    (2, "yes", [{"rule": "R1", "code": "big"}]),
+    (3, "no", [{"rule": "R1", "code": "big"}, {"rule": "R2", "code": "bigger"}, {"rule": "R3", "code": "said_no"}]),
+    (0, "no", [{"rule": "R3", "code": "said_no"}]),
+])
+def test_literal_expression_gathers_required_collect_tables(x, y, expected):
+    """A literal expression decision (DMN 1.3, Camunda 7 FEEL) sees each required decision's result by id:
+    concatenating COLLECT tables gives every matching row, as one list, in the order listed."""
+    result = decide(GATHER, {"x": x, "y": y}, "gather", REFUSE_A, REFUSE_B)
+    assert result.entries == ({"refusals": expected},)
+    assert result.single_entry() == expected and result.single_result() == {"refusals": expected}
+    assert result.value == expected
+
+
+@pytest.mark.parametrize("text, type_ref, variables, expected", [
+    ("a + 1", None, {"a": 1}, 2),
+    ("a + 1", "string", {"a": 1}, "2"),
+    ('"7"', "integer", {}, 7),
+    ("today()", "date", {}, date(2026, 11, 25)),
+    ("missing", None, {}, None),
+])
+def test_literal_expression_value_and_type_ref(text, type_ref, variables, expected):
+    assert decide(literal("d", text, type_ref=type_ref), variables).single_entry() == expected
+
+
+def test_literal_expression_failure_names_the_decision():
+    with pytest.raises(DecisionError, match="decision 'd': literal expression: cannot convert"):
+        decide(literal("d", '"x"', type_ref="integer"), {})
+
+
+def test_a_table_may_require_a_literal_expression():
+    double = literal("double", "n * 2", variable="twice")
+    table = dmn_table("d", required=["double"], inputs=[("twice", None)], outputs=[("out", None)],
+                      rules=[(("> 5",), ('"big"',)), (("<= 5",), ('"small"',))])
+    assert decide(table, {"n": 3}, "d", double).single_entry() == "big"
+    assert decide(table, {"n": 2}, "d", double).single_entry() == "small"

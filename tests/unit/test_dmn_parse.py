@@ -153,7 +153,18 @@ TABLE_PROBLEMS = [
     (dmn_table("d", inputs=[("x", None)], outputs=[("o", None)], rules=[(("-",), ('"a"',))]).replace(
         "<outputEntry ", '<outputEntry expressionLanguage="juel" '), "expression language 'juel'", "d_r1"),
     ('  <decision id="d" name="literal">\n    <literalExpression id="le"><text>1</text></literalExpression>\n'
-     "  </decision>", "only decision tables are supported", "d"),
+     "  </decision>", "needs a <variable name=...>", "d"),
+    ('  <decision id="d" name="literal">\n    <variable id="v" name="x" />\n'
+     '    <literalExpression id="le"><text>1 +</text></literalExpression>\n  </decision>',
+     "literal expression: not valid FEEL", "d"),
+    ('  <decision id="d" name="literal">\n    <variable id="v" name="x" />\n'
+     '    <literalExpression id="le"><text></text></literalExpression>\n  </decision>',
+     "the literal expression is empty", "d"),
+    ('  <decision id="d" name="literal">\n    <variable id="v" name="x" typeRef="list" />\n'
+     '    <literalExpression id="le"><text>1</text></literalExpression>\n  </decision>', "unknown typeRef 'list'",
+     "d"),
+    ('  <decision id="d" name="context">\n    <variable id="v" name="x" />\n'
+     '    <context id="c" />\n  </decision>', "only decision tables and literal expressions are supported", "d"),
 ]
 
 
