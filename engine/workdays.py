@@ -31,6 +31,8 @@ from typing import Iterable, Mapping
 
 import chinese_calendar
 
+from .errors import EngineError
+
 __all__ = [
     "CalendarNotCovered",
     "YearOverride",
@@ -50,8 +52,11 @@ OVERRIDES_FILE = Path(__file__).with_name("workday_overrides.json")
 _PROBE_YEARS = range(1949, 2150)
 
 
-class CalendarNotCovered(LookupError):
-    """The working-day calendar has no State Council holiday notice for ``year`` (R5.1)."""
+class CalendarNotCovered(EngineError, LookupError):
+    """The working-day calendar has no State Council holiday notice for ``year`` (R5.1).
+
+    An engine error: a request that needs a due date in such a year is answered with this message (the API
+    maps it to 503), never with a guessed date."""
 
     def __init__(self, year: int) -> None:
         super().__init__(

@@ -11,6 +11,7 @@ from datetime import datetime
 from . import el_coercion as el
 from .errors import ExpressionError, ExpressionEvaluationError
 from .juel_ast import Binary, Call, Literal, Member, Node, Ternary, Unary, Var
+from .juel_workdays import workdays
 
 
 def _now(options):
@@ -18,7 +19,11 @@ def _now(options):
     return now if now is not None else datetime.now().astimezone()
 
 
-FUNCTIONS = {"now": (0, _now)}  # name -> (arity, implementation(options, *args))
+# The whitelist: name -> (fewest arguments, most arguments, implementation(options, *args)).
+FUNCTIONS = {
+    "now": (0, 0, _now),
+    "workdays": (1, 2, workdays),  # due date n working days from now, by a closing time (R5.1, R5.2)
+}
 
 _BINARY = {
     "eq": el.eq, "ne": el.ne, "lt": el.lt, "gt": el.gt, "le": el.le, "ge": el.ge,
@@ -52,8 +57,9 @@ def build(node: Node, source: str):
 
         return ternary
     if kind is Call:
-        arity, impl = FUNCTIONS[node.name]
-        if len(node.args) != arity:
+        fewest, most, impl = FUNCTIONS[node.name]
+        if not fewest <= len(node.args) <= most:
+            arity = fewest if fewest == most else f"{fewest} to {most}"
             raise ExpressionError(f"Function '{node.name}' takes {arity} argument(s)", source)
         args = [build(a, source) for a in node.args]
         return lambda c, o: impl(o, *(a(c, o) for a in args))
