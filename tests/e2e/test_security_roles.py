@@ -54,15 +54,20 @@ def api_routes(app) -> list[tuple[str, str]]:
                   for method in rule.methods - {"HEAD", "OPTIONS"})
 
 
-@pytest.fixture
-def ids(api, application, app, tmp_path):
-    """Real ids where a route needs one, so admitted roles reach the use case."""
-    app.config["MATERIALS_DIR"] = str(tmp_path / "materials")
+def real_ids(api, application) -> dict[str, str]:
+    """Files ``application`` with an uploaded material; an id for every path parameter of the API (the
+    open task is the first review; there is no incident), so admitted roles reach the use cases."""
     started = api.start(application).get_json()
     [step] = api.open_steps(started["id"])
     api.call("PUT", f"/api/process-instances/{started['id']}/materials/marriage_certificate", "portal", data=pdf())
     return {"key": "newborn_birth", "instance_id": started["id"], "business_key": started["business_key"],
             "task_id": step["task_id"], "incident_id": DUMMY, "code": "marriage_certificate"}
+
+
+@pytest.fixture
+def ids(api, application, app, tmp_path):
+    app.config["MATERIALS_DIR"] = str(tmp_path / "materials")
+    return real_ids(api, application)
 
 
 def call(api, method, rule, ids, headers):
