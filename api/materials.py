@@ -94,8 +94,8 @@ def _store() -> MaterialStore:
     return MaterialStore(current_app.config["MATERIALS_DIR"])
 
 
-def _received() -> tuple[bytes, str | None]:
-    """The uploaded bytes and the name given: multipart ``file`` or the raw body (``?filename=``)."""
+def _received(filename: str | None) -> tuple[bytes, str | None]:
+    """The uploaded bytes and their name: multipart ``file``, or the raw body named by ``?filename=``."""
     limit = current_app.config["MATERIALS_MAX_BYTES"]
     request.max_content_length = limit + MULTIPART_OVERHEAD
     if request.mimetype == "multipart/form-data":
@@ -103,7 +103,7 @@ def _received() -> tuple[bytes, str | None]:
         if upload is None:
             abort(422, "upload the file as the multipart field `file`")
         return upload.read(limit + 1), upload.filename
-    return request.get_data(cache=False), request.args.get("filename")
+    return request.get_data(cache=False), filename
 
 
 @blp.route("/<code>", methods=["PUT"], parameters=_code_parameter())
@@ -116,7 +116,7 @@ def _received() -> tuple[bytes, str | None]:
 @blp.doc(security=[{"bearer": []}], requestBody=UPLOAD_BODY)
 def upload(args, instance_id, code):
     """Upload one material (JPEG, PNG or PDF, recognised by content); it becomes the current version."""
-    content, filename = _received()
+    content, filename = _received(args["filename"])
     row, replaced = materials.upload(context(), _store(), g.principal, instance_id, code, content,
                                      filename, current_app.config["MATERIALS_MAX_BYTES"])
     return row, 200 if replaced else 201
