@@ -1,10 +1,19 @@
-"""The ``onething`` command: serve, worker, user add/revoke, deploy, demo."""
+"""The ``onething`` command: serve, worker, db upgrade/current, user add/revoke, deploy, demo.
+
+Every command refuses a database at an older schema revision with how to upgrade it (``onething db
+upgrade``); ``serve`` and ``worker`` upgrade it first when given ``--upgrade``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
+
+
+def _upgrade_first(args) -> None:
+    if args.upgrade:
+        _db_upgrade(args)
 
 
 def _serve(args) -> int:
@@ -16,6 +25,7 @@ def _serve(args) -> int:
 
     from . import create_app
 
+    _upgrade_first(args)
     app = create_app()
     stop = threading.Event()
     if not args.no_worker:
@@ -36,6 +46,7 @@ def _worker(args) -> int:
     from engine.bootstrap import build_context
     from engine.worker import Worker
 
+    _upgrade_first(args)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
@@ -43,6 +54,35 @@ def _worker(args) -> int:
     print(f"onething worker {worker.name} running (Ctrl-C to stop)", flush=True)
     worker.run_forever(stop, idle_wait=args.idle_wait)
     return 0
+
+
+def _db_upgrade(args) -> int:
+    from engine.persistence.database import create_schema, make_engine
+
+    engine = make_engine()
+    try:
+        found = create_schema(engine, upgrade=True)
+    finally:
+        engine.dispose()
+    if found.state == "current":
+        print(f"database schema already at revision {found.head} (the newest)", flush=True)
+    else:
+        print(f"database schema upgraded from {found.current or found.state} to revision {found.head}",
+              flush=True)
+    return 0
+
+
+def _db_current(args) -> int:
+    from engine.persistence.database import make_engine, schema_status
+
+    engine = make_engine()
+    try:
+        with engine.connect() as connection:
+            status = schema_status(connection)
+    finally:
+        engine.dispose()
+    print(f"{status.current or '(none)'}  {status.describe()}")
+    return 0 if status.state == "current" else 1
 
 
 def _user_add(args) -> int:
@@ -106,6 +146,9 @@ def _demo(args) -> int:
     return 0 if state == "completed" else 1
 
 
+UPGRADE_HELP = "upgrade an older database schema first (as `onething db upgrade`; or ONETHING_AUTO_UPGRADE=1)"
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="onething", description="新生儿出生“一件事” workflow service")
     sub = top.add_subparsers(dest="command", required=True)
@@ -115,13 +158,22 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--threads", type=int, default=8)
     serve.add_argument("--no-worker", action="store_true", help="serve the API only (run `onething worker`)")
+    serve.add_argument("--upgrade", action="store_true", help=UPGRADE_HELP)
     serve.set_defaults(run=_serve)
 
     worker = sub.add_parser("worker", help="run only the background worker (service tasks and timers)")
     worker.add_argument("--name", default=None)
     worker.add_argument("--lock-seconds", type=int, default=300)
     worker.add_argument("--idle-wait", type=float, default=1.0)
+    worker.add_argument("--upgrade", action="store_true", help=UPGRADE_HELP)
     worker.set_defaults(run=_worker)
+
+    db = sub.add_parser("db", help="the database schema (Alembic migrations)").add_subparsers(
+        dest="db_command", required=True)
+    db.add_parser("upgrade", help="upgrade the schema of DATABASE_URL to this release's").set_defaults(
+        run=_db_upgrade)
+    db.add_parser("current", help="print the schema revision of DATABASE_URL (exit 1 unless the newest)"
+                  ).set_defaults(run=_db_current)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
     add = user.add_parser("add", help="create a user and print its token once")
@@ -148,8 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from engine.persistence.database import SchemaOutdated
+
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except SchemaOutdated as err:
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        return 2
 
 
 if __name__ == "__main__":
