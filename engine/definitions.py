@@ -25,6 +25,7 @@ from .bpmn.parser import ProcessParser
 from .bpmn.script_engine import compile_juel
 from .bpmn.specs import ExternalTask, ReviewTask
 from .bpmn.xml import UnsafeXml, parse_xml
+from .dmn import DecisionSet
 from .errors import Problem
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -32,11 +33,13 @@ BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 @dataclass
 class ParsedDeployment:
-    """The processes of a set of files: key → (spec, subprocess specs), and each process's name/file."""
+    """The processes of a set of files: key → (spec, subprocess specs), and each process's name/file; and
+    the decisions of its DMN files by id (what business rule tasks and the policy check evaluate)."""
 
     specs: dict[str, tuple] = field(default_factory=dict)
     names: dict[str, str | None] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
+    decisions: DecisionSet = field(default_factory=DecisionSet)
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def parse_deployment(files: Iterable[tuple[str, bytes]], checks: Checks | None =
             problems.append(_problem_from(err, filename, roots))
     problems.extend(parser.decisions.problems)  # DMN: every cell compiled as FEEL (engine.dmn.parser)
 
-    parsed = ParsedDeployment()
+    parsed = ParsedDeployment(decisions=parser.decisions)
     for filename, root in roots.items():
         if not filename.lower().endswith(".bpmn"):
             continue

@@ -33,6 +33,20 @@ class DepartmentFailed(EngineError):
     """A department handler failed; nothing of the step was stored."""
 
 
+class Ineligible(EngineError):
+    """The application may not use the joint service (RULES §3): every reason, as the eligibility decision
+    gives them (``{"rule", "code", "message"}``, messages in Chinese for the applicant)."""
+
+    def __init__(self, refusals: list[dict]):
+        super().__init__("不符合“一件事”联办受理条件，不予受理")
+        self.refusals = refusals
+
+
+class PolicyError(EngineError):
+    """A policy decision table gives no usable answer (e.g. hit policy UNIQUE with two matching rows): the
+    deployed tables must be fixed; the message names the decision and the rules, never personal data."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in a deployment: which file, where, what."""

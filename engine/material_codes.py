@@ -14,6 +14,7 @@ MATERIALS: dict[str, str] = {
     "birth_certificate": "出生医学证明",
     "application_form": "申请表（申请人签字并按手印）",
     "guardian_id": "监护人身份证件",
+    "insured_id": "医保电子凭证、有效身份证件或社会保障卡",
     "invoices": "医疗费用发票",
     "itemised_bill": "费用清单",
     "discharge_record": "出院记录",
