@@ -164,6 +164,18 @@ class Tasks:
         )
         return list(rows), total
 
+    def in_jurisdictions(self, jurisdictions: list[str], since: datetime | None,
+                         until: datetime | None) -> list[UserTask]:
+        """User tasks (open and done) of applications in ``jurisdictions``, created in [since, until)."""
+        if not jurisdictions:
+            return []
+        query = select(UserTask).where(or_(*[UserTask.jurisdiction.startswith(p) for p in jurisdictions]))
+        if since is not None:
+            query = query.where(UserTask.created_at >= since)
+        if until is not None:
+            query = query.where(UserTask.created_at < until)
+        return list(self.session.scalars(query))
+
     def claim(self, task_id: str, user: str) -> bool:
         """Atomically give an open, unclaimed task to ``user``; False if someone else holds it."""
         result = self.session.execute(

@@ -76,9 +76,14 @@ def definition_xml(ctx: EngineContext, key: str, version: int | None) -> tuple[s
         definition = uow.definitions.by_version(key, version) if version else uow.definitions.latest(key)
         if definition is None:
             raise NotFound(f"process definition {key!r} version {version or 'latest'} not found")
-        for f in uow.definitions.files(definition.deployment_id):
-            if f.filename == definition.filename:
-                return f.filename, f.content
+        return definition_file(uow, definition)
+
+
+def definition_file(uow, definition: ProcessDefinition) -> tuple[str, bytes]:
+    """(file name, bytes) of the BPMN file a process version was deployed from."""
+    for f in uow.definitions.files(definition.deployment_id):
+        if f.filename == definition.filename:
+            return f.filename, f.content
     raise NotFound("deployed file not found")
 
 

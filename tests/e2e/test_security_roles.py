@@ -41,6 +41,8 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("PUT", "/api/process-instances/<instance_id>/materials/<code>"): {"portal", "clerk"},
     ("GET", "/api/process-instances/<instance_id>/materials"): {"portal", "clerk"},
     ("GET", "/api/process-instances/<instance_id>/materials/<code>/content"): {"portal", "clerk"},
+    ("GET", "/api/process-instances/<instance_id>/diagram.svg"): {"clerk", "supervisor"},
+    ("GET", "/api/metrics/service-levels"): {"supervisor"},
 }
 
 # The user that speaks for each role (conftest's USERS): the clerk works the first review's group.
