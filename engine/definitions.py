@@ -157,6 +157,9 @@ def _expressions(spec) -> Iterable[tuple[str, str]]:
     expression = getattr(event_definition, "expression", None)
     if isinstance(expression, str):
         yield spec.bpmn_id, expression
+    script = getattr(spec, "script", None)
+    if isinstance(script, str):  # a script task: only an expression of the restricted dialect
+        yield spec.bpmn_id, script.strip() if script.strip().startswith(("${", "#{")) else "${" + script + "}"
 
 
 def _check_spec(spec, filename: str, roots, checks: Checks) -> list[Problem]:

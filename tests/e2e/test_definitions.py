@@ -83,3 +83,24 @@ def test_xml_with_entities_is_refused(api):
 def test_only_analysts_deploy(api):
     assert deploy(api, [("newborn_birth.bpmn", BPMN)], user="clerk" if False else "supervisor").status_code == 403
     assert api.post("/api/deployments", "analyst", data={}).status_code == 400
+
+
+def test_python_script_task_is_refused_at_deployment(api):
+    """A script task may only hold an expression of the restricted dialect; Python is refused."""
+    script = (b'<bpmn:scriptTask id="evil_script" name="x" scriptFormat="python">'
+              b"<bpmn:script>import os; os.system('touch /tmp/pwned2')</bpmn:script></bpmn:scriptTask>")
+    attack = BPMN.replace(b"</bpmn:process>", script + b"</bpmn:process>")
+    response = deploy(api, [("newborn_birth.bpmn", attack)])
+    assert response.status_code == 422
+    problems = [p for p in response.get_json()["problems"] if p["element"] == "evil_script"]
+    assert problems and problems[0]["line"] and "import os" in problems[0]["expression"]
+    assert not Path("/tmp/pwned2").exists()
+
+
+def test_billion_laughs_is_refused_without_expanding(api):
+    laughs = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' + b"".join(
+        f'<!ENTITY lol{i} "{"&lol{}".format(i - 1 if i > 1 else "") * 10}">'.encode() for i in range(1, 10)
+    ) + b"]><lolz>&lol9;</lolz>"
+    response = deploy(api, [("lol.bpmn", laughs)])
+    assert response.status_code == 422
+    assert "DOCTYPE" in response.get_json()["problems"][0]["message"]

@@ -27,20 +27,36 @@ from engine.runtime import (
     set_start_variables,
     waiting_messages,
 )
-from forms.items import chosen_map
+from engine.clock import CHINA, Clock
+from engine.policy import start_variables
+from forms.application import validate_application
 from handlers import default_registry
 from handlers.base import ServiceCall
 
 from .ledger_double import MemoryLedger
 
-BPMN = (Path(__file__).resolve().parents[2] / "workflows" / "newborn_birth.bpmn").read_bytes()
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
+BPMN = (WORKFLOWS / "newborn_birth.bpmn").read_bytes()
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+
+
+def fixed_clock() -> Clock:
+    """The service clock at NOW (it runs on from there, as a real one does)."""
+    return Clock(NOW - datetime.now(CHINA))
+
+
+def parser_with_decisions(bpmn: bytes = BPMN) -> ProcessParser:
+    """The process and the decision tables it uses, as a deployment holds them."""
+    parser = ProcessParser()
+    for path in sorted(WORKFLOWS.glob("*.dmn")):
+        parser.add_dmn_bytes(path.read_bytes(), path.name)
+    parser.add_bpmn_bytes(bpmn, "newborn_birth.bpmn")
+    return parser
 
 
 @pytest.fixture(scope="module")
 def specs():
-    parser = ProcessParser()
-    parser.add_bpmn_bytes(BPMN, "newborn_birth.bpmn")
+    parser = parser_with_decisions()
     return parser.get_spec("newborn_birth"), parser.get_subprocess_specs("newborn_birth")
 
 
@@ -68,8 +84,7 @@ def test_every_topic_has_a_handler(specs):
 
 def test_service_task_without_topic_is_refused():
     bad = BPMN.replace(b'camunda:type="external" camunda:topic="hrss.apply_card"', b"")
-    parser = ProcessParser()
-    parser.add_bpmn_bytes(bad, "x.bpmn")
+    parser = parser_with_decisions(bad)
     with pytest.raises(Exception, match="camunda:topic"):
         parser.get_spec("newborn_birth")
 
@@ -99,16 +114,16 @@ def run_until_wait(workflow, registry, ledger):
 def _run(specs, application, ledger, decisions):
     """Run the real process in memory with the real handlers; ``decisions`` maps activity → variables."""
     spec, subprocess_specs = specs
-    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=JuelScriptEngine())
-    set_start_variables(workflow, {"application": application, "chosen": chosen_map(application["items"]),
-                                   "region": application["region"], "channel": application["channel"]})
+    engine = JuelScriptEngine(fixed_clock())
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
+    set_start_variables(workflow, start_variables(validate_application(application, now=NOW), NOW))
     serializer = StateSerializer()
     registry = default_registry()
     seen = []
     for _ in range(10):
         run_until_wait(workflow, registry, ledger)
         # a full save/load round trip at every wait state, as the service does
-        workflow = serializer.loads(serializer.dumps(workflow), spec, subprocess_specs, JuelScriptEngine())
+        workflow = serializer.loads(serializer.dumps(workflow), spec, subprocess_specs, engine)
         ready = ready_review_tasks(workflow)
         if not ready:
             waiting = waiting_messages(workflow)
@@ -169,6 +184,8 @@ def test_script_engine_never_runs_python(specs, expression):
         engine.evaluate(task, expression)
     with pytest.raises(WorkflowTaskException):
         engine.execute(task, "x = 1")
+    with pytest.raises(WorkflowTaskException):
+        engine.execute(task, expression)
 
 
 def test_xml_parsing_refuses_dtds_entities_and_huge_files():
