@@ -22,7 +22,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from engine.expressions import ExpressionError
 
 from .bpmn.parser import ProcessParser
-from .bpmn.script_engine import compile_juel
+from .bpmn.script_engine import compile_juel, script_expression
 from .bpmn.specs import ExternalTask, ReviewTask
 from .bpmn.xml import UnsafeXml, parse_xml
 from .dmn import DecisionSet
@@ -81,6 +81,7 @@ def parse_deployment(files: Iterable[tuple[str, bytes]], checks: Checks | None =
             continue
         roots[filename] = root
         if suffix == ".bpmn":
+            problems.extend(_script_problems(root, filename))
             dangling = _dangling_flows(root, filename)
             if dangling:
                 problems.extend(dangling)
@@ -136,6 +137,20 @@ def _dangling_flows(root: etree._Element, filename: str) -> list[Problem]:
     return problems
 
 
+def _script_problems(root: etree._Element, filename: str) -> list[Problem]:
+    """Every script task, connected or not, may hold only one expression of the restricted dialect."""
+    problems = []
+    for task in root.iter(f"{{{BPMN_NS}}}scriptTask"):
+        script = task.find(f"{{{BPMN_NS}}}script")
+        text = (script.text or "").strip() if script is not None else ""
+        try:
+            compile_juel(script_expression(text))
+        except ExpressionError as err:
+            problems.append(Problem(file=filename, line=task.sourceline, element=task.get("id"),
+                                    expression=text, message=f"script not allowed: {err}"))
+    return problems
+
+
 def _problem_from(err: Exception, filename: str, roots) -> Problem:
     element = getattr(err, "id", None) or None
     line = getattr(err, "line_number", None) or _line_of(roots, getattr(err, "file_name", "") or filename, element)
@@ -157,9 +172,6 @@ def _expressions(spec) -> Iterable[tuple[str, str]]:
     expression = getattr(event_definition, "expression", None)
     if isinstance(expression, str):
         yield spec.bpmn_id, expression
-    script = getattr(spec, "script", None)
-    if isinstance(script, str):  # a script task: only an expression of the restricted dialect
-        yield spec.bpmn_id, script.strip() if script.strip().startswith(("${", "#{")) else "${" + script + "}"
 
 
 def _check_spec(spec, filename: str, roots, checks: Checks) -> list[Problem]:

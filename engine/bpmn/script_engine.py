@@ -32,6 +32,12 @@ def compile_juel(text: str):
     return juel.compile(text)
 
 
+def script_expression(script: str) -> str:
+    """A script task's text as a JUEL expression (``${...}`` added when the script is bare)."""
+    text = script.strip()
+    return text if text.startswith(("${", "#{")) else "${" + text + "}"
+
+
 class JuelScriptEngine(PythonScriptEngine):
     """Evaluates JUEL over task data; ``clock`` is the service clock that timers read."""
 
@@ -54,6 +60,5 @@ class JuelScriptEngine(PythonScriptEngine):
 
     def execute(self, task, script, external_context=None):
         """A script task holds one JUEL expression (checked at deployment); it is evaluated, not run."""
-        text = script.strip()
-        self.evaluate(task, text if text.startswith(("${", "#{")) else "${" + text + "}", external_context)
+        self.evaluate(task, script_expression(script), external_context)
         return True
