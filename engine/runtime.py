@@ -58,6 +58,14 @@ def advance(workflow: BpmnWorkflow) -> None:
                 return
 
 
+def completed_tasks(workflow: BpmnWorkflow) -> list:
+    """Every completed task, including those below a waiting one (a cycle timer's rounds).
+
+    ``get_tasks(state=COMPLETED)`` does not look below tasks in a lower state, so it misses them.
+    """
+    return [task for task in workflow.get_tasks() if task.state == TaskState.COMPLETED]
+
+
 def item_of(task_spec) -> str | None:
     return getattr(task_spec, "extensions", {}).get("item")
 

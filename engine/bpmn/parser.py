@@ -22,7 +22,7 @@ from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskPa
 from engine.dmn.task import DecisionParserMixin, DecisionTask, DecisionTaskParser
 
 from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
-from .timers import ClockDuration, ClockTimeDate
+from .timers import ClockCycle, ClockDuration, ClockTimeDate
 from .xml import parse_xml
 
 
@@ -69,9 +69,11 @@ class _EventParserMixin:
         time_duration = first(self.xpath(".//bpmn:timeDuration"))
         if time_duration is not None:
             return ClockDuration(name, (time_duration.text or "").strip(), description=description)
-        raise ValidationException(
-            "only timeDate and timeDuration timers are supported", node=self.node, file_name=self.filename
-        )
+        time_cycle = first(self.xpath(".//bpmn:timeCycle"))
+        if time_cycle is not None:
+            return ClockCycle(name, (time_cycle.text or "").strip(), description=description)
+        raise ValidationException("a timer needs a timeDate, timeDuration or timeCycle",
+                                  node=self.node, file_name=self.filename)
 
 
 class OutcomeEndEventParser(_EventParserMixin, CamundaEndEventParser):

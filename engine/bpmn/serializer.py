@@ -14,7 +14,11 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.spec import TaskSpecConverter
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import DurationTimerEventDefinition, TimeDateEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+)
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.task_spec import UserTaskConverter
@@ -23,7 +27,7 @@ from SpiffWorkflow.camunda.specs.user_task import Form
 from engine.dmn.task import DecisionTask, DecisionTaskConverter
 
 from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
-from .timers import ClockDuration, ClockTimeDate
+from .timers import ClockCycle, ClockDuration, ClockTimeDate
 
 
 class ExternalTaskConverter(TaskSpecConverter):
@@ -82,6 +86,7 @@ def _config() -> dict:
     config[OutcomeEndEvent] = config[EndEvent]
     config[ClockTimeDate] = config[TimeDateEventDefinition]
     config[ClockDuration] = config[DurationTimerEventDefinition]
+    config[ClockCycle] = config[CycleTimerEventDefinition]
     config[BpmnWorkflow] = StateOnlyWorkflowConverter
     return config
 

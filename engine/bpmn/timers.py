@@ -7,9 +7,10 @@ definitions below use it, so boundary timers fire at exactly the due date their 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
     DurationTimerEventDefinition,
     TimeDateEventDefinition,
     TimerEventDefinition,
@@ -64,9 +65,53 @@ class ClockDuration(_ClockTimer, DurationTimerEventDefinition):
     """``bpmn:timeDuration``: fires a duration after the event starts waiting."""
 
 
+def parse_cycle(text: str, now: datetime) -> tuple[int, datetime, timedelta]:
+    """``R<n>/<duration>`` (first after one duration from now), or with an explicit start or end."""
+    parts = text.strip().upper().lstrip("R").split("/")
+    try:
+        if len(parts) == 2 and parts[1].startswith("P"):
+            cycles = int(parts[0]) if parts[0] else -1
+            duration = TimerEventDefinition.get_timedelta_from_start(
+                TimerEventDefinition.parse_iso_duration(parts[1]), now)
+            return cycles, now + duration, duration
+        return TimerEventDefinition.parse_iso_recurring_interval(text.strip())
+    except Exception as err:
+        raise InvalidTime(f"{text!r} is not an ISO 8601 repeating interval such as R3/PT1H") from err
+
+
+class ClockCycle(CycleTimerEventDefinition):
+    """``bpmn:timeCycle``: fires every interval, ``n`` times (``R/…`` for ever)."""
+
+    def cycle_complete(self, my_task):
+        engine = my_task.workflow.script_engine
+        now = engine.clock.now()
+        value = my_task._get_internal_data("event_value")
+        if value is None:
+            cycles, start, duration = parse_cycle(str(engine.evaluate(my_task, self.expression)), now)
+            value = {"cycles": cycles, "next": start.isoformat(), "duration": duration.total_seconds()}
+        ready = False
+        if value["cycles"] != 0:
+            upcoming = datetime.fromisoformat(value["next"])
+            if upcoming <= now:
+                value["next"] = (upcoming + timedelta(seconds=value["duration"])).isoformat()
+                value["cycles"] -= 1
+                ready = True
+        else:
+            my_task.internal_data.pop("event_value", None)
+            my_task.internal_data["event_fired"] = True
+            return False
+        my_task._set_internal_data(event_value=value)
+        return ready
+
+
 def fire_time(my_task) -> datetime | None:
-    """When a waiting timer task fires (None for anything else)."""
+    """When a waiting timer task fires next (None for anything else)."""
     definition = getattr(my_task.task_spec, "event_definition", None)
+    if isinstance(definition, ClockCycle):
+        value = my_task._get_internal_data("event_value")
+        if value is None or value["cycles"] == 0:
+            return None
+        return datetime.fromisoformat(value["next"])
     if not isinstance(definition, _ClockTimer):
         return None
     return _fires_at(definition, my_task)

@@ -14,6 +14,7 @@ from ..context import EngineContext
 from ..diagram import render_svg
 from ..users import Principal
 from ..workdays import CalendarNotCovered, working_days_between
+from ..runtime import completed_tasks
 from .access import check_instance_visible
 from .deployments import definition_file
 
@@ -26,7 +27,7 @@ def diagram_svg(ctx: EngineContext, principal: Principal, instance_id: str) -> s
         definition = uow.definitions.get(instance.definition_id)
         _, content = definition_file(uow, definition)
         workflow = ctx.load(uow, instance)
-        done = {t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.COMPLETED)}
+        done = {t.task_spec.bpmn_id for t in completed_tasks(workflow)}
         active = {t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)}
         overdue = {t.activity_id for t in uow.tasks.open_for_instance(instance.id)
                    if t.due_at is not None and t.due_at < now}
