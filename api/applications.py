@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import g, request
 from flask_smorest import Blueprint
 
-from engine.usecases import instances
+from engine.usecases import checks, instances
 
 from .auth import context, require
 from .schemas import (
     CancelRequestSchema,
+    CheckSchema,
     HistorySchema,
     InstanceRefSchema,
     InstanceSchema,
@@ -34,6 +35,16 @@ def start(body, key):
     """Start an application on the latest version of a process."""
     return instances.start(context(), g.principal, key, body["variables"], body.get("business_key"),
                            idempotency_key=request.headers.get("Idempotency-Key"))
+
+
+@blp.route("/applications/check", methods=["POST"])
+@require("portal")
+@blp.response(200, CheckSchema)
+@blp.doc(security=[{"bearer": []}], requestBody={"required": True, "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Application"}}}})
+def check():
+    """Dry run, nothing stored: eligibility (every refusal with its rule), materials, time limits."""
+    return checks.check_application(context(), g.principal, request.get_json(silent=True))
 
 
 @blp.route("/process-instances/<instance_id>")

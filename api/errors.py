@@ -12,10 +12,13 @@ from engine.errors import (
     DepartmentFailed,
     EngineError,
     Forbidden,
+    Ineligible,
     InvalidDeployment,
     InvalidInput,
     NotFound,
+    PolicyError,
 )
+from engine.workdays import CalendarNotCovered
 from forms.errors import flatten_errors
 
 from .schemas import ProblemSchema
@@ -25,11 +28,11 @@ log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 
 STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422, InvalidDeployment: 422,
-          DepartmentFailed: 502}
+          Ineligible: 422, DepartmentFailed: 502, PolicyError: 500, CalendarNotCovered: 503}
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
           405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large",
           415: "Unsupported Media Type", 422: "Unprocessable Content", 500: "Internal Server Error",
-          502: "Bad Gateway"}
+          502: "Bad Gateway", 503: "Service Unavailable"}
 
 
 def problem(status: int, detail: str, **extra):
@@ -48,6 +51,8 @@ def _engine_error(err: EngineError):
         extra["errors"] = err.errors
     if isinstance(err, InvalidDeployment):
         extra["problems"] = [p.to_dict() for p in err.problems]
+    if isinstance(err, Ineligible):
+        extra["refusals"] = err.refusals
     return problem(status, str(err), **extra)
 
 

@@ -40,6 +40,35 @@ class StartRequestSchema(Schema):
         "description": "{\"application\": Application} — the start form, see the Application schema"})
 
 
+class RefusalSchema(Schema):
+    rule = fields.String(metadata={"description": "the rule of RULES.md, e.g. R3.12"})
+    code = fields.String(metadata={"description": "stable English code of the reason"})
+    message = fields.String(metadata={"description": "what to tell the applicant, in Chinese"})
+
+
+class CheckMaterialSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    copies = fields.Integer()
+    items = fields.List(fields.String(), metadata={"description": "the chosen items that need it"})
+
+
+class CheckItemSchema(Schema):
+    code = fields.String()
+    department = fields.String()
+    due_working_days = fields.Integer(allow_none=True, metadata={"description": "the step's time limit (0: on the spot)"})
+
+
+class CheckSchema(Schema):
+    eligible = fields.Boolean()
+    refusals = fields.List(fields.Nested(RefusalSchema))
+    materials = fields.List(fields.Nested(CheckMaterialSchema))
+    items = fields.List(fields.Nested(CheckItemSchema))
+    promised_working_days = fields.Integer(allow_none=True)
+    promised_by = fields.String(allow_none=True, metadata={
+        "description": "the promised date if submitted now, on the working-day calendar"})
+
+
 class InstanceRefSchema(Schema):
     id = fields.String()
     business_key = fields.String()
@@ -82,6 +111,9 @@ class InstanceSchema(InstanceRefSchema):
     items = fields.List(fields.Nested(ItemSchema))
     open_steps = fields.List(fields.Nested(OpenStepSchema))
     returned = fields.Dict(allow_none=True)
+    refusals = fields.List(fields.Nested(RefusalSchema), allow_none=True,
+                           metadata={"description": "state refused: why (RULES §3)"})
+    promised_by = fields.String(allow_none=True, metadata={"description": "the promised date of the whole application"})
     notices = fields.List(fields.Nested(NoticeSchema))
     incidents = fields.List(fields.Nested(lambda: IncidentSchema()))
     waiting_for = fields.List(fields.Dict(), metadata={"description": "messages the application waits for"})
@@ -94,7 +126,9 @@ class ProgressItemSchema(Schema):
     status = fields.String()
     status_text = fields.String()
     due_at = fields.String(allow_none=True)
+    overdue = fields.Boolean()
     result = fields.Dict(allow_none=True)
+    next_step = fields.String(metadata={"description": "what to know or do next, in Chinese"})
 
 
 class ProgressSchema(Schema):
@@ -105,6 +139,8 @@ class ProgressSchema(Schema):
     submitted_at = fields.String()
     completed_at = fields.String(allow_none=True)
     return_reason = fields.String(allow_none=True)
+    refusals = fields.List(fields.Nested(RefusalSchema), allow_none=True)
+    promised_by = fields.String(allow_none=True)
     items = fields.List(fields.Nested(ProgressItemSchema))
     next_steps = fields.List(fields.Nested(NoticeSchema))
 

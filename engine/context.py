@@ -35,7 +35,7 @@ from .persistence.models import (
     UserTask,
 )
 from .persistence.unit_of_work import UnitOfWork
-from .projection import summarize
+from .projection import stamp_due_dates, summarize
 from .runtime import (
     StepRecord,
     assignee_of,
@@ -116,6 +116,7 @@ class EngineContext:
         self._sync_jobs(uow, instance, workflow, now)
         self._sync_subscriptions(uow, instance, workflow, now)
         summary = summarize(workflow)
+        stamp_due_dates(summary, instance.summary or {}, instance.created_at, now)
         instance.summary = summary
         instance.workflow_state = self.serializer.dumps(workflow)
         instance.serializer_version = self.serializer.version
@@ -125,6 +126,8 @@ class EngineContext:
             instance.ended_at = now
             returned = summary.get("returned")
             instance.end_reason = returned["reason"] if returned else None
+            if summary.get("refusals"):
+                instance.end_reason = "；".join(r.get("message") or r.get("code") or "" for r in summary["refusals"])
             self.record(uow, instance.id, actor, f"instance_{summary['outcome']}", at=now,
                         activity_id=returned["activity_id"] if returned else None,
                         department=returned["group"] if returned else None,

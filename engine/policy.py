@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from forms.facts import derive_facts
-from forms.items import ITEMS_BY_CODE
+from forms.items import ITEMS_BY_CODE, chosen_map
 
 from .clock import iso
 from .dmn import DecisionError, evaluate_decision
@@ -32,6 +32,13 @@ ELIGIBILITY, MATERIALS, TIME_LIMITS = "eligibility", "materials", "time_limits"
 def decision_variables(application: Mapping, now: datetime) -> dict[str, Any]:
     """What the decisions read, as the process holds it: the application, its facts and the region."""
     return {"application": application, "facts": derive_facts(application, now), "region": application["region"]}
+
+
+def start_variables(application: Mapping, now: datetime) -> dict[str, Any]:
+    """The variables an instance starts with: the decisions' variables, and ``chosen`` / ``channel`` that the
+    process's gateways read."""
+    return {**decision_variables(application, now), "chosen": chosen_map(application["items"]),
+            "channel": application["channel"]}
 
 
 def _decide(decisions: Mapping, decision_id: str, variables: Mapping, now: datetime):

@@ -1,26 +1,35 @@
 """What an instance looks like from outside, derived from its workflow: state, items, notices, return.
 
 Computed at every save and stored with the instance (``summary``), so views never deserialize a workflow.
+An instance that the eligibility decision refused ends ``refused`` with its ``refusals``. Each chosen item
+carries its due date (:func:`stamp_due_dates`): the item's time limit from the ``time_limits`` decision
+(``limits``), counted in working days from the day its first step started; before that, the date the whole
+application is promised by.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
 from forms.items import ITEMS_BY_CODE
 
-from .bpmn.specs import OutcomeEndEvent, ReviewTask
-from .runtime import item_of
+from .bpmn.specs import ExternalTask, OutcomeEndEvent, ReviewTask
+from .clock import iso
+from .expressions.juel_workdays import closing_time, due_moment
+from .runtime import completed_tasks, item_of
 
 
 def final_outcome(workflow: BpmnWorkflow) -> str | None:
-    """None while running; else the ``outcome`` of the end event reached (``completed``, ``returned``)."""
+    """None while running; else the ``outcome`` of the end event reached (``completed``, ``returned``,
+    ``refused``)."""
     if not workflow.completed:
         return None
     outcomes = [
         task.task_spec.outcome
-        for task in workflow.get_tasks(state=TaskState.COMPLETED)
+        for task in completed_tasks(workflow)
         if isinstance(task.task_spec, OutcomeEndEvent)
     ]
     special = [o for o in outcomes if o != "completed"]
@@ -89,10 +98,47 @@ def summarize(workflow: BpmnWorkflow) -> dict:
                 "result": data["results"].get(code),
             }
         )
-    notices = [notice for topic_notices in data["notices"].values() for notice in topic_notices]
+    items_of_topic = {spec.topic: item_of(spec) for spec in workflow.spec.task_specs.values()
+                      if isinstance(spec, ExternalTask)}
+    notices = [{**notice, "item": items_of_topic.get(topic)}
+               for topic, topic_notices in data["notices"].items() for notice in topic_notices]
     return {
         "outcome": outcome,
         "items": items,
         "notices": notices,
         "returned": returned if outcome == "returned" else None,
+        "refusals": (base.get("refusals") or []) if outcome == "refused" else None,
+        "limits": base.get("limits"),
     }
+
+
+STARTED = ("in_progress", "done", "returned")
+FINISHED = ("done", "returned", "stopped")
+
+
+def stamp_due_dates(summary: dict, previous: dict, created_at: datetime, now: datetime) -> None:
+    """Give each item of ``summary`` its ``started_at``, ``finished_at`` and ``due_at`` (R5.1, R5.3, R2.7).
+
+    An item started when it was first seen in progress (or done); its due date is its working-day limit from
+    that moment, by the closing time if the region has one. Until then it is due by the promised date of the
+    whole application (``promised_by``: the promised total from ``created_at``). Moments already stamped are
+    kept from ``previous``. Without ``limits`` (a version without the time-limit table) nothing is stamped;
+    a refused application has no due dates. Raises CalendarNotCovered for a year the calendar lacks.
+    """
+    limits = summary.get("limits")
+    if not limits or summary.get("outcome") == "refused":
+        return
+    closing = closing_time(limits.get("closing_time"))
+    promised = previous.get("promised_by")
+    if promised is None and limits.get("promised_total") is not None:
+        promised = iso(due_moment(created_at, int(limits["promised_total"]), closing))
+    summary["promised_by"] = promised
+    before = {item["code"]: item for item in previous.get("items", [])}
+    for item in summary["items"]:
+        old = before.get(item["code"], {})
+        started = old.get("started_at") or (iso(now) if item["status"] in STARTED else None)
+        finished = old.get("finished_at") or (iso(now) if item["status"] in FINISHED else None)
+        due = old.get("due_at") if old.get("started_at") else None
+        if due is None and started and limits.get(item["code"]) is not None:
+            due = iso(due_moment(datetime.fromisoformat(started), int(limits[item["code"]]), closing))
+        item.update(started_at=started, finished_at=finished, due_at=due or promised)

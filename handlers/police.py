@@ -12,6 +12,10 @@ and sex; 996-999 are left unused (conventionally reserved for centenarians).
 The police station (R3.4-R3.6): the station of the parent the child follows, except that when one parent has
 a student collective hukou (学生集体户口) and the other a family hukou the child is registered at the family
 hukou's station (R3.5), and when one parent is active-duty military at the civilian parent's station (R3.6).
+The process decides this with the decision table ``police_station_rule`` (``workflows/police_station.dmn``)
+and passes its result as ``station_rule`` (``{"parent", "rule"}``; no parent when R3.5 and R3.6 disagree);
+the handler follows it. Instances started on a process version without that table carry no ``station_rule``;
+for them :func:`registering_parent` reads the same rules (a test keeps the two in agreement).
 A station the clerk enters in ``reviews.hukou_review.police_station`` overrides all of this.
 
 After approval the applicant is told to visit the station as the region profile says (R2.8 Gansu: once,
@@ -88,12 +92,24 @@ def registering_parent(app: Mapping) -> tuple[str, str]:
     return follows, "R3.4"
 
 
-def choose_station(app: Mapping, hukou_review: Mapping) -> Station:
-    """The police station of the registration (R3.4-R3.6; ``hukou_review.police_station`` overrides)."""
+def decided_parent(station_rule: Mapping) -> tuple[str, str]:
+    """The parent and rule the ``police_station_rule`` decision gave; HandlerError when it names no parent."""
+    parent, rule = station_rule.get("parent"), str(station_rule.get("rule") or "")
+    if parent in PARENTS:
+        return parent, rule
+    if rule == "R3.4":
+        raise HandlerError("application.hukou.follows must be 'father' or 'mother' (R3.3)")
+    raise HandlerError(f"{rule or 'police_station_rule'}: the rules name different parents: the police clerk "
+                       f"must enter the station in reviews.{REVIEW}.police_station")
+
+
+def choose_station(app: Mapping, hukou_review: Mapping, station_rule: Mapping | None = None) -> Station:
+    """The police station of the registration (R3.4-R3.6 as ``station_rule`` decided them, else as
+    :func:`registering_parent` reads them; ``hukou_review.police_station`` overrides)."""
     hukou = section(app, "hukou")
     override = str(hukou_review.get("police_station") or "").strip()
     try:
-        parent, rule = registering_parent(app)
+        parent, rule = decided_parent(station_rule) if station_rule is not None else registering_parent(app)
     except HandlerError:
         if not override:
             raise
@@ -180,7 +196,8 @@ def visit(profile_visit: PoliceVisit, registered_on: date, station: str | None) 
 def register_birth(call: ServiceCall, system: PoliceSystem) -> HandlerResult:
     """R2.2 / R3.4-R3.6 / R2.8: register the birth, issue the citizen ID number, tell the applicant."""
     app = application(call)
-    station = choose_station(app, review(call, REVIEW))
+    station_rule = call.variables.get("station_rule")
+    station = choose_station(app, review(call, REVIEW), station_rule if isinstance(station_rule, Mapping) else None)
     if not station.division_code:
         raise HandlerError("the hukou division code is missing (application.hukou.division_code)")
     sex = section(app, "newborn").get("sex")

@@ -10,11 +10,11 @@ from marshmallow import ValidationError
 
 from forms.application import validate_application
 from forms.errors import flatten_errors
-from forms.items import chosen_map
 
+from .. import policy
 from ..clock import iso
 from ..context import EngineContext
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, Ineligible, InvalidInput, NotFound
 from ..persistence.models import IdempotencyRecord, ProcessInstance
 from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import advance, set_start_variables
@@ -41,17 +41,16 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
     if replay is not None:
         return replay
     now = ctx.clock.now()
-    raw = (variables or {}).get("application")
-    if not isinstance(raw, dict):
-        raise InvalidInput("申请表缺失", {"variables.application": ["必填项"]})
-    try:
-        application = validate_application(raw, now=now)
-    except ValidationError as err:
-        raise InvalidInput("申请表填写有误", flatten_errors(err.messages)) from None
+    application = validated_application((variables or {}).get("application"), now, "variables.application")
     with ctx.uow() as uow:
         definition = uow.definitions.latest(key)
         if definition is None:
             raise NotFound(f"no process definition {key!r} is deployed")
+        # the policy of this version (RULES §3, §5): an ineligible application starts nothing; a year the
+        # working-day calendar does not cover is an error, never a guessed due date
+        verdict = policy.check(ctx.parsed(uow, definition).decisions, application, now)
+        if verdict["refusals"]:
+            raise Ineligible(verdict["refusals"])
         business_key = business_key or new_business_key(now)
         if uow.instances.by_business_key(business_key) is not None:
             raise Conflict(f"business key {business_key} is already used")
@@ -70,12 +69,7 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
                    detail={"definition": definition.key, "version": definition.version,
                            "items": application["items"], "channel": application["channel"]})
         workflow = ctx.new_workflow(uow, definition)
-        set_start_variables(workflow, {
-            "application": application,
-            "chosen": chosen_map(application["items"]),
-            "region": application["region"],
-            "channel": application["channel"],
-        })
+        set_start_variables(workflow, policy.start_variables(application, now))
         advance(workflow)
         ctx.save(uow, instance, workflow, [], principal.name)
         response = {
@@ -96,6 +90,16 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
                 return replay
             raise Conflict("an application with this business key or for this newborn is already active") from None
         return response
+
+
+def validated_application(raw, now, path: str = "application") -> dict:
+    """The application normalized by its form, or InvalidInput with field paths (``mother.id_number``)."""
+    if not isinstance(raw, dict):
+        raise InvalidInput("申请表缺失", {path: ["必填项"]})
+    try:
+        return validate_application(raw, now=now)
+    except ValidationError as err:
+        raise InvalidInput("申请表填写有误", flatten_errors(err.messages)) from None
 
 
 def _replay(ctx: EngineContext, principal: Principal, idempotency_key: str | None) -> dict | None:

@@ -1,4 +1,9 @@
-"""How an application is shown: the instance view (portal, staff) and the applicant's progress view."""
+"""How an application is shown: the instance view (portal, staff) and the applicant's progress view.
+
+Each chosen item shows its status, its due date and whether it is overdue (from the summary's working-day due
+dates, R5.1/R5.3; instances of older versions without the time-limit table fall back to their user task's
+due date), its result, and for the applicant what to do next in plain Chinese (R2.7, R2.8).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,8 @@ from ..clock import iso
 from ..persistence.models import ProcessDefinition, ProcessInstance, UserTask
 from ..privacy import mask_personal
 
-STATE_TEXT = {"active": "办理中", "completed": "已办结", "returned": "已退件", "cancelled": "已撤回"}
+STATE_TEXT = {"active": "办理中", "completed": "已办结", "returned": "已退件", "cancelled": "已撤回",
+              "refused": "不予受理"}
 STATUS_TEXT = {
     "pending": "待办理",
     "in_progress": "办理中",
@@ -41,18 +47,54 @@ def _overdue(task: UserTask | None, now: datetime) -> bool:
     return end > task.due_at
 
 
+def _due_of(item: dict, task: UserTask | None, now: datetime) -> tuple[str | None, bool]:
+    """An item's due date (ISO) and whether it is or was overdue: the summary's working-day due date, else
+    (older versions) its user task's."""
+    if item.get("due_at"):
+        end = datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else now
+        overdue = item["status"] in ("pending", "in_progress", "done") and end > datetime.fromisoformat(item["due_at"])
+        return item["due_at"], overdue
+    return (iso(task.due_at) if task else None), _overdue(task, now) and item["status"] in ("in_progress", "done")
+
+
+def _day(moment: str | None) -> str:
+    """``2026-11-30T23:59:59+08:00`` → ``2026年11月30日``, ``...T17:00:00+08:00`` → ``2026年11月30日17:00``."""
+    if not moment:
+        return ""
+    value = datetime.fromisoformat(moment)
+    text = f"{value.year}年{value.month}月{value.day}日"
+    return text if (value.hour, value.minute) == (23, 59) else f"{text}{value:%H:%M}"
+
+
+def next_step(item: dict, department: str, due_at: str | None, notices: list[dict],
+              returned: dict | None) -> str:
+    """What the applicant should know or do next about one item, in plain Chinese (R2.7, R2.8)."""
+    if returned and returned.get("item") == item["code"]:
+        return f"{department}已退回，原因：{returned.get('reason') or '未说明'}。请按要求补正后重新提交。"
+    if item["status"] in ("in_progress", "done") and notices:
+        return notices[-1]["text"]  # e.g. R2.8: visit the police station with the originals by a date
+    by = f"，应于{_day(due_at)}前办结" if due_at else ""
+    if item["status"] == "pending":
+        return f"等待前序事项办结后由{department}办理{by}。"
+    if item["status"] == "in_progress":
+        return f"{department}正在办理{by}。"
+    if item["status"] == "done":
+        return "已办结，无需再办理。"
+    return "申请已结束，此事项未办理。"
+
+
 def instance_view(instance: ProcessInstance, definition: ProcessDefinition, tasks: list[UserTask],
                   now: datetime, mask: bool) -> dict:
     summary = instance.summary or {}
     due = _item_due(tasks)
     items = []
     for item in summary.get("items", []):
-        task = due.get(item["code"])
+        due_at, overdue = _due_of(item, due.get(item["code"]), now)
         items.append({
             **item,
             "result": mask_personal(item["result"]) if mask else item["result"],
-            "due_at": iso(task.due_at) if task else None,
-            "overdue": _overdue(task, now) and item["status"] in ("in_progress", "done"),
+            "due_at": due_at,
+            "overdue": overdue,
         })
     open_steps = [
         {
@@ -75,6 +117,8 @@ def instance_view(instance: ProcessInstance, definition: ProcessDefinition, task
         "items": items,
         "open_steps": open_steps,
         "returned": returned,
+        "refusals": summary.get("refusals"),
+        "promised_by": summary.get("promised_by"),
         # the applicant's side sees the notices meant for the applicant; staff see every notice
         "notices": [n for n in summary.get("notices", []) if not mask or n.get("audience") == "applicant"],
     }
@@ -84,21 +128,28 @@ def progress_view(instance: ProcessInstance, tasks: list[UserTask], now: datetim
     """The applicant's view in plain Chinese (R2.7): no personal data beyond masked numbers."""
     summary = instance.summary or {}
     due = _item_due(tasks)
+    returned = summary.get("returned")
+    next_steps = [n for n in summary.get("notices", []) if n.get("audience") == "applicant"]
     items = []
     for item in summary.get("items", []):
-        task = due.get(item["code"])
+        department = DEPARTMENTS[item["department"]]
+        due_at, overdue = _due_of(item, due.get(item["code"]), now)
         items.append({
             "code": item["code"],
             "name": item["name"],
-            "department": DEPARTMENTS[item["department"]],
+            "department": department,
             "status": item["status"],
             "status_text": STATUS_TEXT[item["status"]],
-            "due_at": iso(task.due_at) if task else None,
+            "due_at": due_at,
+            "overdue": overdue,
             "result": mask_personal(item["result"]),
+            "next_step": next_step(item, department, due_at,
+                                   [n for n in next_steps if n.get("item") == item["code"]], returned),
         })
-    returned = summary.get("returned")
-    next_steps = [n for n in summary.get("notices", []) if n.get("audience") == "applicant"]
-    if returned:
+    refusals = summary.get("refusals")
+    if refusals:
+        message = "您的申请不符合“一件事”联办受理条件，不予受理：" + "".join(r["message"] for r in refusals)
+    elif returned:
         department = DEPARTMENTS.get(returned.get("group") or "", "经办部门")
         message = f"您的申请已被{department}退回，原因：{returned.get('reason') or '未说明'}。请按要求补正后重新提交。"
     elif instance.state == "completed":
@@ -115,6 +166,8 @@ def progress_view(instance: ProcessInstance, tasks: list[UserTask], now: datetim
         "submitted_at": iso(instance.created_at),
         "completed_at": iso(instance.ended_at),
         "return_reason": returned.get("reason") if returned else None,
+        "refusals": refusals,
+        "promised_by": summary.get("promised_by"),
         "items": items,
         "next_steps": mask_personal(next_steps),
     }

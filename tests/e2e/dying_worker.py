@@ -10,13 +10,16 @@ import os
 import signal
 import sys
 import types
+from datetime import timedelta
 
 from engine.bootstrap import build_context
+from engine.clock import Clock
 from engine.worker import Worker
 
 
-def main(database_url: str, lock_seconds: int) -> None:
-    ctx = build_context(database_url)
+def main(database_url: str, lock_seconds: int, clock_offset_seconds: float = 0.0) -> None:
+    """``clock_offset_seconds``: the test's service clock (``Clock.offset``), so both processes agree on now."""
+    ctx = build_context(database_url, clock=Clock(timedelta(seconds=clock_offset_seconds)))
 
     def load_then_die(self, uow, instance):
         os.kill(os.getpid(), signal.SIGKILL)
@@ -26,4 +29,4 @@ def main(database_url: str, lock_seconds: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], int(sys.argv[2]))
+    main(sys.argv[1], int(sys.argv[2]), *(float(arg) for arg in sys.argv[3:4]))

@@ -23,7 +23,8 @@ def test_worker_killed_mid_job_is_taken_over_and_the_side_effect_happens_once(ap
                                                                               database_url, clock):
     body = api.start(application, drain=False).get_json()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    died = subprocess.run([sys.executable, str(ROOT / "tests/e2e/dying_worker.py"), database_url, "30"],
+    died = subprocess.run([sys.executable, str(ROOT / "tests/e2e/dying_worker.py"), database_url, "30",
+                           str(clock.offset.total_seconds())],
                           env=env, cwd=ROOT, capture_output=True, timeout=60)
     assert died.returncode == -9, died.stderr.decode()[-2000:]
 
