@@ -409,3 +409,28 @@ def test_r3_4_to_r3_6_station_table_agrees_with_the_police_handler(follows):
         except HandlerError:
             expected = {"parent": None, "rule": "R3.5/R3.6"}
         assert decided == expected, (mk, fk, mm, fm, follows)
+
+
+def test_r3_5_r3_6_the_police_handler_follows_the_decision():
+    """The handler registers at the parent the decision names, even where its own reading would differ, and
+    a decision without a parent (R3.5 and R3.6 disagree) needs the clerk's station, as before."""
+    app = application()
+    app["hukou"]["follows"] = "mother"
+    station = police.choose_station(app, {}, {"parent": "mother", "rule": "R3.6"})
+    assert (station.parent, station.rule, station.division_code) == ("mother", "R3.6", app["hukou"]["division_code"])
+    with pytest.raises(HandlerError, match="clerk must enter the station"):
+        police.choose_station(app, {}, {"parent": None, "rule": "R3.5/R3.6"})
+    overridden = police.choose_station(app, {"police_station": "某派出所"}, {"parent": None, "rule": "R3.5/R3.6"})
+    assert (overridden.name, overridden.rule) == ("某派出所", "hukou_review")
+    with pytest.raises(HandlerError, match="follows must be"):
+        police.choose_station(app, {}, {"parent": None, "rule": "R3.4"})
+
+
+def test_r3_5_student_mother_registers_at_the_fathers_station_through_the_decision():
+    def student_mother(app):
+        app["mother"]["hukou_kind"] = "student_collective"
+    variables = policy.decision_variables(application(student_mother), NOW)
+    decided = policy._decide(DECISIONS, "police_station_rule", variables, NOW).single_result()
+    assert decided == {"parent": "father", "rule": "R3.5"}
+    station = police.choose_station(variables["application"], {}, decided)
+    assert (station.parent, station.rule) == ("father", "R3.5")
