@@ -2,7 +2,8 @@
 
 Runs ``tests/modeler/check.mjs`` on every ``workflows/*.bpmn`` (bpmn-moddle + camunda-bpmn-moddle import,
 diagram-interchange completeness, bpmnlint ``recommended``) and every ``workflows/*.dmn`` (dmn-moddle +
-camunda-dmn-moddle import, a DMNShape per decision, ``@bpmn-io/feel-lint`` on every decision-table cell).
+camunda-dmn-moddle import, a DMNShape per decision, ``@bpmn-io/feel-lint`` on every decision-table cell and
+literal expression).
 The node tooling is installed with ``npm ci --prefix tests/modeler``; without it the test is skipped
 locally and fails in CI (``CI=true``).
 """
@@ -252,3 +253,42 @@ def test_checker_reports_bad_feel_unknown_attribute_and_undrawn_decision(tmp_pat
     assert result["diagram"]["missing"] == [
         {"id": "time_limit", "type": "dmn:Decision", "expected": "dmndi:DMNShape"}
     ], result["diagram"]
+
+
+LITERAL_DMN = VALID_DMN.replace(
+    '  <dmndi:DMNDI>',
+    '  <decision id="all_limits" name="全部时限">\n'
+    '    <variable id="InformationItem_all" name="limits" />\n'
+    '    <informationRequirement id="InformationRequirement_limit">\n'
+    '      <requiredDecision href="#time_limit" />\n'
+    '    </informationRequirement>\n'
+    '    <literalExpression id="LiteralExpression_all">\n'
+    '      <text>concatenate([time_limit], [])</text>\n'
+    '    </literalExpression>\n'
+    '  </decision>\n'
+    '  <dmndi:DMNDI>',
+).replace(
+    '    </dmndi:DMNDiagram>',
+    '      <dmndi:DMNShape id="DMNShape_all" dmnElementRef="all_limits">\n'
+    '        <dc:Bounds height="80" width="180" x="160" y="-60" />\n'
+    '      </dmndi:DMNShape>\n'
+    '    </dmndi:DMNDiagram>',
+)
+
+
+def test_checker_lints_literal_expression_decisions(tmp_path):
+    """A literal expression decision (as the eligibility gather is) passes when its FEEL is valid and is
+    reported when it is not."""
+    node = _require_tooling()
+    good = tmp_path / "literal.dmn"
+    good.write_text(LITERAL_DMN, encoding="utf-8")
+    proc, summary = _run_check(node, good)
+    assert proc.returncode == 0 and summary["ok"], proc.stderr
+
+    bad = tmp_path / "bad_literal.dmn"
+    bad.write_text(LITERAL_DMN.replace("concatenate([time_limit], [])", "concatenate([time_limit], "),
+                   encoding="utf-8")
+    proc, summary = _run_check(node, bad)
+    assert proc.returncode != 0
+    (result,) = summary["files"]
+    assert {(f["decision"], f["cell"]) for f in result["feel"]["findings"]} == {("all_limits", "literal expression")}
