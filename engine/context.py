@@ -181,8 +181,11 @@ class EngineContext:
             wanted[str(task.id)] = dict(kind="timer", topic=None, due_at=moment, payload={}, properties={},
                                         task=task)
         for job in uow.jobs.for_instance(instance.id):
-            if wanted.pop(job.task_id, None) is None:
+            spec = wanted.pop(job.task_id, None)
+            if spec is None:
                 uow.jobs.delete(job)  # its task was done or cancelled
+            elif job.kind == "timer" and job.due_at != spec["due_at"]:  # a cycle timer fired: next round
+                job.due_at, job.locked_by, job.locked_until, job.updated_at = spec["due_at"], None, None, now
         for task_id, spec in wanted.items():
             task = spec.pop("task")
             uow.jobs.add(Job(
