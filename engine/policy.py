@@ -87,15 +87,21 @@ def time_limits(decisions: Mapping, variables: Mapping, now: datetime) -> dict:
     return limits
 
 
-def promised_by(limits: Mapping, start: datetime) -> datetime | None:
-    """When the whole application is promised done: the promised total of working days from ``start``."""
-    total = limits.get("promised_total")
-    if total is None:
+def due_by(limits: Mapping, step: str, start: datetime) -> datetime | None:
+    """When a step that starts at ``start`` is due: ``limits[step]`` working days later, by the closing time
+    (None when the table gives the step no limit)."""
+    days = limits.get(step)
+    if days is None:
         return None
     try:
-        return due_moment(start, int(total), closing_time(limits.get("closing_time")))
+        return due_moment(start, int(days), closing_time(limits.get("closing_time")))
     except ExpressionError as err:
         raise PolicyError(f"decision {TIME_LIMITS!r}: {err.message}") from None
+
+
+def promised_by(limits: Mapping, start: datetime) -> datetime | None:
+    """When the whole application is promised done: the promised total of working days from ``start``."""
+    return due_by(limits, "promised_total", start)
 
 
 def check(decisions: Mapping, application: Mapping, now: datetime) -> dict:

@@ -18,7 +18,7 @@ from forms.items import ITEMS_BY_CODE
 
 from .bpmn.specs import ExternalTask, OutcomeEndEvent, ReviewTask
 from .clock import iso
-from .expressions.juel_workdays import closing_time, due_moment
+from .policy import due_by, promised_by
 from .runtime import completed_tasks, item_of
 
 
@@ -128,10 +128,7 @@ def stamp_due_dates(summary: dict, previous: dict, created_at: datetime, now: da
     limits = summary.get("limits")
     if not limits or summary.get("outcome") == "refused":
         return
-    closing = closing_time(limits.get("closing_time"))
-    promised = previous.get("promised_by")
-    if promised is None and limits.get("promised_total") is not None:
-        promised = iso(due_moment(created_at, int(limits["promised_total"]), closing))
+    promised = previous.get("promised_by") or iso(promised_by(limits, created_at))
     summary["promised_by"] = promised
     before = {item["code"]: item for item in previous.get("items", [])}
     for item in summary["items"]:
@@ -139,6 +136,6 @@ def stamp_due_dates(summary: dict, previous: dict, created_at: datetime, now: da
         started = old.get("started_at") or (iso(now) if item["status"] in STARTED else None)
         finished = old.get("finished_at") or (iso(now) if item["status"] in FINISHED else None)
         due = old.get("due_at") if old.get("started_at") else None
-        if due is None and started and limits.get(item["code"]) is not None:
-            due = iso(due_moment(datetime.fromisoformat(started), int(limits[item["code"]]), closing))
+        if due is None and started:
+            due = iso(due_by(limits, item["code"], datetime.fromisoformat(started)))
         item.update(started_at=started, finished_at=finished, due_at=due or promised)

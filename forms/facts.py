@@ -19,8 +19,8 @@ from typing import Any
 
 from forms.fields import OTHER_ID_RE, resident_id_problem
 
-# China keeps UTC+8 all year: the day a moment falls on there.
-CHINA_OFFSET = timezone(timedelta(hours=8))
+# China has kept UTC+8 without daylight saving since 1991; a fixed offset needs no tz database.
+CHINA_OFFSET = timezone(timedelta(hours=8), "Asia/Shanghai")
 PARENTS = ("mother", "father")
 
 

@@ -7,29 +7,21 @@ from __future__ import annotations
 
 import copy
 import functools
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any, Callable, Mapping, TypeVar
 
+from forms.facts import local_day
 from forms.items import ITEMS_BY_CODE
 
 from .base import Handler, HandlerError, HandlerResult, Ledger, ServiceCall
 from .regions import RegionProfile, UnknownRegion, profile
 
-# China has kept UTC+8 without daylight saving since 1991; a fixed offset needs no tz database.
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
-
 S = TypeVar("S")
 
 
-def local_date(moment: datetime) -> date:
-    """The calendar day in China of an aware moment (a naive one is taken as China time)."""
-    if moment.tzinfo is None:
-        return moment.date()
-    return moment.astimezone(SHANGHAI).date()
-
-
 def today(call: ServiceCall) -> date:
-    return local_date(call.now)
+    """The service clock's day in China."""
+    return local_day(call.now)
 
 
 def parse_moment(value: Any, field: str) -> datetime:
@@ -43,7 +35,7 @@ def parse_moment(value: Any, field: str) -> datetime:
 
 def birth_date(application: Mapping) -> date:
     """The newborn's date of birth, as a day in China."""
-    return local_date(parse_moment(section(application, "newborn").get("born_at"), "newborn.born_at"))
+    return local_day(parse_moment(section(application, "newborn").get("born_at"), "newborn.born_at"))
 
 
 def section(mapping: Mapping | None, key: str) -> Mapping:
