@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 
 STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422, InvalidDeployment: 422,
-          Ineligible: 422, DepartmentFailed: 502, PolicyError: 500, CalendarNotCovered: 503}
+          Ineligible: 422, DepartmentFailed: 502, PolicyError: 422, CalendarNotCovered: 503}
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
           405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large",
           415: "Unsupported Media Type", 422: "Unprocessable Content", 500: "Internal Server Error",

@@ -318,6 +318,6 @@ def test_a_unique_table_with_two_matching_rows_is_a_problem(api, application):
     again = row.replace("_gansu", "_gansu_again").replace('id="DecisionRule_gansu"', 'id="DecisionRule_gansu_again"')
     assert deploy(api, [("time_limits.dmn", edited("time_limits.dmn", row, row + "\n      " + again))]).status_code == 201
     response = dry_run(api, application)
-    assert response.status_code == 500 and response.mimetype == PROBLEM
+    assert response.status_code == 422 and response.mimetype == PROBLEM
     detail = response.get_json()["detail"]
     assert "time_limits" in detail and "DecisionRule_gansu" in detail and "DecisionRule_gansu_again" in detail
