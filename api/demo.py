@@ -7,6 +7,8 @@ import sys
 import unicodedata
 from typing import TextIO
 
+from engine.bootstrap import build_context
+from engine.clock import Clock
 from engine.usecases.accounts import add_user
 from engine.worker import Worker
 from forms.items import DEPARTMENTS
@@ -49,9 +51,10 @@ def _check(response, status: int):
     return response.get_json()
 
 
-def run_demo(database_url: str | None = None, out: TextIO = sys.stdout) -> str:
+def run_demo(database_url: str | None = None, out: TextIO = sys.stdout, clock: Clock | None = None) -> str:
     """Run the demo; returns the final state of the application."""
-    app = create_app({"DATABASE_URL": database_url})
+    context = build_context(database_url, clock=clock) if clock is not None else None
+    app = create_app({"DATABASE_URL": database_url}, context=context)
     ctx = app.extensions["onething"]
     tokens = {}
     for name, spec in DEMO_USERS.items():

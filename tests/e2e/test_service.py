@@ -27,9 +27,9 @@ def test_openapi_document_is_generated_from_the_schemas(api):
     assert mother
 
 
-def test_demo_ends_with_a_completed_application(tmp_path):
+def test_demo_ends_with_a_completed_application(tmp_path, clock):
     out = io.StringIO()
-    state = run_demo(f"sqlite:///{tmp_path / 'demo.db'}", out=out)
+    state = run_demo(f"sqlite:///{tmp_path / 'demo.db'}", out=out, clock=clock)
     text = out.getvalue()
     assert state == "completed"
     for step in ("提交申请", "窗口受理", "出生医学证明签发审核", "出生登记审核", "结果反馈"):
