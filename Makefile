@@ -1,10 +1,11 @@
 # onething — the two set-up commands are `make run` (serve on embedded SQLite) and `make test`.
+# `make test` runs the suite on SQLite, then again on a throwaway PostgreSQL server it installs and starts.
 VENV   ?= .venv
 PYTHON ?= python3
 PY      = $(VENV)/bin/python
 NPM_CI  = npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: install node run test demo clean
+.PHONY: install node run test test-sqlite test-postgresql bench demo clean
 
 install: $(VENV)/.installed
 
@@ -28,8 +29,20 @@ run: install
 demo: install
 	$(VENV)/bin/onething demo
 
+PGCLUSTER = $(PY) -m tests.support.pgcluster run --
+
 test: install node
 	$(PY) -m pytest
+	$(PGCLUSTER) $(PY) -m pytest
+
+test-sqlite: install node
+	$(PY) -m pytest
+
+test-postgresql: install node
+	$(PGCLUSTER) $(PY) -m pytest
+
+bench: install
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) tests/*/node_modules instance

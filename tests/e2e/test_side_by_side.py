@@ -33,9 +33,9 @@ def test_two_api_processes_and_two_workers_on_one_database(database_url, tmp_pat
     tokens = {name: add_user(ctx, name, **spec) for name, spec in accounts().items()}
     now = ctx.clock.now()
 
-    with services(database_url, tmp_path / "logs", apis=2, workers=2, threads=4) as (urls, workers):
+    with services(database_url, tmp_path / "logs", apis=2, workers=2, threads=4) as running:
         def one(seq: int):
-            clients = [Client(url) for url in urls[seq % 2:] + urls[:seq % 2]]
+            clients = [Client(url) for url in running.urls[seq % 2:] + running.urls[:seq % 2]]
             try:
                 return drive(clients, tokens, seq, now, race=True, deadline_s=150)
             finally:
@@ -44,7 +44,7 @@ def test_two_api_processes_and_two_workers_on_one_database(database_url, tmp_pat
 
         with concurrent.futures.ThreadPoolExecutor(THREADS) as pool:
             outcomes = list(pool.map(one, range(1, APPLICATIONS + 1), timeout=240))
-        assert all(w.poll() is None for w in workers), "a worker process died"
+        assert all(p.poll() is None for p in running.apis + running.workers), "a process died"
 
     assert [o.state for o in outcomes] == ["completed"] * APPLICATIONS
     races = [statuses for o in outcomes for statuses in o.races]

@@ -108,6 +108,10 @@ class Cluster:
     bindir: Path
     version: str
 
+    def server_pid(self) -> int:
+        """The postmaster's process id (its backends are its children)."""
+        return int((self.directory / "data" / "postmaster.pid").read_text().split()[0])
+
     def url(self, database: str = "postgres") -> str:
         """SQLAlchemy URL (psycopg 3) of ``database`` on this server."""
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"

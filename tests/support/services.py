@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -66,11 +67,18 @@ def wait_healthy(base_url: str, child: subprocess.Popen, log: Path, timeout: flo
     raise RuntimeError(f"{base_url} did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
 
 
+@dataclass
+class Running:
+    urls: list[str]  # the API processes' base URLs
+    apis: list[subprocess.Popen]
+    workers: list[subprocess.Popen]
+
+
 @contextmanager
 def services(database_url: str, logs: Path, apis: int = 1, workers: int = 1, threads: int = 8,
-             idle_wait: float = 0.02) -> Iterator[tuple[list[str], list[subprocess.Popen]]]:
-    """``apis`` × ``onething serve --no-worker`` and ``workers`` × ``onething worker``: (API base URLs,
-    worker processes). The database must be initialised before (schema, deployment, users)."""
+             idle_wait: float = 0.02) -> Iterator[Running]:
+    """``apis`` × ``onething serve --no-worker`` and ``workers`` × ``onething worker``, healthy. The
+    database must be initialised before (schema, deployment, users)."""
     logs.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         urls, started = [], []
@@ -88,4 +96,4 @@ def services(database_url: str, logs: Path, apis: int = 1, workers: int = 1, thr
         ]
         for url, child, log in started:
             wait_healthy(url, child, log)
-        yield urls, worker_processes
+        yield Running(urls, [child for _, child, _ in started], worker_processes)

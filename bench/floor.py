@@ -1,0 +1,87 @@
+"""The library's floor: SpiffWorkflow alone running ``workflows/newborn_birth.bpmn`` in memory — the same
+user tasks completed with the same form variables, service tasks completed without handlers, the same
+messages delivered — with no database, no serialization and no HTTP."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+
+from SpiffWorkflow.bpmn.util import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
+
+from api.samples import approval_for
+from engine.bpmn.parser import ProcessParser
+from engine.bpmn.script_engine import JuelScriptEngine
+from engine.clock import iso
+from engine.runtime import (
+    advance,
+    ready_external_tasks,
+    ready_review_tasks,
+    set_start_variables,
+    waiting_messages,
+)
+from forms.application import validate_application
+from forms.items import chosen_map
+from tests.support.lifecycle import MESSAGES, application_for
+
+WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"
+
+
+def parse(key: str = "newborn_birth"):
+    parser = ProcessParser()
+    for path in sorted(WORKFLOWS.iterdir()):
+        if path.suffix == ".bpmn":
+            parser.add_bpmn_bytes(path.read_bytes(), path.name)
+        elif path.suffix == ".dmn":
+            parser.add_dmn_bytes(path.read_bytes(), path.name)
+    return parser.get_spec(key), parser.get_subprocess_specs(key)
+
+
+def start_variables(seq: int, now: datetime) -> dict:
+    application = validate_application(application_for(seq, now), now=now)
+    return {"application": application, "chosen": chosen_map(application["items"]),
+            "region": application["region"], "channel": application["channel"]}
+
+
+def lifecycle(spec, subprocess_specs, engine: JuelScriptEngine, variables: dict, seq: int, now: datetime) -> str:
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
+    set_start_variables(workflow, variables)
+    advance(workflow)
+    for _ in range(100):
+        if workflow.completed:
+            return "completed"
+        acted = False
+        for task, name in waiting_messages(workflow):
+            workflow.send_event(BpmnEvent(MessageEventDefinition(name),
+                                          payload={"payload": MESSAGES.get(name, {}), "result_var": name}))
+            acted = True
+        for task in ready_review_tasks(workflow):
+            values = approval_for(task.task_spec.form.key, seq)
+            task.data.update(values)
+            task.data.setdefault("reviews", {})[task.task_spec.bpmn_id] = {**values, "clerk": "bench", "at": iso(now)}
+            task.run()
+            acted = True
+        for task in ready_external_tasks(workflow):
+            task.run()
+            acted = True
+        advance(workflow)
+        if not acted:
+            break
+    return "stalled"
+
+
+def measure(apps: int, now: datetime) -> float:
+    """Lifecycles per second of SpiffWorkflow alone (one thread; parsing and form validation not timed)."""
+    spec, subprocess_specs = parse()
+    engine = JuelScriptEngine()
+    variables = [start_variables(seq, now) for seq in range(1, apps + 1)]
+    lifecycle(spec, subprocess_specs, engine, variables[0], 1, now)  # warm the expression caches
+    started = time.perf_counter()
+    for seq, start in enumerate(variables, 1):
+        state = lifecycle(spec, subprocess_specs, engine, start, seq, now)
+        if state != "completed":
+            raise RuntimeError(f"the floor's application {seq} {state}")
+    return apps / (time.perf_counter() - started)

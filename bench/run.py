@@ -1,0 +1,172 @@
+"""Benchmark: full Gansu applications through the real HTTP API, against SpiffWorkflow alone.
+
+For each database (SQLite file; PostgreSQL on a throwaway server from ``tests/support/pgcluster.py``) it
+starts ``onething serve --no-worker`` and ``onething worker`` processes, then from several client threads
+drives full applications over HTTP — start, every review claimed and completed by its clerk, the messages
+the application waits for, the worker running every service task — and times every API call. It reads the
+worker's RSS before and after, then bulk-inserts completed applications and times a clerk's first
+task-list page at 10,000 and at 100,000 of them. In the same run SpiffWorkflow alone runs the same
+process in memory (``bench/floor.py``): the floor.
+
+Progress goes to the output while it runs; the last lines are one per database:
+
+    bench: db=<name> lifecycles_per_s=<x> floor_per_s=<y> ratio=<x/y> p50_ms=<a> p99_ms=<b> tasklist_ms_at_100k=<c>
+
+    python bench/run.py [--apps 200] [--threads 8] [--db sqlite|postgresql|both] [--memory-apps 300] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from sqlalchemy import select, text  # noqa: E402
+
+from bench import floor, phases  # noqa: E402
+from bench.seed import Seeder  # noqa: E402
+from engine.bootstrap import build_context  # noqa: E402
+from engine.persistence.database import make_engine  # noqa: E402
+from engine.persistence.models import ProcessInstance  # noqa: E402
+from engine.usecases.accounts import add_user  # noqa: E402
+from engine.usecases.deployments import deploy_bundled_if_empty  # noqa: E402
+from tests.support import pgcluster  # noqa: E402
+from tests.support.lifecycle import accounts  # noqa: E402
+from tests.support.services import services  # noqa: E402
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+@contextmanager
+def database(name: str, workdir: Path):
+    """(URL, the database server's process id or None)."""
+    if name == "sqlite":
+        say("  SQLite (WAL, synchronous=NORMAL), in the API and worker processes")
+        yield f"sqlite:///{workdir / 'bench.db'}", None
+        return
+    # fsync on; commits do not wait for it, like SQLite's WAL with synchronous=NORMAL
+    with pgcluster.cluster(durable=True, settings={"synchronous_commit": "off"}) as pg:
+        say(f"  {pg.version}, fsync on, synchronous_commit off, on 127.0.0.1:{pg.port}")
+        yield pg.url(), pg.server_pid()
+
+
+class CpuMeter:
+    """CPU seconds of the API, worker and database server processes over a phase."""
+
+    def __init__(self, running, server_pid: int | None) -> None:
+        self.parts = {"api": [p.pid for p in running.apis], "worker": [p.pid for p in running.workers]}
+        self.server_pid = server_pid
+        self.start = self.read()
+
+    def read(self) -> dict[str, float]:
+        found = {part: sum(phases.cpu_seconds(pid) for pid in pids) for part, pids in self.parts.items()}
+        if self.server_pid:
+            found["database"] = phases.cpu_seconds(self.server_pid, children=True)
+        return found
+
+    def per(self, count: int) -> str:
+        end = self.read()
+        spent = {part: (end[part] - self.start[part]) * 1000 / count for part in end}
+        return ", ".join([f"{part} {ms:.0f} ms" for part, ms in spent.items()] + [f"total {sum(spent.values()):.0f} ms"])
+
+
+def seeded_tasklist(url: str, api_url: str, token: str, sizes: list[int], say) -> dict[int, float]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            summary = conn.scalar(select(ProcessInstance.summary).where(ProcessInstance.state == "completed").limit(1))
+        seeder = Seeder(engine, summary, phases_now())
+        seeder.add_open()
+        found = {}
+        for size in sizes:
+            say(f"  inserting completed applications up to {size:,} …")
+            seeder.grow_to(size)
+            if engine.dialect.name == "postgresql":
+                with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                    conn.execute(text("ANALYZE"))
+            found[size] = phases.tasklist_ms(api_url, token)
+            say(f"  task list (first page, {seeder.open_tasks} open tasks) at {size:,} completed applications: "
+                f"{found[size]:.1f} ms")
+        return found
+    finally:
+        engine.dispose()
+
+
+def phases_now():
+    from engine.clock import Clock
+
+    return Clock().now()
+
+
+def run_database(name: str, args, floor_per_s: float, numbers: phases.Sequence) -> str:
+    say(f"== {name}")
+    with tempfile.TemporaryDirectory(prefix="onething-bench-") as tmp, database(name, Path(tmp)) as (url, pid):
+        ctx = build_context(url)
+        deploy_bundled_if_empty(ctx)
+        tokens = {user: add_user(ctx, user, **spec) for user, spec in accounts().items()}
+        now = ctx.clock.now()
+        with services(url, Path(tmp) / "logs", apis=1, workers=args.workers, threads=args.api_threads,
+                      idle_wait=0.01) as running:
+            urls, workers = running.urls, running.workers
+            phases.lifecycles(urls, tokens, 2, 1, now, numbers)  # warm up: specs parsed, caches filled
+            rss_start = phases.rss_mb(workers[0].pid)
+            say(f"  {args.apps} applications from {args.threads} client threads, {args.workers} worker process(es), "
+                f"load average {os.getloadavg()[0]:.1f} …")
+            cpu = CpuMeter(running, pid)
+            seconds, timings = phases.lifecycles(urls, tokens, args.apps, args.threads, now, numbers, say)
+            per_s = args.apps / seconds
+            p50, p99 = (phases.percentile(timings, q) * 1000 for q in (0.50, 0.99))
+            say(f"  {args.apps} lifecycles in {seconds:.1f} s: {per_s:.1f}/s, {len(timings)} API calls "
+                f"({len(timings) / args.apps:.1f} per application), p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
+                f"load average {os.getloadavg()[0]:.1f}")
+            say(f"  CPU per lifecycle: {cpu.per(args.apps)}")
+            more = max(args.memory_apps - args.apps, 0)
+            if more:
+                say(f"  {more} more applications for the worker's memory …")
+                phases.lifecycles(urls, tokens, more, args.threads, now, numbers)
+            rss_end = phases.rss_mb(workers[0].pid)
+            say(f"  worker RSS: {rss_start:.0f} MB at the start, {rss_end:.0f} MB after "
+                f"{max(args.apps, args.memory_apps) + 2} applications")
+            sizes = [10_000, 100_000] if not args.quick else [200, 1_000]
+            if args.quick:
+                say(f"  --quick: the task list is measured at {sizes[0]:,} and {sizes[1]:,}, not 10,000 and 100,000")
+            tasklist = seeded_tasklist(url, urls[0], tokens["midwifery"], sizes, say)
+    return (f"bench: db={name} lifecycles_per_s={per_s:.1f} floor_per_s={floor_per_s:.1f} "
+            f"ratio={per_s / floor_per_s:.2f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
+            f"tasklist_ms_at_100k={tasklist[sizes[-1]]:.1f}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--apps", type=int, default=200, help="applications timed per database")
+    parser.add_argument("--threads", type=int, default=8, help="client threads")
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--memory-apps", type=int, default=300,
+                        help="applications before the worker's RSS is read again (try 10000)")
+    parser.add_argument("--workers", type=int, default=1, help="onething worker processes")
+    parser.add_argument("--api-threads", type=int, default=8, help="threads of the API process")
+    parser.add_argument("--floor-apps", type=int, default=300, help="applications SpiffWorkflow alone runs")
+    parser.add_argument("--quick", action="store_true", help="small numbers, for a smoke test")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.apps, args.threads, args.memory_apps, args.floor_apps = 6, 2, 0, 20
+    say(f"floor: SpiffWorkflow alone, {args.floor_apps} applications in memory, one thread …")
+    floor_per_s = floor.measure(args.floor_apps, phases_now())
+    say(f"  {floor_per_s:.1f} lifecycles/s")
+    numbers = phases.Sequence()
+    names = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    lines = [run_database(name, args, floor_per_s, numbers) for name in names]
+    for line in lines:
+        say(line)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
