@@ -8,12 +8,17 @@ upgrade, a database at an older revision, unless told to upgrade it (``upgrade=T
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 from . import material_models, migrations  # noqa: F401  (material_models: every table on Base.metadata)
@@ -45,10 +50,26 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+_READS_ONLY: contextvars.ContextVar[bool] = contextvars.ContextVar("onething_reads_only", default=False)
+
+
+@contextmanager
+def reads_only() -> Iterator[None]:
+    """Transactions begun inside only read (task lists, views, the token check): on SQLite they begin
+    without the write lock, so they neither wait for writers nor hold writers up. A write inside one may
+    fail as a conflict (409): use it only around units of work that never write."""
+    token = _READS_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READS_ONLY.reset(token)
+
+
 def _begin_immediate(conn) -> None:
     # Take SQLite's write lock when the transaction begins: a transaction that read first and wrote
     # later would otherwise fail with "database is locked" whenever any other writer committed meanwhile.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Read-only units of work begin deferred: in WAL mode they read a snapshot and never wait.
+    conn.exec_driver_sql("BEGIN" if _READS_ONLY.get() else "BEGIN IMMEDIATE")
 
 
 class _WithoutRows(logging.Filter):
@@ -71,8 +92,32 @@ def make_engine(url: str | None = None) -> Engine:
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin_immediate)
     else:
-        engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+        engine = create_engine(url, hide_parameters=True)
+        _ping_when_idle(engine)
     return engine
+
+
+PING_AFTER_IDLE_S = 30.0
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """``pool_pre_ping`` for connections idle longer than ``PING_AFTER_IDLE_S`` only (a server restarted
+    meanwhile): a ping before every request was a tenth of the API's time. A connection that breaks
+    while in use is still detected and the pool renewed by SQLAlchemy."""
+
+    def checkin(_dbapi_connection, record) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(dbapi_connection, record, _proxy) -> None:
+        idle_since = record.info.get("idle_since")
+        if idle_since is not None and time.monotonic() - idle_since > PING_AFTER_IDLE_S:
+            try:
+                engine.dialect.do_ping(dbapi_connection)
+            except Exception as err:  # the pool replaces the connection and checks out another
+                raise DisconnectionError(str(err)) from err
+
+    event.listen(engine, "checkin", checkin)
+    event.listen(engine, "checkout", checkout)
 
 
 class SchemaOutdated(RuntimeError):
