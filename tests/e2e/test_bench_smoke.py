@@ -27,3 +27,4 @@ def test_quick_benchmark_ends_with_the_bench_line():
     assert LINE.fullmatch(lines[-1]), lines[-5:]
     assert float(LINE.fullmatch(lines[-1])["x"]) > 0 and float(LINE.fullmatch(lines[-1])["y"]) > 0
     assert any("worker RSS" in line for line in lines) and any("task list" in line for line in lines)
+    assert re.fullmatch(rf"bench: condition_eval_us={NUMBER} dmn_eval_us={NUMBER}", lines[-2]), lines[-3:]
