@@ -8,14 +8,11 @@ upgrade, a database at an older revision, unless told to upgrade it (``upgrade=T
 
 from __future__ import annotations
 
-import contextvars
 import logging
 import os
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DisconnectionError
@@ -50,26 +47,10 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-_READS_ONLY: contextvars.ContextVar[bool] = contextvars.ContextVar("onething_reads_only", default=False)
-
-
-@contextmanager
-def reads_only() -> Iterator[None]:
-    """Transactions begun inside only read (task lists, views, the token check): on SQLite they begin
-    without the write lock, so they neither wait for writers nor hold writers up. A write inside one may
-    fail as a conflict (409): use it only around units of work that never write."""
-    token = _READS_ONLY.set(True)
-    try:
-        yield
-    finally:
-        _READS_ONLY.reset(token)
-
-
 def _begin_immediate(conn) -> None:
     # Take SQLite's write lock when the transaction begins: a transaction that read first and wrote
     # later would otherwise fail with "database is locked" whenever any other writer committed meanwhile.
-    # Read-only units of work begin deferred: in WAL mode they read a snapshot and never wait.
-    conn.exec_driver_sql("BEGIN" if _READS_ONLY.get() else "BEGIN IMMEDIATE")
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 class _WithoutRows(logging.Filter):

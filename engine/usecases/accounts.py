@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..context import EngineContext
 from ..errors import Conflict, InvalidInput, NotFound
-from ..persistence.database import reads_only
 from ..persistence.models import User
 from ..users import ROLES, Principal, hash_token, new_token
 
@@ -38,7 +37,7 @@ def add_user(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
 
 
 def authenticate(ctx: EngineContext, token: str) -> Principal | None:
-    with reads_only(), ctx.uow() as uow:
+    with ctx.uow() as uow:
         user = uow.users.by_token_hash(hash_token(token))
         if user is None or user.revoked_at is not None:
             return None

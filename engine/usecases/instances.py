@@ -15,7 +15,6 @@ from .. import policy
 from ..clock import iso
 from ..context import EngineContext
 from ..errors import Conflict, Ineligible, InvalidInput, NotFound
-from ..persistence.database import reads_only
 from ..persistence.models import IdempotencyRecord, ProcessInstance
 from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import advance, set_start_variables
@@ -120,7 +119,7 @@ def newborn_key(application: dict) -> str:
 
 
 def get_instance(ctx: EngineContext, principal: Principal, instance_id: str) -> dict:
-    with reads_only(), ctx.uow() as uow:
+    with ctx.uow() as uow:
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         definition = uow.definitions.get(instance.definition_id)
         staff = principal.has_role("clerk", "supervisor", "admin")
@@ -137,13 +136,13 @@ def get_instance(ctx: EngineContext, principal: Principal, instance_id: str) -> 
 
 
 def get_progress(ctx: EngineContext, principal: Principal, business_key: str) -> dict:
-    with reads_only(), ctx.uow() as uow:
+    with ctx.uow() as uow:
         instance = check_instance_visible(principal, uow.instances.by_business_key(business_key))
         return progress_view(instance, uow.tasks.for_instance(instance.id), ctx.clock.now())
 
 
 def get_history(ctx: EngineContext, principal: Principal, instance_id: str) -> list[dict]:
-    with reads_only(), ctx.uow() as uow:
+    with ctx.uow() as uow:
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         return [
             {

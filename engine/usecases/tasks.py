@@ -11,7 +11,6 @@ from forms.tasks import get_task_form
 from ..clock import iso
 from ..context import EngineContext
 from ..errors import Conflict, InvalidInput
-from ..persistence.database import reads_only
 from ..persistence.models import UserTask
 from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import advance
@@ -43,7 +42,7 @@ def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, a
     now = ctx.clock.now()
     if not groups or not principal.jurisdictions:
         return {"items": [], "total": 0, "page": page, "per_page": per_page}
-    with reads_only(), ctx.uow() as uow:
+    with ctx.uow() as uow:
         rows, total = uow.tasks.queue(
             groups, list(principal.jurisdictions),
             assignee=principal.name if assignee == "me" else None,
