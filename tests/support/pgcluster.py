@@ -126,8 +126,11 @@ class _Runner:
         kwargs = {}
         if self.account is not None:
             kwargs = dict(user=self.account[0], group=self.account[1], extra_groups=[])
-        return subprocess.run([str(self.bindir / program), *args], capture_output=True, text=True,
-                              check=check, cwd="/", **kwargs)
+        done = subprocess.run([str(self.bindir / program), *args], capture_output=True, text=True,
+                              cwd="/", **kwargs)
+        if check and done.returncode != 0:
+            raise RuntimeError(f"{program} {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
+        return done
 
 
 @contextmanager
