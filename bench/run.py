@@ -139,7 +139,7 @@ def run_database(name: str, args, floor_per_s: float, numbers: phases.Sequence) 
                 say(f"  --quick: the task list is measured at {sizes[0]:,} and {sizes[1]:,}, not 10,000 and 100,000")
             tasklist = seeded_tasklist(url, urls[0], tokens["midwifery"], sizes, say)
     return (f"bench: db={name} lifecycles_per_s={per_s:.1f} floor_per_s={floor_per_s:.1f} "
-            f"ratio={per_s / floor_per_s:.2f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
+            f"ratio={per_s / floor_per_s:.4f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
             f"tasklist_ms_at_100k={tasklist[sizes[-1]]:.1f}")
 
 
