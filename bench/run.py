@@ -100,9 +100,9 @@ def seeded_tasklist(url: str, api_url: str, token: str, sizes: list[int], say) -
 
 
 def phases_now():
-    from engine.clock import Clock
+    from engine.clock import clock_from_environment
 
-    return Clock().now()
+    return clock_from_environment().now()
 
 
 def run_database(name: str, args, floor_per_s: float, numbers: phases.Sequence) -> str:

@@ -11,7 +11,7 @@ import pytest
 from api import create_app
 from api.samples import approval_for, sample_application
 from engine.bootstrap import build_context
-from engine.clock import CHINA, Clock
+from engine.clock import CLOCK_START_VARIABLE, CHINA, Clock
 from engine.usecases.accounts import add_user
 from engine.worker import Worker
 from handlers import default_registry
@@ -110,6 +110,13 @@ FIXED_NOW = datetime(2026, 11, 25, 10, 0, tzinfo=CHINA)
 @pytest.fixture
 def clock():
     return Clock(FIXED_NOW - datetime.now(CHINA))
+
+
+@pytest.fixture
+def service_clock_pinned(monkeypatch):
+    """Services started in other processes (and build_context here) start their clock at FIXED_NOW too."""
+    monkeypatch.setenv(CLOCK_START_VARIABLE, FIXED_NOW.isoformat())
+    return FIXED_NOW
 
 
 @pytest.fixture

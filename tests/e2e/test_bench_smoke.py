@@ -19,7 +19,7 @@ LINE = re.compile(rf"bench: db=sqlite lifecycles_per_s=(?P<x>{NUMBER}) floor_per
 
 
 @pytest.mark.skipif(on_postgresql(), reason="runs on SQLite only, in make test's SQLite pass")
-def test_quick_benchmark_ends_with_the_bench_line():
+def test_quick_benchmark_ends_with_the_bench_line(service_clock_pinned):
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--db", "sqlite"],
                           cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

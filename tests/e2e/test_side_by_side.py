@@ -27,7 +27,7 @@ APPLICATIONS = 20
 THREADS = 5
 
 
-def test_two_api_processes_and_two_workers_on_one_database(database_url, tmp_path):
+def test_two_api_processes_and_two_workers_on_one_database(database_url, tmp_path, service_clock_pinned):
     ctx = build_context(database_url)
     deploy_bundled_if_empty(ctx)  # once, before the processes start
     tokens = {name: add_user(ctx, name, **spec) for name, spec in accounts().items()}
