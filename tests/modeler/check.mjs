@@ -59,6 +59,23 @@ const ALLOWED_FOREIGN_NAMESPACES = new Set([
 
 // BPMN ////////////////////////////////////////////////////////////////////////////////////////////
 
+/**
+ * Import `xml` with `moddle` as `rootType`; record every import warning and every element or attribute of
+ * a namespace the moddle does not know in `result`. Returns the definitions, or null (result not ok).
+ */
+async function importModel(moddle, xml, rootType, result) {
+  try {
+    const { rootElement, warnings } = await moddle.fromXML(xml, rootType);
+    result.import.warnings = warnings.map(formatImportWarning);
+    result.import.warnings.push(...findForeignContent(moddle, rootElement));
+    return rootElement;
+  } catch (err) {
+    result.import.warnings.push({ message: `import failed: ${err.message}` });
+    result.ok = false;
+    return null;
+  }
+}
+
 async function checkBpmn(file, xml) {
   const result = {
     file,
@@ -71,18 +88,8 @@ async function checkBpmn(file, xml) {
 
   const moddle = new BpmnModdle({ camunda: camundaDescriptor });
 
-  let definitions;
-  try {
-    const { rootElement, warnings } = await moddle.fromXML(xml, 'bpmn:Definitions');
-    definitions = rootElement;
-    result.import.warnings = warnings.map(formatImportWarning);
-  } catch (err) {
-    result.import.warnings.push({ message: `import failed: ${err.message}` });
-    result.ok = false;
-    return result;
-  }
-
-  result.import.warnings.push(...findForeignContent(moddle, definitions));
+  const definitions = await importModel(moddle, xml, 'bpmn:Definitions', result);
+  if (!definitions) return result;
 
   const { missing, invalid } = checkDiagramInterchange(definitions);
   result.diagram.missing = missing;
@@ -261,18 +268,8 @@ async function checkDmn(file, xml) {
 
   const moddle = new DmnModdle({ camunda: camundaDmnDescriptor });
 
-  let definitions;
-  try {
-    const { rootElement, warnings } = await moddle.fromXML(xml, 'dmn:Definitions');
-    definitions = rootElement;
-    result.import.warnings = warnings.map(formatImportWarning);
-  } catch (err) {
-    result.import.warnings.push({ message: `import failed: ${err.message}` });
-    result.ok = false;
-    return result;
-  }
-
-  result.import.warnings.push(...findForeignContent(moddle, definitions));
+  const definitions = await importModel(moddle, xml, 'dmn:Definitions', result);
+  if (!definitions) return result;
 
   const { missing, invalid } = checkDecisionShapes(definitions);
   result.diagram.missing = missing;
