@@ -17,6 +17,7 @@ from .schemas import (
     PageArgs,
     ProgressSchema,
     StartRequestSchema,
+    paged,
 )
 
 blp = Blueprint("applications", __name__, url_prefix="/api", description="Applications")
@@ -72,10 +73,7 @@ def progress(business_key):
 @blp.doc(security=[{"bearer": []}])
 def history(args, instance_id):
     """Every event of an application: who, what, when, why (R8.1)."""
-    events = instances.get_history(context(), g.principal, instance_id)
-    start = (args["page"] - 1) * args["per_page"]
-    return {"items": events[start:start + args["per_page"]], "total": len(events),
-            "page": args["page"], "per_page": args["per_page"]}
+    return paged(instances.get_history(context(), g.principal, instance_id), args)
 
 
 @blp.route("/process-instances/<instance_id>/cancel", methods=["POST"])

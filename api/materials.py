@@ -26,7 +26,7 @@ from engine.usecases import materials
 
 from .auth import context, require
 from .errors import PROBLEM, problem
-from .schemas import PageArgs, ProblemSchema
+from .schemas import PageArgs, ProblemSchema, page_of, paged
 
 blp = Blueprint("materials", __name__, url_prefix="/api/process-instances/<instance_id>/materials",
                 description="Materials")
@@ -63,11 +63,7 @@ class MaterialSchema(Schema):
     uploaded_at = fields.String()
 
 
-class MaterialPageSchema(Schema):
-    items = fields.List(fields.Nested(MaterialSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+MaterialPageSchema = page_of(MaterialSchema, "MaterialPage")
 
 
 class UploadArgs(Schema):
@@ -129,10 +125,7 @@ def upload(args, instance_id, code):
 @blp.doc(security=[{"bearer": []}])
 def list_materials(args, instance_id):
     """The current version of each material uploaded."""
-    rows = materials.list_materials(context(), g.principal, instance_id)
-    start = (args["page"] - 1) * args["per_page"]
-    return {"items": rows[start:start + args["per_page"]], "total": len(rows), "page": args["page"],
-            "per_page": args["per_page"]}
+    return paged(materials.list_materials(context(), g.principal, instance_id), args)
 
 
 @blp.route("/<code>/content", parameters=_code_parameter())

@@ -11,6 +11,23 @@ MAX_PAGE = 1_000_000
 MAX_INT32 = 2**31 - 1
 
 
+def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
+    """The schema of a page of ``item_schema`` items, as every list answers (CONTRACT: lists are paged)."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item_schema)),
+        "total": fields.Integer(),
+        "page": fields.Integer(),
+        "per_page": fields.Integer(),
+    }, name=name)
+
+
+def paged(rows: list, args: dict) -> dict:
+    """One page of a list already in memory, in the paged answer's shape."""
+    start = (args["page"] - 1) * args["per_page"]
+    return {"items": rows[start:start + args["per_page"]], "total": len(rows), "page": args["page"],
+            "per_page": args["per_page"]}
+
+
 class PageArgs(Schema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
@@ -157,11 +174,7 @@ class HistoryEventSchema(Schema):
     detail = fields.Dict()
 
 
-class HistorySchema(Schema):
-    items = fields.List(fields.Nested(HistoryEventSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+HistorySchema = page_of(HistoryEventSchema, "History")
 
 
 class TaskSchema(Schema):
@@ -181,11 +194,7 @@ class TaskSchema(Schema):
     process_instance_state = fields.String()
 
 
-class TaskPageSchema(Schema):
-    items = fields.List(fields.Nested(TaskSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+TaskPageSchema = page_of(TaskSchema, "TaskPage")
 
 
 class TaskQueryArgs(PageArgs):
@@ -268,8 +277,4 @@ class IncidentSchema(Schema):
     updated_at = fields.String()
 
 
-class IncidentPageSchema(Schema):
-    items = fields.List(fields.Nested(IncidentSchema))
-    total = fields.Integer()
-    page = fields.Integer()
-    per_page = fields.Integer()
+IncidentPageSchema = page_of(IncidentSchema, "IncidentPage")
