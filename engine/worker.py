@@ -4,13 +4,15 @@ A job is taken with a conditional update (``FOR UPDATE SKIP LOCKED`` on PostgreS
 so several workers can run side by side and a dead worker's job is taken again once its lock expires.
 A service task's handler runs outside any instance transaction, with the department ledger in its own
 transaction and a stable idempotency key per task: if the worker dies after the handler ran, the retry
-gets the first result back instead of a second side effect. The result is then applied to the instance
-in one transaction guarded by its revision. A handler that keeps failing becomes an incident: the
+gets the first result back instead of a second side effect. The results are then applied to the instance
+in one transaction guarded by its revision. An instance's service tasks run together: those taken, and
+those that become ready after them, in one load and one save (see ``_run_service_tasks``). A handler that keeps failing becomes an incident: the
 application waits until an admin retries it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -21,11 +23,12 @@ from uuid import uuid4
 
 from SpiffWorkflow.task import TaskState
 
-from handlers.base import ServiceCall
+from handlers.base import HandlerResult, ServiceCall
 
 from .context import EngineContext
+from .persistence.models import Job
 from .persistence.unit_of_work import ConcurrentUpdate
-from .runtime import advance, apply_result
+from .runtime import StepRecord, advance, apply_result, ready_external_tasks
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +45,6 @@ class TakenJob:
     kind: str
     topic: str | None
     activity_id: str
-    payload: dict
-    properties: dict
     attempts: int
 
 
@@ -54,19 +55,28 @@ def backoff(attempts: int) -> timedelta:
 
 class Worker:
     def __init__(self, ctx: EngineContext, name: str | None = None, lock_seconds: int = 300,
-                 batch: int = 20) -> None:
+                 batch: int = 20, chain: int = 50) -> None:
         self.ctx = ctx
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
         self.lock = timedelta(seconds=lock_seconds)
         self.batch = batch
+        self.chain = chain  # service tasks run in one load and save at most
 
     # -- the loop -------------------------------------------------------------------------------
 
     def run_once(self) -> int:
-        """Take the due jobs (up to ``batch``) and run them; the number run."""
+        """Take the due jobs (up to ``batch``) and run them, an instance's service tasks together; the number
+        of jobs taken."""
         jobs = self._take()
+        by_instance: dict[str, list[TakenJob]] = {}
         for job in jobs:
-            self._run(job)
+            by_instance.setdefault(job.instance_id, []).append(job)
+        for group in by_instance.values():
+            for timer in [job for job in group if job.kind == "timer"]:
+                self._guarded([timer], self._fire_timer, timer)
+            service = [job for job in group if job.kind == "service_task"]
+            if service:
+                self._guarded(service, self._run_service_tasks, service)
         return len(jobs)
 
     def run_until_idle(self, max_rounds: int = 1000) -> int:
@@ -103,47 +113,89 @@ class Worker:
             for job_id in uow.jobs.candidates(now, self.batch, skip_locked=uow.is_postgresql):
                 if uow.jobs.lock(job_id, self.name, now, now + self.lock):
                     job = uow.jobs.get(job_id)
-                    taken.append(TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind, job.topic,
-                                          job.activity_id, job.payload, job.properties,
-                                          job.attempts))
+                    taken.append(TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind,
+                                          job.topic, job.activity_id, job.attempts))
             uow.commit()
         return taken
 
-    def _run(self, job: TakenJob) -> None:
+    def _guarded(self, jobs: list[TakenJob], run, *args) -> None:
+        """Run; on a concurrent change give the jobs back at once (not an attempt); on any other error count
+        a failed attempt of the first job and give the others back."""
         try:
-            if job.kind == "service_task":
-                self._run_service_task(job)
-            else:
-                self._fire_timer(job)
+            run(*args)
         except ConcurrentUpdate:
-            self._release(job)  # the instance changed under us: run again at once, not an attempt
+            self._release(jobs)
         except Exception as err:
-            log.warning("job %s (%s) failed: %s", job.id, job.topic or job.kind, err.__class__.__name__)
-            self._failed(job, err)
+            log.warning("job %s (%s) failed: %s", jobs[0].id, jobs[0].topic or jobs[0].kind,
+                        err.__class__.__name__)
+            self._failed(jobs[0], err)
+            self._release(jobs[1:])
 
     # -- service tasks --------------------------------------------------------------------------
 
-    def _run_service_task(self, job: TakenJob) -> None:
-        handler = self.ctx.registry.get(job.topic)
+    def _run_service_tasks(self, jobs: list[TakenJob]) -> None:
+        """Run an instance's taken service tasks, and every service task that becomes ready after them, in
+        one load and one save.
+
+        The workflow is read in a short transaction; each handler then runs with the department ledger in
+        its own transaction under the task's stable idempotency key; the results are applied in memory and
+        the engine steps on, running the service tasks that became ready (up to ``chain``); finally one
+        transaction, guarded by the instance's revision, saves it all. Service tasks whose job another
+        worker holds or that wait for a retry are left alone. If a handler fails, what ran before it is
+        saved and the failure counts as an attempt of that task's job.
+        """
+        held = {job.task_id: job for job in jobs}
+        instance_id = jobs[0].instance_id
+        with self.ctx.uow() as uow:
+            instance = uow.instances.get(instance_id)
+            revision = instance.revision
+            workflow = self.ctx.load(uow, instance)
+            elsewhere = {job.task_id for job in uow.jobs.for_instance(instance_id)} - held.keys()
+        records: list[StepRecord] = []
+        failure: tuple[str, Exception] | None = None
+        while failure is None and len(records) < self.chain:
+            ready = [task for task in ready_external_tasks(workflow) if str(task.id) not in elsewhere]
+            if not ready:
+                break
+            for task in ready[: self.chain - len(records)]:
+                try:
+                    outcome = self._call_handler(jobs[0].business_key, instance_id, task)
+                except Exception as err:  # any failure of a department system is an attempt
+                    log.warning("service task %s (%s) failed: %s", task.task_spec.bpmn_id, task.task_spec.topic,
+                                err.__class__.__name__)
+                    failure = (str(task.id), err)
+                    break
+                records.append(apply_result(task, outcome))
+            advance(workflow)
+        with self.ctx.uow() as uow:
+            rows = [uow.jobs.held(job.id, self.name, lock=uow.is_postgresql) for job in jobs]
+            if any(row is None for row in rows):
+                return  # a lock expired and another worker took the job: it runs them again
+            instance = uow.instances.get(instance_id)
+            if instance.revision != revision:
+                raise ConcurrentUpdate("the instance changed meanwhile")
+            self.ctx.save(uow, instance, workflow, records, "system")
+            uow.flush()
+            now = self.ctx.clock.now()
+            open_jobs = {job.task_id: job for job in uow.jobs.for_instance(instance_id)}
+            if failure is not None and failure[0] in open_jobs:
+                self._count_failure(uow, open_jobs[failure[0]], failure[1], now)
+            for job in open_jobs.values():
+                if job.locked_by == self.name:  # taken but not reached (a failure stopped the chain)
+                    job.locked_by, job.locked_until = None, None
+            uow.commit()
+
+    def _call_handler(self, business_key: str, instance_id: str, task) -> HandlerResult:
+        spec = task.task_spec
+        handler = self.ctx.registry.get(spec.topic)
         with self.ctx.uow() as ledger_uow:
             outcome = handler(ServiceCall(
-                topic=job.topic, idempotency_key=f"{job.instance_id}:{job.task_id}",
-                business_key=job.business_key, variables=job.payload,
-                now=self.ctx.clock.now(), ledger=ledger_uow.ledger, properties=job.properties,
+                topic=spec.topic, idempotency_key=f"{instance_id}:{task.id}", business_key=business_key,
+                variables=json.loads(json.dumps(task.data)), now=self.ctx.clock.now(),
+                ledger=ledger_uow.ledger, properties=dict(getattr(spec, "extensions", {})),
             ))
             ledger_uow.commit()
-        with self.ctx.uow() as uow:
-            if uow.jobs.held(job.id, self.name, lock=uow.is_postgresql) is None:
-                return  # our lock expired and another worker took the job
-            instance = uow.instances.get(job.instance_id)
-            workflow = self.ctx.load(uow, instance)
-            task = self.ctx.workflow_task(workflow, job.task_id)
-            records = []
-            if task.state == TaskState.READY:
-                records.append(apply_result(task, outcome))
-                advance(workflow)
-            self.ctx.save(uow, instance, workflow, records, "system")
-            uow.commit()
+        return outcome
 
     # -- timers ---------------------------------------------------------------------------------
 
@@ -165,35 +217,40 @@ class Worker:
 
     # -- failures -------------------------------------------------------------------------------
 
-    def _release(self, job: TakenJob) -> None:
+    def _release(self, jobs: list[TakenJob]) -> None:
+        if not jobs:
+            return
         with self.ctx.uow() as uow:
-            row = uow.jobs.held(job.id, self.name, lock=False)
-            if row is not None:
-                row.locked_by = None
-                row.locked_until = None
-                uow.commit()
+            for job in jobs:
+                row = uow.jobs.held(job.id, self.name, lock=False)
+                if row is not None:
+                    row.locked_by = None
+                    row.locked_until = None
+            uow.commit()
 
     def _failed(self, job: TakenJob, err: Exception) -> None:
-        now = self.ctx.clock.now()
-        message = f"{err.__class__.__name__}: {err}"[:2000]
         with self.ctx.uow() as uow:
             row = uow.jobs.held(job.id, self.name, lock=False)
             if row is None:
                 return
-            row.attempts += 1
-            row.last_error = message
-            row.locked_by = None
-            row.locked_until = None
-            row.updated_at = now
-            if row.attempts >= row.max_attempts:
-                row.state = "incident"
-                self.ctx.record(uow, row.instance_id, "system", "incident_created", at=now,
-                                activity_id=row.activity_id, activity_name=row.activity_name,
-                                department=(row.topic or "").split(".")[0] or None,
-                                reason=message, detail={"job_id": row.id, "attempts": row.attempts})
-            else:
-                row.due_at = now + backoff(row.attempts)
+            self._count_failure(uow, row, err, self.ctx.clock.now())
             uow.commit()
+
+    def _count_failure(self, uow, row: Job, err: Exception, now) -> None:
+        """One failed attempt: retry after a backoff, or after the last attempt an incident."""
+        row.attempts += 1
+        row.last_error = f"{err.__class__.__name__}: {err}"[:2000]
+        row.locked_by = None
+        row.locked_until = None
+        row.updated_at = now
+        if row.attempts >= row.max_attempts:
+            row.state = "incident"
+            self.ctx.record(uow, row.instance_id, "system", "incident_created", at=now,
+                            activity_id=row.activity_id, activity_name=row.activity_name,
+                            department=(row.topic or "").split(".")[0] or None,
+                            reason=row.last_error, detail={"job_id": row.id, "attempts": row.attempts})
+        else:
+            row.due_at = now + backoff(row.attempts)
 
 
 def start_background_worker(ctx: EngineContext, stop: threading.Event) -> threading.Thread:

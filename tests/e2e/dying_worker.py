@@ -21,10 +21,10 @@ def main(database_url: str, lock_seconds: int, clock_offset_seconds: float = 0.0
     """``clock_offset_seconds``: the test's service clock (``Clock.offset``), so both processes agree on now."""
     ctx = build_context(database_url, clock=Clock(timedelta(seconds=clock_offset_seconds)))
 
-    def load_then_die(self, uow, instance):
+    def die_before_saving(self, *args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
 
-    ctx.load = types.MethodType(load_then_die, ctx)
+    ctx.save = types.MethodType(die_before_saving, ctx)
     Worker(ctx, name="doomed-worker", lock_seconds=lock_seconds).run_once()
 
 
