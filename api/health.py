@@ -17,6 +17,6 @@ class HealthSchema(Schema):
 @blp.route("/health")
 @blp.response(200, HealthSchema)
 def health():
-    with context().uow() as uow:
+    with context().reader() as uow:
         uow.ping()
     return {"status": "ok"}

@@ -8,7 +8,6 @@ the jobs the worker must run (service tasks and timers), the messages it waits f
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +33,7 @@ from .persistence.models import (
     ProcessInstance,
     UserTask,
 )
+from .persistence.database import Sessions
 from .persistence.unit_of_work import UnitOfWork
 from .projection import stamp_due_dates, summarize
 from .runtime import (
@@ -50,7 +50,7 @@ from .runtime import (
 
 @dataclass
 class EngineContext:
-    sessions: object
+    sessions: Sessions
     registry: HandlerRegistry
     clock: Clock = field(default_factory=Clock)
     specs: SpecCache = field(default_factory=SpecCache)
@@ -64,6 +64,10 @@ class EngineContext:
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
+
+    def reader(self) -> UnitOfWork:
+        """A read-only unit of work (for views and lookups: it cannot commit)."""
+        return UnitOfWork(self.sessions, read_only=True)
 
     def checks(self) -> Checks:
         return Checks(
@@ -175,11 +179,9 @@ class EngineContext:
         wanted: dict[str, dict] = {}
         for task in ready_external_tasks(workflow):
             wanted[str(task.id)] = dict(kind="service_task", topic=task.task_spec.topic, due_at=now,
-                                        payload=json.loads(json.dumps(task.data)),
                                         properties=dict(getattr(task.task_spec, "extensions", {})), task=task)
         for task, moment in waiting_timers(workflow):
-            wanted[str(task.id)] = dict(kind="timer", topic=None, due_at=moment, payload={}, properties={},
-                                        task=task)
+            wanted[str(task.id)] = dict(kind="timer", topic=None, due_at=moment, properties={}, task=task)
         for job in uow.jobs.for_instance(instance.id):
             spec = wanted.pop(job.task_id, None)
             if spec is None:

@@ -108,6 +108,9 @@ class Worker:
 
     def _take(self) -> list[TakenJob]:
         now = self.ctx.clock.now()
+        with self.ctx.reader() as uow:  # idle rounds only read
+            if not uow.jobs.candidates(now, 1, skip_locked=False):
+                return []
         taken = []
         with self.ctx.uow() as uow:
             for job_id in uow.jobs.candidates(now, self.batch, skip_locked=uow.is_postgresql):
@@ -146,7 +149,7 @@ class Worker:
         """
         held = {job.task_id: job for job in jobs}
         instance_id = jobs[0].instance_id
-        with self.ctx.uow() as uow:
+        with self.ctx.reader() as uow:
             instance = uow.instances.get(instance_id)
             revision = instance.revision
             workflow = self.ctx.load(uow, instance)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 import time
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
@@ -47,10 +49,14 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _begin_immediate(conn) -> None:
-    # Take SQLite's write lock when the transaction begins: a transaction that read first and wrote
-    # later would otherwise fail with "database is locked" whenever any other writer committed meanwhile.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+READ_ONLY = "onething_read_only"  # execution option of the engine that read-only units of work use
+
+
+def _begin(conn) -> None:
+    # A writing transaction takes SQLite's write lock when it begins: one that read first and wrote later
+    # would otherwise fail with "database is locked" whenever any other writer committed meanwhile. A
+    # read-only one begins deferred: in WAL mode it neither waits for the writer nor holds it up.
+    conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
 
 
 class _WithoutRows(logging.Filter):
@@ -63,17 +69,21 @@ class _WithoutRows(logging.Filter):
 _WITHOUT_ROWS = _WithoutRows()
 
 
+POOL_SIZE = 16  # connections kept per process (waitress serves with 8 threads by default, plus the worker)
+
+
 def make_engine(url: str | None = None) -> Engine:
     """The engine; its logs and errors never carry bound parameters or fetched rows (personal data)."""
     url = database_url(url)
     logging.getLogger("sqlalchemy.engine.Engine").addFilter(_WITHOUT_ROWS)
     if url.startswith("sqlite"):
-        engine = create_engine(url, hide_parameters=True,
+        # a pooled connection for every API thread: one opened and closed per request costs its PRAGMAs
+        engine = create_engine(url, hide_parameters=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
                                connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None})
         event.listen(engine, "connect", _tune_sqlite)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "begin", _begin)
     else:
-        engine = create_engine(url, hide_parameters=True)
+        engine = create_engine(url, hide_parameters=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
         _ping_when_idle(engine)
     return engine
 
@@ -149,7 +159,7 @@ def create_schema(engine: Engine, upgrade: bool | None = None) -> SchemaStatus:
         if status.state == "current":
             return status
         if status.state == "unversioned" and upgrade:
-            adopted = migrations.unversioned_revision(set(inspect(connection).get_table_names()))
+            adopted = migrations.unversioned_revision(inspect(connection))
             if adopted is None:
                 raise SchemaOutdated("the database has some onething tables but not a whole schema: "
                                      "restore it from a backup or use an empty database")
@@ -160,5 +170,30 @@ def create_schema(engine: Engine, upgrade: bool | None = None) -> SchemaStatus:
     return status
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+@dataclass
+class Sessions:
+    """Sessions for writing and for reading only, and what a writer holds while it writes.
+
+    SQLite has one writer at a time; a writer that finds the database locked sleeps in SQLite's busy
+    handler (for up to 100 ms at a time), so the threads of one process queue on a lock of their own
+    instead and each starts the moment the one before commits. PostgreSQL needs no such lock.
+    """
+
+    engine: Engine
+    write: sessionmaker[Session] = field(init=False)
+    read: sessionmaker[Session] = field(init=False)
+    _writer: threading.RLock | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.write = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.read = sessionmaker(bind=self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
+        if self.engine.dialect.name == "sqlite":
+            self._writer = threading.RLock()
+
+    def writing(self):
+        """Held for the whole of a writing unit of work."""
+        return self._writer if self._writer is not None else nullcontext()
+
+
+def session_factory(engine: Engine) -> Sessions:
+    return Sessions(engine)

@@ -6,10 +6,11 @@ from contextlib import contextmanager
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict
+from .database import Sessions
 from .material_repository import Materials
 from .repositories import (
     Definitions,
@@ -47,13 +48,29 @@ def _conflicts_raised():
         raise ConcurrentUpdate("database busy") from err
 
 
+class ReadOnlyViolation(RuntimeError):
+    """A read-only unit of work was asked to commit."""
+
+
 class UnitOfWork:
-    def __init__(self, sessions: sessionmaker[Session]):
+    """One transaction. ``read_only`` ones cannot commit; on SQLite they neither wait for nor hold up the
+    writer, and writing ones queue on the process's writer lock (``Sessions.writing``)."""
+
+    def __init__(self, sessions: Sessions, read_only: bool = False):
         self._sessions = sessions
+        self.read_only = read_only
         self.session: Session | None = None
+        self._writing = None
 
     def __enter__(self) -> "UnitOfWork":
-        self.session = self._sessions()
+        if not self.read_only:
+            self._writing = self._sessions.writing()
+            self._writing.__enter__()
+        try:
+            self.session = (self._sessions.read if self.read_only else self._sessions.write)()
+        except BaseException:
+            self._leave()
+            raise
         self.definitions = Definitions(self.session)
         self.instances = Instances(self.session)
         self.tasks = Tasks(self.session)
@@ -68,14 +85,24 @@ class UnitOfWork:
 
     def __exit__(self, *exc) -> None:
         assert self.session is not None
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        finally:
+            self._leave()
+
+    def _leave(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.__exit__(None, None, None)
 
     def flush(self) -> None:
         with _conflicts_raised():
             self.session.flush()
 
     def commit(self) -> None:
+        if self.read_only:
+            raise ReadOnlyViolation("a read-only unit of work cannot commit")
         with _conflicts_raised():
             self.session.commit()
 

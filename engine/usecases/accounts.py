@@ -37,7 +37,7 @@ def add_user(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
 
 
 def authenticate(ctx: EngineContext, token: str) -> Principal | None:
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         user = uow.users.by_token_hash(hash_token(token))
         if user is None or user.revoked_at is not None:
             return None

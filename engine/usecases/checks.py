@@ -20,7 +20,7 @@ NEWBORN_PROCESS = "newborn_birth"  # CONTRACT.md: the process key of the newborn
 def check_application(ctx: EngineContext, principal: Principal, raw) -> dict:
     now = ctx.clock.now()
     application = validated_application(raw, now)
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         definition = uow.definitions.latest(NEWBORN_PROCESS)
         if definition is None:
             raise NotFound(f"no process definition {NEWBORN_PROCESS!r} is deployed")

@@ -66,13 +66,13 @@ def deploy_bundled_if_empty(ctx: EngineContext) -> list[dict]:
 
 
 def list_definitions(ctx: EngineContext) -> list[dict]:
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         return [definition_dict(d) for d in uow.definitions.all()]
 
 
 def definition_xml(ctx: EngineContext, key: str, version: int | None) -> tuple[str, bytes]:
     """The deployed file of a process version, byte for byte."""
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         definition = uow.definitions.by_version(key, version) if version else uow.definitions.latest(key)
         if definition is None:
             raise NotFound(f"process definition {key!r} version {version or 'latest'} not found")

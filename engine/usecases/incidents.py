@@ -24,7 +24,7 @@ def incident_dict(job: Job) -> dict:
 
 
 def list_incidents(ctx: EngineContext, page: int, per_page: int) -> dict:
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         rows, total = uow.jobs.incidents((page - 1) * per_page, per_page)
         return {"items": [incident_dict(j) for j in rows], "total": total, "page": page, "per_page": per_page}
 

@@ -106,7 +106,7 @@ def _replay(ctx: EngineContext, principal: Principal, idempotency_key: str | Non
     """The first answer given to this ``Idempotency-Key`` by this caller, if any."""
     if not idempotency_key:
         return None
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         record = uow.idempotency.get(principal.name, idempotency_key)
         return dict(record.response) if record is not None else None
 
@@ -119,7 +119,7 @@ def newborn_key(application: dict) -> str:
 
 
 def get_instance(ctx: EngineContext, principal: Principal, instance_id: str) -> dict:
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         definition = uow.definitions.get(instance.definition_id)
         staff = principal.has_role("clerk", "supervisor", "admin")
@@ -136,13 +136,13 @@ def get_instance(ctx: EngineContext, principal: Principal, instance_id: str) -> 
 
 
 def get_progress(ctx: EngineContext, principal: Principal, business_key: str) -> dict:
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         instance = check_instance_visible(principal, uow.instances.by_business_key(business_key))
         return progress_view(instance, uow.tasks.for_instance(instance.id), ctx.clock.now())
 
 
 def get_history(ctx: EngineContext, principal: Principal, instance_id: str) -> list[dict]:
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         return [
             {

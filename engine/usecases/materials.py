@@ -76,7 +76,7 @@ def upload(ctx: EngineContext, store: MaterialStore, principal: Principal, insta
 
 def list_materials(ctx: EngineContext, principal: Principal, instance_id: str) -> list[dict]:
     """The current version of every material uploaded, by code."""
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         instance = check_materials_access(principal, uow.instances.get(instance_id))
         return [material_dict(row) for row in uow.materials.current_for_instance(instance.id)]
 

@@ -14,7 +14,7 @@ from ..context import EngineContext
 from ..diagram import render_svg
 from ..users import Principal
 from ..workdays import CalendarNotCovered, working_days_between
-from ..runtime import completed_tasks
+from ..runtime import completed_tasks, tasks_in
 from .access import check_instance_visible
 from .deployments import definition_file
 
@@ -22,13 +22,13 @@ from .deployments import definition_file
 def diagram_svg(ctx: EngineContext, principal: Principal, instance_id: str) -> str:
     """The instance's own process version, drawn with done, active and overdue steps marked."""
     now = ctx.clock.now()
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         definition = uow.definitions.get(instance.definition_id)
         _, content = definition_file(uow, definition)
         workflow = ctx.load(uow, instance)
         done = {t.task_spec.bpmn_id for t in completed_tasks(workflow)}
-        active = {t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)}
+        active = {t.task_spec.bpmn_id for t in tasks_in(workflow, TaskState.READY | TaskState.WAITING)}
         overdue = {t.activity_id for t in uow.tasks.open_for_instance(instance.id)
                    if t.due_at is not None and t.due_at < now}
     return render_svg(content, {d for d in done if d}, {a for a in active if a}, overdue)
@@ -79,7 +79,7 @@ def service_levels(ctx: EngineContext, principal: Principal, since: datetime | N
     by_item: dict[str, _Tally] = defaultdict(_Tally)
     by_department: dict[str, _Tally] = defaultdict(_Tally)
     by_clerk: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         for task in uow.tasks.in_jurisdictions(list(principal.jurisdictions), since, until):
             if task.item:
                 by_item[task.item].add(task, now)

@@ -42,7 +42,7 @@ def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, a
     now = ctx.clock.now()
     if not groups or not principal.jurisdictions:
         return {"items": [], "total": 0, "page": page, "per_page": per_page}
-    with ctx.uow() as uow:
+    with ctx.reader() as uow:
         rows, total = uow.tasks.queue(
             groups, list(principal.jurisdictions),
             assignee=principal.name if assignee == "me" else None,
