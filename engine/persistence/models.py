@@ -174,7 +174,6 @@ class Job(Base):
     topic: Mapped[str | None] = mapped_column(String(100))
     activity_id: Mapped[str] = mapped_column(String(255))
     activity_name: Mapped[str | None] = mapped_column(String(255))
-    payload: Mapped[dict]
     properties: Mapped[dict]
     due_at: Mapped[datetime]
     attempts: Mapped[int] = mapped_column(Integer, default=0)

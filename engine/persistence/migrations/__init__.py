@@ -59,9 +59,13 @@ def stamp(connection: Connection, revision: str) -> None:
     command.stamp(config(connection), revision)
 
 
-def unversioned_revision(tables: set[str]) -> str | None:
-    """The revision a database made by ``create_all`` before migrations existed is at, by its tables
-    (``onething db upgrade`` stamps it, then upgrades); None if it is not a whole onething schema."""
+def unversioned_revision(inspector) -> str | None:
+    """The revision a database made by ``create_all`` before migrations existed is at, by its tables and
+    columns (``onething db upgrade`` stamps it, then upgrades); None if it is not a whole onething schema."""
+    tables = set(inspector.get_table_names())
     if not {"deployments", "process_instances", "user_tasks", "jobs", "idempotency_records"} <= tables:
         return None
-    return "0002" if "materials" in tables else "0001"
+    if "materials" not in tables:
+        return "0001"
+    job_columns = {column["name"] for column in inspector.get_columns("jobs")}
+    return "0002" if "payload" in job_columns else "0003"
