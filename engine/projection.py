@@ -19,7 +19,7 @@ from forms.items import ITEMS_BY_CODE
 from .bpmn.specs import ExternalTask, OutcomeEndEvent, ReviewTask
 from .clock import iso
 from .policy import due_by, promised_by
-from .runtime import completed_tasks, item_of
+from .runtime import completed_tasks, item_of, tasks_in
 
 
 def final_outcome(workflow: BpmnWorkflow) -> str | None:
@@ -46,7 +46,7 @@ def _latest_data(workflow: BpmnWorkflow) -> dict:
 def _merged_data(workflow: BpmnWorkflow) -> dict:
     """Results, notices and reviews from every live or finished branch."""
     merged: dict = {"results": {}, "steps": {}, "notices": {}, "reviews": {}}
-    for task in workflow.get_tasks(state=TaskState.FINISHED_MASK | TaskState.READY | TaskState.WAITING):
+    for task in tasks_in(workflow, TaskState.FINISHED_MASK | TaskState.READY | TaskState.WAITING):
         for key in merged:
             merged[key].update(task.data.get(key, {}))
     return merged
@@ -59,7 +59,7 @@ def summarize(workflow: BpmnWorkflow) -> dict:
     chosen = base.get("chosen", {})
     active_items = {
         item_of(task.task_spec)
-        for task in workflow.get_tasks(state=TaskState.READY | TaskState.WAITING)
+        for task in tasks_in(workflow, TaskState.READY | TaskState.WAITING)
         if item_of(task.task_spec)
     }
     returned = None
