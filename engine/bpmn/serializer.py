@@ -11,7 +11,7 @@ from copy import deepcopy
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
-from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.helpers.spec import TaskSpecConverter
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -23,6 +23,8 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.camunda.serializer.task_spec import UserTaskConverter
 from SpiffWorkflow.camunda.specs.user_task import Form
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from engine.dmn.task import DecisionTask, DecisionTaskConverter
 
@@ -54,6 +56,28 @@ class ReviewTaskConverter(UserTaskConverter):
     def from_dict(self, dct):
         dct["form"] = Form(init=dct["form"])
         return self.task_spec_from_dict(dct)
+
+
+class PlainDataTaskConverter(TaskConverter):
+    """Restores a task's data as stored, without walking it through the type registry.
+
+    The library writes task data (the root's ``data``, the others' ``delta``) as it is, never through the
+    registry, so there is nothing to restore in it; walking every value of every task's data on every load
+    was most of the time a load took.
+    """
+
+    def from_dict(self, dct, workflow):
+        task = super().from_dict({**dct, "data": {}, "delta": {}}, workflow)
+        delta = dct.get("delta")
+        if delta and task.parent is not None:
+            data = DeepMerge.merge({}, task.parent.data)
+            data.update(delta.get("updates", {}))
+            for key in delta.get("deletions", ()):
+                data.pop(key, None)
+            task.data = data
+        else:
+            task.data = dct["data"]
+        return task
 
 
 class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
@@ -88,6 +112,7 @@ def _config() -> dict:
     config[ClockDuration] = config[DurationTimerEventDefinition]
     config[ClockCycle] = config[CycleTimerEventDefinition]
     config[BpmnWorkflow] = StateOnlyWorkflowConverter
+    config[Task] = PlainDataTaskConverter
     return config
 
 
