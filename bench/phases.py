@@ -31,7 +31,7 @@ class Sequence:
 def lifecycles(urls: list[str], tokens: dict[str, str], apps: int, threads: int, now: datetime,
                numbers: Sequence, progress=None, poll_s: float = 0.05) -> tuple[float, list[float]]:
     """Drive ``apps`` applications to completion from ``threads`` client threads (each its own keep-alive
-    connection per API process), looking again every ``poll_s`` while only the worker has work; (seconds
+    connection per API process), looking again after ``poll_s``, then less often, while only the worker has work; (seconds
     from the first start to the last completion, call timings)."""
     timings: list[float] = []
     remaining = itertools.count()

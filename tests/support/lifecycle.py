@@ -55,8 +55,11 @@ class Stalled(AssertionError):
 
 
 def drive(clients: list[Client], tokens: dict[str, str], seq: int, now: datetime, *, race: bool = False,
-          deadline_s: float = 120, poll_s: float = 0.02) -> Outcome:
-    """Walk application ``seq`` to its end; raises :class:`Stalled` (an AssertionError) if it does not end."""
+          deadline_s: float = 120, poll_s: float = 0.02, max_poll_s: float = 0.5) -> Outcome:
+    """Walk application ``seq`` to its end; raises :class:`Stalled` (an AssertionError) if it does not end.
+
+    While only the worker has work, it looks again after ``poll_s``, doubling the pause up to ``max_poll_s``
+    as a portal would, so that waiting clients do not flood the API."""
     turn = itertools.cycle(clients)
     started = time.perf_counter()
 
@@ -70,6 +73,7 @@ def drive(clients: list[Client], tokens: dict[str, str], seq: int, now: datetime
     outcome = Outcome(instance_id=body["id"], business_key=body["business_key"])
     holder: dict[str, str] = {}  # task id -> the clerk who claimed it
     end = time.monotonic() + deadline_s
+    pause = poll_s
     while time.monotonic() < end:
         status, instance = call("GET", f"/api/process-instances/{outcome.instance_id}", "portal")
         if status != 200:
@@ -101,7 +105,10 @@ def drive(clients: list[Client], tokens: dict[str, str], seq: int, now: datetime
             if status not in (200, 409):  # 409: a worker saved the instance meanwhile: look again
                 raise Stalled(f"{outcome.business_key}: complete {status} {answer}")
         if not instance["waiting_for"] and not instance["open_steps"]:
-            time.sleep(poll_s)  # the worker is running service tasks
+            time.sleep(pause)  # the worker is running service tasks
+            pause = min(pause * 2, max_poll_s)
+        else:
+            pause = poll_s
     raise Stalled(f"{outcome.business_key} did not end within {deadline_s} s")
 
 
