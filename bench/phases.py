@@ -29,10 +29,12 @@ class Sequence:
 
 
 def lifecycles(urls: list[str], tokens: dict[str, str], apps: int, threads: int, now: datetime,
-               numbers: Sequence, progress=None, poll_s: float = 0.05) -> tuple[float, list[float]]:
+               numbers: Sequence, progress=None, poll_s: float = 0.05,
+               max_poll_s: float = 1.0) -> tuple[float, list[float]]:
     """Drive ``apps`` applications to completion from ``threads`` client threads (each its own keep-alive
-    connection per API process), looking again after ``poll_s``, then less often, while only the worker has work; (seconds
-    from the first start to the last completion, call timings)."""
+    connection per API process), looking again after ``poll_s``, then less often (up to every ``max_poll_s``,
+    as a portal page would), while only the worker has work; (seconds from the first start to the last
+    completion, call timings)."""
     timings: list[float] = []
     remaining = itertools.count()
     done = itertools.count(1)
@@ -41,7 +43,7 @@ def lifecycles(urls: list[str], tokens: dict[str, str], apps: int, threads: int,
         clients = [Client(url, timings) for url in urls[n % len(urls):] + urls[:n % len(urls)]]
         try:
             while next(remaining) < apps:
-                outcome = drive(clients, tokens, numbers.take(), now, poll_s=poll_s)
+                outcome = drive(clients, tokens, numbers.take(), now, poll_s=poll_s, max_poll_s=max_poll_s)
                 if outcome.state != "completed":
                     raise RuntimeError(f"{outcome.business_key} ended {outcome.state}")
                 finished = next(done)

@@ -48,6 +48,16 @@ from .runtime import (
 )
 
 
+@dataclass(frozen=True)
+class DefinitionRef:
+    """What a deployed process version is (rows never change once deployed, so it is kept per process)."""
+
+    id: int
+    key: str
+    version: int
+    deployment_id: int
+
+
 @dataclass
 class EngineContext:
     sessions: Sessions
@@ -57,6 +67,7 @@ class EngineContext:
     serializer: StateSerializer = field(default_factory=StateSerializer)
     max_attempts: int = int(os.environ.get("ONETHING_JOB_ATTEMPTS", "5"))
     script_engine: JuelScriptEngine = field(init=False)
+    _definitions: dict[int, DefinitionRef] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.script_engine = JuelScriptEngine(self.clock)
@@ -76,7 +87,16 @@ class EngineContext:
             groups=frozenset(DEPARTMENTS),
         )
 
-    def parsed(self, uow: UnitOfWork, definition: ProcessDefinition) -> ParsedDeployment:
+    def definition(self, uow: UnitOfWork, definition_id: int) -> DefinitionRef:
+        """The process version an instance runs (looked up once per process)."""
+        found = self._definitions.get(definition_id)
+        if found is None:
+            row = uow.definitions.get(definition_id)
+            found = self._definitions[definition_id] = DefinitionRef(row.id, row.key, row.version,
+                                                                     row.deployment_id)
+        return found
+
+    def parsed(self, uow: UnitOfWork, definition: ProcessDefinition | DefinitionRef) -> ParsedDeployment:
         def load_files():
             return [(f.filename, f.content) for f in uow.definitions.files(definition.deployment_id)]
 
@@ -87,7 +107,7 @@ class EngineContext:
         return BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
 
     def load(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
-        definition = uow.definitions.get(instance.definition_id)
+        definition = self.definition(uow, instance.definition_id)
         spec, subprocess_specs = self.parsed(uow, definition).specs[definition.key]
         return self.serializer.loads(instance.workflow_state, spec, subprocess_specs, self.script_engine)
 

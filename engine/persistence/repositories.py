@@ -277,6 +277,9 @@ class Jobs:
     def for_instance(self, instance_id: str) -> list[Job]:
         return list(self.session.scalars(select(Job).where(Job.instance_id == instance_id)))
 
+    def incidents_of(self, instance_id: str) -> list[Job]:
+        return list(self.session.scalars(select(Job).where(Job.instance_id == instance_id, Job.state == "incident")))
+
     def incidents(self, offset: int, limit: int) -> tuple[list[Job], int]:
         query = select(Job).where(Job.state == "incident")
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0

@@ -121,11 +121,11 @@ def newborn_key(application: dict) -> str:
 def get_instance(ctx: EngineContext, principal: Principal, instance_id: str) -> dict:
     with ctx.reader() as uow:
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
-        definition = uow.definitions.get(instance.definition_id)
+        definition = ctx.definition(uow, instance.definition_id)
         staff = principal.has_role("clerk", "supervisor", "admin")
         view = instance_view(instance, definition, uow.tasks.for_instance(instance.id), ctx.clock.now(),
                              mask=not staff)
-        incidents = [j for j in uow.jobs.for_instance(instance.id) if j.state == "incident"]
+        incidents = uow.jobs.incidents_of(instance.id)
         view["waiting_for"] = [
             {"message": sub.message_name, "activity_id": sub.activity_id}
             for sub in uow.subscriptions.for_instance(instance.id)
@@ -173,6 +173,6 @@ def cancel(ctx: EngineContext, principal: Principal, instance_id: str, reason: s
             uow.commit()
         except ConcurrentUpdate:
             raise Conflict("the application changed meanwhile; try again") from None
-        definition = uow.definitions.get(instance.definition_id)
+        definition = ctx.definition(uow, instance.definition_id)
         return {"id": instance.id, "business_key": instance.business_key,
                 "definition": {"key": definition.key, "version": definition.version}, "state": instance.state}

@@ -12,7 +12,8 @@ from datetime import datetime
 from forms.items import DEPARTMENTS
 
 from ..clock import iso
-from ..persistence.models import ProcessDefinition, ProcessInstance, UserTask
+from ..context import DefinitionRef
+from ..persistence.models import ProcessInstance, UserTask
 from ..privacy import mask_personal
 
 STATE_TEXT = {"active": "办理中", "completed": "已办结", "returned": "已退件", "cancelled": "已撤回",
@@ -83,7 +84,7 @@ def next_step(item: dict, department: str, due_at: str | None, notices: list[dic
     return "申请已结束，此事项未办理。"
 
 
-def instance_view(instance: ProcessInstance, definition: ProcessDefinition, tasks: list[UserTask],
+def instance_view(instance: ProcessInstance, definition: DefinitionRef, tasks: list[UserTask],
                   now: datetime, mask: bool) -> dict:
     summary = instance.summary or {}
     due = _item_due(tasks)
