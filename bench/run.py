@@ -99,6 +99,25 @@ def seeded_tasklist(url: str, api_url: str, token: str, sizes: list[int], say) -
         engine.dispose()
 
 
+def worker_memory(urls, tokens, args, now, numbers, worker_pid: int, rss_start: float) -> None:
+    """Drive applications up to ``--memory-apps`` in all, printing the worker's RSS after every tenth of
+    them (it should stay flat)."""
+    done = args.apps + 2
+    more = max(args.memory_apps - args.apps, 0)
+    if more:
+        say(f"  {more} more applications for the worker's memory, its RSS after each tenth …")
+    step = max(more // 10, 1)
+    while more > 0:
+        count = min(step, more)
+        seconds, _ = phases.lifecycles(urls, tokens, count, args.threads, now, numbers)
+        done += count
+        more -= count
+        say(f"  worker RSS {phases.rss_mb(worker_pid):.1f} MB after {done:,} applications "
+            f"({count / seconds:.1f}/s)")
+    say(f"  worker RSS: {rss_start:.1f} MB at the start, {phases.rss_mb(worker_pid):.1f} MB after {done:,} "
+        f"applications")
+
+
 def phases_now():
     from engine.clock import clock_from_environment
 
@@ -128,13 +147,7 @@ def run_database(name: str, args, floor_per_s: float, numbers: phases.Sequence) 
                 f"({len(timings) / args.apps:.1f} per application), p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
                 f"load average {os.getloadavg()[0]:.1f}")
             say(f"  CPU per lifecycle: {cpu.per(args.apps)}")
-            more = max(args.memory_apps - args.apps, 0)
-            if more:
-                say(f"  {more} more applications for the worker's memory …")
-                phases.lifecycles(urls, tokens, more, args.threads, now, numbers)
-            rss_end = phases.rss_mb(workers[0].pid)
-            say(f"  worker RSS: {rss_start:.0f} MB at the start, {rss_end:.0f} MB after "
-                f"{max(args.apps, args.memory_apps) + 2} applications")
+            worker_memory(urls, tokens, args, now, numbers, workers[0].pid, rss_start)
             sizes = [10_000, 100_000] if not args.quick else [200, 1_000]
             if args.quick:
                 say(f"  --quick: the task list is measured at {sizes[0]:,} and {sizes[1]:,}, not 10,000 and 100,000")

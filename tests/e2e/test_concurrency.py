@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from api.samples import sample_application
+from engine.persistence.unit_of_work import ReadOnlyViolation
 from engine.worker import Worker
 
 from .conftest import CLERK_OF, Api
@@ -139,3 +140,30 @@ def _finish(client: Api, body: dict, seq: int, deadline_s: float = 120) -> None:
             assert status in (200, 409), status  # 409: the instance was being saved by a worker: retry
         time.sleep(0.01)
     raise AssertionError("did not complete in time")
+
+
+def test_a_reader_does_not_wait_for_a_writer_and_cannot_commit(api, application, ctx):
+    """Views and lookups read in read-only units of work: they see what is committed while a writer holds
+    its lock, and they cannot write."""
+    body = api.start(application).get_json()
+    seen: list = []
+
+    def read() -> None:
+        try:
+            with ctx.reader() as reader:
+                seen.append(reader.instances.get(body["id"]).end_reason)
+                try:
+                    reader.commit()
+                except ReadOnlyViolation:
+                    seen.append("refused")
+        except Exception as err:  # reported below, not lost in the thread
+            seen.append(err)
+
+    with ctx.uow() as writer:
+        writer.instances.get(body["id"]).end_reason = "uncommitted"
+        writer.flush()  # the writer now holds the database's write lock (SQLite) or the row (PostgreSQL)
+        reader = threading.Thread(target=read)
+        reader.start()
+        reader.join(timeout=10)
+        assert not reader.is_alive(), "the reader waited for the writer"
+    assert seen == [None, "refused"]

@@ -65,6 +65,32 @@ def test_handler_failing_twice_then_succeeding_completes(api, application, clock
     assert api.get("/api/incidents", "admin").get_json()["total"] == 0
 
 
+@pytest.mark.faulty("hrss.apply_card", failures=1)
+def test_a_failure_inside_a_chain_of_service_tasks_keeps_what_ran_before_it(api, application, ctx, clock, faulty):
+    """The worker runs the service tasks that follow one another in one save; when one fails, those that
+    ran before it stay done, the failure counts as an attempt of its own job, and the tasks beside it
+    still run now."""
+    body = api.start(application).get_json()
+    api.walk_to_end(body["id"])  # the hukou review's approval starts the chain that reaches apply_card
+
+    with ctx.reader() as uow:
+        jobs = {job.topic: job for job in uow.jobs.for_instance(body["id"])}
+        assert set(jobs) == {"hrss.apply_card"}  # the tasks beside it ran at once, in the next round
+        card = jobs["hrss.apply_card"]
+        assert (card.attempts, card.state, card.locked_by) == (1, "ready", None)
+        assert "人社系统暂时不可用" in card.last_error
+        assert card.due_at > clock.now()  # backing off
+    history = api.get(f"/api/process-instances/{body['id']}/history?per_page=200", "supervisor").get_json()
+    done = [e["activity_id"] for e in history["items"] if e["kind"] == "service_task_completed"]
+    assert "register_hukou" in done and "push_results" in done
+    assert "apply_social_security_card" not in done
+
+    drain_with_retries(api, clock)
+    api.walk_to_end(body["id"])
+    assert api.get(f"/api/process-instances/{body['id']}", "portal").get_json()["state"] == "completed"
+    assert faulty["hrss.apply_card"].calls == 2
+
+
 @pytest.mark.faulty("hrss.apply_card", failures=None)
 def test_always_failing_handler_becomes_an_incident_and_a_retry_completes(api, application, clock, faulty):
     body = api.start(application).get_json()
