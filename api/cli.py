@@ -7,6 +7,7 @@ upgrade``); ``serve`` and ``worker`` upgrade it first when given ``--upgrade``.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -199,7 +200,10 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     import logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=os.environ.get("ONETHING_LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if logging.getLogger().level > logging.DEBUG:  # SpiffWorkflow logs every task's every state change at INFO
+        logging.getLogger("spiff").setLevel(logging.WARNING)
     from engine.persistence.database import SchemaOutdated
 
     args = parser().parse_args(argv)

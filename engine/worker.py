@@ -172,8 +172,12 @@ class Worker:
             advance(workflow)
         with self.ctx.uow() as uow:
             rows = [uow.jobs.held(job.id, self.name, lock=uow.is_postgresql) for job in jobs]
-            if any(row is None for row in rows):
-                return  # a lock expired and another worker took the job: it runs them again
+            if any(row is None for row in rows):  # a lock expired and another worker took a job: it runs
+                for row in rows:                  # them again; give back the ones still ours
+                    if row is not None:
+                        row.locked_by, row.locked_until = None, None
+                uow.commit()
+                return
             instance = uow.instances.get(instance_id)
             if instance.revision != revision:
                 raise ConcurrentUpdate("the instance changed meanwhile")

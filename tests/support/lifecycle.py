@@ -34,10 +34,15 @@ def accounts() -> dict[str, dict]:
 
 
 def application_for(seq: int, now: datetime) -> dict:
-    """A full Gansu application (every item); window and online channels alternate; a newborn per ``seq``."""
+    """A full Gansu application (every item); window and online channels alternate; a newborn per ``seq``.
+
+    Births are spread over 25 days and both sexes: a division issues at most 500 citizen ID numbers per
+    birth date and sex (GB 11643), so 10,000 newborns of one day would exhaust the police's series.
+    """
     application = sample_application(now, seq=seq, channel="window" if seq % 2 else "online")
-    born = now.replace(microsecond=0) - timedelta(days=2, seconds=seq)
+    born = now.replace(microsecond=0) - timedelta(days=2 + seq % 25, seconds=seq)
     application["newborn"]["born_at"] = born.isoformat()
+    application["newborn"]["sex"] = "female" if seq % 4 < 2 else "male"
     return application
 
 
