@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import material_models, migrations  # noqa: F401  (material_models: every table on Base.metadata)
 from .models import Base
+from .writer_queue import WriterQueue, lock_file_of
 
 DEFAULT_SQLITE_PATH = Path("instance") / "onething.db"
 AUTO_UPGRADE_ENV = "ONETHING_AUTO_UPGRADE"
@@ -172,23 +172,20 @@ def create_schema(engine: Engine, upgrade: bool | None = None) -> SchemaStatus:
 
 @dataclass
 class Sessions:
-    """Sessions for writing and for reading only, and what a writer holds while it writes.
-
-    SQLite has one writer at a time; a writer that finds the database locked sleeps in SQLite's busy
-    handler (for up to 100 ms at a time), so the threads of one process queue on a lock of their own
-    instead and each starts the moment the one before commits. PostgreSQL needs no such lock.
-    """
+    """Sessions for writing and for reading only, and what a writer holds while it writes: on SQLite the
+    writer queue of ``writer_queue`` (one writer at a time, woken the moment the one before commits);
+    PostgreSQL needs none."""
 
     engine: Engine
     write: sessionmaker[Session] = field(init=False)
     read: sessionmaker[Session] = field(init=False)
-    _writer: threading.RLock | None = field(init=False, default=None)
+    _writer: WriterQueue | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.write = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.read = sessionmaker(bind=self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         if self.engine.dialect.name == "sqlite":
-            self._writer = threading.RLock()
+            self._writer = WriterQueue(lock_file_of(self.engine.url.database))
 
     def writing(self):
         """Held for the whole of a writing unit of work."""
