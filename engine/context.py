@@ -129,15 +129,16 @@ class EngineContext:
         )
 
     def save(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-             records: list[StepRecord], actor: str) -> None:
-        """Store the workflow's state and project it (summary, user tasks, jobs, messages, history)."""
+             records: list[StepRecord], actor: str) -> dict[str, Job]:
+        """Store the workflow's state and project it (summary, user tasks, jobs, messages, history); the
+        instance's open jobs by task id."""
         now = self.clock.now()
         for rec in records:
             self.record(uow, instance.id, "system", rec.kind, at=now, activity_id=rec.activity_id,
                         activity_name=rec.activity_name, department=rec.department, item=rec.item,
                         detail=rec.detail)
         self._sync_user_tasks(uow, instance, workflow, now)
-        self._sync_jobs(uow, instance, workflow, now)
+        open_jobs = self._sync_jobs(uow, instance, workflow, now)
         self._sync_subscriptions(uow, instance, workflow, now)
         summary = summarize(workflow)
         stamp_due_dates(summary, instance.summary or {}, instance.created_at, now)
@@ -157,6 +158,7 @@ class EngineContext:
                         department=returned["group"] if returned else None,
                         item=returned["item"] if returned else None,
                         reason=instance.end_reason)
+        return open_jobs
 
     def close_open_work(self, uow: UnitOfWork, instance: ProcessInstance, now: datetime) -> None:
         """Close every open user task, job and message wait of an instance that ended from outside."""
@@ -195,8 +197,11 @@ class EngineContext:
                         detail={"task_id": task_id})
 
     def _sync_jobs(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-                   now: datetime) -> None:
+                   now: datetime) -> dict[str, Job]:
+        """Jobs for the ready service tasks and waiting timers, and none for the others; the open ones by
+        task id."""
         wanted: dict[str, dict] = {}
+        kept: dict[str, Job] = {}
         for task in ready_external_tasks(workflow):
             wanted[str(task.id)] = dict(kind="service_task", topic=task.task_spec.topic, due_at=now,
                                         properties=dict(getattr(task.task_spec, "extensions", {})), task=task)
@@ -206,16 +211,20 @@ class EngineContext:
             spec = wanted.pop(job.task_id, None)
             if spec is None:
                 uow.jobs.delete(job)  # its task was done or cancelled
-            elif job.kind == "timer" and job.due_at != spec["due_at"]:  # a cycle timer fired: next round
-                job.due_at, job.locked_by, job.locked_until, job.updated_at = spec["due_at"], None, None, now
+            else:
+                kept[job.task_id] = job
+                if job.kind == "timer" and job.due_at != spec["due_at"]:  # a cycle timer fired: next round
+                    job.due_at, job.locked_by, job.locked_until, job.updated_at = spec["due_at"], None, None, now
         for task_id, spec in wanted.items():
             task = spec.pop("task")
-            uow.jobs.add(Job(
+            kept[task_id] = Job(
                 id=str(uuid4()), instance_id=instance.id, business_key=instance.business_key, task_id=task_id,
                 activity_id=task.task_spec.bpmn_id, activity_name=task.task_spec.bpmn_name,
                 attempts=0, max_attempts=self.max_attempts, state="ready", created_at=now, updated_at=now,
                 **spec,
-            ))
+            )
+            uow.jobs.add(kept[task_id])
+        return kept
 
     def _sync_subscriptions(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
                             now: datetime) -> None:

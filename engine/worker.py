@@ -181,10 +181,8 @@ class Worker:
             instance = uow.instances.get(instance_id)
             if instance.revision != revision:
                 raise ConcurrentUpdate("the instance changed meanwhile")
-            self.ctx.save(uow, instance, workflow, records, "system")
-            uow.flush()
+            open_jobs = self.ctx.save(uow, instance, workflow, records, "system")
             now = self.ctx.clock.now()
-            open_jobs = {job.task_id: job for job in uow.jobs.for_instance(instance_id)}
             if failure is not None and failure[0] in open_jobs:
                 self._count_failure(uow, open_jobs[failure[0]], failure[1], now)
             for job in open_jobs.values():
