@@ -179,17 +179,17 @@ class Sessions:
     engine: Engine
     write: sessionmaker[Session] = field(init=False)
     read: sessionmaker[Session] = field(init=False)
-    _writer: WriterQueue | None = field(init=False, default=None)
+    _writer: WriterQueue | nullcontext = field(init=False)
 
     def __post_init__(self) -> None:
         self.write = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.read = sessionmaker(bind=self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
-        if self.engine.dialect.name == "sqlite":
-            self._writer = WriterQueue(lock_file_of(self.engine.url.database))
+        sqlite = self.engine.dialect.name == "sqlite"
+        self._writer = WriterQueue(lock_file_of(self.engine.url.database)) if sqlite else nullcontext()
 
     def writing(self):
         """Held for the whole of a writing unit of work."""
-        return self._writer if self._writer is not None else nullcontext()
+        return self._writer
 
 
 def session_factory(engine: Engine) -> Sessions:

@@ -54,7 +54,7 @@ class ReadOnlyViolation(RuntimeError):
 
 class UnitOfWork:
     """One transaction. ``read_only`` ones cannot commit; on SQLite they neither wait for nor hold up the
-    writer, and writing ones queue on the process's writer lock (``Sessions.writing``)."""
+    writer, and writing ones queue for the database (``Sessions.writing``: one SQLite writer at a time)."""
 
     def __init__(self, sessions: Sessions, read_only: bool = False):
         self._sessions = sessions
