@@ -10,7 +10,7 @@ from engine.context import EngineContext
 from engine.usecases.deployments import deploy_bundled_if_empty
 from forms.application import ApplicationSchema
 
-from . import applications, definitions, errors, health, materials, operations, oversight, tasks
+from . import applications, calendar, definitions, errors, health, materials, operations, oversight, tasks
 
 
 def create_app(config: dict | None = None, context: EngineContext | None = None) -> Flask:
@@ -34,7 +34,7 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.spec.components.schema("Application", schema=ApplicationSchema)
-    for module in (health, applications, tasks, definitions, operations, materials, oversight):
+    for module in (health, applications, tasks, definitions, operations, materials, oversight, calendar):
         api.register_blueprint(module.blp)
     errors.register(app, api)
     return app

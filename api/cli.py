@@ -1,4 +1,4 @@
-"""The ``onething`` command: serve, worker, db upgrade/current, user add/revoke, deploy, demo.
+"""The ``onething`` command: serve, worker, db upgrade/current, user add/revoke, deploy, calendar, demo.
 
 Every command refuses a database at an older schema revision with how to upgrade it (``onething db
 upgrade``); ``serve`` and ``worker`` upgrade it first when given ``--upgrade``.
@@ -140,6 +140,70 @@ def _deploy(args) -> int:
     return 0
 
 
+MAX_CALENDAR_FILE = 256 * 1024
+
+
+def _calendar_import(args) -> int:
+    import json
+
+    from engine.bootstrap import build_context
+    from engine.errors import InvalidInput
+    from engine.usecases.calendar import import_notice
+
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"error: {args.file}: no such file", file=sys.stderr)
+        return 2
+    if path.stat().st_size > MAX_CALENDAR_FILE:
+        print(f"error: {args.file}: larger than {MAX_CALENDAR_FILE // 1024} KiB; not a holiday notice",
+              file=sys.stderr)
+        return 2
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, ValueError) as err:
+        print(f"error: {args.file}: not JSON: {err}", file=sys.stderr)
+        return 1
+    try:
+        result = import_notice(build_context(), args.by, data)
+    except InvalidInput as err:
+        print(f"error: {args.file}: refused, nothing changed:", file=sys.stderr)
+        for problem in getattr(err, "problems", None) or [str(err)]:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    print(f"{result['year']}: {result['outcome']} ({result['source']['title']}"
+          f"{'，' + result['source']['number'] if result['source'].get('number') else ''}); "
+          f"{result['recounted']} application(s) had their due dates counted again")
+    return 0
+
+
+def _calendar_show(args) -> int:
+    from engine.bootstrap import build_context
+    from engine.errors import EngineError
+    from engine.usecases.calendar import show_year
+
+    from .calendar_grid import render_year
+
+    try:
+        print(render_year(show_year(build_context(), args.year)))
+    except EngineError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _calendar_list(args) -> int:
+    from engine.bootstrap import build_context
+    from engine.usecases.calendar import list_years
+
+    listed = list_years(build_context(), None)
+    for year in listed["years"]:
+        print(f"{year['year']}  official  {year['title']}{'（' + year['number'] + '）' if year['number'] else ''}"
+              f"  {year['loaded_at']} {year['loaded_by']}")
+    for year in listed["provisional_years"]:
+        print(f"{year}  provisional  statutory holidays only (no notice loaded)")
+    return 0
+
+
 def _demo(args) -> int:
     from .demo import run_demo
 
@@ -191,6 +255,18 @@ def parser() -> argparse.ArgumentParser:
     dep.add_argument("files", nargs="+")
     dep.add_argument("--by", default="cli")
     dep.set_defaults(run=_deploy)
+
+    cal = sub.add_parser("calendar", help="the working-day calendar: official and provisional years").add_subparsers(
+        dest="calendar_command", required=True)
+    imp = cal.add_parser("import", help="load a year's State Council holiday notice (JSON, see the README)")
+    imp.add_argument("file")
+    imp.add_argument("--by", default=os.environ.get("USER") or "cli", help="who loads it (recorded)")
+    imp.set_defaults(run=_calendar_import)
+    show = cal.add_parser("show", help="a year as month grids, days off (*) and make-up days (+) marked")
+    show.add_argument("year", type=int)
+    show.set_defaults(run=_calendar_show)
+    cal.add_parser("list", help="the official years and the provisional ones near today").set_defaults(
+        run=_calendar_list)
 
     demo = sub.add_parser("demo", help="walk a sample Gansu application through every step")
     demo.set_defaults(run=_demo)

@@ -18,7 +18,7 @@ from engine.errors import (
     NotFound,
     PolicyError,
 )
-from engine.workdays import CalendarNotCovered
+from engine.calendar import CalendarNotCovered
 from forms.errors import flatten_errors
 
 from .schemas import ProblemSchema

@@ -25,6 +25,9 @@ class LevelSchema(Schema):
     overdue = fields.Integer()
     average_working_days = fields.Float(allow_none=True)
     max_working_days = fields.Integer(allow_none=True)
+    provisional = fields.Boolean(metadata={"description": "counted through a year whose holiday notice is "
+                                                          "not loaded yet (R5.1): recomputed when it is"})
+    provisional_years = fields.List(fields.Integer())
 
 
 class ItemLevelSchema(LevelSchema):
@@ -42,6 +45,8 @@ class ClerkLevelSchema(LevelSchema):
 
 
 class ServiceLevelsSchema(Schema):
+    provisional_years = fields.List(fields.Integer(), metadata={
+        "description": "years near today counted provisionally (no holiday notice loaded)"})
     since = fields.String(allow_none=True)
     until = fields.String(allow_none=True)
     by_item = fields.List(fields.Nested(ItemLevelSchema))

@@ -84,6 +84,8 @@ class CheckSchema(Schema):
     promised_working_days = fields.Integer(allow_none=True)
     promised_by = fields.String(allow_none=True, metadata={
         "description": "the promised date if submitted now, on the working-day calendar"})
+    promised_by_provisional = fields.Boolean(metadata={
+        "description": "the promised date went through a year whose holiday notice is not loaded yet (R5.1)"})
 
 
 class InstanceRefSchema(Schema):
@@ -100,6 +102,7 @@ class ItemSchema(Schema):
     status = fields.String()
     result = fields.Dict(allow_none=True)
     due_at = fields.String(allow_none=True)
+    provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
     overdue = fields.Boolean()
 
 
@@ -111,6 +114,7 @@ class OpenStepSchema(Schema):
     assignee = fields.String(allow_none=True)
     created_at = fields.String()
     due_at = fields.String(allow_none=True)
+    provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
     overdue = fields.Boolean()
 
 
@@ -119,6 +123,7 @@ class NoticeSchema(Schema):
     text = fields.String()
     due = fields.String(allow_none=True)
     place = fields.String(allow_none=True)
+    provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
 
 
 class InstanceSchema(InstanceRefSchema):
@@ -131,6 +136,7 @@ class InstanceSchema(InstanceRefSchema):
     refusals = fields.List(fields.Nested(RefusalSchema), allow_none=True,
                            metadata={"description": "state refused: why (RULES §3)"})
     promised_by = fields.String(allow_none=True, metadata={"description": "the promised date of the whole application"})
+    promised_by_provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
     notices = fields.List(fields.Nested(NoticeSchema))
     incidents = fields.List(fields.Nested(lambda: IncidentSchema()))
     waiting_for = fields.List(fields.Dict(), metadata={"description": "messages the application waits for"})
@@ -143,6 +149,7 @@ class ProgressItemSchema(Schema):
     status = fields.String()
     status_text = fields.String()
     due_at = fields.String(allow_none=True)
+    provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
     overdue = fields.Boolean()
     result = fields.Dict(allow_none=True)
     next_step = fields.String(metadata={"description": "what to know or do next, in Chinese"})
@@ -158,6 +165,7 @@ class ProgressSchema(Schema):
     return_reason = fields.String(allow_none=True)
     refusals = fields.List(fields.Nested(RefusalSchema), allow_none=True)
     promised_by = fields.String(allow_none=True)
+    promised_by_provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
     items = fields.List(fields.Nested(ProgressItemSchema))
     next_steps = fields.List(fields.Nested(NoticeSchema))
 
@@ -185,6 +193,7 @@ class TaskSchema(Schema):
     assignee = fields.String(allow_none=True)
     created_at = fields.String()
     due_at = fields.String(allow_none=True)
+    provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
     overdue = fields.Boolean()
     process_instance_id = fields.String()
     business_key = fields.String()

@@ -21,6 +21,9 @@ from handlers.registry import HandlerRegistry
 
 from .bpmn.script_engine import JuelScriptEngine
 from .bpmn.serializer import StateSerializer
+from .bpmn.timers import timer_started
+from .calendar import WorkdayCalendar
+from .calendar_source import CalendarSource
 from .clock import Clock
 from .definitions import Checks, ParsedDeployment, SpecCache
 from .errors import NotFound
@@ -67,10 +70,12 @@ class EngineContext:
     serializer: StateSerializer = field(default_factory=StateSerializer)
     max_attempts: int = int(os.environ.get("ONETHING_JOB_ATTEMPTS", "5"))
     script_engine: JuelScriptEngine = field(init=False)
+    calendar: CalendarSource = field(init=False)
     _definitions: dict[int, DefinitionRef] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.script_engine = JuelScriptEngine(self.clock)
+        self.calendar = CalendarSource(self.sessions)
+        self.script_engine = JuelScriptEngine(self.clock, self.calendar)
         keep_task_data_out_of_logs()
 
     def uow(self) -> UnitOfWork:
@@ -129,20 +134,23 @@ class EngineContext:
         )
 
     def save(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-             records: list[StepRecord], actor: str) -> dict[str, Job]:
+             records: list[StepRecord], actor: str, *, recounted: bool = False) -> dict[str, Job]:
         """Store the workflow's state and project it (summary, user tasks, jobs, messages, history); the
-        instance's open jobs by task id."""
+        instance's open jobs by task id. ``recounted``: every open due date was just counted again on the
+        current calendar (the instance's provisional years are replaced, not added to)."""
         now = self.clock.now()
+        calendar = self.calendar.current()
         for rec in records:
             self.record(uow, instance.id, "system", rec.kind, at=now, activity_id=rec.activity_id,
                         activity_name=rec.activity_name, department=rec.department, item=rec.item,
                         detail=rec.detail)
-        self._sync_user_tasks(uow, instance, workflow, now)
+        open_tasks = self._sync_user_tasks(uow, instance, workflow, now, calendar)
         open_jobs = self._sync_jobs(uow, instance, workflow, now)
         self._sync_subscriptions(uow, instance, workflow, now)
         summary = summarize(workflow)
-        stamp_due_dates(summary, instance.summary or {}, instance.created_at, now)
+        stamp_due_dates(summary, instance.summary or {}, instance.created_at, now, calendar)
         instance.summary = summary
+        self._mark_provisional(instance, workflow, open_tasks, calendar, keep=not recounted)
         instance.workflow_state = self.serializer.dumps(workflow)
         instance.serializer_version = self.serializer.version
         instance.updated_at = now
@@ -170,9 +178,34 @@ class EngineContext:
         for subscription in uow.subscriptions.for_instance(instance.id):
             uow.subscriptions.delete(subscription)
 
+    def _mark_provisional(self, instance: ProcessInstance, workflow: BpmnWorkflow, open_tasks: list[UserTask],
+                          calendar: WorkdayCalendar, keep: bool) -> None:
+        """Note the provisional years the instance's open due dates went through (R5.1), so that loading one
+        of their notices finds it. Years noted before are kept unless everything was just counted again: a
+        save on a newer calendar must not hide dates that an older count left."""
+        years = set(int(y) for y in (instance.provisional_years or "").split(",") if y) if keep else set()
+        summary = instance.summary or {}
+        if instance.state == "active" and not summary.get("outcome"):
+            if summary.get("promised_by"):
+                years.update(calendar.provisional_years(instance.created_at,
+                                                        datetime.fromisoformat(summary["promised_by"])))
+            for item in summary.get("items", []):
+                if item.get("started_at") and not item.get("finished_at") and item.get("due_at"):
+                    years.update(calendar.provisional_years(datetime.fromisoformat(item["started_at"]),
+                                                            datetime.fromisoformat(item["due_at"])))
+            for row in open_tasks:
+                years.update(calendar.provisional_years(row.created_at, row.due_at))
+            for task, moment in waiting_timers(workflow):
+                years.update(calendar.provisional_years(timer_started(task) or moment, moment))
+        else:  # ended: nothing of it will be counted again
+            years = set()
+        instance.provisional_years = ",".join(str(y) for y in sorted(years)) or None
+
     def _sync_user_tasks(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-                         now: datetime) -> None:
+                         now: datetime, calendar: WorkdayCalendar) -> list[UserTask]:
+        """Rows for the ready user tasks, closed rows for the others; the open rows."""
         ready = {str(task.id): task for task in ready_review_tasks(workflow)}
+        still_open = []
         for row in uow.tasks.open_for_instance(instance.id):
             if row.id not in ready:  # the branch was cancelled (e.g. a return ended the instance)
                 row.completed_at = now
@@ -182,19 +215,23 @@ class EngineContext:
                             department=row.candidate_group, item=row.item)
             else:
                 ready.pop(row.id)
+                still_open.append(row)
         for task_id, task in ready.items():
             spec = task.task_spec
+            due = due_at(task, now, calendar)
             row = UserTask(
                 id=task_id, instance_id=instance.id, business_key=instance.business_key,
                 activity_id=spec.bpmn_id, name=spec.bpmn_name, item=item_of(spec),
                 form_key=spec.form.key, candidate_group=spec.candidate_groups[0],
                 jurisdiction=instance.jurisdiction, assignee=assignee_of(task), created_at=now,
-                due_at=due_at(task, now),
+                due_at=due, due_provisional=bool(calendar.provisional_years(now, due)),
             )
             uow.tasks.add(row)
+            still_open.append(row)
             self.record(uow, instance.id, "system", "task_created", at=now, activity_id=spec.bpmn_id,
                         activity_name=spec.bpmn_name, department=row.candidate_group, item=row.item,
                         detail={"task_id": task_id})
+        return still_open
 
     def _sync_jobs(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
                    now: datetime) -> dict[str, Job]:

@@ -7,8 +7,8 @@ business rule tasks also use -- ``eligibility`` (every refusal: ``{"rule", "code
 time) -- over the variables the process has: ``application``, ``facts`` (:mod:`forms.facts`) and ``region``.
 
 A decision that cannot answer (a UNIQUE table with two matching rows, a region without time limits) is a
-:class:`~engine.errors.PolicyError` naming the decision and rules; a due date in a year the working-day
-calendar does not cover is :class:`~engine.workdays.CalendarNotCovered`. Nothing is guessed.
+:class:`~engine.errors.PolicyError` naming the decision and rules. Due dates are counted on the working-day
+calendar given; one counted through a year whose holiday notice is not loaded yet is provisional (R5.1).
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from .clock import iso
 from .dmn import DecisionError, evaluate_decision
 from .errors import PolicyError
 from .expressions import ExpressionError
-from .expressions.juel_workdays import closing_time, due_moment
+from .calendar import WorkdayCalendar
+from .expressions.juel_workdays import closing_time
 
 ELIGIBILITY, MATERIALS, TIME_LIMITS = "eligibility", "materials", "time_limits"
 
@@ -87,28 +88,29 @@ def time_limits(decisions: Mapping, variables: Mapping, now: datetime) -> dict:
     return limits
 
 
-def due_by(limits: Mapping, step: str, start: datetime) -> datetime | None:
+def due_by(limits: Mapping, step: str, start: datetime, calendar: WorkdayCalendar) -> datetime | None:
     """When a step that starts at ``start`` is due: ``limits[step]`` working days later, by the closing time
     (None when the table gives the step no limit)."""
     days = limits.get(step)
     if days is None:
         return None
     try:
-        return due_moment(start, int(days), closing_time(limits.get("closing_time")))
+        return calendar.due_moment(start, int(days), closing_time(limits.get("closing_time")))
     except ExpressionError as err:
         raise PolicyError(f"decision {TIME_LIMITS!r}: {err.message}") from None
 
 
-def promised_by(limits: Mapping, start: datetime) -> datetime | None:
+def promised_by(limits: Mapping, start: datetime, calendar: WorkdayCalendar) -> datetime | None:
     """When the whole application is promised done: the promised total of working days from ``start``."""
-    return due_by(limits, "promised_total", start)
+    return due_by(limits, "promised_total", start, calendar)
 
 
-def check(decisions: Mapping, application: Mapping, now: datetime) -> dict:
+def check(decisions: Mapping, application: Mapping, now: datetime, calendar: WorkdayCalendar) -> dict:
     """The dry run of the portal (``POST /api/applications/check``): eligibility, materials, time limits."""
     variables = decision_variables(application, now)
     refused = refusals(decisions, variables, now)
     limits = time_limits(decisions, variables, now)
+    promised = promised_by(limits, now, calendar)
     return {
         "eligible": not refused,
         "refusals": refused,
@@ -116,5 +118,6 @@ def check(decisions: Mapping, application: Mapping, now: datetime) -> dict:
         "items": [{"code": code, "department": ITEMS_BY_CODE[code].department,
                    "due_working_days": limits.get(code)} for code in application["items"]],
         "promised_working_days": limits.get("promised_total"),
-        "promised_by": iso(promised_by(limits, now)),
+        "promised_by": iso(promised),
+        "promised_by_provisional": bool(calendar.provisional_years(now, promised)),
     }

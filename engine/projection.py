@@ -17,6 +17,7 @@ from SpiffWorkflow.task import TaskState
 from forms.items import ITEMS_BY_CODE
 
 from .bpmn.specs import ExternalTask, OutcomeEndEvent, ReviewTask
+from .calendar import WorkdayCalendar
 from .clock import iso
 from .policy import due_by, promised_by
 from .runtime import completed_tasks, item_of, tasks_in
@@ -116,26 +117,65 @@ STARTED = ("in_progress", "done", "returned")
 FINISHED = ("done", "returned", "stopped")
 
 
-def stamp_due_dates(summary: dict, previous: dict, created_at: datetime, now: datetime) -> None:
-    """Give each item of ``summary`` its ``started_at``, ``finished_at`` and ``due_at`` (R5.1, R5.3, R2.7).
+def stamp_due_dates(summary: dict, previous: dict, created_at: datetime, now: datetime,
+                    calendar: WorkdayCalendar) -> None:
+    """Give each item of ``summary`` its ``started_at``, ``finished_at``, ``due_at`` and ``due_provisional``
+    (R5.1, R5.3, R2.7).
 
     An item started when it was first seen in progress (or done); its due date is its working-day limit from
     that moment, by the closing time if the region has one. Until then it is due by the promised date of the
     whole application (``promised_by``: the promised total from ``created_at``). Moments already stamped are
-    kept from ``previous``. Without ``limits`` (a version without the time-limit table) nothing is stamped;
-    a refused application has no due dates. Raises CalendarNotCovered for a year the calendar lacks.
+    kept from ``previous``. A date counted through a year whose holiday notice is not loaded is provisional
+    (``promised_provisional``, ``due_provisional``). Without ``limits`` (a version without the time-limit
+    table) nothing is stamped; a refused application has no due dates.
     """
     limits = summary.get("limits")
     if not limits or summary.get("outcome") == "refused":
         return
-    promised = previous.get("promised_by") or iso(promised_by(limits, created_at))
-    summary["promised_by"] = promised
+    if previous.get("promised_by"):
+        promised, promised_provisional = previous["promised_by"], bool(previous.get("promised_provisional"))
+    else:
+        moment = promised_by(limits, created_at, calendar)
+        promised, promised_provisional = iso(moment), bool(calendar.provisional_years(created_at, moment))
+    summary.update(promised_by=promised, promised_provisional=promised_provisional)
     before = {item["code"]: item for item in previous.get("items", [])}
     for item in summary["items"]:
         old = before.get(item["code"], {})
         started = old.get("started_at") or (iso(now) if item["status"] in STARTED else None)
         finished = old.get("finished_at") or (iso(now) if item["status"] in FINISHED else None)
-        due = old.get("due_at") if old.get("started_at") else None
+        due, provisional = (old.get("due_at"), bool(old.get("due_provisional"))) if old.get("started_at") \
+            else (None, False)
         if due is None and started:
-            due = iso(due_by(limits, item["code"], datetime.fromisoformat(started)))
-        item.update(started_at=started, finished_at=finished, due_at=due or promised)
+            moment = due_by(limits, item["code"], datetime.fromisoformat(started), calendar)
+            due, provisional = iso(moment), bool(calendar.provisional_years(datetime.fromisoformat(started), moment))
+        if due is None:
+            due, provisional = promised, promised_provisional
+        item.update(started_at=started, finished_at=finished, due_at=due, due_provisional=provisional)
+
+
+def recount_due_dates(summary: dict, created_at: datetime, calendar: WorkdayCalendar) -> list[dict]:
+    """Count an active application's promised date and its unfinished items' due dates again on
+    ``calendar`` (a holiday notice was loaded, R5.1), each from its own start; what changed
+    (``{"what", "from", "to"}``). Finished items keep what they recorded."""
+    limits = summary.get("limits")
+    if not limits or summary.get("outcome") or not summary.get("promised_by"):
+        return []
+    changes = []
+    moment = promised_by(limits, created_at, calendar)
+    promised = iso(moment)
+    if promised != summary["promised_by"]:
+        changes.append({"what": "promised_by", "from": summary["promised_by"], "to": promised})
+    summary.update(promised_by=promised, promised_provisional=bool(calendar.provisional_years(created_at, moment)))
+    for item in summary.get("items", []):
+        if item.get("finished_at"):
+            continue
+        if item.get("started_at"):
+            started = datetime.fromisoformat(item["started_at"])
+            moment = due_by(limits, item["code"], started, calendar)
+            due, provisional = iso(moment), bool(calendar.provisional_years(started, moment))
+        if not item.get("started_at") or moment is None:
+            due, provisional = promised, summary["promised_provisional"]
+        if due != item.get("due_at"):
+            changes.append({"what": item["code"], "name": item.get("name"), "from": item.get("due_at"), "to": due})
+        item.update(due_at=due, due_provisional=provisional)
+    return changes

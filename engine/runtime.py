@@ -131,12 +131,13 @@ def apply_result(task, outcome: HandlerResult) -> StepRecord:
     )
 
 
-def due_at(task, now: datetime) -> datetime | None:
-    """A user task's due time from ``camunda:dueDate`` (a date-time, or a duration from now)."""
+def due_at(task, now: datetime, calendar) -> datetime | None:
+    """A user task's due time from ``camunda:dueDate`` (a date-time, or a duration from now), for a task
+    that became ready at ``now``, counted on the working-day ``calendar``."""
     text = task.task_spec.due_date
     if not text:
         return None
-    return resolve_time(compile_juel(text).evaluate(task.data, now=now), now)
+    return resolve_time(compile_juel(text).evaluate(task.data, now=now, calendar=calendar), now)
 
 
 def assignee_of(task) -> str | None:

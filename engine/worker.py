@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from uuid import uuid4
@@ -32,6 +33,8 @@ from .runtime import StepRecord, advance, apply_result, ready_external_tasks
 
 log = logging.getLogger(__name__)
 
+CALENDAR_CHECK_SECONDS = 5.0  # how often the worker looks for a newly loaded holiday notice
+RECONCILE_SECONDS = 60.0  # and counts again what another process counted on an older calendar
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 
@@ -61,6 +64,7 @@ class Worker:
         self.lock = timedelta(seconds=lock_seconds)
         self.batch = batch
         self.chain = chain  # service tasks run in one load and save at most
+        self._calendar_checked = self._reconciled = float("-inf")
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -93,6 +97,7 @@ class Worker:
         total = 0
         while not stop.is_set():
             try:
+                self.calendar_round()
                 count = self.run_once()
             except Exception:  # the database may be restarting: keep going
                 log.exception("worker %s: round failed", self.name)
@@ -103,6 +108,24 @@ class Worker:
             else:
                 stop.wait(idle_wait)
         log.info("worker %s stopped after %d job(s)", self.name, total)
+
+    def calendar_round(self) -> int:
+        """R5.1: when a year's holiday notice was loaded (by any process), and every minute anyway, count
+        again the open due dates that went through it provisionally; the applications moved."""
+        from .usecases.calendar import reconcile
+
+        now = time.monotonic()
+        if now - self._calendar_checked < CALENDAR_CHECK_SECONDS:
+            return 0
+        self._calendar_checked = now
+        if not self.ctx.calendar.refresh() and now - self._reconciled < RECONCILE_SECONDS:
+            return 0
+        self._reconciled = now
+        moved = reconcile(self.ctx)
+        if moved:
+            log.info("worker %s: due dates of %d application(s) counted again on the loaded calendar",
+                     self.name, moved)
+        return moved
 
     # -- taking jobs ----------------------------------------------------------------------------
 
@@ -193,11 +216,13 @@ class Worker:
     def _call_handler(self, business_key: str, instance_id: str, task) -> HandlerResult:
         spec = task.task_spec
         handler = self.ctx.registry.get(spec.topic)
+        calendar = self.ctx.calendar.current()
         with self.ctx.uow() as ledger_uow:
             outcome = handler(ServiceCall(
                 topic=spec.topic, idempotency_key=f"{instance_id}:{task.id}", business_key=business_key,
                 variables=json.loads(json.dumps(task.data)), now=self.ctx.clock.now(),
                 ledger=ledger_uow.ledger, properties=dict(getattr(spec, "extensions", {})),
+                calendar=calendar,
             ))
             ledger_uow.commit()
         return outcome

@@ -9,7 +9,7 @@ adapter that calls a department's real system over HTTP would pass ``call.idempo
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Callable, Mapping, Protocol
 
 
@@ -26,6 +26,19 @@ class Ledger(Protocol):
         """The next number (1, 2, 3, ...) of a named series, never handed out twice."""
 
 
+PROVISIONAL_MARK = "（预计）"  # after a date counted through a year whose holiday notice is not loaded (R5.1)
+
+
+class WorkingDays(Protocol):
+    """The working-day calendar a handler counts deadlines on (R5.1), provided by the engine."""
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The n-th working day after ``start``."""
+
+    def provisional_years(self, start: date, end: date) -> list[int]:
+        """The years a count from ``start`` to ``end`` went through with no holiday notice loaded."""
+
+
 @dataclass(frozen=True)
 class ServiceCall:
     """One execution of a service task."""
@@ -37,6 +50,7 @@ class ServiceCall:
     now: datetime
     ledger: Ledger
     properties: Mapping[str, str] = field(default_factory=dict)  # the task's camunda:properties
+    calendar: WorkingDays | None = None
 
 
 @dataclass(frozen=True)
@@ -47,9 +61,18 @@ class Notice:
     text: str
     due: str | None = None  # ISO date, when the notice sets a deadline
     place: str | None = None
+    # a deadline counted in working days: from which day, how many, and whether a year without a loaded
+    # holiday notice decided it (the engine counts it again when that notice is loaded, R5.1)
+    counted_from: str | None = None
+    working_days: int | None = None
+    provisional: bool = False
 
     def to_dict(self) -> dict:
-        return {"audience": self.audience, "text": self.text, "due": self.due, "place": self.place}
+        found = {"audience": self.audience, "text": self.text, "due": self.due, "place": self.place}
+        if self.working_days is not None:
+            found.update(counted_from=self.counted_from, working_days=self.working_days,
+                         provisional=self.provisional)
+        return found
 
 
 @dataclass(frozen=True)

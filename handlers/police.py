@@ -32,9 +32,7 @@ from typing import Callable, Mapping, Protocol
 
 from stdnum.cn import ric
 
-from engine.workdays import CalendarNotCovered, add_working_days
-
-from .base import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
+from .base import PROVISIONAL_MARK, HandlerError, HandlerResult, Ledger, Notice, ServiceCall, WorkingDays
 from .common import application, birth_date, bind, once, region_profile, review, section, serial, today
 from .regions import PoliceVisit
 from .registry import HandlerRegistry
@@ -173,24 +171,28 @@ class LocalPoliceSystem:
         return once(self.ledger, DEPARTMENT, f"register:{key}", make)
 
 
-def visit(profile_visit: PoliceVisit, registered_on: date, station: str | None) -> tuple[dict, Notice]:
-    """The applicant's visit to the station after approval (R2.8 / R2.9), due date from the working-day calendar."""
-    due = None
-    if profile_visit.within_working_days is not None:
-        try:
-            due = add_working_days(registered_on, profile_visit.within_working_days).isoformat()
-        except CalendarNotCovered as exc:
-            raise HandlerError(f"cannot compute the police visit date: {exc}") from exc
+def visit(profile_visit: PoliceVisit, registered_on: date, station: str | None,
+          calendar: WorkingDays | None) -> tuple[dict, Notice]:
+    """The applicant's visit to the station after approval (R2.8 / R2.9), due date from the working-day
+    calendar; a date counted through a year whose holiday notice is not loaded yet says 预计 (R5.1)."""
+    due, provisional, counted = None, False, {}
+    days = profile_visit.within_working_days
+    if days is not None:
+        if calendar is None:
+            raise HandlerError("cannot compute the police visit date: no working-day calendar")
+        due_day = calendar.add_working_days(registered_on, days)
+        due, provisional = due_day.isoformat(), bool(calendar.provisional_years(registered_on, due_day))
+        counted = {"counted_from": registered_on.isoformat(), "working_days": days, "provisional": provisional}
     bring = "、".join(profile_visit.bring)
     where = station or "落户地派出所"
     if due:
-        text = (f"出生登记已办结。请于{due}前（{profile_visit.within_working_days}个工作日内）携带{bring}"
-                f"到{where}{profile_visit.purpose}，只需跑一次。")
+        text = (f"出生登记已办结。请于{due}{PROVISIONAL_MARK if provisional else ''}前（{days}个工作日内）"
+                f"携带{bring}到{where}{profile_visit.purpose}，只需跑一次。")
     else:
         text = f"出生登记已办结。您可根据需要携带{bring}到{where}{profile_visit.purpose}。"
     info = {"rule": profile_visit.rule, "required": profile_visit.required, "due": due,
-            "bring": list(profile_visit.bring), "purpose": profile_visit.purpose}
-    return info, Notice("applicant", text, due=due, place=station)
+            "bring": list(profile_visit.bring), "purpose": profile_visit.purpose, **counted}
+    return info, Notice("applicant", text, due=due, place=station, **counted)
 
 
 def register_birth(call: ServiceCall, system: PoliceSystem) -> HandlerResult:
@@ -206,7 +208,7 @@ def register_birth(call: ServiceCall, system: PoliceSystem) -> HandlerResult:
     log.info("birth registered for %s as %s (rule %s)", call.business_key, record["registration_number"],
              record["police_station"]["rule"])
     visit_info, notice = visit(region_profile(call).police_visit, date.fromisoformat(record["registered_on"]),
-                               record["police_station"]["name"])
+                               record["police_station"]["name"], call.calendar)
     record.update(number=record["registration_number"], visit=visit_info)
     return HandlerResult(item=ITEM, result=record, notices=(notice,))
 

@@ -39,11 +39,17 @@ def script_expression(script: str) -> str:
 
 
 class JuelScriptEngine(PythonScriptEngine):
-    """Evaluates JUEL over task data; ``clock`` is the service clock that timers read."""
+    """Evaluates JUEL over task data; ``clock`` is the service clock that timers read, ``calendars`` gives the
+    working-day calendar ``workdays()`` counts on (``.current()``)."""
 
-    def __init__(self, clock=None) -> None:
+    def __init__(self, clock=None, calendars=None) -> None:
         super().__init__(environment=_NoPython())
         self.clock = clock or Clock()
+        self.calendars = calendars
+
+    def calendar(self):
+        """The working-day calendar of this evaluation (None: ``workdays()`` is refused)."""
+        return self.calendars.current() if self.calendars is not None else None
 
     def validate(self, expression: str) -> None:
         compile_juel(expression)
@@ -52,7 +58,7 @@ class JuelScriptEngine(PythonScriptEngine):
         try:
             compiled = compile_juel(expression)
             context = task.data if not external_context else {**external_context, **task.data}
-            return compiled.evaluate(context, now=self.clock.now())
+            return compiled.evaluate(context, now=self.clock.now(), calendar=self.calendar())
         except ExpressionError as err:
             raise WorkflowTaskException(
                 f"Error evaluating expression '{expression}': {err}", task=task, exception=err

@@ -17,6 +17,9 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 
+from .script_engine import compile_juel
+
+
 class InvalidTime(ValueError):
     pass
 
@@ -44,10 +47,31 @@ def _fires_at(definition, my_task) -> datetime:
     engine = my_task.workflow.script_engine
     stored = my_task._get_internal_data("event_value")
     if stored is None:
-        moment = resolve_time(engine.evaluate(my_task, definition.expression), engine.clock.now())
-        my_task._set_internal_data(event_value=moment.isoformat())
+        now = engine.clock.now()
+        moment = resolve_time(engine.evaluate(my_task, definition.expression), now)
+        my_task._set_internal_data(event_value=moment.isoformat(), event_started=now.isoformat())
         return moment
     return datetime.fromisoformat(stored)
+
+
+def timer_started(my_task) -> datetime | None:
+    """When a date or duration timer started waiting (None: a cycle, or a timer of an older release)."""
+    stored = my_task._get_internal_data("event_started")
+    return datetime.fromisoformat(stored) if stored else None
+
+
+def recount_timer(my_task, calendar) -> tuple[datetime, datetime] | None:
+    """Evaluate a waiting date or duration timer again as at the moment it started, on ``calendar`` (R5.1:
+    a provisional year's notice was loaded); (old, new) moments, or None when it cannot be recounted."""
+    definition = getattr(my_task.task_spec, "event_definition", None)
+    started = timer_started(my_task)
+    if not isinstance(definition, _ClockTimer) or started is None:
+        return None
+    old = datetime.fromisoformat(my_task._get_internal_data("event_value"))
+    value = compile_juel(definition.expression).evaluate(my_task.data, now=started, calendar=calendar)
+    new = resolve_time(value, started)
+    my_task._set_internal_data(event_value=new.isoformat())
+    return old, new
 
 
 class _ClockTimer:

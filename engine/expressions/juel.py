@@ -36,10 +36,12 @@ class JuelExpression:
             to_string = el.to_string
             self._fn = lambda c, o: "".join(to_string(f(c, o)) for f in pieces)
 
-    def evaluate(self, context: Mapping[str, Any] | None = None, *, now=None) -> Any:
-        """Evaluate against ``context`` (variables); ``now`` pins the value of ``now()``."""
+    def evaluate(self, context: Mapping[str, Any] | None = None, *, now=None, calendar=None) -> Any:
+        """Evaluate against ``context`` (variables); ``now`` pins the value of ``now()``, ``calendar`` is the
+        working-day calendar ``workdays()`` counts on (anything with ``due_moment(now, n, closing)``)."""
+        options = _EMPTY if now is None and calendar is None else {"now": now, "calendar": calendar}
         try:
-            return self._fn(_EMPTY if context is None else context, {"now": now} if now is not None else _EMPTY)
+            return self._fn(_EMPTY if context is None else context, options)
         except ExpressionError as exc:
             if exc.expression is None:
                 exc.expression = self.source

@@ -1,27 +1,22 @@
 """``workdays(n)`` / ``workdays(n, "17:00")``: the JUEL function for due dates in working days (R5.1, R5.2).
 
-Returns the moment a step is due: the n-th working day after the service clock's today
-(:func:`engine.workdays.add_working_days`; n = 0 is today when it is a working day, else the next one), at the
-closing time when one is given (Guizhou's windows close at 17:00), else at the end of that day (23:59:59).
-After the closing time today's office day is over, so counting starts from tomorrow: at 18:00 ``workdays(0,
-"17:00")`` is the next working day's 17:00, never a moment already past. A null closing time means none.
+Returns the moment a step is due: the n-th working day after the evaluation's ``now`` (n = 0 is today when it
+is a working day, else the next one), at the closing time when one is given (Guizhou's windows close at
+17:00), else at the end of that day (23:59:59). After the closing time today's office day is over, so
+counting starts from tomorrow. A null closing time means none.
 
-``now`` is the evaluation's pinned ``now()`` (the script engine passes the service clock). A year the
-working-day calendar does not cover raises :class:`engine.workdays.CalendarNotCovered` unchanged, so the
-caller can say which year is missing instead of guessing.
+The counting itself is the working-day calendar's (``options["calendar"].due_moment``), which the caller
+passes in with the pinned ``now``: this module only checks the arguments, so the expression language knows
+nothing of where the calendar's years come from.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
-
-from engine.clock import CHINA
-from engine.workdays import add_working_days
+from datetime import datetime, time
 
 from .errors import ExpressionEvaluationError
 
-END_OF_DAY = time(23, 59, 59)
 _CLOCK_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?")
 
 
@@ -42,16 +37,10 @@ def working_days(value) -> int:
     return int(value)
 
 
-def due_moment(now: datetime, n: int, closing: time | None = None) -> datetime:
-    """The due moment of a step of ``n`` working days that starts at ``now`` (see the module docstring)."""
-    local = now.astimezone(CHINA)
-    start = local.date()
-    if closing is not None and local.time() >= closing:
-        start += timedelta(days=1)
-    return datetime.combine(add_working_days(start, n), closing or END_OF_DAY, tzinfo=CHINA)
-
-
 def workdays(options, n, closing=None) -> datetime:
-    """The JUEL function (``options["now"]`` is the pinned clock)."""
-    now = options.get("now") or datetime.now(CHINA)
-    return due_moment(now, working_days(n), closing_time(closing))
+    """The JUEL function (``options["now"]`` is the pinned clock, ``options["calendar"]`` the calendar)."""
+    calendar = options.get("calendar")
+    if calendar is None:
+        raise ExpressionEvaluationError("workdays(): no working-day calendar to count on", None)
+    now = options.get("now") or datetime.now().astimezone()
+    return calendar.due_moment(now, working_days(n), closing_time(closing))

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -91,6 +92,9 @@ class ProcessInstance(Base):
     summary: Mapped[dict]
     newborn_key: Mapped[str | None] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
+    # the years without a loaded holiday notice that its open due dates were counted through ("2027", or
+    # "2027,2028"; NULL: none): recomputed when one of them is loaded (R5.1)
+    provisional_years: Mapped[str | None] = mapped_column(String(100))
     __mapper_args__ = {"version_id_col": revision}
     __table_args__ = (
         # one active application per newborn (a hash of the mother's ID and the birth time, not the ID)
@@ -114,6 +118,7 @@ class UserTask(Base):
     assignee: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(100))
     outcome: Mapped[str | None] = mapped_column(String(20))
@@ -209,3 +214,34 @@ class IdempotencyRecord(Base):
     status: Mapped[int]
     response: Mapped[dict]
     created_at: Mapped[datetime]
+
+
+class CalendarYear(Base):
+    """A year's official holiday notice (R5.1): the days off and make-up working days, and their source.
+    A year without a row is provisional (statutory holidays only)."""
+
+    __tablename__ = "calendar_years"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    origin: Mapped[str] = mapped_column(String(20))  # "package" (seeded from chinesecalendar) or "notice"
+    title: Mapped[str] = mapped_column(String(255))
+    number: Mapped[str | None] = mapped_column(String(100))
+    days: Mapped[dict]  # {"holidays": [{"name", "days": [...]}], "workdays": [...]}
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime]
+    loaded_by: Mapped[str] = mapped_column(String(100))
+
+
+class CalendarImport(Base):
+    """Every load of a year's notice, kept: who, when, what, and how many applications it recomputed."""
+
+    __tablename__ = "calendar_imports"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, index=True)
+    at: Mapped[datetime]
+    by: Mapped[str] = mapped_column(String(100))
+    origin: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(255))
+    number: Mapped[str | None] = mapped_column(String(100))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(20))  # loaded, replaced, unchanged, refused
+    detail: Mapped[dict]

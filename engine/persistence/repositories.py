@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .models import (
+    CalendarImport,
+    CalendarYear,
     Deployment,
     DeploymentFile,
     HistoryEvent,
@@ -352,3 +354,47 @@ class IdempotencyRecords:
 
     def add(self, record: IdempotencyRecord) -> None:
         self.session.add(record)
+
+
+class CalendarYears:
+    """The official years of the working-day calendar and the record of every import."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def all(self) -> list[CalendarYear]:
+        return list(self.session.scalars(select(CalendarYear).order_by(CalendarYear.year)))
+
+    def get(self, year: int, *, for_update: bool = False) -> CalendarYear | None:
+        query = select(CalendarYear).where(CalendarYear.year == year)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.scalars(query).first()
+
+    def add(self, row: CalendarYear) -> None:
+        self.session.add(row)
+
+    def record(self, entry: CalendarImport) -> None:
+        self.session.add(entry)
+
+    def imports(self, year: int) -> list[CalendarImport]:
+        return list(self.session.scalars(
+            select(CalendarImport).where(CalendarImport.year == year).order_by(CalendarImport.id)))
+
+    def revision(self) -> int:
+        """Grows with every change of the official years (the newest import's id; 0: none yet)."""
+        return self.session.scalar(select(func.max(CalendarImport.id))) or 0
+
+    def lock(self) -> None:
+        """Serialise imports and seeding across processes (PostgreSQL; SQLite has one writer anyway)."""
+        if self.session.get_bind().dialect.name == "postgresql":
+            self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 0x0CA1E7DA})
+
+    def instances_counted_through(self, year: int) -> list[str]:
+        """Active instances whose open due dates were counted through ``year`` while it was provisional."""
+        pattern = f"%,{year},%"
+        return list(self.session.scalars(
+            select(ProcessInstance.id)
+            .where(ProcessInstance.state == "active", ProcessInstance.provisional_years.is_not(None),
+                   ("," + ProcessInstance.provisional_years + ",").like(pattern))
+            .order_by(ProcessInstance.created_at)))

@@ -13,6 +13,7 @@ from ..errors import Conflict
 from .database import Sessions
 from .material_repository import Materials
 from .repositories import (
+    CalendarYears,
     Definitions,
     History,
     IdempotencyRecords,
@@ -81,6 +82,7 @@ class UnitOfWork:
         self.subscriptions = Subscriptions(self.session)
         self.idempotency = IdempotencyRecords(self.session)
         self.materials = Materials(self.session)
+        self.calendar = CalendarYears(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -25,4 +25,4 @@ def check_application(ctx: EngineContext, principal: Principal, raw) -> dict:
         if definition is None:
             raise NotFound(f"no process definition {NEWBORN_PROCESS!r} is deployed")
         decisions = ctx.parsed(uow, definition).decisions
-    return policy.check(decisions, application, now)
+    return policy.check(decisions, application, now, ctx.calendar.current())

@@ -46,9 +46,9 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
         definition = uow.definitions.latest(key)
         if definition is None:
             raise NotFound(f"no process definition {key!r} is deployed")
-        # the policy of this version (RULES §3, §5): an ineligible application starts nothing; a year the
-        # working-day calendar does not cover is an error, never a guessed due date
-        verdict = policy.check(ctx.parsed(uow, definition).decisions, application, now)
+        # the policy of this version (RULES §3, §5): an ineligible application starts nothing; a year whose
+        # holiday notice is not loaded counts provisionally (R5.1), never refuses an application
+        verdict = policy.check(ctx.parsed(uow, definition).decisions, application, now, ctx.calendar.current())
         if verdict["refusals"]:
             raise Ineligible(verdict["refusals"])
         business_key = business_key or new_business_key(now)

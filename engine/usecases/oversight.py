@@ -13,7 +13,7 @@ from ..clock import CHINA
 from ..context import EngineContext
 from ..diagram import render_svg
 from ..users import Principal
-from ..workdays import CalendarNotCovered, working_days_between
+from ..calendar import CalendarNotCovered, WorkdayCalendar
 from ..runtime import completed_tasks, tasks_in
 from .access import check_instance_visible
 from .deployments import definition_file
@@ -34,15 +34,23 @@ def diagram_svg(ctx: EngineContext, principal: Principal, instance_id: str) -> s
     return render_svg(content, {d for d in done if d}, {a for a in active if a}, overdue)
 
 
-def _working_days(start: datetime, end: datetime) -> int | None:
+def provisional_years_near(calendar: WorkdayCalendar, now: datetime) -> list[int]:
+    """Last year, this year and the next two that have no holiday notice loaded (counted provisionally)."""
+    year = now.astimezone(CHINA).year
+    return [y for y in range(year - 1, year + 3) if not calendar.is_official(y)]
+
+
+def _working_days(calendar: WorkdayCalendar, start: datetime, end: datetime) -> int | None:
     try:
-        return working_days_between(start.astimezone(CHINA).date(), end.astimezone(CHINA).date())
+        return calendar.working_days_between(start.astimezone(CHINA).date(), end.astimezone(CHINA).date())
     except CalendarNotCovered:
         return None  # reported as unknown rather than guessed (R5.1)
 
 
 class _Tally:
-    def __init__(self) -> None:
+    def __init__(self, calendar: WorkdayCalendar) -> None:
+        self.calendar = calendar
+        self.provisional: set[int] = set()
         self.handled = 0
         self.returned = 0
         self.overdue = 0
@@ -52,6 +60,8 @@ class _Tally:
     def add(self, task, now: datetime) -> None:
         if task.completed_at is None:
             self.open += 1
+            if task.due_provisional:
+                self.provisional.update(self.calendar.provisional_years(task.created_at, task.due_at))
             if task.due_at is not None and task.due_at < now:
                 self.overdue += 1
             return
@@ -61,24 +71,32 @@ class _Tally:
         self.returned += task.outcome == "return"
         if task.due_at is not None and task.completed_at > task.due_at:
             self.overdue += 1
-        days = _working_days(task.created_at, task.completed_at)
+        days = _working_days(self.calendar, task.created_at, task.completed_at)
         if days is not None:
             self.days.append(days)
+            self.provisional.update(self.calendar.provisional_years(task.created_at, task.completed_at))
 
     def as_dict(self) -> dict:
         return {"handled": self.handled, "returned": self.returned, "open": self.open,
                 "overdue": self.overdue,
                 "average_working_days": round(sum(self.days) / len(self.days), 2) if self.days else None,
-                "max_working_days": max(self.days) if self.days else None}
+                "max_working_days": max(self.days) if self.days else None,
+                # working days or open due dates counted through a year whose notice is not loaded (R5.1)
+                "provisional": bool(self.provisional), "provisional_years": sorted(self.provisional)}
 
 
 def service_levels(ctx: EngineContext, principal: Principal, since: datetime | None,
                    until: datetime | None) -> dict:
     """Per item, department and clerk: handled, returned, working days taken, overdue (R8.4)."""
     now = ctx.clock.now()
-    by_item: dict[str, _Tally] = defaultdict(_Tally)
-    by_department: dict[str, _Tally] = defaultdict(_Tally)
-    by_clerk: dict[tuple[str, str], _Tally] = defaultdict(_Tally)
+    calendar = ctx.calendar.current()
+
+    def tally() -> _Tally:
+        return _Tally(calendar)
+
+    by_item: dict[str, _Tally] = defaultdict(tally)
+    by_department: dict[str, _Tally] = defaultdict(tally)
+    by_clerk: dict[tuple[str, str], _Tally] = defaultdict(tally)
     with ctx.reader() as uow:
         for task in uow.tasks.in_jurisdictions(list(principal.jurisdictions), since, until):
             if task.item:
@@ -87,6 +105,7 @@ def service_levels(ctx: EngineContext, principal: Principal, since: datetime | N
             if task.completed_by:
                 by_clerk[(task.completed_by, task.candidate_group)].add(task, now)
     return {
+        "provisional_years": provisional_years_near(calendar, now),
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
         "by_item": [{"item": code, "name": ITEMS_BY_CODE[code].name if code in ITEMS_BY_CODE else code,

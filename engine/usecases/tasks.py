@@ -27,6 +27,7 @@ def task_dict(task: UserTask, now) -> dict:
         "assignee": task.assignee,
         "created_at": iso(task.created_at),
         "due_at": iso(task.due_at),
+        "provisional": bool(task.due_provisional),
         "overdue": task.due_at is not None and task.completed_at is None and now > task.due_at,
         "process_instance_id": task.instance_id,
         "business_key": task.business_key,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from forms.items import DEPARTMENTS
+from handlers.base import PROVISIONAL_MARK
 
 from ..clock import iso
 from ..context import DefinitionRef
@@ -48,33 +49,36 @@ def _overdue(task: UserTask | None, now: datetime) -> bool:
     return end > task.due_at
 
 
-def _due_of(item: dict, task: UserTask | None, now: datetime) -> tuple[str | None, bool]:
-    """An item's due date (ISO) and whether it is or was overdue: the summary's working-day due date, else
-    (older versions) its user task's."""
+def _due_of(item: dict, task: UserTask | None, now: datetime) -> tuple[str | None, bool, bool]:
+    """An item's due date (ISO), whether a provisional year decided it (R5.1) and whether it is or was
+    overdue: the summary's working-day due date, else (older versions) its user task's."""
     if item.get("due_at"):
         end = datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else now
         overdue = item["status"] in ("pending", "in_progress", "done") and end > datetime.fromisoformat(item["due_at"])
-        return item["due_at"], overdue
-    return (iso(task.due_at) if task else None), _overdue(task, now) and item["status"] in ("in_progress", "done")
+        return item["due_at"], bool(item.get("due_provisional")), overdue
+    return ((iso(task.due_at) if task else None), bool(task and task.due_provisional),
+            _overdue(task, now) and item["status"] in ("in_progress", "done"))
 
 
-def _day(moment: str | None) -> str:
-    """``2026-11-30T23:59:59+08:00`` → ``2026年11月30日``, ``...T17:00:00+08:00`` → ``2026年11月30日17:00``."""
+def chinese_day(moment: str | None, provisional: bool = False) -> str:
+    """``2026-11-30T23:59:59+08:00`` → ``2026年11月30日``, ``...T17:00:00+08:00`` → ``2026年11月30日17:00``;
+    a provisional date (R5.1) is followed by （预计）."""
     if not moment:
         return ""
     value = datetime.fromisoformat(moment)
     text = f"{value.year}年{value.month}月{value.day}日"
-    return text if (value.hour, value.minute) == (23, 59) else f"{text}{value:%H:%M}"
+    text = text if (value.hour, value.minute) == (23, 59) else f"{text}{value:%H:%M}"
+    return text + PROVISIONAL_MARK if provisional else text
 
 
 def next_step(item: dict, department: str, due_at: str | None, notices: list[dict],
-              returned: dict | None) -> str:
+              returned: dict | None, provisional: bool = False) -> str:
     """What the applicant should know or do next about one item, in plain Chinese (R2.7, R2.8)."""
     if returned and returned.get("item") == item["code"]:
         return f"{department}已退回，原因：{returned.get('reason') or '未说明'}。请按要求补正后重新提交。"
     if item["status"] in ("in_progress", "done") and notices:
         return notices[-1]["text"]  # e.g. R2.8: visit the police station with the originals by a date
-    by = f"，应于{_day(due_at)}前办结" if due_at else ""
+    by = f"，应于{chinese_day(due_at, provisional)}前办结" if due_at else ""
     if item["status"] == "pending":
         return f"等待前序事项办结后由{department}办理{by}。"
     if item["status"] == "in_progress":
@@ -90,18 +94,20 @@ def instance_view(instance: ProcessInstance, definition: DefinitionRef, tasks: l
     due = _item_due(tasks)
     items = []
     for item in summary.get("items", []):
-        due_at, overdue = _due_of(item, due.get(item["code"]), now)
+        due_at, provisional, overdue = _due_of(item, due.get(item["code"]), now)
+        shown = {key: value for key, value in item.items() if key != "due_provisional"}
         items.append({
-            **item,
+            **shown,
             "result": mask_personal(item["result"]) if mask else item["result"],
             "due_at": due_at,
+            "provisional": provisional,
             "overdue": overdue,
         })
     open_steps = [
         {
             "task_id": t.id, "activity_id": t.activity_id, "name": t.name, "group": t.candidate_group,
             "assignee": t.assignee, "created_at": iso(t.created_at), "due_at": iso(t.due_at),
-            "overdue": _overdue(t, now),
+            "provisional": bool(t.due_provisional), "overdue": _overdue(t, now),
         }
         for t in tasks
         if t.completed_at is None
@@ -120,6 +126,7 @@ def instance_view(instance: ProcessInstance, definition: DefinitionRef, tasks: l
         "returned": returned,
         "refusals": summary.get("refusals"),
         "promised_by": summary.get("promised_by"),
+        "promised_by_provisional": bool(summary.get("promised_provisional")),
         # the applicant's side sees the notices meant for the applicant; staff see every notice
         "notices": [n for n in summary.get("notices", []) if not mask or n.get("audience") == "applicant"],
     }
@@ -134,7 +141,7 @@ def progress_view(instance: ProcessInstance, tasks: list[UserTask], now: datetim
     items = []
     for item in summary.get("items", []):
         department = DEPARTMENTS[item["department"]]
-        due_at, overdue = _due_of(item, due.get(item["code"]), now)
+        due_at, provisional, overdue = _due_of(item, due.get(item["code"]), now)
         items.append({
             "code": item["code"],
             "name": item["name"],
@@ -142,10 +149,12 @@ def progress_view(instance: ProcessInstance, tasks: list[UserTask], now: datetim
             "status": item["status"],
             "status_text": STATUS_TEXT[item["status"]],
             "due_at": due_at,
+            "provisional": provisional,
             "overdue": overdue,
             "result": mask_personal(item["result"]),
             "next_step": next_step(item, department, due_at,
-                                   [n for n in next_steps if n.get("item") == item["code"]], returned),
+                                   [n for n in next_steps if n.get("item") == item["code"]], returned,
+                                   provisional),
         })
     refusals = summary.get("refusals")
     if refusals:
@@ -159,6 +168,8 @@ def progress_view(instance: ProcessInstance, tasks: list[UserTask], now: datetim
         message = "您已撤回申请。"
     else:
         message = "您的申请正在办理中，可随时查询进度。"
+        if summary.get("promised_by"):
+            message += f"承诺于{chinese_day(summary['promised_by'], bool(summary.get('promised_provisional')))}前全部办结。"
     return {
         "business_key": instance.business_key,
         "state": instance.state,
@@ -169,6 +180,7 @@ def progress_view(instance: ProcessInstance, tasks: list[UserTask], now: datetim
         "return_reason": returned.get("reason") if returned else None,
         "refusals": refusals,
         "promised_by": summary.get("promised_by"),
+        "promised_by_provisional": bool(summary.get("promised_provisional")),
         "items": items,
         "next_steps": mask_personal(next_steps),
     }

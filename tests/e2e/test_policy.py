@@ -100,14 +100,6 @@ def test_check_is_for_the_portal(api, application):
     assert dry_run(api, application, user="midwifery").status_code == 403
 
 
-def test_r5_1_check_in_a_year_without_calendar_names_the_year(api, clock):
-    """2026 → 2027: no State Council notice for 2027 in the calendar: 503 problem naming the year."""
-    move_to(clock, "2026-12-30 10:00")
-    response = dry_run(api, sample_application(clock.now()))
-    assert response.status_code == 503 and response.mimetype == PROBLEM
-    assert "2027" in response.get_json()["detail"]
-
-
 # -- starting (422 with refusals, nothing started) -------------------------------------------------------------
 
 def test_an_ineligible_start_is_422_with_the_refusals_and_starts_nothing(api, ctx, application, clock):
@@ -133,14 +125,6 @@ def test_r6_2_next_year_insurance_outside_october_to_december_is_refused_at_star
     assert [(r["rule"], r["code"]) for r in response.get_json()["refusals"]] == [("R6.2", "next_year_not_allowed")]
     application["medical_insurance"]["year"] = "current"
     assert api.start(application).status_code == 201
-
-
-def test_r5_1_start_in_a_year_without_calendar_is_503_and_starts_nothing(api, ctx, clock):
-    move_to(clock, "2026-12-31 10:00")
-    application = sample_application(clock.now())
-    response = api.start(application)
-    assert response.status_code == 503 and "2027" in response.get_json()["detail"]
-    assert nothing_started(api, ctx, application, clock.now())
 
 
 def test_refused_by_the_process_ends_refused(api, application, monkeypatch):
@@ -209,25 +193,6 @@ def test_r5_2_guizhou_window_intake_due_by_17_00_and_flagged_overdue_after(api, 
         kinds = [(e.kind, e.activity_id) for e in uow.history.for_instance(body["id"])]
     assert ("timer_fired", "window_intake_overdue") in kinds
     assert ("service_task_completed", "window_intake_report_overdue") in kinds
-
-
-def test_r5_1_a_step_starting_in_an_uncovered_year_is_an_explicit_error(api, ctx, clock):
-    """Started in 2026, the police step would be due in 2027: the worker that would open it fails with an error
-    naming 2027 (retried, then an incident for the admin) -- the step is never opened with a guessed date."""
-    move_to(clock, "2026-12-22 10:00")
-    body = api.start(sample_application(clock.now())).get_json()
-    move_to(clock, "2026-12-31 10:00")
-    step = open_step(api, body["id"])
-    assert api.approve(step["task_id"], "midwifery").status_code == 200
-    with ctx.uow() as uow:
-        [job] = [j for j in uow.jobs.for_instance(body["id"]) if j.topic == "midwifery.issue_birth_certificate"]
-        assert job.attempts == 1 and "CalendarNotCovered" in job.last_error and "2027" in job.last_error
-    assert api.open_steps(body["id"]) == []  # no police review with a guessed due date
-    for _ in range(5):
-        clock.advance(timedelta(minutes=10))
-        api.worker.run_until_idle()
-    [incident] = api.get("/api/incidents", "admin").get_json()["items"]
-    assert incident["topic"] == "midwifery.issue_birth_certificate" and "does not cover 2027" in incident["error"]
 
 
 # -- the applicant's progress (R2.7, R2.8) -------------------------------------------------------------------------

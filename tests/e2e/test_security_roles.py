@@ -44,6 +44,9 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/process-instances/<instance_id>/materials/<code>/content"): {"portal", "clerk"},
     ("GET", "/api/process-instances/<instance_id>/diagram.svg"): {"clerk", "supervisor"},
     ("GET", "/api/metrics/service-levels"): {"supervisor"},
+    ("GET", "/api/calendar"): {"portal", "clerk", "analyst", "supervisor", "admin"},
+    ("GET", "/api/calendar/<year>"): {"portal", "clerk", "analyst", "supervisor", "admin"},
+    ("PUT", "/api/calendar/<year>"): {"admin"},
 }
 
 # The user that speaks for each role (conftest's USERS): the clerk works the first review's group.
@@ -64,7 +67,7 @@ def real_ids(api, application) -> dict[str, str]:
     [step] = api.open_steps(started["id"])
     api.call("PUT", f"/api/process-instances/{started['id']}/materials/marriage_certificate", "portal", data=pdf())
     return {"key": "newborn_birth", "instance_id": started["id"], "business_key": started["business_key"],
-            "task_id": step["task_id"], "incident_id": DUMMY, "code": "marriage_certificate"}
+            "task_id": step["task_id"], "incident_id": DUMMY, "code": "marriage_certificate", "year": "2027"}
 
 
 @pytest.fixture

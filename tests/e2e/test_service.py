@@ -11,7 +11,9 @@ from api.demo import run_demo
 
 def test_health(api):
     response = api.get("/api/health")
-    assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+    body = response.get_json()
+    assert response.status_code == 200 and body["status"] == "ok"
+    assert set(body["calendar"]) == {"official_years", "provisional_years"}
 
 
 def test_openapi_document_is_generated_from_the_schemas(api):

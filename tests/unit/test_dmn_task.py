@@ -4,6 +4,7 @@ state without the tables; deployment problems for DMN cells and decision refs.""
 from __future__ import annotations
 
 import json
+from tests.support.calendars import FIXED_CALENDARS, PACKAGE_CALENDAR
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,7 @@ def specs(bpmn: bytes = BPMN, *dmns: bytes):
 
 
 def run(spec_pair, variables: dict) -> BpmnWorkflow:
-    workflow = BpmnWorkflow(*spec_pair, script_engine=JuelScriptEngine(clock=FixedClock()))
+    workflow = BpmnWorkflow(*spec_pair, script_engine=JuelScriptEngine(clock=FixedClock(), calendars=FIXED_CALENDARS))
     workflow.get_tasks()[0].data.update(variables)
     advance(workflow)
     return workflow
@@ -126,7 +127,7 @@ def test_state_holds_results_not_tables_and_round_trips_on_cached_specs():
     for table_text in ("Rule_next", "DecisionTable_options", "late_in_year", '\\"gansu\\"', "hitPolicy",
                        "decision_table"):
         assert table_text not in state
-    restored = serializer.loads(state, *spec_pair, JuelScriptEngine(clock=FixedClock()))
+    restored = serializer.loads(state, *spec_pair, JuelScriptEngine(clock=FixedClock(), calendars=FIXED_CALENDARS))
     (review,) = ready_review_tasks(restored)
     assert review.data["enrolment_options"] == ["current", "next", "current_and_next"]
     review.run()

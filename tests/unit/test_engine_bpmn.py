@@ -30,6 +30,7 @@ from engine.runtime import (
 from engine.clock import CHINA, Clock
 from engine.policy import start_variables
 from forms.application import validate_application
+from tests.support.calendars import FIXED_CALENDARS, PACKAGE_CALENDAR
 from handlers import default_registry
 from handlers.base import ServiceCall
 
@@ -106,7 +107,7 @@ def run_until_wait(workflow, registry, ledger):
     while external := ready_external_tasks(workflow):
         for task in external:
             call = ServiceCall(topic=task.task_spec.topic, idempotency_key=f"i-1:{task.id}", business_key="bk-1",
-                               variables=task.data, now=NOW, ledger=ledger)
+                               variables=task.data, now=NOW, ledger=ledger, calendar=PACKAGE_CALENDAR)
             apply_result(task, registry.get(task.task_spec.topic)(call))
         advance(workflow)
 
@@ -114,7 +115,7 @@ def run_until_wait(workflow, registry, ledger):
 def _run(specs, application, ledger, decisions):
     """Run the real process in memory with the real handlers; ``decisions`` maps activity → variables."""
     spec, subprocess_specs = specs
-    engine = JuelScriptEngine(fixed_clock())
+    engine = JuelScriptEngine(fixed_clock(), FIXED_CALENDARS)
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=engine)
     set_start_variables(workflow, start_variables(validate_application(application, now=NOW), NOW))
     serializer = StateSerializer()

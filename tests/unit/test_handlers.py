@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import dataclasses
 import json
 import logging
 from datetime import date, datetime, timedelta, timezone
@@ -15,6 +16,7 @@ import pytest
 from stdnum.cn import ric
 
 import handlers
+from tests.support.calendars import PACKAGE_CALENDAR
 from handlers import cdc, default_registry, health, hrss, medical_insurance, midwifery, police, service_center
 from handlers.base import HandlerError, HandlerResult, ServiceCall
 from handlers.medical_insurance import LatePaymentNotProvided, coverage_start, premium_due_by
@@ -88,7 +90,7 @@ def make_call(ledger, app=None, *, key="k1", now=datetime(2026, 11, 25, 10, 0, t
         {"birth_certificate_review": {"decision": "approve", "certificate_number": "Y620001234"}},
     }
     return ServiceCall(topic=topic, idempotency_key=key, business_key="BK-1", variables=variables, now=now,
-                       ledger=ledger)
+                       ledger=ledger, calendar=PACKAGE_CALENDAR)
 
 
 def run(topic, ledger, app=None, **kw):
@@ -418,9 +420,21 @@ def test_r2_8_gansu_police_visit_across_national_day_2026():
     assert result.result["visit"]["due"] == "2026-10-10"  # Thu 8, Fri 9, make-up Saturday 10 October
 
 
-def test_r2_8_visit_date_in_an_uncovered_year_is_a_handler_error():
-    with pytest.raises(HandlerError, match="2027"):
-        run("police.register_birth", MemoryLedger(), now=datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI))
+def test_r2_8_visit_date_in_a_year_without_its_notice_is_provisional():
+    """R5.1: counted through 2027 (no notice loaded) the date is given, marked 预计, and can be counted again."""
+    result = run("police.register_birth", MemoryLedger(), now=datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI))
+    visit = result.result["visit"]
+    assert visit["due"] == "2027-01-05" and visit["provisional"] is True  # Thu 31, (1 Jan off), Mon 4, Tue 5
+    assert visit["counted_from"] == "2026-12-30" and visit["working_days"] == 3
+    notice = result.notices[0]
+    assert notice.provisional and "2027-01-05（预计）前" in notice.text
+    assert notice.to_dict()["provisional"] is True
+
+
+def test_r2_8_visit_date_needs_a_calendar():
+    call = make_call(MemoryLedger(), None, topic="police.register_birth")
+    with pytest.raises(HandlerError, match="no working-day calendar"):
+        default_registry().get("police.register_birth")(dataclasses.replace(call, calendar=None))
 
 
 def test_r2_9_guizhou_visit_has_no_deadline():

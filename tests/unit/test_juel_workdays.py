@@ -12,7 +12,8 @@ import pytest
 from engine.bpmn.script_engine import compile_juel
 from engine.clock import CHINA
 from engine.expressions import ExpressionError, juel
-from engine.workdays import CalendarNotCovered
+from engine.calendar import CalendarNotCovered
+from tests.support.calendars import PACKAGE_CALENDAR
 
 
 def at(text: str) -> datetime:
@@ -20,7 +21,7 @@ def at(text: str) -> datetime:
 
 
 def due(expression: str, now: str, **variables):
-    return juel.compile(expression).evaluate(variables, now=at(now))
+    return juel.compile(expression).evaluate(variables, now=at(now), calendar=PACKAGE_CALENDAR)
 
 
 @pytest.mark.parametrize("now, n, expected", [
@@ -68,14 +69,24 @@ def test_limits_from_a_decision_result_and_a_null_closing_time():
     assert due("${workdays(2.0)}", "2026-11-20 10:00") == at("2026-11-24 23:59:59")
 
 
-def test_r5_1_a_year_the_calendar_does_not_cover_is_an_explicit_error():
-    """2026 → 2027: the calendar has no 2027 notice; the year is named, nothing is guessed."""
+def test_r5_1_a_year_without_its_notice_counts_on_the_statutory_holidays():
+    """2026 → 2027 with no 2027 notice loaded: 1 January (statutory) and the weekend are off, so the first
+    working day after Thursday 31 December 2026 is Monday 4 January 2027 -- provisional, never refused."""
     assert due("${workdays(0)}", "2026-12-31 10:00") == at("2026-12-31 23:59:59")
-    with pytest.raises(CalendarNotCovered, match="does not cover 2027") as caught:
-        due("${workdays(1)}", "2026-12-31 10:00")
-    assert caught.value.year == 2027
-    with pytest.raises(CalendarNotCovered, match="2027"):
-        due('${workdays(0, "17:00")}', "2026-12-31 17:30")
+    assert due("${workdays(1)}", "2026-12-31 10:00") == at("2027-01-04 23:59:59")
+    assert due('${workdays(0, "17:00")}', "2026-12-31 17:30") == at("2027-01-04 17:00")
+    assert PACKAGE_CALENDAR.provisional_years(at("2026-12-31 10:00"), at("2027-01-04 23:59:59")) == [2027]
+
+
+def test_r5_1_only_a_year_the_lunar_calendar_cannot_give_is_an_error_naming_it():
+    with pytest.raises(CalendarNotCovered, match="2101") as caught:
+        due("${workdays(1)}", "2100-12-31 10:00")
+    assert caught.value.year == 2101
+
+
+def test_workdays_without_a_calendar_is_refused():
+    with pytest.raises(ExpressionError, match="no working-day calendar"):
+        juel.compile("${workdays(1)}").evaluate({}, now=at("2026-11-20 10:00"))
 
 
 @pytest.mark.parametrize("expression", [

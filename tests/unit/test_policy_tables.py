@@ -19,7 +19,7 @@ from engine.dmn import parse_dmn
 from engine.dmn.model import DecisionSet
 from engine.errors import PolicyError
 from engine.material_codes import MATERIALS
-from engine.workdays import CalendarNotCovered
+from tests.support.calendars import PACKAGE_CALENDAR
 from forms.application import validate_application
 from forms.items import ITEM_CODES
 from handlers import police
@@ -57,7 +57,7 @@ def application(change=None, *, region="gansu", now=NOW, born=None, items=ITEM_C
 
 
 def check(change=None, *, region="gansu", now=NOW, decisions=DECISIONS, **kwargs):
-    return policy.check(decisions, application(change, region=region, now=now, **kwargs), now)
+    return policy.check(decisions, application(change, region=region, now=now, **kwargs), now, PACKAGE_CALENDAR)
 
 
 def refused(change=None, **kwargs) -> list[tuple[str, str]]:
@@ -353,10 +353,11 @@ def test_r5_promised_date_on_the_working_day_calendar(region, now, expected):
     assert check(region=region, now=moment)["promised_by"] == expected
 
 
-def test_r5_1_a_year_without_calendar_is_an_explicit_error():
-    """2026 → 2027: the calendar does not cover 2027; the check says so instead of guessing."""
-    with pytest.raises(CalendarNotCovered, match="does not cover 2027"):
-        check(now=datetime(2026, 12, 30, 10, tzinfo=CHINA))
+def test_r5_1_a_year_without_its_notice_gives_a_provisional_promised_date():
+    """2026 → 2027 with no 2027 notice loaded: the check answers, and says the date is provisional."""
+    found = check(now=datetime(2026, 12, 30, 10, tzinfo=CHINA))
+    assert found["promised_by"].startswith("2027-") and found["promised_by_provisional"] is True
+    assert check()["promised_by_provisional"] is False
 
 
 def test_unique_time_limits_with_two_matching_rows_is_a_problem_not_a_guess():

@@ -4,6 +4,7 @@ overdue timers (R3, R4.1, R5.1-R5.3)."""
 
 from __future__ import annotations
 
+from tests.support.calendars import FIXED_CALENDARS, PACKAGE_CALENDAR
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -20,7 +21,7 @@ from .test_engine_bpmn import specs  # noqa: F401 - the module-scoped fixture
 
 
 def started(specs, application, now):
-    engine = JuelScriptEngine(Clock(now - datetime.now(CHINA)))
+    engine = JuelScriptEngine(Clock(now - datetime.now(CHINA)), FIXED_CALENDARS)
     workflow = BpmnWorkflow(*specs, script_engine=engine)
     set_start_variables(workflow, start_variables(validate_application(application, now=now), now))
     advance(workflow)
@@ -67,7 +68,7 @@ def test_r5_2_window_intake_due_today_by_17_00_in_guizhou(specs):
     now = at("2026-11-25 10:00")
     workflow = started(specs, sample_application(now, region="guizhou", channel="window"), now)
     [intake] = ready_review_tasks(workflow)
-    assert due_at(intake, now) == at("2026-11-25 17:00")
+    assert due_at(intake, now, PACKAGE_CALENDAR) == at("2026-11-25 17:00")
     assert [moment for _, moment in waiting_timers(workflow)] == [at("2026-11-25 17:00")]
 
 
@@ -75,5 +76,5 @@ def test_r5_1_gansu_window_intake_on_a_saturday_is_due_monday(specs):
     now = at("2026-11-28 10:00")
     workflow = started(specs, sample_application(now, channel="window"), now)
     [intake] = ready_review_tasks(workflow)
-    assert due_at(intake, now) == at("2026-11-30 23:59:59")
+    assert due_at(intake, now, PACKAGE_CALENDAR) == at("2026-11-30 23:59:59")
     assert [moment for _, moment in waiting_timers(workflow)] == [at("2026-11-30 23:59:59")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.support.calendars import FIXED_CALENDARS, PACKAGE_CALENDAR
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -42,7 +43,7 @@ BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 def workflow_with(timer: str, text: str, clock: Clock, data=None):
     parser = ProcessParser()
     parser.add_bpmn_bytes(BPMN.replace("TIMER", timer).replace("TEXT", text).encode(), "t.bpmn")
-    workflow = BpmnWorkflow(parser.get_spec("p"), script_engine=JuelScriptEngine(clock))
+    workflow = BpmnWorkflow(parser.get_spec("p"), script_engine=JuelScriptEngine(clock, FIXED_CALENDARS))
     workflow.get_tasks(state=TaskState.READY)[0].data.update(data or {})
     advance(workflow)
     return workflow
@@ -84,7 +85,7 @@ def test_a_cycle_fires_n_times_and_survives_a_save():
     spec = workflow.spec
     for expected in (1, 2, 2):
         clock.advance(timedelta(hours=1, seconds=1))
-        workflow = serializer.loads(serializer.dumps(workflow), spec, {}, JuelScriptEngine(clock))
+        workflow = serializer.loads(serializer.dumps(workflow), spec, {}, JuelScriptEngine(clock, FIXED_CALENDARS))
         workflow.refresh_timers()
         advance(workflow)
         assert reminders(workflow) == expected

@@ -68,4 +68,6 @@ def unversioned_revision(inspector) -> str | None:
     if "materials" not in tables:
         return "0001"
     job_columns = {column["name"] for column in inspector.get_columns("jobs")}
-    return "0002" if "payload" in job_columns else "0003"
+    if "payload" in job_columns:
+        return "0002"
+    return "0004" if "calendar_years" in tables else "0003"

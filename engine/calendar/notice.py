@@ -1,0 +1,250 @@
+"""One year's State Council holiday notice (国务院办公厅关于YYYY年部分节假日安排的通知) as the service keeps it.
+
+The import file an operator loads (``onething calendar import 2027.json``, ``PUT /api/calendar/2027``)::
+
+    {
+      "year": 2027,
+      "source": {"title": "国务院办公厅关于2027年部分节假日安排的通知", "number": "国办发明电〔2026〕12号"},
+      "holidays": [
+        {"name": "元旦", "days": ["2027-01-01", "2027-01-02", "2027-01-03"]},
+        {"name": "春节", "days": ["2027-02-05", "2027-02-06", "...", "2027-02-12"]}
+      ],
+      "workdays": ["2027-02-20"]
+    }
+
+``holidays`` are the blocks of days off, each a run of consecutive days (weekend days inside a block may be
+listed); ``workdays`` are the make-up working days (调休上班), each a Saturday or Sunday. :func:`parse_notice`
+checks everything and reports every problem at once (:class:`InvalidNotice`); nothing is half-read.
+
+The installed ``chinesecalendar`` package carries the notices of the years it knows:
+:func:`package_notices` gives them in the same shape, to seed the database at the first start.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Mapping
+
+import chinese_calendar
+
+from ..errors import InvalidInput
+
+MAX_BLOCKS = 40
+PACKAGE_NAME = "chinesecalendar"
+PACKAGE_YEARS = range(1949, 2150)  # probed: the package covers one contiguous span (1.11.0: 2004-2026)
+
+
+class InvalidNotice(InvalidInput):
+    """An import file that is not a valid notice: every problem found, nothing stored."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("the calendar file is not a valid holiday notice: " + "; ".join(errors),
+                         errors={"calendar": errors})
+        self.problems = errors
+
+
+@dataclass(frozen=True)
+class HolidayBlock:
+    name: str
+    days: tuple[date, ...]
+
+
+@dataclass(frozen=True)
+class YearNotice:
+    """The days off and the make-up working days of one year, and where they come from."""
+
+    year: int
+    title: str
+    number: str | None
+    blocks: tuple[HolidayBlock, ...]
+    workdays: tuple[date, ...]
+
+    @property
+    def days_off(self) -> frozenset[date]:
+        return frozenset(day for block in self.blocks for day in block.days)
+
+    @property
+    def source_text(self) -> str:
+        return f"{self.title}（{self.number}）" if self.number else self.title
+
+    def days_json(self) -> dict[str, Any]:
+        """What decides working days (blocks and make-up days), as stored and as the import file has it."""
+        return {
+            "holidays": [{"name": b.name, "days": [d.isoformat() for d in b.days]} for b in self.blocks],
+            "workdays": [d.isoformat() for d in self.workdays],
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The import file's shape (``parse_notice(notice.to_json())`` gives the notice back)."""
+        return {"year": self.year, "source": {"title": self.title, "number": self.number}, **self.days_json()}
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the days (not the source): the same days imported again change nothing."""
+        text = json.dumps(self.days_json(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _date(value, where: str, year: int | None, errors: list[str]) -> date | None:
+    try:
+        day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        errors.append(f"{where}: {value!r} is not a YYYY-MM-DD date")
+        return None
+    if year is not None and day.year != year:
+        errors.append(f"{where}: {value} is not in {year}")
+        return None
+    return day
+
+
+def _text(value, where: str, errors: list[str], required: bool = True, limit: int = 255) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        errors.append(f"{where}: a non-empty text is required")
+        return None
+    if len(value) > limit:
+        errors.append(f"{where}: at most {limit} characters")
+        return None
+    return value.strip()
+
+
+def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
+    """Check an import file's content (already JSON-decoded); ``year`` is the year it must be for (the URL's).
+    Raises :class:`InvalidNotice` listing every problem."""
+    errors: list[str] = []
+    if not isinstance(data, Mapping):
+        raise InvalidNotice(["the file must be a JSON object with year, source, holidays and workdays"])
+    unknown = sorted(set(data) - {"year", "source", "holidays", "workdays"})
+    if unknown:
+        errors.append(f"unknown keys {unknown}")
+    stated = data.get("year")
+    if isinstance(stated, bool) or not isinstance(stated, int) or not 1900 <= stated <= 2200:
+        raise InvalidNotice(errors + [f"year: {stated!r} is not a year (a whole number such as 2027)"])
+    if year is not None and stated != year:
+        errors.append(f"year: the file is for {stated}, not {year}")
+    source = data.get("source")
+    title = number = None
+    if not isinstance(source, Mapping):
+        errors.append("source: an object with the notice's title and number is required")
+    else:
+        title = _text(source.get("title"), "source.title", errors)
+        number = _text(source.get("number"), "source.number", errors, limit=100)
+        extra = sorted(set(source) - {"title", "number"})
+        if extra:
+            errors.append(f"source: unknown keys {extra}")
+
+    blocks: list[HolidayBlock] = []
+    seen_off: dict[date, str] = {}
+    raw_blocks = data.get("holidays")
+    if not isinstance(raw_blocks, list) or not raw_blocks:
+        errors.append("holidays: a non-empty list of blocks ({\"name\": ..., \"days\": [...]}) is required")
+        raw_blocks = []
+    elif len(raw_blocks) > MAX_BLOCKS:
+        errors.append(f"holidays: at most {MAX_BLOCKS} blocks")
+        raw_blocks = []
+    for index, raw in enumerate(raw_blocks):
+        where = f"holidays[{index}]"
+        if not isinstance(raw, Mapping) or set(raw) - {"name", "days"}:
+            errors.append(f"{where}: an object with name and days is required")
+            continue
+        name = _text(raw.get("name"), f"{where}.name", errors, limit=40)
+        raw_days = raw.get("days")
+        if not isinstance(raw_days, list) or not raw_days or len(raw_days) > 31:
+            errors.append(f"{where}.days: a list of 1 to 31 dates is required")
+            continue
+        days = [_date(value, f"{where}.days", stated, errors) for value in raw_days]
+        if None in days:
+            continue
+        days.sort()
+        gaps = [later for earlier, later in zip(days, days[1:]) if later - earlier != timedelta(days=1)]
+        if gaps:
+            errors.append(f"{where} ({name}): the days are not one contiguous block "
+                          f"(a gap or repeat before {gaps[0].isoformat()})")
+            continue
+        for day in days:
+            if day in seen_off:
+                errors.append(f"{where} ({name}): {day.isoformat()} is already off in {seen_off[day]}")
+            seen_off[day] = name or where
+        if name:
+            blocks.append(HolidayBlock(name, tuple(days)))
+
+    workdays: list[date] = []
+    raw_workdays = data.get("workdays", [])
+    if not isinstance(raw_workdays, list) or len(raw_workdays) > 60:
+        errors.append("workdays: a list of make-up working days (YYYY-MM-DD) is required (may be empty)")
+        raw_workdays = []
+    for value in raw_workdays:
+        day = _date(value, "workdays", stated, errors)
+        if day is None:
+            continue
+        if day.weekday() < 5:
+            errors.append(f"workdays: {value} is a {day.strftime('%A')}; make-up working days fall on a "
+                          f"Saturday or Sunday")
+        elif day in seen_off:
+            errors.append(f"workdays: {value} is both a day off ({seen_off[day]}) and a working day")
+        elif day in workdays:
+            errors.append(f"workdays: {value} is listed twice")
+        else:
+            workdays.append(day)
+    if errors:
+        raise InvalidNotice(errors)
+    return YearNotice(stated, title, number, tuple(sorted(blocks, key=lambda b: b.days[0])), tuple(sorted(workdays)))
+
+
+def _package_version() -> str:
+    return getattr(chinese_calendar, "__version__", None) or _installed_version()
+
+
+def _installed_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(PACKAGE_NAME)
+    except PackageNotFoundError:  # pragma: no cover - it is a dependency
+        return "?"
+
+
+# chinesecalendar names its holidays in English; the service shows them in Chinese.
+_PACKAGE_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
+                  "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
+                  "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日"}
+
+
+def _blocks(named_days: Mapping[date, str]) -> tuple[HolidayBlock, ...]:
+    """Runs of consecutive days with the same name."""
+    blocks: list[HolidayBlock] = []
+    for day in sorted(named_days):
+        name = named_days[day]
+        last = blocks[-1] if blocks else None
+        if last and last.name == name and day - last.days[-1] == timedelta(days=1):
+            blocks[-1] = HolidayBlock(name, last.days + (day,))
+        else:
+            blocks.append(HolidayBlock(name, (day,)))
+    return tuple(blocks)
+
+
+def package_notices() -> list[YearNotice]:
+    """The notices of every year the installed ``chinesecalendar`` covers (source: the package and version)."""
+    title = f"{PACKAGE_NAME} {_package_version()}"
+    off: dict[int, dict[date, str]] = {}
+    for day, name in chinese_calendar.holidays.items():
+        english = str(getattr(name, "value", name)).split(",")[0]
+        off.setdefault(day.year, {})[day] = _PACKAGE_NAMES.get(english, english)
+    worked: dict[int, list[date]] = {}
+    for day in chinese_calendar.workdays:
+        if day.weekday() >= 5:
+            worked.setdefault(day.year, []).append(day)
+    notices = []
+    for year in sorted(off):
+        try:
+            chinese_calendar.is_workday(date(year, 7, 1))
+        except NotImplementedError:
+            continue
+        notices.append(YearNotice(year, title, None, _blocks(off[year]), tuple(sorted(worked.get(year, [])))))
+    return notices

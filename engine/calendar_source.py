@@ -1,0 +1,66 @@
+"""The working-day calendar this process counts with: the database's official years (R5.1).
+
+Every process (API or worker) keeps one :class:`~engine.calendar.WorkdayCalendar` built from the
+``calendar_years`` table and checks, at most every ``ttl`` seconds, whether another process loaded a year
+since (the newest import's id); the process that loads one sees it at once. A process that counted with a
+calendar a few seconds old is caught up by the worker's reconciliation
+(:func:`engine.usecases.calendar.reconcile`), which recomputes what was counted through a year that is now
+official.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+from .calendar import HolidayBlock, WorkdayCalendar, YearNotice
+from .persistence.database import Sessions
+from .persistence.models import CalendarYear
+from .persistence.unit_of_work import UnitOfWork
+
+DEFAULT_TTL = 5.0
+
+
+def notice_of(row: CalendarYear) -> YearNotice:
+    """A stored year as the calendar reads it."""
+    blocks = tuple(HolidayBlock(block["name"], tuple(date.fromisoformat(d) for d in block["days"]))
+                   for block in row.days.get("holidays", []))
+    workdays = tuple(date.fromisoformat(d) for d in row.days.get("workdays", []))
+    return YearNotice(row.year, row.title, row.number, blocks, workdays)
+
+
+class CalendarSource:
+    def __init__(self, sessions: Sessions, ttl: float = DEFAULT_TTL) -> None:
+        self._sessions = sessions
+        self._ttl = ttl
+        self._lock = threading.Lock()
+        self._calendar = WorkdayCalendar()
+        self._revision: int | None = None
+        self._checked = float("-inf")
+
+    def current(self) -> WorkdayCalendar:
+        """The calendar, re-read if another process changed the official years (checked every ``ttl`` s)."""
+        if time.monotonic() - self._checked >= self._ttl:
+            self.refresh()
+        return self._calendar
+
+    @property
+    def revision(self) -> int | None:
+        return self._revision
+
+    def refresh(self) -> bool:
+        """Check now; True when the official years changed since the last look."""
+        with self._lock:
+            with UnitOfWork(self._sessions, read_only=True) as uow:
+                revision = uow.calendar.revision()
+                changed = revision != self._revision
+                if changed:
+                    self._calendar = WorkdayCalendar(notice_of(row) for row in uow.calendar.all())
+                    self._revision = revision
+            self._checked = time.monotonic()
+            return changed
+
+    def invalidate(self) -> None:
+        """Re-read at the next use (this process changed the official years)."""
+        self._checked = float("-inf")

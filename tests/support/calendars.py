@@ -1,0 +1,23 @@
+"""Working-day calendars for tests: the one a fresh database is seeded with (the installed chinesecalendar's
+years official, every other year provisional), and a 2027 notice file with invented days."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.calendar import WorkdayCalendar, package_notices
+
+PACKAGE_CALENDAR = WorkdayCalendar(package_notices())
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+NOTICE_2027 = FIXTURES / "calendar_2027.json"
+
+
+class FixedCalendars:
+    """What the script engine asks for its calendar (``.current()``), always the package's."""
+
+    def current(self) -> WorkdayCalendar:
+        return PACKAGE_CALENDAR
+
+
+FIXED_CALENDARS = FixedCalendars()
