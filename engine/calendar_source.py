@@ -30,6 +30,16 @@ def notice_of(row: CalendarYear) -> YearNotice:
     return YearNotice(row.year, row.title, row.number, blocks, workdays)
 
 
+class StaticCalendarSource:
+    """One calendar that never changes (the benchmark's in-memory floor, unit tests)."""
+
+    def __init__(self, calendar: WorkdayCalendar) -> None:
+        self._calendar = calendar
+
+    def current(self) -> WorkdayCalendar:
+        return self._calendar
+
+
 class CalendarSource:
     def __init__(self, sessions: Sessions, ttl: float = DEFAULT_TTL) -> None:
         self._sessions = sessions

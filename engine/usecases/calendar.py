@@ -294,7 +294,8 @@ def _reason(changes: list[dict], sources: list[str]) -> str:
     for change in changes:
         if change["what"].startswith("timer:"):
             continue  # a step's overdue timer moves with its due date
-        label = labels.get(change["what"]) or f"“{change.get('name') or change['what']}”办结时限"
+        label = labels.get(change["what"]) or (
+            "告知申请人的办理期限" if change["what"] == "notice" else f"“{change.get('name') or change['what']}”办结时限")
         parts.append(f"{label}由{chinese_day(change['from'], True)}调整为{chinese_day(change['to'])}")
     basis = "、".join(sources) or "已载入的国务院放假安排通知"
     return "；".join(parts or ["办结时限已按放假安排重新计算"]) + f"，依据{basis}"

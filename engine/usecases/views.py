@@ -67,7 +67,7 @@ def chinese_day(moment: str | None, provisional: bool = False) -> str:
         return ""
     value = datetime.fromisoformat(moment)
     text = f"{value.year}年{value.month}月{value.day}日"
-    text = text if (value.hour, value.minute) == (23, 59) else f"{text}{value:%H:%M}"
+    text = text if len(moment) == 10 or (value.hour, value.minute) == (23, 59) else f"{text}{value:%H:%M}"
     return text + PROVISIONAL_MARK if provisional else text
 
 

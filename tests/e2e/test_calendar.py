@@ -25,6 +25,7 @@ from engine.worker import Worker
 from tests.support.calendars import NOTICE_2027
 
 NOTICE = json.loads(NOTICE_2027.read_text(encoding="utf-8"))
+CLERKS = {"midwifery": "midwifery", "police": "police", "service_center": "service_center"}
 
 
 def move_to(clock, text: str) -> datetime:
@@ -150,6 +151,36 @@ def test_r5_1_loading_the_2027_notice_moves_open_due_dates_and_re_arms_the_timer
     api.worker.run_until_idle()
     assert "timer_fired" in [k for k, *_ in history(ctx, body["id"])]
     assert instance(api, body["id"])["open_steps"][0]["overdue"] is True
+
+
+def next_visit(progress):
+    visits = [n for n in progress["next_steps"] if n["text"].startswith("出生登记已办结")]
+    assert len({(n["due"], n["text"]) for n in visits}) == 1, visits
+    return visits[0]
+
+
+def test_r2_8_the_police_visit_date_told_to_the_applicant_moves_too(api, ctx, clock):
+    """R2.8 (Gansu): registered on Thursday 31 December, the visit is due within 3 working days -- Mon 4, Tue 5,
+    Wed 6 January provisionally; with the notice (4 January off) Tue 5, Wed 6, Thu 7."""
+    move_to(clock, "2026-12-30 10:00")
+    body = api.start(sample_application(clock.now())).get_json()
+    move_to(clock, "2026-12-31 10:00")
+    for _ in range(2):  # the birth certificate review, then the hukou review
+        [step] = instance(api, body["id"])["open_steps"]
+        assert api.post(f"/api/tasks/{step['task_id']}/claim", CLERKS[step["group"]]).status_code == 200
+        assert api.approve(step["task_id"], CLERKS[step["group"]]).status_code == 200
+    progress = api.get(f"/api/applications/{body['business_key']}/progress", "portal").get_json()
+    visit = next_visit(progress)
+    assert visit["due"] == "2027-01-06" and visit["provisional"] is True and "2027-01-06（预计）前" in visit["text"]
+    assert import_2027(api).get_json()["recounted"] == 1
+    progress = api.get(f"/api/applications/{body['business_key']}/progress", "portal").get_json()
+    visit = next_visit(progress)
+    assert visit["due"] == "2027-01-07" and visit["provisional"] is False
+    assert "请于2027-01-07前" in visit["text"] and "预计" not in visit["text"]
+    hukou = [i for i in instance(api, body["id"], "police")["items"] if i["code"] == "hukou_registration"][0]
+    assert hukou["result"]["visit"]["due"] == "2027-01-07"
+    [entry] = [e for e in history(ctx, body["id"]) if e[0] == "deadlines_recounted"]
+    assert "告知申请人的办理期限由2027年1月6日（预计）调整为2027年1月7日" in entry[1]
 
 
 def test_r5_1_a_completed_application_keeps_what_it_recorded(api, ctx, clock):

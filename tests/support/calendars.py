@@ -6,18 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from engine.calendar import WorkdayCalendar, package_notices
+from engine.calendar_source import StaticCalendarSource
 
 PACKAGE_CALENDAR = WorkdayCalendar(package_notices())
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 NOTICE_2027 = FIXTURES / "calendar_2027.json"
 
-
-class FixedCalendars:
-    """What the script engine asks for its calendar (``.current()``), always the package's."""
-
-    def current(self) -> WorkdayCalendar:
-        return PACKAGE_CALENDAR
-
-
-FIXED_CALENDARS = FixedCalendars()
+FIXED_CALENDARS = StaticCalendarSource(PACKAGE_CALENDAR)  # what the script engine asks (``.current()``)
