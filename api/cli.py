@@ -228,7 +228,9 @@ def parser() -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run only the background worker (service tasks and timers)")
     worker.add_argument("--name", default=None)
-    worker.add_argument("--lock-seconds", type=int, default=300)
+    worker.add_argument("--lock-seconds", type=int, default=30,
+                        help="how long a taken job stays locked without a heartbeat (kept alive while it runs; "
+                             "a dead worker's jobs are taken again after it)")
     worker.add_argument("--idle-wait", type=float, default=1.0)
     worker.add_argument("--upgrade", action="store_true", help=UPGRADE_HELP)
     worker.set_defaults(run=_worker)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
@@ -129,6 +130,32 @@ def apply_result(task, outcome: HandlerResult) -> StepRecord:
         item=outcome.item or item_of(spec),
         detail={"topic": spec.topic, "result": outcome.result},
     )
+
+
+def step_key(instance_id: str, task) -> str:
+    """The idempotency key of a service task's department call: what the step *is*, never an id minted by a
+    run that a crash may repeat (the worker runs chains of service tasks from the last save, and the tasks
+    that become ready inside a chain get new ids when it runs again).
+
+    ``<instance>:<activity id>``, with the process of a subprocess or call activity before the activity,
+    ``[i]`` for the position in a multi-instance or standard loop, and ``#n`` when the flow reaches the same
+    activity an n-th time (a loop in the diagram). All of these are the same in every replay of a chain.
+    """
+    spec = task.task_spec
+    path = []
+    parent = task.parent
+    child = task
+    while parent is not None and isinstance(parent.task_spec, LoopTask):
+        position = child.internal_data.get("key_or_index", child.internal_data.get("iteration"))
+        path.append(f"[{position}]")
+        child, parent = parent, parent.parent
+    spec_id = child.task_spec.bpmn_id or spec.name
+    earlier = sum(1 for other in child.workflow.tasks.values()
+                  if other.task_spec is child.task_spec and other is not child
+                  and other.state == TaskState.COMPLETED)
+    scope = "" if child.workflow is child.workflow.top_workflow else f"{child.workflow.spec.name}/"
+    visit = f"#{earlier + 1}" if earlier else ""
+    return f"{instance_id}:{scope}{spec_id}{visit}{''.join(reversed(path))}"
 
 
 def due_at(task, now: datetime, calendar) -> datetime | None:

@@ -1,10 +1,12 @@
 """The background worker: runs service tasks and fires timers, with retries, backoff and incidents.
 
-A job is taken with a conditional update (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and a lock expiry,
-so several workers can run side by side and a dead worker's job is taken again once its lock expires.
-A service task's handler runs outside any instance transaction, with the department ledger in its own
-transaction and a stable idempotency key per task: if the worker dies after the handler ran, the retry
-gets the first result back instead of a second side effect. The results are then applied to the instance
+A job is taken with a conditional update (``FOR UPDATE SKIP LOCKED`` on PostgreSQL) and a short lock (30 s
+by default) that a heartbeat thread extends while the worker runs the job, so several workers can run side
+by side, a handler that runs longer than the lock is not run twice, and a dead worker's jobs are taken
+again as soon as its lock expires. A service task's handler runs outside any instance transaction, with
+the department ledger in its own transaction and an idempotency key that says what the step is
+(:func:`~engine.runtime.step_key`): if the worker dies anywhere in a chain, the rerun gets the first
+results back instead of second records. The results are then applied to the instance
 in one transaction guarded by its revision. An instance's service tasks run together: those taken, and
 those that become ready after them, in one load and one save (see ``_run_service_tasks``). A handler that keeps failing becomes an incident: the
 application waits until an admin retries it.
@@ -18,8 +20,10 @@ import os
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Callable
 from uuid import uuid4
 
 from SpiffWorkflow.task import TaskState
@@ -29,10 +33,11 @@ from handlers.base import HandlerResult, ServiceCall
 from .context import EngineContext
 from .persistence.models import Job
 from .persistence.unit_of_work import ConcurrentUpdate
-from .runtime import StepRecord, advance, apply_result, ready_external_tasks
+from .runtime import StepRecord, advance, apply_result, ready_external_tasks, step_key
 
 log = logging.getLogger(__name__)
 
+DEFAULT_LOCK_SECONDS = 30
 CALENDAR_CHECK_SECONDS = 5.0  # how often the worker looks for a newly loaded holiday notice
 RECONCILE_SECONDS = 60.0  # and counts again what another process counted on an older calendar
 BACKOFF_BASE = timedelta(seconds=30)
@@ -56,14 +61,24 @@ def backoff(attempts: int) -> timedelta:
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
+def _no_probe(point: str, **info) -> None:
+    pass
+
+
 class Worker:
-    def __init__(self, ctx: EngineContext, name: str | None = None, lock_seconds: int = 300,
-                 batch: int = 20, chain: int = 50) -> None:
+    """``probe(point, **info)`` is called at the points of a chain where a crash matters -- ``before_handler``,
+    ``after_handler`` (its ledger committed), ``before_save`` -- so tests can kill the worker there."""
+
+    def __init__(self, ctx: EngineContext, name: str | None = None, lock_seconds: int = DEFAULT_LOCK_SECONDS,
+                 batch: int = 20, chain: int = 50, heartbeat_seconds: float | None = None,
+                 probe: Callable[..., None] = _no_probe) -> None:
         self.ctx = ctx
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
         self.lock = timedelta(seconds=lock_seconds)
+        self.heartbeat_seconds = heartbeat_seconds if heartbeat_seconds is not None else lock_seconds / 3
         self.batch = batch
         self.chain = chain  # service tasks run in one load and save at most
+        self.probe = probe
         self._calendar_checked = self._reconciled = float("-inf")
 
     # -- the loop -------------------------------------------------------------------------------
@@ -72,16 +87,41 @@ class Worker:
         """Take the due jobs (up to ``batch``) and run them, an instance's service tasks together; the number
         of jobs taken."""
         jobs = self._take()
+        if not jobs:
+            return 0
         by_instance: dict[str, list[TakenJob]] = {}
         for job in jobs:
             by_instance.setdefault(job.instance_id, []).append(job)
-        for group in by_instance.values():
-            for timer in [job for job in group if job.kind == "timer"]:
-                self._guarded([timer], self._fire_timer, timer)
-            service = [job for job in group if job.kind == "service_task"]
-            if service:
-                self._guarded(service, self._run_service_tasks, service)
+        with self._heartbeat([job.id for job in jobs]):
+            for group in by_instance.values():
+                for timer in [job for job in group if job.kind == "timer"]:
+                    self._guarded([timer], self._fire_timer, timer)
+                service = [job for job in group if job.kind == "service_task"]
+                if service:
+                    self._guarded(service, self._run_service_tasks, service)
         return len(jobs)
+
+    @contextmanager
+    def _heartbeat(self, job_ids: list[str]):
+        """Extend the locks of the jobs taken every ``heartbeat_seconds`` while they run."""
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self.heartbeat_seconds):
+                try:
+                    with self.ctx.uow() as uow:
+                        uow.jobs.extend(job_ids, self.name, self.ctx.clock.now() + self.lock)
+                        uow.commit()
+                except Exception:  # the next beat tries again; the lock still has two thirds to run
+                    log.warning("worker %s: could not extend its job locks", self.name, exc_info=True)
+
+        thread = threading.Thread(target=beat, name=f"{self.name}-heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join()
 
     def run_until_idle(self, max_rounds: int = 1000) -> int:
         done = 0
@@ -184,6 +224,7 @@ class Worker:
             if not ready:
                 break
             for task in ready[: self.chain - len(records)]:
+                self.probe("before_handler", instance_id=instance_id, activity_id=task.task_spec.bpmn_id)
                 try:
                     outcome = self._call_handler(jobs[0].business_key, instance_id, task)
                 except Exception as err:  # any failure of a department system is an attempt
@@ -191,8 +232,10 @@ class Worker:
                                 err.__class__.__name__)
                     failure = (str(task.id), err)
                     break
+                self.probe("after_handler", instance_id=instance_id, activity_id=task.task_spec.bpmn_id)
                 records.append(apply_result(task, outcome))
             advance(workflow)
+        self.probe("before_save", instance_id=instance_id, activity_id=None)
         with self.ctx.uow() as uow:
             rows = [uow.jobs.held(job.id, self.name, lock=uow.is_postgresql) for job in jobs]
             if any(row is None for row in rows):  # a lock expired and another worker took a job: it runs
@@ -219,7 +262,7 @@ class Worker:
         calendar = self.ctx.calendar.current()
         with self.ctx.uow() as ledger_uow:
             outcome = handler(ServiceCall(
-                topic=spec.topic, idempotency_key=f"{instance_id}:{task.id}", business_key=business_key,
+                topic=spec.topic, idempotency_key=step_key(instance_id, task), business_key=business_key,
                 variables=json.loads(json.dumps(task.data)), now=self.ctx.clock.now(),
                 ledger=ledger_uow.ledger, properties=dict(getattr(spec, "extensions", {})),
                 calendar=calendar,

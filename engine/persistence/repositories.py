@@ -311,6 +311,12 @@ class Jobs:
         )
         return result.rowcount == 1
 
+    def extend(self, job_ids: list[str], worker: str, until: datetime) -> int:
+        """Keep this worker's locks on ``job_ids`` until ``until`` (the heartbeat); how many it still held."""
+        result = self.session.execute(
+            update(Job).where(Job.id.in_(job_ids), Job.locked_by == worker).values(locked_until=until))
+        return result.rowcount
+
     def held(self, job_id: str, worker: str, lock: bool) -> Job | None:
         """The job if this worker still holds it (row-locked for the transaction when ``lock``)."""
         query = select(Job).where(Job.id == job_id, Job.locked_by == worker)
