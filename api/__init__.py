@@ -10,7 +10,7 @@ from engine.context import EngineContext
 from engine.usecases.deployments import deploy_bundled_if_empty
 from forms.application import ApplicationSchema
 
-from . import applications, calendar, definitions, errors, health, materials, operations, oversight, tasks
+from . import applications, body_limits, calendar, definitions, errors, health, materials, operations, oversight, tasks
 
 
 def create_app(config: dict | None = None, context: EngineContext | None = None) -> Flask:
@@ -37,4 +37,5 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     for module in (health, applications, tasks, definitions, operations, materials, oversight, calendar):
         api.register_blueprint(module.blp)
     errors.register(app, api)
+    body_limits.register(app)
     return app

@@ -34,6 +34,7 @@ from forms.fields import (
     IdNumber,
     Many,
     Moment,
+    PersonName,
     Phone,
     ResidentId,
     Section,
@@ -43,7 +44,12 @@ from forms.fields import (
     evaluated_at,
     not_in_future,
     resident_id_problem,
+    within_years,
 )
+
+# A birth longer ago than this is no newborn's: refused as input (the policy's own refusals, such as a
+# declaration after one month, R3.4, apply to what is inside it).
+BIRTH_YEARS_BACK = 5
 from forms.items import ITEMS
 from forms.regions import REGIONS
 
@@ -82,7 +88,7 @@ DELIVERED_ITEMS = ("birth_certificate", "social_security_card")
 
 
 class ParentSchema(FormSchema):
-    name = Text("姓名", required=True, max_length=50)
+    name = PersonName("姓名", required=True)
     id_type = Choice("证件类型", ID_TYPES, required=True)
     id_number = IdNumber("证件号码", required=True)
     nationality = Text("国籍", required=True, max_length=50)
@@ -135,10 +141,10 @@ class BirthPlaceSchema(FormSchema):
 
 
 class NewbornSchema(FormSchema):
-    surname = Text("新生儿姓", required=True, max_length=50)
-    given_name = Text("新生儿名", required=True, allow_blank=True, allow_none=True, max_length=50)
+    surname = PersonName("新生儿姓", required=True)
+    given_name = PersonName("新生儿名", required=True, allow_blank=True, allow_none=True)
     sex = Choice("性别", SEXES, required=True)
-    born_at = Moment("出生时间", required=True, validate=not_in_future)
+    born_at = Moment("出生时间", required=True, validate=[not_in_future, within_years(BIRTH_YEARS_BACK, "出生时间")])
     birth_place = Section(BirthPlaceSchema, "出生地点", required=True)
     native_place = Text("籍贯", required=True, max_length=100)
     delivery_record_mother_id = IdNumber("住院分娩登记的母亲证件号码", required=True)
@@ -148,7 +154,7 @@ class HukouSchema(FormSchema):
     follows = Choice("随父或随母落户", PARENTS, required=True)
     division_code = Division("落户地行政区划代码", required=True)
     police_station = Text("落户地派出所", required=True, max_length=100)
-    householder_name = Text("户主姓名", required=True, max_length=50)
+    householder_name = PersonName("户主姓名", required=True)
     householder_id_number = ResidentId("户主身份证号码", required=True)
     relationship_to_householder = Text("新生儿与户主关系", required=True, max_length=20)
 
@@ -188,7 +194,7 @@ class MaternityReimbursementSchema(FormSchema):
     settled_at_discharge = Flag("出院时是否已直接结算", required=True)
     bank_name = Text("开户银行", allow_none=True, max_length=50)
     account_number = AccountNumber("银行账号", allow_none=True)
-    account_holder = Text("账户名", allow_none=True, max_length=50)
+    account_holder = PersonName("账户名", allow_none=True)
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _check_bank(self, data, original, **kwargs):
@@ -204,7 +210,7 @@ class DeliverySchema(FormSchema):
                                allow_none=True)
     social_security_card = Choice("社会保障卡送达方式", {"mail": "邮寄", "pickup": "到银行网点领取"},
                                   allow_none=True)
-    recipient_name = Text("收件人姓名", allow_none=True, max_length=50)
+    recipient_name = PersonName("收件人姓名", allow_none=True)
     recipient_phone = Phone("收件人手机号码", allow_none=True)
     recipient_address = Text("收件地址", allow_none=True)
 
@@ -219,7 +225,7 @@ class DeliverySchema(FormSchema):
 
 class ApplicantSchema(FormSchema):
     relationship = Choice("申请人与新生儿关系", APPLICANT_RELATIONSHIPS, required=True)
-    name = Text("申请人姓名", required=True, max_length=50)
+    name = PersonName("申请人姓名", required=True)
     phone = Phone("申请人手机号码", required=True)
 
 

@@ -17,7 +17,10 @@ from marshmallow import Schema, ValidationError, fields, validate
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
+from .names import name_problem, normalize_name
+
 REQUIRED = "必填项"
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2199  # the dates and times any form of this service can mean
 
 BASE_MESSAGES = {"required": REQUIRED, "null": REQUIRED, "validator_failed": "取值无效"}
 
@@ -66,6 +69,14 @@ def not_in_future(value: dt.date | dt.datetime) -> None:
         raise ValidationError("不能晚于今天")
 
 
+def within_years(years: int, label: str):
+    """Validator: an aware datetime not more than ``years`` years before now."""
+    def check(value: dt.datetime) -> None:
+        if isinstance(value, dt.datetime) and value < current_time() - dt.timedelta(days=366 * years):
+            raise ValidationError(f"{label}不能早于 {years} 年前")
+    return check
+
+
 # --- fields ---------------------------------------------------------------------------------------------
 
 
@@ -80,7 +91,7 @@ class Text(fields.String):
     normalized to None when it is optional (generic form clients send "" for an empty input).
     """
 
-    default_error_messages = {**BASE_MESSAGES, "invalid": "应为文本", "invalid_utf8": "应为文本"}
+    default_error_messages = {**BASE_MESSAGES, "invalid": "应为文本", "invalid_utf8": "含有无效的字符编码"}
 
     def __init__(self, label: str, *, allow_blank: bool = False, max_length: int | None = 200,
                  form_type: str = "string", metadata: Mapping | None = None, **kwargs):
@@ -92,6 +103,10 @@ class Text(fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: no database can store it
+            raise self.make_error("invalid_utf8") from None
         if not text and not self.allow_blank:
             if self.required or not self.allow_none:
                 raise self.make_error("required")
@@ -101,6 +116,26 @@ class Text(fields.String):
     def _validate(self, value):
         if value is not None:  # a blank optional field, normalized to None
             super()._validate(value)
+
+
+class PersonName(Text):
+    """A person's name as the registry writes it (:mod:`forms.names`): NFC-normalised, Chinese ideographs
+    with ``·`` between the parts of a minority name, or a foreign name in letters; never an invisible,
+    control or direction character. The message names the field."""
+
+    def __init__(self, label: str, *, max_length: int = 50, **kwargs):
+        super().__init__(label, max_length=max_length, **kwargs)
+        self.label = label
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text:
+            return text
+        text = normalize_name(text)
+        problem = name_problem(text)
+        if problem:
+            raise ValidationError(f"{self.label}{problem}")
+        return text
 
 
 def _as_list(validators) -> list:
@@ -138,6 +173,13 @@ class Day(fields.Date):
 
     def __init__(self, label: str, **kwargs):
         super().__init__(format="iso", metadata=_meta(label, "date"), **kwargs)
+        self.label = label
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+            raise ValidationError(f"{self.label}应在 {EARLIEST_YEAR} 年至 {LATEST_YEAR} 年之间")
+        return day
 
 
 class Moment(fields.AwareDateTime):
@@ -152,6 +194,15 @@ class Moment(fields.AwareDateTime):
 
     def __init__(self, label: str, **kwargs):
         super().__init__(format="iso", metadata=_meta(label, "datetime"), **kwargs)
+        self.label = label
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        # far-off years overflow when moved to another offset (0001-01-01T00:00:00+14:00); none is a date
+        # this service has any use for
+        if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+            raise ValidationError(f"{self.label}应在 {EARLIEST_YEAR} 年至 {LATEST_YEAR} 年之间")
+        return moment
 
 
 class Section(fields.Nested):
