@@ -128,7 +128,7 @@ def _deploy(args) -> int:
             return 2
         files.append((path.name, path.read_bytes()))
     try:
-        created = deploy(build_context(), files, args.by)
+        created = deploy(build_context(), files, args.by, force=args.force)
     except InvalidDeployment as err:
         for problem in err.problems:
             where = f"{problem.file}:{problem.line}" if problem.line else problem.file
@@ -137,6 +137,8 @@ def _deploy(args) -> int:
         return 1
     for definition in created:
         print(f"deployed {definition['key']} version {definition['version']}")
+    for problem in created[0]["forced_over"] if created else []:
+        print(f"forced over: {problem['file']}: {problem['message']}", file=sys.stderr)
     return 0
 
 
@@ -256,6 +258,8 @@ def parser() -> argparse.ArgumentParser:
     dep = sub.add_parser("deploy", help="deploy .bpmn/.dmn files as a new version")
     dep.add_argument("files", nargs="+")
     dep.add_argument("--by", default="cli")
+    dep.add_argument("--force", action="store_true",
+                     help="deploy even when the dry run on workflows/samples finds a regression (recorded)")
     dep.set_defaults(run=_deploy)
 
     cal = sub.add_parser("calendar", help="the working-day calendar: official and provisional years").add_subparsers(

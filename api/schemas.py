@@ -247,6 +247,14 @@ class DefinitionSchema(Schema):
     name = fields.String(allow_none=True)
     deployed_at = fields.String()
     deployed_by = fields.String()
+    forced_over = fields.List(fields.Dict(), metadata={
+        "description": "deployed with force: what the dry run on the sample applications found"})
+
+
+class DeployArgs(Schema):
+    force = fields.Boolean(load_default=False, metadata={
+        "description": "deploy even when the dry run on workflows/samples finds a sample the current version "
+                       "accepts and this one refuses or cannot decide (recorded with the deployment)"})
 
 
 class DeploymentResultSchema(Schema):

@@ -15,8 +15,6 @@ from typing import Iterable
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
-from SpiffWorkflow.bpmn.specs.mixins.inclusive_gateway import InclusiveGateway
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.expressions import ExpressionError
@@ -82,6 +80,7 @@ def parse_deployment(files: Iterable[tuple[str, bytes]], checks: Checks | None =
         roots[filename] = root
         if suffix == ".bpmn":
             problems.extend(_script_problems(root, filename))
+            problems.extend(_condition_problems(root, filename))
             dangling = _dangling_flows(root, filename)
             if dangling:
                 problems.extend(dangling)
@@ -137,17 +136,60 @@ def _dangling_flows(root: etree._Element, filename: str) -> list[Problem]:
     return problems
 
 
+JUEL_LANGUAGES = ("", "juel")  # scriptFormat / language values that mean the expression language we run
+
+
 def _script_problems(root: etree._Element, filename: str) -> list[Problem]:
-    """Every script task, connected or not, may hold only one expression of the restricted dialect."""
+    """Every script task, connected or not, may hold only one expression of the restricted dialect, and
+    say it is JUEL (or nothing): a ``javascript`` or ``groovy`` script would otherwise run as JUEL."""
     problems = []
     for task in root.iter(f"{{{BPMN_NS}}}scriptTask"):
         script = task.find(f"{{{BPMN_NS}}}script")
         text = (script.text or "").strip() if script is not None else ""
+        script_format = (task.get("scriptFormat") or "").strip()
+        if script_format.lower() not in JUEL_LANGUAGES:
+            problems.append(Problem(file=filename, line=task.sourceline, element=task.get("id"), expression=text,
+                                    message=f"scriptFormat {script_format!r} is not supported: a script task "
+                                            f"holds one JUEL expression (scriptFormat \"juel\" or none)"))
+            continue
         try:
             compile_juel(script_expression(text))
         except ExpressionError as err:
             problems.append(Problem(file=filename, line=task.sourceline, element=task.get("id"),
                                     expression=text, message=f"script not allowed: {err}"))
+    return problems
+
+
+def _condition_problems(root: etree._Element, filename: str) -> list[Problem]:
+    """A sequence flow's condition is one ``${...}`` expression or the literal ``true`` / ``false``: plain
+    text (Python pasted in, a typo) would otherwise be a non-empty string, which counts as true."""
+    problems = []
+    for flow in root.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        condition = flow.find(f"{{{BPMN_NS}}}conditionExpression")
+        if condition is None:
+            continue
+        text = (condition.text or "").strip()
+        language = (condition.get("language") or "").strip()
+
+        def problem(message: str) -> None:
+            problems.append(Problem(file=filename, line=condition.sourceline or flow.sourceline,
+                                    element=flow.get("id"), expression=text, message=message))
+
+        if language.lower() not in JUEL_LANGUAGES:
+            problem(f"condition language {language!r} is not supported: conditions are JUEL expressions")
+        elif text in ("true", "false"):
+            continue
+        elif not text:
+            problem("the condition is empty: write a ${...} expression, or remove it")
+        else:
+            try:
+                compiled = compile_juel(text)
+            except ExpressionError as err:
+                problem(f"condition not allowed: {err}")
+                continue
+            if compiled.is_literal or len(compiled.tree.parts) != 1:
+                problem("a condition must be one ${...} expression (or true / false), not text: text would "
+                        "always count as true")
     return problems
 
 
@@ -159,11 +201,8 @@ def _problem_from(err: Exception, filename: str, roots) -> Problem:
 
 
 def _expressions(spec) -> Iterable[tuple[str, str]]:
-    """(element id, expression) for every expression a task spec carries."""
-    if isinstance(spec, (ExclusiveGateway, InclusiveGateway)):
-        for condition, _target in spec.cond_task_specs:
-            if condition is not None:
-                yield spec.bpmn_id, condition.args[0]
+    """(element id, expression) for every expression a task spec carries (conditions are checked on their
+    sequence flows, in the XML: :func:`_condition_problems`)."""
     if isinstance(spec, ReviewTask):
         for text in (spec.due_date, spec.assignee):
             if text:

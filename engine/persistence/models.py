@@ -50,6 +50,8 @@ class Deployment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(100))
+    # a forced deployment: the dry-run findings on the sample applications it went over (None: none)
+    forced_over: Mapped[list | None]
 
 
 class DeploymentFile(Base):

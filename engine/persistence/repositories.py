@@ -60,6 +60,9 @@ class Definitions:
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(ProcessDefinition)) or 0
 
+    def deployment(self, deployment_id: int) -> Deployment | None:
+        return self.session.get(Deployment, deployment_id)
+
     def files(self, deployment_id: int) -> list[DeploymentFile]:
         return list(
             self.session.scalars(
@@ -69,8 +72,9 @@ class Definitions:
             )
         )
 
-    def add_deployment(self, files: list[tuple[str, bytes]], who: str, at: datetime) -> Deployment:
-        deployment = Deployment(deployed_at=at, deployed_by=who)
+    def add_deployment(self, files: list[tuple[str, bytes]], who: str, at: datetime,
+                       forced_over: list[dict] | None = None) -> Deployment:
+        deployment = Deployment(deployed_at=at, deployed_by=who, forced_over=forced_over or None)
         self.session.add(deployment)
         self.session.flush()
         for filename, content in files:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
+
+import pytest
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 BPMN = (WORKFLOWS / "newborn_birth.bpmn").read_bytes()
@@ -69,7 +72,7 @@ def test_python_in_a_condition_is_refused_at_deployment(api):
     response = deploy(api, [("newborn_birth.bpmn", attack)])
     assert response.status_code == 422
     problem = response.get_json()["problems"][0]
-    assert problem["element"] == "gw_first_split" and "__import__" in problem["expression"]
+    assert problem["element"] == "flow_to_birth_certificate" and "__import__" in problem["expression"]
     assert not Path("/tmp/pwned").exists()
 
 
@@ -104,3 +107,77 @@ def test_billion_laughs_is_refused_without_expanding(api):
     response = deploy(api, [("lol.bpmn", laughs)])
     assert response.status_code == 422
     assert "DOCTYPE" in response.get_json()["problems"][0]["message"]
+
+
+# -- deployment safety (issue 13) ----------------------------------------------------------------------------
+
+TIME_LIMITS = (WORKFLOWS / "time_limits.dmn").read_text(encoding="utf-8")
+
+
+def without_rule(text: str, rule_id: str) -> bytes:
+    begin = text.index(f'<rule id="{rule_id}">')
+    return (text[:begin] + text[text.index("</rule>", begin) + len("</rule>"):]).encode()
+
+
+def test_a_script_task_in_another_language_is_refused(api):
+    """``scriptFormat="javascript"`` with a body that happens to be valid JUEL would run as JUEL."""
+    script = (b'<bpmn:scriptTask id="js_script" name="x" scriptFormat="javascript">'
+              b"<bpmn:script>${1 + 1}</bpmn:script></bpmn:scriptTask>")
+    response = deploy(api, [("newborn_birth.bpmn", BPMN.replace(b"</bpmn:process>", script + b"</bpmn:process>"))])
+    assert response.status_code == 422
+    [problem] = [p for p in response.get_json()["problems"] if p["element"] == "js_script"]
+    assert "scriptFormat 'javascript'" in problem["message"] and problem["line"]
+    juel = script.replace(b'scriptFormat="javascript"', b'scriptFormat="juel"')
+    assert not [p for p in deploy(api, [("newborn_birth.bpmn", BPMN.replace(b"</bpmn:process>", juel + b"</bpmn:process>"))]).get_json().get("problems", []) if p["element"] == "js_script"]
+
+
+@pytest.mark.parametrize("condition", [b"chosen['birth_certificate'] == True", b"yes", b"${a} ${b}",
+                                       b"${chosen.birth_certificate} and more"])
+def test_a_condition_that_is_not_one_expression_is_refused(api, condition):
+    """Plain text in a condition (Python pasted in) deploys today and, a non-empty string, counts as true."""
+    attack = BPMN.replace(b"${chosen.birth_certificate}", condition, 1)
+    response = deploy(api, [("newborn_birth.bpmn", attack)])
+    assert response.status_code == 422
+    [problem] = response.get_json()["problems"]
+    assert problem["element"] == "flow_to_birth_certificate" and problem["line"]
+    assert "one ${...} expression" in problem["message"] or "not allowed" in problem["message"]
+
+
+def test_the_literals_true_and_false_are_conditions(api):
+    edited = BPMN.replace(b"${chosen.birth_certificate}", b"true", 1)
+    assert deploy(api, [("newborn_birth.bpmn", edited)]).status_code == 201
+
+
+def test_time_limits_without_a_gansu_row_are_refused_by_the_dry_run(api, application):
+    """An analyst's ``time_limits.dmn`` with no row for Gansu deployed cleanly, and then every Gansu start
+    was refused; the bundled Gansu sample now finds it before it is accepted."""
+    response = deploy(api, [("time_limits.dmn", without_rule(TIME_LIMITS, "DecisionRule_gansu"))])
+    assert response.status_code == 422
+    [problem] = response.get_json()["problems"]
+    assert problem["file"] == "samples/gansu.json"
+    assert "cannot decide it" in problem["message"] and "gansu" in problem["message"]
+    assert api.start(application).status_code == 201  # the current version still serves
+
+
+def test_a_version_that_refuses_a_sample_is_refused_and_force_records_it(api, ctx, tmp_path):
+    """An analyst's own sample (a Guizhou window application) and a broken sample file."""
+    from datetime import datetime
+
+    from api.samples import sample_application
+    from engine.clock import CHINA
+    from engine.errors import InvalidDeployment
+    from engine.usecases.deployments import deploy as deploy_files
+
+    as_of = datetime(2026, 11, 25, 10, tzinfo=CHINA)
+    sample = {"as_of": as_of.isoformat(), "application": sample_application(as_of, region="guizhou", channel="window")}
+    (tmp_path / "guizhou_window.json").write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
+    edited = without_rule(TIME_LIMITS, "DecisionRule_guizhou")
+    with pytest.raises(InvalidDeployment) as refused:
+        deploy_files(ctx, [("time_limits.dmn", edited)], "analyst", samples_dir=tmp_path)
+    assert [p.file for p in refused.value.problems] == ["samples/guizhou_window.json"]
+    (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+    with pytest.raises(InvalidDeployment) as refused:
+        deploy_files(ctx, [("time_limits.dmn", edited)], "analyst", samples_dir=tmp_path)
+    assert "cannot be read" in refused.value.problems[0].message
+    created = deploy_files(ctx, [("time_limits.dmn", edited)], "analyst", force=True, samples_dir=tmp_path)
+    assert {p["file"] for p in created[0]["forced_over"]} == {"samples/broken.json", "samples/guizhou_window.json"}

@@ -43,7 +43,11 @@ def test_an_edited_table_deployed_changes_the_check_and_running_instances_keep_t
 
     edited = with_rule(decision, cells, code)
     assert re.search(f'<rule id="DecisionRule_{code}">', edited.decode())
-    response = deploy(api, [("eligibility.dmn", edited)])
+    # the new rule refuses the bundled Gansu sample: the dry run stops it, the analyst forces it (on purpose)
+    refused = deploy(api, [("eligibility.dmn", edited)])
+    assert refused.status_code == 422 and refused.get_json()["problems"][0]["file"] == "samples/gansu.json"
+    assert code in refused.get_json()["problems"][0]["message"] or "R9.9" in refused.get_json()["problems"][0]["message"]
+    response = deploy(api, [("eligibility.dmn", edited)], force=True)
     assert response.status_code == 201, response.get_json()
 
     after = dry_run(api, application).get_json()

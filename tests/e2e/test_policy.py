@@ -33,9 +33,10 @@ def dry_run(api, application, user="portal"):
     return api.post("/api/applications/check", user, json=application)
 
 
-def deploy(api, files, user="analyst"):
+def deploy(api, files, user="analyst", force=False):
     data = {"files": [(io.BytesIO(content), name) for name, content in files]}
-    return api.post("/api/deployments", user, data=data, content_type="multipart/form-data")
+    return api.post("/api/deployments" + ("?force=true" if force else ""), user, data=data,
+                    content_type="multipart/form-data")
 
 
 def nothing_started(api, ctx, application, now) -> bool:
@@ -276,12 +277,22 @@ def test_a_new_refusal_row_refuses(api, clock):
 
 
 def test_a_unique_table_with_two_matching_rows_is_a_problem(api, application):
-    """Two Gansu rows in the UNIQUE time-limit table: the check answers a problem naming both rules."""
+    """Two Gansu rows in the UNIQUE time-limit table: the dry run of the deployment on the Gansu sample
+    refuses it; forced anyway, the check answers a problem naming both rules."""
     text = (WORKFLOWS / "time_limits.dmn").read_text(encoding="utf-8")
     begin = text.index('<rule id="DecisionRule_gansu">')
     row = text[begin:text.index("</rule>", begin) + len("</rule>")]
     again = row.replace("_gansu", "_gansu_again").replace('id="DecisionRule_gansu"', 'id="DecisionRule_gansu_again"')
-    assert deploy(api, [("time_limits.dmn", edited("time_limits.dmn", row, row + "\n      " + again))]).status_code == 201
+    files = [("time_limits.dmn", edited("time_limits.dmn", row, row + "\n      " + again))]
+    refused = deploy(api, files)
+    assert refused.status_code == 422
+    [problem] = refused.get_json()["problems"]
+    assert problem["file"] == "samples/gansu.json" and "DecisionRule_gansu_again" in problem["message"]
+    forced = deploy(api, files, force=True)
+    assert forced.status_code == 201
+    assert [p["file"] for p in forced.get_json()["definitions"][0]["forced_over"]] == ["samples/gansu.json"]
+    listed = api.get("/api/process-definitions", "analyst").get_json()
+    assert listed[-1]["forced_over"] and not listed[0]["forced_over"]
     response = dry_run(api, application)
     assert response.status_code == 422 and response.mimetype == PROBLEM
     detail = response.get_json()["detail"]

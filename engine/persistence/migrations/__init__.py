@@ -70,4 +70,7 @@ def unversioned_revision(inspector) -> str | None:
     job_columns = {column["name"] for column in inspector.get_columns("jobs")}
     if "payload" in job_columns:
         return "0002"
-    return "0004" if "calendar_years" in tables else "0003"
+    if "calendar_years" not in tables:
+        return "0003"
+    deployment_columns = {column["name"] for column in inspector.get_columns("deployments")}
+    return "0005" if "forced_over" in deployment_columns else "0004"
