@@ -8,6 +8,7 @@ locks.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -132,6 +133,9 @@ def apply_result(task, outcome: HandlerResult) -> StepRecord:
     )
 
 
+MAX_STEP_KEY = 160  # the ledger keeps keys of up to 200 characters, with the handler's prefix
+
+
 def step_key(instance_id: str, task) -> str:
     """The idempotency key of a service task's department call: what the step *is*, never an id minted by a
     run that a crash may repeat (the worker runs chains of service tasks from the last save, and the tasks
@@ -155,7 +159,10 @@ def step_key(instance_id: str, task) -> str:
                   and other.state == TaskState.COMPLETED)
     scope = "" if child.workflow is child.workflow.top_workflow else f"{child.workflow.spec.name}/"
     visit = f"#{earlier + 1}" if earlier else ""
-    return f"{instance_id}:{scope}{spec_id}{visit}{''.join(reversed(path))}"
+    key = f"{instance_id}:{scope}{spec_id}{visit}{''.join(reversed(path))}"
+    if len(key) > MAX_STEP_KEY:  # long activity ids: the same key every time, within the ledger's column
+        key = f"{key[:MAX_STEP_KEY - 65]}~{hashlib.sha256(key.encode()).hexdigest()}"
+    return key
 
 
 def due_at(task, now: datetime, calendar) -> datetime | None:

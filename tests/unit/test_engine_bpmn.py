@@ -197,3 +197,14 @@ def test_xml_parsing_refuses_dtds_entities_and_huge_files():
     with pytest.raises(UnsafeXml) as err:
         parse_xml(b"<x>\n<y></x>")
     assert err.value.line == 2
+
+
+def test_step_keys_say_what_the_step_is_and_stay_short(specs):
+    """Issue 13: a department call's key is the instance and activity, the same in every run of a chain."""
+    from engine.runtime import MAX_STEP_KEY, step_key
+
+    workflow = BpmnWorkflow(*specs, script_engine=JuelScriptEngine(fixed_clock(), FIXED_CALENDARS))
+    task = next(iter(workflow.tasks.values()))
+    assert step_key("i-1", task) == f"i-1:{task.task_spec.bpmn_id or task.task_spec.name}"
+    long = step_key("i-1" * 100, task)
+    assert len(long) <= MAX_STEP_KEY and long == step_key("i-1" * 100, task)
