@@ -1,4 +1,6 @@
-"""The HTTP API: ``create_app()`` builds the Flask app over an engine context (see CONTRACT.md)."""
+"""The HTTP API: ``create_app()`` builds the Flask app over an engine context (see CONTRACT.md), and nothing
+else: preparing the database (migrations, calendar, bundled deployment) is ``engine.bootstrap.prepare``,
+an explicit step of ``onething serve`` and of the tests."""
 
 from __future__ import annotations
 
@@ -7,7 +9,6 @@ from flask_smorest import Api
 
 from engine.bootstrap import build_context
 from engine.context import EngineContext
-from engine.usecases.deployments import deploy_bundled_if_empty
 from forms.application import ApplicationSchema
 
 from . import applications, body_limits, calendar, definitions, errors, health, materials, operations, oversight, tasks
@@ -28,7 +29,6 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     app.json.ensure_ascii = False
     app.config.update(config or {})
     ctx = context or build_context(app.config["DATABASE_URL"])
-    deploy_bundled_if_empty(ctx)
     app.extensions["onething"] = ctx
 
     api = Api(app)

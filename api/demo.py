@@ -7,7 +7,7 @@ import sys
 import unicodedata
 from typing import TextIO
 
-from engine.bootstrap import build_context
+from engine.bootstrap import ready_context
 from engine.clock import Clock
 from engine.usecases.accounts import add_user
 from engine.worker import Worker
@@ -53,9 +53,8 @@ def _check(response, status: int):
 
 def run_demo(database_url: str | None = None, out: TextIO = sys.stdout, clock: Clock | None = None) -> str:
     """Run the demo; returns the final state of the application."""
-    context = build_context(database_url, clock=clock) if clock is not None else None
-    app = create_app({"DATABASE_URL": database_url}, context=context)
-    ctx = app.extensions["onething"]
+    ctx = ready_context(database_url, clock=clock)
+    app = create_app(context=ctx)
     tokens = {}
     for name, spec in DEMO_USERS.items():
         tokens[name] = add_user(ctx, f"demo-{name}-{ctx.clock.now():%H%M%S%f}", **spec)

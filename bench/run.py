@@ -30,11 +30,10 @@ from sqlalchemy import select, text  # noqa: E402
 
 from bench import expressions, floor, phases  # noqa: E402
 from bench.seed import Seeder  # noqa: E402
-from engine.bootstrap import build_context  # noqa: E402
+from engine.bootstrap import ready_context  # noqa: E402
 from engine.persistence.database import make_engine  # noqa: E402
 from engine.persistence.models import ProcessInstance  # noqa: E402
 from engine.usecases.accounts import add_user  # noqa: E402
-from engine.usecases.deployments import deploy_bundled_if_empty  # noqa: E402
 from tests.support import pgcluster  # noqa: E402
 from tests.support.lifecycle import accounts  # noqa: E402
 from tests.support.services import services  # noqa: E402
@@ -127,8 +126,7 @@ def phases_now():
 def run_database(name: str, args, floor_per_s: float, numbers: phases.Sequence) -> str:
     say(f"== {name}")
     with tempfile.TemporaryDirectory(prefix="onething-bench-") as tmp, database(name, Path(tmp)) as (url, pid):
-        ctx = build_context(url)
-        deploy_bundled_if_empty(ctx)
+        ctx = ready_context(url)
         tokens = {user: add_user(ctx, user, **spec) for user, spec in accounts().items()}
         now = ctx.clock.now()
         with services(url, Path(tmp) / "logs", apis=args.apis, workers=args.workers, threads=args.api_threads,

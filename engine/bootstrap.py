@@ -1,5 +1,7 @@
-"""Wiring: build an ``EngineContext`` for a database URL (schema created, handlers registered, the
-working-day calendar seeded with the years the installed ``chinesecalendar`` covers)."""
+"""Wiring and preparing: ``build_context`` wires an ``EngineContext`` for a database URL (no writes);
+``prepare`` is the explicit start-up step of ``serve``, ``worker``, the other commands and the tests: the
+schema created or checked (migrations), the working-day calendar seeded with the years the installed
+``chinesecalendar`` covers, and the bundled ``workflows/`` files deployed into an empty database."""
 
 from __future__ import annotations
 
@@ -8,15 +10,34 @@ from handlers.registry import HandlerRegistry
 
 from .clock import Clock, clock_from_environment
 from .context import EngineContext
-from .persistence.database import create_schema, make_engine, session_factory
+from .definitions import SpecCache
+from .persistence.database import SchemaStatus, create_schema, make_engine, session_factory
 from .usecases.calendar import seed_from_package
+from .usecases.deployments import deploy_bundled_if_empty
 
 
 def build_context(database_url: str | None = None, clock: Clock | None = None,
-                  registry: HandlerRegistry | None = None) -> EngineContext:
-    engine = make_engine(database_url)
-    create_schema(engine)
-    ctx = EngineContext(sessions=session_factory(engine), registry=registry or default_registry(),
-                        clock=clock or clock_from_environment())
+                  registry: HandlerRegistry | None = None, specs: SpecCache | None = None) -> EngineContext:
+    """The engine's dependencies for ``database_url`` (``DATABASE_URL``, else the embedded SQLite); ``specs``
+    a parsed-spec cache to share (the tests share one across their databases)."""
+    return EngineContext(sessions=session_factory(make_engine(database_url)),
+                         registry=registry or default_registry(), clock=clock or clock_from_environment(),
+                         specs=specs or SpecCache())
+
+
+def prepare(ctx: EngineContext, *, upgrade: bool | None = None, deploy_bundled: bool = True) -> SchemaStatus:
+    """Make the database ready for ``ctx``: schema (an older one only with ``upgrade``, else
+    ``SchemaOutdated``), calendar years, bundled deployment. Safe to run from several processes at once."""
+    status = create_schema(ctx.sessions.engine, upgrade=upgrade)
     seed_from_package(ctx)
+    if deploy_bundled:
+        deploy_bundled_if_empty(ctx)
+    return status
+
+
+def ready_context(database_url: str | None = None, clock: Clock | None = None,
+                  registry: HandlerRegistry | None = None, *, upgrade: bool | None = None) -> EngineContext:
+    """``build_context`` and ``prepare``: what every command starts with."""
+    ctx = build_context(database_url, clock, registry)
+    prepare(ctx, upgrade=upgrade)
     return ctx

@@ -25,7 +25,7 @@ from .bpmn.timers import timer_started
 from .calendar import WorkdayCalendar
 from .calendar_source import CalendarSource
 from .clock import Clock
-from .definitions import Checks, ParsedDeployment, SpecCache
+from .definitions import Checks, ParsedDeployment, SpecCache, fingerprint
 from .errors import NotFound
 from .log_privacy import keep_task_data_out_of_logs
 from .persistence.models import (
@@ -72,6 +72,7 @@ class EngineContext:
     script_engine: JuelScriptEngine = field(init=False)
     calendar: CalendarSource = field(init=False)
     _definitions: dict[int, DefinitionRef] = field(init=False, default_factory=dict)
+    _fingerprints: dict[int, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.calendar = CalendarSource(self.sessions)
@@ -105,7 +106,11 @@ class EngineContext:
         def load_files():
             return [(f.filename, f.content) for f in uow.definitions.files(definition.deployment_id)]
 
-        return self.specs.get(definition.deployment_id, load_files)
+        key = self._fingerprints.get(definition.deployment_id)
+        if key is None:
+            key = self._fingerprints[definition.deployment_id] = fingerprint(
+                uow.definitions.file_digests(definition.deployment_id))
+        return self.specs.get(key, load_files)
 
     def new_workflow(self, uow: UnitOfWork, definition: ProcessDefinition) -> BpmnWorkflow:
         spec, subprocess_specs = self.parsed(uow, definition).specs[definition.key]

@@ -8,6 +8,7 @@ wrong. Each deployed version is parsed once per process and cached.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -22,7 +23,7 @@ from engine.expressions import ExpressionError
 from .bpmn.parser import ProcessParser
 from .bpmn.script_engine import compile_juel, script_expression
 from .bpmn.specs import ExternalTask, ReviewTask
-from .bpmn.xml import UnsafeXml, parse_xml
+from .safexml import UnsafeXml, parse_xml
 from .dmn import DecisionSet
 from .errors import Problem
 
@@ -250,21 +251,28 @@ def _check_spec(spec, filename: str, roots, checks: Checks) -> list[Problem]:
     return problems
 
 
+def fingerprint(file_digests: Iterable[tuple[str, str]]) -> str:
+    """What a deployment's files are, from their names and SHA-256 digests: the spec cache's key."""
+    text = "\n".join(f"{name}\0{digest}" for name, digest in sorted(file_digests))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 class SpecCache:
-    """Parsed specs by deployment id: each deployed version is parsed once per process."""
+    """Parsed specs by the content of a deployment's files (:func:`fingerprint`): each version is parsed once
+    per process, and contexts on other databases with the same files (the tests') share it."""
 
     def __init__(self) -> None:
-        self._parsed: dict[int, ParsedDeployment] = {}
+        self._parsed: dict[str, ParsedDeployment] = {}
         self._lock = threading.Lock()
 
-    def get(self, deployment_id: int, load_files) -> ParsedDeployment:
-        parsed = self._parsed.get(deployment_id)
+    def get(self, key: str, load_files) -> ParsedDeployment:
+        parsed = self._parsed.get(key)
         if parsed is None:
             parsed = parse_deployment(load_files())
             with self._lock:
-                self._parsed[deployment_id] = parsed
+                self._parsed[key] = parsed
         return parsed
 
-    def put(self, deployment_id: int, parsed: ParsedDeployment) -> None:
+    def put(self, key: str, parsed: ParsedDeployment) -> None:
         with self._lock:
-            self._parsed[deployment_id] = parsed
+            self._parsed[key] = parsed

@@ -2,7 +2,7 @@
 
 It reads ``camunda:type="external"``/``camunda:topic`` on service tasks, ``candidateGroups``,
 ``candidateUsers``, ``assignee`` and ``dueDate`` on user tasks, and ``camunda:properties`` on end events.
-Files are parsed with :func:`engine.bpmn.xml.parse_xml` (no entities, no network).
+Files are parsed with :func:`engine.safexml.parse_xml` (no entities, no network).
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
 
-from engine.dmn.task import DecisionParserMixin, DecisionTask, DecisionTaskParser
+from .business_rule import DecisionParserMixin, DecisionTask, DecisionTaskParser
 
 from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
 from .timers import ClockCycle, ClockDuration, ClockTimeDate
-from .xml import parse_xml
+from engine.safexml import parse_xml
 
 
 def _split(value: str | None) -> list[str]:

@@ -26,7 +26,7 @@ from SpiffWorkflow.camunda.specs.user_task import Form
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
-from engine.dmn.task import DecisionTask, DecisionTaskConverter
+from .business_rule import DecisionTask, DecisionTaskConverter
 
 from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
 from .timers import ClockCycle, ClockDuration, ClockTimeDate

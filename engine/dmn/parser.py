@@ -6,14 +6,14 @@ as expressions). Nothing stops at the first mistake: every unparseable cell, unk
 typeRef, missing output name... is reported as a :class:`~engine.errors.Problem` with the file, the XML
 line, the element (rule id for a cell, else the decision/input/output id), the cell text, and a message
 naming the decision. A decision with a problem is kept but marked ``broken`` (never evaluated).
-Files are read with :func:`engine.bpmn.xml.parse_xml` (no DTD, no entities).
+Files are read with :func:`engine.safexml.parse_xml` (no DTD, no entities).
 """
 
 from __future__ import annotations
 
 from lxml import etree
 
-from engine.bpmn.xml import UnsafeXml, parse_xml
+from engine.safexml import UnsafeXml, parse_xml
 from engine.errors import Problem
 from engine.expressions import ExpressionError, feel
 

@@ -60,6 +60,11 @@ class Definitions:
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(ProcessDefinition)) or 0
 
+    def file_digests(self, deployment_id: int) -> list[tuple[str, str]]:
+        """(file name, SHA-256) of a deployment's files, without reading their content."""
+        return [tuple(row) for row in self.session.execute(
+            select(DeploymentFile.filename, DeploymentFile.sha256).where(DeploymentFile.deployment_id == deployment_id))]
+
     def deployment(self, deployment_id: int) -> Deployment | None:
         return self.session.get(Deployment, deployment_id)
 

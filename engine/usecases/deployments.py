@@ -9,12 +9,13 @@ what it overrode. On first start the bundled ``workflows/`` files are deployed i
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
 from ..clock import iso
 from ..context import EngineContext
-from ..definitions import parse_deployment
+from ..definitions import fingerprint, parse_deployment
 from ..errors import InvalidDeployment, NotFound
 from ..persistence.models import ProcessDefinition
 from .sample_dry_run import load_samples, regressions
@@ -73,7 +74,7 @@ def deploy(ctx: EngineContext, files: list[tuple[str, bytes]], who: str, *, forc
         uow.commit()
     if overridden:
         log.warning("deployment %s by %s forced over %d dry-run finding(s)", deployment.id, who, len(overridden))
-    ctx.specs.put(deployment.id, parsed)
+    ctx.specs.put(fingerprint((name, hashlib.sha256(content).hexdigest()) for name, content in all_files), parsed)
     return [definition_dict(d, overridden) for d in created]
 
 

@@ -15,7 +15,7 @@ from engine.clock import CLOCK_START_VARIABLE, CHINA, Clock
 from engine.usecases.accounts import add_user
 from engine.worker import Worker
 from handlers import default_registry
-from tests.support.databases import fresh_database
+from tests.support.databases import SPECS, fresh_database
 
 USERS = {
     "portal": dict(roles=["portal"], groups=[], jurisdictions=["62"]),
@@ -134,7 +134,8 @@ def database_url(tmp_path):
 
 @pytest.fixture
 def ctx(database_url, clock, registry):
-    return build_context(database_url, clock=clock, registry=registry)
+    """The engine over the test's database, prepared already (a copy of the session's template)."""
+    return build_context(database_url, clock=clock, registry=registry, specs=SPECS)
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from __future__ import annotations
 import io
 import json
 from contextlib import redirect_stderr, redirect_stdout
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 
 from api import create_app
-from api.cli import main
+from engine.cli import main
 from api.samples import sample_application
 from engine.bootstrap import build_context
 from engine.clock import CHINA, Clock

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from api.samples import approval_for, sample_application

@@ -9,8 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from api.cli import main
-from engine.bootstrap import build_context
+from engine.cli import main
+from engine.bootstrap import ready_context
 from engine.persistence import migrations
 from engine.persistence.database import SchemaOutdated, create_schema, make_engine, schema_status
 from engine.persistence.models import Base
@@ -73,7 +73,7 @@ def test_an_older_schema_is_refused_with_how_to_upgrade(engine, empty_url, monke
     older = at_older_revision(engine)
     monkeypatch.delenv("ONETHING_AUTO_UPGRADE", raising=False)
     with pytest.raises(SchemaOutdated) as refused:
-        build_context(empty_url)
+        ready_context(empty_url)
     message = str(refused.value)
     assert older in message and migrations.head() in message and "onething db upgrade" in message
 
@@ -87,13 +87,13 @@ def test_an_older_schema_is_refused_with_how_to_upgrade(engine, empty_url, monke
     assert f"upgraded from {older} to revision {migrations.head()}" in capsys.readouterr().out
     assert main(["db", "current"]) == 0
     assert differences(engine) == []
-    build_context(empty_url)  # starts now
+    ready_context(empty_url)  # starts now
 
 
 def test_auto_upgrade_when_told(engine, empty_url, monkeypatch):
     at_older_revision(engine)
     monkeypatch.setenv("ONETHING_AUTO_UPGRADE", "1")
-    build_context(empty_url)
+    ready_context(empty_url)
     with engine.connect() as connection:
         assert schema_status(connection).state == "current"
 
@@ -101,7 +101,7 @@ def test_auto_upgrade_when_told(engine, empty_url, monkeypatch):
 def test_a_database_made_before_migrations_is_adopted_by_db_upgrade(engine, empty_url, monkeypatch, capsys):
     Base.metadata.create_all(engine)  # what releases before migrations did
     with pytest.raises(SchemaOutdated, match="no migration history"):
-        build_context(empty_url)
+        ready_context(empty_url)
     monkeypatch.setenv("DATABASE_URL", empty_url)
     assert main(["db", "upgrade"]) == 0
     assert differences(engine) == []

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from api.samples import sample_application
-from engine.bpmn.xml import parse_xml
+from engine.safexml import parse_xml
 
 
 def test_diagram_marks_done_active_and_overdue_steps(api, application, clock):

@@ -11,7 +11,7 @@ from contextlib import redirect_stdout
 
 import pytest
 
-from api.cli import main
+from engine.cli import main
 from engine.usecases.accounts import add_user, revoke
 from engine.users import ROLES
 from tests.sample_files import pdf

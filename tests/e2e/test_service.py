@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from contextlib import redirect_stdout
 
-from api.cli import main
+from engine.cli import main
 from api.demo import run_demo
 
 

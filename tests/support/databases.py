@@ -1,7 +1,8 @@
-"""A fresh database per test: a new SQLite file, or, when ``ONETHING_TEST_DATABASE_URL`` names a PostgreSQL
-server (``python -m tests.support.pgcluster run -- pytest``), a new database ``t_<uuid>`` copied from a
-template migrated once per test session (the next one is copied while a test runs), dropped when the test
-ends.
+"""A fresh database per test, copied from a template prepared once per test session as ``onething serve``
+prepares a new database (migrated, the calendar seeded, the bundled workflows deployed): a copied SQLite
+file, or, when ``ONETHING_TEST_DATABASE_URL`` names a PostgreSQL server (``python -m tests.support.pgcluster
+run -- pytest``), a new database ``t_<uuid>`` created from the template (the next one is copied while a test
+runs), dropped when the test ends. ``SPECS`` is the parsed-spec cache every test's context shares.
 """
 
 from __future__ import annotations
@@ -9,6 +10,9 @@ from __future__ import annotations
 import atexit
 import concurrent.futures
 import os
+import shutil
+import sqlite3
+import tempfile
 import threading
 import uuid
 from contextlib import contextmanager
@@ -19,6 +23,10 @@ from sqlalchemy.engine import make_url
 
 TEST_URL_ENV = "ONETHING_TEST_DATABASE_URL"
 TEMPLATE = f"onething_template_{os.getpid()}"
+
+from engine.definitions import SpecCache  # noqa: E402
+
+SPECS = SpecCache()
 
 _template_lock = threading.Lock()
 _template_build_lock = threading.Lock()
@@ -46,21 +54,44 @@ def _admin(url: str):
     return psycopg.connect(conninfo, autocommit=True)
 
 
-def _ensure_template(url: str) -> None:
-    """Create and migrate the template database once (what each test's database is copied from)."""
-    from engine.persistence.database import create_schema, make_engine
+def prepare_template(url: str) -> None:
+    """Prepare the database of ``url`` as a first start does (``engine.bootstrap.prepare``)."""
+    from engine.bootstrap import build_context, prepare
 
+    ctx = build_context(url, specs=SPECS)
+    try:
+        prepare(ctx)
+    finally:
+        ctx.sessions.engine.dispose()  # a template must have no connections when it is copied
+
+
+_sqlite_template: Path | None = None
+
+
+def _sqlite_copy(target: Path) -> str:
+    """A copy of the prepared SQLite template (made once per session)."""
+    global _sqlite_template
+    with _template_build_lock:
+        if _sqlite_template is None:
+            path = Path(tempfile.mkdtemp(prefix="onething-template-")) / "template.db"
+            prepare_template(f"sqlite:///{path}")
+            with sqlite3.connect(path) as conn:  # everything in the main file, nothing left in the WAL
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            atexit.register(shutil.rmtree, path.parent, True)
+            _sqlite_template = path
+    shutil.copyfile(_sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
+def _ensure_template(url: str) -> None:
+    """Create and prepare the template database once (what each test's database is copied from)."""
     with _template_build_lock:
         if url in _template_ready:
             return
         with _admin(url) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{TEMPLATE}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{TEMPLATE}"')
-        engine = make_engine(with_database(url, TEMPLATE))
-        try:
-            create_schema(engine)
-        finally:
-            engine.dispose()  # a template must have no connections when it is copied
+        prepare_template(with_database(url, TEMPLATE))
         if not _template_ready:
             atexit.register(_drop_templates)
         _template_ready.add(url)
@@ -111,10 +142,10 @@ def _drop_templates() -> None:
 
 @contextmanager
 def fresh_database(tmp_path: Path) -> Iterator[str]:
-    """The URL of an empty-of-data database of its own for one test."""
+    """The URL of a prepared database of its own for one test."""
     server = server_url()
     if server is None:
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+        yield _sqlite_copy(tmp_path / "test.db")
         return
     with _template_lock:
         ahead = _ahead.setdefault(server, _Ahead(server))

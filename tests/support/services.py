@@ -25,7 +25,7 @@ def free_port() -> int:
 
 
 def onething(*args: str) -> list[str]:
-    return [sys.executable, "-m", "api.cli", *args]
+    return [sys.executable, "-m", "engine.cli", *args]
 
 
 @contextmanager

@@ -4,7 +4,7 @@ state without the tables; deployment problems for DMN cells and decision refs.""
 from __future__ import annotations
 
 import json
-from tests.support.calendars import FIXED_CALENDARS, PACKAGE_CALENDAR
+from tests.support.calendars import FIXED_CALENDARS
 from pathlib import Path
 
 import pytest
@@ -16,7 +16,7 @@ from engine.bpmn.parser import ProcessParser
 from engine.bpmn.script_engine import JuelScriptEngine
 from engine.bpmn.serializer import StateSerializer
 from engine.definitions import Checks, SpecCache, parse_deployment
-from engine.dmn.task import DecisionTask, link_decisions
+from engine.bpmn.business_rule import DecisionTask, link_decisions
 from engine.errors import InvalidDeployment
 from engine.runtime import advance, ready_review_tasks
 

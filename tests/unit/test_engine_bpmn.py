@@ -16,7 +16,7 @@ from engine.bpmn.parser import ProcessParser
 from engine.bpmn.script_engine import JuelScriptEngine
 from engine.bpmn.serializer import StateSerializer
 from engine.bpmn.specs import ExternalTask, OutcomeEndEvent, ReviewTask
-from engine.bpmn.xml import MAX_FILE_BYTES, UnsafeXml, parse_xml
+from engine.safexml import MAX_FILE_BYTES, UnsafeXml, parse_xml
 from engine.expressions import ExpressionError
 from engine.projection import summarize
 from engine.runtime import (

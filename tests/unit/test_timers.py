@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.calendars import FIXED_CALENDARS, PACKAGE_CALENDAR
+from tests.support.calendars import FIXED_CALENDARS
 from datetime import datetime, timedelta, timezone
 
 import pytest

@@ -1,7 +1,10 @@
-"""The ``onething`` command: serve, worker, db upgrade/current, user add/revoke, deploy, calendar, demo.
+"""The ``onething`` command: worker, db upgrade/current, user add/revoke, deploy, calendar -- and the commands
+other packages add through the ``onething.commands`` entry points (the HTTP API adds ``serve`` and ``demo``),
+so that ``onething worker`` never loads the web framework.
 
-Every command refuses a database at an older schema revision with how to upgrade it (``onething db
-upgrade``); ``serve`` and ``worker`` upgrade it first when given ``--upgrade``.
+Every command prepares the database first (``engine.bootstrap.prepare``) and refuses one at an older schema
+revision with how to upgrade it (``onething db upgrade``); ``serve`` and ``worker`` upgrade it first when
+given ``--upgrade``.
 """
 
 from __future__ import annotations
@@ -9,49 +12,24 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 
-
-def _upgrade_first(args) -> None:
-    if args.upgrade:
-        _db_upgrade(args)
-
-
-def _serve(args) -> int:
-    import threading
-
-    from waitress import serve
-
-    from engine.worker import start_background_worker
-
-    from . import create_app
-
-    _upgrade_first(args)
-    app = create_app()
-    stop = threading.Event()
-    if not args.no_worker:
-        start_background_worker(app.extensions["onething"], stop)
-    print(f"onething serving on http://{args.host}:{args.port}/api (OpenAPI: /api/openapi.json)"
-          f"{'' if args.no_worker else ', with a background worker'}", flush=True)
-    try:
-        serve(app, host=args.host, port=args.port, threads=args.threads)
-    finally:
-        stop.set()
-    return 0
+COMMANDS_GROUP = "onething.commands"
 
 
 def _worker(args) -> int:
     import signal
     import threading
 
-    from engine.bootstrap import build_context
+    from engine.bootstrap import ready_context
     from engine.worker import Worker
 
-    _upgrade_first(args)
+    ctx = ready_context(upgrade=True if args.upgrade else None)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    worker = Worker(build_context(), name=args.name, lock_seconds=args.lock_seconds)
+    worker = Worker(ctx, name=args.name, lock_seconds=args.lock_seconds)
     print(f"onething worker {worker.name} running (Ctrl-C to stop)", flush=True)
     worker.run_forever(stop, idle_wait=args.idle_wait)
     return 0
@@ -87,12 +65,12 @@ def _db_current(args) -> int:
 
 
 def _user_add(args) -> int:
-    from engine.bootstrap import build_context
+    from engine.bootstrap import ready_context
     from engine.errors import EngineError
     from engine.usecases.accounts import add_user
 
     try:
-        token = add_user(build_context(), args.name, args.role, args.group, args.jurisdiction)
+        token = add_user(ready_context(), args.name, args.role, args.group, args.jurisdiction)
     except EngineError as err:
         print(f"error: {err} {getattr(err, 'errors', '')}", file=sys.stderr)
         return 2
@@ -102,12 +80,12 @@ def _user_add(args) -> int:
 
 
 def _user_revoke(args) -> int:
-    from engine.bootstrap import build_context
+    from engine.bootstrap import ready_context
     from engine.errors import EngineError
     from engine.usecases.accounts import revoke
 
     try:
-        revoke(build_context(), args.name)
+        revoke(ready_context(), args.name)
     except EngineError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -116,7 +94,7 @@ def _user_revoke(args) -> int:
 
 
 def _deploy(args) -> int:
-    from engine.bootstrap import build_context
+    from engine.bootstrap import ready_context
     from engine.errors import InvalidDeployment
     from engine.usecases.deployments import deploy
 
@@ -128,7 +106,7 @@ def _deploy(args) -> int:
             return 2
         files.append((path.name, path.read_bytes()))
     try:
-        created = deploy(build_context(), files, args.by, force=args.force)
+        created = deploy(ready_context(), files, args.by, force=args.force)
     except InvalidDeployment as err:
         for problem in err.problems:
             where = f"{problem.file}:{problem.line}" if problem.line else problem.file
@@ -148,7 +126,7 @@ MAX_CALENDAR_FILE = 256 * 1024
 def _calendar_import(args) -> int:
     import json
 
-    from engine.bootstrap import build_context
+    from engine.bootstrap import ready_context
     from engine.errors import InvalidInput
     from engine.usecases.calendar import import_notice
 
@@ -166,7 +144,7 @@ def _calendar_import(args) -> int:
         print(f"error: {args.file}: not JSON: {err}", file=sys.stderr)
         return 1
     try:
-        result = import_notice(build_context(), args.by, data)
+        result = import_notice(ready_context(), args.by, data)
     except InvalidInput as err:
         print(f"error: {args.file}: refused, nothing changed:", file=sys.stderr)
         for problem in getattr(err, "problems", None) or [str(err)]:
@@ -179,14 +157,14 @@ def _calendar_import(args) -> int:
 
 
 def _calendar_show(args) -> int:
-    from engine.bootstrap import build_context
+    from engine.bootstrap import ready_context
     from engine.errors import EngineError
     from engine.usecases.calendar import show_year
 
     from .calendar_grid import render_year
 
     try:
-        print(render_year(show_year(build_context(), args.year)))
+        print(render_year(show_year(ready_context(), args.year)))
     except EngineError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -194,10 +172,10 @@ def _calendar_show(args) -> int:
 
 
 def _calendar_list(args) -> int:
-    from engine.bootstrap import build_context
+    from engine.bootstrap import ready_context
     from engine.usecases.calendar import list_years
 
-    listed = list_years(build_context(), None)
+    listed = list_years(ready_context(), None)
     for year in listed["years"]:
         print(f"{year['year']}  official  {year['title']}{'（' + year['number'] + '）' if year['number'] else ''}"
               f"  {year['loaded_at']} {year['loaded_by']}")
@@ -206,27 +184,17 @@ def _calendar_list(args) -> int:
     return 0
 
 
-def _demo(args) -> int:
-    from .demo import run_demo
-
-    state = run_demo()
-    return 0 if state == "completed" else 1
-
-
 UPGRADE_HELP = "upgrade an older database schema first (as `onething db upgrade`; or ONETHING_AUTO_UPGRADE=1)"
 
 
-def parser() -> argparse.ArgumentParser:
+BUILT_IN = ("worker", "db", "user", "deploy", "calendar")
+
+
+def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The command line; the commands of other packages are loaded only when one of them (or the list of
+    all, ``--help``) is asked for, so ``onething worker`` imports no web framework."""
     top = argparse.ArgumentParser(prog="onething", description="新生儿出生“一件事” workflow service")
     sub = top.add_subparsers(dest="command", required=True)
-
-    serve = sub.add_parser("serve", help="run the API (DATABASE_URL, embedded SQLite by default)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--threads", type=int, default=8)
-    serve.add_argument("--no-worker", action="store_true", help="serve the API only (run `onething worker`)")
-    serve.add_argument("--upgrade", action="store_true", help=UPGRADE_HELP)
-    serve.set_defaults(run=_serve)
 
     worker = sub.add_parser("worker", help="run only the background worker (service tasks and timers)")
     worker.add_argument("--name", default=None)
@@ -274,8 +242,10 @@ def parser() -> argparse.ArgumentParser:
     cal.add_parser("list", help="the official years and the provisional ones near today").set_defaults(
         run=_calendar_list)
 
-    demo = sub.add_parser("demo", help="walk a sample Gansu application through every step")
-    demo.set_defaults(run=_demo)
+    asked = next((arg for arg in (sys.argv[1:] if argv is None else argv) if not arg.startswith("-")), None)
+    if asked not in BUILT_IN:
+        for command in entry_points(group=COMMANDS_GROUP):  # serve, demo (api), and any a service adds
+            command.load()(sub)
     return top
 
 
@@ -288,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("spiff").setLevel(logging.WARNING)
     from engine.persistence.database import SchemaOutdated
 
-    args = parser().parse_args(argv)
+    args = parser(argv).parse_args(argv)
     try:
         return args.run(args)
     except SchemaOutdated as err:

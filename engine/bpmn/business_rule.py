@@ -1,4 +1,5 @@
-"""``bpmn:businessRuleTask`` with ``camunda:decisionRef``: spec, task parser, parser mixin and converter.
+"""``bpmn:businessRuleTask`` with ``camunda:decisionRef``: spec, task parser, parser mixin and converter
+(a BPMN construct over :mod:`engine.dmn`, which knows nothing of BPMN).
 
 - ``DecisionTask`` evaluates its decision over the task data (``today()``/``now()`` from the script engine's
   service clock) and stores the result, mapped by ``camunda:mapDecisionResult`` (default ``resultList``),
@@ -29,9 +30,9 @@ from engine.clock import CHINA
 from engine.expressions import YearsMonths
 from engine.expressions.feel_types import format_value
 
-from .evaluate import RESULT_MAPPINGS, DecisionError, evaluate_decision
-from .model import DecisionSet
-from .parser import parse_dmn
+from engine.dmn.evaluate import RESULT_MAPPINGS, DecisionError, evaluate_decision
+from engine.dmn.model import DecisionSet
+from engine.dmn.parser import parse_dmn
 
 CAMUNDA_BPMN_NS = "http://camunda.org/schema/1.0/bpmn"
 _BINDINGS = (None, "latest", "deployment")
