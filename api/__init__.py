@@ -9,7 +9,6 @@ from flask_smorest import Api
 
 from engine.bootstrap import build_context
 from engine.context import EngineContext
-from forms.application import ApplicationSchema
 
 from . import applications, body_limits, calendar, definitions, errors, health, materials, operations, oversight, tasks
 
@@ -33,7 +32,10 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
 
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    api.spec.components.schema("Application", schema=ApplicationSchema)
+    for service in ctx.services.all:  # each service's start form (the newborn's: "Application")
+        if service.start_schema is not None:
+            api.spec.components.schema(service.start_schema.__name__.removesuffix("Schema"),
+                                       schema=service.start_schema)
     for module in (health, applications, tasks, definitions, operations, materials, oversight, calendar):
         api.register_blueprint(module.blp)
     errors.register(app, api)

@@ -11,10 +11,10 @@ from engine.bootstrap import ready_context
 from engine.clock import Clock
 from engine.usecases.accounts import add_user
 from engine.worker import Worker
-from forms.items import DEPARTMENTS
+from forms.newborn.items import DEPARTMENTS
 
 from . import create_app
-from .samples import approval_for, sample_application
+from handlers.newborn.samples import approval_for, sample_application
 
 DEMO_USERS = {
     "portal": dict(roles=["portal"], groups=[], jurisdictions=["62"]),

@@ -14,7 +14,7 @@ from flask import Response, abort, current_app, g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from engine.material_codes import MATERIALS
+from engine.service import Services, installed_services
 from engine.materials import (
     DEFAULT_MAX_BYTES,
     EXTENSIONS,
@@ -79,7 +79,7 @@ UPLOAD_BODY = {"required": True, "description": "a JPEG, PNG or PDF file: the ra
 
 def _code_parameter() -> list[dict]:
     return [{"in": "path", "name": "code", "description": "which material",
-             "schema": {"type": "string", "enum": list(MATERIALS)}}]
+             "schema": {"type": "string", "enum": list(Services(installed_services()).materials)}}]
 
 
 DOWNLOAD = {"200": {"description": "the current file, as uploaded",

@@ -12,7 +12,7 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 
-from api.samples import approval_for
+from handlers.newborn.samples import approval_for
 from engine.bpmn.parser import ProcessParser
 from engine.bpmn.script_engine import JuelScriptEngine
 from engine.calendar import WorkdayCalendar, package_notices
@@ -25,11 +25,11 @@ from engine.runtime import (
     set_start_variables,
     waiting_messages,
 )
-from forms.application import validate_application
-from forms.items import chosen_map
+from forms.newborn.application import validate_application
+from forms.newborn.items import chosen_map
 from tests.support.lifecycle import MESSAGES, application_for
 
-WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"
+WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows" / "newborn"
 
 
 def parse(key: str = "newborn_birth"):

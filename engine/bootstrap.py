@@ -5,23 +5,26 @@ schema created or checked (migrations), the working-day calendar seeded with the
 
 from __future__ import annotations
 
-from handlers import default_registry
-from handlers.registry import HandlerRegistry
 
 from .clock import Clock, clock_from_environment
 from .context import EngineContext
 from .definitions import SpecCache
+from .handlers import HandlerRegistry
+from .service import Service, Services, installed_services
 from .persistence.database import SchemaStatus, create_schema, make_engine, session_factory
 from .usecases.calendar import seed_from_package
 from .usecases.deployments import deploy_bundled_if_empty
 
 
 def build_context(database_url: str | None = None, clock: Clock | None = None,
-                  registry: HandlerRegistry | None = None, specs: SpecCache | None = None) -> EngineContext:
-    """The engine's dependencies for ``database_url`` (``DATABASE_URL``, else the embedded SQLite); ``specs``
-    a parsed-spec cache to share (the tests share one across their databases)."""
-    return EngineContext(sessions=session_factory(make_engine(database_url)),
-                         registry=registry or default_registry(), clock=clock or clock_from_environment(),
+                  registry: HandlerRegistry | None = None, specs: SpecCache | None = None,
+                  services: list[Service] | None = None) -> EngineContext:
+    """The engine's dependencies for ``database_url`` (``DATABASE_URL``, else the embedded SQLite): the
+    ``services`` (default: the installed ones) and their handlers (``registry`` replaces them: tests plant
+    failing departments), ``specs`` a parsed-spec cache to share (the tests share one across databases)."""
+    installed = Services(installed_services() if services is None else services)
+    return EngineContext(sessions=session_factory(make_engine(database_url)), services=installed,
+                         registry=registry or installed.handlers(), clock=clock or clock_from_environment(),
                          specs=specs or SpecCache())
 
 
@@ -36,8 +39,9 @@ def prepare(ctx: EngineContext, *, upgrade: bool | None = None, deploy_bundled: 
 
 
 def ready_context(database_url: str | None = None, clock: Clock | None = None,
-                  registry: HandlerRegistry | None = None, *, upgrade: bool | None = None) -> EngineContext:
+                  registry: HandlerRegistry | None = None, *, upgrade: bool | None = None,
+                  services: list[Service] | None = None) -> EngineContext:
     """``build_context`` and ``prepare``: what every command starts with."""
-    ctx = build_context(database_url, clock, registry)
+    ctx = build_context(database_url, clock, registry, services=services)
     prepare(ctx, upgrade=upgrade)
     return ctx

@@ -15,9 +15,6 @@ from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
-from forms.items import DEPARTMENTS
-from forms.tasks import task_form_keys
-from handlers.registry import HandlerRegistry
 
 from .bpmn.script_engine import JuelScriptEngine
 from .bpmn.serializer import StateSerializer
@@ -38,7 +35,9 @@ from .persistence.models import (
 )
 from .persistence.database import Sessions
 from .persistence.unit_of_work import UnitOfWork
-from .projection import stamp_due_dates, summarize
+from .handlers import HandlerRegistry
+from .projection import summarize
+from .service import Service, Services
 from .runtime import (
     StepRecord,
     assignee_of,
@@ -64,6 +63,7 @@ class DefinitionRef:
 @dataclass
 class EngineContext:
     sessions: Sessions
+    services: Services
     registry: HandlerRegistry
     clock: Clock = field(default_factory=Clock)
     specs: SpecCache = field(default_factory=SpecCache)
@@ -89,8 +89,8 @@ class EngineContext:
     def checks(self) -> Checks:
         return Checks(
             topics=self.registry.topics(),
-            form_keys=frozenset(task_form_keys()),
-            groups=frozenset(DEPARTMENTS),
+            form_keys=frozenset(self.services.task_forms.keys()),
+            groups=frozenset(self.services.groups),
         )
 
     def definition(self, uow: UnitOfWork, definition_id: int) -> DefinitionRef:
@@ -101,6 +101,10 @@ class EngineContext:
             found = self._definitions[definition_id] = DefinitionRef(row.id, row.key, row.version,
                                                                      row.deployment_id)
         return found
+
+    def service_of(self, uow: UnitOfWork, instance: ProcessInstance) -> Service:
+        """The service whose process the instance runs."""
+        return self.services.for_process(self.definition(uow, instance.definition_id).key)
 
     def parsed(self, uow: UnitOfWork, definition: ProcessDefinition | DefinitionRef) -> ParsedDeployment:
         def load_files():
@@ -152,8 +156,8 @@ class EngineContext:
         open_tasks = self._sync_user_tasks(uow, instance, workflow, now, calendar)
         open_jobs = self._sync_jobs(uow, instance, workflow, now)
         self._sync_subscriptions(uow, instance, workflow, now)
-        summary = summarize(workflow)
-        stamp_due_dates(summary, instance.summary or {}, instance.created_at, now, calendar)
+        summary = summarize(workflow, self.service_of(uow, instance), instance.summary or {}, instance.created_at,
+                            now, calendar)
         instance.summary = summary
         self._mark_provisional(instance, workflow, open_tasks, calendar, keep=not recounted)
         instance.workflow_state = self.serializer.dumps(workflow)

@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
-from handlers.base import HandlerResult
+from engine.handlers import HandlerResult
 
 from .bpmn.script_engine import compile_juel
 from .bpmn.specs import ExternalTask, ReviewTask

@@ -28,7 +28,7 @@ from uuid import uuid4
 
 from SpiffWorkflow.task import TaskState
 
-from handlers.base import HandlerResult, ServiceCall
+from engine.handlers import HandlerResult, ServiceCall
 
 from .context import EngineContext
 from .persistence.models import Job

@@ -1,6 +1,10 @@
 """The direction of imports (issue 14), read from the source of every production module with ``ast``
 (imports inside functions count too):
 
+* api → use cases → engine parts → persistence: only the entry points (``api``, ``engine.cli``,
+  ``engine.bootstrap``) and the worker import the use cases; no engine part imports them;
+* the engine imports no service (``handlers.<service>``, ``forms.<service>``): it finds services through
+  ``engine.service``; a service imports no ``api``;
 * leaves -- ``engine.errors``, ``engine.clock``, ``engine.safexml``, ``engine.expressions``,
   ``engine.calendar`` -- import nothing of the project above them;
 * ``engine.dmn`` knows nothing of BPMN; ``engine.bpmn`` may use ``engine.dmn`` (the business rule task);
@@ -78,7 +82,8 @@ def offenders(rule) -> list[str]:
 
 
 def test_the_walk_sees_every_package():
-    assert {"engine.context", "engine.calendar.workdays", "api.calendar", "handlers.police", "forms.fields"} <= set(MODULES)
+    assert {"engine.context", "engine.calendar.workdays", "api.calendar", "handlers.newborn.police",
+            "forms.fields", "forms.newborn.application", "engine.cli"} <= set(MODULES)
     assert "engine.calendar.notice" in IMPORTS["engine.calendar"]
 
 
@@ -107,6 +112,30 @@ def test_only_the_api_speaks_http():
     assert offenders(lambda name, target: target.split(".")[0] in ("flask", "flask_smorest", "werkzeug", "waitress")
                      and not within(name, "api")) == []
     assert offenders(lambda name, target: within(target, "api") and not within(name, "api")) == []
+
+
+SERVICE_PACKAGES = ("handlers", "forms.newborn")  # every package under handlers/ is a service's
+ENTRY_POINTS = ("api", "engine.cli", "engine.bootstrap", "engine.worker")
+
+
+def is_service(module: str) -> bool:
+    return within(module, "handlers") or (module.startswith("forms.") and module.split(".")[1] in
+                                          {p.name for p in (ROOT / "forms").iterdir() if p.is_dir()})
+
+
+def test_the_engine_imports_no_service():
+    assert offenders(lambda name, target: within(name, "engine") and target in MODULES and is_service(target)) == []
+    assert is_service("handlers.newborn.police") and is_service("forms.newborn.items") and not is_service("forms.fields")
+
+
+def test_only_entry_points_use_the_use_cases():
+    assert offenders(lambda name, target: within(target, "engine.usecases") and target in MODULES
+                     and not within(name, "engine.usecases") and not any(within(name, e) for e in ENTRY_POINTS)) == []
+
+
+def test_services_import_no_entry_point():
+    assert offenders(lambda name, target: is_service(name) and target in MODULES
+                     and any(within(target, e) for e in ENTRY_POINTS + ("engine.usecases",))) == []
 
 
 def unit(module: str) -> str:

@@ -22,8 +22,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 MODELER_DIR = ROOT / "tests" / "modeler"
 CHECK = MODELER_DIR / "check.mjs"
-WORKFLOWS = sorted((ROOT / "workflows").glob("*.bpmn"))
-DECISIONS = sorted((ROOT / "workflows").glob("*.dmn"))
+WORKFLOWS = sorted((ROOT / "workflows").rglob("*.bpmn"))
+DECISIONS = sorted((ROOT / "workflows").rglob("*.dmn"))
 
 
 def _in_ci() -> bool:

@@ -7,7 +7,6 @@ from ..errors import Conflict, InvalidInput, NotFound
 from ..persistence.models import User
 from ..users import ROLES, Principal, hash_token, new_token
 
-from forms.items import DEPARTMENTS
 
 
 def add_user(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
@@ -18,9 +17,10 @@ def add_user(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
     bad_roles = [r for r in roles if r not in ROLES]
     if not roles or bad_roles:
         errors["roles"] = [f"roles must be among {', '.join(ROLES)}"]
-    bad_groups = [g for g in groups if g not in DEPARTMENTS]
+    known = ctx.services.groups
+    bad_groups = [g for g in groups if g not in known]
     if bad_groups:
-        errors["groups"] = [f"unknown group(s) {', '.join(bad_groups)}; known: {', '.join(DEPARTMENTS)}"]
+        errors["groups"] = [f"unknown group(s) {', '.join(bad_groups)}; known: {', '.join(known)}"]
     if any(not j.isdigit() or len(j) > 12 for j in jurisdictions):
         errors["jurisdictions"] = ["a jurisdiction is a GB/T 2260 division code prefix, e.g. 62 or 620102"]
     if errors:

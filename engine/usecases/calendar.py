@@ -17,7 +17,7 @@ import logging
 from datetime import date, datetime
 from uuid import UUID
 
-from handlers.base import PROVISIONAL_MARK
+from ..calendar.chinese import PROVISIONAL_MARK, chinese_day
 
 from ..bpmn.timers import recount_timer
 from ..calendar import WorkdayCalendar, YearNotice, package_notices, parse_notice, statutory_days_off
@@ -27,11 +27,9 @@ from ..context import EngineContext
 from ..errors import NotFound
 from ..persistence.models import CalendarImport, CalendarYear
 from ..persistence.unit_of_work import ConcurrentUpdate
-from ..projection import recount_due_dates
 from ..runtime import all_tasks, due_at, waiting_timers
 from ..users import Principal
 from .oversight import provisional_years_near
-from .views import chinese_day
 
 log = logging.getLogger(__name__)
 
@@ -261,7 +259,7 @@ def _recount_once(ctx: EngineContext, instance_id: str, actor: str) -> bool:
         counted_through = [int(y) for y in (instance.provisional_years or "").split(",") if y]
         workflow = ctx.load(uow, instance)
         summary = copy.deepcopy(instance.summary or {})
-        changes = recount_due_dates(summary, instance.created_at, calendar)
+        changes = ctx.service_of(uow, instance).recount(summary, instance.created_at, calendar)
         for row in uow.tasks.open_for_instance(instance.id):
             task = workflow.get_task_from_id(UUID(row.id))
             new = due_at(task, row.created_at, calendar)

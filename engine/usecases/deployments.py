@@ -15,18 +15,19 @@ from pathlib import Path
 
 from ..clock import iso
 from ..context import EngineContext
-from ..definitions import fingerprint, parse_deployment
-from ..errors import InvalidDeployment, NotFound
+from ..definitions import BPMN_NS, fingerprint, parse_deployment
+from ..errors import InvalidDeployment, NotFound, Problem
+from ..safexml import UnsafeXml, parse_xml
+from ..service import Service
 from ..persistence.models import ProcessDefinition
 from .sample_dry_run import load_samples, regressions
 
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "workflows"
-SAMPLES_DIR = BUNDLED_DIR / "samples"
 
 log = logging.getLogger(__name__)
 
 
-def bundled_files(directory: Path = BUNDLED_DIR) -> list[tuple[str, bytes]]:
+def bundled_files(directory: Path) -> list[tuple[str, bytes]]:
+    """A service's process files (its ``workflows`` folder's .bpmn and .dmn)."""
     return [
         (path.name, path.read_bytes())
         for path in sorted(directory.iterdir())
@@ -34,24 +35,72 @@ def bundled_files(directory: Path = BUNDLED_DIR) -> list[tuple[str, bytes]]:
     ]
 
 
+def _process_keys(files: list[tuple[str, bytes]]) -> set[str]:
+    """The executable processes of the uploaded BPMN files (unreadable files are left to the checks)."""
+    keys = set()
+    for name, content in files:
+        if not name.lower().endswith(".bpmn"):
+            continue
+        try:
+            root = parse_xml(content)
+        except UnsafeXml:
+            continue
+        keys.update(p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")
+                    if p.get("isExecutable", "true") == "true" and p.get("id"))
+    return keys
+
+
+def _latest_of(uow, ctx: EngineContext, files: list[tuple[str, bytes]], service: Service | None):
+    """The service the upload belongs to and its latest deployed process version (files not uploaded are
+    carried over from that one): named by the upload's processes, else by a file of the same name."""
+    definitions = uow.definitions.all()
+    if service is None:
+        keys = _process_keys(files)
+        if keys:
+            owners = {ctx.services.for_process(key) for key in keys}
+            if len(owners) > 1:
+                raise InvalidDeployment([Problem(file=files[0][0], message="the files belong to several services: "
+                                                 "deploy each service's files on their own")])
+            service = owners.pop()
+        else:  # decision tables only: the service whose latest deployment has a file of that name
+            names = {name for name, _ in files}
+            for definition in sorted(definitions, key=lambda d: -d.deployment_id):
+                if names & {name for name, _ in uow.definitions.file_digests(definition.deployment_id)}:
+                    service = ctx.services.for_process(definition.key)
+                    break
+    if service is None:
+        return None, None
+    own = [d for d in definitions if d.key in service.process_keys]
+    return service, max(own, key=lambda d: d.deployment_id, default=None)
+
+
 def deploy(ctx: EngineContext, files: list[tuple[str, bytes]], who: str, *, force: bool = False,
-           samples_dir: Path = SAMPLES_DIR) -> list[dict]:
-    """Deploy ``files``; raises ``InvalidDeployment`` with every problem, storing nothing. ``force`` deploys
-    even when the dry run on the samples finds a regression (recorded with the deployment)."""
+           service: Service | None = None) -> list[dict]:
+    """Deploy ``files`` as new versions of a service's processes; raises ``InvalidDeployment`` with every
+    problem, storing nothing. ``force`` deploys even when the dry run on the service's samples finds a
+    regression (recorded with the deployment)."""
     uploaded = dict(files)
     with ctx.uow() as uow:
-        latest = max((d for d in uow.definitions.all()), key=lambda d: d.deployment_id, default=None)
+        try:
+            service, latest = _latest_of(uow, ctx, files, service)
+        except NotFound as err:
+            raise InvalidDeployment([Problem(file=files[0][0] if files else "", message=str(err))]) from None
         carried = (
             {f.filename: f.content for f in uow.definitions.files(latest.deployment_id)} if latest else {}
         )
         carried.update(uploaded)
         all_files = sorted(carried.items())
         parsed = parse_deployment(all_files, ctx.checks())
+        foreign = sorted(key for key in parsed.specs if service is None or key not in service.process_keys)
+        if foreign:
+            raise InvalidDeployment([Problem(file=parsed.files[key], element=key,
+                                             message=f"process {key!r} belongs to no installed service")
+                                     for key in foreign])
         overridden = []
-        if latest is not None:
-            samples, unreadable = load_samples(samples_dir)
+        if latest is not None and service.check is not None:
+            samples, unreadable = load_samples(service, service.samples)
             current = ctx.parsed(uow, latest).decisions
-            found = unreadable + regressions(current, parsed.decisions, samples, ctx.calendar.current())
+            found = unreadable + regressions(service, current, parsed.decisions, samples, ctx.calendar.current())
             if found and not force:
                 raise InvalidDeployment(found)
             overridden = [problem.to_dict() for problem in found]
@@ -79,10 +128,14 @@ def deploy(ctx: EngineContext, files: list[tuple[str, bytes]], who: str, *, forc
 
 
 def deploy_bundled_if_empty(ctx: EngineContext) -> list[dict]:
-    with ctx.uow() as uow:
-        if uow.definitions.count():
-            return []
-    return deploy(ctx, bundled_files(), "system")
+    """Deploy each installed service's process files that has none of its processes deployed yet."""
+    created = []
+    for service in ctx.services.all:
+        with ctx.reader() as uow:
+            if any(uow.definitions.latest(key) for key in service.process_keys):
+                continue
+        created += deploy(ctx, bundled_files(service.workflows), "system", service=service)
+    return created
 
 
 def list_definitions(ctx: EngineContext) -> list[dict]:

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from uuid import uuid4
 
-from marshmallow import ValidationError
-
-from forms.application import validate_application
-from forms.errors import flatten_errors
-
-from .. import policy
 from ..clock import iso
 from ..context import EngineContext
-from ..errors import Conflict, Ineligible, InvalidInput, NotFound
+from ..errors import Conflict, Ineligible, NotFound
 from ..persistence.models import IdempotencyRecord, ProcessInstance
 from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import advance, set_start_variables
@@ -24,54 +17,50 @@ from .incidents import incident_dict
 from .views import instance_view, progress_view
 
 
-def application_jurisdiction(application: dict) -> str:
-    """The division code the application belongs to: the hukou being registered, else the mother's."""
-    hukou = application.get("hukou") or {}
-    return hukou.get("division_code") or application["mother"]["hukou_division"]
-
-
-def new_business_key(now) -> str:
-    return f"NB{now:%Y%m%d}{secrets.token_hex(4).upper()}"
+def new_business_key(prefix: str, now) -> str:
+    return f"{prefix}{now:%Y%m%d}{secrets.token_hex(4).upper()}"
 
 
 def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
           business_key: str | None = None, idempotency_key: str | None = None) -> dict:
-    """Start an application; the same ``idempotency_key`` again returns the first answer."""
+    """Start an instance of process ``key``; the same ``idempotency_key`` again returns the first answer.
+
+    The service reads the variables (:attr:`Service.start`: invalid input is 422). The process then runs to
+    its first wait; if it ends at once at an end event with outcome ``refused`` (the policy refused it), the
+    start answers 422 with the process's ``refusals`` and nothing is stored.
+    """
     replay = _replay(ctx, principal, idempotency_key)
     if replay is not None:
         return replay
     now = ctx.clock.now()
-    application = validated_application((variables or {}).get("application"), now, "variables.application")
+    service = ctx.services.for_process(key)
+    started = service.start(variables or {}, now)
     with ctx.uow() as uow:
         definition = uow.definitions.latest(key)
         if definition is None:
             raise NotFound(f"no process definition {key!r} is deployed")
-        # the policy of this version (RULES §3, §5): an ineligible application starts nothing; a year whose
-        # holiday notice is not loaded counts provisionally (R5.1), never refuses an application
-        verdict = policy.check(ctx.parsed(uow, definition).decisions, application, now, ctx.calendar.current())
-        if verdict["refusals"]:
-            raise Ineligible(verdict["refusals"])
-        business_key = business_key or new_business_key(now)
+        business_key = business_key or new_business_key(service.business_key_prefix, now)
         if uow.instances.by_business_key(business_key) is not None:
             raise Conflict(f"business key {business_key} is already used")
-        newborn = newborn_key(application)
-        if uow.instances.active_for_newborn(newborn) is not None:
-            raise Conflict("an active application for this newborn (mother's ID and birth time) exists")
+        if started.unique_key and uow.instances.active_for_newborn(started.unique_key) is not None:
+            raise Conflict("an active application for the same subject exists (for a newborn: the mother's ID "
+                           "and the birth time)")
         instance = ProcessInstance(
             id=str(uuid4()), business_key=business_key, definition_id=definition.id, state="active",
-            region=application["region"], jurisdiction=application_jurisdiction(application),
+            region=started.region, jurisdiction=started.jurisdiction,
             started_by=principal.name, created_at=now, updated_at=now, workflow_state="",
-            serializer_version=ctx.serializer.version, summary={}, newborn_key=newborn,
+            serializer_version=ctx.serializer.version, summary={}, newborn_key=started.unique_key,
         )
         uow.instances.add(instance)
         uow.flush()
         ctx.record(uow, instance.id, principal.name, "instance_started", at=now,
-                   detail={"definition": definition.key, "version": definition.version,
-                           "items": application["items"], "channel": application["channel"]})
+                   detail={"definition": definition.key, "version": definition.version, **started.detail})
         workflow = ctx.new_workflow(uow, definition)
-        set_start_variables(workflow, policy.start_variables(application, now))
+        set_start_variables(workflow, started.variables)
         advance(workflow)
         ctx.save(uow, instance, workflow, [], principal.name)
+        if instance.state == "refused":  # the process's own policy refused it: nothing is stored
+            raise Ineligible((instance.summary or {}).get("refusals") or [])
         response = {
             "id": instance.id,
             "business_key": instance.business_key,
@@ -88,18 +77,8 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
             replay = _replay(ctx, principal, idempotency_key)
             if replay is not None:
                 return replay
-            raise Conflict("an application with this business key or for this newborn is already active") from None
+            raise Conflict("an application with this business key or for this subject is already active") from None
         return response
-
-
-def validated_application(raw, now, path: str = "application") -> dict:
-    """The application normalized by its form, or InvalidInput with field paths (``mother.id_number``)."""
-    if not isinstance(raw, dict):
-        raise InvalidInput("申请表缺失", {path: ["必填项"]})
-    try:
-        return validate_application(raw, now=now)
-    except ValidationError as err:
-        raise InvalidInput("申请表填写有误", flatten_errors(err.messages)) from None
 
 
 def _replay(ctx: EngineContext, principal: Principal, idempotency_key: str | None) -> dict | None:
@@ -111,20 +90,13 @@ def _replay(ctx: EngineContext, principal: Principal, idempotency_key: str | Non
         return dict(record.response) if record is not None else None
 
 
-def newborn_key(application: dict) -> str:
-    """Identifies the newborn without storing the mother's ID: a hash of her ID and the birth time."""
-    mother = application["mother"]
-    text = f"{mother['id_type']}:{mother['id_number']}|{application['newborn']['born_at']}"
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def get_instance(ctx: EngineContext, principal: Principal, instance_id: str) -> dict:
     with ctx.reader() as uow:
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         definition = ctx.definition(uow, instance.definition_id)
         staff = principal.has_role("clerk", "supervisor", "admin")
-        view = instance_view(instance, definition, uow.tasks.for_instance(instance.id), ctx.clock.now(),
-                             mask=not staff)
+        view = instance_view(instance, definition, ctx.services.for_process(definition.key),
+                             uow.tasks.for_instance(instance.id), ctx.clock.now(), mask=not staff)
         incidents = uow.jobs.incidents_of(instance.id)
         view["waiting_for"] = [
             {"message": sub.message_name, "activity_id": sub.activity_id}
@@ -138,7 +110,8 @@ def get_instance(ctx: EngineContext, principal: Principal, instance_id: str) -> 
 def get_progress(ctx: EngineContext, principal: Principal, business_key: str) -> dict:
     with ctx.reader() as uow:
         instance = check_instance_visible(principal, uow.instances.by_business_key(business_key))
-        return progress_view(instance, uow.tasks.for_instance(instance.id), ctx.clock.now())
+        return progress_view(instance, ctx.service_of(uow, instance), uow.tasks.for_instance(instance.id),
+                             ctx.clock.now())
 
 
 def get_history(ctx: EngineContext, principal: Principal, instance_id: str) -> list[dict]:

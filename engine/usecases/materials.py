@@ -11,7 +11,6 @@ from __future__ import annotations
 from ..clock import iso
 from ..context import EngineContext
 from ..errors import Conflict, Forbidden, NotFound
-from ..material_codes import MATERIALS
 from ..materials import MaterialStore, check_upload, sanitize_filename
 from ..persistence.material_models import Material
 from ..persistence.models import ProcessInstance
@@ -20,26 +19,29 @@ from ..users import Principal
 from .access import check_instance_visible
 
 
-def _check_code(code: str) -> str:
-    if code not in MATERIALS:
-        raise NotFound(f"unknown material code {code!r}; known: {', '.join(MATERIALS)}")
+def _check_code(ctx: EngineContext, code: str) -> str:
+    if code not in ctx.services.materials:
+        raise NotFound(f"unknown material code {code!r}; known: {', '.join(ctx.services.materials)}")
     return code
 
 
-def check_materials_access(principal: Principal, instance: ProcessInstance | None) -> ProcessInstance:
-    """The applicant, or a clerk of a department working on the application (404 out of reach, else 403)."""
+def check_materials_access(ctx: EngineContext, uow, principal: Principal,
+                           instance: ProcessInstance | None) -> ProcessInstance:
+    """The applicant, or a clerk of a department working on the application -- one owning a chosen item, or
+    one of the service's coordinators (404 out of reach, else 403)."""
     instance = check_instance_visible(principal, instance)
     if principal.has_role("portal") and instance.started_by == principal.name:
         return instance
-    groups = {item["department"] for item in (instance.summary or {}).get("items", [])} | {"service_center"}
+    groups = {item["department"] for item in (instance.summary or {}).get("items", [])} | \
+        set(ctx.service_of(uow, instance).coordinators)
     if principal.has_role("clerk") and principal.groups & groups:
         return instance
     raise Forbidden("only the applicant and the departments handling this application may use its materials")
 
 
-def material_dict(row: Material) -> dict:
+def material_dict(ctx: EngineContext, row: Material) -> dict:
     return {
-        "code": row.code, "name": MATERIALS[row.code], "version": row.version, "filename": row.filename,
+        "code": row.code, "name": ctx.services.materials.get(row.code, row.code), "version": row.version, "filename": row.filename,
         "media_type": row.media_type, "size": row.size, "sha256": row.sha256,
         "uploaded_by": row.uploaded_by, "uploaded_at": iso(row.uploaded_at),
     }
@@ -48,10 +50,10 @@ def material_dict(row: Material) -> dict:
 def upload(ctx: EngineContext, store: MaterialStore, principal: Principal, instance_id: str, code: str,
            content: bytes, filename: str | None, max_bytes: int) -> tuple[dict, bool]:
     """Store a new current version of ``code``; (its description, whether it replaced an earlier one)."""
-    _check_code(code)
+    _check_code(ctx, code)
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        instance = check_materials_access(principal, uow.instances.get(instance_id))
+        instance = check_materials_access(ctx, uow, principal, uow.instances.get(instance_id))
         if instance.state != "active":
             raise Conflict(f"the application is {instance.state}; its materials can no longer change")
         media_type = check_upload(content, max_bytes)
@@ -71,23 +73,23 @@ def upload(ctx: EngineContext, store: MaterialStore, principal: Principal, insta
             uow.commit()
         except ConcurrentUpdate:
             raise Conflict("another upload of this material came first; try again") from None
-        return material_dict(row), previous is not None
+        return material_dict(ctx, row), previous is not None
 
 
 def list_materials(ctx: EngineContext, principal: Principal, instance_id: str) -> list[dict]:
     """The current version of every material uploaded, by code."""
     with ctx.reader() as uow:
-        instance = check_materials_access(principal, uow.instances.get(instance_id))
-        return [material_dict(row) for row in uow.materials.current_for_instance(instance.id)]
+        instance = check_materials_access(ctx, uow, principal, uow.instances.get(instance_id))
+        return [material_dict(ctx, row) for row in uow.materials.current_for_instance(instance.id)]
 
 
 def read(ctx: EngineContext, store: MaterialStore, principal: Principal, instance_id: str,
          code: str) -> tuple[dict, bytes]:
     """The current version of ``code`` and its bytes; the read is recorded (R8.1)."""
-    _check_code(code)
+    _check_code(ctx, code)
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        instance = check_materials_access(principal, uow.instances.get(instance_id))
+        instance = check_materials_access(ctx, uow, principal, uow.instances.get(instance_id))
         row = uow.materials.current(instance.id, code)
         if row is None:
             raise NotFound(f"no {code} has been uploaded for this application")
@@ -95,4 +97,4 @@ def read(ctx: EngineContext, store: MaterialStore, principal: Principal, instanc
         ctx.record(uow, instance.id, principal.name, "material_read", at=now,
                    detail={"code": code, "sha256": row.sha256, "version": row.version})
         uow.commit()
-        return material_dict(row), content
+        return material_dict(ctx, row), content

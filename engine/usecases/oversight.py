@@ -7,7 +7,6 @@ from datetime import datetime
 
 from SpiffWorkflow.task import TaskState
 
-from forms.items import ITEMS_BY_CODE
 
 from ..clock import CHINA
 from ..context import EngineContext
@@ -108,7 +107,7 @@ def service_levels(ctx: EngineContext, principal: Principal, since: datetime | N
         "provisional_years": provisional_years_near(calendar, now),
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
-        "by_item": [{"item": code, "name": ITEMS_BY_CODE[code].name if code in ITEMS_BY_CODE else code,
+        "by_item": [{"item": code, "name": ctx.services.item_names.get(code, code),
                      **t.as_dict()} for code, t in sorted(by_item.items())],
         "by_department": [{"department": d, **t.as_dict()} for d, t in sorted(by_department.items())],
         "by_clerk": [{"clerk": c, "department": d, **t.as_dict()} for (c, d), t in sorted(by_clerk.items())],

@@ -1,7 +1,8 @@
 """A new version's policy tables are dry-run before it is accepted (issue 13).
 
-The sample applications in ``workflows/samples/*.json`` -- one bundled per region, and any an analyst adds
--- go through the decisions of the version being deployed and of the current one (:func:`engine.policy.check`).
+The sample applications in a service's ``workflows/<service>/samples/*.json`` -- the newborn service bundles
+one per region, an analyst adds more -- go through the decisions of the version being deployed and of the
+current one (the service's :attr:`~engine.service.Service.check`).
 A version that refuses a sample the current version accepts, or cannot answer for it at all (a
 ``time_limits`` table without the region's row, a decision missing), is refused with the difference; the
 deployment may be forced, and then records what it overrode.
@@ -17,15 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from marshmallow import ValidationError
-
-from forms.application import validate_application
-from forms.errors import flatten_errors
-
-from .. import policy
 from ..calendar import WorkdayCalendar
 from ..dmn import DecisionSet
-from ..errors import PolicyError, Problem
+from ..errors import InvalidInput, PolicyError, Problem
+from ..service import Service
 
 MAX_SAMPLE_BYTES = 256 * 1024
 
@@ -37,8 +33,9 @@ class Sample:
     as_of: datetime
 
 
-def load_samples(directory: Path) -> tuple[list[Sample], list[Problem]]:
-    """The sample applications of ``directory`` (sorted by name), and what is wrong with those that are not."""
+def load_samples(service: Service, directory: Path) -> tuple[list[Sample], list[Problem]]:
+    """The sample applications of ``directory`` (sorted by name), and what is wrong with those that are not
+    (each checked by the service's own start form, as at its moment)."""
     samples: list[Sample] = []
     problems: list[Problem] = []
     if not directory.is_dir():
@@ -53,10 +50,11 @@ def load_samples(directory: Path) -> tuple[list[Sample], list[Problem]]:
             if not isinstance(raw, dict):
                 raise ValueError("not an application (a JSON object)")
             as_of = _as_of(document, raw)
-            samples.append(Sample(name, validate_application(raw, now=as_of), as_of))
-        except ValidationError as err:
+            service.start({"application": raw}, as_of)  # a valid start request
+            samples.append(Sample(name, raw, as_of))
+        except InvalidInput as err:
             problems.append(Problem(file=name, message=f"the sample is not a valid application: "
-                                                       f"{json.dumps(flatten_errors(err.messages), ensure_ascii=False)}"))
+                                                       f"{json.dumps(err.errors, ensure_ascii=False)}"))
         except (OSError, ValueError, TypeError, AttributeError) as err:
             problems.append(Problem(file=name, message=f"the sample cannot be read: {err}"))
     return samples, problems
@@ -72,10 +70,10 @@ def _as_of(document: dict, raw: dict) -> datetime:
     return moment
 
 
-def _verdict(decisions: DecisionSet, sample: Sample, calendar: WorkdayCalendar) -> tuple[str, str]:
+def _verdict(service: Service, decisions: DecisionSet, sample: Sample, calendar: WorkdayCalendar) -> tuple[str, str]:
     """("accepted" | "refused" | "no answer", what)."""
     try:
-        found = policy.check(decisions, sample.application, sample.as_of, calendar)
+        found = service.check(decisions, sample.application, sample.as_of, calendar)
     except PolicyError as err:
         return "no answer", str(err)
     if found["refusals"]:
@@ -83,15 +81,15 @@ def _verdict(decisions: DecisionSet, sample: Sample, calendar: WorkdayCalendar) 
     return "accepted", ""
 
 
-def regressions(current: DecisionSet, new: DecisionSet, samples: list[Sample],
+def regressions(service: Service, current: DecisionSet, new: DecisionSet, samples: list[Sample],
                 calendar: WorkdayCalendar) -> list[Problem]:
     """Samples the current tables accept and the new ones refuse or cannot answer for."""
     problems = []
     for sample in samples:
-        before, _ = _verdict(current, sample, calendar)
+        before, _ = _verdict(service, current, sample, calendar)
         if before != "accepted":
             continue
-        after, what = _verdict(new, sample, calendar)
+        after, what = _verdict(service, new, sample, calendar)
         if after == "refused":
             problems.append(Problem(file=sample.file, message=f"the current version accepts this sample; the "
                                                               f"new one refuses it: {what}"))

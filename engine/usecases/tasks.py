@@ -6,7 +6,7 @@ from marshmallow import ValidationError
 from SpiffWorkflow.task import TaskState
 
 from forms.errors import flatten_errors
-from forms.tasks import get_task_form
+
 
 from ..clock import iso
 from ..context import EngineContext
@@ -71,7 +71,7 @@ def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
                        activity_id=row.activity_id, department=row.candidate_group,
                        detail={"task_id": task_id, "fields": ["application"]})
             uow.commit()
-        return {**task_dict(row, now), "form": get_task_form(row.form_key).describe(), "data": data,
+        return {**task_dict(row, now), "form": ctx.services.task_forms.get(row.form_key).describe(), "data": data,
                 "items": summary.get("items", [])}
 
 
@@ -114,7 +114,7 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
         if row.assignee not in (None, principal.name):
             raise Conflict("task is held by another clerk")
         try:
-            values = get_task_form(row.form_key).validate(variables or {})
+            values = ctx.services.task_forms.get(row.form_key).validate(variables or {})
         except ValidationError as err:
             raise InvalidInput("表单填写有误", flatten_errors(err.messages)) from None
         instance = uow.instances.get(row.instance_id)

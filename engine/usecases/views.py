@@ -1,108 +1,30 @@
-"""How an application is shown: the instance view (portal, staff) and the applicant's progress view.
-
-Each chosen item shows its status, its due date and whether it is overdue (from the summary's working-day due
-dates, R5.1/R5.3; instances of older versions without the time-limit table fall back to their user task's
-due date), its result, and for the applicant what to do next in plain Chinese (R2.7, R2.8).
-"""
+"""How an instance is shown: the engine's part of the instance view (state, open steps, return, refusals,
+notices) with the service's part (:attr:`engine.service.Service.view`: the newborn service's items and
+promised date), and the applicant's progress view, which is the service's own."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from forms.items import DEPARTMENTS
-from handlers.base import PROVISIONAL_MARK
-
+from ..calendar.chinese import chinese_day  # noqa: F401 (the views' date format)
 from ..clock import iso
 from ..context import DefinitionRef
 from ..persistence.models import ProcessInstance, UserTask
-from ..privacy import mask_personal
+from ..service import Service
 
 STATE_TEXT = {"active": "办理中", "completed": "已办结", "returned": "已退件", "cancelled": "已撤回",
               "refused": "不予受理"}
-STATUS_TEXT = {
-    "pending": "待办理",
-    "in_progress": "办理中",
-    "done": "已办结",
-    "returned": "已退件",
-    "stopped": "已终止",
-}
 
 
-def _item_due(tasks: list[UserTask]) -> dict[str, UserTask]:
-    """The user task that sets each item's due date: the open one, else the latest one."""
-    by_item: dict[str, UserTask] = {}
-    for task in tasks:
-        if not task.item:
-            continue
-        current = by_item.get(task.item)
-        if current is None or (current.completed_at is not None and task.completed_at is None) or (
-            (current.completed_at is None) == (task.completed_at is None) and task.created_at >= current.created_at
-        ):
-            by_item[task.item] = task
-    return by_item
-
-
-def _overdue(task: UserTask | None, now: datetime) -> bool:
-    if task is None or task.due_at is None:
+def _overdue(task: UserTask, now: datetime) -> bool:
+    if task.due_at is None:
         return False
-    end = task.completed_at or now
-    return end > task.due_at
+    return (task.completed_at or now) > task.due_at
 
 
-def _due_of(item: dict, task: UserTask | None, now: datetime) -> tuple[str | None, bool, bool]:
-    """An item's due date (ISO), whether a provisional year decided it (R5.1) and whether it is or was
-    overdue: the summary's working-day due date, else (older versions) its user task's."""
-    if item.get("due_at"):
-        end = datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else now
-        overdue = item["status"] in ("pending", "in_progress", "done") and end > datetime.fromisoformat(item["due_at"])
-        return item["due_at"], bool(item.get("due_provisional")), overdue
-    return ((iso(task.due_at) if task else None), bool(task and task.due_provisional),
-            _overdue(task, now) and item["status"] in ("in_progress", "done"))
-
-
-def chinese_day(moment: str | None, provisional: bool = False) -> str:
-    """``2026-11-30T23:59:59+08:00`` → ``2026年11月30日``, ``...T17:00:00+08:00`` → ``2026年11月30日17:00``;
-    a provisional date (R5.1) is followed by （预计）."""
-    if not moment:
-        return ""
-    value = datetime.fromisoformat(moment)
-    text = f"{value.year}年{value.month}月{value.day}日"
-    text = text if len(moment) == 10 or (value.hour, value.minute) == (23, 59) else f"{text}{value:%H:%M}"
-    return text + PROVISIONAL_MARK if provisional else text
-
-
-def next_step(item: dict, department: str, due_at: str | None, notices: list[dict],
-              returned: dict | None, provisional: bool = False) -> str:
-    """What the applicant should know or do next about one item, in plain Chinese (R2.7, R2.8)."""
-    if returned and returned.get("item") == item["code"]:
-        return f"{department}已退回，原因：{returned.get('reason') or '未说明'}。请按要求补正后重新提交。"
-    if item["status"] in ("in_progress", "done") and notices:
-        return notices[-1]["text"]  # e.g. R2.8: visit the police station with the originals by a date
-    by = f"，应于{chinese_day(due_at, provisional)}前办结" if due_at else ""
-    if item["status"] == "pending":
-        return f"等待前序事项办结后由{department}办理{by}。"
-    if item["status"] == "in_progress":
-        return f"{department}正在办理{by}。"
-    if item["status"] == "done":
-        return "已办结，无需再办理。"
-    return "申请已结束，此事项未办理。"
-
-
-def instance_view(instance: ProcessInstance, definition: DefinitionRef, tasks: list[UserTask],
+def instance_view(instance: ProcessInstance, definition: DefinitionRef, service: Service, tasks: list[UserTask],
                   now: datetime, mask: bool) -> dict:
     summary = instance.summary or {}
-    due = _item_due(tasks)
-    items = []
-    for item in summary.get("items", []):
-        due_at, provisional, overdue = _due_of(item, due.get(item["code"]), now)
-        shown = {key: value for key, value in item.items() if key != "due_provisional"}
-        items.append({
-            **shown,
-            "result": mask_personal(item["result"]) if mask else item["result"],
-            "due_at": due_at,
-            "provisional": provisional,
-            "overdue": overdue,
-        })
     open_steps = [
         {
             "task_id": t.id, "activity_id": t.activity_id, "name": t.name, "group": t.candidate_group,
@@ -112,7 +34,6 @@ def instance_view(instance: ProcessInstance, definition: DefinitionRef, tasks: l
         for t in tasks
         if t.completed_at is None
     ]
-    returned = summary.get("returned")
     return {
         "id": instance.id,
         "business_key": instance.business_key,
@@ -121,66 +42,34 @@ def instance_view(instance: ProcessInstance, definition: DefinitionRef, tasks: l
         "region": instance.region,
         "created_at": iso(instance.created_at),
         "ended_at": iso(instance.ended_at),
-        "items": items,
+        "items": [],
+        "promised_by": None,
+        "promised_by_provisional": False,
+        **service.view(summary, tasks, now, mask),
         "open_steps": open_steps,
-        "returned": returned,
+        "returned": summary.get("returned"),
         "refusals": summary.get("refusals"),
-        "promised_by": summary.get("promised_by"),
-        "promised_by_provisional": bool(summary.get("promised_provisional")),
         # the applicant's side sees the notices meant for the applicant; staff see every notice
         "notices": [n for n in summary.get("notices", []) if not mask or n.get("audience") == "applicant"],
     }
 
 
-def progress_view(instance: ProcessInstance, tasks: list[UserTask], now: datetime) -> dict:
-    """The applicant's view in plain Chinese (R2.7): no personal data beyond masked numbers."""
+def progress_view(instance: ProcessInstance, service: Service, tasks: list[UserTask], now: datetime) -> dict:
+    """The applicant's view: the service's, or the state and what waits when it has none."""
+    if service.progress is not None:
+        return service.progress(instance, tasks, now)
     summary = instance.summary or {}
-    due = _item_due(tasks)
-    returned = summary.get("returned")
-    next_steps = [n for n in summary.get("notices", []) if n.get("audience") == "applicant"]
-    items = []
-    for item in summary.get("items", []):
-        department = DEPARTMENTS[item["department"]]
-        due_at, provisional, overdue = _due_of(item, due.get(item["code"]), now)
-        items.append({
-            "code": item["code"],
-            "name": item["name"],
-            "department": department,
-            "status": item["status"],
-            "status_text": STATUS_TEXT[item["status"]],
-            "due_at": due_at,
-            "provisional": provisional,
-            "overdue": overdue,
-            "result": mask_personal(item["result"]),
-            "next_step": next_step(item, department, due_at,
-                                   [n for n in next_steps if n.get("item") == item["code"]], returned,
-                                   provisional),
-        })
-    refusals = summary.get("refusals")
-    if refusals:
-        message = "您的申请不符合“一件事”联办受理条件，不予受理：" + "".join(r["message"] for r in refusals)
-    elif returned:
-        department = DEPARTMENTS.get(returned.get("group") or "", "经办部门")
-        message = f"您的申请已被{department}退回，原因：{returned.get('reason') or '未说明'}。请按要求补正后重新提交。"
-    elif instance.state == "completed":
-        message = "您的申请已全部办结。"
-    elif instance.state == "cancelled":
-        message = "您已撤回申请。"
-    else:
-        message = "您的申请正在办理中，可随时查询进度。"
-        if summary.get("promised_by"):
-            message += f"承诺于{chinese_day(summary['promised_by'], bool(summary.get('promised_provisional')))}前全部办结。"
     return {
         "business_key": instance.business_key,
         "state": instance.state,
-        "state_text": STATE_TEXT[instance.state],
-        "message": message,
+        "state_text": STATE_TEXT.get(instance.state, instance.state),
+        "message": f"{service.title}：{STATE_TEXT.get(instance.state, instance.state)}",
         "submitted_at": iso(instance.created_at),
         "completed_at": iso(instance.ended_at),
-        "return_reason": returned.get("reason") if returned else None,
-        "refusals": refusals,
-        "promised_by": summary.get("promised_by"),
-        "promised_by_provisional": bool(summary.get("promised_provisional")),
-        "items": items,
-        "next_steps": mask_personal(next_steps),
+        "return_reason": (summary.get("returned") or {}).get("reason"),
+        "refusals": summary.get("refusals"),
+        "promised_by": None,
+        "promised_by_provisional": False,
+        "items": [],
+        "next_steps": [n for n in summary.get("notices", []) if n.get("audience") == "applicant"],
     }

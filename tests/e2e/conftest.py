@@ -9,12 +9,12 @@ from datetime import datetime
 import pytest
 
 from api import create_app
-from api.samples import approval_for, sample_application
+from handlers.newborn.samples import approval_for, sample_application
 from engine.bootstrap import build_context
 from engine.clock import CLOCK_START_VARIABLE, CHINA, Clock
 from engine.usecases.accounts import add_user
 from engine.worker import Worker
-from handlers import default_registry
+from handlers.newborn import default_registry
 from tests.support.databases import SPECS, fresh_database
 
 USERS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from api.samples import approval_for, sample_application
+from handlers.newborn.samples import approval_for, sample_application
 
 
 def _first_task(api, application, user="portal"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.samples import sample_application
+from handlers.newborn.samples import sample_application
 
 def test_full_gansu_window_application_completes(api, clock):
     """R2.4 window intake, R2.1 birth certificate first, R2.2 hukou second, then the rest: completed."""

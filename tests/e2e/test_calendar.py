@@ -17,7 +17,7 @@ import pytest
 
 from api import create_app
 from engine.cli import main
-from api.samples import sample_application
+from handlers.newborn.samples import sample_application
 from engine.bootstrap import build_context
 from engine.clock import CHINA, Clock
 from engine.usecases.accounts import add_user

@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from api.samples import sample_application
+from handlers.newborn.samples import sample_application
 from engine.persistence.unit_of_work import ReadOnlyViolation
 from engine.worker import Worker
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from api.samples import approval_for, sample_application
+from handlers.newborn.samples import approval_for, sample_application
 from engine.persistence.models import LedgerEntry
 from engine.worker import DEFAULT_LOCK_SECONDS, Worker
 

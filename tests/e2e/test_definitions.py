@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows" / "newborn"
 BPMN = (WORKFLOWS / "newborn_birth.bpmn").read_bytes()
 
 
@@ -30,7 +30,7 @@ def test_deployed_xml_is_returned_byte_for_byte(api):
 
 
 def test_redeploy_creates_version_2_and_running_instances_keep_version_1(api, application, clock):
-    from api.samples import sample_application
+    from handlers.newborn.samples import sample_application
 
     running = api.start(application).get_json()
     edited = BPMN.replace("出生医学证明签发审核".encode(), "出生医学证明签发（第二版）".encode())
@@ -163,21 +163,28 @@ def test_a_version_that_refuses_a_sample_is_refused_and_force_records_it(api, ct
     """An analyst's own sample (a Guizhou window application) and a broken sample file."""
     from datetime import datetime
 
-    from api.samples import sample_application
+    from handlers.newborn.samples import sample_application
     from engine.clock import CHINA
     from engine.errors import InvalidDeployment
     from engine.usecases.deployments import deploy as deploy_files
 
+    from dataclasses import replace
+
+    from handlers.newborn.service import NEWBORN
+
+    service = replace(NEWBORN, workflows=tmp_path)  # the newborn service with this test's samples
+    samples = tmp_path / "samples"
+    samples.mkdir()
     as_of = datetime(2026, 11, 25, 10, tzinfo=CHINA)
     sample = {"as_of": as_of.isoformat(), "application": sample_application(as_of, region="guizhou", channel="window")}
-    (tmp_path / "guizhou_window.json").write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
+    (samples / "guizhou_window.json").write_text(json.dumps(sample, ensure_ascii=False), encoding="utf-8")
     edited = without_rule(TIME_LIMITS, "DecisionRule_guizhou")
     with pytest.raises(InvalidDeployment) as refused:
-        deploy_files(ctx, [("time_limits.dmn", edited)], "analyst", samples_dir=tmp_path)
+        deploy_files(ctx, [("time_limits.dmn", edited)], "analyst", service=service)
     assert [p.file for p in refused.value.problems] == ["samples/guizhou_window.json"]
-    (tmp_path / "broken.json").write_text("{", encoding="utf-8")
+    (samples / "broken.json").write_text("{", encoding="utf-8")
     with pytest.raises(InvalidDeployment) as refused:
-        deploy_files(ctx, [("time_limits.dmn", edited)], "analyst", samples_dir=tmp_path)
+        deploy_files(ctx, [("time_limits.dmn", edited)], "analyst", service=service)
     assert "cannot be read" in refused.value.problems[0].message
-    created = deploy_files(ctx, [("time_limits.dmn", edited)], "analyst", force=True, samples_dir=tmp_path)
+    created = deploy_files(ctx, [("time_limits.dmn", edited)], "analyst", force=True, service=service)
     assert {p["file"] for p in created[0]["forced_over"]} == {"samples/broken.json", "samples/guizhou_window.json"}

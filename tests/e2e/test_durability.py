@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from api.samples import sample_application
-from handlers import default_registry
-from handlers.base import HandlerError
-from handlers.registry import HandlerRegistry
+from handlers.newborn.samples import sample_application
+from handlers.newborn import default_registry
+from engine.handlers import HandlerError
+from engine.handlers import HandlerRegistry
 
 
 class FaultyDepartment:

@@ -23,7 +23,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from api.samples import sample_application
+from handlers.newborn.samples import sample_application
 
 from .test_security_roles import POLICY, PUBLIC, SPEAKER, real_ids
 

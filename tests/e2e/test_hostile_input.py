@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from api.samples import sample_application
+from handlers.newborn.samples import sample_application
 
 START = "/api/process-definitions/newborn_birth/start"
 PROBLEM = "application/problem+json"

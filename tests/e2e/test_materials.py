@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from api.samples import sample_application
-from engine.material_codes import MATERIALS
+from handlers.newborn.samples import sample_application
+from forms.newborn.material_codes import MATERIALS
 from tests.sample_files import DISGUISED, jpeg, pdf, png
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from api.samples import sample_application
+from handlers.newborn.samples import sample_application
 from engine.safexml import parse_xml
 
 

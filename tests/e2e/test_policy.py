@@ -11,14 +11,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
-from api.samples import sample_application
+from handlers.newborn.samples import sample_application
 from engine.clock import CHINA
-from engine.usecases import instances as instances_module
-from engine.usecases.instances import newborn_key
-from forms.application import validate_application
+from handlers.newborn.service import newborn_key
+from forms.newborn.application import validate_application
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows" / "newborn"
 PROBLEM = "application/problem+json"
 
 
@@ -128,21 +128,25 @@ def test_r6_2_next_year_insurance_outside_october_to_december_is_refused_at_star
     assert api.start(application).status_code == 201
 
 
-def test_refused_by_the_process_ends_refused(api, application, monkeypatch):
-    """If an ineligible application reaches the process (the start check bypassed), the eligibility task ends it
-    at 不予受理: state ``refused``, the reasons in the instance and progress views."""
-    real_check = instances_module.policy.check
-    monkeypatch.setattr(instances_module.policy, "check",
-                        lambda *args: {**real_check(*args), "refusals": []})
+def test_the_process_itself_refuses_and_nothing_is_stored(api, ctx, application, clock, monkeypatch):
+    """The policy lives in one place: the start runs the process, whose eligibility task ends it at 不予受理;
+    the start answers 422 with the process's own refusals and nothing is stored (no Python pre-check: the
+    dry run's code is not even reachable here)."""
+    from handlers.newborn import policy
+
+    def no_dry_run(*args, **kwargs):
+        raise AssertionError("the start must not use the dry run")
+
+    monkeypatch.setattr(policy, "check", no_dry_run)
     application["marriage"]["status"] = "divorced"
-    body = api.start(application).get_json()
-    assert body["state"] == "refused"
-    instance = api.get(f"/api/process-instances/{body['id']}", "portal").get_json()
-    assert instance["state"] == "refused" and instance["open_steps"] == []
-    assert [r["code"] for r in instance["refusals"]] == ["not_in_wedlock"]
-    progress = api.get(f"/api/applications/{body['business_key']}/progress", "portal").get_json()
-    assert progress["state_text"] == "不予受理" and "婚内" in progress["message"]
-    assert {i["status"] for i in progress["items"]} == {"stopped"}
+    response = api.start(application)
+    assert response.status_code == 422 and response.mimetype == PROBLEM
+    assert [(r["rule"], r["code"]) for r in response.get_json()["refusals"]] == [("R3.2", "not_in_wedlock")]
+    assert nothing_started(api, ctx, application, clock.now())
+    with ctx.reader() as uow:
+        assert uow.instances.by_business_key is not None
+        assert not uow.session.execute(text("SELECT count(*) FROM process_instances")).scalar()
+        assert not uow.session.execute(text("SELECT count(*) FROM history_events")).scalar()
 
 
 # -- working-day due dates (R5.1, R5.2, R5.3) --------------------------------------------------------------------

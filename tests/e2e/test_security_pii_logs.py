@@ -11,7 +11,7 @@ import logging
 
 import pytest
 
-from api.samples import sample_application
+from handlers.newborn.samples import sample_application
 from tests.sample_files import jpeg
 
 # Attributes every LogRecord has; anything else came in through ``extra=`` and a JSON formatter prints it.

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 
-from api.samples import sample_application
-from handlers import default_registry
-from handlers.registry import HandlerRegistry
+from handlers.newborn.samples import sample_application
+from handlers.newborn import default_registry
+from engine.handlers import HandlerRegistry
 from engine.worker import DEFAULT_LOCK_SECONDS, Worker
 
 from .test_crash_points import CrashAt, Killed

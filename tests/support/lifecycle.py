@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from api.samples import approval_for, sample_application
+from handlers.newborn.samples import approval_for, sample_application
 
 from .http import Client
 

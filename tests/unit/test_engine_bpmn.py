@@ -11,7 +11,7 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 
-from api.samples import approval_for, sample_application
+from handlers.newborn.samples import approval_for, sample_application
 from engine.bpmn.parser import ProcessParser
 from engine.bpmn.script_engine import JuelScriptEngine
 from engine.bpmn.serializer import StateSerializer
@@ -19,6 +19,7 @@ from engine.bpmn.specs import ExternalTask, OutcomeEndEvent, ReviewTask
 from engine.safexml import MAX_FILE_BYTES, UnsafeXml, parse_xml
 from engine.expressions import ExpressionError
 from engine.projection import summarize
+from handlers.newborn.service import NEWBORN
 from engine.runtime import (
     advance,
     apply_result,
@@ -28,17 +29,24 @@ from engine.runtime import (
     waiting_messages,
 )
 from engine.clock import CHINA, Clock
-from engine.policy import start_variables
-from forms.application import validate_application
+from handlers.newborn.policy import start_variables
+from forms.newborn.application import validate_application
 from tests.support.calendars import FIXED_CALENDARS, PACKAGE_CALENDAR
-from handlers import default_registry
-from handlers.base import ServiceCall
+from handlers.newborn import default_registry
+from engine.handlers import ServiceCall
 
 from .ledger_double import MemoryLedger
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows" / "newborn"
 BPMN = (WORKFLOWS / "newborn_birth.bpmn").read_bytes()
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=timezone(timedelta(hours=8)))
+
+
+def summary_of(workflow):
+    """The stored summary of a workflow of the newborn service (the engine's part and the service's)."""
+    from datetime import datetime, timezone
+    now = datetime(2026, 11, 25, 2, tzinfo=timezone.utc)
+    return summarize(workflow, NEWBORN, {}, now, now, PACKAGE_CALENDAR)
 
 
 def fixed_clock() -> Clock:
@@ -148,7 +156,7 @@ def test_in_memory_run_completes_with_state_only_serialization(specs):
     workflow, seen = _run(specs, application, MemoryLedger(), {})
     assert seen == ["window_intake", "birth_certificate_review", "hukou_review", "hukou_page_printed",
                     "premium_paid"]
-    summary = summarize(workflow)
+    summary = summary_of(workflow)
     assert summary["outcome"] == "completed"
     assert all(item["status"] == "done" for item in summary["items"])
     state = StateSerializer().dumps(workflow)
@@ -161,7 +169,7 @@ def test_a_return_terminates_parallel_branches(specs):
     ret = {"decision": "return", "reason": "分娩记录与母亲身份证不一致"}
     workflow, seen = _run(specs, application, MemoryLedger(), {"birth_certificate_review": ret})
     assert seen == ["birth_certificate_review"]
-    summary = summarize(workflow)
+    summary = summary_of(workflow)
     assert summary["outcome"] == "returned"
     assert summary["returned"]["reason"] == ret["reason"] and summary["returned"]["group"] == "midwifery"
     statuses = {i["code"]: i["status"] for i in summary["items"]}

@@ -7,10 +7,10 @@ from datetime import datetime
 
 import pytest
 
-from api.samples import sample_application
+from handlers.newborn.samples import sample_application
 from engine.clock import CHINA
-from forms.application import validate_application
-from forms.facts import derive_facts, id_valid
+from forms.newborn.application import validate_application
+from forms.newborn.facts import derive_facts, id_valid
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=CHINA)
 

@@ -11,11 +11,11 @@ import pytest
 from marshmallow import ValidationError
 from stdnum.cn import ric
 
-from forms.application import ApplicationSchema, validate_application
+from forms.newborn.application import ApplicationSchema, validate_application
 from forms.errors import flatten_errors
-from forms.ethnicities import ETHNICITIES, ETHNICITY_CODES
-from forms.items import ITEM_CODES
-from forms.regions import REGIONS
+from forms.newborn.ethnicities import ETHNICITIES, ETHNICITY_CODES
+from forms.newborn.items import ITEM_CODES
+from forms.newborn.regions import REGIONS
 
 CST = dt.timezone(dt.timedelta(hours=8))
 NOW = dt.datetime(2026, 11, 25, 10, 0, tzinfo=CST)

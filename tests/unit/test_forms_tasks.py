@@ -9,15 +9,10 @@ from marshmallow import ValidationError, fields
 
 from forms.errors import flatten_errors
 from forms.fields import Day, Section, Text
-from forms.tasks import (
-    DuplicateForm,
-    ReviewSchema,
-    TaskForm,
-    UnknownForm,
-    get_task_form,
-    register_task_form,
-    task_form_keys,
-)
+from forms.newborn.reviews import TASK_FORMS
+from forms.task_forms import DuplicateForm, ReviewSchema, TaskForm, UnknownForm
+
+get_task_form, register_task_form, task_form_keys = TASK_FORMS.get, TASK_FORMS.register, TASK_FORMS.keys
 
 KEYS = ("window_intake_review", "birth_certificate_review", "hukou_review")
 APPROVAL_EXTRAS = {"birth_certificate_review": {"certificate_number": "R620012345"}}

@@ -15,13 +15,14 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from stdnum.cn import ric
 
-import handlers
+import handlers.newborn.common
+import handlers.newborn.regions
 from tests.support.calendars import PACKAGE_CALENDAR
-from handlers import cdc, default_registry, health, hrss, medical_insurance, midwifery, police, service_center
-from handlers.base import HandlerError, HandlerResult, ServiceCall
-from handlers.medical_insurance import LatePaymentNotProvided, coverage_start, premium_due_by
-from handlers.regions import LatePayment, load_profiles, profile, profiles
-from handlers.registry import DuplicateTopic, HandlerRegistry
+from handlers.newborn import cdc, default_registry, health, hrss, medical_insurance, midwifery, police, service_center
+from engine.handlers import HandlerError, HandlerResult, ServiceCall
+from handlers.newborn.medical_insurance import LatePaymentNotProvided, coverage_start, premium_due_by
+from handlers.newborn.regions import LatePayment, load_profiles, profile, profiles
+from engine.handlers import DuplicateTopic, HandlerRegistry
 
 from .ledger_double import MemoryLedger
 
@@ -133,7 +134,7 @@ def test_each_default_registry_is_independent():
 
 def test_no_region_is_named_in_handler_code():
     """RULES: regional differences are profile data, never ``if region == ...``."""
-    for module in (service_center, midwifery, cdc, police, hrss, medical_insurance, health, handlers.common):
+    for module in (service_center, midwifery, cdc, police, hrss, medical_insurance, health, handlers.newborn.common):
         source = inspect.getsource(module).lower()
         code = source.split('"""', 2)[-1]  # after the module docstring
         assert '"gansu"' not in code and '"guizhou"' not in code, module.__name__
@@ -156,7 +157,7 @@ def test_region_profiles_carry_the_regional_rules():
 
 
 def test_a_malformed_profile_is_refused():
-    good = json.loads(json.dumps({"x": json.loads((handlers.regions.PROFILES_FILE).read_text("utf-8"))["gansu"]}))
+    good = json.loads(json.dumps({"x": json.loads((handlers.newborn.regions.PROFILES_FILE).read_text("utf-8"))["gansu"]}))
     load_profiles(good)
     bad = copy.deepcopy(good)
     bad["x"]["police_visit"]["within_days"] = 3

@@ -12,22 +12,22 @@ from pathlib import Path
 
 import pytest
 
-from api.samples import resident_id, sample_application
-from engine import policy
+from handlers.newborn.samples import resident_id, sample_application
+from handlers.newborn import policy
 from engine.clock import CHINA
 from engine.dmn import parse_dmn
 from engine.dmn.model import DecisionSet
 from engine.errors import PolicyError
-from engine.material_codes import MATERIALS
+from forms.newborn.material_codes import MATERIALS
 from tests.support.calendars import PACKAGE_CALENDAR
-from forms.application import validate_application
-from forms.items import ITEM_CODES
-from handlers import police
-from handlers.base import HandlerError
-from handlers.medical_insurance import allowed_year_choices
-from handlers.regions import profile
+from forms.newborn.application import validate_application
+from forms.newborn.items import ITEM_CODES
+from handlers.newborn import police
+from engine.handlers import HandlerError
+from handlers.newborn.medical_insurance import allowed_year_choices
+from handlers.newborn.regions import profile
 
-WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows" / "newborn"
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=CHINA)  # a Wednesday
 
 

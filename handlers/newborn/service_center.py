@@ -15,11 +15,11 @@ import logging
 from datetime import date
 from typing import Callable, Protocol
 
-from forms.items import ITEM_CODES, ITEMS_BY_CODE
+from forms.newborn.items import ITEM_CODES, ITEMS_BY_CODE
 
-from .base import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
+from engine.handlers import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
 from .common import application, bind, item_name, once, section, serial, today
-from .registry import HandlerRegistry
+from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)
 

@@ -21,10 +21,10 @@ import logging
 from datetime import date, timedelta
 from typing import Callable, Protocol
 
-from .base import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
+from engine.handlers import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
 from .common import application, birth_date, bind, once, region_profile, section, serial, today
 from .regions import InsuranceProfile, LatePayment
-from .registry import HandlerRegistry
+from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ import functools
 from datetime import date, datetime
 from typing import Any, Callable, Mapping, TypeVar
 
-from forms.facts import local_day
-from forms.items import ITEMS_BY_CODE
+from forms.newborn.facts import local_day
+from forms.newborn.items import ITEMS_BY_CODE
 
-from .base import Handler, HandlerError, HandlerResult, Ledger, ServiceCall
+from engine.handlers import Handler, HandlerError, HandlerResult, Ledger, ServiceCall
 from .regions import RegionProfile, UnknownRegion, profile
 
 S = TypeVar("S")

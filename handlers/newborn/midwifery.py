@@ -14,9 +14,9 @@ import logging
 from datetime import date
 from typing import Callable, Protocol
 
-from .base import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
+from engine.handlers import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
 from .common import application, bind, once, region_profile, review, section, serial, today
-from .registry import HandlerRegistry
+from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)
 

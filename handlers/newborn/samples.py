@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from stdnum.cn import ric
 
-from forms.items import ITEM_CODES
+from forms.newborn.items import ITEM_CODES
 
 
 def resident_id(division: str, birth: str, sequence: int) -> str:

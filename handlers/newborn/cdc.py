@@ -11,9 +11,9 @@ import logging
 from datetime import date
 from typing import Callable, Protocol
 
-from .base import HandlerResult, Ledger, Notice, ServiceCall
+from engine.handlers import HandlerResult, Ledger, Notice, ServiceCall
 from .common import application, bind, once, section, serial, today
-from .registry import HandlerRegistry
+from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)
 

@@ -17,15 +17,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from forms.facts import derive_facts
-from forms.items import ITEMS_BY_CODE, chosen_map
+from forms.newborn.facts import derive_facts
+from forms.newborn.items import ITEMS_BY_CODE, chosen_map
 
-from .clock import iso
-from .dmn import DecisionError, evaluate_decision
-from .errors import PolicyError
-from .expressions import ExpressionError
-from .calendar import WorkdayCalendar
-from .expressions.juel_workdays import closing_time
+from engine.clock import iso
+from engine.dmn import DecisionError, evaluate_decision
+from engine.errors import PolicyError
+from engine.expressions import ExpressionError
+from engine.calendar import WorkdayCalendar
+from engine.expressions.juel_workdays import closing_time
 
 ELIGIBILITY, MATERIALS, TIME_LIMITS = "eligibility", "materials", "time_limits"
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 from marshmallow import ValidationError, validate, validates_schema
 
-from forms.ethnicities import ETHNICITIES
+from forms.newborn.ethnicities import ETHNICITIES
 from forms.fields import (
     OTHER_ID_RE,
     REQUIRED,
@@ -50,8 +50,8 @@ from forms.fields import (
 # A birth longer ago than this is no newborn's: refused as input (the policy's own refusals, such as a
 # declaration after one month, R3.4, apply to what is inside it).
 BIRTH_YEARS_BACK = 5
-from forms.items import ITEMS
-from forms.regions import REGIONS
+from forms.newborn.items import ITEMS
+from forms.newborn.regions import REGIONS
 
 ID_TYPES = {
     "resident_id": "居民身份证",

@@ -1,13 +1,13 @@
-"""The clerks' user-task forms, keyed by form key (the BPMN's ``camunda:formKey``).
+"""User-task forms, keyed by form key (the BPMN's ``camunda:formKey``), as every service builds them.
 
-Every review approves or returns with a stated reason (R2.6) and, to approve, the clerk confirms that the
-materials are genuine and agree with the form (R4.2). ``TaskForm.describe()`` renders a form as Camunda 7
-form fields, generated from the schema's field metadata.
+A review approves or returns with a stated reason (R2.6) and, to approve, the clerk confirms that the
+materials are genuine and agree with the form (R4.2): :class:`ReviewSchema`. ``TaskForm.describe()``
+renders a form as Camunda 7 form fields, generated from the schema's field metadata. A service gives the
+engine its forms (:attr:`engine.service.Service.task_forms`); :func:`register_task_form` keeps them by key.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -53,40 +53,6 @@ class ReviewSchema(FormSchema):
                     add_error(errors, key, "通过时必填")
         if errors:
             raise ValidationError(errors)
-
-
-CERTIFICATE_NUMBER_RE = re.compile(r"[A-Z]\d{9}")
-
-
-def _validate_certificate_number(value: str) -> None:
-    if not CERTIFICATE_NUMBER_RE.fullmatch(value):
-        raise ValidationError("出生医学证明编号应为1位大写字母加9位数字，如 R620012345")
-
-
-class CertificateNumber(Text):
-    """A Medical Birth Certificate number (出生医学证明编号), upper-cased."""
-
-    def __init__(self, label: str, **kwargs):
-        super().__init__(label, max_length=None, validate=_validate_certificate_number, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return super()._deserialize(value, attr, data, **kwargs).upper()
-
-
-class WindowIntakeReviewSchema(ReviewSchema):
-    decision = decision_field("受理")
-
-
-class BirthCertificateReviewSchema(ReviewSchema):
-    required_on_approve = ("certificate_number",)
-
-    decision = decision_field("签发")
-    certificate_number = CertificateNumber("出生医学证明编号", allow_none=True)
-
-
-class HukouReviewSchema(ReviewSchema):
-    decision = decision_field("准予登记")
-    police_station = Text("登记派出所（与申请不同时填写，R3.5/R3.6）", allow_none=True, max_length=100)
 
 
 # --- forms and their registry ---------------------------------------------------------------------------
@@ -140,32 +106,33 @@ def _type_of(field: fields.Field) -> str:
     return type(field).__name__
 
 
-_REGISTRY: dict[str, TaskForm] = {}
+class TaskForms:
+    """Task forms by form key (a service's, or every installed service's): a key given twice is an error."""
 
+    def __init__(self, forms: "list[TaskForm] | tuple[TaskForm, ...]" = ()) -> None:
+        self._forms: dict[str, TaskForm] = {}
+        for form in forms:
+            self.register(form)
 
-def register_task_form(form: TaskForm) -> TaskForm:
-    """Add a form to the registry; a key registered twice is a DuplicateForm error."""
-    if form.key in _REGISTRY:
-        raise DuplicateForm(f"task form {form.key!r} is already registered")
-    form.describe()  # fails now, not at a clerk's request, if a field cannot be described
-    _REGISTRY[form.key] = form
-    return form
+    def register(self, form: TaskForm) -> TaskForm:
+        """Add a form; a key registered twice is a DuplicateForm error, a field that cannot be described a
+        TypeError now rather than at a clerk's request."""
+        if form.key in self._forms:
+            raise DuplicateForm(f"task form {form.key!r} is already registered")
+        form.describe()
+        self._forms[form.key] = form
+        return form
 
+    def get(self, key: str) -> TaskForm:
+        """The form with this form key, or UnknownForm."""
+        try:
+            return self._forms[key]
+        except KeyError:
+            raise UnknownForm(f"no task form with key {key!r}; known: {', '.join(self._forms)}") from None
 
-def get_task_form(key: str) -> TaskForm:
-    """The form with this form key, or UnknownForm."""
-    try:
-        return _REGISTRY[key]
-    except KeyError:
-        raise UnknownForm(f"no task form with key {key!r}; known: {', '.join(_REGISTRY)}") from None
+    def keys(self) -> tuple[str, ...]:
+        """Every form key, in registration order."""
+        return tuple(self._forms)
 
-
-def task_form_keys() -> tuple[str, ...]:
-    """Every registered form key, in registration order."""
-    return tuple(_REGISTRY)
-
-
-register_task_form(TaskForm("window_intake_review", "窗口受理", "service_center", WindowIntakeReviewSchema))
-register_task_form(TaskForm("birth_certificate_review", "出生医学证明签发", "midwifery",
-                            BirthCertificateReviewSchema))
-register_task_form(TaskForm("hukou_review", "出生登记审核", "police", HukouReviewSchema))
+    def __iter__(self):
+        return iter(self._forms.values())

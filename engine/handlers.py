@@ -1,4 +1,5 @@
-"""What a service-task handler receives and returns, and the ledger port it keeps its records in.
+"""What a service task's handler receives and returns, the ledger port it keeps its records in, and the
+registry of topics (``<department>.<action>``) → handlers a service fills (:mod:`engine.service`).
 
 A handler is a plain function ``handler(call: ServiceCall) -> HandlerResult``. It knows no Flask and no
 SQL: everything it needs arrives in the call, including ``call.ledger``, the department system's memory
@@ -11,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Mapping, Protocol
+
+from .calendar.chinese import PROVISIONAL_MARK  # noqa: F401 (handlers write it after a provisional date)
 
 
 class Ledger(Protocol):
@@ -26,7 +29,6 @@ class Ledger(Protocol):
         """The next number (1, 2, 3, ...) of a named series, never handed out twice."""
 
 
-PROVISIONAL_MARK = "（预计）"  # after a date counted through a year whose holiday notice is not loaded (R5.1)
 
 
 class WorkingDays(Protocol):
@@ -89,3 +91,43 @@ Handler = Callable[[ServiceCall], HandlerResult]
 
 class HandlerError(Exception):
     """A department refused or failed; the message is safe to show to staff (no personal data)."""
+
+class DuplicateTopic(ValueError):
+    pass
+
+
+class UnknownTopic(LookupError):
+    pass
+
+
+class HandlerRegistry:
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+
+    def register(self, topic: str, handler: Handler) -> Handler:
+        if topic in self._handlers:
+            raise DuplicateTopic(f"topic {topic!r} is already registered")
+        if topic.count(".") != 1:
+            raise ValueError(f"topic {topic!r} must be <department>.<action>")
+        self._handlers[topic] = handler
+        return handler
+
+    def topic(self, topic: str) -> Callable[[Handler], Handler]:
+        """Decorator form of :meth:`register`."""
+
+        def decorate(handler: Handler) -> Handler:
+            return self.register(topic, handler)
+
+        return decorate
+
+    def get(self, topic: str) -> Handler:
+        try:
+            return self._handlers[topic]
+        except KeyError:
+            raise UnknownTopic(f"no handler for topic {topic!r}") from None
+
+    def __contains__(self, topic: str) -> bool:
+        return topic in self._handlers
+
+    def topics(self) -> frozenset[str]:
+        return frozenset(self._handlers)

@@ -32,10 +32,10 @@ from typing import Callable, Mapping, Protocol
 
 from stdnum.cn import ric
 
-from .base import PROVISIONAL_MARK, HandlerError, HandlerResult, Ledger, Notice, ServiceCall, WorkingDays
+from engine.handlers import PROVISIONAL_MARK, HandlerError, HandlerResult, Ledger, Notice, ServiceCall, WorkingDays
 from .common import application, birth_date, bind, once, region_profile, review, section, serial, today
 from .regions import PoliceVisit
-from .registry import HandlerRegistry
+from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)
 

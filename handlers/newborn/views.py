@@ -1,0 +1,147 @@
+"""How a newborn application is shown: its items in the instance view (portal, staff) and the applicant's
+progress view (:attr:`engine.service.Service.view` and ``progress``).
+
+Each chosen item shows its status, its due date and whether it is overdue (from the summary's working-day due
+dates, R5.1/R5.3; instances of older versions without the time-limit table fall back to their user task's
+due date), its result, and for the applicant what to do next in plain Chinese (R2.7, R2.8).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine.calendar.chinese import chinese_day
+from engine.clock import iso
+from engine.privacy import mask_personal
+from forms.newborn.items import DEPARTMENTS
+
+STATE_TEXT = {"active": "办理中", "completed": "已办结", "returned": "已退件", "cancelled": "已撤回",
+              "refused": "不予受理"}
+STATUS_TEXT = {
+    "pending": "待办理",
+    "in_progress": "办理中",
+    "done": "已办结",
+    "returned": "已退件",
+    "stopped": "已终止",
+}
+
+
+def _item_due(tasks: list) -> dict:
+    """The user task that sets each item's due date: the open one, else the latest one."""
+    by_item: dict = {}
+    for task in tasks:
+        if not task.item:
+            continue
+        current = by_item.get(task.item)
+        if current is None or (current.completed_at is not None and task.completed_at is None) or (
+            (current.completed_at is None) == (task.completed_at is None) and task.created_at >= current.created_at
+        ):
+            by_item[task.item] = task
+    return by_item
+
+
+def _overdue(task, now: datetime) -> bool:
+    if task is None or task.due_at is None:
+        return False
+    end = task.completed_at or now
+    return end > task.due_at
+
+
+def _due_of(item: dict, task, now: datetime) -> tuple[str | None, bool, bool]:
+    """An item's due date (ISO), whether a provisional year decided it (R5.1) and whether it is or was
+    overdue: the summary's working-day due date, else (older versions) its user task's."""
+    if item.get("due_at"):
+        end = datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else now
+        overdue = item["status"] in ("pending", "in_progress", "done") and end > datetime.fromisoformat(item["due_at"])
+        return item["due_at"], bool(item.get("due_provisional")), overdue
+    return ((iso(task.due_at) if task else None), bool(task and task.due_provisional),
+            _overdue(task, now) and item["status"] in ("in_progress", "done"))
+
+
+def next_step(item: dict, department: str, due_at: str | None, notices: list[dict],
+              returned: dict | None, provisional: bool = False) -> str:
+    """What the applicant should know or do next about one item, in plain Chinese (R2.7, R2.8)."""
+    if returned and returned.get("item") == item["code"]:
+        return f"{department}已退回，原因：{returned.get('reason') or '未说明'}。请按要求补正后重新提交。"
+    if item["status"] in ("in_progress", "done") and notices:
+        return notices[-1]["text"]  # e.g. R2.8: visit the police station with the originals by a date
+    by = f"，应于{chinese_day(due_at, provisional)}前办结" if due_at else ""
+    if item["status"] == "pending":
+        return f"等待前序事项办结后由{department}办理{by}。"
+    if item["status"] == "in_progress":
+        return f"{department}正在办理{by}。"
+    if item["status"] == "done":
+        return "已办结，无需再办理。"
+    return "申请已结束，此事项未办理。"
+
+
+def view(summary: dict, tasks: list, now: datetime, mask: bool) -> dict:
+    """The newborn part of the instance view: the items and the promised date."""
+    due = _item_due(tasks)
+    items = []
+    for item in summary.get("items", []):
+        due_at, provisional, overdue = _due_of(item, due.get(item["code"]), now)
+        shown = {key: value for key, value in item.items() if key != "due_provisional"}
+        items.append({
+            **shown,
+            "result": mask_personal(item["result"]) if mask else item["result"],
+            "due_at": due_at,
+            "provisional": provisional,
+            "overdue": overdue,
+        })
+    return {"items": items, "promised_by": summary.get("promised_by"),
+            "promised_by_provisional": bool(summary.get("promised_provisional"))}
+
+
+def progress(instance, tasks: list, now: datetime) -> dict:
+    """The applicant's view in plain Chinese (R2.7): no personal data beyond masked numbers."""
+    summary = instance.summary or {}
+    due = _item_due(tasks)
+    returned = summary.get("returned")
+    next_steps = [n for n in summary.get("notices", []) if n.get("audience") == "applicant"]
+    items = []
+    for item in summary.get("items", []):
+        department = DEPARTMENTS[item["department"]]
+        due_at, provisional, overdue = _due_of(item, due.get(item["code"]), now)
+        items.append({
+            "code": item["code"],
+            "name": item["name"],
+            "department": department,
+            "status": item["status"],
+            "status_text": STATUS_TEXT[item["status"]],
+            "due_at": due_at,
+            "provisional": provisional,
+            "overdue": overdue,
+            "result": mask_personal(item["result"]),
+            "next_step": next_step(item, department, due_at,
+                                   [n for n in next_steps if n.get("item") == item["code"]], returned,
+                                   provisional),
+        })
+    refusals = summary.get("refusals")
+    if refusals:
+        message = "您的申请不符合“一件事”联办受理条件，不予受理：" + "".join(r["message"] for r in refusals)
+    elif returned:
+        department = DEPARTMENTS.get(returned.get("group") or "", "经办部门")
+        message = f"您的申请已被{department}退回，原因：{returned.get('reason') or '未说明'}。请按要求补正后重新提交。"
+    elif instance.state == "completed":
+        message = "您的申请已全部办结。"
+    elif instance.state == "cancelled":
+        message = "您已撤回申请。"
+    else:
+        message = "您的申请正在办理中，可随时查询进度。"
+        if summary.get("promised_by"):
+            message += f"承诺于{chinese_day(summary['promised_by'], bool(summary.get('promised_provisional')))}前全部办结。"
+    return {
+        "business_key": instance.business_key,
+        "state": instance.state,
+        "state_text": STATE_TEXT[instance.state],
+        "message": message,
+        "submitted_at": iso(instance.created_at),
+        "completed_at": iso(instance.ended_at),
+        "return_reason": returned.get("reason") if returned else None,
+        "refusals": refusals,
+        "promised_by": summary.get("promised_by"),
+        "promised_by_provisional": bool(summary.get("promised_provisional")),
+        "items": items,
+        "next_steps": mask_personal(next_steps),
+    }
