@@ -14,7 +14,7 @@ from forms.newborn.facts import local_day
 from forms.newborn.items import ITEMS_BY_CODE
 
 from engine.handlers import Handler, HandlerError, HandlerResult, Ledger, ServiceCall
-from .regions import RegionProfile, UnknownRegion, profile
+from forms.newborn.regions import RegionProfile, UnknownRegion, profile
 
 S = TypeVar("S")
 

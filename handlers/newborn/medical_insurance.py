@@ -23,7 +23,7 @@ from typing import Callable, Protocol
 
 from engine.handlers import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
 from .common import application, birth_date, bind, once, region_profile, section, serial, today
-from .regions import InsuranceProfile, LatePayment
+from forms.newborn.regions import InsuranceProfile, LatePayment
 from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)
@@ -41,13 +41,6 @@ class LatePaymentNotProvided(ValueError):
 
 
 # --- R6: pure rules ---------------------------------------------------------------------------------------
-
-
-def allowed_year_choices(born: date, insurance: InsuranceProfile) -> tuple[str, ...]:
-    """R6.1 / R6.2: "current" always; "next" and "current_and_next" for the birth months the profile lists."""
-    if born.month in insurance.next_year_birth_months:
-        return (CURRENT, NEXT, CURRENT_AND_NEXT)
-    return (CURRENT,)
 
 
 def coverage_periods(born: date, choice: str) -> list[dict]:
@@ -134,14 +127,8 @@ def enrol(call: ServiceCall, system: MedicalInsuranceSystem) -> HandlerResult:
     choice = form.get("year") or CURRENT
     if choice not in YEAR_CHOICES:
         raise HandlerError(f"application.medical_insurance.year must be one of {sorted(YEAR_CHOICES)}")
-    allowed = allowed_year_choices(born, insurance)
-    if choice not in allowed:
-        if insurance.next_year_birth_months:
-            months = "、".join(f"{m}月" for m in sorted(insurance.next_year_birth_months))
-            reason = f"只有{months}出生的新生儿可以办理次年参保登记（R6.2），本申请只能选择当年参保"
-        else:
-            reason = "本地区联办不办理次年参保登记，本申请只能选择当年参保"
-        raise HandlerError(f"参保年度“{YEAR_CHOICES[choice]}”不可选：{reason}。")
+    # which years may be chosen (R6.2) is the eligibility table's: an application with a year it refuses
+    # never starts, so the handler has no copy of that rule
     periods = coverage_periods(born, choice)
     due = premium_due_by(born, insurance.enrolment_window_days)
     record = system.enrol(call.idempotency_key, on=today(call), years=[p["year"] for p in periods],
@@ -151,7 +138,6 @@ def enrol(call: ServiceCall, system: MedicalInsuranceSystem) -> HandlerResult:
     record.update(
         number=record["enrolment_number"],
         year_choice=choice,
-        allowed_year_choices=list(allowed),
         coverage=periods,
         premium_due_by=due.isoformat(),
         late_payment=(None if late is None else {

@@ -14,9 +14,8 @@ a student collective hukou (学生集体户口) and the other a family hukou the
 hukou's station (R3.5), and when one parent is active-duty military at the civilian parent's station (R3.6).
 The process decides this with the decision table ``police_station_rule`` (``workflows/police_station.dmn``)
 and passes its result as ``station_rule`` (``{"parent", "rule"}``; no parent when R3.5 and R3.6 disagree);
-the handler follows it. Instances started on a process version without that table carry no ``station_rule``;
-for them :func:`registering_parent` reads the same rules (a test keeps the two in agreement).
-A station the clerk enters in ``reviews.hukou_review.police_station`` overrides all of this.
+the handler follows it (no Python copy of the table: a process version without it gives no ``station_rule``,
+and the clerk must then enter the station). A station the clerk enters in ``reviews.hukou_review.police_station`` overrides all of this.
 
 After approval the applicant is told to visit the station as the region profile says (R2.8 Gansu: once,
 within 3 working days, with the originals; R2.9 Guizhou: print the hukou page when convenient). The ID
@@ -34,7 +33,7 @@ from stdnum.cn import ric
 
 from engine.handlers import PROVISIONAL_MARK, HandlerError, HandlerResult, Ledger, Notice, ServiceCall, WorkingDays
 from .common import application, birth_date, bind, once, region_profile, review, section, serial, today
-from .regions import PoliceVisit
+from forms.newborn.regions import PoliceVisit
 from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)
@@ -61,35 +60,6 @@ class Station:
     rule: str  # "R3.4" (parent followed), "R3.5", "R3.6" or "hukou_review"
 
 
-def _other(parent: str) -> str:
-    return "mother" if parent == "father" else "father"
-
-
-def registering_parent(app: Mapping) -> tuple[str, str]:
-    """Whose hukou the child is registered to, and the rule deciding it (R3.4-R3.6).
-
-    Raises HandlerError when R3.5 and R3.6 point at different parents (the clerk must set the station).
-    """
-    follows = section(app, "hukou").get("follows")
-    parents = {p: section(app, p) for p in PARENTS}
-    decided: dict[str, str] = {}
-    students = [p for p in PARENTS if parents[p].get("hukou_kind") == STUDENT_COLLECTIVE]
-    if len(students) == 1 and (parents[_other(students[0])].get("hukou_kind") or FAMILY) == FAMILY:
-        decided["R3.5"] = _other(students[0])
-    military = [p for p in PARENTS if parents[p].get("active_military")]
-    if len(military) == 1:
-        decided["R3.6"] = _other(military[0])
-    if len(set(decided.values())) > 1:
-        raise HandlerError("R3.5 and R3.6 name different parents: the police clerk must enter the station "
-                           f"in reviews.{REVIEW}.police_station")
-    if decided:
-        rule, parent = next(iter(decided.items()))
-        return parent, rule
-    if follows not in PARENTS:
-        raise HandlerError("application.hukou.follows must be 'father' or 'mother' (R3.3)")
-    return follows, "R3.4"
-
-
 def decided_parent(station_rule: Mapping) -> tuple[str, str]:
     """The parent and rule the ``police_station_rule`` decision gave; HandlerError when it names no parent."""
     parent, rule = station_rule.get("parent"), str(station_rule.get("rule") or "")
@@ -102,12 +72,15 @@ def decided_parent(station_rule: Mapping) -> tuple[str, str]:
 
 
 def choose_station(app: Mapping, hukou_review: Mapping, station_rule: Mapping | None = None) -> Station:
-    """The police station of the registration (R3.4-R3.6 as ``station_rule`` decided them, else as
-    :func:`registering_parent` reads them; ``hukou_review.police_station`` overrides)."""
+    """The police station of the registration (R3.4-R3.6 as the process's ``station_rule`` decided them;
+    ``hukou_review.police_station`` overrides)."""
     hukou = section(app, "hukou")
     override = str(hukou_review.get("police_station") or "").strip()
     try:
-        parent, rule = decided_parent(station_rule) if station_rule is not None else registering_parent(app)
+        if station_rule is None:
+            raise HandlerError("the process gave no station_rule (decision police_station_rule): the police "
+                               f"clerk must enter the station in reviews.{REVIEW}.police_station")
+        parent, rule = decided_parent(station_rule)
     except HandlerError:
         if not override:
             raise

@@ -16,12 +16,13 @@ import pytest
 from stdnum.cn import ric
 
 import handlers.newborn.common
-import handlers.newborn.regions
+import forms.newborn.regions
 from tests.support.calendars import PACKAGE_CALENDAR
+from tests.support.newborn_policy import station_rule_of
 from handlers.newborn import cdc, default_registry, health, hrss, medical_insurance, midwifery, police, service_center
 from engine.handlers import HandlerError, HandlerResult, ServiceCall
 from handlers.newborn.medical_insurance import LatePaymentNotProvided, coverage_start, premium_due_by
-from handlers.newborn.regions import LatePayment, load_profiles, profile, profiles
+from forms.newborn.regions import LatePayment, load_profiles, profile, profiles
 from engine.handlers import DuplicateTopic, HandlerRegistry
 
 from .ledger_double import MemoryLedger
@@ -89,6 +90,7 @@ def make_call(ledger, app=None, *, key="k1", now=datetime(2026, 11, 25, 10, 0, t
         "steps": steps or {},
         "reviews": reviews if reviews is not None else
         {"birth_certificate_review": {"decision": "approve", "certificate_number": "Y620001234"}},
+        "station_rule": station_rule_of(app, now),  # as the process's business rule task gives it
     }
     return ServiceCall(topic=topic, idempotency_key=key, business_key="BK-1", variables=variables, now=now,
                        ledger=ledger, calendar=PACKAGE_CALENDAR)
@@ -151,13 +153,12 @@ def test_region_profiles_carry_the_regional_rules():
     assert guizhou.medical_insurance.payment_channels == ("微信", "支付宝", "银行APP")  # R2.10
     assert "mail" in gansu.social_security_card.delivery_options  # R2.11
     assert "mail" not in guizhou.social_security_card.delivery_options
-    assert gansu.medical_insurance.next_year_birth_months == {10, 11, 12}  # R6.2
     assert guizhou.medical_insurance.late_payment == LatePayment(60, "individual_plus_subsidy")  # R6.3
     assert gansu.medical_insurance.late_payment is None
 
 
 def test_a_malformed_profile_is_refused():
-    good = json.loads(json.dumps({"x": json.loads((handlers.newborn.regions.PROFILES_FILE).read_text("utf-8"))["gansu"]}))
+    good = json.loads(json.dumps({"x": json.loads((forms.newborn.regions.PROFILES_FILE).read_text("utf-8"))["gansu"]}))
     load_profiles(good)
     bad = copy.deepcopy(good)
     bad["x"]["police_visit"]["within_days"] = 3
@@ -388,7 +389,7 @@ def test_r3_6_active_military_parent_registers_at_the_civilian_parent():
 
 def test_r3_5_and_r3_6_in_conflict_need_the_clerk():
     app = make_application(mother__hukou_kind="student_collective", father__active_military=True)
-    with pytest.raises(HandlerError, match="R3.5 and R3.6"):
+    with pytest.raises(HandlerError, match="R3.5/R3.6: the rules name different parents"):
         run("police.register_birth", MemoryLedger(), app)
     reviews = {"hukou_review": {"police_station": "某派出所", "division_code": "620104"}}
     result = run("police.register_birth", MemoryLedger(), app, reviews=reviews)
@@ -535,7 +536,6 @@ def test_r6_2_gansu_october_birth_may_enrol_for_the_next_year():
     r = run("medical_insurance.enrol", MemoryLedger(), app).result
     assert r["years"] == [2027]
     assert r["coverage"] == [{"year": 2027, "start": "2026-10-08", "end": "2027-12-31"}]
-    assert r["allowed_year_choices"] == ["current", "next", "current_and_next"]
     assert r["premium_due_by"] == "2027-01-06"
 
 
@@ -547,27 +547,9 @@ def test_r6_2_gansu_december_birth_current_and_next():
                              {"year": 2027, "start": "2027-01-01", "end": "2027-12-31"}]
 
 
-@pytest.mark.parametrize("choice", ["next", "current_and_next"])
-def test_r6_2_gansu_march_birth_next_year_refused(choice):
-    app = make_application(newborn__born_at="2026-03-15T10:00:00+08:00", medical_insurance__year=choice)
-    ledger = MemoryLedger()
-    with pytest.raises(HandlerError, match="R6.2") as caught:
-        run("medical_insurance.enrol", ledger, app)
-    assert "10月、11月、12月" in str(caught.value)
-    assert ledger.counters == {} and ledger.records == {}
-
-
-def test_r6_2_september_30_is_not_yet_october():
-    app = make_application(newborn__born_at="2026-09-30T23:59:00+08:00", medical_insurance__year="next")
-    with pytest.raises(HandlerError):
-        run("medical_insurance.enrol", MemoryLedger(), app)
-
-
-def test_r6_3_guizhou_offers_no_next_year_and_tells_how_to_pay():
-    app = make_application("guizhou", newborn__born_at="2026-11-20T08:30:00+08:00", medical_insurance__year="next")
-    with pytest.raises(HandlerError):
-        run("medical_insurance.enrol", MemoryLedger(), app)
-    app["medical_insurance"]["year"] = "current"
+def test_r6_3_guizhou_tells_how_to_pay():
+    """(Guizhou offers no next year: the eligibility table refuses it at the start, test_policy_tables.)"""
+    app = make_application("guizhou", newborn__born_at="2026-11-20T08:30:00+08:00", medical_insurance__year="current")
     result = run("medical_insurance.enrol", MemoryLedger(), app)
     assert result.result["late_payment"] == {"premium": "individual_plus_subsidy",
                                              "coverage_starts_days_after_payment": 61}
