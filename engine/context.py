@@ -69,13 +69,14 @@ class EngineContext:
     specs: SpecCache = field(default_factory=SpecCache)
     serializer: StateSerializer = field(default_factory=StateSerializer)
     max_attempts: int = int(os.environ.get("ONETHING_JOB_ATTEMPTS", "5"))
+    calendar: CalendarSource | None = None  # default: the database's official years
     script_engine: JuelScriptEngine = field(init=False)
-    calendar: CalendarSource = field(init=False)
     _definitions: dict[int, DefinitionRef] = field(init=False, default_factory=dict)
     _fingerprints: dict[int, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.calendar = CalendarSource(self.sessions)
+        if self.calendar is None:
+            self.calendar = CalendarSource(self.sessions)
         self.script_engine = JuelScriptEngine(self.clock, self.calendar)
         keep_task_data_out_of_logs()
 
