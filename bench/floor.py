@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 
 from handlers.newborn.samples import approval_for
-from engine.bpmn.parser import ProcessParser
+from engine.business_rules import ProcessParser
 from engine.bpmn.script_engine import JuelScriptEngine
 from engine.calendar import WorkdayCalendar, package_notices
 from engine.calendar_source import StaticCalendarSource

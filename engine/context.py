@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
 
 from .bpmn.script_engine import JuelScriptEngine
-from .bpmn.serializer import StateSerializer
+from .business_rules import StateSerializer
 from .bpmn.timers import timer_started
 from .calendar import WorkdayCalendar
 from .calendar_source import CalendarSource

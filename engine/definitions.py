@@ -20,7 +20,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.expressions import ExpressionError
 
-from .bpmn.parser import ProcessParser
+from .business_rules import ProcessParser
 from .bpmn.script_engine import compile_juel, script_expression
 from .bpmn.specs import ExternalTask, ReviewTask
 from .safexml import UnsafeXml, parse_xml

@@ -7,7 +7,7 @@
   ``engine.service``; a service imports no ``api``;
 * leaves -- ``engine.errors``, ``engine.clock``, ``engine.safexml``, ``engine.expressions``,
   ``engine.calendar`` -- import nothing of the project above them;
-* ``engine.dmn`` knows nothing of BPMN; ``engine.bpmn`` may use ``engine.dmn`` (the business rule task);
+* ``engine.dmn`` and ``engine.bpmn`` know nothing of each other (``engine.business_rules`` joins them);
 * ``engine.persistence`` is the bottom of the engine: it imports only itself and the leaves, and it is the
   only package that imports SQLAlchemy or Alembic;
 * Flask and its extensions only under ``api``; nothing of the engine, the handlers or the forms imports
@@ -94,8 +94,10 @@ def test_leaves_import_nothing_above_them(leaf):
                      and target in MODULES and not any(within(target, a) for a in allowed)) == []
 
 
-def test_dmn_knows_nothing_of_bpmn():
+def test_dmn_and_bpmn_know_nothing_of_each_other():
+    """``engine.business_rules`` joins them (the business rule task)."""
     assert offenders(lambda name, target: within(name, "engine.dmn") and within(target, "engine.bpmn")) == []
+    assert offenders(lambda name, target: within(name, "engine.bpmn") and within(target, "engine.dmn")) == []
 
 
 def test_persistence_is_the_bottom_of_the_engine():

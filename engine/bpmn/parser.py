@@ -19,7 +19,6 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
 
-from .business_rule import DecisionParserMixin, DecisionTask, DecisionTaskParser
 
 from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
 from .timers import ClockCycle, ClockDuration, ClockTimeDate
@@ -92,8 +91,9 @@ class BoundaryEventParser(_EventParserMixin, CamundaBoundaryEventParser):
     pass
 
 
-class ProcessParser(DecisionParserMixin, CamundaParser):
-    """DMN files go through ``engine.dmn`` (FEEL): ``self.decisions`` holds every decision added."""
+class BpmnParser(CamundaParser):
+    """Camunda 7's BPMN with our specs (external tasks, reviews, outcome end events, timers on the service
+    clock); decision tables are plugged in by :class:`engine.business_rules.ProcessParser`."""
 
     OVERRIDE_PARSER_CLASSES = {
         **CamundaParser.OVERRIDE_PARSER_CLASSES,
@@ -103,11 +103,7 @@ class ProcessParser(DecisionParserMixin, CamundaParser):
         full_tag("startEvent"): (StartEventParser, StartEvent),
         full_tag("intermediateCatchEvent"): (CatchEventParser, IntermediateCatchEvent),
         full_tag("boundaryEvent"): (BoundaryEventParser, BoundaryEvent),
-        full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
     }
 
     def add_bpmn_bytes(self, content: bytes, filename: str) -> None:
         self.add_bpmn_xml(parse_xml(content), filename)
-
-    def add_dmn_bytes(self, content: bytes, filename: str) -> None:
-        self.add_dmn_xml(parse_xml(content), filename)

@@ -26,7 +26,6 @@ from SpiffWorkflow.camunda.specs.user_task import Form
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
-from .business_rule import DecisionTask, DecisionTaskConverter
 
 from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
 from .timers import ClockCycle, ClockDuration, ClockTimeDate
@@ -102,11 +101,11 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _config() -> dict:
+def _config(extra: dict | None = None) -> dict:
     config = deepcopy(CAMUNDA_CONFIG)
     config[ExternalTask] = ExternalTaskConverter
     config[ReviewTask] = ReviewTaskConverter
-    config[DecisionTask] = DecisionTaskConverter
+    config.update(extra or {})
     config[OutcomeEndEvent] = config[EndEvent]
     config[ClockTimeDate] = config[TimeDateEventDefinition]
     config[ClockDuration] = config[DurationTimerEventDefinition]
@@ -119,8 +118,9 @@ def _config() -> dict:
 class StateSerializer:
     """JSON state of one instance, without the spec, tagged with the serializer version."""
 
-    def __init__(self) -> None:
-        self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config()))
+    def __init__(self, converters: dict | None = None) -> None:
+        """``converters``: more spec classes → converters (the business rule task's)."""
+        self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config(converters)))
 
     @property
     def version(self) -> str:

@@ -7,7 +7,7 @@ Usage::
     result = evaluate_decision(parsed.decisions, "days", {"region": "gansu"}, now=clock.now())
     result.mapped("singleEntry")
 
-``engine.bpmn.business_rule`` plugs decisions into SpiffWorkflow's ``bpmn:businessRuleTask``.
+``engine.business_rules`` plugs decisions into SpiffWorkflow's ``bpmn:businessRuleTask``.
 """
 
 from .evaluate import DecisionError, DecisionResult, evaluate_decision

@@ -12,11 +12,11 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
-from engine.bpmn.parser import ProcessParser
+from engine.business_rules import ProcessParser
 from engine.bpmn.script_engine import JuelScriptEngine
-from engine.bpmn.serializer import StateSerializer
+from engine.business_rules import StateSerializer
 from engine.definitions import Checks, SpecCache, parse_deployment
-from engine.bpmn.business_rule import DecisionTask, link_decisions
+from engine.business_rules import DecisionTask, link_decisions
 from engine.errors import InvalidDeployment
 from engine.runtime import advance, ready_review_tasks
 

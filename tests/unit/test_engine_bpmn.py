@@ -12,9 +12,9 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 
 from handlers.newborn.samples import approval_for, sample_application
-from engine.bpmn.parser import ProcessParser
+from engine.business_rules import ProcessParser
 from engine.bpmn.script_engine import JuelScriptEngine
-from engine.bpmn.serializer import StateSerializer
+from engine.business_rules import StateSerializer
 from engine.bpmn.specs import ExternalTask, OutcomeEndEvent, ReviewTask
 from engine.safexml import MAX_FILE_BYTES, UnsafeXml, parse_xml
 from engine.expressions import ExpressionError

@@ -9,9 +9,9 @@ import pytest
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
-from engine.bpmn.parser import ProcessParser
+from engine.business_rules import ProcessParser
 from engine.bpmn.script_engine import JuelScriptEngine
-from engine.bpmn.serializer import StateSerializer
+from engine.business_rules import StateSerializer
 from engine.bpmn.timers import InvalidTime, parse_cycle, resolve_time
 from engine.clock import Clock
 from engine.runtime import advance, completed_tasks, waiting_timers

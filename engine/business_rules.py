@@ -1,5 +1,7 @@
-"""``bpmn:businessRuleTask`` with ``camunda:decisionRef``: spec, task parser, parser mixin and converter
-(a BPMN construct over :mod:`engine.dmn`, which knows nothing of BPMN).
+"""``bpmn:businessRuleTask`` with ``camunda:decisionRef``: where BPMN meets DMN. Neither :mod:`engine.bpmn`
+nor :mod:`engine.dmn` knows the other; this module joins them: the spec, task parser, parser mixin and
+converter below, the :class:`ProcessParser` every deployment is parsed with (BPMN and DMN files) and the
+:class:`StateSerializer` that stores instances with business rule tasks.
 
 - ``DecisionTask`` evaluates its decision over the task data (``today()``/``now()`` from the script engine's
   service clock) and stores the result, mapped by ``camunda:mapDecisionResult`` (default ``resultList``),
@@ -24,9 +26,13 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer.helpers.spec import TaskSpecConverter
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 
+from engine.bpmn.parser import BpmnParser
+from engine.bpmn.serializer import StateSerializer as BpmnStateSerializer
 from engine.clock import CHINA
+from engine.safexml import parse_xml
 from engine.expressions import YearsMonths
 from engine.expressions.feel_types import format_value
 
@@ -145,3 +151,23 @@ def link_decisions(specs, decisions) -> None:
         for task_spec in spec.task_specs.values():
             if isinstance(task_spec, DecisionTask):
                 task_spec.decisions = decisions
+
+
+class ProcessParser(DecisionParserMixin, BpmnParser):
+    """BPMN files with our specs, DMN files through ``engine.dmn`` (FEEL): ``self.decisions`` holds every
+    decision added; business rule tasks evaluate them."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        **BpmnParser.OVERRIDE_PARSER_CLASSES,
+        full_tag("businessRuleTask"): (DecisionTaskParser, DecisionTask),
+    }
+
+    def add_dmn_bytes(self, content: bytes, filename: str) -> None:
+        self.add_dmn_xml(parse_xml(content), filename)
+
+
+class StateSerializer(BpmnStateSerializer):
+    """The instance state serializer, with business rule tasks."""
+
+    def __init__(self) -> None:
+        super().__init__({DecisionTask: DecisionTaskConverter})
