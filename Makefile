@@ -43,6 +43,7 @@ test-postgresql: install node
 
 bench: install
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/modeler_deploy.py
 
 clean:
 	rm -rf $(VENV) tests/*/node_modules instance

@@ -10,7 +10,8 @@ from flask_smorest import Api
 from engine.bootstrap import build_context
 from engine.context import EngineContext
 
-from . import applications, body_limits, calendar, definitions, errors, health, materials, operations, oversight, tasks
+from . import (applications, body_limits, calendar, definitions, engine_rest, errors, health, materials, operations,
+               oversight, tasks)
 
 
 def create_app(config: dict | None = None, context: EngineContext | None = None) -> Flask:
@@ -40,4 +41,5 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
         api.register_blueprint(module.blp)
     errors.register(app, api)
     body_limits.register(app)
+    engine_rest.register(app)
     return app

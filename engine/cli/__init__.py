@@ -1,4 +1,4 @@
-"""The ``onething`` command: worker, db upgrade/current, user add/revoke, deploy, calendar -- and the commands
+"""The ``onething`` command: worker, db upgrade/current, user add/passwd/revoke, deploy, calendar -- and the commands
 other packages add through the ``onething.commands`` entry points (the HTTP API adds ``serve`` and ``demo``),
 so that ``onething worker`` never loads the web framework.
 
@@ -64,18 +64,48 @@ def _db_current(args) -> int:
     return 0 if status.state == "current" else 1
 
 
+def _read_password(prompt: str) -> str:
+    """A new password: asked twice at a terminal (not echoed); one line of standard input otherwise."""
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
 def _user_add(args) -> int:
     from engine.bootstrap import ready_context
     from engine.errors import EngineError
     from engine.usecases.accounts import add_user
 
     try:
-        token = add_user(ready_context(), args.name, args.role, args.group, args.jurisdiction)
+        password = _read_password(f"password for {args.name}: ") if args.password else None
+        token = add_user(ready_context(), args.name, args.role, args.group, args.jurisdiction, password=password)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     except EngineError as err:
         print(f"error: {err} {getattr(err, 'errors', '')}", file=sys.stderr)
         return 2
     print(f"user {args.name} created; its token (shown once):")
     print(token)
+    return 0
+
+
+def _user_passwd(args) -> int:
+    from engine.bootstrap import ready_context
+    from engine.errors import EngineError
+    from engine.usecases.accounts import set_password
+
+    try:
+        set_password(ready_context(), args.name, _read_password(f"new password for {args.name}: "))
+    except (EngineError, ValueError) as err:
+        print(f"error: {err} {getattr(err, 'errors', '') or ''}".rstrip(), file=sys.stderr)
+        return 2
+    print(f"user {args.name}: password set")
     return 0
 
 
@@ -218,7 +248,12 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     add.add_argument("--role", action="append", required=True)
     add.add_argument("--group", action="append", default=[])
     add.add_argument("--jurisdiction", action="append", default=[])
+    add.add_argument("--password", action="store_true",
+                     help="also give a password (asked for; for people: Camunda Modeler's HTTP Basic)")
     add.set_defaults(run=_user_add)
+    passwd = user.add_parser("passwd", help="set a user's password (asked for) and unlock the account")
+    passwd.add_argument("name")
+    passwd.set_defaults(run=_user_passwd)
     rev = user.add_parser("revoke", help="revoke a user's token")
     rev.add_argument("name")
     rev.set_defaults(run=_user_revoke)

@@ -50,6 +50,8 @@ class Deployment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(100))
+    name: Mapped[str | None] = mapped_column(String(255))    # what the deployer called it (Camunda's deployment-name)
+    source: Mapped[str | None] = mapped_column(String(255))  # where it came from (Camunda Modeler, api, bundled)
     # a forced deployment: the dry-run findings on the sample applications it went over (None: none)
     forced_over: Mapped[list | None]
 
@@ -151,6 +153,11 @@ class User(Base):
     jurisdictions: Mapped[list]
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
+    # people sign in with a password too (HTTP Basic for Camunda Modeler): a slow salted hash (argon2id);
+    # repeated failures lock the account for a while
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None]
 
 
 class LedgerEntry(Base):

@@ -65,6 +65,27 @@ class Definitions:
         return [tuple(row) for row in self.session.execute(
             select(DeploymentFile.filename, DeploymentFile.sha256).where(DeploymentFile.deployment_id == deployment_id))]
 
+    def _deployments_query(self, name: str | None, source: str | None):
+        query = select(Deployment)
+        if name is not None:
+            query = query.where(Deployment.name == name)
+        if source is not None:
+            query = query.where(Deployment.source == source)
+        return query
+
+    def deployments(self, first: int, limit: int | None, name: str | None = None,
+                    source: str | None = None) -> list[Deployment]:
+        query = self._deployments_query(name, source).order_by(Deployment.id).offset(first)
+        return list(self.session.scalars(query.limit(limit) if limit is not None else query))
+
+    def count_deployments(self, name: str | None = None, source: str | None = None) -> int:
+        return self.session.scalar(
+            select(func.count()).select_from(self._deployments_query(name, source).subquery())) or 0
+
+    def of_deployment(self, deployment_id: int) -> list[ProcessDefinition]:
+        return list(self.session.scalars(select(ProcessDefinition).where(
+            ProcessDefinition.deployment_id == deployment_id).order_by(ProcessDefinition.key)))
+
     def deployment(self, deployment_id: int) -> Deployment | None:
         return self.session.get(Deployment, deployment_id)
 
@@ -78,8 +99,10 @@ class Definitions:
         )
 
     def add_deployment(self, files: list[tuple[str, bytes]], who: str, at: datetime,
-                       forced_over: list[dict] | None = None) -> Deployment:
-        deployment = Deployment(deployed_at=at, deployed_by=who, forced_over=forced_over or None)
+                       forced_over: list[dict] | None = None, name: str | None = None,
+                       source: str | None = None) -> Deployment:
+        deployment = Deployment(deployed_at=at, deployed_by=who, forced_over=forced_over or None, name=name,
+                                source=source)
         self.session.add(deployment)
         self.session.flush()
         for filename, content in files:

@@ -78,13 +78,35 @@ def deploy(ctx: EngineContext, files: list[tuple[str, bytes]], who: str, *, forc
            service: Service | None = None) -> list[dict]:
     """Deploy ``files`` as new versions of a service's processes; raises ``InvalidDeployment`` with every
     problem, storing nothing. ``force`` deploys even when the dry run on the service's samples finds a
-    regression (recorded with the deployment)."""
+    regression (recorded with the deployment). The new versions."""
+    return deploy_resources(ctx, files, who, force=force, service=service)["definitions"]
+
+
+def _unchanged(uow, latest, files: list[tuple[str, bytes]]) -> bool:
+    """Every uploaded file is byte for byte the latest deployment's file of that name."""
+    if latest is None:
+        return False
+    deployed = dict(uow.definitions.file_digests(latest.deployment_id))
+    return all(deployed.get(name) == hashlib.sha256(content).hexdigest() for name, content in files)
+
+
+def deploy_resources(ctx: EngineContext, files: list[tuple[str, bytes]], who: str, *, force: bool = False,
+                     service: Service | None = None, name: str | None = None, source: str | None = None,
+                     filter_duplicates: bool = False) -> dict:
+    """Deploy as :func:`deploy` does, naming the deployment; ``filter_duplicates``: files unchanged since the
+    service's latest deployment make no new one (that one is answered). ``{"deployment", "definitions",
+    "created"}``."""
     uploaded = dict(files)
     with ctx.uow() as uow:
         try:
             service, latest = _latest_of(uow, ctx, files, service)
         except NotFound as err:
             raise InvalidDeployment([Problem(file=files[0][0] if files else "", message=str(err))]) from None
+        if filter_duplicates and _unchanged(uow, latest, files):
+            existing = uow.definitions.deployment(latest.deployment_id)
+            forced = existing.forced_over
+            return {"deployment": deployment_dict(existing), "created": False,
+                    "definitions": [definition_dict(d, forced) for d in uow.definitions.of_deployment(existing.id)]}
         carried = (
             {f.filename: f.content for f in uow.definitions.files(latest.deployment_id)} if latest else {}
         )
@@ -105,7 +127,8 @@ def deploy(ctx: EngineContext, files: list[tuple[str, bytes]], who: str, *, forc
                 raise InvalidDeployment(found)
             overridden = [problem.to_dict() for problem in found]
         now = ctx.clock.now()
-        deployment = uow.definitions.add_deployment(all_files, who, now, forced_over=overridden)
+        deployment = uow.definitions.add_deployment(all_files, who, now, forced_over=overridden, name=name,
+                                                    source=source)
         created = []
         for key in sorted(parsed.specs):
             previous = uow.definitions.latest(key)
@@ -123,8 +146,9 @@ def deploy(ctx: EngineContext, files: list[tuple[str, bytes]], who: str, *, forc
         uow.commit()
     if overridden:
         log.warning("deployment %s by %s forced over %d dry-run finding(s)", deployment.id, who, len(overridden))
-    ctx.specs.put(fingerprint((name, hashlib.sha256(content).hexdigest()) for name, content in all_files), parsed)
-    return [definition_dict(d, overridden) for d in created]
+    ctx.specs.put(fingerprint((file, hashlib.sha256(content).hexdigest()) for file, content in all_files), parsed)
+    return {"deployment": deployment_dict(deployment), "created": True,
+            "definitions": [definition_dict(d, overridden) for d in created]}
 
 
 def deploy_bundled_if_empty(ctx: EngineContext) -> list[dict]:
@@ -174,5 +198,29 @@ def definition_dict(d: ProcessDefinition, forced_over: list[dict] | None = None)
         "name": d.name,
         "deployed_at": iso(d.deployed_at),
         "deployed_by": d.deployed_by,
+        "deployment_id": d.deployment_id,
+        "resource": d.filename,
         "forced_over": forced_over or [],
     }
+
+
+def deployment_dict(d) -> dict:
+    return {"id": d.id, "name": d.name, "source": d.source, "deployed_at": d.deployed_at,
+            "deployed_by": d.deployed_by}
+
+
+def list_deployments(ctx: EngineContext, first: int = 0, limit: int | None = None, name: str | None = None,
+                     source: str | None = None) -> tuple[list[dict], int]:
+    """Deployments, oldest first (a page of them), and how many match."""
+    with ctx.reader() as uow:
+        rows = [deployment_dict(d) for d in uow.definitions.deployments(first, limit, name, source)]
+        return rows, uow.definitions.count_deployments(name, source)
+
+
+def get_deployment(ctx: EngineContext, deployment_id: int) -> dict:
+    with ctx.reader() as uow:
+        found = uow.definitions.deployment(deployment_id)
+        if found is None:
+            raise NotFound(f"deployment {deployment_id} not found")
+        return {**deployment_dict(found), "definitions": [definition_dict(d, found.forced_over)
+                                                          for d in uow.definitions.of_deployment(found.id)]}

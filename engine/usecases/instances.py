@@ -22,8 +22,10 @@ def new_business_key(prefix: str, now) -> str:
 
 
 def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
-          business_key: str | None = None, idempotency_key: str | None = None) -> dict:
-    """Start an instance of process ``key``; the same ``idempotency_key`` again returns the first answer.
+          business_key: str | None = None, idempotency_key: str | None = None,
+          version: int | None = None) -> dict:
+    """Start an instance of process ``key`` (its latest version, or ``version``); the same ``idempotency_key``
+    again returns the first answer.
 
     The service reads the variables (:attr:`Service.start`: invalid input is 422). The process then runs to
     its first wait; if it ends at once at an end event with outcome ``refused`` (the policy refused it), the
@@ -36,9 +38,9 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
     service = ctx.services.for_process(key)
     started = service.start(variables or {}, now)
     with ctx.uow() as uow:
-        definition = uow.definitions.latest(key)
+        definition = uow.definitions.by_version(key, version) if version else uow.definitions.latest(key)
         if definition is None:
-            raise NotFound(f"no process definition {key!r} is deployed")
+            raise NotFound(f"no process definition {key!r}{f' version {version}' if version else ''} is deployed")
         business_key = business_key or new_business_key(service.business_key_prefix, now)
         if uow.instances.by_business_key(business_key) is not None:
             raise Conflict(f"business key {business_key} is already used")

@@ -78,11 +78,16 @@ class FakeDefinitions:
     def deployment(self, deployment_id):
         return self.state["deployments"].get(deployment_id)
 
-    def add_deployment(self, files, who, at, forced_over=None):
-        deployment = SimpleNamespace(id=next(self.ids), deployed_by=who, deployed_at=at, forced_over=forced_over)
+    def add_deployment(self, files, who, at, forced_over=None, name=None, source=None):
+        deployment = SimpleNamespace(id=next(self.ids), deployed_by=who, deployed_at=at, forced_over=forced_over,
+                                     name=name, source=source)
         self.state["deployments"][deployment.id] = deployment
         self.state["files"][deployment.id] = list(files)
         return deployment
+
+    def of_deployment(self, deployment_id):
+        return sorted((d for d in self.state["definitions"].values() if d.deployment_id == deployment_id),
+                      key=lambda d: d.key)
 
     def add(self, definition):
         definition.id = next(self.ids)

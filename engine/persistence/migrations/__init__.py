@@ -73,4 +73,6 @@ def unversioned_revision(inspector) -> str | None:
     if "calendar_years" not in tables:
         return "0003"
     deployment_columns = {column["name"] for column in inspector.get_columns("deployments")}
-    return "0005" if "forced_over" in deployment_columns else "0004"
+    if "forced_over" not in deployment_columns:
+        return "0004"
+    return "0006" if "source" in deployment_columns else "0005"
