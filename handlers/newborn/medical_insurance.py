@@ -23,7 +23,7 @@ from typing import Callable, Protocol
 
 from engine.handlers import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
 from .common import application, birth_date, bind, once, region_profile, section, serial, today
-from forms.newborn.regions import InsuranceProfile, LatePayment
+from forms.newborn.regions import LatePayment
 from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)

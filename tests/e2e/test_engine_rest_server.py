@@ -8,9 +8,7 @@ import base64
 import http.client
 import json
 import subprocess
-import sys
 import uuid
-from pathlib import Path
 
 import generic_camunda_client as camunda
 
@@ -79,6 +77,23 @@ def test_camunda_modeler_and_a_camunda_client_against_onething_serve(database_ur
         deployed = json.loads(body)
         [definition_id] = deployed["deployedProcessDefinitions"]
         assert deployed["id"] and deployed["deployedProcessDefinitions"][definition_id]["version"] == 2
+
+        status, _, body = request(port, "POST", base + "/deployment/create", {**auth, "content-type": content_type}, form)
+        again = json.loads(body)  # unchanged: the same deployment, still with its definitions map
+        assert status == 200 and again["id"] == deployed["id"]
+        assert again["deployedProcessDefinitions"] == deployed["deployedProcessDefinitions"]
+
+        broken_type, broken = multipart({"deployment-name": "newborn_birth", "deployment-source": "Camunda Modeler",
+                                         "enable-duplicate-filtering": "true"},
+                                        [("newborn_birth.bpmn", files[0][1].replace(b"</bpmn:process>", b""), "text/xml")])
+        status, _, body = request(port, "POST", base + "/deployment/create", {**auth, "content-type": broken_type},
+                                  broken)
+        assert status == 400 and json.loads(body)["message"].startswith("ENGINE-09005 Could not parse BPMN process.")
+        assert "newborn_birth.bpmn:" in json.loads(body)["message"]
+
+        wrong = {**modeler, "authorization": "Basic " + base64.b64encode(b"analyst-1:not the password").decode()}
+        status, headers, _ = request(port, "GET", base + "/deployment?maxResults=0", wrong)
+        assert status == 401 and headers["www-authenticate"].startswith("Basic")
 
         portal = {**modeler, "authorization": "Basic " + base64.b64encode(f"portal-1:{PASSWORD}".encode()).decode()}
         status, _, body = request(port, "POST", base + "/deployment/create", {**portal, "content-type": content_type}, form)

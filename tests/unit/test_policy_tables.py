@@ -24,7 +24,6 @@ from forms.newborn.application import validate_application
 from forms.newborn.items import ITEM_CODES
 from handlers.newborn import police
 from engine.handlers import HandlerError
-from forms.newborn.regions import profile
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows" / "newborn"
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=CHINA)  # a Wednesday
