@@ -223,6 +223,9 @@ class FormFieldSchema(Schema):
     type = fields.String()
     required = fields.Boolean()
     options = fields.List(fields.Nested(FormOptionSchema))
+    constraints = fields.Dict(metadata={"description": "what the server checks: required, pattern (with "
+                                                       "pattern_message), max_length, one_of, required_if / true_if "
+                                                       "({field, equals}) with the Chinese message"})
 
 
 class FormSchema(Schema):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from forms.fields import Choice, Flag, FormSchema, Text, absent, add_error
 
@@ -38,6 +38,15 @@ class ReviewSchema(FormSchema):
     decision = decision_field()
     reason = Text("退件原因", allow_none=True, max_length=500)
     materials_checked = Flag("已核验材料真实有效且与申请表一致", allow_none=True)
+
+    def conditional_constraints(self) -> dict:
+        """What the checks below make depend on the decision, for a form's description."""
+        found = {"reason": {"required_if": {"field": "decision", "equals": "return"}, "message": "退件须说明原因"},
+                 "materials_checked": {"true_if": {"field": "decision", "equals": "approve"},
+                                       "message": "通过前须核验材料真实有效且与申请表一致"}}
+        for key in self.required_on_approve:
+            found[key] = {"required_if": {"field": "decision", "equals": "approve"}, "message": "通过时必填"}
+        return found
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _check_decision(self, data, original, **kwargs):
@@ -74,9 +83,14 @@ class TaskForm:
 
     def describe(self) -> dict:
         """The form as Camunda 7 form fields: ``{"key", "fields": [{"id", "label", "type", "required",
-        "options"}]}`` (``options`` only for an enum)."""
-        return {"key": self.key, "fields": [_describe_field(name, field)
-                                            for name, field in self.schema().fields.items()]}
+        "options", "constraints"}]}`` (``options`` only for an enum). ``constraints`` is what the server checks,
+        so every client builds the same form: ``required``, ``pattern`` (with its Chinese ``message``),
+        ``max_length``, ``required_if`` / ``true_if`` (``{"field": "decision", "equals": "approve"}``)."""
+        schema = self.schema()
+        conditional = getattr(schema, "conditional_constraints", lambda: {})()
+        return {"key": self.key, "fields": [
+            {**described, "constraints": {**described["constraints"], **conditional.get(described["id"], {})}}
+            for described in (_describe_field(name, field) for name, field in schema.fields.items())]}
 
 
 def _describe_field(name: str, field: fields.Field) -> dict:
@@ -90,6 +104,15 @@ def _describe_field(name: str, field: fields.Field) -> dict:
                  "required": field.required}
     if kind == "enum":
         described["options"] = list(meta["options"])
+    constraints: dict = {"required": field.required}
+    for check in field.validators if isinstance(field.validators, list) else [field.validators]:
+        if isinstance(check, validate.Length) and check.max is not None:
+            constraints["max_length"] = check.max
+    if meta.get("pattern"):
+        constraints.update(pattern=meta["pattern"], pattern_message=meta.get("pattern_message"))
+    if kind == "enum":
+        constraints["one_of"] = [option["id"] for option in meta["options"]]
+    described["constraints"] = constraints
     return described
 
 

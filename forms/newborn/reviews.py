@@ -22,7 +22,10 @@ class CertificateNumber(Text):
     """A Medical Birth Certificate number (出生医学证明编号), upper-cased."""
 
     def __init__(self, label: str, **kwargs):
-        super().__init__(label, max_length=None, validate=_validate_certificate_number, **kwargs)
+        super().__init__(label, max_length=None, validate=_validate_certificate_number,
+                         metadata={"pattern": CERTIFICATE_NUMBER_RE.pattern,
+                                   "pattern_message": "出生医学证明编号应为1位大写字母加9位数字，如 R620012345"},
+                         **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).upper()

@@ -171,10 +171,10 @@ def test_describe_has_camunda_form_field_shape(key):
         assert isinstance(field["label"], str) and field["label"]
         assert isinstance(field["required"], bool)
         if field["type"] == "enum":
-            assert set(field) == {"id", "label", "type", "required", "options"}
+            assert set(field) == {"id", "label", "type", "required", "options", "constraints"}
             assert all(set(option) == {"id", "name"} for option in field["options"])
         else:
-            assert set(field) == {"id", "label", "type", "required"}
+            assert set(field) == {"id", "label", "type", "required", "constraints"}
     json.dumps(described, ensure_ascii=False)
 
 
@@ -183,8 +183,10 @@ def test_describe_decision_reason_and_materials():
     assert by_id["decision"] == {
         "id": "decision", "label": "审核结果", "type": "enum", "required": True,
         "options": [{"id": "approve", "name": "受理"}, {"id": "return", "name": "退件"}],
+        "constraints": {"required": True, "one_of": ["approve", "return"]},
     }
-    assert by_id["reason"] == {"id": "reason", "label": "退件原因", "type": "string", "required": False}
+    assert {k: v for k, v in by_id["reason"].items() if k != "constraints"} == {
+        "id": "reason", "label": "退件原因", "type": "string", "required": False}
     assert by_id["materials_checked"]["type"] == "boolean"
 
 
@@ -202,8 +204,10 @@ def test_describe_follows_the_schema():
         note = Text("备注", allow_none=True)
 
     by_id = {f["id"]: f for f in TaskForm("extra", "测试", "police", ExtraSchema).describe()["fields"]}
-    assert by_id["visit_on"] == {"id": "visit_on", "label": "到派出所日期", "type": "date", "required": True}
-    assert by_id["copies"] == {"id": "copies", "label": "份数", "type": "long", "required": True}
+    assert by_id["visit_on"] == {"id": "visit_on", "label": "到派出所日期", "type": "date", "required": True,
+                                 "constraints": {"required": True}}
+    assert by_id["copies"] == {"id": "copies", "label": "份数", "type": "long", "required": True,
+                               "constraints": {"required": True}}
     assert by_id["note"]["type"] == "string"
 
 
@@ -214,3 +218,16 @@ def test_a_field_that_cannot_be_a_form_field_is_refused_at_registration():
     with pytest.raises(TypeError, match="address"):
         register_task_form(TaskForm("nested_form", "测试", "police", NestedSchema))
     assert "nested_form" not in task_form_keys()
+
+
+def test_the_description_gives_every_constraint_the_server_checks():
+    """Issue 16: a client builds the same form: required, pattern with its message, lengths, options, and what
+    the decision makes required."""
+    fields_ = {f["id"]: f["constraints"] for f in get_task_form("birth_certificate_review").describe()["fields"]}
+    assert fields_["decision"] == {"required": True, "one_of": ["approve", "return"]}
+    assert fields_["certificate_number"]["pattern"] == "[A-Z]\\d{9}"
+    assert "1位大写字母加9位数字" in fields_["certificate_number"]["pattern_message"]
+    assert fields_["certificate_number"]["required_if"] == {"field": "decision", "equals": "approve"}
+    assert fields_["reason"]["required_if"] == {"field": "decision", "equals": "return"}
+    assert fields_["reason"]["max_length"] == 500 and fields_["reason"]["message"] == "退件须说明原因"
+    assert fields_["materials_checked"]["true_if"] == {"field": "decision", "equals": "approve"}
