@@ -5,7 +5,7 @@ PYTHON ?= python3
 PY      = $(VENV)/bin/python
 NPM_CI  = npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: install node run test test-sqlite test-postgresql bench demo clean
+.PHONY: install node browser run test test-sqlite test-postgresql bench demo screenshots clean
 
 install: $(VENV)/.installed
 
@@ -23,22 +23,30 @@ tests/%/node_modules/.installed: tests/%/package-lock.json
 	$(NPM_CI) --prefix tests/$*
 	touch $@
 
+# The browser tests drive the distribution's Chromium (never a browser download), with CJK fonts.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk; }
+
 run: install
 	$(VENV)/bin/onething serve
+
+screenshots: install browser
+	ONETHING_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q tests/e2e/test_web_browser.py -k screenshots
 
 demo: install
 	$(VENV)/bin/onething demo
 
 PGCLUSTER = $(PY) -m tests.support.pgcluster run --
 
-test: install node
+test: install node browser
 	$(PY) -m pytest
 	$(PGCLUSTER) $(PY) -m pytest
 
-test-sqlite: install node
+test-sqlite: install node browser
 	$(PY) -m pytest
 
-test-postgresql: install node
+test-postgresql: install node browser
 	$(PGCLUSTER) $(PY) -m pytest
 
 bench: install

@@ -11,7 +11,7 @@ from engine.bootstrap import build_context
 from engine.context import EngineContext
 
 from . import (applications, body_limits, calendar, definitions, engine_rest, errors, health, materials, operations,
-               oversight, tasks)
+               oversight, tasks, web)
 
 
 def create_app(config: dict | None = None, context: EngineContext | None = None) -> Flask:
@@ -42,4 +42,5 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     errors.register(app, api)
     body_limits.register(app)
     engine_rest.register(app)
+    web.register(app)  # last: every blueprint before it takes tokens and is exempt from CSRF
     return app

@@ -65,6 +65,40 @@ def _no_probe(point: str, **info) -> None:
     pass
 
 
+class _LazyLedger:
+    """The department ledger of one handler call, in a transaction begun at its first use: a handler that
+    waits for a department's system before it records anything holds no write lock meanwhile (on SQLite the
+    worker's heartbeat and every other writer go on)."""
+
+    def __init__(self, ctx: EngineContext) -> None:
+        self._ctx = ctx
+        self._uow = None
+
+    def _ledger(self):
+        if self._uow is None:
+            self._uow = self._ctx.uow()
+            self._uow.__enter__()
+        return self._uow.ledger
+
+    def recall(self, department: str, key: str):
+        return self._ledger().recall(department, key)
+
+    def remember(self, department: str, key: str, value: dict) -> None:
+        self._ledger().remember(department, key, value)
+
+    def next_number(self, series: str) -> int:
+        return self._ledger().next_number(series)
+
+    def commit(self) -> None:
+        if self._uow is not None:
+            self._uow.commit()
+
+    def close(self) -> None:
+        if self._uow is not None:
+            uow, self._uow = self._uow, None
+            uow.__exit__(None, None, None)
+
+
 class Worker:
     """``probe(point, **info)`` is called at the points of a chain where a crash matters -- ``before_handler``,
     ``after_handler`` (its ledger committed), ``before_save`` -- so tests can kill the worker there."""
@@ -260,14 +294,16 @@ class Worker:
         spec = task.task_spec
         handler = self.ctx.registry.get(spec.topic)
         calendar = self.ctx.calendar.current()
-        with self.ctx.uow() as ledger_uow:
+        ledger = _LazyLedger(self.ctx)
+        try:
             outcome = handler(ServiceCall(
                 topic=spec.topic, idempotency_key=step_key(instance_id, task), business_key=business_key,
                 variables=json.loads(json.dumps(task.data)), now=self.ctx.clock.now(),
-                ledger=ledger_uow.ledger, properties=dict(getattr(spec, "extensions", {})),
-                calendar=calendar,
+                ledger=ledger, properties=dict(getattr(spec, "extensions", {})), calendar=calendar,
             ))
-            ledger_uow.commit()
+            ledger.commit()
+        finally:
+            ledger.close()
         return outcome
 
     # -- timers ---------------------------------------------------------------------------------

@@ -191,7 +191,7 @@ def _calendar_show(args) -> int:
     from engine.errors import EngineError
     from engine.usecases.calendar import show_year
 
-    from .calendar_grid import render_year
+    from engine.calendar.grid import render_year
 
     try:
         print(render_year(show_year(ready_context(), args.year)))

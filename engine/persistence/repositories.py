@@ -168,6 +168,13 @@ class Tasks:
             )
         )
 
+    def completed_by(self, name: str, offset: int, limit: int) -> tuple[list[UserTask], int]:
+        """Tasks ``name`` completed, latest first."""
+        query = select(UserTask).where(UserTask.completed_by == name)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = self.session.scalars(query.order_by(UserTask.completed_at.desc()).offset(offset).limit(limit))
+        return list(rows), total
+
     def queue(
         self,
         groups: list[str],
@@ -177,8 +184,11 @@ class Tasks:
         overdue_at: datetime | None,
         offset: int,
         limit: int,
+        item: str | None = None,
+        due_before: datetime | None = None,
     ) -> tuple[list[UserTask], int]:
-        """Open tasks of ``groups`` in ``jurisdictions`` (prefixes), soonest due first."""
+        """Open tasks of ``groups`` in ``jurisdictions`` (prefixes), soonest due first (``item``: of one item;
+        ``due_before``: due by then, e.g. the end of today)."""
         query = select(UserTask).where(
             UserTask.completed_at.is_(None),
             UserTask.candidate_group.in_(groups),
@@ -190,6 +200,10 @@ class Tasks:
             query = query.where(UserTask.assignee.is_(None))
         if overdue_at is not None:
             query = query.where(UserTask.due_at < overdue_at)
+        if item is not None:
+            query = query.where(UserTask.item == item)
+        if due_before is not None:
+            query = query.where(UserTask.due_at <= due_before)
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         rows = self.session.scalars(
             query.order_by(UserTask.due_at.is_(None), UserTask.due_at, UserTask.created_at)
@@ -261,6 +275,9 @@ class Users:
 
     def by_token_hash(self, token_hash: str) -> User | None:
         return self.session.scalars(select(User).where(User.token_hash == token_hash)).first()
+
+    def all(self) -> list[User]:
+        return list(self.session.scalars(select(User).order_by(User.name)))
 
     def by_name(self, name: str) -> User | None:
         return self.session.scalars(select(User).where(User.name == name)).first()

@@ -141,3 +141,19 @@ def revoke(ctx: EngineContext, name: str) -> None:
             raise NotFound(f"no user {name!r}")
         user.revoked_at = ctx.clock.now()
         uow.commit()
+
+
+def principal_of(ctx: EngineContext, name: str) -> Principal | None:
+    """The signed-in user of a web session, as the database has it now (None: gone or disabled)."""
+    with ctx.reader() as uow:
+        user = uow.users.by_name(name)
+        return _principal(user) if user is not None and user.revoked_at is None else None
+
+
+def list_users(ctx: EngineContext) -> list[dict]:
+    with ctx.reader() as uow:
+        return [{"name": u.name, "roles": list(u.roles), "groups": list(u.groups),
+                 "jurisdictions": list(u.jurisdictions), "disabled": u.revoked_at is not None,
+                 "has_password": u.password_hash is not None,
+                 "locked": u.locked_until is not None and u.locked_until > ctx.clock.now()}
+                for u in uow.users.all()]

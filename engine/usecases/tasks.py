@@ -38,7 +38,8 @@ def task_dict(task: UserTask, now) -> dict:
 
 
 def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, assignee: str | None,
-               overdue: bool, page: int, per_page: int) -> dict:
+               overdue: bool, page: int, per_page: int, item: str | None = None,
+               due_today: bool = False) -> dict:
     groups = sorted(principal.groups if group is None else principal.groups & {group})
     now = ctx.clock.now()
     if not groups or not principal.jurisdictions:
@@ -49,10 +50,29 @@ def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, a
             assignee=principal.name if assignee == "me" else None,
             unassigned=assignee == "none",
             overdue_at=now if overdue else None,
-            offset=(page - 1) * per_page, limit=per_page,
+            offset=(page - 1) * per_page, limit=per_page, item=item,
+            due_before=_end_of_day(now) if due_today else None,
         )
         return {"items": [task_dict(t, now) for t in rows], "total": total, "page": page,
                 "per_page": per_page}
+
+
+def _end_of_day(now):
+    from datetime import time
+
+    from ..clock import CHINA
+
+    local = now.astimezone(CHINA)
+    return local.replace(hour=23, minute=59, second=59, microsecond=0) if local.time() < time(23, 59, 59) else local
+
+
+def completed_by_me(ctx: EngineContext, principal: Principal, page: int, per_page: int) -> dict:
+    """What the clerk completed, latest first."""
+    now = ctx.clock.now()
+    with ctx.reader() as uow:
+        rows, total = uow.tasks.completed_by(principal.name, (page - 1) * per_page, per_page)
+        return {"items": [{**task_dict(t, now), "outcome": t.outcome} for t in rows], "total": total,
+                "page": page, "per_page": per_page}
 
 
 def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:

@@ -140,7 +140,7 @@ def ctx(database_url, clock, registry):
 
 @pytest.fixture
 def app(ctx):
-    return create_app({"TESTING": True}, context=ctx)
+    return create_app({"TESTING": True, "SECRET_KEY": "tests"}, context=ctx)
 
 
 @pytest.fixture

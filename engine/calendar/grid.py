@@ -1,4 +1,5 @@
-"""``onething calendar show YEAR``: a year as month grids, like ``cal``, with days off and make-up days marked."""
+"""A year as month grids, like ``cal``, with days off and make-up days marked (``onething calendar show``,
+the admins' calendar page)."""
 
 from __future__ import annotations
 

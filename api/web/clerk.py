@@ -1,0 +1,149 @@
+"""A clerk's pages: the queue of the clerk's groups in the clerk's jurisdictions (soonest due first, paged on
+the server), one task (the application, the materials inline, the form as the API describes it, the diagram,
+the history), claim and give back, approve or return, and what the clerk completed."""
+
+from __future__ import annotations
+
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_wtf import FlaskForm
+
+from engine.errors import Conflict, InvalidInput
+from engine.materials import MaterialStore
+from engine.usecases import instances, materials, tasks
+
+from .pages import blp, context, page
+
+PER_PAGE = 20
+RACE = "该任务已由其他人员认领或办理，您的操作未生效。请返回待办列表选择其他任务。"
+
+
+class ActionForm(FlaskForm):
+    """Claim, give back: nothing but the CSRF token."""
+
+
+def field_labels(schema_class) -> dict[str, str]:
+    """Dotted field path → its Chinese label, from a form schema (the application's, for the task page)."""
+    from marshmallow import fields as mfields
+
+    found: dict[str, str] = {}
+
+    def walk(schema, prefix: str) -> None:
+        for name, field in schema.fields.items():
+            path = f"{prefix}{name}"
+            found[path] = field.metadata.get("label", name)
+            if isinstance(field, mfields.Nested):
+                walk(field.schema, path + ".")
+    if schema_class is not None:
+        walk(schema_class(), "")
+    return found
+
+
+def _labels(found: dict) -> dict[str, str]:
+    with context().reader() as uow:
+        row = uow.tasks.get(found["id"])
+        service = context().service_of(uow, uow.instances.get(row.instance_id))
+    return field_labels(service.start_schema)
+
+
+def _page_number() -> int:
+    text = request.args.get("page", "1")
+    return max(1, min(int(text), 10_000)) if text.isdigit() else 1
+
+
+@blp.get("/tasks")
+@page("clerk")
+def queue():
+    mine = request.args.get("show") == "mine"
+    unclaimed = request.args.get("show") == "unclaimed"
+    item = request.args.get("item") or None
+    state = request.args.get("state")
+    found = tasks.list_tasks(context(), g.principal, group=None, assignee="me" if mine else ("none" if unclaimed else None),
+                             overdue=state == "overdue", page=_page_number(), per_page=PER_PAGE, item=item,
+                             due_today=state == "today")
+    counts = {name: tasks.list_tasks(context(), g.principal, group=None, assignee=assignee, overdue=overdue,
+                                     page=1, per_page=1)["total"]
+              for name, assignee, overdue in (("all", None, False), ("mine", "me", False),
+                                              ("unclaimed", "none", False), ("overdue", None, True))}
+    now = context().clock.now()
+    return render_template("queue.html", found=found, counts=counts, now=now, items=context().services.item_names,
+                           filters={"show": request.args.get("show", ""), "item": item or "", "state": state or ""},
+                           action=ActionForm())
+
+
+@blp.get("/tasks/<task_id>")
+@page("clerk")
+def task(task_id):
+    found = tasks.get_task(context(), g.principal, task_id)
+    history = instances.get_history(context(), g.principal, found["process_instance_id"])
+    files = materials.list_materials(context(), g.principal, found["process_instance_id"])
+    return render_template("task.html", task=found, materials=files, history=history, labels=_labels(found),
+                           action=ActionForm(), now=context().clock.now())
+
+
+@blp.get("/tasks/<task_id>/materials/<code>")
+@page("clerk")
+def material(task_id, code):
+    found = tasks.get_task(context(), g.principal, task_id)
+    store = MaterialStore(current_app.config["MATERIALS_DIR"])
+    row, content = materials.read(context(), store, g.principal, found["process_instance_id"], code)
+    if row["media_type"] not in ("application/pdf", "image/png", "image/jpeg"):
+        abort(404)
+    return Response(content, mimetype=row["media_type"], headers={
+        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; img-src 'self'",
+        "Content-Disposition": "inline"})
+
+
+@blp.post("/tasks/<task_id>/claim")
+@page("clerk")
+def claim(task_id):
+    ActionForm().validate_on_submit() or abort(400)
+    try:
+        tasks.claim(context(), g.principal, task_id)
+        flash("已认领，请办理。", "ok")
+    except Conflict:
+        flash(RACE, "error")
+        return redirect(url_for("web.queue"))
+    return redirect(url_for("web.task", task_id=task_id))
+
+
+@blp.post("/tasks/<task_id>/unclaim")
+@page("clerk")
+def unclaim(task_id):
+    ActionForm().validate_on_submit() or abort(400)
+    try:
+        tasks.unclaim(context(), g.principal, task_id)
+        flash("已退回待办队列。", "ok")
+    except Conflict:
+        flash(RACE, "error")
+    return redirect(url_for("web.queue"))
+
+
+@blp.post("/tasks/<task_id>/complete")
+@page("clerk")
+def complete(task_id):
+    ActionForm().validate_on_submit() or abort(400)
+    found = tasks.get_task(context(), g.principal, task_id)
+    variables = {}
+    for field in found["form"]["fields"]:
+        value = request.form.get(field["id"])
+        if field["type"] == "boolean":
+            variables[field["id"]] = value == "true"
+        elif value not in (None, ""):
+            variables[field["id"]] = value
+    try:
+        tasks.complete(context(), g.principal, task_id, variables)
+    except InvalidInput as err:
+        return render_template("task.html", task=found, errors=err.errors, values=variables, labels=_labels(found),
+                               materials=materials.list_materials(context(), g.principal, found["process_instance_id"]),
+                               history=instances.get_history(context(), g.principal, found["process_instance_id"]), action=ActionForm(), now=context().clock.now()), 422
+    except Conflict:
+        flash(RACE, "error")
+        return redirect(url_for("web.queue"))
+    flash("已办结：" + (found["name"] or ""), "ok")
+    return redirect(url_for("web.queue"))
+
+
+@blp.get("/done")
+@page("clerk")
+def done():
+    return render_template("done.html", found=tasks.completed_by_me(context(), g.principal, _page_number(), PER_PAGE))

@@ -1,0 +1,69 @@
+"""The supervisors' pages (R5.3, R8.4): what is overdue now, by department and jurisdiction; service levels per
+item, department and clerk in working days, as tables and charts (SVG made on the server by pygal); one
+application's full timeline with its diagram."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pygal
+from flask import Response, g, render_template
+from markupsafe import Markup
+
+from engine.clock import CHINA
+from engine.usecases import instances
+from engine.usecases import oversight as levels_of
+
+from .pages import blp, context, page
+
+STYLE = pygal.style.Style(font_family="'Noto Sans CJK SC', 'Noto Sans SC', sans-serif", background="white",
+                          plot_background="white", colors=("#1565c0", "#c62828", "#2e7d32"))
+
+
+def _chart(title: str, rows: list[dict], label: str) -> Markup:
+    chart = pygal.HorizontalBar(style=STYLE, width=640, height=160 + 50 * max(len(rows), 1), show_legend=True,
+                                legend_at_bottom=True, title=title, disable_xml_declaration=True,
+                                truncate_label=-1, print_values=True, margin_left=20)
+    chart.x_labels = [row[label] for row in rows]
+    chart.add("平均用时（工作日）", [row["average_working_days"] or 0 for row in rows])
+    chart.add("超时件数", [row["overdue"] for row in rows])
+    return Markup(chart.render(is_unicode=True))
+
+
+@blp.get("/oversight")
+@page("supervisor", "admin")
+def oversight():
+    ctx = context()
+    now = ctx.clock.now()
+    with ctx.reader() as uow:
+        open_tasks = uow.tasks.in_jurisdictions(list(g.principal.jurisdictions), None, None)
+        overdue = [t for t in open_tasks if t.completed_at is None and t.due_at is not None and t.due_at < now]
+        rows = [{"task_id": t.id, "instance_id": t.instance_id, "business_key": t.business_key, "name": t.name,
+                 "group": t.candidate_group, "jurisdiction": t.jurisdiction, "due_at": t.due_at.astimezone(CHINA),
+                 "provisional": t.due_provisional, "assignee": t.assignee} for t in overdue]
+    levels = levels_of.service_levels(ctx, g.principal, None, None)
+    groups = ctx.services.groups
+    for row in levels["by_department"]:
+        row["department_name"] = groups.get(row["department"], row["department"])
+    return render_template(
+        "oversight.html", overdue=sorted(rows, key=lambda r: r["due_at"]), now=now, groups=groups,
+        by_department=Counter(r["group"] for r in rows), by_jurisdiction=Counter(r["jurisdiction"] for r in rows),
+        levels=levels, item_chart=_chart("按事项", levels["by_item"], "name"),
+        department_chart=_chart("按部门", levels["by_department"], "department_name"))
+
+
+@blp.get("/applications/<instance_id>")
+@page("supervisor", "admin")
+def application(instance_id):
+    view = instances.get_instance(context(), g.principal, instance_id)
+    history = instances.get_history(context(), g.principal, instance_id)
+    return render_template("application.html", view=view, history=history)
+
+
+@blp.get("/applications/<instance_id>/diagram.svg")
+@page("clerk", "supervisor", "admin")
+def diagram(instance_id):
+    """The instance's diagram with done, active and overdue steps, shown as an image (no script runs)."""
+    svg = levels_of.diagram_svg(context(), g.principal, instance_id)
+    return Response(svg, mimetype="image/svg+xml", headers={"X-Content-Type-Options": "nosniff",
+                                                            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})

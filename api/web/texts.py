@@ -1,0 +1,14 @@
+"""The pages' Chinese for the engine's codes: states, item statuses, history events."""
+
+from __future__ import annotations
+
+STATES = {"active": "办理中", "completed": "已办结", "returned": "已退件", "cancelled": "已撤回", "refused": "不予受理"}
+STATUSES = {"pending": "待办理", "in_progress": "办理中", "done": "已办结", "returned": "已退件", "stopped": "已终止"}
+EVENTS = {
+    "instance_started": "提交申请", "instance_completed": "全部办结", "instance_returned": "退件",
+    "instance_refused": "不予受理", "instance_cancelled": "申请人撤回", "task_created": "生成待办",
+    "task_claimed": "认领", "task_unclaimed": "退回队列", "task_completed": "办理完成", "task_cancelled": "待办取消",
+    "service_task_completed": "系统办理", "timer_fired": "到期提醒", "message_received": "收到消息",
+    "personal_data_read": "查看个人信息", "material_uploaded": "上传材料", "material_read": "查看材料",
+    "incident_created": "故障", "incident_retried": "故障重试", "deadlines_recounted": "办结时限调整",
+}
