@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 
 import pygal
-from flask import Response, g, render_template
+from flask import Response, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from engine.clock import CHINA
@@ -67,3 +67,21 @@ def diagram(instance_id):
     svg = levels_of.diagram_svg(context(), g.principal, instance_id)
     return Response(svg, mimetype="image/svg+xml", headers={"X-Content-Type-Options": "nosniff",
                                                             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'"})
+
+
+@blp.get("/.well-known/camunda-automation-platform/webapps")
+def camunda_webapps():
+    """Where Camunda Modeler's "open in Cockpit" links should land: these pages (``cockpitUrl`` is followed by
+    ``process-instance/<id>`` or ``repository?...``)."""
+    root = request.url_root
+    return jsonify({"adminUrl": f"{root}admin", "cockpitUrl": f"{root}cockpit/", "tasklistUrl": f"{root}tasks"})
+
+
+@blp.get("/cockpit/process-instance/<instance_id>")
+def cockpit_instance(instance_id):
+    return redirect(url_for("web.application", instance_id=instance_id))
+
+
+@blp.get("/cockpit/repository")
+def cockpit_repository():
+    return redirect(url_for("web.admin_home"))

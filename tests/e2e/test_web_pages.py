@@ -84,3 +84,13 @@ def test_pages_keep_roles_apart(app, ctx, api):
     response = evil.post("/login?next=https://evil.example/", data={"name": "sup-web", "password": PASSWORD,
                                                                      "csrf_token": token(page)})
     assert response.headers["Location"].endswith("/oversight")  # never sent to another site
+
+
+def test_camunda_modelers_cockpit_links_land_on_these_pages(app, api, application):
+    client = app.test_client()
+    urls = client.get("/.well-known/camunda-automation-platform/webapps").get_json()
+    assert urls["cockpitUrl"].endswith("/cockpit/") and urls["tasklistUrl"].endswith("/tasks")
+    body = api.start(application).get_json()
+    found = client.get(f"/cockpit/process-instance/{body['id']}")
+    assert found.status_code == 302 and found.headers["Location"].endswith(f"/applications/{body['id']}")
+    assert client.get("/cockpit/repository?deploymentsQuery=x").headers["Location"].endswith("/admin")
