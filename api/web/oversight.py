@@ -23,7 +23,8 @@ STYLE = pygal.style.Style(font_family="'Noto Sans CJK SC', 'Noto Sans SC', sans-
 def _chart(title: str, rows: list[dict], label: str) -> Markup:
     chart = pygal.HorizontalBar(style=STYLE, width=640, height=160 + 50 * max(len(rows), 1), show_legend=True,
                                 legend_at_bottom=True, title=title, disable_xml_declaration=True,
-                                truncate_label=-1, print_values=True, margin_left=20)
+                                truncate_label=-1, print_values=True, margin_left=20,
+                                js=[])  # no tooltip script from pygal's site: the pages fetch nothing from outside
     chart.x_labels = [row[label] for row in rows]
     chart.add("平均用时（工作日）", [row["average_working_days"] or 0 for row in rows])
     chart.add("超时件数", [row["overdue"] for row in rows])
