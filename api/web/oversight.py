@@ -50,7 +50,8 @@ def oversight():
         "oversight.html", overdue=sorted(rows, key=lambda r: r["due_at"]), now=now, groups=groups,
         by_department=Counter(r["group"] for r in rows), by_jurisdiction=Counter(r["jurisdiction"] for r in rows),
         levels=levels, item_chart=_chart("按事项", levels["by_item"], "name"),
-        department_chart=_chart("按部门", levels["by_department"], "department_name"))
+        department_chart=_chart("按部门", levels["by_department"], "department_name"),
+        clerk_chart=_chart("按人员", levels["by_clerk"], "clerk"))
 
 
 @blp.get("/applications/<instance_id>")
