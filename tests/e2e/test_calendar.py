@@ -63,7 +63,7 @@ def provisional_everywhere_it_should_be(view, official_years):
 def test_r5_1_on_the_real_date_applications_start_and_the_dry_run_answers(database_url, registry):
     """No clock pinned: in December 2026 Guizhou's 23 working days reach 2027, which has no notice yet."""
     ctx = build_context(database_url, clock=Clock(), registry=registry)
-    client = create_app({"TESTING": True}, context=ctx).test_client()
+    client = create_app({"TESTING": True, "SECRET_KEY": "tests"}, context=ctx).test_client()
     worker = Worker(ctx, name="real-date")
     token = add_user(ctx, "portal", roles=["portal"], groups=[], jurisdictions=["62", "52"])
     headers = {"Authorization": f"Bearer {token}"}
@@ -204,7 +204,7 @@ def test_r5_1_an_application_saved_on_an_older_calendar_is_caught_up_by_the_work
     other.calendar._ttl = 3600  # this process does not look again during the test
     assert not other.calendar.current().is_official(2027)
     assert import_2027(api).status_code == 200
-    client = create_app({"TESTING": True}, context=other).test_client()
+    client = create_app({"TESTING": True, "SECRET_KEY": "tests"}, context=other).test_client()
     started = client.post("/api/process-definitions/newborn_birth/start",
                           headers={"Authorization": f"Bearer {api.tokens['portal']}"},
                           json={"variables": {"application": sample_application(clock.now())}})

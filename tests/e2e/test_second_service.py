@@ -22,7 +22,7 @@ REQUEST = {"request": {"applicant": {"name": "张伟", "address": "兰州市城�
 def two(database_url, clock):
     ctx = build_context(database_url, clock=clock, specs=SPECS, services=[NEWBORN, SECOND])
     prepare(ctx)  # deploys the second service's bundled process beside the newborn one
-    client = create_app({"TESTING": True}, context=ctx).test_client()
+    client = create_app({"TESTING": True, "SECRET_KEY": "tests"}, context=ctx).test_client()
     tokens = {
         "portal": add_user(ctx, "portal", roles=["portal"], groups=[], jurisdictions=["62"]),
         "community": add_user(ctx, "community-1", roles=["clerk"], groups=["community"], jurisdictions=["6201"]),
