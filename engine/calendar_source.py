@@ -55,10 +55,6 @@ class CalendarSource:
             self.refresh()
         return self._calendar
 
-    @property
-    def revision(self) -> int | None:
-        return self._revision
-
     def refresh(self) -> bool:
         """Check now; True when the official years changed since the last look."""
         with self._lock:

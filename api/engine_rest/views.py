@@ -154,9 +154,9 @@ def make_blueprint(prefix: str) -> Blueprint:
     @bp.get("/deployment")
     @require(*READERS)
     def deployment_list(principal):
-        rows, _ = deployments.list_deployments(_context(), 0, None, request.args.get("name"),
-                                               request.args.get("source"))
-        return jsonify([deployment_dto(d, _base()) for d in _page(rows)])
+        rows, _ = deployments.list_deployments(_context(), _int_arg("firstResult", 0), _int_arg("maxResults", None),
+                                               request.args.get("name"), request.args.get("source"))
+        return jsonify([deployment_dto(d, _base()) for d in rows])
 
     @bp.get("/deployment/count")
     @require(*READERS)

@@ -4,6 +4,8 @@ the history), claim and give back, approve or return, and what the clerk complet
 
 from __future__ import annotations
 
+import functools
+
 from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
@@ -18,9 +20,10 @@ RACE = "该任务已由其他人员认领或办理，您的操作未生效。请
 
 
 class ActionForm(FlaskForm):
-    """Claim, give back: nothing but the CSRF token."""
+    """Claim, give back, retry, disable: nothing but the CSRF token (CSRFProtect checks it on every POST)."""
 
 
+@functools.cache
 def field_labels(schema_class) -> dict[str, str]:
     """Dotted field path → its Chinese label, from a form schema (the application's, for the task page)."""
     from marshmallow import fields as mfields
@@ -40,8 +43,7 @@ def field_labels(schema_class) -> dict[str, str]:
 
 def _labels(found: dict) -> dict[str, str]:
     with context().reader() as uow:
-        row = uow.tasks.get(found["id"])
-        service = context().service_of(uow, uow.instances.get(row.instance_id))
+        service = context().service_of(uow, uow.instances.get(found["process_instance_id"]))
     return field_labels(service.start_schema)
 
 
@@ -70,22 +72,29 @@ def queue():
                            action=ActionForm())
 
 
+def _task_page(task_id: str, status: int = 200, **shown):
+    """A task's page: the task with its data (the reading is recorded), materials, history and form."""
+    found = tasks.get_task(context(), g.principal, task_id)
+    instance_id = found["process_instance_id"]
+    return render_template("task.html", task=found, labels=_labels(found), action=ActionForm(),
+                           materials=materials.list_materials(context(), g.principal, instance_id),
+                           history=instances.get_history(context(), g.principal, instance_id),
+                           now=context().clock.now(), **shown), status
+
+
 @blp.get("/tasks/<task_id>")
 @page("clerk")
 def task(task_id):
-    found = tasks.get_task(context(), g.principal, task_id)
-    history = instances.get_history(context(), g.principal, found["process_instance_id"])
-    files = materials.list_materials(context(), g.principal, found["process_instance_id"])
-    return render_template("task.html", task=found, materials=files, history=history, labels=_labels(found),
-                           action=ActionForm(), now=context().clock.now())
+    return _task_page(task_id)
 
 
-@blp.get("/tasks/<task_id>/materials/<code>")
+@blp.get("/applications/<instance_id>/materials/<code>")
 @page("clerk")
-def material(task_id, code):
-    found = tasks.get_task(context(), g.principal, task_id)
+def material(instance_id, code):
+    """A material shown inline on a task's page (its own access check: a department handling the
+    application; the reading is recorded)."""
     store = MaterialStore(current_app.config["MATERIALS_DIR"])
-    row, content = materials.read(context(), store, g.principal, found["process_instance_id"], code)
+    row, content = materials.read(context(), store, g.principal, instance_id, code)
     if row["media_type"] not in ("application/pdf", "image/png", "image/jpeg"):
         abort(404)
     return Response(content, mimetype=row["media_type"], headers={
@@ -96,7 +105,6 @@ def material(task_id, code):
 @blp.post("/tasks/<task_id>/claim")
 @page("clerk")
 def claim(task_id):
-    ActionForm().validate_on_submit() or abort(400)
     try:
         tasks.claim(context(), g.principal, task_id)
         flash("已认领，请办理。", "ok")
@@ -109,7 +117,6 @@ def claim(task_id):
 @blp.post("/tasks/<task_id>/unclaim")
 @page("clerk")
 def unclaim(task_id):
-    ActionForm().validate_on_submit() or abort(400)
     try:
         tasks.unclaim(context(), g.principal, task_id)
         flash("已退回待办队列。", "ok")
@@ -121,8 +128,7 @@ def unclaim(task_id):
 @blp.post("/tasks/<task_id>/complete")
 @page("clerk")
 def complete(task_id):
-    ActionForm().validate_on_submit() or abort(400)
-    found = tasks.get_task(context(), g.principal, task_id)
+    found = tasks.task_form(context(), g.principal, task_id)
     variables = {}
     for field in found["form"]["fields"]:
         value = request.form.get(field["id"])
@@ -133,9 +139,7 @@ def complete(task_id):
     try:
         tasks.complete(context(), g.principal, task_id, variables)
     except InvalidInput as err:
-        return render_template("task.html", task=found, errors=err.errors, values=variables, labels=_labels(found),
-                               materials=materials.list_materials(context(), g.principal, found["process_instance_id"]),
-                               history=instances.get_history(context(), g.principal, found["process_instance_id"]), action=ActionForm(), now=context().clock.now()), 422
+        return _task_page(task_id, 422, errors=err.errors, values=variables)
     except Conflict:
         flash(RACE, "error")
         return redirect(url_for("web.queue"))

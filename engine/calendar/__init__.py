@@ -7,9 +7,9 @@ published yet, and ``workdays`` counts working days over both, telling which yea
 provisionally.
 """
 
-from .notice import HolidayBlock, InvalidNotice, YearNotice, package_notices, parse_notice
+from .notice import HolidayBlock, InvalidNotice, YearNotice, blocks_json, blocks_of, package_notices, parse_notice
 from .statutory import statutory_days_off
-from .workdays import CalendarNotCovered, WorkdayCalendar, due_moment
+from .workdays import CalendarNotCovered, WorkdayCalendar
 
 __all__ = [
     "CalendarNotCovered",
@@ -17,7 +17,8 @@ __all__ = [
     "InvalidNotice",
     "WorkdayCalendar",
     "YearNotice",
-    "due_moment",
+    "blocks_json",
+    "blocks_of",
     "package_notices",
     "parse_notice",
     "statutory_days_off",

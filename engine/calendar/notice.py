@@ -34,7 +34,6 @@ from ..errors import InvalidInput
 
 MAX_BLOCKS = 40
 PACKAGE_NAME = "chinesecalendar"
-PACKAGE_YEARS = range(1949, 2150)  # probed: the package covers one contiguous span (1.11.0: 2004-2026)
 
 
 class InvalidNotice(InvalidInput):
@@ -72,10 +71,7 @@ class YearNotice:
 
     def days_json(self) -> dict[str, Any]:
         """What decides working days (blocks and make-up days), as stored and as the import file has it."""
-        return {
-            "holidays": [{"name": b.name, "days": [d.isoformat() for d in b.days]} for b in self.blocks],
-            "workdays": [d.isoformat() for d in self.workdays],
-        }
+        return {"holidays": blocks_json(self.blocks), "workdays": [d.isoformat() for d in self.workdays]}
 
     def to_json(self) -> dict[str, Any]:
         """The import file's shape (``parse_notice(notice.to_json())`` gives the notice back)."""
@@ -86,6 +82,10 @@ class YearNotice:
         """A digest of the days (not the source): the same days imported again change nothing."""
         text = json.dumps(self.days_json(), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def blocks_json(blocks) -> list[dict]:
+    return [{"name": b.name, "days": [d.isoformat() for d in b.days]} for b in blocks]
 
 
 def _date(value, where: str, year: int | None, errors: list[str]) -> date | None:
@@ -216,8 +216,8 @@ _PACKAGE_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb
                   "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日"}
 
 
-def _blocks(named_days: Mapping[date, str]) -> tuple[HolidayBlock, ...]:
-    """Runs of consecutive days with the same name."""
+def blocks_of(named_days: Mapping[date, str]) -> tuple[HolidayBlock, ...]:
+    """Runs of consecutive days with the same name (a package's year, a statutory year)."""
     blocks: list[HolidayBlock] = []
     for day in sorted(named_days):
         name = named_days[day]
@@ -246,5 +246,5 @@ def package_notices() -> list[YearNotice]:
             chinese_calendar.is_workday(date(year, 7, 1))
         except NotImplementedError:
             continue
-        notices.append(YearNotice(year, title, None, _blocks(off[year]), tuple(sorted(worked.get(year, [])))))
+        notices.append(YearNotice(year, title, None, blocks_of(off[year]), tuple(sorted(worked.get(year, [])))))
     return notices

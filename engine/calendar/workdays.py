@@ -158,7 +158,3 @@ class WorkdayCalendar:
             start += timedelta(days=1)
         return datetime.combine(self.add_working_days(start, n), closing or END_OF_DAY, tzinfo=CHINA)
 
-
-def due_moment(calendar: WorkdayCalendar, now: datetime, n: int, closing: time | None = None) -> datetime:
-    """:meth:`WorkdayCalendar.due_moment` as a function."""
-    return calendar.due_moment(now, n, closing)

@@ -432,6 +432,9 @@ class CalendarYears:
     def record(self, entry: CalendarImport) -> None:
         self.session.add(entry)
 
+    def import_entry(self, entry_id: int) -> CalendarImport | None:
+        return self.session.get(CalendarImport, entry_id)
+
     def imports(self, year: int) -> list[CalendarImport]:
         return list(self.session.scalars(
             select(CalendarImport).where(CalendarImport.year == year).order_by(CalendarImport.id)))

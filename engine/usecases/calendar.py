@@ -17,10 +17,10 @@ import logging
 from datetime import date, datetime
 from uuid import UUID
 
-from ..calendar.chinese import PROVISIONAL_MARK, chinese_day
-
 from ..bpmn.timers import recount_timer
-from ..calendar import WorkdayCalendar, YearNotice, package_notices, parse_notice, statutory_days_off
+from ..calendar import (WorkdayCalendar, YearNotice, blocks_json, blocks_of, package_notices, parse_notice,
+                        statutory_days_off)
+from ..calendar.chinese import PROVISIONAL_MARK, chinese_day
 from ..calendar.workdays import CalendarNotCovered
 from ..clock import CHINA, iso
 from ..context import EngineContext
@@ -111,25 +111,13 @@ def import_notice(ctx: EngineContext, by: str, data, year: int | None = None) ->
     ctx.calendar.invalidate()
     recounted = reconcile(ctx, years=[notice.year], actor=by)
     with ctx.uow() as uow:  # the import's record says how many applications it moved
-        for entry in uow.calendar.imports(notice.year):
-            if entry.id == entry_id:
-                entry.detail = {**entry.detail, "recounted": recounted}
+        entry = uow.calendar.import_entry(entry_id)
+        entry.detail = {**entry.detail, "recounted": recounted}
         uow.commit()
     return {**show_year(ctx, notice.year), "outcome": outcome, "recounted": recounted}
 
 
 # -- showing years ------------------------------------------------------------------------------------
-
-
-def _blocks_of(days: dict[date, str]) -> list[dict]:
-    blocks: list[dict] = []
-    for day in sorted(days):
-        if blocks and blocks[-1]["name"] == days[day] and \
-                (day - date.fromisoformat(blocks[-1]["days"][-1])).days == 1:
-            blocks[-1]["days"].append(day.isoformat())
-        else:
-            blocks.append({"name": days[day], "days": [day.isoformat()]})
-    return blocks
 
 
 def year_view(calendar: WorkdayCalendar, year: int, row: CalendarYear | None, imports: list) -> dict:
@@ -142,7 +130,7 @@ def year_view(calendar: WorkdayCalendar, year: int, row: CalendarYear | None, im
         statutory = statutory_days_off(year)
         if statutory is None:
             raise CalendarNotCovered(year)
-        holidays, workdays = _blocks_of(statutory), []
+        holidays, workdays = blocks_json(blocks_of(statutory)), []
         source = {"title": "《全国年节及纪念日放假办法》（2024年修订）法定节假日，未载入当年国务院放假安排通知",
                   "number": None, "origin": "statutory", "loaded_at": None, "loaded_by": None}
     return {

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from marshmallow import ValidationError
 from SpiffWorkflow.task import TaskState
 
 from forms.errors import flatten_errors
 
 
-from ..clock import iso
+from ..calendar.workdays import END_OF_DAY
+from ..clock import CHINA, iso
 from ..context import EngineContext
 from ..errors import Conflict, InvalidInput
 from ..persistence.models import UserTask
@@ -57,13 +60,9 @@ def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, a
                 "per_page": per_page}
 
 
-def _end_of_day(now):
-    from datetime import time
-
-    from ..clock import CHINA
-
-    local = now.astimezone(CHINA)
-    return local.replace(hour=23, minute=59, second=59, microsecond=0) if local.time() < time(23, 59, 59) else local
+def _end_of_day(now: datetime) -> datetime:
+    """The last second of today in China (what is due today is due by then)."""
+    return datetime.combine(now.astimezone(CHINA).date(), END_OF_DAY, tzinfo=CHINA)
 
 
 def completed_by_me(ctx: EngineContext, principal: Principal, page: int, per_page: int) -> dict:
@@ -73,6 +72,14 @@ def completed_by_me(ctx: EngineContext, principal: Principal, page: int, per_pag
         rows, total = uow.tasks.completed_by(principal.name, (page - 1) * per_page, per_page)
         return {"items": [{**task_dict(t, now), "outcome": t.outcome} for t in rows], "total": total,
                 "page": page, "per_page": per_page}
+
+
+def task_form(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
+    """The task and its form's description, without its data (nothing personal is read)."""
+    now = ctx.clock.now()
+    with ctx.reader() as uow:
+        row = check_task_workable(principal, uow.tasks.get(task_id))
+        return {**task_dict(row, now), "form": ctx.services.task_forms.get(row.form_key).describe()}
 
 
 def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..calendar.chinese import chinese_day  # noqa: F401 (the views' date format)
 from ..clock import iso
 from ..context import DefinitionRef
 from ..persistence.models import ProcessInstance, UserTask
