@@ -130,6 +130,8 @@ def test_the_refusal_and_its_correction_stay_exactly_once_with_a_worker_killed_a
     assert crashed == []
     once = department_records(ctx, instance_id)
     assert once and set(once.values()) == {1}
+    handled = [activity for point, activity in recorder.points if point == "before_handler"]
+    assert handled.count("issue_birth_certificate") == 2  # refused, then after the correction
     for at, (point, activity) in enumerate(recorder.points):
         instance_id, crashed = refused_then_corrected(10 + at, CrashAt(at))
         assert crashed == [point], (at, point, activity)
