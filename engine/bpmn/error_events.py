@@ -4,8 +4,8 @@ SpiffWorkflow throws errors only from error end events, to every error event wai
 task's error goes where BPMN sends it: to an error boundary event attached to the task itself (for an
 instance of a multi-instance or loop activity, to the activity), else to one on the subprocess or call
 activity running it, and so on outwards; on each activity an event for the error's code before one that
-catches every code (no ``errorRef``, or a ``bpmn:error`` without ``errorCode``). An interrupting boundary
-event cancels the task when it runs and the flow goes on from it.
+catches every code (no ``errorRef``, or a ``bpmn:error`` without ``errorCode``). The boundary event (an error
+boundary event always interrupts) cancels the task when it runs and the flow goes on from it.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def catching_event(task, code: str):
             current, parent = parent, parent.parent
         if parent is not None and isinstance(parent.task_spec, BoundaryEventSplit):
             waiting = [t for t in parent.children if t.state == TaskState.WAITING
-                       and isinstance(t.task_spec, BoundaryEvent)
+                       and isinstance(t.task_spec, BoundaryEvent) and t.task_spec.cancel_activity
                        and isinstance(t.task_spec.event_definition, ErrorEventDefinition)]
             for wanted in (code, None):
                 for candidate in waiting:
