@@ -6,9 +6,11 @@ from flask import g
 from flask_smorest import Blueprint
 
 from engine.usecases import incidents, messages
+from engine.worker import retry_incident
 
 from .auth import context, require
-from .schemas import IncidentPageSchema, IncidentSchema, MessageRequestSchema, MessageResultSchema, PageArgs
+from .schemas import (IncidentPageSchema, IncidentRetrySchema, MessageRequestSchema, MessageResultSchema,
+                      PageArgs)
 
 blp = Blueprint("operations", __name__, url_prefix="/api", description="Messages and incidents")
 
@@ -29,14 +31,15 @@ def correlate(body):
 @blp.response(200, IncidentPageSchema)
 @blp.doc(security=[{"bearer": []}])
 def list_incidents(args):
-    """Service tasks that failed all their retries; their applications wait."""
+    """Service tasks that failed all their retries, or that a department refused with a business error the
+    process does not catch; their applications wait."""
     return incidents.list_incidents(context(), args["page"], args["per_page"])
 
 
 @blp.route("/incidents/<incident_id>/retry", methods=["POST"])
 @require("admin")
-@blp.response(200, IncidentSchema)
+@blp.response(200, IncidentRetrySchema)
 @blp.doc(security=[{"bearer": []}])
 def retry(incident_id):
-    """Run a failed service task again."""
-    return incidents.retry_incident(context(), g.principal, incident_id)
+    """Run a failed service task again, now; the answer says what came of it (``outcome``)."""
+    return retry_incident(context(), g.principal, incident_id)

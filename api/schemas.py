@@ -185,6 +185,15 @@ class HistoryEventSchema(Schema):
 HistorySchema = page_of(HistoryEventSchema, "History")
 
 
+class StepRefusalSchema(Schema):
+    code = fields.String(metadata={"description": "the business error's code (the process's errorCode)"})
+    message = fields.String(metadata={"description": "why the department refused, in Chinese"})
+    activity_id = fields.String(metadata={"description": "the step the department refused"})
+    activity_name = fields.String(allow_none=True)
+    department = fields.String(allow_none=True)
+    at = fields.String()
+
+
 class TaskSchema(Schema):
     id = fields.String()
     name = fields.String(allow_none=True)
@@ -201,6 +210,9 @@ class TaskSchema(Schema):
     item = fields.String(allow_none=True)
     completed_at = fields.String(allow_none=True)
     process_instance_state = fields.String()
+    refusal = fields.Nested(StepRefusalSchema, allow_none=True, metadata={
+        "description": "a department refused the step after this review (a business error the process caught "
+                       "and sent back here): what to correct"})
 
 
 TaskPageSchema = page_of(TaskSchema, "TaskPage")
@@ -288,13 +300,27 @@ class MessageResultSchema(Schema):
 class IncidentSchema(Schema):
     id = fields.String()
     process_instance_id = fields.String()
+    business_key = fields.String(metadata={"description": "the application's number"})
     activity_id = fields.String()
-    activity_name = fields.String(allow_none=True)
+    activity_name = fields.String(allow_none=True, metadata={"description": "the step"})
     topic = fields.String(allow_none=True)
-    attempts = fields.Integer()
-    error = fields.String(allow_none=True)
+    kind = fields.String(validate=validate.OneOf(["failure", "business_error"]), metadata={
+        "description": "failure: a technical failure after every attempt; business_error: a department refused "
+                       "the step and nothing in the process catches its code"})
+    error_code = fields.String(allow_none=True, metadata={"description": "the business error's code"})
+    message = fields.String(allow_none=True, metadata={"description": "what went wrong, in Chinese"})
+    attempts = fields.Integer(metadata={"description": "how many times the step was tried"})
+    error = fields.String(allow_none=True, metadata={"description": "technical: the last failure's class and text"})
     created_at = fields.String()
     updated_at = fields.String()
+
+
+class IncidentRetrySchema(IncidentSchema):
+    outcome = fields.String(validate=validate.OneOf(["resolved", "failed", "queued"]), metadata={
+        "description": "resolved: the step ran and the application goes on; failed: it failed again and is an "
+                       "incident again (message says why); queued: the application changed meanwhile, a worker "
+                       "runs it shortly"})
+    outcome_message = fields.String(metadata={"description": "the outcome in Chinese"})
 
 
 IncidentPageSchema = page_of(IncidentSchema, "IncidentPage")

@@ -21,7 +21,7 @@ from .business_rules import StateSerializer
 from .bpmn.timers import timer_started
 from .calendar import WorkdayCalendar
 from .calendar_source import CalendarSource
-from .clock import Clock
+from .clock import Clock, iso
 from .definitions import Checks, ParsedDeployment, SpecCache, fingerprint
 from .errors import NotFound
 from .log_privacy import keep_task_data_out_of_logs
@@ -153,8 +153,9 @@ class EngineContext:
         for rec in records:
             self.record(uow, instance.id, "system", rec.kind, at=now, activity_id=rec.activity_id,
                         activity_name=rec.activity_name, department=rec.department, item=rec.item,
-                        detail=rec.detail)
-        open_tasks = self._sync_user_tasks(uow, instance, workflow, now, calendar)
+                        reason=rec.reason, detail=rec.detail)
+        refusals = {rec.detail["caught_by_task"]: rec for rec in records if rec.kind == "business_error"}
+        open_tasks = self._sync_user_tasks(uow, instance, workflow, now, calendar, refusals)
         open_jobs = self._sync_jobs(uow, instance, workflow, now)
         self._sync_subscriptions(uow, instance, workflow, now)
         summary = summarize(workflow, self.service_of(uow, instance), instance.summary or {}, instance.created_at,
@@ -212,8 +213,11 @@ class EngineContext:
         instance.provisional_years = ",".join(str(y) for y in sorted(years)) or None
 
     def _sync_user_tasks(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-                         now: datetime, calendar: WorkdayCalendar) -> list[UserTask]:
-        """Rows for the ready user tasks, closed rows for the others; the open rows."""
+                         now: datetime, calendar: WorkdayCalendar,
+                         refusals: dict[str, StepRecord] | None = None) -> list[UserTask]:
+        """Rows for the ready user tasks, closed rows for the others; the open rows. A new task the flow
+        reached from a department's refusal caught in this step (``refusals``: by the catching event's task)
+        keeps it, for the clerk who gets the work back."""
         ready = {str(task.id): task for task in ready_review_tasks(workflow)}
         still_open = []
         for row in uow.tasks.open_for_instance(instance.id):
@@ -235,6 +239,7 @@ class EngineContext:
                 form_key=spec.form.key, candidate_group=spec.candidate_groups[0],
                 jurisdiction=instance.jurisdiction, assignee=assignee_of(task), created_at=now,
                 due_at=due, due_provisional=bool(calendar.provisional_years(now, due)),
+                refusal=_refusal_leading_to(task, refusals or {}, now),
             )
             uow.tasks.add(row)
             still_open.append(row)
@@ -284,3 +289,22 @@ class EngineContext:
                 task_id=task_id, instance_id=instance.id, business_key=instance.business_key,
                 message_name=name, activity_id=task.task_spec.bpmn_id, created_at=now,
             ))
+
+
+def _refusal_leading_to(task, refusals: dict[str, StepRecord], now: datetime) -> dict | None:
+    """The refusal whose catching event ``task`` descends from (the flow went from the event to the task), if
+    any: up the task tree, and from a subprocess to the task running it."""
+    if not refusals:
+        return None
+    current = task.parent
+    while current is not None:
+        found = refusals.get(str(current.id))
+        if found is not None:
+            return {"code": found.detail.get("code"), "message": found.reason, "activity_id": found.activity_id,
+                    "activity_name": found.activity_name, "department": found.department, "at": iso(now)}
+        workflow = current.workflow
+        if current.parent is None and workflow is not workflow.top_workflow:
+            current = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
+        else:
+            current = current.parent
+    return None

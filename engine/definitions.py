@@ -16,6 +16,8 @@ from typing import Iterable
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.events.intermediate_event import BoundaryEvent
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.expressions import ExpressionError
@@ -243,6 +245,9 @@ def _check_spec(spec, filename: str, roots, checks: Checks) -> list[Problem]:
                 problem(bpmn_id, "user task must name exactly one camunda:candidateGroups")
             elif task_spec.candidate_groups[0] not in checks.groups:
                 problem(bpmn_id, f"unknown candidate group {task_spec.candidate_groups[0]!r}")
+        if (isinstance(task_spec, BoundaryEvent) and isinstance(task_spec.event_definition, ErrorEventDefinition)
+                and not task_spec.cancel_activity):
+            problem(bpmn_id, 'an error boundary event interrupts its activity: cancelActivity="false" is not allowed')
         for element, text in _expressions(task_spec):
             try:
                 compile_juel(text)

@@ -90,7 +90,29 @@ Handler = Callable[[ServiceCall], HandlerResult]
 
 
 class HandlerError(Exception):
-    """A department refused or failed; the message is safe to show to staff (no personal data)."""
+    """A technical failure of a department's system (unreachable, an answer it cannot give): the worker retries
+    it with a backoff, and after the last attempt it is an incident an admin retries. The message is shown on
+    the admins' incident page: in Chinese, with no personal data."""
+
+
+class BusinessError(Exception):
+    """A department refuses the step for a reason the people of the process can put right (Camunda's
+    ``handleBpmnError``): the engine throws it as a BPMN error on the service task, where an error boundary
+    event with this ``code`` (a ``bpmn:error``'s ``errorCode``) catches it and leads the application back to
+    whoever can correct it. It is never retried: the same input would be refused again. Nothing in the diagram
+    catching it makes it an incident at once.
+
+    ``code``: a stable name (``certificate_number_taken``) the diagram refers to; ``message``: what the clerk
+    reads at the top of the task that comes back, in Chinese, with no personal data.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        if not (isinstance(code, str) and 0 < len(code) <= 100 and code.strip() == code):
+            raise ValueError("a business error's code is a name of 1 to 100 characters")
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
 
 class DuplicateTopic(ValueError):
     pass

@@ -17,8 +17,9 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
-from engine.handlers import HandlerResult
+from engine.handlers import BusinessError, HandlerResult
 
+from .bpmn.error_events import THROWN, throw_error
 from .bpmn.script_engine import compile_juel
 from .bpmn.specs import ExternalTask, ReviewTask
 from .bpmn.timers import fire_time, resolve_time
@@ -34,6 +35,7 @@ class StepRecord:
     department: str | None
     item: str | None
     detail: dict
+    reason: str | None = None
 
 
 class _StaleTask(Exception):
@@ -133,6 +135,25 @@ def apply_result(task, outcome: HandlerResult) -> StepRecord:
     )
 
 
+def refuse(task, error: BusinessError) -> StepRecord | None:
+    """The handler refused the step with a business error: throw it as a BPMN error on the service task. What
+    happened, for the history, or None when nothing in the diagram catches it (the step stays as it was)."""
+    spec: ExternalTask = task.task_spec
+    catcher = throw_error(task, error.code, error.message)
+    if catcher is None:
+        return None
+    return StepRecord(
+        kind="business_error",
+        activity_id=spec.bpmn_id,
+        activity_name=spec.bpmn_name,
+        department=spec.topic.split(".", 1)[0],
+        item=item_of(spec),
+        detail={"topic": spec.topic, "code": error.code, "caught_by": catcher.task_spec.bpmn_id,
+                "caught_by_task": str(catcher.id)},
+        reason=error.message,
+    )
+
+
 MAX_STEP_KEY = 160  # the ledger keeps keys of up to 200 characters, with the handler's prefix
 
 
@@ -143,7 +164,9 @@ def step_key(instance_id: str, task) -> str:
 
     ``<instance>:<activity id>``, with the process of a subprocess or call activity before the activity,
     ``[i]`` for the position in a multi-instance or standard loop, and ``#n`` when the flow reaches the same
-    activity an n-th time (a loop in the diagram). All of these are the same in every replay of a chain.
+    activity an n-th time (a loop in the diagram) after n - 1 runs that completed it or ended in a BPMN
+    error (a department's refusal: the run after the correction is a step of its own, never answered with
+    the refusal). All of these are the same in every replay of a chain.
     """
     spec = task.task_spec
     path = []
@@ -156,7 +179,7 @@ def step_key(instance_id: str, task) -> str:
     spec_id = child.task_spec.bpmn_id or spec.name
     earlier = sum(1 for other in child.workflow.tasks.values()
                   if other.task_spec is child.task_spec and other is not child
-                  and other.state == TaskState.COMPLETED)
+                  and (other.state == TaskState.COMPLETED or THROWN in other.internal_data))
     scope = "" if child.workflow is child.workflow.top_workflow else f"{child.workflow.spec.name}/"
     visit = f"#{earlier + 1}" if earlier else ""
     key = f"{instance_id}:{scope}{spec_id}{visit}{''.join(reversed(path))}"

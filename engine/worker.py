@@ -9,7 +9,10 @@ the department ledger in its own transaction and an idempotency key that says wh
 results back instead of second records. The results are then applied to the instance
 in one transaction guarded by its revision. An instance's service tasks run together: those taken, and
 those that become ready after them, in one load and one save (see ``_run_service_tasks``). A handler that keeps failing becomes an incident: the
-application waits until an admin retries it.
+application waits until an admin retries it (:func:`retry_incident` runs the job at once and says what came of
+it). A handler's business error (a department's refusal) is thrown as a BPMN error on its service task: the
+error boundary event that catches it takes the flow on in the same chain; one that nothing catches is an
+incident at once (the same input would only be refused again).
 """
 
 from __future__ import annotations
@@ -28,12 +31,13 @@ from uuid import uuid4
 
 from SpiffWorkflow.task import TaskState
 
-from engine.handlers import HandlerResult, ServiceCall
+from engine.handlers import BusinessError, HandlerError, HandlerResult, ServiceCall
 
 from .context import EngineContext
 from .persistence.models import Job
 from .persistence.unit_of_work import ConcurrentUpdate
-from .runtime import StepRecord, advance, apply_result, ready_external_tasks, step_key
+from .runtime import StepRecord, advance, apply_result, ready_external_tasks, refuse, step_key
+from .users import Principal
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,7 @@ CALENDAR_CHECK_SECONDS = 5.0  # how often the worker looks for a newly loaded ho
 RECONCILE_SECONDS = 60.0  # and counts again what another process counted on an older calendar
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
+INTERNAL_ERROR = "系统内部错误，请技术人员查看服务日志"  # what an admin reads of a failure that is not a department's
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,16 @@ def backoff(attempts: int) -> timedelta:
 
 def _no_probe(point: str, **info) -> None:
     pass
+
+
+def failure_text(err: Exception) -> tuple[str | None, str]:
+    """A failed attempt as the admins read it: the business error's code (None for a technical failure) and
+    what went wrong, in Chinese (a handler's own message; never an exception's text from elsewhere)."""
+    if isinstance(err, BusinessError):
+        return err.code, err.message
+    if isinstance(err, HandlerError):
+        return None, str(err) or INTERNAL_ERROR
+    return None, INTERNAL_ERROR
 
 
 class _LazyLedger:
@@ -261,6 +276,15 @@ class Worker:
                 self.probe("before_handler", instance_id=instance_id, activity_id=task.task_spec.bpmn_id)
                 try:
                     outcome = self._call_handler(jobs[0].business_key, instance_id, task)
+                except BusinessError as refusal:  # a BPMN error: caught in the diagram, or an incident
+                    log.info("service task %s (%s) refused: %s", task.task_spec.bpmn_id, task.task_spec.topic,
+                             refusal.code)
+                    caught = refuse(task, refusal)
+                    if caught is None:
+                        failure = (str(task.id), refusal)
+                        break
+                    records.append(caught)
+                    continue
                 except Exception as err:  # any failure of a department system is an attempt
                     log.warning("service task %s (%s) failed: %s", task.task_spec.bpmn_id, task.task_spec.topic,
                                 err.__class__.__name__)
@@ -306,6 +330,20 @@ class Worker:
             ledger.close()
         return outcome
 
+    def run_held(self, job_id: str) -> None:
+        """Run one job this worker holds (an admin's retry hands it over), as a round runs it."""
+        with self.ctx.reader() as uow:
+            job = uow.jobs.held(job_id, self.name, lock=False)
+            if job is None:
+                return
+            taken = TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind, job.topic,
+                             job.activity_id, job.attempts)
+        with self._heartbeat([taken.id]):
+            if taken.kind == "timer":
+                self._guarded([taken], self._fire_timer, taken)
+            else:
+                self._guarded([taken], self._run_service_tasks, [taken])
+
     # -- timers ---------------------------------------------------------------------------------
 
     def _fire_timer(self, job: TakenJob) -> None:
@@ -346,20 +384,34 @@ class Worker:
             uow.commit()
 
     def _count_failure(self, uow, row: Job, err: Exception, now) -> None:
-        """One failed attempt: retry after a backoff, or after the last attempt an incident."""
+        """One failed attempt: retry after a backoff, or after the last attempt an incident; a business error
+        nothing caught is an incident at once."""
         row.attempts += 1
         row.last_error = f"{err.__class__.__name__}: {err}"[:2000]
+        row.error_code, row.error_message = failure_text(err)
         row.locked_by = None
         row.locked_until = None
         row.updated_at = now
-        if row.attempts >= row.max_attempts:
+        if row.attempts >= row.max_attempts or isinstance(err, BusinessError):
             row.state = "incident"
             self.ctx.record(uow, row.instance_id, "system", "incident_created", at=now,
                             activity_id=row.activity_id, activity_name=row.activity_name,
-                            department=(row.topic or "").split(".")[0] or None,
-                            reason=row.last_error, detail={"job_id": row.id, "attempts": row.attempts})
+                            department=(row.topic or "").split(".")[0] or None, reason=row.error_message,
+                            detail={"job_id": row.id, "attempts": row.attempts, "code": row.error_code})
         else:
             row.due_at = now + backoff(row.attempts)
+
+
+def retry_incident(ctx: EngineContext, principal: Principal, job_id: str) -> dict:
+    """An admin's retry: the incident's job runs once more, now, here, as a worker would run it; the incident
+    with what came of it (``outcome``: ``resolved``, ``failed`` -- an incident again at once, with why --
+    or ``queued`` when the application changed meanwhile and a worker runs it shortly)."""
+    from .usecases import incidents
+
+    runner = Worker(ctx, name=f"retry:{uuid4().hex[:12]}")
+    before = incidents.reopen(ctx, principal, job_id, runner.name, ctx.clock.now() + runner.lock)
+    runner.run_held(job_id)
+    return incidents.retry_outcome(ctx, before)
 
 
 def start_background_worker(ctx: EngineContext, stop: threading.Event) -> threading.Thread:

@@ -7,6 +7,8 @@ import binascii
 from functools import wraps
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import NotFound as NoRoute
 
 from engine.errors import Conflict, EngineError, Forbidden, Ineligible, InvalidDeployment, InvalidInput, NotFound
 from engine.usecases import deployments, instances
@@ -146,6 +148,29 @@ def make_blueprint(prefix: str) -> Blueprint:
     @bp.route("/", methods=["OPTIONS"])
     def preflight(anything: str = ""):
         return "", 204
+
+    @bp.before_app_request
+    def unknown_path():
+        """A path under the facade that no endpoint answers (only the preflight route matches it): as
+        Camunda answers, credentials first (401), then 404 -- or 405 where the path exists and the method
+        does not. Preflights (``OPTIONS``) stay the preflight route's."""
+        failed = request.routing_exception
+        if (request.method == "OPTIONS" or not isinstance(failed, (NoRoute, MethodNotAllowed))
+                or not (request.path == prefix or request.path.startswith(prefix + "/"))):
+            return None
+        allowed = sorted(set(getattr(failed, "valid_methods", None) or ()) - {"OPTIONS"})
+        try:
+            principal, given = _credentials_principal()
+            if principal is None:
+                raise RestError(401, "AuthenticationException",
+                                "Credentials do not match" if given else "Authentication required")
+        except RestError as err:
+            return rest_error(err)
+        if not allowed:
+            return rest_error(RestError(404, "NotFoundException", "HTTP 404 Not Found"))
+        response = rest_error(RestError(405, "NotAllowedException", "HTTP 405 Method Not Allowed"))
+        response.headers["Allow"] = ", ".join(allowed + ["OPTIONS"])
+        return response
 
     @bp.get("/version")
     def version():

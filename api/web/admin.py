@@ -12,6 +12,7 @@ from engine.diagram import render_svg
 from engine.errors import Conflict, InvalidInput, NotFound
 from engine.usecases import accounts, calendar, deployments, incidents
 from engine.users import ROLES
+from engine.worker import retry_incident
 
 from .clerk import ActionForm
 from .pages import blp, context, page
@@ -41,10 +42,12 @@ def admin_home():
 @page("admin")
 def retry(incident_id):
     try:
-        incidents.retry_incident(context(), g.principal, incident_id)
-        flash("已重新执行。", "ok")
-    except (NotFound, Conflict) as err:
-        flash(f"未能重试：{err}", "error")
+        done = retry_incident(context(), g.principal, incident_id)
+        flash(done["outcome_message"], "ok" if done["outcome"] == "resolved" else "error")
+    except NotFound:
+        flash("未能重试：该故障已不存在（可能已由他人重试成功）。", "error")
+    except Conflict:
+        flash("未能重试：该环节已不是故障，正在办理中。", "error")
     return redirect(url_for("web.admin_home"))
 
 

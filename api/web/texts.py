@@ -11,4 +11,5 @@ EVENTS = {
     "service_task_completed": "系统办理", "timer_fired": "到期提醒", "message_received": "收到消息",
     "personal_data_read": "查看个人信息", "material_uploaded": "上传材料", "material_read": "查看材料",
     "incident_created": "故障", "incident_retried": "故障重试", "deadlines_recounted": "办结时限调整",
+    "business_error": "部门退回更正",
 }

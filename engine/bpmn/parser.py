@@ -1,7 +1,8 @@
 """The process parser: SpiffWorkflow's Camunda parser, taught the Camunda attributes our process uses.
 
 It reads ``camunda:type="external"``/``camunda:topic`` on service tasks, ``candidateGroups``,
-``candidateUsers``, ``assignee`` and ``dueDate`` on user tasks, and ``camunda:properties`` on end events.
+``candidateUsers``, ``assignee`` and ``dueDate`` on user tasks, ``camunda:properties`` on end events, and
+``camunda:errorCodeVariable``/``errorMessageVariable`` on error events.
 Files are parsed with :func:`engine.safexml.parse_xml` (no entities, no network).
 """
 
@@ -17,10 +18,10 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaIntermediateCatchEventParser,
     CamundaStartEventParser,
 )
-from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser, UserTaskParser
+from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, CamundaTaskParser, UserTaskParser
 
 
-from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
+from .specs import CamundaErrorEventDefinition, ExternalTask, OutcomeEndEvent, ReviewTask
 from .timers import ClockCycle, ClockDuration, ClockTimeDate
 from engine.safexml import parse_xml
 
@@ -73,6 +74,18 @@ class _EventParserMixin:
             return ClockCycle(name, (time_cycle.text or "").strip(), description=description)
         raise ValidationException("a timer needs a timeDate, timeDuration or timeCycle",
                                   node=self.node, file_name=self.filename)
+
+    def parse_error_event(self, error_event):
+        """An error event matched by its ``bpmn:error``'s ``errorCode`` (none: every error), with the variables
+        Camunda Modeler offers for the caught code and message."""
+        found = super().parse_error_event(error_event)
+        return CamundaErrorEventDefinition(
+            found.name or found.code or error_event.get("errorRef"),  # the key its caught payload is kept under
+            found.code or None,
+            code_variable=error_event.get(f"{{{CAMUNDA_MODEL_NS}}}errorCodeVariable"),
+            message_variable=error_event.get(f"{{{CAMUNDA_MODEL_NS}}}errorMessageVariable"),
+            description=found.description,
+        )
 
 
 class OutcomeEndEventParser(_EventParserMixin, CamundaEndEventParser):

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, TaskConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.serializer.default.event_definition import ErrorEscalationEventDefinitionConverter
 from SpiffWorkflow.bpmn.serializer.helpers.spec import TaskSpecConverter
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -27,7 +28,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
 
-from .specs import ExternalTask, OutcomeEndEvent, ReviewTask
+from .specs import CamundaErrorEventDefinition, ExternalTask, OutcomeEndEvent, ReviewTask
 from .timers import ClockCycle, ClockDuration, ClockTimeDate
 
 
@@ -55,6 +56,13 @@ class ReviewTaskConverter(UserTaskConverter):
     def from_dict(self, dct):
         dct["form"] = Form(init=dct["form"])
         return self.task_spec_from_dict(dct)
+
+
+class CamundaErrorEventDefinitionConverter(ErrorEscalationEventDefinitionConverter):
+    def to_dict(self, event_definition):
+        dct = super().to_dict(event_definition)
+        dct.update(code_variable=event_definition.code_variable, message_variable=event_definition.message_variable)
+        return dct
 
 
 class PlainDataTaskConverter(TaskConverter):
@@ -105,6 +113,7 @@ def _config(extra: dict | None = None) -> dict:
     config = deepcopy(CAMUNDA_CONFIG)
     config[ExternalTask] = ExternalTaskConverter
     config[ReviewTask] = ReviewTaskConverter
+    config[CamundaErrorEventDefinition] = CamundaErrorEventDefinitionConverter
     config.update(extra or {})
     config[OutcomeEndEvent] = config[EndEvent]
     config[ClockTimeDate] = config[TimeDateEventDefinition]

@@ -7,11 +7,16 @@
   ``assignee`` and ``dueDate``, which the stock Camunda parser drops.
 - ``OutcomeEndEvent``: an end event that keeps its ``camunda:properties`` (``outcome`` says whether the
   instance ends ``completed`` or ``returned``).
+- ``CamundaErrorEventDefinition``: an error event that keeps Camunda's ``camunda:errorCodeVariable`` and
+  ``camunda:errorMessageVariable``: the process variables a catching event sets to the error's code and
+  message.
 """
 
 from __future__ import annotations
 
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
@@ -47,3 +52,31 @@ class OutcomeEndEvent(EndEvent):
     @property
     def outcome(self) -> str:
         return getattr(self, "extensions", {}).get("outcome", "completed")
+
+
+class CamundaErrorEventDefinition(ErrorEventDefinition):
+    """An error event (matched by ``code``; no code catches every error) with the variables a catching event
+    sets: ``code_variable`` to the error's code, ``message_variable`` to its message."""
+
+    def __init__(self, name, code=None, code_variable=None, message_variable=None, **kwargs):
+        super().__init__(name, code, **kwargs)
+        self.code_variable = code_variable or None
+        self.message_variable = message_variable or None
+
+    def catch(self, my_task, event=None):
+        payload = dict(event.payload or {}) if event is not None else {}
+        if self.code_variable:
+            payload[self.code_variable] = getattr(event.event_definition, "code", None) if event else None
+        if self.message_variable:
+            payload[self.message_variable] = getattr(event, "message", None)
+        if event is not None:
+            event.payload = payload
+        super().catch(my_task, event)
+
+
+class BpmnErrorEvent(BpmnEvent):
+    """A BPMN error thrown with a message (Camunda's ``handleBpmnError(code, message)``)."""
+
+    def __init__(self, event_definition, message: str | None = None, payload=None, target=None):
+        super().__init__(event_definition, payload=payload, target=target)
+        self.message = message

@@ -126,6 +126,9 @@ class UserTask(Base):
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(100))
     outcome: Mapped[str | None] = mapped_column(String(20))
+    # the department's refusal that brought the application back to this task (a caught business error):
+    # {"code", "message", "activity_id", "activity_name", "department", "at"}
+    refusal: Mapped[dict | None]
 
 
 class HistoryEvent(Base):
@@ -195,7 +198,9 @@ class Job(Base):
     state: Mapped[str] = mapped_column(String(20))
     locked_by: Mapped[str | None] = mapped_column(String(100))
     locked_until: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)  # technical: the exception's class and message
+    error_code: Mapped[str | None] = mapped_column(String(100))  # a business error's code (nothing caught it)
+    error_message: Mapped[str | None] = mapped_column(Text)  # what went wrong, in Chinese, for the admins
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

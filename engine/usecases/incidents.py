@@ -1,6 +1,15 @@
-"""Incidents: service tasks that failed every retry; listing them and running them again (admin)."""
+"""Incidents: service tasks (and timers) that failed every attempt, or that a department refused with a business
+error the process does not catch; listing them, and handing one back for an admin's retry.
+
+An incident says what it is about: the application (business key), the step (activity name), what went wrong
+in Chinese, the business error's code when it is one, and how many times the step was tried. The retry itself
+runs in :func:`engine.worker.retry_incident`: :func:`reopen` hands the job to it (one more attempt, taken at
+once, so no other worker runs it meanwhile) and :func:`retry_outcome` says what came of it.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from ..clock import iso
 from ..context import EngineContext
@@ -13,9 +22,13 @@ def incident_dict(job: Job) -> dict:
     return {
         "id": job.id,
         "process_instance_id": job.instance_id,
+        "business_key": job.business_key,
         "activity_id": job.activity_id,
         "activity_name": job.activity_name,
         "topic": job.topic,
+        "kind": "business_error" if job.error_code else "failure",
+        "error_code": job.error_code,
+        "message": job.error_message,
         "attempts": job.attempts,
         "error": job.last_error,
         "created_at": iso(job.created_at),
@@ -29,8 +42,10 @@ def list_incidents(ctx: EngineContext, page: int, per_page: int) -> dict:
         return {"items": [incident_dict(j) for j in rows], "total": total, "page": page, "per_page": per_page}
 
 
-def retry_incident(ctx: EngineContext, principal: Principal, job_id: str) -> dict:
-    """Put a failed job back in the queue, due now, with its attempts counted afresh."""
+def reopen(ctx: EngineContext, principal: Principal, job_id: str, runner: str, locked_until: datetime) -> dict:
+    """Put an incident's job back for one more attempt, due now and held by ``runner`` (the admin's retry
+    runs it at once); the incident as it was. A failure of that attempt makes it an incident again at once:
+    its attempts go on counting (how many times the step was tried)."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         job = uow.jobs.get(job_id)
@@ -38,14 +53,31 @@ def retry_incident(ctx: EngineContext, principal: Principal, job_id: str) -> dic
             raise NotFound("incident not found")
         if job.state != "incident":
             raise Conflict("this job is not an incident")
+        before = incident_dict(job)
         job.state = "ready"
-        job.attempts = 0
+        job.max_attempts = job.attempts + 1
         job.due_at = now
-        job.locked_by = None
-        job.locked_until = None
+        job.locked_by = runner
+        job.locked_until = locked_until
         job.updated_at = now
         ctx.record(uow, job.instance_id, principal.name, "incident_retried", at=now,
                    activity_id=job.activity_id, activity_name=job.activity_name,
-                   detail={"job_id": job.id})
+                   detail={"job_id": job.id, "attempts": job.attempts})
         uow.commit()
-        return incident_dict(job)
+        return before
+
+
+def retry_outcome(ctx: EngineContext, before: dict) -> dict:
+    """What came of a retry of the incident ``before``: the step went on (``resolved``; its job is gone),
+    failed again (``failed``: an incident again, with why), or waits for a worker (``queued``: the application
+    changed meanwhile, or a timer that is not due yet)."""
+    with ctx.reader() as uow:
+        job = uow.jobs.get(before["id"])
+        if job is None:
+            return {**before, "outcome": "resolved", "outcome_message": "重试成功，该环节已办理，申请继续办理。"}
+        found = incident_dict(job)
+        if job.state == "incident":
+            why = "重试失败，原因与上次相同" if found["message"] == before["message"] else "重试失败"
+            return {**found, "outcome": "failed",
+                    "outcome_message": f"{why}：{found['message'] or '原因不明'}（已尝试{job.attempts}次）。"}
+        return {**found, "outcome": "queued", "outcome_message": "已恢复，后台将尽快执行（定时环节到时执行），请稍后刷新查看。"}

@@ -37,6 +37,7 @@ def task_dict(task: UserTask, now) -> dict:
         "form_key": task.form_key,
         "item": task.item,
         "completed_at": iso(task.completed_at),
+        "refusal": task.refusal,
     }
 
 

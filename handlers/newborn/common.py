@@ -1,6 +1,7 @@
 """Helpers shared by the department modules: local dates, idempotent records, number series, variables.
 
-Nothing here logs or formats personal data (R8.2): messages name fields and rules, never their values.
+Nothing here logs or formats personal data (R8.2): messages name fields and rules, never their values. A
+handler's failures are in Chinese: an admin reads them on the incident page.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def parse_moment(value: Any, field: str) -> datetime:
     try:
         return datetime.fromisoformat(value)
     except (TypeError, ValueError):
-        raise HandlerError(f"{field} is not an ISO date-time") from None
+        raise HandlerError(f"申请中的日期时间（{field}）格式有误") from None
 
 
 def birth_date(application: Mapping) -> date:
@@ -47,7 +48,7 @@ def section(mapping: Mapping | None, key: str) -> Mapping:
 def application(call: ServiceCall) -> Mapping:
     app = call.variables.get("application")
     if not isinstance(app, Mapping):
-        raise HandlerError("process variable 'application' is missing")
+        raise HandlerError("流程变量中没有申请表（application）")
     return app
 
 
@@ -56,7 +57,7 @@ def region_profile(call: ServiceCall) -> RegionProfile:
     try:
         return profile(region)
     except UnknownRegion:
-        raise HandlerError(f"no region profile for region {region!r}") from None
+        raise HandlerError(f"没有地区“{region}”的办理规则") from None
 
 
 def review(call: ServiceCall, activity_id: str) -> Mapping:
@@ -80,7 +81,7 @@ def serial(ledger: Ledger, series: str, prefix: str, day: date, width: int = 6) 
     """``prefix`` + yyyymmdd + a zero-padded sequence of the day's series (e.g. SL20261125000001)."""
     n = ledger.next_number(f"{series}.{day:%Y%m%d}")
     if n >= 10**width:
-        raise HandlerError(f"number series {series} is exhausted for {day.isoformat()}")
+        raise HandlerError(f"{day.isoformat()}的编号（{series}）已用完")
     return f"{prefix}{day:%Y%m%d}{n:0{width}d}"
 
 

@@ -50,7 +50,7 @@ def apply_card(call: ServiceCall, system: HrssSystem) -> HandlerResult:
     app = application(call)
     bank = str(section(app, "social_security_card").get("bank") or "").strip()
     if not bank:
-        raise HandlerError("application.social_security_card.bank is missing (R2.11: the applicant chooses the bank)")
+        raise HandlerError("申请中没有选择社会保障卡的服务银行（R2.11）")
     card = region_profile(call).social_security_card
     requested = section(app, "delivery").get("social_security_card") or card.default_delivery
     delivery = requested if requested in card.delivery_options else card.default_delivery

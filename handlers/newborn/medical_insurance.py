@@ -40,6 +40,12 @@ class LatePaymentNotProvided(ValueError):
     """The region has no rule for a premium paid after the enrolment window."""
 
 
+COVERAGE_REFUSALS = {  # why coverage_start refused a payment, for the incident
+    LatePaymentNotProvided: "缴费晚于出生后的参保期限，本地区没有逾期缴费的规定",
+    ValueError: "缴费日期早于出生日期",
+}
+
+
 # --- R6: pure rules ---------------------------------------------------------------------------------------
 
 
@@ -126,7 +132,7 @@ def enrol(call: ServiceCall, system: MedicalInsuranceSystem) -> HandlerResult:
     form = section(app, "medical_insurance")
     choice = form.get("year") or CURRENT
     if choice not in YEAR_CHOICES:
-        raise HandlerError(f"application.medical_insurance.year must be one of {sorted(YEAR_CHOICES)}")
+        raise HandlerError("申请中的参保年度应为" + "、".join(YEAR_CHOICES.values()) + "之一")
     # which years may be chosen (R6.2) is the eligibility table's: an application with a year it refuses
     # never starts, so the handler has no copy of that rule
     periods = coverage_periods(born, choice)
@@ -162,20 +168,20 @@ def confirm_enrolment(call: ServiceCall, system: MedicalInsuranceSystem) -> Hand
     """R2.10 / R6.1 / R6.3: payment confirmed (message ``premium_paid``) → enrolled, coverage from when."""
     enrolment = section(call.variables.get("results"), ENROL_ITEM)
     if not enrolment.get("enrolment_number"):
-        raise HandlerError("no enrolment to confirm: medical_insurance.enrol has not run")
+        raise HandlerError("没有可确认的参保登记：居民医保参保登记尚未办理")
     payment = section(call.variables, "premium_paid")
     paid_text = payment.get("paid_on") or today(call).isoformat()
     try:
         paid_on = date.fromisoformat(str(paid_text)[:10])
     except ValueError:
-        raise HandlerError("premium_paid.paid_on is not a date (YYYY-MM-DD)") from None
+        raise HandlerError("缴费消息中的缴费日期（paid_on）不是日期（YYYY-MM-DD）") from None
     insurance = region_profile(call).medical_insurance
     born = birth_date(application(call))
     try:
         starts = coverage_start(born, paid_on, window_days=insurance.enrolment_window_days,
                                 late=insurance.late_payment)
     except (LatePaymentNotProvided, ValueError) as err:
-        raise HandlerError(f"premium paid on {paid_on.isoformat()} cannot be confirmed: {err}") from None
+        raise HandlerError(f"{paid_on.isoformat()}缴纳的参保费无法确认：{COVERAGE_REFUSALS[type(err)]}") from None
     record = {**enrolment, "status": "enrolled", "paid_on": paid_on.isoformat(), "coverage_start": starts.isoformat(),
               "payment_channel": payment.get("channel")}
     ends = enrolment.get("coverage", [{}])[-1].get("end")

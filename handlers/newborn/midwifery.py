@@ -6,6 +6,10 @@ electronic certificate (电子证照) with its counterfoil (含副页) and pushe
 Where the region profile says so, the institution cuts the counterfoil and mails it to the police station of
 the hukou (R2.9, Guizhou). The applicant is told how the paper certificate reaches them (mail or pickup at the
 institution, ``application.delivery.birth_certificate``).
+
+A number already issued for another application is refused with the business error
+``certificate_number_taken`` (the clerk mistyped it, or took the wrong form): the process's error boundary
+event sends the application back to the midwifery review, where the clerk corrects it.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import logging
 from datetime import date
 from typing import Callable, Protocol
 
-from engine.handlers import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
+from engine.handlers import BusinessError, HandlerError, HandlerResult, Ledger, Notice, ServiceCall
 from .common import application, bind, once, region_profile, review, section, serial, today
 from engine.handlers import HandlerRegistry
 
@@ -23,6 +27,7 @@ log = logging.getLogger(__name__)
 DEPARTMENT = "midwifery"
 ITEM = "birth_certificate"
 REVIEW = "birth_certificate_review"
+CERTIFICATE_NUMBER_TAKEN = "certificate_number_taken"  # the errorCode the process catches
 
 
 class MidwiferySystem(Protocol):
@@ -45,7 +50,8 @@ class LocalMidwiferySystem:
         if found is None:
             holder = self.ledger.recall(DEPARTMENT, f"certificate:{certificate_number}")
             if holder is not None and holder.get("key") != key:
-                raise HandlerError("this birth certificate number was already issued for another application")
+                raise BusinessError(CERTIFICATE_NUMBER_TAKEN,
+                                    "该出生医学证明编号已被其他申请使用，请核对纸质证件上的编号后重新填写")
 
         def make() -> dict:
             record = {
@@ -70,8 +76,7 @@ def issue_birth_certificate(call: ServiceCall, system: MidwiferySystem) -> Handl
     app = application(call)
     number = str(review(call, REVIEW).get("certificate_number") or "").strip()
     if not number:
-        raise HandlerError(f"reviews.{REVIEW}.certificate_number is missing: the midwifery clerk enters the "
-                           "printed certificate's number")
+        raise HandlerError("审核结果中没有出生医学证明编号：应由助产机构人员填写纸质证件上的编号")
     profile = region_profile(call)
     record = system.issue_birth_certificate(call.idempotency_key, certificate_number=number, on=today(call),
                                             mail_counterfoil_to_police=profile.counterfoil_mailed_to_police_station)

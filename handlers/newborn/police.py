@@ -15,7 +15,10 @@ hukou's station (R3.5), and when one parent is active-duty military at the civil
 The process decides this with the decision table ``police_station_rule`` (``workflows/police_station.dmn``)
 and passes its result as ``station_rule`` (``{"parent", "rule"}``; no parent when R3.5 and R3.6 disagree);
 the handler follows it (no Python copy of the table: a process version without it gives no ``station_rule``,
-and the clerk must then enter the station). A station the clerk enters in ``reviews.hukou_review.police_station`` overrides all of this.
+and the clerk must then enter the station). A station the clerk enters in ``reviews.hukou_review.police_station``
+overrides all of this. Where the rules give no station or another than the application's, and the clerk
+entered none, the step is refused with the business error ``police_station_required``: the process sends the
+application back to the police review for the clerk to enter it.
 
 After approval the applicant is told to visit the station as the region profile says (R2.8 Gansu: once,
 within 3 working days, with the originals; R2.9 Guizhou: print the hukou page when convenient). The ID
@@ -31,7 +34,7 @@ from typing import Callable, Mapping, Protocol
 
 from stdnum.cn import ric
 
-from engine.handlers import PROVISIONAL_MARK, HandlerError, HandlerResult, Ledger, Notice, ServiceCall, WorkingDays
+from engine.handlers import PROVISIONAL_MARK, BusinessError, HandlerError, HandlerResult, Ledger, Notice, ServiceCall, WorkingDays
 from .common import application, birth_date, bind, once, region_profile, review, section, serial, today
 from forms.newborn.regions import PoliceVisit
 from engine.handlers import HandlerRegistry
@@ -48,6 +51,9 @@ SEXES = {"male": 1, "female": 0}  # parity of the sequence's last digit
 MAX_SEQUENCE = 995
 PARENTS = ("father", "mother")
 PARENT_NAMES = {"father": "父亲", "mother": "母亲"}
+POLICE_STATION_REQUIRED = "police_station_required"  # the errorCode the process catches
+RULE_TEXT = {"R3.5": "父母一方为学生集体户口的，在家庭户口所在地登记",
+             "R3.6": "父母一方为现役军人的，在非军人一方的户籍地登记"}
 
 
 @dataclass(frozen=True)
@@ -60,28 +66,34 @@ class Station:
     rule: str  # "R3.4" (parent followed), "R3.5", "R3.6" or "hukou_review"
 
 
+def _enter_the_station(why: str) -> BusinessError:
+    """The police clerk must enter the station in the review (the business error the process catches)."""
+    return BusinessError(POLICE_STATION_REQUIRED, f"{why}，请在“登记派出所”一栏填写派出所后重新提交")
+
+
 def decided_parent(station_rule: Mapping) -> tuple[str, str]:
-    """The parent and rule the ``police_station_rule`` decision gave; HandlerError when it names no parent."""
+    """The parent and rule the ``police_station_rule`` decision gave; ``police_station_required`` when it
+    names no parent."""
     parent, rule = station_rule.get("parent"), str(station_rule.get("rule") or "")
     if parent in PARENTS:
         return parent, rule
     if rule == "R3.4":
-        raise HandlerError("application.hukou.follows must be 'father' or 'mother' (R3.3)")
-    raise HandlerError(f"{rule or 'police_station_rule'}: the rules name different parents: the police clerk "
-                       f"must enter the station in reviews.{REVIEW}.police_station")
+        raise _enter_the_station("申请未写明随父或随母落户")
+    raise _enter_the_station("父母一方为学生集体户口、一方为现役军人，两条落户规定指向不同的父母")
 
 
 def choose_station(app: Mapping, hukou_review: Mapping, station_rule: Mapping | None = None) -> Station:
     """The police station of the registration (R3.4-R3.6 as the process's ``station_rule`` decided them;
-    ``hukou_review.police_station`` overrides)."""
+    ``hukou_review.police_station`` overrides). Where the rules do not give the application's station, the
+    business error ``police_station_required``: the process sends the application back to the police
+    clerk's review."""
     hukou = section(app, "hukou")
     override = str(hukou_review.get("police_station") or "").strip()
     try:
         if station_rule is None:
-            raise HandlerError("the process gave no station_rule (decision police_station_rule): the police "
-                               f"clerk must enter the station in reviews.{REVIEW}.police_station")
+            raise _enter_the_station("流程没有判定落户派出所")
         parent, rule = decided_parent(station_rule)
-    except HandlerError:
+    except BusinessError:
         if not override:
             raise
         parent, rule = None, "hukou_review"
@@ -95,23 +107,20 @@ def choose_station(app: Mapping, hukou_review: Mapping, station_rule: Mapping | 
     if override:
         return Station(override, division, parent, "hukou_review")
     if parent != hukou.get("follows"):
-        raise HandlerError(
-            f"{rule}: the child is registered at the station of the {parent}'s hukou, but the application's "
-            f"police station is the {hukou.get('follows')}'s: the police clerk must enter the station in "
-            f"reviews.{REVIEW}.police_station"
-        )
+        raise _enter_the_station(f"按规定（{RULE_TEXT.get(rule, '落户派出所的规定')}）新生儿在{PARENT_NAMES[parent]}"
+                                 "户籍地的派出所登记，不是申请中填写的派出所")
     return Station(hukou.get("police_station") or None, division, parent, rule)
 
 
 def citizen_id_number(division_code: str, born: date, sex: str, n: int) -> str:
     """The n-th (1, 2, ...) citizen ID number of a division, birth date and sex (GB 11643)."""
     if not (isinstance(division_code, str) and len(division_code) == 6 and division_code.isdigit()):
-        raise HandlerError("the hukou division code must be 6 digits (GB/T 2260)")
+        raise HandlerError("落户地行政区划代码应为6位数字（GB/T 2260）")
     if sex not in SEXES:
-        raise HandlerError("newborn.sex must be 'male' or 'female'")
+        raise HandlerError("新生儿性别应为男或女")
     sequence = 2 * n - 1 if SEXES[sex] else 2 * n
     if not 1 <= sequence <= MAX_SEQUENCE:
-        raise HandlerError("citizen ID sequence exhausted for this division, date and sex")
+        raise HandlerError("该行政区划、出生日期和性别的公民身份号码顺序码已用完")
     body = f"{division_code}{born:%Y%m%d}{sequence:03d}"
     return body + ric.calc_check_digit(body + "0")  # calc_check_digit ignores the last character
 
@@ -152,7 +161,7 @@ def visit(profile_visit: PoliceVisit, registered_on: date, station: str | None,
     days = profile_visit.within_working_days
     if days is not None:
         if calendar is None:
-            raise HandlerError("cannot compute the police visit date: no working-day calendar")
+            raise HandlerError("没有工作日历，无法计算到派出所办理的期限")
         due_day = calendar.add_working_days(registered_on, days)
         due, provisional = due_day.isoformat(), bool(calendar.provisional_years(registered_on, due_day))
         counted = {"counted_from": registered_on.isoformat(), "working_days": days, "provisional": provisional}
@@ -174,7 +183,7 @@ def register_birth(call: ServiceCall, system: PoliceSystem) -> HandlerResult:
     station_rule = call.variables.get("station_rule")
     station = choose_station(app, review(call, REVIEW), station_rule if isinstance(station_rule, Mapping) else None)
     if not station.division_code:
-        raise HandlerError("the hukou division code is missing (application.hukou.division_code)")
+        raise HandlerError("申请中没有落户地行政区划代码")
     sex = section(app, "newborn").get("sex")
     record = system.register_birth(call.idempotency_key, on=today(call), division_code=station.division_code,
                                    birth_date=birth_date(app), sex=sex, station=asdict(station))

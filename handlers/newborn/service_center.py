@@ -102,7 +102,7 @@ def dispatch(call: ServiceCall, system: ServiceCenterSystem) -> HandlerResult:
     """R2.4 / R1.2: one acceptance number, the work dispatched to each department owning a chosen item."""
     items = chosen_items(call)
     if not items:
-        raise HandlerError("no joint item was chosen (R1.1)")
+        raise HandlerError("申请没有选择任何联办事项（R1.1）")
     departments = list(dict.fromkeys(ITEMS_BY_CODE[code].department for code in items))
     channel = call.variables.get("channel") or application(call).get("channel")
     record = system.accept(call.idempotency_key, on=today(call), items=items, departments=departments,
@@ -121,7 +121,7 @@ def push_results(call: ServiceCall, system: ServiceCenterSystem) -> HandlerResul
     """R2.5: the hukou registration result is pushed to Health, CDC, Medical Insurance and HRSS."""
     hukou = section(call.variables.get("results"), "hukou_registration")
     if not hukou:
-        raise HandlerError("no hukou_registration result to push (R2.5 follows the birth registration)")
+        raise HandlerError("没有可推送的户口登记结果（R2.5：结果推送在出生登记之后）")
     record = system.push(call.idempotency_key, on=today(call), source_item="hukou_registration",
                          reference=hukou.get("registration_number"), departments=list(PUSH_RECIPIENTS))
     notices = tuple(

@@ -51,16 +51,18 @@ def test_an_admin_adds_disables_and_resets_users(admin, app, ctx):
 
 def test_an_admin_retries_an_incident_and_sees_deployments_and_the_calendar(admin, api, ctx, application):
     body = api.start(application).get_json()
-    with ctx.uow() as uow:  # a job that failed every attempt (as test_durability makes them for real)
+    with ctx.uow() as uow:  # a timer that failed every attempt (as test_durability makes them for real)
         job = uow.jobs.for_instance(body["id"])[0]
         job.state, job.attempts, job.last_error = "incident", 5, "HandlerError: 系统暂时不可用"
-        job_id = job.id
+        job.error_message = "系统暂时不可用"
+        job_id, step = job.id, job.activity_name
         uow.commit()
     page = admin.get("/admin")
     text = page.get_data(as_text=True)
-    assert "部署与版本" in text and "工作日历" in text and "系统暂时不可用" in text
+    assert "部署与版本" in text and "工作日历" in text
+    assert re.search(f"<td>{body['business_key']}</td><td>{step}</td>\\s*<td>系统暂时不可用</td>\\s*<td>5次</td>", text)
     done = admin.post(f"/admin/incidents/{job_id}/retry", data={"csrf_token": token(page)}, follow_redirects=True)
-    assert "已重新执行" in done.get_data(as_text=True)
+    assert "已恢复，后台将尽快执行（定时环节到时执行）" in done.get_data(as_text=True)  # the timer is not due yet
     with ctx.reader() as uow:
         assert uow.jobs.get(job_id).state == "ready"
     assert admin.get("/admin/definitions/newborn_birth/1/diagram.svg").mimetype == "image/svg+xml"

@@ -20,7 +20,7 @@ import forms.newborn.regions
 from tests.support.calendars import PACKAGE_CALENDAR
 from tests.support.newborn_policy import station_rule_of
 from handlers.newborn import cdc, default_registry, health, hrss, medical_insurance, midwifery, police, service_center
-from engine.handlers import HandlerError, HandlerResult, ServiceCall
+from engine.handlers import BusinessError, HandlerError, HandlerResult, ServiceCall
 from handlers.newborn.medical_insurance import LatePaymentNotProvided, coverage_start, premium_due_by
 from forms.newborn.regions import LatePayment, load_profiles, profile, profiles
 from engine.handlers import DuplicateTopic, HandlerRegistry
@@ -292,7 +292,7 @@ def test_r2_9_guizhou_counterfoil_is_mailed_to_the_police_station():
 
 
 def test_birth_certificate_needs_the_number_from_the_review():
-    with pytest.raises(HandlerError, match="certificate_number"):
+    with pytest.raises(HandlerError, match="没有出生医学证明编号"):
         run("midwifery.issue_birth_certificate", MemoryLedger(), reviews={"birth_certificate_review": {}})
 
 
@@ -301,8 +301,10 @@ def test_birth_certificate_idempotent_and_one_number_per_application():
     first = run("midwifery.issue_birth_certificate", ledger, key="a")
     assert run("midwifery.issue_birth_certificate", ledger, key="a").result == first.result
     assert ledger.counters == {"midwifery.licence.20261125": 1}
-    with pytest.raises(HandlerError, match="already issued"):
+    with pytest.raises(BusinessError, match="已被其他申请使用") as refused:  # the clerk corrects it
         run("midwifery.issue_birth_certificate", ledger, key="b")
+    assert refused.value.code == "certificate_number_taken"
+    assert ledger.counters == {"midwifery.licence.20261125": 1}
 
 
 # --- police.register_birth (R3.4-R3.6, R2.8, GB 11643) ----------------------------------------------------
@@ -368,8 +370,9 @@ def test_r3_5_student_collective_hukou_registers_at_the_family_hukou():
 
 def test_r3_5_following_the_student_parent_needs_the_clerk_to_set_the_station():
     app = make_application(father__hukou_kind="student_collective")  # follows father, station is his
-    with pytest.raises(HandlerError, match="R3.5"):
+    with pytest.raises(BusinessError, match="学生集体户口.*母亲户籍地.*登记派出所") as refused:
         run("police.register_birth", MemoryLedger(), app)
+    assert refused.value.code == "police_station_required"
     reviews = {"hukou_review": {"decision": "approve", "police_station": "城关派出所"}}
     result = run("police.register_birth", MemoryLedger(), app, reviews=reviews)
     assert result.result["police_station"] == {"name": "城关派出所", "division_code": "620102",
@@ -383,14 +386,16 @@ def test_r3_6_active_military_parent_registers_at_the_civilian_parent():
     result = run("police.register_birth", MemoryLedger(), app)
     assert result.result["police_station"]["parent"] == "mother"
     assert result.result["police_station"]["rule"] == "R3.6"
-    with pytest.raises(HandlerError, match="R3.6"):
+    with pytest.raises(BusinessError, match="现役军人.*母亲户籍地") as refused:
         run("police.register_birth", MemoryLedger(), make_application(father__active_military=True))
+    assert refused.value.code == "police_station_required"
 
 
 def test_r3_5_and_r3_6_in_conflict_need_the_clerk():
     app = make_application(mother__hukou_kind="student_collective", father__active_military=True)
-    with pytest.raises(HandlerError, match="R3.5/R3.6: the rules name different parents"):
+    with pytest.raises(BusinessError, match="两条落户规定指向不同的父母") as refused:
         run("police.register_birth", MemoryLedger(), app)
+    assert refused.value.code == "police_station_required"
     reviews = {"hukou_review": {"police_station": "某派出所", "division_code": "620104"}}
     result = run("police.register_birth", MemoryLedger(), app, reviews=reviews)
     assert result.result["police_station"] == {"name": "某派出所", "division_code": "620104", "parent": None,
@@ -435,7 +440,7 @@ def test_r2_8_visit_date_in_a_year_without_its_notice_is_provisional():
 
 def test_r2_8_visit_date_needs_a_calendar():
     call = make_call(MemoryLedger(), None, topic="police.register_birth")
-    with pytest.raises(HandlerError, match="no working-day calendar"):
+    with pytest.raises(HandlerError, match="没有工作日历"):
         default_registry().get("police.register_birth")(dataclasses.replace(call, calendar=None))
 
 
@@ -511,7 +516,7 @@ def test_r2_11_guizhou_offers_pickup_only():
 
 
 def test_r2_11_card_needs_a_bank():
-    with pytest.raises(HandlerError, match="bank"):
+    with pytest.raises(HandlerError, match="服务银行"):
         run("hrss.apply_card", MemoryLedger(), make_application(social_security_card__bank=""))
 
 

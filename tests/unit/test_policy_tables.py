@@ -23,7 +23,7 @@ from tests.support.calendars import PACKAGE_CALENDAR
 from forms.newborn.application import validate_application
 from forms.newborn.items import ITEM_CODES
 from handlers.newborn import police
-from engine.handlers import HandlerError
+from engine.handlers import BusinessError
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows" / "newborn"
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=CHINA)  # a Wednesday
@@ -434,11 +434,11 @@ def test_r3_5_r3_6_the_police_handler_follows_the_decision():
     app["hukou"]["follows"] = "mother"
     station = police.choose_station(app, {}, {"parent": "mother", "rule": "R3.6"})
     assert (station.parent, station.rule, station.division_code) == ("mother", "R3.6", app["hukou"]["division_code"])
-    with pytest.raises(HandlerError, match="clerk must enter the station"):
+    with pytest.raises(BusinessError, match="请在“登记派出所”一栏填写派出所"):
         police.choose_station(app, {}, {"parent": None, "rule": "R3.5/R3.6"})
     overridden = police.choose_station(app, {"police_station": "某派出所"}, {"parent": None, "rule": "R3.5/R3.6"})
     assert (overridden.name, overridden.rule) == ("某派出所", "hukou_review")
-    with pytest.raises(HandlerError, match="follows must be"):
+    with pytest.raises(BusinessError, match="未写明随父或随母落户"):
         police.choose_station(app, {}, {"parent": None, "rule": "R3.4"})
 
 
