@@ -4,8 +4,6 @@ the history), claim and give back, approve or return, and what the clerk complet
 
 from __future__ import annotations
 
-import functools
-
 from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
@@ -21,30 +19,6 @@ RACE = "该任务已由其他人员认领或办理，您的操作未生效。请
 
 class ActionForm(FlaskForm):
     """Claim, give back, retry, disable: nothing but the CSRF token (CSRFProtect checks it on every POST)."""
-
-
-@functools.cache
-def field_labels(schema_class) -> dict[str, str]:
-    """Dotted field path → its Chinese label, from a form schema (the application's, for the task page)."""
-    from marshmallow import fields as mfields
-
-    found: dict[str, str] = {}
-
-    def walk(schema, prefix: str) -> None:
-        for name, field in schema.fields.items():
-            path = f"{prefix}{name}"
-            found[path] = field.metadata.get("label", name)
-            if isinstance(field, mfields.Nested):
-                walk(field.schema, path + ".")
-    if schema_class is not None:
-        walk(schema_class(), "")
-    return found
-
-
-def _labels(found: dict) -> dict[str, str]:
-    with context().reader() as uow:
-        service = context().service_of(uow, uow.instances.get(found["process_instance_id"]))
-    return field_labels(service.start_schema)
 
 
 def _page_number() -> int:
@@ -76,7 +50,7 @@ def _task_page(task_id: str, status: int = 200, **shown):
     """A task's page: the task with its data (the reading is recorded), materials, history and form."""
     found = tasks.get_task(context(), g.principal, task_id)
     instance_id = found["process_instance_id"]
-    return render_template("task.html", task=found, labels=_labels(found), action=ActionForm(),
+    return render_template("task.html", task=found, action=ActionForm(),
                            materials=materials.list_materials(context(), g.principal, instance_id),
                            history=instances.get_history(context(), g.principal, instance_id),
                            now=context().clock.now(), **shown), status

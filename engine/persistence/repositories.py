@@ -135,9 +135,9 @@ class Instances:
     def add(self, instance: ProcessInstance) -> None:
         self.session.add(instance)
 
-    def active_for_newborn(self, newborn_key: str) -> ProcessInstance | None:
+    def active_for_subject(self, subject_key: str) -> ProcessInstance | None:
         return self.session.scalars(
-            select(ProcessInstance).where(ProcessInstance.newborn_key == newborn_key,
+            select(ProcessInstance).where(ProcessInstance.subject_key == subject_key,
                                           ProcessInstance.state == "active")
         ).first()
 

@@ -33,7 +33,7 @@ def check_materials_access(ctx: EngineContext, uow, principal: Principal,
     if principal.has_role("portal") and instance.started_by == principal.name:
         return instance
     groups = {item["department"] for item in (instance.summary or {}).get("items", [])} | \
-        set(ctx.service_of(uow, instance).coordinators)
+        set(ctx.service_of(uow, instance).departments.coordinators)
     if principal.has_role("clerk") and principal.groups & groups:
         return instance
     raise Forbidden("only the applicant and the departments handling this application may use its materials")

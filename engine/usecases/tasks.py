@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from marshmallow import ValidationError
+from dataclasses import asdict
+
 from SpiffWorkflow.task import TaskState
-
-from forms.errors import flatten_errors
-
 
 from ..calendar.workdays import END_OF_DAY
 from ..clock import CHINA, iso
 from ..context import EngineContext
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict
 from ..persistence.models import UserTask
 from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import advance
@@ -83,23 +81,26 @@ def task_form(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
 
 
 def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
-    """The task, its form and the data the form needs; reading the personal data is recorded."""
+    """The task, its form and what the clerk sees of the instance (the service's :meth:`Views.task`: its data,
+    and the same laid out in sections with Chinese labels); reading the personal data is recorded."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         row = check_task_workable(principal, uow.tasks.get(task_id))
         instance = check_instance_visible(principal, uow.instances.get(row.instance_id))
         summary = instance.summary or {}
-        data = {}
+        data: dict = {}
+        sections: list = []
         if row.completed_at is None:
             workflow = ctx.load(uow, instance)
-            task_data = ctx.workflow_task(workflow, task_id).data
-            data = {key: task_data.get(key) for key in ("application", "chosen", "reviews", "results")}
+            shown = ctx.service_of(uow, instance).views.task(ctx.workflow_task(workflow, task_id).data,
+                                                              row.activity_id)
+            data, sections = shown.data, [asdict(section) for section in shown.sections]
             ctx.record(uow, instance.id, principal.name, "personal_data_read", at=now,
                        activity_id=row.activity_id, department=row.candidate_group,
-                       detail={"task_id": task_id, "fields": ["application"]})
+                       detail={"task_id": task_id, "fields": sorted(data)})
             uow.commit()
         return {**task_dict(row, now), "form": ctx.services.task_forms.get(row.form_key).describe(), "data": data,
-                "items": summary.get("items", [])}
+                "sections": sections, "items": summary.get("items", [])}
 
 
 def claim(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
@@ -140,10 +141,7 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
             raise Conflict("task is already completed")
         if row.assignee not in (None, principal.name):
             raise Conflict("task is held by another clerk")
-        try:
-            values = ctx.services.task_forms.get(row.form_key).validate(variables or {})
-        except ValidationError as err:
-            raise InvalidInput("表单填写有误", flatten_errors(err.messages)) from None
+        values = ctx.services.task_forms.get(row.form_key).validate(variables or {})  # FormInvalid: 422
         instance = uow.instances.get(row.instance_id)
         workflow = ctx.load(uow, instance)
         task = ctx.workflow_task(workflow, task_id)

@@ -1,5 +1,5 @@
 """How an instance is shown: the engine's part of the instance view (state, open steps, return, refusals,
-notices) with the service's part (:attr:`engine.service.Service.view`: the newborn service's items and
+notices) with the service's part (:meth:`engine.service.Views.instance`: e.g. a service's items and
 promised date), and the applicant's progress view, which is the service's own."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def instance_view(instance: ProcessInstance, definition: DefinitionRef, service:
         "items": [],
         "promised_by": None,
         "promised_by_provisional": False,
-        **service.view(summary, tasks, now, mask),
+        **service.views.instance(summary, tasks, now, mask),
         "open_steps": open_steps,
         "returned": summary.get("returned"),
         "refusals": summary.get("refusals"),
@@ -55,8 +55,9 @@ def instance_view(instance: ProcessInstance, definition: DefinitionRef, service:
 
 def progress_view(instance: ProcessInstance, service: Service, tasks: list[UserTask], now: datetime) -> dict:
     """The applicant's view: the service's, or the state and what waits when it has none."""
-    if service.progress is not None:
-        return service.progress(instance, tasks, now)
+    own = service.views.progress(instance, tasks, now)
+    if own is not None:
+        return own
     summary = instance.summary or {}
     return {
         "business_key": instance.business_key,

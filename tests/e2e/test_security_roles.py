@@ -24,6 +24,7 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/openapi.json"): PUBLIC,
     ("POST", "/api/process-definitions/<key>/start"): {"portal"},
     ("POST", "/api/applications/check"): {"portal"},
+    ("POST", "/api/process-definitions/<key>/check"): {"portal"},
     ("GET", "/api/process-instances/<instance_id>"): {"portal", "clerk", "supervisor", "admin"},
     ("GET", "/api/applications/<business_key>/progress"): {"portal", "supervisor", "admin"},
     ("GET", "/api/process-instances/<instance_id>/history"): {"supervisor", "admin"},

@@ -75,4 +75,7 @@ def unversioned_revision(inspector) -> str | None:
     deployment_columns = {column["name"] for column in inspector.get_columns("deployments")}
     if "forced_over" not in deployment_columns:
         return "0004"
-    return "0006" if "source" in deployment_columns else "0005"
+    if "source" not in deployment_columns:
+        return "0005"
+    instance_columns = {column["name"] for column in inspector.get_columns("process_instances")}
+    return "0007e_subject_key" if "subject_key" in instance_columns else "0006"
