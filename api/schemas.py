@@ -54,7 +54,7 @@ class DefinitionRefSchema(Schema):
 class StartRequestSchema(Schema):
     business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
     variables = fields.Dict(required=True, metadata={
-        "description": "{\"application\": Application} — the start form, see the Application schema"})
+        "description": "the start variables the process's service reads: its start form, one of the schemas of this document"})
 
 
 class RefusalSchema(Schema):
@@ -67,7 +67,7 @@ class CheckMaterialSchema(Schema):
     code = fields.String()
     name = fields.String()
     copies = fields.Integer()
-    items = fields.List(fields.String(), metadata={"description": "the chosen items that need it"})
+    items = fields.List(fields.String(), metadata={"description": "the items asked for that need it"})
 
 
 class CheckItemSchema(Schema):
@@ -233,9 +233,21 @@ class FormSchema(Schema):
     fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
 
 
+class RowSchema(Schema):
+    label = fields.String()
+    value = fields.String()
+
+
+class SectionSchema(Schema):
+    title = fields.String()
+    rows = fields.List(fields.Nested(RowSchema))
+
+
 class TaskDetailSchema(TaskSchema):
     form = fields.Nested(FormSchema)
-    data = fields.Dict()
+    data = fields.Dict(metadata={"description": "what the clerk sees of the instance, as the service has it"})
+    sections = fields.List(fields.Nested(SectionSchema), metadata={
+        "description": "the same laid out for a person: sections of rows, labels and values in Chinese"})
     items = fields.List(fields.Nested(ItemSchema))
 
 
