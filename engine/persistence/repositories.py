@@ -245,12 +245,6 @@ class Tasks:
         )
         return result.rowcount == 1
 
-    def delete_open(self, task_ids: list[str]) -> None:
-        for task_id in task_ids:
-            task = self.session.get(UserTask, task_id)
-            if task is not None and task.completed_at is None:
-                self.session.delete(task)
-
 
 class History:
     def __init__(self, session: Session):

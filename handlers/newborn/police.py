@@ -42,12 +42,9 @@ DEPARTMENT = "police"
 ITEM = "hukou_registration"
 REVIEW = "hukou_review"
 
-STUDENT_COLLECTIVE = "student_collective"  # application.<parent>.hukou_kind of a 学生集体户口
-FAMILY = "family"
 SEXES = {"male": 1, "female": 0}  # parity of the sequence's last digit
 MAX_SEQUENCE = 995
 PARENTS = ("father", "mother")
-PARENT_NAMES = {"father": "父亲", "mother": "母亲"}
 
 
 @dataclass(frozen=True)
