@@ -100,6 +100,7 @@ class ItemSchema(Schema):
     name = fields.String()
     department = fields.String()
     status = fields.String()
+    status_text = fields.String(metadata={"description": "the status as a person reads it"})
     result = fields.Dict(allow_none=True)
     due_at = fields.String(allow_none=True)
     provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
@@ -195,6 +196,7 @@ class TaskSchema(Schema):
     due_at = fields.String(allow_none=True)
     provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
     overdue = fields.Boolean()
+    due_today = fields.Boolean(metadata={"description": "open and due by the end of today (China), not yet late"})
     process_instance_id = fields.String()
     business_key = fields.String()
     form_key = fields.String(allow_none=True)
@@ -203,7 +205,28 @@ class TaskSchema(Schema):
     process_instance_state = fields.String()
 
 
-TaskPageSchema = page_of(TaskSchema, "TaskPage")
+class QueueCountsSchema(Schema):
+    all = fields.Integer(metadata={"description": "open tasks of the caller's groups and jurisdictions"})
+    mine = fields.Integer(metadata={"description": "of them, held by the caller"})
+    unclaimed = fields.Integer()
+    overdue = fields.Integer(metadata={"description": "of them, past their due moment now"})
+
+
+class TaskPageSchema(page_of(TaskSchema, "TaskPageBase")):  # type: ignore[misc]
+    counts = fields.Nested(QueueCountsSchema)
+
+
+class LateTaskSchema(Schema):
+    task_id = fields.String()
+    instance_id = fields.String()
+    business_key = fields.String()
+    name = fields.String(allow_none=True)
+    group = fields.String()
+    department = fields.String(metadata={"description": "the group's name"})
+    jurisdiction = fields.String()
+    due_at = fields.String()
+    provisional = fields.Boolean()
+    assignee = fields.String(allow_none=True)
 
 
 class TaskQueryArgs(PageArgs):

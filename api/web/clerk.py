@@ -36,12 +36,8 @@ def queue():
     found = tasks.list_tasks(context(), g.principal, group=None, assignee="me" if mine else ("none" if unclaimed else None),
                              overdue=state == "overdue", page=_page_number(), per_page=PER_PAGE, item=item,
                              due_today=state == "today")
-    counts = {name: tasks.list_tasks(context(), g.principal, group=None, assignee=assignee, overdue=overdue,
-                                     page=1, per_page=1)["total"]
-              for name, assignee, overdue in (("all", None, False), ("mine", "me", False),
-                                              ("unclaimed", "none", False), ("overdue", None, True))}
     now = context().clock.now()
-    return render_template("queue.html", found=found, counts=counts, now=now, items=context().services.item_names,
+    return render_template("queue.html", found=found, counts=found["counts"], now=now, items=context().services.item_names,
                            filters={"show": request.args.get("show", ""), "item": item or "", "state": state or ""},
                            action=ActionForm())
 

@@ -12,6 +12,7 @@ from ..calendar.workdays import END_OF_DAY
 from ..clock import CHINA, iso
 from ..context import EngineContext
 from ..errors import Conflict
+from ..overdue import late_now
 from ..persistence.models import UserTask
 from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import advance
@@ -29,7 +30,9 @@ def task_dict(task: UserTask, now) -> dict:
         "created_at": iso(task.created_at),
         "due_at": iso(task.due_at),
         "provisional": bool(task.due_provisional),
-        "overdue": task.due_at is not None and task.completed_at is None and now > task.due_at,
+        "overdue": late_now(task.due_at, now, task.completed_at),
+        "due_today": (task.completed_at is None and task.due_at is not None
+                      and now <= task.due_at <= _end_of_day(now)),
         "process_instance_id": task.instance_id,
         "business_key": task.business_key,
         "form_key": task.form_key,
@@ -41,10 +44,13 @@ def task_dict(task: UserTask, now) -> dict:
 def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, assignee: str | None,
                overdue: bool, page: int, per_page: int, item: str | None = None,
                due_today: bool = False) -> dict:
+    """One page of the clerk's queue (the filters as given) and the queue's counts: all, mine, unclaimed and
+    late now."""
     groups = sorted(principal.groups if group is None else principal.groups & {group})
     now = ctx.clock.now()
     if not groups or not principal.jurisdictions:
-        return {"items": [], "total": 0, "page": page, "per_page": per_page}
+        return {"items": [], "total": 0, "page": page, "per_page": per_page,
+                "counts": {"all": 0, "mine": 0, "unclaimed": 0, "overdue": 0}}
     with ctx.reader() as uow:
         rows, total = uow.tasks.queue(
             groups, list(principal.jurisdictions),
@@ -54,8 +60,9 @@ def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, a
             offset=(page - 1) * per_page, limit=per_page, item=item,
             due_before=_end_of_day(now) if due_today else None,
         )
+        counts = uow.tasks.queue_counts(groups, list(principal.jurisdictions), principal.name, now)
         return {"items": [task_dict(t, now) for t in rows], "total": total, "page": page,
-                "per_page": per_page}
+                "per_page": per_page, "counts": counts}
 
 
 def _end_of_day(now: datetime) -> datetime:

@@ -18,6 +18,8 @@ from engine.calendar.chinese import chinese_day
 from engine.clock import iso
 from engine.privacy import mask_personal
 from engine.service import Row, Section, TaskView
+from engine.overdue import is_overdue
+from engine.states import state_text
 from forms.layout import lay_out, text_of
 from forms.newborn.application import ApplicationSchema
 from forms.newborn.items import DEPARTMENTS, ITEMS_BY_CODE
@@ -35,8 +37,6 @@ RESULT_LABELS = {
     "opened_on": "登记日期", "paid_on": "缴费日期", "premium": "缴费金额（元）",
 }
 
-STATE_TEXT = {"active": "办理中", "completed": "已办结", "returned": "已退件", "cancelled": "已撤回",
-              "refused": "不予受理"}
 STATUS_TEXT = {
     "pending": "待办理",
     "in_progress": "办理中",
@@ -60,22 +60,17 @@ def _item_due(tasks: list) -> dict:
     return by_item
 
 
-def _overdue(task, now: datetime) -> bool:
-    if task is None or task.due_at is None:
-        return False
-    end = task.completed_at or now
-    return end > task.due_at
-
-
 def _due_of(item: dict, task, now: datetime) -> tuple[str | None, bool, bool]:
     """An item's due date (ISO), whether a provisional year decided it (R5.1) and whether it is or was
     overdue: the summary's working-day due date, else (older versions) its user task's."""
     if item.get("due_at"):
-        end = datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else now
-        overdue = item["status"] in ("pending", "in_progress", "done") and end > datetime.fromisoformat(item["due_at"])
+        finished = datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else None
+        overdue = item["status"] in ("pending", "in_progress", "done") and is_overdue(
+            datetime.fromisoformat(item["due_at"]), now, finished)
         return item["due_at"], bool(item.get("due_provisional")), overdue
     return ((iso(task.due_at) if task else None), bool(task and task.due_provisional),
-            _overdue(task, now) and item["status"] in ("in_progress", "done"))
+            task is not None and is_overdue(task.due_at, now, task.completed_at)
+            and item["status"] in ("in_progress", "done"))
 
 
 def next_step(item: dict, department: str, due_at: str | None, notices: list[dict],
@@ -104,6 +99,7 @@ def view(summary: dict, tasks: list, now: datetime, mask: bool) -> dict:
         shown = {key: value for key, value in item.items() if key != "due_provisional"}
         items.append({
             **shown,
+            "status_text": STATUS_TEXT.get(item["status"], item["status"]),
             "result": mask_personal(item["result"], PERSONAL_KEYS) if mask else item["result"],
             "due_at": due_at,
             "provisional": provisional,
@@ -154,7 +150,7 @@ def progress(instance, tasks: list, now: datetime) -> dict:
     return {
         "business_key": instance.business_key,
         "state": instance.state,
-        "state_text": STATE_TEXT[instance.state],
+        "state_text": state_text(instance.state),
         "message": message,
         "submitted_at": iso(instance.created_at),
         "completed_at": iso(instance.ended_at),

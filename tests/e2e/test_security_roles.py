@@ -45,6 +45,7 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/process-instances/<instance_id>/materials/<code>/content"): {"portal", "clerk"},
     ("GET", "/api/process-instances/<instance_id>/diagram.svg"): {"clerk", "supervisor"},
     ("GET", "/api/metrics/service-levels"): {"supervisor"},
+    ("GET", "/api/oversight/overdue"): {"supervisor", "admin"},
     ("GET", "/api/calendar"): {"portal", "clerk", "analyst", "supervisor", "admin"},
     ("GET", "/api/calendar/<year>"): {"portal", "clerk", "analyst", "supervisor", "admin"},
     ("PUT", "/api/calendar/<year>"): {"admin"},
