@@ -17,7 +17,7 @@ from . import (applications, body_limits, calendar, definitions, engine_rest, er
 def create_app(config: dict | None = None, context: EngineContext | None = None) -> Flask:
     app = Flask(__name__)
     app.config.update(
-        API_TITLE="onething — 新生儿出生“一件事”",
+        API_TITLE="onething",
         API_VERSION="1",
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api",
@@ -30,13 +30,14 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     app.config.update(config or {})
     ctx = context or build_context(app.config["DATABASE_URL"])
     app.extensions["onething"] = ctx
+    app.config["API_TITLE"] = "onething — " + "、".join(service.title for service in ctx.services.all)
 
     api = Api(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for service in ctx.services.all:  # each service's start form (the newborn's: "Application")
-        if service.start_schema is not None:
-            api.spec.components.schema(service.start_schema.__name__.removesuffix("Schema"),
-                                       schema=service.start_schema)
+    for service in ctx.services.all:  # each service's start form (e.g. "Application")
+        schema = service.start_form.schema
+        if schema is not None:
+            api.spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
     for module in (health, applications, tasks, definitions, operations, materials, oversight, calendar):
         api.register_blueprint(module.blp)
     errors.register(app, api)

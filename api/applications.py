@@ -30,22 +30,35 @@ blp = Blueprint("applications", __name__, url_prefix="/api", description="Applic
 @blp.doc(security=[{"bearer": []}], requestBody={"content": {"application/json": {"schema": {
     "type": "object", "required": ["variables"], "properties": {
         "business_key": {"type": "string", "maxLength": 100},
-        "variables": {"type": "object", "required": ["application"], "properties": {
-            "application": {"$ref": "#/components/schemas/Application"}}}}}}}})
+        "variables": {"type": "object", "description": "the start variables the process's service reads: its "
+                                                       "start form, one of the schemas of this document"}}}}}})
 def start(body, key):
     """Start an application on the latest version of a process."""
     return instances.start(context(), g.principal, key, body["variables"], body.get("business_key"),
                            idempotency_key=request.headers.get("Idempotency-Key"))
 
 
+CHECK_BODY = {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "description": "the request as the service's start form has it"}}}}
+
+
 @blp.route("/applications/check", methods=["POST"])
 @require("portal")
 @blp.response(200, CheckSchema)
-@blp.doc(security=[{"bearer": []}], requestBody={"required": True, "content": {"application/json": {
-    "schema": {"$ref": "#/components/schemas/Application"}}}})
+@blp.doc(security=[{"bearer": []}], requestBody=CHECK_BODY)
 def check():
-    """Dry run, nothing stored: eligibility (every refusal with its rule), materials, time limits."""
+    """Dry run, nothing stored, of the one installed service that has one: eligibility (every refusal with its
+    rule), materials, time limits."""
     return checks.check_application(context(), g.principal, request.get_json(silent=True))
+
+
+@blp.route("/process-definitions/<key>/check", methods=["POST"])
+@require("portal")
+@blp.response(200, CheckSchema)
+@blp.doc(security=[{"bearer": []}], requestBody=CHECK_BODY)
+def check_for(key):
+    """The same dry run for the service of process ``key``, on its latest deployed version."""
+    return checks.check_application(context(), g.principal, request.get_json(silent=True), key)
 
 
 @blp.route("/process-instances/<instance_id>")

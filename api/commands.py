@@ -43,10 +43,11 @@ def register_serve(sub) -> None:
 def _demo(args) -> int:
     from .demo import run_demo
 
-    state = run_demo()
+    state = run_demo(service_name=args.service)
     return 0 if state == "completed" else 1
 
 
 def register_demo(sub) -> None:
-    demo = sub.add_parser("demo", help="walk a sample Gansu application through every step")
+    demo = sub.add_parser("demo", help="walk a service's sample application through every step")
+    demo.add_argument("--service", help="the installed service whose demo to run (default: the first with one)")
     demo.set_defaults(run=_demo)

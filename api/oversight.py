@@ -9,6 +9,7 @@ from marshmallow import Schema, fields
 from engine.usecases import oversight
 
 from .auth import context, require
+from .schemas import LateTaskSchema
 
 blp = Blueprint("oversight", __name__, url_prefix="/api", description="Oversight")
 
@@ -22,7 +23,8 @@ class LevelSchema(Schema):
     handled = fields.Integer()
     returned = fields.Integer()
     open = fields.Integer()
-    overdue = fields.Integer()
+    overdue = fields.Integer(metadata={"description": "late now, or finished after the due moment"})
+    overdue_now = fields.Integer(metadata={"description": "open and past the due moment now"})
     average_working_days = fields.Float(allow_none=True)
     max_working_days = fields.Integer(allow_none=True)
     provisional = fields.Boolean(metadata={"description": "counted through a year whose holiday notice is "
@@ -72,3 +74,12 @@ def diagram(instance_id):
 def service_levels(args):
     """Per item, department and clerk: handled, returned, working days taken, overdue (R8.4)."""
     return oversight.service_levels(context(), g.principal, args["since"], args["until"])
+
+
+@blp.route("/oversight/overdue")
+@require("supervisor", "admin")
+@blp.response(200, LateTaskSchema(many=True))
+@blp.doc(security=[{"bearer": []}])
+def overdue():
+    """The open steps in the caller's jurisdictions past their due moment now (R5.3), longest overdue first."""
+    return oversight.overdue_now(context(), g.principal)

@@ -54,7 +54,7 @@ class DefinitionRefSchema(Schema):
 class StartRequestSchema(Schema):
     business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
     variables = fields.Dict(required=True, metadata={
-        "description": "{\"application\": Application} — the start form, see the Application schema"})
+        "description": "the start variables the process's service reads: its start form, one of the schemas of this document"})
 
 
 class RefusalSchema(Schema):
@@ -67,7 +67,7 @@ class CheckMaterialSchema(Schema):
     code = fields.String()
     name = fields.String()
     copies = fields.Integer()
-    items = fields.List(fields.String(), metadata={"description": "the chosen items that need it"})
+    items = fields.List(fields.String(), metadata={"description": "the items asked for that need it"})
 
 
 class CheckItemSchema(Schema):
@@ -100,6 +100,7 @@ class ItemSchema(Schema):
     name = fields.String()
     department = fields.String()
     status = fields.String()
+    status_text = fields.String(metadata={"description": "the status as a person reads it"})
     result = fields.Dict(allow_none=True)
     due_at = fields.String(allow_none=True)
     provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
@@ -204,6 +205,7 @@ class TaskSchema(Schema):
     due_at = fields.String(allow_none=True)
     provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
     overdue = fields.Boolean()
+    due_today = fields.Boolean(metadata={"description": "open and due by the end of today (China), not yet late"})
     process_instance_id = fields.String()
     business_key = fields.String()
     form_key = fields.String(allow_none=True)
@@ -215,7 +217,28 @@ class TaskSchema(Schema):
                        "and sent back here): what to correct"})
 
 
-TaskPageSchema = page_of(TaskSchema, "TaskPage")
+class QueueCountsSchema(Schema):
+    all = fields.Integer(metadata={"description": "open tasks of the caller's groups and jurisdictions"})
+    mine = fields.Integer(metadata={"description": "of them, held by the caller"})
+    unclaimed = fields.Integer()
+    overdue = fields.Integer(metadata={"description": "of them, past their due moment now"})
+
+
+class TaskPageSchema(page_of(TaskSchema, "TaskPageBase")):  # type: ignore[misc]
+    counts = fields.Nested(QueueCountsSchema)
+
+
+class LateTaskSchema(Schema):
+    task_id = fields.String()
+    instance_id = fields.String()
+    business_key = fields.String()
+    name = fields.String(allow_none=True)
+    group = fields.String()
+    department = fields.String(metadata={"description": "the group's name"})
+    jurisdiction = fields.String()
+    due_at = fields.String()
+    provisional = fields.Boolean()
+    assignee = fields.String(allow_none=True)
 
 
 class TaskQueryArgs(PageArgs):
@@ -245,9 +268,21 @@ class FormSchema(Schema):
     fields_ = fields.List(fields.Nested(FormFieldSchema), data_key="fields", attribute="fields")
 
 
+class RowSchema(Schema):
+    label = fields.String()
+    value = fields.String()
+
+
+class SectionSchema(Schema):
+    title = fields.String()
+    rows = fields.List(fields.Nested(RowSchema))
+
+
 class TaskDetailSchema(TaskSchema):
     form = fields.Nested(FormSchema)
-    data = fields.Dict()
+    data = fields.Dict(metadata={"description": "what the clerk sees of the instance, as the service has it"})
+    sections = fields.List(fields.Nested(SectionSchema), metadata={
+        "description": "the same laid out for a person: sections of rows, labels and values in Chinese"})
     items = fields.List(fields.Nested(ItemSchema))
 
 

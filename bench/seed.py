@@ -25,7 +25,7 @@ def _instance(definition_id: int, n: int, at: datetime, state: str, summary: dic
                 state=state, region="gansu", jurisdiction=DIVISIONS[n % len(DIVISIONS)], started_by="portal",
                 created_at=at, updated_at=at, ended_at=at if state == "completed" else None, end_reason=None,
                 workflow_state='{"seeded": true}', serializer_version="1.0", summary=summary,
-                newborn_key=None, revision=1)
+                subject_key=None, revision=1)
 
 
 def _task(instance: dict, review: tuple, at: datetime, done: bool) -> dict:

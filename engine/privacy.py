@@ -1,10 +1,13 @@
-"""Masking personal data (ID numbers, phones, addresses, bank accounts) for views that don't need it (R8.2)."""
+"""Masking personal data (ID numbers, phones, addresses, bank accounts) for views that don't need it (R8.2).
+
+Which keys hold personal data is the service's to say (:attr:`engine.service.Views.personal_keys`): a value is
+masked when its key contains one of them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
-
-_MASKED_KEYS = ("id_number", "phone", "address", "account_number", "delivery_record_mother_id")
 
 
 def mask_text(value: str) -> str:
@@ -17,16 +20,16 @@ def mask_text(value: str) -> str:
     return value[:keep] + "*" * (len(value) - 2 * keep) + value[-keep:]
 
 
-def mask_personal(data: Any) -> Any:
-    """A copy of ``data`` with every value under a personal-data key masked."""
+def mask_personal(data: Any, keys: Collection[str]) -> Any:
+    """A copy of ``data`` with every text value under a key containing one of ``keys`` masked."""
     if isinstance(data, dict):
         out = {}
         for key, value in data.items():
-            if isinstance(value, str) and value and any(part in key for part in _MASKED_KEYS):
+            if isinstance(value, str) and value and any(part in key for part in keys):
                 out[key] = mask_text(value)
             else:
-                out[key] = mask_personal(value)
+                out[key] = mask_personal(value, keys)
         return out
     if isinstance(data, list):
-        return [mask_personal(item) for item in data]
+        return [mask_personal(item, keys) for item in data]
     return data

@@ -3,7 +3,7 @@
 
 The engine's part is what every process has: the outcome (``completed``, ``returned``, ``refused``), the
 review that returned it, the refusals of a refused start, and the handlers' notices; the service adds its
-own (:attr:`engine.service.Service.project`: the newborn service's items and their due dates).
+own (:meth:`engine.service.Projection.project`: e.g. a service's items and their due dates).
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def workflow_facts(workflow: BpmnWorkflow) -> WorkflowFacts:
 
 def summarize(workflow: BpmnWorkflow, service: Service, previous: dict, created_at: datetime, now: datetime,
               calendar: WorkdayCalendar) -> dict:
-    """The instance's summary: the engine's part, and the service's (:attr:`Service.project`)."""
+    """The instance's summary: the engine's part, and the service's (:class:`~engine.service.Projection`)."""
     facts = workflow_facts(workflow)
     items_of_topic = {spec.topic: item_of(spec) for spec in workflow.spec.task_specs.values()
                       if isinstance(spec, ExternalTask)}
@@ -85,5 +85,5 @@ def summarize(workflow: BpmnWorkflow, service: Service, previous: dict, created_
         "returned": facts.returned if facts.outcome == "returned" else None,
         "refusals": (facts.data.get("refusals") or []) if facts.outcome == "refused" else None,
     }
-    summary.update(service.project(facts, previous, created_at, now, calendar))
+    summary.update(service.projection.project(facts, previous, created_at, now, calendar))
     return summary

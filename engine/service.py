@@ -2,20 +2,22 @@
 services installed.
 
 A service lives outside the engine -- the newborn birth's is ``handlers/newborn`` with ``forms/newborn`` and
-``workflows/newborn`` -- and gives the engine one :class:`Service`:
+``workflows/newborn`` -- and gives the engine one :class:`Service`, made of a few small parts, each a
+Protocol with its real signature:
 
-* ``process_keys`` and ``workflows``: the processes it owns and the folder of its process files (deployed
-  into an empty database), with ``samples/`` beside them (every new version is dry-run on them);
-* ``groups``: its departments, the candidate groups of its user tasks (clerks belong to them);
-* ``task_forms``: the forms of its user tasks, by form key; ``register_handlers``: its topics → handlers;
-* ``start``: what it makes of a start request's variables (:class:`Started`: the process variables, the
-  jurisdiction, a uniqueness key) -- invalid input is ``InvalidInput``;
-* ``project`` / ``recount``: its part of an instance's stored summary (e.g. items and their due dates),
-  and counting that part again when a holiday notice is loaded;
-* ``view`` / ``progress``: its part of the instance view and the applicant's progress view;
-* ``check``: the dry run of its policy for an application (the portal's check, the deployment's samples);
-* ``materials`` (codes → names an applicant may upload) and ``item_names`` (for oversight).
+* what it owns: ``process_keys`` and ``workflows`` (the folder of its process files, deployed into an empty
+  database, with ``samples/`` beside them), and its :class:`Departments` (candidate groups, materials,
+  items, coordinators);
+* ``task_forms`` (:class:`engine.forms.TaskForm`, by form key) and ``register_handlers`` (its topics →
+  handlers);
+* :class:`StartForm`: what it makes of a start request's variables (:class:`Started`);
+* :class:`Projection`: its part of an instance's stored summary, and counting it again on a new calendar;
+* :class:`Views`: its part of the instance view, the applicant's progress, what a clerk sees of an
+  instance for a task (:class:`TaskView`, sections with Chinese labels), the keys of its personal data;
+* :class:`DryRun` (optional): its policy's dry run (the portal's check, a new version's samples);
+* :class:`Demo` (optional): one instance walked through every step by ``onething demo``.
 
+The engine asks these parts whatever it needs of a service's data and never reads the data by name.
 Refusals are the process's own: an instance whose process ends at an end event with ``outcome`` ``refused``
 at its start is not started (the start answers 422 with the process variable ``refusals``, nothing is
 stored). Services are found through the ``onething.services`` entry points; tests pass their own.
@@ -23,18 +25,26 @@ stored). Services are found through the ``onething.services`` entry points; test
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Callable, Mapping
-
-from forms.task_forms import TaskForms
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 from .errors import NotFound
+from .forms import FormRegistry, TaskForm
 from .handlers import HandlerRegistry
 
+if TYPE_CHECKING:  # only for the signatures: the engine passes these in, a service never builds them
+    from .calendar import WorkdayCalendar
+    from .dmn import DecisionSet
+    from .persistence.models import ProcessInstance, UserTask
+
 SERVICES_GROUP = "onething.services"
+
+
+# --- what the engine and a service hand each other --------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -44,7 +54,7 @@ class Started:
     variables: dict         # the process variables the instance starts with
     jurisdiction: str       # the division code it belongs to (who may see it, R8.3)
     region: str
-    unique_key: str | None  # one active instance per key (a digest, never personal data); None: no limit
+    subject_key: str | None  # one active instance per key (a digest, never personal data); None: no limit
     detail: dict = field(default_factory=dict)  # what the instance_started history entry says
 
 
@@ -59,8 +69,118 @@ class WorkflowFacts:
     returned: dict | None    # the review that returned the application, if one did
 
 
-def _nothing(*args, **kwargs) -> dict:
-    return {}
+@dataclass(frozen=True)
+class Row:
+    """One line of a section as a person reads it: a Chinese label and the value in words."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """What a clerk sees of an instance for one task: ``data`` for clients that lay it out themselves, the
+    same as ``sections`` with labels for the workplace."""
+
+    data: dict
+    sections: tuple[Section, ...]
+
+
+@dataclass(frozen=True)
+class SampleRequest:
+    """A sample request of a service's ``samples/`` folder: the request as the dry run takes it, checked as
+    at ``as_of``."""
+
+    request: Any
+    as_of: datetime
+
+
+# --- the parts of a service ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Departments:
+    """Who works on a service's instances and what they handle; every code is unique among the installed
+    services."""
+
+    groups: Mapping[str, str]                                  # candidate group → department name
+    coordinators: frozenset[str] = frozenset()                  # groups that see every instance
+    materials: Mapping[str, str] = field(default_factory=dict)  # material code → name
+    items: Mapping[str, str] = field(default_factory=dict)      # item code → name
+
+
+class StartForm(Protocol):
+    schema: type | None  # the request's schema, for the OpenAPI document (None: not published)
+    subject: str         # what one active instance is about (its ``subject_key``), for the 409 of a second one
+
+    def read(self, variables: Mapping[str, Any], now: datetime) -> Started:
+        """The start request's variables as the instance starts with them; InvalidInput naming each field."""
+        ...
+
+
+class Projection(Protocol):
+    def project(self, facts: WorkflowFacts, previous: Mapping[str, Any], created_at: datetime, now: datetime,
+                calendar: WorkdayCalendar) -> dict:
+        """The service's part of the instance's stored summary (merged into the engine's)."""
+        ...
+
+    def recount(self, summary: dict, created_at: datetime, calendar: WorkdayCalendar) -> list[dict]:
+        """Count the summary's dates again on ``calendar`` (in place); what changed."""
+        ...
+
+
+class Views(Protocol):
+    personal_keys: frozenset[str]  # keys whose values are personal data (masked for the applicant's side)
+
+    def instance(self, summary: Mapping[str, Any], tasks: Sequence[UserTask], now: datetime,
+                 mask: bool) -> dict:
+        """The service's part of the instance view."""
+        ...
+
+    def progress(self, instance: ProcessInstance, tasks: Sequence[UserTask], now: datetime) -> dict | None:
+        """The applicant's progress view (None: the engine's plain one)."""
+        ...
+
+    def task(self, data: Mapping[str, Any], activity_id: str) -> TaskView:
+        """What a clerk working the task ``activity_id`` sees of the instance, from the task's data."""
+        ...
+
+
+class DryRun(Protocol):
+    def check(self, decisions: DecisionSet, request: Any, now: datetime, calendar: WorkdayCalendar) -> dict:
+        """The policy's answer for a request: ``{"refusals": [...], ...}``; InvalidInput for a bad request."""
+        ...
+
+    def sample(self, document: Any) -> SampleRequest:
+        """A sample file's JSON as a request and its moment; ValueError or InvalidInput when it is not one."""
+        ...
+
+
+@dataclass(frozen=True)
+class Demo:
+    """What ``onething demo`` needs to walk one instance of a service through every step over the API."""
+
+    process_key: str
+    jurisdiction: str                            # where the demo's clerks and applicant work
+    request: Callable[[datetime], dict]          # the start variables, as at a moment
+    approval: Callable[[str], dict]              # a form key → the variables that approve its task
+    messages: Mapping[str, tuple[str, dict]] = field(default_factory=dict)  # message → (step, variables)
+
+
+class NoProjection:
+    """A service with nothing of its own in the summary."""
+
+    def project(self, facts, previous, created_at, now, calendar) -> dict:
+        return {}
+
+    def recount(self, summary, created_at, calendar) -> list[dict]:
+        return []
 
 
 @dataclass(frozen=True, eq=False)  # a service is itself: compared and hashed by identity
@@ -69,52 +189,74 @@ class Service:
     title: str
     process_keys: frozenset[str]
     workflows: Path
-    groups: Mapping[str, str]
-    task_forms: TaskForms
-    register_handlers: Callable[[HandlerRegistry], None]
-    start: Callable[[Any, datetime], Started]
+    departments: Departments
+    task_forms: Iterable[TaskForm]
+    register_handlers: HandlerSet
+    start_form: StartForm
+    views: Views
+    projection: Projection = NoProjection()
+    dry_run: DryRun | None = None
+    demo: Demo | None = None
     business_key_prefix: str = "BK"
-    project: Callable[..., dict] = _nothing          # (facts, previous, created_at, now, calendar) -> summary part
-    recount: Callable[..., list] = lambda summary, created_at, calendar: []
-    view: Callable[..., dict] = _nothing             # (summary, tasks, now, mask) -> instance view part
-    progress: Callable[..., dict] | None = None      # (instance, tasks, now) -> progress view
-    check: Callable[..., dict] | None = None         # (decisions, raw application, now, calendar) -> dry run
-    materials: Mapping[str, str] = field(default_factory=dict)
-    item_names: Mapping[str, str] = field(default_factory=dict)
-    coordinators: frozenset[str] = frozenset()  # groups that see every application (the joint service center)
-    start_schema: type | None = None  # the start form's marshmallow schema, for the OpenAPI document
 
     @property
     def samples(self) -> Path:
         return self.workflows / "samples"
 
 
+class HandlerSet(Protocol):
+    def __call__(self, registry: HandlerRegistry) -> None:
+        """Register the service's topics → handlers."""
+        ...
+
+
+# --- the services installed ------------------------------------------------------------------------------
+
+
+class DuplicateCode(ValueError):
+    """Two services claim the same process, group, material or item."""
+
+
 class Services:
-    """The services installed, by name and by process key; their groups, forms, materials and handlers."""
+    """The services installed, by name and by process key; their groups, forms, materials and handlers. Two
+    services claiming the same code is an error at start-up, naming both."""
 
     def __init__(self, services: list[Service]) -> None:
         self.all = list(services)
         self._by_process: dict[str, Service] = {}
-        self.task_forms = TaskForms()
+        self.task_forms = FormRegistry()
         self.groups: dict[str, str] = {}
         self.materials: dict[str, str] = {}
         self.item_names: dict[str, str] = {}
+        owners: dict[tuple[str, str], str] = {}
         for service in self.all:
             for key in service.process_keys:
-                if key in self._by_process:
-                    raise ValueError(f"process {key!r} belongs to {self._by_process[key].name} and {service.name}")
+                self._claim(owners, "process", key, service)
                 self._by_process[key] = service
-            for form in service.task_forms:
-                self.task_forms.register(form)
-            self.groups.update(service.groups)
-            self.materials.update(service.materials)
-            self.item_names.update(service.item_names)
+            self.task_forms.add_all(service.task_forms, service.name)
+            parts = service.departments
+            for kind, mine, merged in (("group", parts.groups, self.groups),
+                                       ("material", parts.materials, self.materials),
+                                       ("item", parts.items, self.item_names)):
+                for code, text in mine.items():
+                    self._claim(owners, kind, code, service)
+                    merged[code] = text
+
+    @staticmethod
+    def _claim(owners: dict[tuple[str, str], str], kind: str, code: str, service: Service) -> None:
+        first = owners.setdefault((kind, code), service.name)
+        if first != service.name:
+            raise DuplicateCode(f"{kind} {code!r} is claimed by the services {first} and {service.name}")
 
     def for_process(self, key: str) -> Service:
         try:
             return self._by_process[key]
         except KeyError:
             raise NotFound(f"no installed service runs process {key!r}") from None
+
+    def personal_keys(self) -> frozenset[str]:
+        """Every installed service's personal-data keys."""
+        return frozenset().union(*(s.views.personal_keys for s in self.all))
 
     def handlers(self) -> HandlerRegistry:
         registry = HandlerRegistry()

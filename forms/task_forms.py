@@ -2,8 +2,10 @@
 
 A review approves or returns with a stated reason (R2.6) and, to approve, the clerk confirms that the
 materials are genuine and agree with the form (R4.2): :class:`ReviewSchema`. ``TaskForm.describe()``
-renders a form as Camunda 7 form fields, generated from the schema's field metadata. A service gives the
-engine its forms (:attr:`engine.service.Service.task_forms`); :func:`register_task_form` keeps them by key.
+renders a form as Camunda 7 form fields, generated from the schema's field metadata; ``TaskForm.validate``
+refuses a submission with :class:`engine.forms.FormInvalid`. ``TaskForm`` is the engine's
+:class:`engine.forms.TaskForm` built with marshmallow; a service gives the engine its forms
+(:attr:`engine.service.Service.task_forms`), which keeps every installed service's in one registry.
 """
 
 from __future__ import annotations
@@ -13,15 +15,9 @@ from dataclasses import dataclass
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from engine.forms import FormInvalid
+from forms.errors import flatten_errors
 from forms.fields import Choice, Flag, FormSchema, Text, absent, add_error
-
-
-class UnknownForm(LookupError):
-    """No task form has this key."""
-
-
-class DuplicateForm(ValueError):
-    """A task form with this key is already registered."""
 
 
 def decision_field(approve_name: str = "通过") -> Choice:
@@ -76,10 +72,13 @@ class TaskForm:
     group: str  # the department whose clerks work the task
     schema: type[Schema]
 
-    def validate(self, variables: dict) -> dict:
-        """The variables normalized (JSON-compatible), or ValidationError."""
+    def validate(self, submitted: Mapping) -> dict:
+        """The submission normalized (JSON-compatible), or FormInvalid with every field's problem."""
         schema = self.schema()
-        return schema.dump(schema.load(variables))
+        try:
+            return schema.dump(schema.load(submitted))
+        except ValidationError as err:
+            raise FormInvalid(flatten_errors(err.messages)) from None
 
     def describe(self) -> dict:
         """The form as Camunda 7 form fields: ``{"key", "fields": [{"id", "label", "type", "required",
@@ -127,35 +126,3 @@ def _type_of(field: fields.Field) -> str:
     if isinstance(field, fields.String):
         return "string"
     return type(field).__name__
-
-
-class TaskForms:
-    """Task forms by form key (a service's, or every installed service's): a key given twice is an error."""
-
-    def __init__(self, forms: "list[TaskForm] | tuple[TaskForm, ...]" = ()) -> None:
-        self._forms: dict[str, TaskForm] = {}
-        for form in forms:
-            self.register(form)
-
-    def register(self, form: TaskForm) -> TaskForm:
-        """Add a form; a key registered twice is a DuplicateForm error, a field that cannot be described a
-        TypeError now rather than at a clerk's request."""
-        if form.key in self._forms:
-            raise DuplicateForm(f"task form {form.key!r} is already registered")
-        form.describe()
-        self._forms[form.key] = form
-        return form
-
-    def get(self, key: str) -> TaskForm:
-        """The form with this form key, or UnknownForm."""
-        try:
-            return self._forms[key]
-        except KeyError:
-            raise UnknownForm(f"no task form with key {key!r}; known: {', '.join(self._forms)}") from None
-
-    def keys(self) -> tuple[str, ...]:
-        """Every form key, in registration order."""
-        return tuple(self._forms)
-
-    def __iter__(self):
-        return iter(self._forms.values())

@@ -4,8 +4,6 @@ the history), claim and give back, approve or return, and what the clerk complet
 
 from __future__ import annotations
 
-import functools
-
 from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 
@@ -23,30 +21,6 @@ class ActionForm(FlaskForm):
     """Claim, give back, retry, disable: nothing but the CSRF token (CSRFProtect checks it on every POST)."""
 
 
-@functools.cache
-def field_labels(schema_class) -> dict[str, str]:
-    """Dotted field path → its Chinese label, from a form schema (the application's, for the task page)."""
-    from marshmallow import fields as mfields
-
-    found: dict[str, str] = {}
-
-    def walk(schema, prefix: str) -> None:
-        for name, field in schema.fields.items():
-            path = f"{prefix}{name}"
-            found[path] = field.metadata.get("label", name)
-            if isinstance(field, mfields.Nested):
-                walk(field.schema, path + ".")
-    if schema_class is not None:
-        walk(schema_class(), "")
-    return found
-
-
-def _labels(found: dict) -> dict[str, str]:
-    with context().reader() as uow:
-        service = context().service_of(uow, uow.instances.get(found["process_instance_id"]))
-    return field_labels(service.start_schema)
-
-
 def _page_number() -> int:
     text = request.args.get("page", "1")
     return max(1, min(int(text), 10_000)) if text.isdigit() else 1
@@ -62,12 +36,8 @@ def queue():
     found = tasks.list_tasks(context(), g.principal, group=None, assignee="me" if mine else ("none" if unclaimed else None),
                              overdue=state == "overdue", page=_page_number(), per_page=PER_PAGE, item=item,
                              due_today=state == "today")
-    counts = {name: tasks.list_tasks(context(), g.principal, group=None, assignee=assignee, overdue=overdue,
-                                     page=1, per_page=1)["total"]
-              for name, assignee, overdue in (("all", None, False), ("mine", "me", False),
-                                              ("unclaimed", "none", False), ("overdue", None, True))}
     now = context().clock.now()
-    return render_template("queue.html", found=found, counts=counts, now=now, items=context().services.item_names,
+    return render_template("queue.html", found=found, counts=found["counts"], now=now, items=context().services.item_names,
                            filters={"show": request.args.get("show", ""), "item": item or "", "state": state or ""},
                            action=ActionForm())
 
@@ -76,7 +46,7 @@ def _task_page(task_id: str, status: int = 200, **shown):
     """A task's page: the task with its data (the reading is recorded), materials, history and form."""
     found = tasks.get_task(context(), g.principal, task_id)
     instance_id = found["process_instance_id"]
-    return render_template("task.html", task=found, labels=_labels(found), action=ActionForm(),
+    return render_template("task.html", task=found, action=ActionForm(),
                            materials=materials.list_materials(context(), g.principal, instance_id),
                            history=instances.get_history(context(), g.principal, instance_id),
                            now=context().clock.now(), **shown), status

@@ -10,7 +10,6 @@ import pygal
 from flask import Response, g, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from engine.clock import CHINA
 from engine.usecases import instances
 from engine.usecases import oversight as levels_of
 
@@ -36,18 +35,13 @@ def _chart(title: str, rows: list[dict], label: str) -> Markup:
 def oversight():
     ctx = context()
     now = ctx.clock.now()
-    with ctx.reader() as uow:
-        open_tasks = uow.tasks.in_jurisdictions(list(g.principal.jurisdictions), None, None)
-        overdue = [t for t in open_tasks if t.completed_at is None and t.due_at is not None and t.due_at < now]
-        rows = [{"task_id": t.id, "instance_id": t.instance_id, "business_key": t.business_key, "name": t.name,
-                 "group": t.candidate_group, "jurisdiction": t.jurisdiction, "due_at": t.due_at.astimezone(CHINA),
-                 "provisional": t.due_provisional, "assignee": t.assignee} for t in overdue]
+    rows = levels_of.overdue_now(ctx, g.principal)
     levels = levels_of.service_levels(ctx, g.principal, None, None)
     groups = ctx.services.groups
     for row in levels["by_department"]:
         row["department_name"] = groups.get(row["department"], row["department"])
     return render_template(
-        "oversight.html", overdue=sorted(rows, key=lambda r: r["due_at"]), now=now, groups=groups,
+        "oversight.html", overdue=rows, now=now, groups=groups,
         by_department=Counter(r["group"] for r in rows), by_jurisdiction=Counter(r["jurisdiction"] for r in rows),
         levels=levels, item_chart=_chart("按事项", levels["by_item"], "name"),
         department_chart=_chart("按部门", levels["by_department"], "department_name"),

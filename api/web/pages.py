@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
+from engine.calendar.chinese import chinese_time
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.usecases.accounts import principal_of
 
@@ -60,9 +61,15 @@ def safe_next(target: str | None) -> str | None:
     return target if not parsed.scheme and not parsed.netloc and target.startswith("/") else None
 
 
+@blp.app_template_filter("moment")
+def moment(value) -> str:
+    """A time as people in China read it: ``2026年12月4日 21:25``, Beijing time (the pages' one date format)."""
+    return chinese_time(value)
+
+
 @blp.app_context_processor
 def who():
-    return {"principal": getattr(g, "principal", None), "STATES": texts.STATES, "STATUSES": texts.STATUSES,
+    return {"principal": getattr(g, "principal", None), "STATES": texts.STATES,
             "EVENTS": texts.EVENTS}
 
 

@@ -1,9 +1,9 @@
-"""The pages' Chinese for the engine's codes: states, item statuses, history events."""
+"""The pages' Chinese for the engine's codes: instance states (the engine's table), history events."""
 
 from __future__ import annotations
 
-STATES = {"active": "办理中", "completed": "已办结", "returned": "已退件", "cancelled": "已撤回", "refused": "不予受理"}
-STATUSES = {"pending": "待办理", "in_progress": "办理中", "done": "已办结", "returned": "已退件", "stopped": "已终止"}
+from engine.states import STATE_TEXT as STATES  # noqa: F401 (the pages' name for it)
+
 EVENTS = {
     "instance_started": "提交申请", "instance_completed": "全部办结", "instance_returned": "退件",
     "instance_refused": "不予受理", "instance_cancelled": "申请人撤回", "task_created": "生成待办",

@@ -7,7 +7,7 @@ definitions below use it, so boundary timers fire at exactly the due date their 
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 )
 
 
+from ..calendar.workdays import END_OF_DAY
 from .script_engine import compile_juel
 
 
@@ -29,7 +30,7 @@ def resolve_time(value, now: datetime) -> datetime:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=now.tzinfo)
     if isinstance(value, date):
-        return datetime.combine(value, time(23, 59, 59), tzinfo=now.tzinfo)
+        return datetime.combine(value, END_OF_DAY, tzinfo=now.tzinfo)
     text = str(value).strip()
     try:
         if text[:1].upper() == "P":
@@ -39,7 +40,7 @@ def resolve_time(value, now: datetime) -> datetime:
     except Exception as err:
         raise InvalidTime(f"{text!r} is neither an ISO 8601 date-time nor a duration") from err
     if len(text) == 10:  # a bare date: due by the end of that day
-        moment = datetime.combine(moment.date(), time(23, 59, 59))
+        moment = datetime.combine(moment.date(), END_OF_DAY)
     return moment if moment.tzinfo else moment.replace(tzinfo=now.tzinfo)
 
 

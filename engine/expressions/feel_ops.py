@@ -12,7 +12,6 @@ from decimal import ROUND_FLOOR, Context, Decimal, DecimalException
 from .feel_types import YearsMonths, to_feel
 
 DEC = Context(prec=34)  # DECIMAL128, as FEEL engines use for number arithmetic
-_NUMERIC = (int, float, Decimal)
 
 
 def kind(v) -> str:

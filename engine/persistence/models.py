@@ -94,15 +94,16 @@ class ProcessInstance(Base):
     workflow_state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(10))
     summary: Mapped[dict]
-    newborn_key: Mapped[str | None] = mapped_column(String(64))
+    subject_key: Mapped[str | None] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
     # the years without a loaded holiday notice that its open due dates were counted through ("2027", or
     # "2027,2028"; NULL: none): recomputed when one of them is loaded (R5.1)
     provisional_years: Mapped[str | None] = mapped_column(String(100))
     __mapper_args__ = {"version_id_col": revision}
     __table_args__ = (
-        # one active application per newborn (a hash of the mother's ID and the birth time, not the ID)
-        Index("ux_instances_active_newborn", "newborn_key", unique=True,
+        # one active instance per subject (the service's digest, never personal data: for a newborn, a hash
+        # of the mother's ID and the birth time)
+        Index("ux_instances_active_subject", "subject_key", unique=True,
               sqlite_where=text("state = 'active'"), postgresql_where=text("state = 'active'")),
     )
 

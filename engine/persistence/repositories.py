@@ -135,9 +135,9 @@ class Instances:
     def add(self, instance: ProcessInstance) -> None:
         self.session.add(instance)
 
-    def active_for_newborn(self, newborn_key: str) -> ProcessInstance | None:
+    def active_for_subject(self, subject_key: str) -> ProcessInstance | None:
         return self.session.scalars(
-            select(ProcessInstance).where(ProcessInstance.newborn_key == newborn_key,
+            select(ProcessInstance).where(ProcessInstance.subject_key == subject_key,
                                           ProcessInstance.state == "active")
         ).first()
 
@@ -175,6 +175,34 @@ class Tasks:
         rows = self.session.scalars(query.order_by(UserTask.completed_at.desc()).offset(offset).limit(limit))
         return list(rows), total
 
+    def _open_of(self, groups: list[str], jurisdictions: list[str]):
+        return select(UserTask).where(
+            UserTask.completed_at.is_(None),
+            UserTask.candidate_group.in_(groups),
+            or_(*[UserTask.jurisdiction.startswith(prefix) for prefix in jurisdictions]),
+        )
+
+    def queue_counts(self, groups: list[str], jurisdictions: list[str], user: str, now: datetime) -> dict[str, int]:
+        """How many open tasks of ``groups`` in ``jurisdictions`` there are: in all, held by ``user``,
+        unclaimed, and late now -- in one statement."""
+        tasks = self._open_of(groups, jurisdictions).subquery()
+        row = self.session.execute(select(
+            func.count(),
+            func.count().filter(tasks.c.assignee == user),
+            func.count().filter(tasks.c.assignee.is_(None)),
+            func.count().filter(tasks.c.due_at < now),
+        ).select_from(tasks)).one()
+        return {"all": row[0], "mine": row[1], "unclaimed": row[2], "overdue": row[3]}
+
+    def late_in(self, jurisdictions: list[str], now: datetime) -> list[UserTask]:
+        """Open tasks in ``jurisdictions`` past their due moment, the longest overdue first."""
+        if not jurisdictions:
+            return []
+        return list(self.session.scalars(
+            select(UserTask).where(UserTask.completed_at.is_(None), UserTask.due_at < now,
+                                   or_(*[UserTask.jurisdiction.startswith(p) for p in jurisdictions]))
+            .order_by(UserTask.due_at, UserTask.id)))
+
     def queue(
         self,
         groups: list[str],
@@ -189,11 +217,7 @@ class Tasks:
     ) -> tuple[list[UserTask], int]:
         """Open tasks of ``groups`` in ``jurisdictions`` (prefixes), soonest due first (``item``: of one item;
         ``due_before``: due by then, e.g. the end of today)."""
-        query = select(UserTask).where(
-            UserTask.completed_at.is_(None),
-            UserTask.candidate_group.in_(groups),
-            or_(*[UserTask.jurisdiction.startswith(prefix) for prefix in jurisdictions]),
-        )
+        query = self._open_of(groups, jurisdictions)
         if assignee is not None:
             query = query.where(UserTask.assignee == assignee)
         if unassigned:
@@ -244,12 +268,6 @@ class Tasks:
             .values(assignee=None)
         )
         return result.rowcount == 1
-
-    def delete_open(self, task_ids: list[str]) -> None:
-        for task_id in task_ids:
-            task = self.session.get(UserTask, task_id)
-            if task is not None and task.completed_at is None:
-                self.session.delete(task)
 
 
 class History:

@@ -247,7 +247,7 @@ def _recount_once(ctx: EngineContext, instance_id: str, actor: str) -> bool:
         counted_through = [int(y) for y in (instance.provisional_years or "").split(",") if y]
         workflow = ctx.load(uow, instance)
         summary = copy.deepcopy(instance.summary or {})
-        changes = ctx.service_of(uow, instance).recount(summary, instance.created_at, calendar)
+        changes = ctx.service_of(uow, instance).projection.recount(summary, instance.created_at, calendar)
         for row in uow.tasks.open_for_instance(instance.id):
             task = workflow.get_task_from_id(UUID(row.id))
             new = due_at(task, row.created_at, calendar)

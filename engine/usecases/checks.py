@@ -1,9 +1,9 @@
 """The portal's dry run (``POST /api/applications/check``): the form, then the latest deployed policy.
 
-Nothing is stored. The application is validated as a start validates it (422 with field paths), then the
-decisions of the newest deployment of the newborn process answer: may it be accepted (every refusal with its
-rule), which materials to bring for the chosen items, and how many working days each item and the whole
-application take (the service's :attr:`~engine.service.Service.check`).
+Nothing is stored. The request is validated as a start validates it (422 with field paths), then the
+decisions of the newest deployment of the process answer: may it be accepted (every refusal with its rule),
+which materials to bring, how many working days it takes (the service's :class:`~engine.service.DryRun`).
+Without a process key, the one installed process whose service has a dry run is meant.
 """
 
 from __future__ import annotations
@@ -12,18 +12,26 @@ from ..context import EngineContext
 from ..errors import NotFound
 from ..users import Principal
 
-NEWBORN_PROCESS = "newborn_birth"  # CONTRACT.md: the check is the newborn service's dry run
+
+def _only_checked_process(ctx: EngineContext) -> str:
+    keys = sorted(key for service in ctx.services.all if service.dry_run is not None
+                  for key in service.process_keys)
+    if len(keys) != 1:
+        raise NotFound("name the process: POST /api/process-definitions/{key}/check"
+                       f" ({', '.join(keys) or 'no installed service has a dry run'})")
+    return keys[0]
 
 
-def check_application(ctx: EngineContext, principal: Principal, raw, key: str = NEWBORN_PROCESS) -> dict:
+def check_application(ctx: EngineContext, principal: Principal, raw, key: str | None = None) -> dict:
     """The dry run of the service that runs ``key``, on the latest deployed version's decisions."""
     now = ctx.clock.now()
+    key = key or _only_checked_process(ctx)
     service = ctx.services.for_process(key)
-    if service.check is None:
+    if service.dry_run is None:
         raise NotFound(f"the service of {key!r} has no dry run")
     with ctx.reader() as uow:
         definition = uow.definitions.latest(key)
         if definition is None:
             raise NotFound(f"no process definition {key!r} is deployed")
         decisions = ctx.parsed(uow, definition).decisions
-    return service.check(decisions, raw, now, ctx.calendar.current())
+    return service.dry_run.check(decisions, raw, now, ctx.calendar.current())

@@ -119,10 +119,11 @@ def deploy_resources(ctx: EngineContext, files: list[tuple[str, bytes]], who: st
                                              message=f"process {key!r} belongs to no installed service")
                                      for key in foreign])
         overridden = []
-        if latest is not None and service.check is not None:
-            samples, unreadable = load_samples(service, service.samples)
+        if latest is not None and service.dry_run is not None:
+            samples, unreadable = load_samples(service.dry_run, service.samples)
             current = ctx.parsed(uow, latest).decisions
-            found = unreadable + regressions(service, current, parsed.decisions, samples, ctx.calendar.current())
+            found = unreadable + regressions(service.dry_run, current, parsed.decisions, samples,
+                                             ctx.calendar.current())
             if found and not force:
                 raise InvalidDeployment(found)
             overridden = [problem.to_dict() for problem in found]

@@ -36,7 +36,7 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
         return replay
     now = ctx.clock.now()
     service = ctx.services.for_process(key)
-    started = service.start(variables or {}, now)
+    started = service.start_form.read(variables or {}, now)
     with ctx.uow() as uow:
         definition = uow.definitions.by_version(key, version) if version else uow.definitions.latest(key)
         if definition is None:
@@ -44,14 +44,13 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
         business_key = business_key or new_business_key(service.business_key_prefix, now)
         if uow.instances.by_business_key(business_key) is not None:
             raise Conflict(f"business key {business_key} is already used")
-        if started.unique_key and uow.instances.active_for_newborn(started.unique_key) is not None:
-            raise Conflict("an active application for the same subject exists (for a newborn: the mother's ID "
-                           "and the birth time)")
+        if started.subject_key and uow.instances.active_for_subject(started.subject_key) is not None:
+            raise Conflict(f"an active application for the same subject exists ({service.start_form.subject})")
         instance = ProcessInstance(
             id=str(uuid4()), business_key=business_key, definition_id=definition.id, state="active",
             region=started.region, jurisdiction=started.jurisdiction,
             started_by=principal.name, created_at=now, updated_at=now, workflow_state="",
-            serializer_version=ctx.serializer.version, summary={}, newborn_key=started.unique_key,
+            serializer_version=ctx.serializer.version, summary={}, subject_key=started.subject_key,
         )
         uow.instances.add(instance)
         uow.flush()

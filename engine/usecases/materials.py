@@ -27,13 +27,13 @@ def _check_code(ctx: EngineContext, code: str) -> str:
 
 def check_materials_access(ctx: EngineContext, uow, principal: Principal,
                            instance: ProcessInstance | None) -> ProcessInstance:
-    """The applicant, or a clerk of a department working on the application -- one owning a chosen item, or
-    one of the service's coordinators (404 out of reach, else 403)."""
+    """The applicant, or a clerk of a department working on the application -- one given a task of it, or one
+    of the service's coordinators (404 out of reach, else 403)."""
     instance = check_instance_visible(principal, instance)
     if principal.has_role("portal") and instance.started_by == principal.name:
         return instance
-    groups = {item["department"] for item in (instance.summary or {}).get("items", [])} | \
-        set(ctx.service_of(uow, instance).coordinators)
+    groups = {task.candidate_group for task in uow.tasks.for_instance(instance.id)} | \
+        set(ctx.service_of(uow, instance).departments.coordinators)
     if principal.has_role("clerk") and principal.groups & groups:
         return instance
     raise Forbidden("only the applicant and the departments handling this application may use its materials")

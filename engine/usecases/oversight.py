@@ -8,9 +8,10 @@ from datetime import datetime
 from SpiffWorkflow.task import TaskState
 
 
-from ..clock import CHINA
+from ..clock import CHINA, iso
 from ..context import EngineContext
 from ..diagram import render_svg
+from ..overdue import is_overdue, late_now
 from ..users import Principal
 from ..calendar import CalendarNotCovered, WorkdayCalendar
 from ..runtime import completed_tasks, tasks_in
@@ -28,8 +29,7 @@ def diagram_svg(ctx: EngineContext, principal: Principal, instance_id: str) -> s
         workflow = ctx.load(uow, instance)
         done = {t.task_spec.bpmn_id for t in completed_tasks(workflow)}
         active = {t.task_spec.bpmn_id for t in tasks_in(workflow, TaskState.READY | TaskState.WAITING)}
-        overdue = {t.activity_id for t in uow.tasks.open_for_instance(instance.id)
-                   if t.due_at is not None and t.due_at < now}
+        overdue = {t.activity_id for t in uow.tasks.open_for_instance(instance.id) if late_now(t.due_at, now)}
     return render_svg(content, {d for d in done if d}, {a for a in active if a}, overdue)
 
 
@@ -52,24 +52,23 @@ class _Tally:
         self.provisional: set[int] = set()
         self.handled = 0
         self.returned = 0
-        self.overdue = 0
+        self.overdue = 0      # late now, or finished late
+        self.overdue_now = 0  # open and late now
         self.open = 0
         self.days: list[int] = []
 
     def add(self, task, now: datetime) -> None:
+        if task.completed_at is not None and task.outcome == "cancelled":
+            return
+        self.overdue += is_overdue(task.due_at, now, task.completed_at)
+        self.overdue_now += late_now(task.due_at, now, task.completed_at)
         if task.completed_at is None:
             self.open += 1
             if task.due_provisional:
                 self.provisional.update(self.calendar.provisional_years(task.created_at, task.due_at))
-            if task.due_at is not None and task.due_at < now:
-                self.overdue += 1
-            return
-        if task.outcome == "cancelled":
             return
         self.handled += 1
         self.returned += task.outcome == "return"
-        if task.due_at is not None and task.completed_at > task.due_at:
-            self.overdue += 1
         days = _working_days(self.calendar, task.created_at, task.completed_at)
         if days is not None:
             self.days.append(days)
@@ -77,7 +76,7 @@ class _Tally:
 
     def as_dict(self) -> dict:
         return {"handled": self.handled, "returned": self.returned, "open": self.open,
-                "overdue": self.overdue,
+                "overdue": self.overdue, "overdue_now": self.overdue_now,
                 "average_working_days": round(sum(self.days) / len(self.days), 2) if self.days else None,
                 "max_working_days": max(self.days) if self.days else None,
                 # working days or open due dates counted through a year whose notice is not loaded (R5.1)
@@ -112,3 +111,15 @@ def service_levels(ctx: EngineContext, principal: Principal, since: datetime | N
         "by_department": [{"department": d, **t.as_dict()} for d, t in sorted(by_department.items())],
         "by_clerk": [{"clerk": c, "department": d, **t.as_dict()} for (c, d), t in sorted(by_clerk.items())],
     }
+
+
+def overdue_now(ctx: EngineContext, principal: Principal) -> list[dict]:
+    """The open steps in the caller's jurisdictions past their due moment now (R5.3), longest overdue first."""
+    now = ctx.clock.now()
+    groups = ctx.services.groups
+    with ctx.reader() as uow:
+        return [{"task_id": t.id, "instance_id": t.instance_id, "business_key": t.business_key, "name": t.name,
+                 "group": t.candidate_group, "department": groups.get(t.candidate_group, t.candidate_group),
+                 "jurisdiction": t.jurisdiction, "due_at": iso(t.due_at), "provisional": bool(t.due_provisional),
+                 "assignee": t.assignee}
+                for t in uow.tasks.late_in(list(principal.jurisdictions), now)]

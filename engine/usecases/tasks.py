@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from marshmallow import ValidationError
+from dataclasses import asdict
+
 from SpiffWorkflow.task import TaskState
-
-from forms.errors import flatten_errors
-
 
 from ..calendar.workdays import END_OF_DAY
 from ..clock import CHINA, iso
 from ..context import EngineContext
-from ..errors import Conflict, InvalidInput
+from ..errors import Conflict
+from ..overdue import late_now
 from ..persistence.models import UserTask
 from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import advance
@@ -31,7 +30,9 @@ def task_dict(task: UserTask, now) -> dict:
         "created_at": iso(task.created_at),
         "due_at": iso(task.due_at),
         "provisional": bool(task.due_provisional),
-        "overdue": task.due_at is not None and task.completed_at is None and now > task.due_at,
+        "overdue": late_now(task.due_at, now, task.completed_at),
+        "due_today": (task.completed_at is None and task.due_at is not None
+                      and now <= task.due_at <= _end_of_day(now)),
         "process_instance_id": task.instance_id,
         "business_key": task.business_key,
         "form_key": task.form_key,
@@ -44,10 +45,13 @@ def task_dict(task: UserTask, now) -> dict:
 def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, assignee: str | None,
                overdue: bool, page: int, per_page: int, item: str | None = None,
                due_today: bool = False) -> dict:
+    """One page of the clerk's queue (the filters as given) and the queue's counts: all, mine, unclaimed and
+    late now."""
     groups = sorted(principal.groups if group is None else principal.groups & {group})
     now = ctx.clock.now()
     if not groups or not principal.jurisdictions:
-        return {"items": [], "total": 0, "page": page, "per_page": per_page}
+        return {"items": [], "total": 0, "page": page, "per_page": per_page,
+                "counts": {"all": 0, "mine": 0, "unclaimed": 0, "overdue": 0}}
     with ctx.reader() as uow:
         rows, total = uow.tasks.queue(
             groups, list(principal.jurisdictions),
@@ -57,8 +61,9 @@ def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, a
             offset=(page - 1) * per_page, limit=per_page, item=item,
             due_before=_end_of_day(now) if due_today else None,
         )
+        counts = uow.tasks.queue_counts(groups, list(principal.jurisdictions), principal.name, now)
         return {"items": [task_dict(t, now) for t in rows], "total": total, "page": page,
-                "per_page": per_page}
+                "per_page": per_page, "counts": counts}
 
 
 def _end_of_day(now: datetime) -> datetime:
@@ -84,23 +89,26 @@ def task_form(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
 
 
 def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
-    """The task, its form and the data the form needs; reading the personal data is recorded."""
+    """The task, its form and what the clerk sees of the instance (the service's :meth:`Views.task`: its data,
+    and the same laid out in sections with Chinese labels); reading the personal data is recorded."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         row = check_task_workable(principal, uow.tasks.get(task_id))
         instance = check_instance_visible(principal, uow.instances.get(row.instance_id))
         summary = instance.summary or {}
-        data = {}
+        data: dict = {}
+        sections: list = []
         if row.completed_at is None:
             workflow = ctx.load(uow, instance)
-            task_data = ctx.workflow_task(workflow, task_id).data
-            data = {key: task_data.get(key) for key in ("application", "chosen", "reviews", "results")}
+            shown = ctx.service_of(uow, instance).views.task(ctx.workflow_task(workflow, task_id).data,
+                                                              row.activity_id)
+            data, sections = shown.data, [asdict(section) for section in shown.sections]
             ctx.record(uow, instance.id, principal.name, "personal_data_read", at=now,
                        activity_id=row.activity_id, department=row.candidate_group,
-                       detail={"task_id": task_id, "fields": ["application"]})
+                       detail={"task_id": task_id, "fields": sorted(data)})
             uow.commit()
         return {**task_dict(row, now), "form": ctx.services.task_forms.get(row.form_key).describe(), "data": data,
-                "items": summary.get("items", [])}
+                "sections": sections, "items": summary.get("items", [])}
 
 
 def claim(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
@@ -141,10 +149,7 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
             raise Conflict("task is already completed")
         if row.assignee not in (None, principal.name):
             raise Conflict("task is held by another clerk")
-        try:
-            values = ctx.services.task_forms.get(row.form_key).validate(variables or {})
-        except ValidationError as err:
-            raise InvalidInput("表单填写有误", flatten_errors(err.messages)) from None
+        values = ctx.services.task_forms.get(row.form_key).validate(variables or {})  # FormInvalid: 422
         instance = uow.instances.get(row.instance_id)
         workflow = ctx.load(uow, instance)
         task = ctx.workflow_task(workflow, task_id)

@@ -1,5 +1,5 @@
 """How an instance is shown: the engine's part of the instance view (state, open steps, return, refusals,
-notices) with the service's part (:attr:`engine.service.Service.view`: the newborn service's items and
+notices) with the service's part (:meth:`engine.service.Views.instance`: e.g. a service's items and
 promised date), and the applicant's progress view, which is the service's own."""
 
 from __future__ import annotations
@@ -9,16 +9,10 @@ from datetime import datetime
 from ..clock import iso
 from ..context import DefinitionRef
 from ..persistence.models import ProcessInstance, UserTask
+from ..overdue import is_overdue
 from ..service import Service
+from ..states import state_text
 
-STATE_TEXT = {"active": "办理中", "completed": "已办结", "returned": "已退件", "cancelled": "已撤回",
-              "refused": "不予受理"}
-
-
-def _overdue(task: UserTask, now: datetime) -> bool:
-    if task.due_at is None:
-        return False
-    return (task.completed_at or now) > task.due_at
 
 
 def instance_view(instance: ProcessInstance, definition: DefinitionRef, service: Service, tasks: list[UserTask],
@@ -28,7 +22,7 @@ def instance_view(instance: ProcessInstance, definition: DefinitionRef, service:
         {
             "task_id": t.id, "activity_id": t.activity_id, "name": t.name, "group": t.candidate_group,
             "assignee": t.assignee, "created_at": iso(t.created_at), "due_at": iso(t.due_at),
-            "provisional": bool(t.due_provisional), "overdue": _overdue(t, now),
+            "provisional": bool(t.due_provisional), "overdue": is_overdue(t.due_at, now, t.completed_at),
         }
         for t in tasks
         if t.completed_at is None
@@ -44,7 +38,7 @@ def instance_view(instance: ProcessInstance, definition: DefinitionRef, service:
         "items": [],
         "promised_by": None,
         "promised_by_provisional": False,
-        **service.view(summary, tasks, now, mask),
+        **service.views.instance(summary, tasks, now, mask),
         "open_steps": open_steps,
         "returned": summary.get("returned"),
         "refusals": summary.get("refusals"),
@@ -55,14 +49,15 @@ def instance_view(instance: ProcessInstance, definition: DefinitionRef, service:
 
 def progress_view(instance: ProcessInstance, service: Service, tasks: list[UserTask], now: datetime) -> dict:
     """The applicant's view: the service's, or the state and what waits when it has none."""
-    if service.progress is not None:
-        return service.progress(instance, tasks, now)
+    own = service.views.progress(instance, tasks, now)
+    if own is not None:
+        return own
     summary = instance.summary or {}
     return {
         "business_key": instance.business_key,
         "state": instance.state,
-        "state_text": STATE_TEXT.get(instance.state, instance.state),
-        "message": f"{service.title}：{STATE_TEXT.get(instance.state, instance.state)}",
+        "state_text": state_text(instance.state),
+        "message": f"{service.title}：{state_text(instance.state)}",
         "submitted_at": iso(instance.created_at),
         "completed_at": iso(instance.ended_at),
         "return_reason": (summary.get("returned") or {}).get("reason"),

@@ -7,7 +7,8 @@ import re
 from marshmallow import ValidationError
 
 from forms.fields import Text
-from forms.task_forms import ReviewSchema, TaskForm, TaskForms, decision_field
+from engine.forms import FormRegistry
+from forms.task_forms import ReviewSchema, TaskForm, decision_field
 
 
 CERTIFICATE_NUMBER_RE = re.compile(r"[A-Z]\d{9}")
@@ -47,8 +48,8 @@ class HukouReviewSchema(ReviewSchema):
     police_station = Text("登记派出所（与申请不同时填写，R3.5/R3.6）", allow_none=True, max_length=100)
 
 
-TASK_FORMS = TaskForms([
+TASK_FORMS = FormRegistry([
     TaskForm("window_intake_review", "窗口受理", "service_center", WindowIntakeReviewSchema),
     TaskForm("birth_certificate_review", "出生医学证明签发", "midwifery", BirthCertificateReviewSchema),
     TaskForm("hukou_review", "出生登记审核", "police", HukouReviewSchema),
-])
+], owner="newborn")

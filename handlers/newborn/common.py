@@ -94,6 +94,3 @@ def bind(handler: Callable[[ServiceCall, S], HandlerResult], factory: Callable[[
 
     return run
 
-
-def joined(values: tuple[str, ...] | list[str], sep: str = "、") -> str:
-    return sep.join(values)

@@ -45,8 +45,6 @@ DEPARTMENT = "police"
 ITEM = "hukou_registration"
 REVIEW = "hukou_review"
 
-STUDENT_COLLECTIVE = "student_collective"  # application.<parent>.hukou_kind of a 学生集体户口
-FAMILY = "family"
 SEXES = {"male": 1, "female": 0}  # parity of the sequence's last digit
 MAX_SEQUENCE = 995
 PARENTS = ("father", "mother")

@@ -9,20 +9,22 @@ dates in the instance summary and views, the applicant's progress texts and the 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from marshmallow import ValidationError
 
 from engine.errors import InvalidInput
-from engine.service import Service, Started
+from engine.service import Demo, Departments, SampleRequest, Service, Started
 from forms.errors import flatten_errors
 from forms.newborn.application import ApplicationSchema, validate_application
 from forms.newborn.items import DEPARTMENTS, ITEMS_BY_CODE
 from forms.newborn.material_codes import MATERIALS
 from forms.newborn.reviews import TASK_FORMS
 
-from . import policy, projection, register, views
+from . import policy, projection, register
+from .samples import approval_for, sample_application
+from .views import NewbornViews
 
 PROCESS = "newborn_birth"  # CONTRACT.md: the process key of the newborn service
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows" / "newborn"
@@ -44,29 +46,58 @@ def application_jurisdiction(application: dict) -> str:
     return hukou.get("division_code") or application["mother"]["hukou_division"]
 
 
-def newborn_key(application: dict) -> str:
+def subject_key(application: dict) -> str:
     """Identifies the newborn without storing the mother's ID: a hash of her ID and the birth time."""
     mother = application["mother"]
     text = f"{mother['id_type']}:{mother['id_number']}|{application['newborn']['born_at']}"
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def start(variables, now: datetime) -> Started:
-    """The start request: ``{"application": {...}}``, one active application per newborn."""
-    raw = variables.get("application") if isinstance(variables, dict) else None
-    application = validated_application(raw, now, "variables.application")
-    return Started(
-        variables=policy.start_variables(application, now),
-        jurisdiction=application_jurisdiction(application),
-        region=application["region"],
-        unique_key=newborn_key(application),
-        detail={"items": application["items"], "channel": application["channel"]},
-    )
+class ApplicationForm:
+    """The start form: ``{"application": {...}}``, one active application per newborn."""
+
+    schema = ApplicationSchema
+    subject = "the same newborn: the mother's ID and the birth time"
+
+    def read(self, variables, now: datetime) -> Started:
+        raw = variables.get("application") if isinstance(variables, dict) else None
+        application = validated_application(raw, now, "variables.application")
+        return Started(
+            variables=policy.start_variables(application, now),
+            jurisdiction=application_jurisdiction(application),
+            region=application["region"],
+            subject_key=subject_key(application),
+            detail={"items": application["items"], "channel": application["channel"]},
+        )
 
 
-def check(decisions, raw, now: datetime, calendar) -> dict:
+class Projection:
+    """Items, limits and due dates in the summary; counted again when a holiday notice is loaded."""
+
+    project = staticmethod(projection.project)
+    recount = staticmethod(projection.recount_due_dates)
+
+
+class PolicyDryRun:
     """The portal's dry run and the deployment's samples: eligibility, materials, time limits."""
-    return policy.check(decisions, validated_application(raw, now), now, calendar)
+
+    def check(self, decisions, request, now: datetime, calendar) -> dict:
+        return policy.check(decisions, validated_application(request, now), now, calendar)
+
+    def sample(self, document) -> SampleRequest:
+        """An application, or ``{"as_of": "<ISO time>", "application": {...}}``, checked as at ``as_of``
+        (default: two days after the birth), so that a sample stays a newborn's forever."""
+        raw = document.get("application", document) if isinstance(document, dict) else None
+        if not isinstance(raw, dict):
+            raise ValueError("not an application (a JSON object)")
+        if document.get("as_of"):
+            as_of = datetime.fromisoformat(document["as_of"])
+        else:
+            as_of = datetime.fromisoformat(raw["newborn"]["born_at"]) + timedelta(days=2)
+        if as_of.tzinfo is None:
+            raise ValueError("as_of needs its offset (2026-11-25T10:00:00+08:00)")
+        validated_application(raw, as_of)
+        return SampleRequest(request=raw, as_of=as_of)
 
 
 NEWBORN = Service(
@@ -74,18 +105,26 @@ NEWBORN = Service(
     title="新生儿出生“一件事”",
     process_keys=frozenset({PROCESS}),
     workflows=WORKFLOWS,
-    groups=DEPARTMENTS,
+    departments=Departments(
+        groups=DEPARTMENTS,
+        coordinators=frozenset({"service_center"}),
+        materials=MATERIALS,
+        items={code: item.name for code, item in ITEMS_BY_CODE.items()},
+    ),
     task_forms=TASK_FORMS,
     register_handlers=register,
-    start=start,
+    start_form=ApplicationForm(),
+    views=NewbornViews(),
+    projection=Projection(),
+    dry_run=PolicyDryRun(),
+    demo=Demo(
+        process_key=PROCESS,
+        jurisdiction="62",
+        request=lambda now: {"application": sample_application(now, channel="window")},
+        approval=approval_for,
+        messages={"premium_paid": ("缴纳医保费", {"channel": "微信", "amount": 400}),
+                  "hukou_page_printed": ("到派出所打印户口页",
+                                         {"police_station": "兰州市公安局城关分局庆阳路派出所"})},
+    ),
     business_key_prefix="NB",
-    project=projection.project,
-    recount=projection.recount_due_dates,
-    view=views.view,
-    progress=views.progress,
-    check=check,
-    materials=MATERIALS,
-    item_names={code: item.name for code, item in ITEMS_BY_CODE.items()},
-    coordinators=frozenset({"service_center"}),
-    start_schema=ApplicationSchema,
 )

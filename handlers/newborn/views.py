@@ -1,5 +1,6 @@
-"""How a newborn application is shown: its items in the instance view (portal, staff) and the applicant's
-progress view (:attr:`engine.service.Service.view` and ``progress``).
+"""How a newborn application is shown (:class:`engine.service.Views`): its items in the instance view (portal,
+staff), the applicant's progress view, and what a clerk reads on a task: the application by section and what
+the earlier steps decided.
 
 Each chosen item shows its status, its due date and whether it is overdue (from the summary's working-day due
 dates, R5.1/R5.3; instances of older versions without the time-limit table fall back to their user task's
@@ -10,13 +11,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from collections.abc import Mapping
+from typing import Any
+
 from engine.calendar.chinese import chinese_day
 from engine.clock import iso
 from engine.privacy import mask_personal
-from forms.newborn.items import DEPARTMENTS
+from engine.service import Row, Section, TaskView
+from engine.overdue import is_overdue
+from engine.states import state_text
+from forms.layout import lay_out, text_of
+from forms.newborn.application import ApplicationSchema
+from forms.newborn.items import DEPARTMENTS, ITEMS_BY_CODE
 
-STATE_TEXT = {"active": "办理中", "completed": "已办结", "returned": "已退件", "cancelled": "已撤回",
-              "refused": "不予受理"}
+# the keys whose values are personal data (R8.2): masked wherever the applicant's side sees them
+PERSONAL_KEYS = frozenset({"id_number", "phone", "address", "account_number", "delivery_record_mother_id",
+                           "citizen_id_number"})
+# what the departments' results say, as a clerk of a later step reads them
+RESULT_LABELS = {
+    "certificate_number": "出生医学证明编号", "issued_on": "签发日期", "issued_by": "签发机构",
+    "registration_number": "登记编号", "registered_on": "登记日期", "citizen_id_number": "公民身份号码",
+    "police_station": "派出所", "enrolment_number": "参保登记号", "enrolled_on": "参保日期",
+    "coverage_start": "待遇享受起始日期", "claim_number": "报销申请号", "application_number": "申请编号",
+    "applied_on": "申请日期", "bank": "发卡银行", "mail_number": "邮件号", "licence_number": "证号",
+    "opened_on": "登记日期", "paid_on": "缴费日期", "premium": "缴费金额（元）",
+}
+
 STATUS_TEXT = {
     "pending": "待办理",
     "in_progress": "办理中",
@@ -40,22 +60,17 @@ def _item_due(tasks: list) -> dict:
     return by_item
 
 
-def _overdue(task, now: datetime) -> bool:
-    if task is None or task.due_at is None:
-        return False
-    end = task.completed_at or now
-    return end > task.due_at
-
-
 def _due_of(item: dict, task, now: datetime) -> tuple[str | None, bool, bool]:
     """An item's due date (ISO), whether a provisional year decided it (R5.1) and whether it is or was
     overdue: the summary's working-day due date, else (older versions) its user task's."""
     if item.get("due_at"):
-        end = datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else now
-        overdue = item["status"] in ("pending", "in_progress", "done") and end > datetime.fromisoformat(item["due_at"])
+        finished = datetime.fromisoformat(item["finished_at"]) if item.get("finished_at") else None
+        overdue = item["status"] in ("pending", "in_progress", "done") and is_overdue(
+            datetime.fromisoformat(item["due_at"]), now, finished)
         return item["due_at"], bool(item.get("due_provisional")), overdue
     return ((iso(task.due_at) if task else None), bool(task and task.due_provisional),
-            _overdue(task, now) and item["status"] in ("in_progress", "done"))
+            task is not None and is_overdue(task.due_at, now, task.completed_at)
+            and item["status"] in ("in_progress", "done"))
 
 
 def next_step(item: dict, department: str, due_at: str | None, notices: list[dict],
@@ -84,7 +99,8 @@ def view(summary: dict, tasks: list, now: datetime, mask: bool) -> dict:
         shown = {key: value for key, value in item.items() if key != "due_provisional"}
         items.append({
             **shown,
-            "result": mask_personal(item["result"]) if mask else item["result"],
+            "status_text": STATUS_TEXT.get(item["status"], item["status"]),
+            "result": mask_personal(item["result"], PERSONAL_KEYS) if mask else item["result"],
             "due_at": due_at,
             "provisional": provisional,
             "overdue": overdue,
@@ -112,7 +128,7 @@ def progress(instance, tasks: list, now: datetime) -> dict:
             "due_at": due_at,
             "provisional": provisional,
             "overdue": overdue,
-            "result": mask_personal(item["result"]),
+            "result": mask_personal(item["result"], PERSONAL_KEYS),
             "next_step": next_step(item, department, due_at,
                                    [n for n in next_steps if n.get("item") == item["code"]], returned,
                                    provisional),
@@ -134,7 +150,7 @@ def progress(instance, tasks: list, now: datetime) -> dict:
     return {
         "business_key": instance.business_key,
         "state": instance.state,
-        "state_text": STATE_TEXT[instance.state],
+        "state_text": state_text(instance.state),
         "message": message,
         "submitted_at": iso(instance.created_at),
         "completed_at": iso(instance.ended_at),
@@ -143,5 +159,31 @@ def progress(instance, tasks: list, now: datetime) -> dict:
         "promised_by": summary.get("promised_by"),
         "promised_by_provisional": bool(summary.get("promised_provisional")),
         "items": items,
-        "next_steps": mask_personal(next_steps),
+        "next_steps": mask_personal(next_steps, PERSONAL_KEYS),
     }
+
+
+TASK_DATA = ("application", "chosen", "reviews", "results")
+
+
+def task(data: Mapping[str, Any], activity_id: str) -> TaskView:
+    """What a clerk reads on a task: the application by section (labels and options from its form), then the
+    results of the steps done before (e.g. the birth certificate number for the police)."""
+    shown = {key: data.get(key) for key in TASK_DATA}
+    sections = lay_out(ApplicationSchema(), shown["application"], "申请概况")
+    for code, result in (shown["results"] or {}).items():
+        rows = tuple(Row(RESULT_LABELS[key], text_of(None, value)) for key, value in (result or {}).items()
+                     if key in RESULT_LABELS and value not in (None, ""))
+        item = ITEMS_BY_CODE.get(code)
+        if rows and item is not None:
+            sections += (Section(f"{item.name}：办理结果", rows),)
+    return TaskView(data=shown, sections=sections)
+
+
+class NewbornViews:
+    """The newborn service's :class:`engine.service.Views`."""
+
+    personal_keys = PERSONAL_KEYS
+    instance = staticmethod(view)
+    progress = staticmethod(progress)
+    task = staticmethod(task)

@@ -50,3 +50,30 @@ def test_service_levels_per_item_department_and_clerk(api, clock):
     assert {row["department"] for row in levels["by_department"]} == {"midwifery", "police"}
     assert late["id"]
     assert api.get("/api/metrics/service-levels", "midwifery").status_code == 403
+
+
+def test_overdue_now_lists_the_late_open_steps_of_the_jurisdictions(api, clock):
+    """R5.3: what is late now, one rule for the API and the supervisors' page (issue 21)."""
+    late = api.start(sample_application(clock.now(), seq=1)).get_json()
+    assert api.get("/api/oversight/overdue", "supervisor").get_json() == []
+    clock.advance(timedelta(days=10))
+    fresh = api.start(sample_application(clock.now(), seq=2)).get_json()
+    rows = api.get("/api/oversight/overdue", "supervisor").get_json()
+    assert [(r["business_key"], r["group"], r["department"]) for r in rows] == [
+        (late["business_key"], "midwifery", "助产机构")]
+    assert rows[0]["due_at"] < clock.now().isoformat() and rows[0]["assignee"] is None
+    assert fresh["business_key"] not in {r["business_key"] for r in rows}
+    assert api.get("/api/oversight/overdue", "admin").get_json() == rows
+    assert api.get("/api/oversight/overdue", "midwifery").status_code == 403
+
+
+def test_the_queue_answers_its_counts_with_the_page(api, clock):
+    first = api.start(sample_application(clock.now(), seq=1)).get_json()
+    api.start(sample_application(clock.now(), seq=2))
+    [step] = [s for s in api.open_steps(first["id"])]
+    assert api.post(f"/api/tasks/{step['task_id']}/claim", "midwifery").status_code == 200
+    page = api.get("/api/tasks?per_page=1", "midwifery").get_json()
+    assert page["total"] == 2 and len(page["items"]) == 1
+    assert page["counts"] == {"all": 2, "mine": 1, "unclaimed": 1, "overdue": 0}
+    clock.advance(timedelta(days=10))
+    assert api.get("/api/tasks?assignee=me", "midwifery").get_json()["counts"]["overdue"] == 2

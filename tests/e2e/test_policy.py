@@ -15,7 +15,7 @@ from sqlalchemy import text
 
 from handlers.newborn.samples import sample_application
 from engine.clock import CHINA
-from handlers.newborn.service import newborn_key
+from handlers.newborn.service import subject_key
 from forms.newborn.application import validate_application
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows" / "newborn"
@@ -40,9 +40,9 @@ def deploy(api, files, user="analyst", force=False):
 
 
 def nothing_started(api, ctx, application, now) -> bool:
-    key = newborn_key(validate_application(application, now=now))
+    key = subject_key(validate_application(application, now=now))
     with ctx.uow() as uow:
-        active = uow.instances.active_for_newborn(key)
+        active = uow.instances.active_for_subject(key)
     queues = [api.get("/api/tasks", clerk).get_json()["total"] for clerk in ("midwifery", "service_center")]
     return active is None and queues == [0, 0]
 

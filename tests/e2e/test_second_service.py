@@ -73,3 +73,56 @@ def test_a_second_service_runs_beside_the_newborn_service(two, clock):
 def _definitions(ctx):
     with ctx.reader() as uow:
         return {d.key for d in uow.definitions.all()}
+
+
+def test_the_community_clerk_reads_the_request_with_the_service_s_own_labels(two):
+    """Issue 21: what a clerk sees of an instance comes from its service (sections with the form's labels and
+    options), through the API and on the task page in a real browser."""
+    ctx, call, worker = two
+    started = call("POST", START, "portal", json={"variables": {"request": {**REQUEST["request"],
+                                                                            "purpose": "school"}}})
+    assert started.status_code == 201, started.get_json()
+    worker.run_until_idle()
+    [task] = call("GET", "/api/tasks", "community").get_json()["items"]
+    found = call("GET", f"/api/tasks/{task['id']}", "community").get_json()
+    assert found["data"]["request"]["applicant"]["name"] == "张伟"
+    assert found["sections"] == [
+        {"title": "居住证明申请", "rows": [{"label": "社区所在行政区划代码", "value": "620102"},
+                                       {"label": "证明用途", "value": "子女入学"}]},
+        {"title": "申请人", "rows": [{"label": "申请人姓名", "value": "张伟"},
+                                   {"label": "居住地址", "value": "兰州市城关区庆阳路1号"}]},
+    ]
+    _see_it_in_the_browser(ctx, task["id"])
+
+
+def _see_it_in_the_browser(ctx, task_id):
+    import threading
+
+    from playwright.sync_api import expect, sync_playwright
+    from werkzeug.serving import make_server
+
+    from tests.e2e.test_web_browser import CHROMIUM, FLAGS, PASSWORD
+
+    add_user(ctx, "community-web", roles=["clerk"], groups=["community"], jurisdictions=["62"], password=PASSWORD)
+    server = make_server("127.0.0.1", 0, create_app({"TESTING": True, "SECRET_KEY": "tests"}, context=ctx),
+                         threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = f"http://127.0.0.1:{server.server_port}"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            page = browser.new_page(locale="zh-CN")
+            page.goto(f"{site}/login")
+            page.get_by_label("用户名").fill("community-web")
+            page.get_by_label("密码").fill(PASSWORD)
+            page.get_by_role("button", name="登录").click()
+            page.goto(f"{site}/tasks/{task_id}")
+            section = page.locator("section", has=page.get_by_role("heading", name="申请信息"))
+            expect(section.get_by_role("heading", name="申请人")).to_be_visible()
+            expect(section.locator("dt", has_text="证明用途")).to_be_visible()
+            expect(section.locator("dd", has_text="子女入学")).to_be_visible()
+            expect(section.locator("dd", has_text="张伟")).to_be_visible()
+            assert "school" not in section.inner_text()
+            browser.close()
+    finally:
+        server.shutdown()

@@ -14,14 +14,19 @@ from pathlib import Path
 from marshmallow import ValidationError
 
 from engine.errors import InvalidInput
+from engine.forms import FormRegistry
 from engine.handlers import HandlerRegistry, HandlerResult, Notice, ServiceCall
-from engine.service import Service, Started
+from engine.service import Departments, Service, Started, TaskView
 from forms.errors import flatten_errors
-from forms.fields import Division, FormSchema, PersonName, Section, Text
-from forms.task_forms import ReviewSchema, TaskForm, TaskForms, decision_field
+from forms.fields import Choice, Division, FormSchema, PersonName, Section, Text
+from forms.layout import lay_out
+from forms.task_forms import ReviewSchema, TaskForm, decision_field
 
 PROCESS = "residence_certificate"
 DEPARTMENT = "community"
+
+
+PURPOSES = {"school": "子女入学", "employment": "就业登记", "other": "其他"}
 
 
 class ResidentSchema(FormSchema):
@@ -32,22 +37,44 @@ class ResidentSchema(FormSchema):
 class ResidenceRequestSchema(FormSchema):
     applicant = Section(ResidentSchema, "申请人", required=True)
     division_code = Division("社区所在行政区划代码", required=True)
+    purpose = Choice("证明用途", PURPOSES, load_default="other")
 
 
 class CommunityReviewSchema(ReviewSchema):
     decision = decision_field("出具证明")
 
 
-def start(variables, now: datetime) -> Started:
-    raw = variables.get("request") if isinstance(variables, dict) else None
-    if not isinstance(raw, dict):
-        raise InvalidInput("申请缺失", {"variables.request": ["必填项"]})
-    try:
-        request = ResidenceRequestSchema().dump(ResidenceRequestSchema().load(raw))
-    except ValidationError as err:
-        raise InvalidInput("申请填写有误", flatten_errors(err.messages)) from None
-    return Started(variables={"request": request}, jurisdiction=request["division_code"],
-                   region=request["division_code"][:2], unique_key=None)
+class RequestForm:
+    schema = ResidenceRequestSchema
+    subject = "none: any number of requests may run at once"
+
+    def read(self, variables, now: datetime) -> Started:
+        raw = variables.get("request") if isinstance(variables, dict) else None
+        if not isinstance(raw, dict):
+            raise InvalidInput("申请缺失", {"variables.request": ["必填项"]})
+        try:
+            request = ResidenceRequestSchema().dump(ResidenceRequestSchema().load(raw))
+        except ValidationError as err:
+            raise InvalidInput("申请填写有误", flatten_errors(err.messages)) from None
+        return Started(variables={"request": request}, jurisdiction=request["division_code"],
+                       region=request["division_code"][:2], subject_key=None)
+
+
+class CertificateViews:
+    """The community clerk reads the request with the form's own labels; the engine's plain views otherwise."""
+
+    personal_keys = frozenset({"address"})
+
+    def instance(self, summary, tasks, now, mask) -> dict:
+        return {}
+
+    def progress(self, instance, tasks, now) -> None:
+        return None
+
+    def task(self, data, activity_id) -> TaskView:
+        request = data.get("request") or {}
+        return TaskView(data={"request": request},
+                        sections=lay_out(ResidenceRequestSchema(), request, "居住证明申请"))
 
 
 def issue_certificate(call: ServiceCall) -> HandlerResult:
@@ -69,10 +96,11 @@ SECOND = Service(
     title="居住证明开具",
     process_keys=frozenset({PROCESS}),
     workflows=Path(__file__).resolve().parent / "workflows",
-    groups={DEPARTMENT: "社区居委会"},
-    task_forms=TaskForms([TaskForm("community_review", "社区审核", DEPARTMENT, CommunityReviewSchema)]),
+    departments=Departments(groups={DEPARTMENT: "社区居委会"}),
+    task_forms=FormRegistry([TaskForm("community_review", "社区审核", DEPARTMENT, CommunityReviewSchema)],
+                            owner="residence"),
     register_handlers=register,
-    start=start,
+    start_form=RequestForm(),
+    views=CertificateViews(),
     business_key_prefix="JZ",
-    start_schema=ResidenceRequestSchema,
 )

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from marshmallow import ValidationError, fields
+from marshmallow import fields
 
-from forms.errors import flatten_errors
+from engine.forms import DuplicateForm, FormInvalid, UnknownForm
 from forms.fields import Day, Section, Text
 from forms.newborn.reviews import TASK_FORMS
-from forms.task_forms import DuplicateForm, ReviewSchema, TaskForm, UnknownForm
+from forms.task_forms import ReviewSchema, TaskForm
 
 get_task_form, register_task_form, task_form_keys = TASK_FORMS.get, TASK_FORMS.register, TASK_FORMS.keys
 
@@ -23,9 +23,9 @@ def approval(key: str, **changes) -> dict:
 
 
 def errors_of(key: str, variables: dict) -> dict[str, list[str]]:
-    with pytest.raises(ValidationError) as caught:
+    with pytest.raises(FormInvalid) as caught:
         get_task_form(key).validate(variables)
-    return flatten_errors(caught.value.messages)
+    return caught.value.errors
 
 
 # --- the registry -----------------------------------------------------------------------------------------

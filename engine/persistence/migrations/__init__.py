@@ -77,4 +77,7 @@ def unversioned_revision(inspector) -> str | None:
         return "0004"
     if "source" not in deployment_columns:
         return "0005"
+    instance_columns = {column["name"] for column in inspector.get_columns("process_instances")}
+    if "subject_key" in instance_columns:
+        return "0007e_subject_key"
     return "0007d_business_errors" if "error_code" in job_columns else "0006"
