@@ -12,6 +12,7 @@ from engine.errors import Conflict, EngineError, Forbidden, Ineligible, InvalidD
 from engine.usecases import deployments, instances
 from engine.usecases.accounts import AccountLocked, authenticate, authenticate_password
 
+from ..public_url import public
 from .camunda import (
     VERSION,
     RestError,
@@ -73,13 +74,14 @@ def _int_arg(name: str, default: int | None) -> int | None:
     text = request.args.get(name)
     if text is None or text == "":
         return default
-    if not text.isdigit() or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise RestError(400, "InvalidRequestException", f"{name} must be a non-negative whole number")
     return int(text)
 
 
 def _base() -> str:
-    return request.host_url.rstrip("/") + current_app.config["ENGINE_REST_PATH"]
+    """Where links point: the public URL's ``/engine-rest`` (:mod:`api.public_url`), never the request's Host."""
+    return public(current_app.config["ENGINE_REST_PATH"])
 
 
 def _definitions(key: str | None = None, latest_only: bool = False) -> list[dict]:
@@ -168,7 +170,7 @@ def make_blueprint(prefix: str) -> Blueprint:
     @bp.get("/deployment/<deployment_id>")
     @require(*READERS)
     def deployment_get(principal, deployment_id):
-        if not deployment_id.isdigit():
+        if not (deployment_id.isascii() and deployment_id.isdigit()):
             raise RestError(404, "InvalidRequestException", f"Deployment with id '{deployment_id}' does not exist")
         return jsonify(deployment_dto(deployments.get_deployment(_context(), int(deployment_id)), _base()))
 
