@@ -185,7 +185,7 @@ def get_definition(ctx: EngineContext, key: str, version: int) -> dict:
 def definition_xml(ctx: EngineContext, key: str, version: int | None) -> tuple[str, bytes]:
     """The deployed file of a process version, byte for byte."""
     with ctx.reader() as uow:
-        definition = uow.definitions.by_version(key, version) if version else uow.definitions.latest(key)
+        definition = uow.definitions.by_version(key, version) if version is not None else uow.definitions.latest(key)
         if definition is None:
             raise NotFound(f"process definition {key!r} version {version or 'latest'} not found")
         return definition_file(uow, definition)
