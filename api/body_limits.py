@@ -1,15 +1,13 @@
-"""What a JSON request body may be, checked before any view or parser reads it (issue 13).
+"""What a request may carry, checked before any view or parser reads it (issues 13 and 19).
 
-Every JSON body (POST, PUT, PATCH) is read with :mod:`engine.safejson`'s limits (its nesting depth scanned
-without recursion, numbers bounded) and its strings are checked to be Unicode scalar values:
-
-* deeper than :data:`~engine.safejson.MAX_DEPTH` levels, a number longer than
-  :data:`~engine.safejson.MAX_NUMBER_CHARS` characters or beyond a float's range, or ``NaN``/``Infinity``
-  (not JSON) → 400 with what is wrong;
-* a string that is not valid Unicode (a lone surrogate) → 422 naming where it is (``variables.a.b``).
-
-Bodies that are not JSON at all are left to the views (they answer 400 as before). JSON text inside a body
-(Camunda's ``Json`` variables) is read with the same limits where it is decoded.
+* Every JSON body (POST, PUT, PATCH) is read with :mod:`engine.safejson`'s limits (its nesting depth scanned
+  without recursion, numbers bounded): deeper than :data:`~engine.safejson.MAX_DEPTH` levels, a number longer
+  than :data:`~engine.safejson.MAX_NUMBER_CHARS` characters or beyond a float's range, or ``NaN``/``Infinity``
+  (not JSON) → 400 with what is wrong. Bodies that are not JSON at all are left to the views (400 as before);
+  JSON text inside a body (Camunda's ``Json`` variables) is read with the same limits where it is decoded.
+* Text no database stores -- a lone surrogate, or NUL, which PostgreSQL refuses in any text -- is refused
+  before it reaches a query: in a JSON body → 422 naming where (``variables.a.b``); in the path → 404 (no such
+  thing); in the query, a header, a form field or an uploaded file's name → 400.
 """
 
 from __future__ import annotations
@@ -20,6 +18,8 @@ from flask import Flask, abort, request
 
 from engine import safejson
 from engine.errors import InvalidInput
+
+UNSTORABLE = "含有无效的字符（不是有效的Unicode字符，或空字符U+0000）"
 
 
 def check_json_body() -> None:
@@ -39,11 +39,30 @@ def check_json_body() -> None:
         return  # not JSON: the view's own parsing answers 400
     except safejson.TooComplex as err:
         abort(400, str(err))
-    found = safejson.lone_surrogates(data)
+    found = safejson.unstorable_text(data)
     if found:
-        raise InvalidInput("the body holds text that is not valid Unicode (a lone surrogate)",
-                           errors={path: ["含有无效的字符编码（不是有效的Unicode字符）"] for path in found})
+        raise InvalidInput("the body holds text that is not valid Unicode (a lone surrogate) or NUL",
+                           errors={path: [UNSTORABLE] for path in found})
+
+
+def check_no_nul() -> None:
+    """``before_request``: NUL in the path, the query, a header, a form field or a file name is refused."""
+    if "\x00" in request.path:
+        abort(404, "no such resource (the path holds NUL)")
+    for where, pairs in (("query parameter", request.args.items(multi=True)), ("header", request.headers.items())):
+        for name, value in pairs:
+            if "\x00" in name or "\x00" in value:
+                abort(400, f"a {where} holds NUL (U+0000)")
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in ("multipart/form-data",
+                                                                          "application/x-www-form-urlencoded"):
+        for name, value in request.form.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                abort(400, "a form field holds NUL (U+0000)")
+        for name, upload in request.files.items(multi=True):
+            if "\x00" in name or "\x00" in (upload.filename or ""):
+                abort(400, "an uploaded file's name holds NUL (U+0000)")
 
 
 def register(app: Flask) -> None:
+    app.before_request(check_no_nul)
     app.before_request(check_json_body)

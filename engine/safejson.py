@@ -1,11 +1,11 @@
 """JSON text read with limits, wherever it comes from (a request body, a ``Json`` variable inside one, a file
 given to the command line): Python's ``json`` recurses once per nesting level (a text nested some
 thousands deep is a RecursionError), turns a 5,000-digit integer into a ValueError and ``1e400`` into
-infinity, and accepts ``"\\ud800"`` -- a lone surrogate that no database can store.
+infinity, and accepts ``"\\ud800"`` (a lone surrogate) and ``"\\u0000"`` (NUL): text no database stores.
 
 :func:`loads` scans the nesting depth first without recursion, then parses with limits on numbers;
-anything beyond them is a :class:`TooComplex` (a ``ValueError``) saying what. :func:`lone_surrogates`
-lists where the decoded value holds text that is not Unicode (``variables.a.b``).
+anything beyond them is a :class:`TooComplex` (a ``ValueError``) saying what. :func:`unstorable_text`
+lists where the decoded value holds text that cannot be stored (``variables.a.b``).
 """
 
 from __future__ import annotations
@@ -69,9 +69,14 @@ def loads(text: str, what: str = "the JSON text") -> Any:
         raise TooComplex(f"{what} is nested too deeply") from None
 
 
-def lone_surrogates(value: Any, path: str = "") -> list[str]:
-    """Paths of strings (keys and values) in a decoded value that are not Unicode scalar values; the value's
-    depth must already be bounded (it came through :func:`loads`)."""
+def storable(text: str) -> bool:
+    """Text a database stores: Unicode scalar values (no lone surrogate), no NUL (PostgreSQL refuses it)."""
+    return "\x00" not in text and _encodable(text)
+
+
+def unstorable_text(value: Any, path: str = "") -> list[str]:
+    """Paths of strings (keys and values) in a decoded value that are not :func:`storable`; the value's depth
+    must already be bounded (it came through :func:`loads`)."""
     found: list[str] = []
     _walk(value, path, found)
     return found
@@ -79,12 +84,12 @@ def lone_surrogates(value: Any, path: str = "") -> list[str]:
 
 def _walk(value: Any, path: str, found: list[str]) -> None:
     if isinstance(value, str):
-        if not _encodable(value):
+        if not storable(value):
             found.append(path or "(body)")
     elif isinstance(value, dict):
         for key, item in value.items():
             where = f"{path}.{key}" if path else str(key)
-            if not _encodable(key):
+            if not storable(key):
                 found.append(path or "(body)")
                 continue
             _walk(item, where, found)

@@ -140,9 +140,9 @@ def _convert(kind: str, value):
         if not isinstance(value, str):
             raise TypeError("a Json value is JSON text")
         decoded = safejson.loads(value, "the Json value")  # the body's limits, for the text inside it too
-        broken = safejson.lone_surrogates(decoded)
+        broken = safejson.unstorable_text(decoded)
         if broken:
-            raise ValueError(f"text that is not valid Unicode (a lone surrogate) at {', '.join(broken[:5])}")
+            raise ValueError(f"text that is not valid Unicode (a lone surrogate) or NUL at {', '.join(broken[:5])}")
         return decoded
     if kind in ("integer", "long", "short"):
         if isinstance(value, bool) or not isinstance(value, int):

@@ -7,6 +7,7 @@ import binascii
 from functools import wraps
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from engine.errors import Conflict, EngineError, Forbidden, Ineligible, InvalidDeployment, InvalidInput, NotFound
 from engine.usecases import deployments, instances
@@ -125,6 +126,12 @@ def make_blueprint(prefix: str) -> Blueprint:
         if err.status == 401:
             response.headers["WWW-Authenticate"] = REALM
         return response
+
+    @bp.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        """What the app refuses before a view runs (a body too deep, NUL in a parameter) in Camunda's shape."""
+        kind = "InvalidRequestException" if err.code == 400 else "RestException"
+        return rest_error(RestError(err.code or 500, kind, err.description or err.name))
 
     @bp.errorhandler(EngineError)
     def engine_error(err: EngineError):
