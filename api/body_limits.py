@@ -45,22 +45,23 @@ def check_json_body() -> None:
                            errors={path: [UNSTORABLE] for path in found})
 
 
+def _nul(*texts) -> bool:
+    return any("\x00" in (text or "") for text in texts)
+
+
 def check_no_nul() -> None:
     """``before_request``: NUL in the path, the query, a header, a form field or a file name is refused."""
-    if "\x00" in request.path:
+    if _nul(request.path):
         abort(404, "no such resource (the path holds NUL)")
     for where, pairs in (("query parameter", request.args.items(multi=True)), ("header", request.headers.items())):
-        for name, value in pairs:
-            if "\x00" in name or "\x00" in value:
-                abort(400, f"a {where} holds NUL (U+0000)")
+        if any(_nul(name, value) for name, value in pairs):
+            abort(400, f"a {where} holds NUL (U+0000)")
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in ("multipart/form-data",
                                                                           "application/x-www-form-urlencoded"):
-        for name, value in request.form.items(multi=True):
-            if "\x00" in name or "\x00" in value:
-                abort(400, "a form field holds NUL (U+0000)")
-        for name, upload in request.files.items(multi=True):
-            if "\x00" in name or "\x00" in (upload.filename or ""):
-                abort(400, "an uploaded file's name holds NUL (U+0000)")
+        if any(_nul(name, value) for name, value in request.form.items(multi=True)):
+            abort(400, "a form field holds NUL (U+0000)")
+        if any(_nul(name, upload.filename) for name, upload in request.files.items(multi=True)):
+            abort(400, "an uploaded file's name holds NUL (U+0000)")
 
 
 def register(app: Flask) -> None:

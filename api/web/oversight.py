@@ -27,9 +27,10 @@ def _local(tag) -> str:
 
 
 def inline_safe(root):
-    """pygal's tree made fit for a page whose policy allows no inline script: its configuration ``<script>``
-    and its ``style`` attributes go (its style sheet hides the tooltip they hide; there is no tooltip without
-    its script), its ``<style>`` carries the page's nonce."""
+    """pygal's tree made fit for a page whose policy allows no inline script and no style attribute: its
+    configuration ``<script>`` goes (the tooltips it configures need pygal's script, which the pages never
+    load), so do its ``style`` attributes (the one it writes hides the tooltip box, which its style sheet hides
+    too), and its ``<style>`` carries this response's nonce."""
     for parent in root.iter():
         for child in list(parent):
             if _local(child.tag) == "script":
