@@ -11,7 +11,7 @@ from engine.bootstrap import build_context
 from engine.context import EngineContext
 
 from . import (applications, body_limits, calendar, definitions, engine_rest, errors, health, materials, operations,
-               oversight, tasks, web)
+               oversight, public_url, security_headers, tasks, web)
 
 
 def create_app(config: dict | None = None, context: EngineContext | None = None) -> Flask:
@@ -28,6 +28,7 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     )
     app.json.ensure_ascii = False
     app.config.update(config or {})
+    public_url.configure(app)
     ctx = context or build_context(app.config["DATABASE_URL"])
     app.extensions["onething"] = ctx
     app.config["API_TITLE"] = "onething — " + "、".join(service.title for service in ctx.services.all)
@@ -44,4 +45,5 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     body_limits.register(app)
     engine_rest.register(app)
     web.register(app)  # last: every blueprint before it takes tokens and is exempt from CSRF
+    security_headers.register(app)
     return app

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from engine.cli import UPGRADE_HELP
 
 
@@ -15,9 +17,14 @@ def _serve(args) -> int:
     from engine.worker import start_background_worker
 
     from . import create_app
+    from .public_url import BadPublicUrl
 
     ctx = ready_context(upgrade=True if args.upgrade else None)
-    app = create_app(context=ctx)
+    try:
+        app = create_app(context=ctx)
+    except BadPublicUrl as err:
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        return 2
     stop = threading.Event()
     if not args.no_worker:
         start_background_worker(ctx, stop)

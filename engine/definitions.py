@@ -2,8 +2,10 @@
 
 Every file is parsed safely; every process is parsed by SpiffWorkflow (with our parser extension); every
 service-task topic must have a handler, every user task's form key a form, every expression must be in
-the JUEL dialect, every DMN cell in FEEL (``engine.dmn``). A deployment is stored only when nothing is
-wrong. Each deployed version is parsed once per process and cached.
+the JUEL dialect, every DMN cell in FEEL (``engine.dmn``); every element id is an XML NCName and every
+diagram shape can be drawn (``engine.diagram``). A deployment is stored only when nothing is wrong. Each
+deployed version is parsed once per process and cached (a stored version is loaded without the checks
+that only new deployments pass).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from engine.expressions import ExpressionError
 from .business_rules import ProcessParser
 from .bpmn.script_engine import compile_juel, script_expression
 from .bpmn.specs import ExternalTask, ReviewTask
-from .safexml import UnsafeXml, parse_xml
+from .diagram import diagram_problems
+from .safexml import UnsafeXml, is_ncname, parse_xml
 from .dmn import DecisionSet
 from .errors import Problem
 
@@ -81,6 +84,10 @@ def parse_deployment(files: Iterable[tuple[str, bytes]], checks: Checks | None =
             problems.append(Problem(file=filename, line=err.line, message=str(err)))
             continue
         roots[filename] = root
+        if checks is not None:  # new deployments only: a version stored before these checks still loads
+            problems.extend(_id_problems(root, filename))
+            if suffix == ".bpmn":
+                problems.extend(diagram_problems(root, filename))
         if suffix == ".bpmn":
             problems.extend(_script_problems(root, filename))
             problems.extend(_condition_problems(root, filename))
@@ -121,6 +128,16 @@ def parse_deployment(files: Iterable[tuple[str, bytes]], checks: Checks | None =
     if problems:
         raise InvalidDeployment(problems)
     return parsed
+
+
+def _id_problems(root: etree._Element, filename: str) -> list[Problem]:
+    """Every ``id`` is an XML NCName (``xsd:ID``, as Camunda Modeler writes them): an id holding a quote, a
+    space or ``<`` is text an analyst could not have meant, and goes into markup we generate."""
+    return [Problem(file=filename, line=element.sourceline, element=element.get("id"),
+                    message=f"the id {element.get('id')!r} is not an XML name (NCName): a letter or _ first, then "
+                            f"letters, digits, -, . or _ (no spaces, quotes or other signs)")
+            for element in root.iter(etree.Element) if element.get("id") is not None
+            and not is_ncname(element.get("id"))]
 
 
 def _dangling_flows(root: etree._Element, filename: str) -> list[Problem]:

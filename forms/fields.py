@@ -249,7 +249,7 @@ def resident_id_problem(number: str, *, allow_future: bool = False) -> str | Non
     """
     if len(number) != 18:
         return "身份证号码应为18位"
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not (number.isascii() and number[:17].isdigit()) or not (number[17].isdigit() or number[17] == "X"):
         return "身份证号码格式不正确"
     if number[:2] not in PROVINCE_PREFIXES:
         return "身份证号码地址码不正确"

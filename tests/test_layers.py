@@ -5,7 +5,7 @@
   ``engine.bootstrap``) and the worker import the use cases; no engine part imports them;
 * the engine imports no service (``handlers.<service>``, ``forms.<service>``): it finds services through
   ``engine.service``; a service imports no ``api``;
-* leaves -- ``engine.errors``, ``engine.clock``, ``engine.safexml``, ``engine.expressions``,
+* leaves -- ``engine.errors``, ``engine.clock``, ``engine.safexml``, ``engine.safejson``, ``engine.expressions``,
   ``engine.calendar`` -- import nothing of the project above them;
 * ``engine.dmn`` and ``engine.bpmn`` know nothing of each other (``engine.business_rules`` joins them);
 * ``engine.persistence`` is the bottom of the engine: it imports only itself and the leaves, and it is the
@@ -25,7 +25,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("engine", "handlers", "forms", "api")
-LEAVES = ("engine.errors", "engine.clock", "engine.safexml", "engine.expressions", "engine.calendar")
+LEAVES = ("engine.errors", "engine.clock", "engine.safexml", "engine.safejson", "engine.expressions",
+          "engine.calendar")
 
 
 def module_name(path: Path) -> str:

@@ -7,9 +7,9 @@ into the URL unencoded), a deployment its number. Times: ``2026-11-25T10:00:00.0
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
+from engine import safejson
 from engine.clock import CHINA
 
 VERSION = "7.21.0"  # the Camunda 7 REST API this facade answers as
@@ -44,7 +44,7 @@ def parse_definition_id(text: str) -> tuple[str, int, int]:
     """``key:version:id`` → (key, version, id); a RestError (404) for anything else."""
     key, _, rest = text.rpartition(":")
     key, _, version = key.rpartition(":")
-    if not (key and version.isdigit() and rest.isdigit()):
+    if not (key and version.isascii() and version.isdigit() and rest.isascii() and rest.isdigit()):
         raise RestError(404, "RestException", f"No matching definition with id {text}")
     return key, int(version), int(rest)
 
@@ -110,8 +110,8 @@ _TYPES = {"string", "integer", "long", "short", "double", "boolean", "json", "da
 
 
 def plain_variables(variables) -> dict:
-    """Camunda's typed variables (``{"x": {"value": 5, "type": "Integer"}}``, ``Json`` values as JSON text,
-    untyped ``{"value": ...}`` taken as they are) as plain values."""
+    """Camunda's typed variables (``{"x": {"value": 5, "type": "Integer"}}``, ``Json`` values as JSON text read
+    with the request body's limits, untyped ``{"value": ...}`` taken as they are) as plain values."""
     if variables is None:
         return {}
     if not isinstance(variables, dict):
@@ -139,7 +139,11 @@ def _convert(kind: str, value):
     if kind == "json":
         if not isinstance(value, str):
             raise TypeError("a Json value is JSON text")
-        return json.loads(value)
+        decoded = safejson.loads(value, "the Json value")  # the body's limits, for the text inside it too
+        broken = safejson.unstorable_text(decoded)
+        if broken:
+            raise ValueError(f"text that is not valid Unicode (a lone surrogate) or NUL at {', '.join(broken[:5])}")
+        return decoded
     if kind in ("integer", "long", "short"):
         if isinstance(value, bool) or not isinstance(value, int):
             raise TypeError("not a whole number")

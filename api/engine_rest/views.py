@@ -7,13 +7,14 @@ import binascii
 from functools import wraps
 
 from flask import Blueprint, current_app, jsonify, request
-from werkzeug.exceptions import MethodNotAllowed
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as NoRoute
 
 from engine.errors import Conflict, EngineError, Forbidden, Ineligible, InvalidDeployment, InvalidInput, NotFound
 from engine.usecases import deployments, instances
 from engine.usecases.accounts import AccountLocked, authenticate, authenticate_password
 
+from ..public_url import public
 from .camunda import (
     VERSION,
     RestError,
@@ -75,13 +76,14 @@ def _int_arg(name: str, default: int | None) -> int | None:
     text = request.args.get(name)
     if text is None or text == "":
         return default
-    if not text.isdigit() or len(text) > 9:
+    if not (text.isascii() and text.isdigit()) or len(text) > 9:
         raise RestError(400, "InvalidRequestException", f"{name} must be a non-negative whole number")
     return int(text)
 
 
 def _base() -> str:
-    return request.host_url.rstrip("/") + current_app.config["ENGINE_REST_PATH"]
+    """Where links point: the public URL's ``/engine-rest`` (:mod:`api.public_url`), never the request's Host."""
+    return public(current_app.config["ENGINE_REST_PATH"])
 
 
 def _definitions(key: str | None = None, latest_only: bool = False) -> list[dict]:
@@ -125,6 +127,12 @@ def make_blueprint(prefix: str) -> Blueprint:
         if err.status == 401:
             response.headers["WWW-Authenticate"] = REALM
         return response
+
+    @bp.errorhandler(HTTPException)
+    def http_error(err: HTTPException):
+        """What the app refuses before a view runs (a body too deep, NUL in a parameter) in Camunda's shape."""
+        kind = "InvalidRequestException" if err.code == 400 else "RestException"
+        return rest_error(RestError(err.code or 500, kind, err.description or err.name))
 
     @bp.errorhandler(EngineError)
     def engine_error(err: EngineError):
@@ -193,7 +201,7 @@ def make_blueprint(prefix: str) -> Blueprint:
     @bp.get("/deployment/<deployment_id>")
     @require(*READERS)
     def deployment_get(principal, deployment_id):
-        if not deployment_id.isdigit():
+        if not (deployment_id.isascii() and deployment_id.isdigit()):
             raise RestError(404, "InvalidRequestException", f"Deployment with id '{deployment_id}' does not exist")
         return jsonify(deployment_dto(deployments.get_deployment(_context(), int(deployment_id)), _base()))
 

@@ -3,7 +3,7 @@ versions with diagrams, users (add, disable, reset a password), and the working-
 
 from __future__ import annotations
 
-from flask import Response, flash, g, redirect, render_template, url_for
+from flask import flash, g, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
@@ -14,6 +14,7 @@ from engine.usecases import accounts, calendar, deployments, incidents
 from engine.users import ROLES
 from engine.worker import retry_incident
 
+from ..security_headers import svg_response
 from .clerk import ActionForm
 from .pages import blp, context, page
 
@@ -51,12 +52,18 @@ def retry(incident_id):
     return redirect(url_for("web.admin_home"))
 
 
+@blp.get("/admin/definitions/<key>/<int:version>")
+@page("admin")
+def definition(key, version):
+    """A process version with its diagram shown inside the page (an image: nothing in a drawing runs)."""
+    return render_template("definition.html", definition=deployments.get_definition(context(), key, version))
+
+
 @blp.get("/admin/definitions/<key>/<int:version>/diagram.svg")
 @page("admin")
 def definition_diagram(key, version):
     _, content = deployments.definition_xml(context(), key, version)
-    return Response(render_svg(content, set(), set(), set()), mimetype="image/svg+xml",
-                     headers={"X-Content-Type-Options": "nosniff"})
+    return svg_response(render_svg(content, set(), set(), set()))
 
 
 @blp.route("/admin/users", methods=["GET", "POST"])

@@ -23,7 +23,7 @@ class ActionForm(FlaskForm):
 
 def _page_number() -> int:
     text = request.args.get("page", "1")
-    return max(1, min(int(text), 10_000)) if text.isdigit() else 1
+    return max(1, min(int(text), 10_000)) if text.isascii() and text.isdigit() else 1
 
 
 @blp.get("/tasks")
@@ -67,8 +67,9 @@ def material(instance_id, code):
     row, content = materials.read(context(), store, g.principal, instance_id, code)
     if row["media_type"] not in ("application/pdf", "image/png", "image/jpeg"):
         abort(404)
-    return Response(content, mimetype=row["media_type"], headers={
-        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'; img-src 'self'",
+    return Response(content, mimetype=row["media_type"], headers={  # shown in its task page (a PDF in an <object>)
+        "X-Content-Type-Options": "nosniff", "X-Frame-Options": "SAMEORIGIN",
+        "Content-Security-Policy": "default-src 'none'; img-src 'self'; frame-ancestors 'self'",
         "Content-Disposition": "inline"})
 
 

@@ -7,6 +7,8 @@ import calendar as stdlib_calendar
 import unicodedata
 from datetime import date
 
+from .notice import FORBIDDEN_CATEGORIES
+
 MONTHS = ("一月", "二月", "三月", "四月", "五月", "六月", "七月", "八月", "九月", "十月", "十一月", "十二月")
 HEADER = "一  二  三  四  五  六  日"
 OFF, WORKED = "*", "+"
@@ -41,6 +43,12 @@ def _month(year: int, month: int, off: set[date], worked: set[date]) -> list[str
     return lines
 
 
+def printable(text) -> str:
+    """Text of a notice as a terminal should print it: a control, format or direction character (in a year
+    loaded before they were refused) as its code point, never acted on."""
+    return "".join(f"<U+{ord(c):04X}>" if unicodedata.category(c) in FORBIDDEN_CATEGORIES else c for c in str(text))
+
+
 def render_year(view: dict) -> str:
     """The view of ``GET /api/calendar/{year}`` as text: a heading with the source, twelve month grids three
     abreast, the blocks of days off and the make-up working days."""
@@ -49,9 +57,10 @@ def render_year(view: dict) -> str:
     worked = {date.fromisoformat(d) for d in view["workdays"]}
     source = view["source"]
     status = "正式（已载入放假安排）" if view["status"] == "official" else "预计（未载入当年国务院放假安排通知）"
-    lines = [f"{year}年  {status}", f"依据：{source['title']}" + (f"（{source['number']}）" if source.get("number") else "")]
+    lines = [f"{year}年  {status}",
+             f"依据：{printable(source['title'])}" + (f"（{printable(source['number'])}）" if source.get("number") else "")]
     if source.get("loaded_at"):
-        lines.append(f"载入：{source['loaded_at']}，{source.get('loaded_by') or ''}（{source['origin']}）")
+        lines.append(f"载入：{source['loaded_at']}，{printable(source.get('loaded_by') or '')}（{source['origin']}）")
     lines.append("")
     for first in (1, 4, 7, 10):
         grids = [_month(year, m, off, worked) for m in range(first, first + 3)]
@@ -61,7 +70,7 @@ def render_year(view: dict) -> str:
     for block in view["holidays"]:
         days = block["days"]
         span = days[0] if len(days) == 1 else f"{days[0]} 至 {days[-1]}"
-        lines.append(f"  {block['name']}：{span}，共{len(days)}天")
+        lines.append(f"  {printable(block['name'])}：{span}，共{len(days)}天")
     if view["workdays"]:
         lines.append("  调休上班：" + "、".join(view["workdays"]))
     return "\n".join(lines)

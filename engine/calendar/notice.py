@@ -14,7 +14,10 @@ The import file an operator loads (``onething calendar import 2027.json``, ``PUT
 
 ``holidays`` are the blocks of days off, each a run of consecutive days (weekend days inside a block may be
 listed); ``workdays`` are the make-up working days (调休上班), each a Saturday or Sunday. :func:`parse_notice`
-checks everything and reports every problem at once (:class:`InvalidNotice`); nothing is half-read.
+checks everything and reports every problem at once (:class:`InvalidNotice`); nothing is half-read. Its
+texts hold no control, format or direction character (ESC, BEL, U+202E...: they would reach terminals and
+pages as they are), and a year keeps at least :data:`MIN_WORKING_DAYS` working days (a real year has about
+250; a file with every day off is a mistake, not a notice).
 
 The installed ``chinesecalendar`` package carries the notices of the years it knows:
 :func:`package_notices` gives them in the same shape, to seed the database at the first start.
@@ -24,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Mapping
@@ -33,6 +37,10 @@ import chinese_calendar
 from ..errors import InvalidInput
 
 MAX_BLOCKS = 40
+MIN_WORKING_DAYS = 200
+# Characters no text of a notice may hold: what a terminal or a page would act on rather than show.
+FORBIDDEN_CATEGORIES = {"Cc": "控制字符", "Cf": "不可见的格式或方向控制字符", "Co": "私用区字符",
+                        "Cs": "无效的字符编码", "Zl": "换行符", "Zp": "换段符"}
 PACKAGE_NAME = "chinesecalendar"
 
 
@@ -111,7 +119,20 @@ def _text(value, where: str, errors: list[str], required: bool = True, limit: in
     if len(value) > limit:
         errors.append(f"{where}: at most {limit} characters")
         return None
+    for char in value:
+        category = unicodedata.category(char)
+        if category in FORBIDDEN_CATEGORIES:
+            errors.append(f"{where}：含有{FORBIDDEN_CATEGORIES[category]}（U+{ord(char):04X}），不能载入")
+            return None
     return value.strip()
+
+
+def working_days_in(year: int, days_off, workdays) -> int:
+    """The working days of ``year``: Monday to Friday that are not off, and the make-up working days."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    weekdays = sum(1 for n in range((last - first).days + 1)
+                   if (first + timedelta(days=n)).weekday() < 5)
+    return weekdays - sum(1 for day in set(days_off) if day.weekday() < 5) + len(set(workdays))
 
 
 def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
@@ -192,6 +213,11 @@ def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
             errors.append(f"workdays: {value} is listed twice")
         else:
             workdays.append(day)
+    if not errors:
+        count = working_days_in(stated, seen_off, workdays)
+        if count < MIN_WORKING_DAYS:
+            errors.append(f"{stated}年按此通知只有{count}个工作日（至少应有{MIN_WORKING_DAYS}个）："
+                          f"放假的日子过多，不像国务院的放假安排，请核对文件")
     if errors:
         raise InvalidNotice(errors)
     return YearNotice(stated, title, number, tuple(sorted(blocks, key=lambda b: b.days[0])), tuple(sorted(workdays)))

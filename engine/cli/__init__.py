@@ -154,8 +154,8 @@ MAX_CALENDAR_FILE = 256 * 1024
 
 
 def _calendar_import(args) -> int:
-    import json
-
+    """A bad file is one line on stderr (what is wrong with it, never a traceback) and a non-zero exit."""
+    from engine import safejson
     from engine.bootstrap import ready_context
     from engine.errors import InvalidInput
     from engine.usecases.calendar import import_notice
@@ -169,16 +169,21 @@ def _calendar_import(args) -> int:
               file=sys.stderr)
         return 2
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as err:
+        data = safejson.loads(path.read_text(encoding="utf-8"), "the file")
+    except OSError as err:
+        print(f"error: {args.file}: cannot be read: {err.strerror or err}", file=sys.stderr)
+        return 2
+    except UnicodeDecodeError:
+        print(f"error: {args.file}: not JSON: not UTF-8 text", file=sys.stderr)
+        return 1
+    except ValueError as err:  # not JSON, or beyond the limits (nested too deep, a number too long)
         print(f"error: {args.file}: not JSON: {err}", file=sys.stderr)
         return 1
     try:
         result = import_notice(ready_context(), args.by, data)
     except InvalidInput as err:
-        print(f"error: {args.file}: refused, nothing changed:", file=sys.stderr)
-        for problem in getattr(err, "problems", None) or [str(err)]:
-            print(f"  - {problem}", file=sys.stderr)
+        problems = getattr(err, "problems", None) or [str(err)]
+        print(f"error: {args.file}: refused, nothing changed: {'; '.join(problems)}", file=sys.stderr)
         return 1
     print(f"{result['year']}: {result['outcome']} ({result['source']['title']}"
           f"{'，' + result['source']['number'] if result['source'].get('number') else ''}); "
@@ -203,12 +208,14 @@ def _calendar_show(args) -> int:
 
 def _calendar_list(args) -> int:
     from engine.bootstrap import ready_context
+    from engine.calendar.grid import printable
     from engine.usecases.calendar import list_years
 
     listed = list_years(ready_context(), None)
     for year in listed["years"]:
-        print(f"{year['year']}  official  {year['title']}{'（' + year['number'] + '）' if year['number'] else ''}"
-              f"  {year['loaded_at']} {year['loaded_by']}")
+        number = f"（{printable(year['number'])}）" if year["number"] else ""
+        print(f"{year['year']}  official  {printable(year['title'])}{number}"
+              f"  {year['loaded_at']} {printable(year['loaded_by'])}")
     for year in listed["provisional_years"]:
         print(f"{year}  provisional  statutory holidays only (no notice loaded)")
     return 0

@@ -27,6 +27,14 @@ from .models import (
     UserTask,
 )
 
+INTEGER_RANGE = range(-(2**31), 2**31)  # an INTEGER column: PostgreSQL's int4 (SQLite's is wider)
+
+
+def storable(number: int) -> bool:
+    """Whether ``number`` fits an INTEGER column. A lookup by one that does not is no row, never a database
+    error (``/deployment/99999999999999999999999`` is "not found", not an OverflowError)."""
+    return number in INTEGER_RANGE
+
 
 class Definitions:
     def __init__(self, session: Session):
@@ -41,9 +49,11 @@ class Definitions:
         ).first()
 
     def get(self, definition_id: int) -> ProcessDefinition | None:
-        return self.session.get(ProcessDefinition, definition_id)
+        return self.session.get(ProcessDefinition, definition_id) if storable(definition_id) else None
 
     def by_version(self, key: str, version: int) -> ProcessDefinition | None:
+        if not storable(version):
+            return None
         return self.session.scalars(
             select(ProcessDefinition).where(
                 ProcessDefinition.key == key, ProcessDefinition.version == version
@@ -87,7 +97,7 @@ class Definitions:
             ProcessDefinition.deployment_id == deployment_id).order_by(ProcessDefinition.key)))
 
     def deployment(self, deployment_id: int) -> Deployment | None:
-        return self.session.get(Deployment, deployment_id)
+        return self.session.get(Deployment, deployment_id) if storable(deployment_id) else None
 
     def files(self, deployment_id: int) -> list[DeploymentFile]:
         return list(
@@ -439,6 +449,8 @@ class CalendarYears:
         return list(self.session.scalars(select(CalendarYear).order_by(CalendarYear.year)))
 
     def get(self, year: int, *, for_update: bool = False) -> CalendarYear | None:
+        if not storable(year):
+            return None
         query = select(CalendarYear).where(CalendarYear.year == year)
         if for_update:
             query = query.with_for_update()
@@ -451,7 +463,7 @@ class CalendarYears:
         self.session.add(entry)
 
     def import_entry(self, entry_id: int) -> CalendarImport | None:
-        return self.session.get(CalendarImport, entry_id)
+        return self.session.get(CalendarImport, entry_id) if storable(entry_id) else None
 
     def imports(self, year: int) -> list[CalendarImport]:
         return list(self.session.scalars(

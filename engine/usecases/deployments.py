@@ -174,10 +174,19 @@ def list_definitions(ctx: EngineContext) -> list[dict]:
         return found
 
 
+def get_definition(ctx: EngineContext, key: str, version: int) -> dict:
+    """One process version (its key, name, who deployed it and when)."""
+    with ctx.reader() as uow:
+        definition = uow.definitions.by_version(key, version)
+        if definition is None:
+            raise NotFound(f"process definition {key!r} version {version} not found")
+        return definition_dict(definition, uow.definitions.deployment(definition.deployment_id).forced_over)
+
+
 def definition_xml(ctx: EngineContext, key: str, version: int | None) -> tuple[str, bytes]:
     """The deployed file of a process version, byte for byte."""
     with ctx.reader() as uow:
-        definition = uow.definitions.by_version(key, version) if version else uow.definitions.latest(key)
+        definition = uow.definitions.by_version(key, version) if version is not None else uow.definitions.latest(key)
         if definition is None:
             raise NotFound(f"process definition {key!r} version {version or 'latest'} not found")
         return definition_file(uow, definition)
