@@ -5,7 +5,8 @@ given to the calendar); any other year is *provisional*: its days off are the st
 (:mod:`engine.calendar.statutory`) and the weekends, with no make-up working days. A count that went through
 a provisional year is provisional too -- :meth:`WorkdayCalendar.provisional_years` tells which years a span
 touched, so a due date can say so and be recomputed once the notice arrives. Only a year that even the
-statutory rule cannot produce (outside the lunar library's range) is :class:`CalendarNotCovered`.
+statutory rule cannot produce (before the law, or beyond the lunar library's range) is
+:class:`CalendarNotCovered`.
 
 Counting convention (used for every time limit of RULES §5):
 
@@ -31,20 +32,19 @@ from typing import Iterable, Mapping
 from ..clock import CHINA
 from ..errors import EngineError
 from .notice import YearNotice
-from .statutory import statutory_days_off
+from .statutory import not_computable, statutory_days_off
 
 END_OF_DAY = time(23, 59, 59)
 
 
 class CalendarNotCovered(EngineError, LookupError):
-    """Not even the statutory rule can give ``year``'s days off (outside the lunar library's range)."""
+    """Not even the statutory rule can give ``year``'s days off (:func:`~.statutory.not_computable` says why);
+    the message, in Chinese, names the year and the reason."""
 
     def __init__(self, year: int) -> None:
-        super().__init__(
-            f"the working-day calendar cannot count through {year}: no holiday notice is loaded for it and "
-            f"its statutory holidays cannot be computed (outside the lunar calendar's range)"
-        )
         self.year = year
+        self.reason = not_computable(year) or f"{year}年的法定节假日无法推算"
+        super().__init__(f"无法按工作日计算到{year}年：该年的国务院放假安排通知尚未载入，且{self.reason}。")
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,11 @@ class WorkdayCalendar:
 
     def is_official(self, year: int) -> bool:
         return year in self._notices
+
+    def covers(self, year: int) -> bool:
+        """Whether the calendar can count through ``year``: its notice is loaded, or its statutory holidays
+        can be computed."""
+        return year in self._notices or not_computable(year) is None
 
     def year(self, year: int) -> YearDays:
         """The days of ``year``: its notice's, else the statutory ones (raises CalendarNotCovered)."""

@@ -29,7 +29,7 @@ from ..persistence.models import CalendarImport, CalendarYear
 from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import all_tasks, due_at, waiting_timers
 from ..users import Principal
-from .oversight import provisional_years_near
+from .oversight import provisional_years_near, uncovered_years_near
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +131,7 @@ def year_view(calendar: WorkdayCalendar, year: int, row: CalendarYear | None, im
         if statutory is None:
             raise CalendarNotCovered(year)
         holidays, workdays = blocks_json(blocks_of(statutory)), []
-        source = {"title": "《全国年节及纪念日放假办法》（2024年修订）法定节假日，未载入当年国务院放假安排通知",
+        source = {"title": "《全国年节及纪念日放假办法》（2024年修订）的法定节假日及补假，未载入当年国务院放假安排通知",
                   "number": None, "origin": "statutory", "loaded_at": None, "loaded_by": None}
     return {
         "year": year,
@@ -156,10 +156,13 @@ def show_year(ctx: EngineContext, year: int) -> dict:
 
 
 def calendar_status(ctx: EngineContext) -> dict:
-    """The official years and the provisional ones near today (for /api/health and the list of years)."""
+    """The official years, the provisional ones near today and those near today that cannot be counted at
+    all (for /api/health and the list of years)."""
     calendar = ctx.calendar.current()
+    now = ctx.clock.now()
     return {"official_years": calendar.official_years(),
-            "provisional_years": provisional_years_near(calendar, ctx.clock.now())}
+            "provisional_years": provisional_years_near(calendar, now),
+            "uncovered_years": uncovered_years_near(calendar, now)}
 
 
 def list_years(ctx: EngineContext, principal: Principal) -> dict:
