@@ -25,7 +25,9 @@ one that takes a moment: the due moment of a step that starts then, by a closing
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, time, timedelta
 from typing import Iterable, Mapping
 
@@ -60,6 +62,15 @@ class YearDays:
         if d in self.make_up:
             return True
         return d.weekday() < 5 and d not in self.days_off
+
+    @cached_property
+    def version(self) -> str:
+        """What the year's working days are, in 16 characters: official or provisional (``o``/``p``) and a
+        digest of its days off and make-up working days. Two loads with the same days have one version;
+        every change of a day, or of the status, gives another (what a date was counted on, R5.1)."""
+        text = ",".join(d.isoformat() for d in sorted(self.days_off)) + "|" + ",".join(
+            d.isoformat() for d in sorted(self.make_up))
+        return ("o" if self.official else "p") + hashlib.sha256(text.encode("ascii")).hexdigest()[:15]
 
 
 def _check_date(d: date) -> None:
@@ -110,6 +121,20 @@ class WorkdayCalendar:
                 found = YearDays(year, frozenset(statutory), frozenset(), official=False)
             self._years[year] = found
         return found
+
+    def version(self, year: int) -> str | None:
+        """The version of ``year``'s days (:attr:`YearDays.version`); None when it cannot be counted."""
+        try:
+            return self.year(year).version
+        except CalendarNotCovered:
+            return None
+
+    def counted_years(self, start: date | datetime, end: date | datetime | None) -> list[int]:
+        """Every year a count from ``start`` to ``end`` went through (its result depends on their days)."""
+        if end is None:
+            return []
+        first, last = sorted((local_day(start).year, local_day(end).year))
+        return list(range(first, last + 1))
 
     def provisional_years(self, start: date | datetime, end: date | datetime | None) -> list[int]:
         """The provisional years a count from ``start`` to ``end`` went through (empty: it is official)."""
