@@ -20,6 +20,8 @@ import logging
 from datetime import date, datetime
 from uuid import UUID
 
+from SpiffWorkflow.exceptions import TaskNotFoundException
+
 from ..bpmn.timers import recount_timer
 from ..calendar import (WorkdayCalendar, YearNotice, blocks_json, blocks_of, package_notices, parse_notice,
                         statutory_days_off)
@@ -246,7 +248,10 @@ def _recount_once(ctx: EngineContext, instance_id: str, actor: str) -> bool:
         summary = copy.deepcopy(instance.summary or {})
         changes = ctx.service_of(uow, instance).recount(summary, instance.created_at, calendar)
         for row in uow.tasks.open_for_instance(instance.id):
-            task = workflow.get_task_from_id(UUID(row.id))
+            try:
+                task = workflow.get_task_from_id(UUID(row.id))
+            except TaskNotFoundException:  # saved by another transaction between the two reads
+                raise ConcurrentUpdate("the instance changed meanwhile") from None
             new = due_at(task, row.created_at, calendar)
             provisional = bool(calendar.provisional_years(row.created_at, new))
             if new != row.due_at:

@@ -14,10 +14,16 @@ import json
 import threading
 from datetime import datetime
 
+from alembic import command
+from sqlalchemy.orm import Session
+
 from api import create_app
 from engine.bootstrap import build_context
-from engine.calendar import package_notices
+from engine.calendar import package_notices, parse_notice
 from engine.clock import CHINA
+from engine.persistence import migrations
+from engine.persistence.database import make_engine
+from engine.persistence.models import CalendarImport, CalendarYear
 from engine.usecases.calendar import recount_instance
 from engine.worker import Worker
 from handlers.newborn.samples import approval_for, sample_application
@@ -270,3 +276,34 @@ def test_r5_1_alternating_loads_under_traffic_end_with_every_application_counted
     assert promised["gansu"] == {("2027-01-12T23:59:59+08:00", False)}
     twin = api.start(sample_application(clock.now(), region="guizhou", seq=400)).get_json()["id"]
     assert promised["guizhou"] == {dates_of(api, ctx, twin)["promised_by"]}
+
+
+def test_r5_1_applications_counted_before_the_upgrade_are_counted_again_once(api, ctx, clock, database_url):
+    """At the upgrade nobody knows which days an active application was counted on: migration 0007c marks it
+    unknown and the worker's first reconciliation counts it from scratch -- here on a 2027 notice that a
+    release before it stored without counting anything again."""
+    move_to(clock, "2026-12-30 10:00")
+    instance_id = api.start(sample_application(clock.now(), seq=1)).get_json()["id"]
+    assert dates_of(api, ctx, instance_id)["promised_by"] == ("2027-01-05T23:59:59+08:00", True)
+    notice = parse_notice(NOTICE)
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            command.downgrade(migrations.config(connection), "0006")
+        with Session(engine) as session:  # the old release's import, without its recount
+            session.add(CalendarYear(year=2027, origin="notice", title=notice.title, number=notice.number,
+                                     days=notice.days_json(), fingerprint=notice.fingerprint,
+                                     loaded_at=clock.now(), loaded_by="admin"))
+            session.add(CalendarImport(year=2027, at=clock.now(), by="admin", origin="notice", title=notice.title,
+                                       number=notice.number, fingerprint=notice.fingerprint, outcome="loaded",
+                                       detail={}))
+            session.commit()
+        with engine.begin() as connection:
+            migrations.upgrade(connection)
+    finally:
+        engine.dispose()
+    with ctx.reader() as uow:
+        assert uow.counted.for_instance(instance_id) == {2026: "unknown", 2027: "unknown"}
+    assert Worker(ctx, name="after-upgrade").calendar_round() == 1
+    assert dates_of(api, ctx, instance_id)["promised_by"] == ("2027-01-06T23:59:59+08:00", False)
+    assert counted_on_the_current_calendar(ctx, instance_id) and recount_instance(ctx, instance_id) is False
