@@ -288,8 +288,9 @@ def test_r5_1_applications_counted_before_the_upgrade_are_counted_again_once(api
     notice = parse_notice(NOTICE)
     engine = make_engine(database_url)
     try:
+        before_0007c = migrations.scripts().get_revision("0007c_counted_years").down_revision
         with engine.begin() as connection:
-            command.downgrade(migrations.config(connection), "0006")
+            command.downgrade(migrations.config(connection), before_0007c)
         with Session(engine) as session:  # the old release's import, without its recount
             session.add(CalendarYear(year=2027, origin="notice", title=notice.title, number=notice.number,
                                      days=notice.days_json(), fingerprint=notice.fingerprint,
