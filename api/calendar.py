@@ -55,6 +55,7 @@ class YearSchema(Schema):
 class YearListSchema(Schema):
     official_years = fields.List(fields.Integer())
     provisional_years = fields.List(fields.Integer())
+    uncovered_years = fields.List(fields.Integer())
     years = fields.List(fields.Dict())
 
 

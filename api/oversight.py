@@ -49,6 +49,9 @@ class ClerkLevelSchema(LevelSchema):
 class ServiceLevelsSchema(Schema):
     provisional_years = fields.List(fields.Integer(), metadata={
         "description": "years near today counted provisionally (no holiday notice loaded)"})
+    uncovered_years = fields.List(fields.Integer(), metadata={
+        "description": "years near today that cannot be counted at all (no notice loaded, statutory holidays "
+                       "not computable): a due date through them is refused"})
     since = fields.String(allow_none=True)
     until = fields.String(allow_none=True)
     by_item = fields.List(fields.Nested(ItemLevelSchema))

@@ -4,8 +4,13 @@ Every process (API or worker) keeps one :class:`~engine.calendar.WorkdayCalendar
 ``calendar_years`` table and checks, at most every ``ttl`` seconds, whether another process loaded a year
 since (the newest import's id); the process that loads one sees it at once. A process that counted with a
 calendar a few seconds old is caught up by the worker's reconciliation
-(:func:`engine.usecases.calendar.reconcile`), which recomputes what was counted through a year that is now
-official.
+(:func:`engine.usecases.calendar.reconcile`): every instance notes the version of each year its dates were
+counted through, and one counted on days that are no longer the calendar's is counted again.
+
+An operation (a request or a job: load a workflow, step it, save it) may ask for the calendar several
+times -- a timer, a handler's deadline, the due dates of the save -- and the calendar may change in between:
+:meth:`CalendarSource.watch` starts noting, per thread, every calendar handed out, so that the save can tell
+that its dates were counted on more than one and mark them to be counted again.
 """
 
 from __future__ import annotations
@@ -39,6 +44,12 @@ class StaticCalendarSource:
     def current(self) -> WorkdayCalendar:
         return self._calendar
 
+    def watch(self) -> None:
+        pass
+
+    def watched(self) -> int:
+        return 1
+
 
 class CalendarSource:
     def __init__(self, sessions: Sessions, ttl: float = DEFAULT_TTL) -> None:
@@ -48,12 +59,25 @@ class CalendarSource:
         self._calendar = WorkdayCalendar()
         self._revision: int | None = None
         self._checked = float("-inf")
+        self._thread = threading.local()
 
     def current(self) -> WorkdayCalendar:
         """The calendar, re-read if another process changed the official years (checked every ``ttl`` s)."""
         if time.monotonic() - self._checked >= self._ttl:
             self.refresh()
-        return self._calendar
+        calendar = self._calendar
+        seen = getattr(self._thread, "seen", None)
+        if seen is not None and not any(calendar is other for other in seen):
+            seen.append(calendar)
+        return calendar
+
+    def watch(self) -> None:
+        """From now on note every calendar this thread is given (an operation starts: it loads a workflow)."""
+        self._thread.seen = []
+
+    def watched(self) -> int:
+        """How many different calendars this thread was given since :meth:`watch` (0: none, or not watching)."""
+        return len(getattr(self._thread, "seen", None) or ())
 
     def refresh(self) -> bool:
         """Check now; True when the official years changed since the last look."""

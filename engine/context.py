@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
@@ -26,6 +26,7 @@ from .definitions import Checks, ParsedDeployment, SpecCache, fingerprint
 from .errors import NotFound
 from .log_privacy import keep_task_data_out_of_logs
 from .persistence.models import (
+    UNKNOWN_VERSION,
     HistoryEvent,
     Job,
     MessageSubscription,
@@ -41,6 +42,7 @@ from .service import Service, Services
 from .runtime import (
     StepRecord,
     assignee_of,
+    counted_deadlines,
     due_at,
     item_of,
     ready_external_tasks,
@@ -118,10 +120,12 @@ class EngineContext:
         return self.specs.get(key, load_files)
 
     def new_workflow(self, uow: UnitOfWork, definition: ProcessDefinition) -> BpmnWorkflow:
+        self.calendar.watch()  # an operation starts: note every calendar its dates are counted on
         spec, subprocess_specs = self.parsed(uow, definition).specs[definition.key]
         return BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
 
     def load(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
+        self.calendar.watch()  # an operation starts: note every calendar its dates are counted on
         definition = self.definition(uow, instance.definition_id)
         spec, subprocess_specs = self.parsed(uow, definition).specs[definition.key]
         return self.serializer.loads(instance.workflow_state, spec, subprocess_specs, self.script_engine)
@@ -144,12 +148,12 @@ class EngineContext:
         )
 
     def save(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-             records: list[StepRecord], actor: str, *, recounted: bool = False) -> dict[str, Job]:
+             records: list[StepRecord], actor: str, *, recounted: WorkdayCalendar | None = None) -> dict[str, Job]:
         """Store the workflow's state and project it (summary, user tasks, jobs, messages, history); the
-        instance's open jobs by task id. ``recounted``: every open due date was just counted again on the
-        current calendar (the instance's provisional years are replaced, not added to)."""
+        instance's open jobs by task id. ``recounted``: every open date was just counted again on that
+        calendar, which the save counts with too."""
         now = self.clock.now()
-        calendar = self.calendar.current()
+        calendar = recounted or self.calendar.current()
         for rec in records:
             self.record(uow, instance.id, "system", rec.kind, at=now, activity_id=rec.activity_id,
                         activity_name=rec.activity_name, department=rec.department, item=rec.item,
@@ -161,7 +165,9 @@ class EngineContext:
         summary = summarize(workflow, self.service_of(uow, instance), instance.summary or {}, instance.created_at,
                             now, calendar)
         instance.summary = summary
-        self._mark_provisional(instance, workflow, open_tasks, calendar, keep=not recounted)
+        self._mark_counted(uow, instance, workflow, open_tasks, calendar,
+                           one_calendar=recounted is not None or self.calendar.watched() <= 1,
+                           recounted=recounted is not None)
         instance.workflow_state = self.serializer.dumps(workflow)
         instance.serializer_version = self.serializer.version
         instance.updated_at = now
@@ -189,28 +195,52 @@ class EngineContext:
         for subscription in uow.subscriptions.for_instance(instance.id):
             uow.subscriptions.delete(subscription)
 
-    def _mark_provisional(self, instance: ProcessInstance, workflow: BpmnWorkflow, open_tasks: list[UserTask],
-                          calendar: WorkdayCalendar, keep: bool) -> None:
-        """Note the provisional years the instance's open due dates went through (R5.1), so that loading one
-        of their notices finds it. Years noted before are kept unless everything was just counted again: a
-        save on a newer calendar must not hide dates that an older count left."""
-        years = set(int(y) for y in (instance.provisional_years or "").split(",") if y) if keep else set()
+    def _mark_counted(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
+                      open_tasks: list[UserTask], calendar: WorkdayCalendar, *, one_calendar: bool,
+                      recounted: bool) -> None:
+        """Note every year the instance's open dates were counted through and on which version of its days
+        (R5.1), so that any later load of one of those years finds it (``uow.counted``).
+
+        A year noted before on another version stays marked ``unknown`` until everything is counted again: a
+        save on a newer calendar must not hide dates that an older count left. So does every year when the
+        dates are of more than one calendar (one changed while the operation ran)."""
+        spans, as_counted = self._open_spans(instance, workflow, open_tasks, calendar)
+        years = {year for start, end in spans for year in calendar.counted_years(start, end)}
+        before = {} if recounted else uow.counted.for_instance(instance.id)
+        counted = {}
+        for year in years:
+            version = calendar.version(year)
+            fresh = one_calendar and as_counted and before.get(year, version) == version
+            counted[year] = version if fresh and version is not None else UNKNOWN_VERSION
+        uow.counted.replace(instance.id, counted)
+
+    @staticmethod
+    def _open_spans(instance: ProcessInstance, workflow: BpmnWorkflow, open_tasks: list[UserTask],
+                    calendar: WorkdayCalendar) -> tuple[list[tuple], bool]:
+        """(start, end) of every open date of an active instance -- the promised date, unfinished items, open
+        steps, waiting timers, handlers' deadlines -- and whether those deadlines are as ``calendar`` counts
+        them (one may come back from a department's record of a step run again, counted on older days)."""
         summary = instance.summary or {}
-        if instance.state == "active" and not summary.get("outcome"):
-            if summary.get("promised_by"):
-                years.update(calendar.provisional_years(instance.created_at,
-                                                        datetime.fromisoformat(summary["promised_by"])))
-            for item in summary.get("items", []):
-                if item.get("started_at") and not item.get("finished_at") and item.get("due_at"):
-                    years.update(calendar.provisional_years(datetime.fromisoformat(item["started_at"]),
-                                                            datetime.fromisoformat(item["due_at"])))
-            for row in open_tasks:
-                years.update(calendar.provisional_years(row.created_at, row.due_at))
-            for task, moment in waiting_timers(workflow):
-                years.update(calendar.provisional_years(timer_started(task) or moment, moment))
-        else:  # ended: nothing of it will be counted again
-            years = set()
-        instance.provisional_years = ",".join(str(y) for y in sorted(years)) or None
+        if instance.state != "active" or summary.get("outcome"):
+            return [], True
+        spans: list[tuple] = []
+        if summary.get("promised_by"):
+            spans.append((instance.created_at, datetime.fromisoformat(summary["promised_by"])))
+        for item in summary.get("items", []):
+            if item.get("started_at") and not item.get("finished_at") and item.get("due_at"):
+                spans.append((datetime.fromisoformat(item["started_at"]), datetime.fromisoformat(item["due_at"])))
+        spans += [(row.created_at, row.due_at) for row in open_tasks]
+        spans += [(timer_started(task) or moment, moment) for task, moment in waiting_timers(workflow)]
+        as_counted = True
+        for entry in counted_deadlines(workflow):
+            if not entry.get("due"):
+                continue
+            start, due = date.fromisoformat(entry["counted_from"][:10]), date.fromisoformat(entry["due"][:10])
+            spans.append((start, due))
+            now_due = calendar.add_working_days(start, int(entry["working_days"]))
+            if now_due != due or bool(entry.get("provisional")) != bool(calendar.provisional_years(start, due)):
+                as_counted = False
+        return spans, as_counted
 
     def _sync_user_tasks(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
                          now: datetime, calendar: WorkdayCalendar,

@@ -107,6 +107,23 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[object, datetime]]:
     return found
 
 
+def counted_deadlines(workflow: BpmnWorkflow) -> list[dict]:
+    """Deadlines handlers counted in working days and left in the process data for people to read (e.g.
+    R2.8's visit to the police station): dicts with ``counted_from``, ``working_days`` and ``due`` in a task's
+    ``notices`` or in a result's ``visit`` -- every copy of them (SpiffWorkflow copies data from task to
+    task)."""
+    found = []
+    for task in all_tasks(workflow):
+        data = task.data
+        entries = [n for notices in (data.get("notices") or {}).values() if isinstance(notices, list)
+                   for n in notices if isinstance(n, dict)]
+        for result in (data.get("results") or {}).values():
+            if isinstance(result, dict) and isinstance(result.get("visit"), dict):
+                entries.append(result["visit"])
+        found.extend(e for e in entries if e.get("counted_from") and e.get("working_days") is not None)
+    return found
+
+
 def waiting_messages(workflow: BpmnWorkflow) -> list[tuple[object, str]]:
     """(task, message name) of every message catch event waiting."""
     found = []

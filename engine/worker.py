@@ -200,7 +200,8 @@ class Worker:
 
     def calendar_round(self) -> int:
         """R5.1: when a year's holiday notice was loaded (by any process), and every minute anyway, count
-        again the open due dates that went through it provisionally; the applications moved."""
+        again the open dates that were counted on days that are no longer the calendar's; the applications
+        moved."""
         from .usecases.calendar import reconcile
 
         now = time.monotonic()

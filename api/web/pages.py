@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
+from engine.calendar import CalendarNotCovered
 from engine.calendar.chinese import chinese_time
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engine.usecases.accounts import principal_of
@@ -92,6 +93,11 @@ def csrf_failed(err):
 @blp.errorhandler(Conflict)
 def conflict(err):
     return render_template("error.html", title="操作未完成", message=str(err)), 409
+
+
+@blp.errorhandler(CalendarNotCovered)
+def calendar_not_covered(err):
+    return render_template("error.html", title="无法计算工作日", message=str(err)), 503
 
 
 @blp.errorhandler(InvalidInput)

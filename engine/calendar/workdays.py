@@ -5,7 +5,8 @@ given to the calendar); any other year is *provisional*: its days off are the st
 (:mod:`engine.calendar.statutory`) and the weekends, with no make-up working days. A count that went through
 a provisional year is provisional too -- :meth:`WorkdayCalendar.provisional_years` tells which years a span
 touched, so a due date can say so and be recomputed once the notice arrives. Only a year that even the
-statutory rule cannot produce (outside the lunar library's range) is :class:`CalendarNotCovered`.
+statutory rule cannot produce (before the law, or beyond the lunar library's range) is
+:class:`CalendarNotCovered`.
 
 Counting convention (used for every time limit of RULES §5):
 
@@ -24,27 +25,28 @@ one that takes a moment: the due moment of a step that starts then, by a closing
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date, datetime, time, timedelta
 from typing import Iterable, Mapping
 
 from ..clock import CHINA
 from ..errors import EngineError
 from .notice import YearNotice
-from .statutory import statutory_days_off
+from .statutory import not_computable, statutory_days_off
 
 END_OF_DAY = time(23, 59, 59)
 
 
 class CalendarNotCovered(EngineError, LookupError):
-    """Not even the statutory rule can give ``year``'s days off (outside the lunar library's range)."""
+    """Not even the statutory rule can give ``year``'s days off (:func:`~.statutory.not_computable` says why);
+    the message, in Chinese, names the year and the reason."""
 
     def __init__(self, year: int) -> None:
-        super().__init__(
-            f"the working-day calendar cannot count through {year}: no holiday notice is loaded for it and "
-            f"its statutory holidays cannot be computed (outside the lunar calendar's range)"
-        )
         self.year = year
+        self.reason = not_computable(year) or f"{year}年的法定节假日无法推算"
+        super().__init__(f"无法按工作日计算到{year}年：该年的国务院放假安排通知尚未载入，且{self.reason}。")
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,15 @@ class YearDays:
         if d in self.make_up:
             return True
         return d.weekday() < 5 and d not in self.days_off
+
+    @cached_property
+    def version(self) -> str:
+        """What the year's working days are, in 16 characters: official or provisional (``o``/``p``) and a
+        digest of its days off and make-up working days. Two loads with the same days have one version;
+        every change of a day, or of the status, gives another (what a date was counted on, R5.1)."""
+        text = ",".join(d.isoformat() for d in sorted(self.days_off)) + "|" + ",".join(
+            d.isoformat() for d in sorted(self.make_up))
+        return ("o" if self.official else "p") + hashlib.sha256(text.encode("ascii")).hexdigest()[:15]
 
 
 def _check_date(d: date) -> None:
@@ -91,6 +102,11 @@ class WorkdayCalendar:
     def is_official(self, year: int) -> bool:
         return year in self._notices
 
+    def covers(self, year: int) -> bool:
+        """Whether the calendar can count through ``year``: its notice is loaded, or its statutory holidays
+        can be computed."""
+        return year in self._notices or not_computable(year) is None
+
     def year(self, year: int) -> YearDays:
         """The days of ``year``: its notice's, else the statutory ones (raises CalendarNotCovered)."""
         found = self._years.get(year)
@@ -105,6 +121,20 @@ class WorkdayCalendar:
                 found = YearDays(year, frozenset(statutory), frozenset(), official=False)
             self._years[year] = found
         return found
+
+    def version(self, year: int) -> str | None:
+        """The version of ``year``'s days (:attr:`YearDays.version`); None when it cannot be counted."""
+        try:
+            return self.year(year).version
+        except CalendarNotCovered:
+            return None
+
+    def counted_years(self, start: date | datetime, end: date | datetime | None) -> list[int]:
+        """Every year a count from ``start`` to ``end`` went through (its result depends on their days)."""
+        if end is None:
+            return []
+        first, last = sorted((local_day(start).year, local_day(end).year))
+        return list(range(first, last + 1))
 
     def provisional_years(self, start: date | datetime, end: date | datetime | None) -> list[int]:
         """The provisional years a count from ``start`` to ``end`` went through (empty: it is official)."""

@@ -218,6 +218,8 @@ def _calendar_list(args) -> int:
               f"  {year['loaded_at']} {printable(year['loaded_by'])}")
     for year in listed["provisional_years"]:
         print(f"{year}  provisional  statutory holidays only (no notice loaded)")
+    for year in listed["uncovered_years"]:
+        print(f"{year}  uncovered  no notice loaded and its statutory holidays cannot be computed")
     return 0
 
 

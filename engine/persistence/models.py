@@ -96,9 +96,6 @@ class ProcessInstance(Base):
     summary: Mapped[dict]
     subject_key: Mapped[str | None] = mapped_column(String(64))
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
-    # the years without a loaded holiday notice that its open due dates were counted through ("2027", or
-    # "2027,2028"; NULL: none): recomputed when one of them is loaded (R5.1)
-    provisional_years: Mapped[str | None] = mapped_column(String(100))
     __mapper_args__ = {"version_id_col": revision}
     __table_args__ = (
         # one active instance per subject (the service's digest, never personal data: for a newborn, a hash
@@ -106,6 +103,24 @@ class ProcessInstance(Base):
         Index("ux_instances_active_subject", "subject_key", unique=True,
               sqlite_where=text("state = 'active'"), postgresql_where=text("state = 'active'")),
     )
+
+
+UNKNOWN_VERSION = "unknown"  # dates counted on more than one version of a year's days: count them again
+
+
+class CountedYear(Base):
+    """A year an active instance's open dates were counted through, and on which of its days (R5.1): the
+    version of the year's working days then (:attr:`engine.calendar.workdays.YearDays.version`), or
+    ``unknown`` when they were counted on more than one. An instance with a version that is no longer the
+    calendar's -- its year was loaded, replaced or amended since -- is counted again. Only active instances
+    have rows."""
+
+    __tablename__ = "instance_calendar_years"
+    __table_args__ = (Index("ix_instance_calendar_years_year_version", "year", "version"),)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[str] = mapped_column(String(20))
 
 
 class UserTask(Base):

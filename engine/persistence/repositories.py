@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from .models import (
     CalendarImport,
     CalendarYear,
+    CountedYear,
     Deployment,
     DeploymentFile,
     HistoryEvent,
@@ -478,11 +479,44 @@ class CalendarYears:
         if self.session.get_bind().dialect.name == "postgresql":
             self.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": 0x0CA1E7DA})
 
-    def instances_counted_through(self, year: int) -> list[str]:
-        """Active instances whose open due dates were counted through ``year`` while it was provisional."""
-        pattern = f"%,{year},%"
+
+class CountedYears:
+    """Which years each active instance's open dates were counted through, on which version of their days."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _rows(self, instance_id: str) -> list[CountedYear]:
+        return list(self.session.scalars(select(CountedYear).where(CountedYear.instance_id == instance_id)))
+
+    def for_instance(self, instance_id: str) -> dict[int, str]:
+        return {row.year: row.version for row in self._rows(instance_id)}
+
+    def replace(self, instance_id: str, counted: dict[int, str]) -> None:
+        """Make the instance's rows ``counted`` (year → version), writing only what differs."""
+        rows = {row.year: row for row in self._rows(instance_id)}
+        for year, row in rows.items():
+            version = counted.get(year)
+            if version is None:
+                self.session.delete(row)
+            elif version != row.version:
+                row.version = version
+        for year, version in counted.items():
+            if year not in rows:
+                self.session.add(CountedYear(instance_id=instance_id, year=year, version=version))
+
+    def versions(self) -> list[tuple[int, str]]:
+        """Every (year, version) some active instance was counted on."""
+        return [(year, version) for year, version in self.session.execute(
+            select(CountedYear.year, CountedYear.version).distinct().order_by(CountedYear.year))]
+
+    def instances_counted_on(self, pairs: list[tuple[int, str]]) -> list[str]:
+        """The active instances counted on one of ``pairs`` (year, version), the oldest first."""
+        if not pairs:
+            return []
+        matches = or_(*[(CountedYear.year == year) & (CountedYear.version == version) for year, version in pairs])
         return list(self.session.scalars(
             select(ProcessInstance.id)
-            .where(ProcessInstance.state == "active", ProcessInstance.provisional_years.is_not(None),
-                   ("," + ProcessInstance.provisional_years + ",").like(pattern))
+            .where(ProcessInstance.state == "active",
+                   ProcessInstance.id.in_(select(CountedYear.instance_id).where(matches)))
             .order_by(ProcessInstance.created_at)))

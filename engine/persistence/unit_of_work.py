@@ -14,6 +14,7 @@ from .database import Sessions
 from .material_repository import Materials
 from .repositories import (
     CalendarYears,
+    CountedYears,
     Definitions,
     History,
     IdempotencyRecords,
@@ -83,6 +84,7 @@ class UnitOfWork:
         self.idempotency = IdempotencyRecords(self.session)
         self.materials = Materials(self.session)
         self.calendar = CalendarYears(self.session)
+        self.counted = CountedYears(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -1,13 +1,16 @@
 """The working-day calendar as operated data (R5.1): seeding it from the installed package, loading a year's
-State Council notice, showing a year, and counting open due dates again once a provisional year is official.
+State Council notice, showing a year, and counting open dates again whenever the days they were counted on
+change.
 
 A year with a row in ``calendar_years`` is official; any other is provisional (its statutory holidays,
-:mod:`engine.calendar.statutory`). Loading a notice is one transaction (the year and the record of the
-import); then every active application whose open due dates, timers, promised date or item deadlines were
-counted through that year while it was provisional is counted again from its own starts, each in its own
-transaction guarded by the instance's revision, with a history entry saying what moved and why. Completed
-applications keep what they recorded. The worker runs :func:`reconcile` too, so an application that another
-process saved with a calendar a few seconds old is caught up.
+:mod:`engine.calendar.statutory`). Every save notes, per active application, the years its open dates were
+counted through and the version of each year's days then (``instance_calendar_years``). Loading a notice is
+one transaction (the year and the record of the import); then every active application counted through
+that year on other days -- provisional or official, replaced or amended -- is counted again from its own
+starts, each in its own transaction guarded by the instance's revision, with a history entry saying what
+moved and why. Completed applications keep what they recorded. The worker runs :func:`reconcile` too, over
+every year, so an application that another process counted with a calendar a few seconds old, or while
+two loads raced, ends up counted on the last one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import copy
 import logging
 from datetime import date, datetime
 from uuid import UUID
+
+from SpiffWorkflow.exceptions import TaskNotFoundException
 
 from ..bpmn.timers import recount_timer
 from ..calendar import (WorkdayCalendar, YearNotice, blocks_json, blocks_of, package_notices, parse_notice,
@@ -27,9 +32,9 @@ from ..context import EngineContext
 from ..errors import NotFound
 from ..persistence.models import CalendarImport, CalendarYear
 from ..persistence.unit_of_work import ConcurrentUpdate
-from ..runtime import all_tasks, due_at, waiting_timers
+from ..runtime import counted_deadlines, due_at, waiting_timers
 from ..users import Principal
-from .oversight import provisional_years_near
+from .oversight import provisional_years_near, uncovered_years_near
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +136,7 @@ def year_view(calendar: WorkdayCalendar, year: int, row: CalendarYear | None, im
         if statutory is None:
             raise CalendarNotCovered(year)
         holidays, workdays = blocks_json(blocks_of(statutory)), []
-        source = {"title": "《全国年节及纪念日放假办法》（2024年修订）法定节假日，未载入当年国务院放假安排通知",
+        source = {"title": "《全国年节及纪念日放假办法》（2024年修订）的法定节假日及补假，未载入当年国务院放假安排通知",
                   "number": None, "origin": "statutory", "loaded_at": None, "loaded_by": None}
     return {
         "year": year,
@@ -156,10 +161,13 @@ def show_year(ctx: EngineContext, year: int) -> dict:
 
 
 def calendar_status(ctx: EngineContext) -> dict:
-    """The official years and the provisional ones near today (for /api/health and the list of years)."""
+    """The official years, the provisional ones near today and those near today that cannot be counted at
+    all (for /api/health and the list of years)."""
     calendar = ctx.calendar.current()
+    now = ctx.clock.now()
     return {"official_years": calendar.official_years(),
-            "provisional_years": provisional_years_near(calendar, ctx.clock.now())}
+            "provisional_years": provisional_years_near(calendar, now),
+            "uncovered_years": uncovered_years_near(calendar, now)}
 
 
 def list_years(ctx: EngineContext, principal: Principal) -> dict:
@@ -175,59 +183,49 @@ def list_years(ctx: EngineContext, principal: Principal) -> dict:
 
 
 def reconcile(ctx: EngineContext, years: list[int] | None = None, actor: str = "system") -> int:
-    """Count again every active application whose open due dates went through one of ``years`` (default:
-    every official year from last year on) while it was provisional; the number whose dates moved."""
+    """Count again every active application whose open dates were counted on days that are no longer the
+    calendar's -- a year loaded, replaced or amended since, by this process or another, or dates counted on
+    two versions at once (``years``: only those years); the number whose dates moved."""
     calendar = ctx.calendar.current()
-    if years is None:
-        this_year = ctx.clock.now().astimezone(CHINA).year
-        years = [y for y in calendar.official_years() if y >= this_year - 1]
-    moved = 0
-    for year in years:
-        if not calendar.is_official(year):
-            continue
-        with ctx.reader() as uow:
-            instance_ids = uow.calendar.instances_counted_through(year)
-        for instance_id in instance_ids:
-            moved += recount_instance(ctx, instance_id, actor)
-    return moved
+    with ctx.reader() as uow:
+        stale = [(year, version) for year, version in uow.counted.versions()
+                 if (years is None or year in years) and version != calendar.version(year)]
+        instance_ids = uow.counted.instances_counted_on(stale)
+    return sum(recount_instance(ctx, instance_id, actor) for instance_id in instance_ids)
 
 
-def _recount_deadline(found: dict, calendar: WorkdayCalendar) -> tuple[str, str] | None:
-    """A handler's deadline in working days (``counted_from``, ``working_days``, ``due``) counted again;
-    (old, new) when it moved. Its text, if any, says the new date."""
+def _recount_deadline(found: dict, calendar: WorkdayCalendar) -> dict | None:
+    """A handler's deadline in working days (``counted_from``, ``working_days``, ``due``) counted again; the
+    change when its date moved. Its text, if any, says the new date."""
     start = date.fromisoformat(found["counted_from"])
     new_day = calendar.add_working_days(start, int(found["working_days"]))
     provisional = bool(calendar.provisional_years(start, new_day))
-    old, new = found.get("due"), new_day.isoformat()
-    if old == new and bool(found.get("provisional")) == provisional:
+    old, was_provisional, new = found.get("due"), bool(found.get("provisional")), new_day.isoformat()
+    if old == new and was_provisional == provisional:
         return None
     if isinstance(found.get("text"), str) and old:
-        old_text = old + (PROVISIONAL_MARK if found.get("provisional") else "")
+        old_text = old + (PROVISIONAL_MARK if was_provisional else "")
         found["text"] = found["text"].replace(old_text, new + (PROVISIONAL_MARK if provisional else ""))
     found.update(due=new, provisional=provisional)
-    return (old, new) if old != new else None
+    if old == new:
+        return None
+    return {"what": "notice", "name": "办理期限", "from": old, "to": new, "from_provisional": was_provisional,
+            "to_provisional": provisional}
 
 
 def _recount_handler_deadlines(workflow, calendar: WorkdayCalendar) -> list[dict]:
-    """Deadlines handlers counted in working days (e.g. R2.8's visit to the police station), in notices
-    and results, in every task's data (SpiffWorkflow copies data from task to task)."""
+    """Deadlines handlers counted in working days (e.g. R2.8's visit to the police station), in every copy
+    of them in the tasks' data."""
     moved: dict[tuple, dict] = {}
-    for task in all_tasks(workflow):
-        data = task.data
-        found = [n for notices in (data.get("notices") or {}).values() for n in notices if isinstance(n, dict)]
-        for result in (data.get("results") or {}).values():
-            if isinstance(result, dict) and isinstance(result.get("visit"), dict):
-                found.append(result["visit"])
-        for entry in found:
-            if entry.get("counted_from") and entry.get("working_days") is not None:
-                change = _recount_deadline(entry, calendar)
-                if change:
-                    moved[change] = {"what": "notice", "name": "办理期限", "from": change[0], "to": change[1]}
+    for entry in counted_deadlines(workflow):
+        change = _recount_deadline(entry, calendar)
+        if change:
+            moved[(change["from"], change["to"])] = change
     return list(moved.values())
 
 
 def recount_instance(ctx: EngineContext, instance_id: str, actor: str = "system") -> bool:
-    """Count one active application's open due dates again on the current calendar; True if any moved."""
+    """Count one active application's open dates again on the current calendar; True if any moved."""
     for _ in range(RECOUNT_ATTEMPTS):
         try:
             return _recount_once(ctx, instance_id, actor)
@@ -244,17 +242,23 @@ def _recount_once(ctx: EngineContext, instance_id: str, actor: str) -> bool:
         instance = uow.instances.get(instance_id)
         if instance is None or instance.state != "active":
             return False
-        counted_through = [int(y) for y in (instance.provisional_years or "").split(",") if y]
+        changed_years = sorted(year for year, version in uow.counted.for_instance(instance.id).items()
+                               if version != calendar.version(year))
         workflow = ctx.load(uow, instance)
         summary = copy.deepcopy(instance.summary or {})
         changes = ctx.service_of(uow, instance).projection.recount(summary, instance.created_at, calendar)
         for row in uow.tasks.open_for_instance(instance.id):
-            task = workflow.get_task_from_id(UUID(row.id))
+            try:
+                task = workflow.get_task_from_id(UUID(row.id))
+            except TaskNotFoundException:  # saved by another transaction between the two reads
+                raise ConcurrentUpdate("the instance changed meanwhile") from None
             new = due_at(task, row.created_at, calendar)
+            provisional = bool(calendar.provisional_years(row.created_at, new))
             if new != row.due_at:
-                changes.append({"what": row.activity_id, "name": row.name, "from": iso(row.due_at), "to": iso(new)})
+                changes.append({"what": row.activity_id, "name": row.name, "from": iso(row.due_at), "to": iso(new),
+                                "from_provisional": row.due_provisional, "to_provisional": provisional})
                 row.due_at = new
-            row.due_provisional = bool(calendar.provisional_years(row.created_at, new))
+            row.due_provisional = provisional
         for task, _ in waiting_timers(workflow):
             moved = recount_timer(task, calendar)
             if moved and moved[0] != moved[1]:
@@ -262,19 +266,29 @@ def _recount_once(ctx: EngineContext, instance_id: str, actor: str) -> bool:
                                 "from": iso(moved[0]), "to": iso(moved[1])})
         changes += _recount_handler_deadlines(workflow, calendar)
         instance.summary = summary
-        ctx.save(uow, instance, workflow, [], actor, recounted=True)
+        ctx.save(uow, instance, workflow, [], actor, recounted=calendar)
         if changes:
-            sources = [calendar.notice(y).source_text for y in counted_through if calendar.notice(y)]
-            ctx.record(uow, instance.id, actor, "deadlines_recounted", at=now,
-                       reason=_reason(changes, sources),
-                       detail={"changes": changes, "years": [y for y in counted_through if calendar.is_official(y)],
-                               "sources": sources})
+            sources = _sources(calendar, changed_years)
+            ctx.record(uow, instance.id, actor, "deadlines_recounted", at=now, reason=_reason(changes, sources),
+                       detail={"changes": changes, "years": changed_years, "sources": sources})
         uow.commit()
         return bool(changes)
 
 
+def _sources(calendar: WorkdayCalendar, years: list[int]) -> list[str]:
+    """What the days of ``years`` now come from: each official year's notice, or the law."""
+    sources = []
+    for year in years:
+        notice = calendar.notice(year)
+        text = notice.source_text if notice else "《全国年节及纪念日放假办法》"
+        if text not in sources:
+            sources.append(text)
+    return sources
+
+
 def _reason(changes: list[dict], sources: list[str]) -> str:
-    """办结时限由…调整为…，依据…通知 (the promised date first, then the steps)."""
+    """办结时限由…调整为…，依据…通知 (the promised date first, then the steps); a date counted through a year
+    without its notice says （预计）."""
     labels = {"promised_by": "承诺办结时限"}
     parts = []
     for change in changes:
@@ -282,6 +296,7 @@ def _reason(changes: list[dict], sources: list[str]) -> str:
             continue  # a step's overdue timer moves with its due date
         label = labels.get(change["what"]) or (
             "告知申请人的办理期限" if change["what"] == "notice" else f"“{change.get('name') or change['what']}”办结时限")
-        parts.append(f"{label}由{chinese_day(change['from'], True)}调整为{chinese_day(change['to'])}")
+        parts.append(f"{label}由{chinese_day(change['from'], bool(change.get('from_provisional')))}调整为"
+                     f"{chinese_day(change['to'], bool(change.get('to_provisional')))}")
     basis = "、".join(sources) or "已载入的国务院放假安排通知"
     return "；".join(parts or ["办结时限已按放假安排重新计算"]) + f"，依据{basis}"

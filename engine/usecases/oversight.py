@@ -33,10 +33,20 @@ def diagram_svg(ctx: EngineContext, principal: Principal, instance_id: str) -> s
     return render_svg(content, {d for d in done if d}, {a for a in active if a}, overdue)
 
 
-def provisional_years_near(calendar: WorkdayCalendar, now: datetime) -> list[int]:
-    """Last year, this year and the next two that have no holiday notice loaded (counted provisionally)."""
+def _years_near(now: datetime) -> range:
+    """Last year, this year and the next two."""
     year = now.astimezone(CHINA).year
-    return [y for y in range(year - 1, year + 3) if not calendar.is_official(y)]
+    return range(year - 1, year + 3)
+
+
+def provisional_years_near(calendar: WorkdayCalendar, now: datetime) -> list[int]:
+    """The years near today that have no holiday notice loaded and are counted provisionally (R5.1)."""
+    return [y for y in _years_near(now) if not calendar.is_official(y) and calendar.covers(y)]
+
+
+def uncovered_years_near(calendar: WorkdayCalendar, now: datetime) -> list[int]:
+    """The years near today that cannot be counted at all: no notice loaded, statutory holidays not computable."""
+    return [y for y in _years_near(now) if not calendar.covers(y)]
 
 
 def _working_days(calendar: WorkdayCalendar, start: datetime, end: datetime) -> int | None:
@@ -104,6 +114,7 @@ def service_levels(ctx: EngineContext, principal: Principal, since: datetime | N
                 by_clerk[(task.completed_by, task.candidate_group)].add(task, now)
     return {
         "provisional_years": provisional_years_near(calendar, now),
+        "uncovered_years": uncovered_years_near(calendar, now),
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
         "by_item": [{"item": code, "name": ctx.services.item_names.get(code, code),

@@ -99,10 +99,11 @@ def recount_due_dates(summary: dict, created_at: datetime, calendar: WorkdayCale
         return []
     changes = []
     moment = promised_by(limits, created_at, calendar)
-    promised = iso(moment)
+    promised, provisional = iso(moment), bool(calendar.provisional_years(created_at, moment))
     if promised != summary["promised_by"]:
-        changes.append({"what": "promised_by", "from": summary["promised_by"], "to": promised})
-    summary.update(promised_by=promised, promised_provisional=bool(calendar.provisional_years(created_at, moment)))
+        changes.append({"what": "promised_by", "from": summary["promised_by"], "to": promised,
+                        "from_provisional": bool(summary.get("promised_provisional")), "to_provisional": provisional})
+    summary.update(promised_by=promised, promised_provisional=provisional)
     for item in summary.get("items", []):
         if item.get("finished_at"):
             continue
@@ -113,6 +114,7 @@ def recount_due_dates(summary: dict, created_at: datetime, calendar: WorkdayCale
         if not item.get("started_at") or moment is None:
             due, provisional = promised, summary["promised_provisional"]
         if due != item.get("due_at"):
-            changes.append({"what": item["code"], "name": item.get("name"), "from": item.get("due_at"), "to": due})
+            changes.append({"what": item["code"], "name": item.get("name"), "from": item.get("due_at"), "to": due,
+                            "from_provisional": bool(item.get("due_provisional")), "to_provisional": provisional})
         item.update(due_at=due, due_provisional=provisional)
     return changes

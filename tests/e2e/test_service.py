@@ -13,7 +13,7 @@ def test_health(api):
     response = api.get("/api/health")
     body = response.get_json()
     assert response.status_code == 200 and body["status"] == "ok"
-    assert set(body["calendar"]) == {"official_years", "provisional_years"}
+    assert set(body["calendar"]) == {"official_years", "provisional_years", "uncovered_years"}
 
 
 def test_openapi_document_is_generated_from_the_schemas(api):

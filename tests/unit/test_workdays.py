@@ -99,16 +99,19 @@ def test_r5_1_official_years_are_the_packages_2004_to_2026():
 
 
 def test_r5_1_a_year_without_its_notice_is_provisional_by_the_statutory_holidays():
-    """2027 by the 2024 rules: 1 Jan; Spring Festival 5-8 Feb (除夕 to 初三); Qingming 5 Apr; 1-2 May;
-    Dragon Boat 9 Jun; Mid-Autumn 15 Sep; 1-3 Oct -- 13 days, no make-up working days, no 补休."""
+    """2027 by the 2024 rules: 1 Jan (Fri); Spring Festival 5-8 Feb (除夕 to 初三), its Saturday and Sunday given
+    back on Tue 9 and Wed 10 (Article 6, 补假); Qingming 5 Apr; 1-2 May (Sat, Sun) given back on 3-4 May; Dragon
+    Boat 9 Jun; Mid-Autumn 15 Sep; 1-3 Oct (Fri-Sun) given back on 4-5 Oct -- 13 working days off, no make-up
+    working days."""
     days = statutory_days_off(2027)
-    assert len(days) == 13
-    assert days[date(2027, 2, 5)] == "春节" and days[date(2027, 2, 8)] == "春节"
-    assert {date(2027, 4, 5), date(2027, 6, 9), date(2027, 9, 15)} <= set(days)
+    assert sum(day.weekday() < 5 for day in days) == 13
+    assert days[date(2027, 2, 5)] == "春节" and days[date(2027, 2, 8)] == "春节" and days[date(2027, 2, 10)] == "春节"
+    assert {date(2027, 4, 5), date(2027, 6, 9), date(2027, 9, 15), date(2027, 5, 4), date(2027, 10, 5)} <= set(days)
     year = PACKAGE_CALENDAR.year(2027)
     assert not year.official and not year.make_up
     assert not is_working_day(date(2027, 1, 1))  # Friday, New Year's Day
-    assert is_working_day(date(2027, 2, 9))  # Tuesday after 初三: no substitute day assumed
+    assert not is_working_day(date(2027, 2, 9))  # Tuesday after 初三: 初一 (a Saturday) given back
+    assert is_working_day(date(2027, 2, 11))  # Thursday: both weekend days are given back already
     assert not is_working_day(date(2027, 2, 6))  # Saturday
     assert add_working_days(date(2026, 12, 30), 3) == date(2027, 1, 5)  # Thu 31, (Fri 1 off), Mon 4, Tue 5
     assert working_days_between(date(2026, 12, 30), date(2027, 1, 5)) == 3
