@@ -265,7 +265,7 @@ class Worker:
         with self.ctx.reader() as uow:
             instance = uow.instances.get(instance_id)
             revision = instance.revision
-            workflow = self.ctx.load(uow, instance)
+            workflow = self.ctx.workflows.load(uow, instance)
             elsewhere = {job.task_id for job in uow.jobs.for_instance(instance_id)} - held.keys()
         records: list[StepRecord] = []
         failure: tuple[str, Exception] | None = None
@@ -306,7 +306,7 @@ class Worker:
             instance = uow.instances.get(instance_id)
             if instance.revision != revision:
                 raise ConcurrentUpdate("the instance changed meanwhile")
-            open_jobs = self.ctx.save(uow, instance, workflow, records, "system")
+            open_jobs = self.ctx.workflows.save(uow, instance, workflow, records, "system")
             now = self.ctx.clock.now()
             if failure is not None and failure[0] in open_jobs:
                 self._count_failure(uow, open_jobs[failure[0]], failure[1], now)
@@ -353,14 +353,14 @@ class Worker:
             if uow.jobs.held(job.id, self.name, lock=uow.is_postgresql) is None:
                 return
             instance = uow.instances.get(job.instance_id)
-            workflow = self.ctx.load(uow, instance)
-            task = self.ctx.workflow_task(workflow, job.task_id)
+            workflow = self.ctx.workflows.load(uow, instance)
+            task = self.ctx.workflows.workflow_task(workflow, job.task_id)
             workflow.refresh_timers()
             advance(workflow)
             if task.state != TaskState.WAITING:
-                self.ctx.record(uow, instance.id, "system", "timer_fired", at=now,
+                self.ctx.workflows.record(uow, instance.id, "system", "timer_fired", at=now,
                                 activity_id=job.activity_id, activity_name=task.task_spec.bpmn_name)
-            self.ctx.save(uow, instance, workflow, [], "system")
+            self.ctx.workflows.save(uow, instance, workflow, [], "system")
             uow.commit()
 
     # -- failures -------------------------------------------------------------------------------
@@ -395,7 +395,7 @@ class Worker:
         row.updated_at = now
         if row.attempts >= row.max_attempts or isinstance(err, BusinessError):
             row.state = "incident"
-            self.ctx.record(uow, row.instance_id, "system", "incident_created", at=now,
+            self.ctx.workflows.record(uow, row.instance_id, "system", "incident_created", at=now,
                             activity_id=row.activity_id, activity_name=row.activity_name,
                             department=(row.topic or "").split(".")[0] or None, reason=row.error_message,
                             detail={"job_id": row.id, "attempts": row.attempts, "code": row.error_code})

@@ -54,12 +54,12 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
         )
         uow.instances.add(instance)
         uow.flush()
-        ctx.record(uow, instance.id, principal.name, "instance_started", at=now,
+        ctx.workflows.record(uow, instance.id, principal.name, "instance_started", at=now,
                    detail={"definition": definition.key, "version": definition.version, **started.detail})
-        workflow = ctx.new_workflow(uow, definition)
+        workflow = ctx.workflows.new_workflow(uow, definition)
         set_start_variables(workflow, started.variables)
         advance(workflow)
-        ctx.save(uow, instance, workflow, [], principal.name)
+        ctx.workflows.save(uow, instance, workflow, [], principal.name)
         if instance.state == "refused":  # the process's own policy refused it: nothing is stored
             raise Ineligible((instance.summary or {}).get("refusals") or [])
         response = {
@@ -135,14 +135,14 @@ def cancel(ctx: EngineContext, principal: Principal, instance_id: str, reason: s
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         if instance.state != "active":
             raise Conflict(f"the application is already {instance.state}")
-        workflow = ctx.load(uow, instance)
+        workflow = ctx.workflows.load(uow, instance)
         workflow.cancel()
         instance.state = "cancelled"
         instance.ended_at = now
         instance.end_reason = reason
-        ctx.close_open_work(uow, instance, now)
-        ctx.save(uow, instance, workflow, [], principal.name)
-        ctx.record(uow, instance.id, principal.name, "instance_cancelled", at=now, reason=reason)
+        ctx.workflows.close_open_work(uow, instance, now)
+        ctx.workflows.save(uow, instance, workflow, [], principal.name)
+        ctx.workflows.record(uow, instance.id, principal.name, "instance_cancelled", at=now, reason=reason)
         try:
             uow.commit()
         except ConcurrentUpdate:
