@@ -300,7 +300,7 @@ class Worker:
             if any(row is None for row in rows):  # a lock expired and another worker took a job: it runs
                 for row in rows:                  # them again; give back the ones still ours
                     if row is not None:
-                        row.locked_by, row.locked_until = None, None
+                        uow.jobs.release(row)
                 uow.commit()
                 return
             instance = uow.instances.get(instance_id)
@@ -312,7 +312,7 @@ class Worker:
                 self._count_failure(uow, open_jobs[failure[0]], failure[1], now)
             for job in open_jobs.values():
                 if job.locked_by == self.name:  # taken but not reached (a failure stopped the chain)
-                    job.locked_by, job.locked_until = None, None
+                    uow.jobs.release(job)
             uow.commit()
 
     def _call_handler(self, business_key: str, instance_id: str, task) -> HandlerResult:
@@ -372,8 +372,7 @@ class Worker:
             for job in jobs:
                 row = uow.jobs.held(job.id, self.name, lock=False)
                 if row is not None:
-                    row.locked_by = None
-                    row.locked_until = None
+                    uow.jobs.release(row)
             uow.commit()
 
     def _failed(self, job: TakenJob, err: Exception) -> None:
@@ -390,8 +389,7 @@ class Worker:
         row.attempts += 1
         row.last_error = f"{err.__class__.__name__}: {err}"[:2000]
         row.error_code, row.error_message = failure_text(err)
-        row.locked_by = None
-        row.locked_until = None
+        uow.jobs.release(row)
         row.updated_at = now
         if row.attempts >= row.max_attempts or isinstance(err, BusinessError):
             row.state = "incident"

@@ -243,7 +243,8 @@ class WorkflowRepository:
             else:
                 kept[job.task_id] = job
                 if job.kind == "timer" and job.due_at != spec["due_at"]:  # a cycle timer fired: next round
-                    job.due_at, job.locked_by, job.locked_until, job.updated_at = spec["due_at"], None, None, now
+                    job.due_at, job.updated_at = spec["due_at"], now
+                    uow.jobs.release(job)
         for task_id, spec in wanted.items():
             task = spec.pop("task")
             kept[task_id] = Job(

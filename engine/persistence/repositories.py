@@ -351,6 +351,12 @@ class Jobs:
     def add(self, job: Job) -> None:
         self.session.add(job)
 
+    @staticmethod
+    def release(job: Job) -> None:
+        """Give a job's lock back: any worker may take it when it is due."""
+        job.locked_by = None
+        job.locked_until = None
+
     def get(self, job_id: str) -> Job | None:
         return self.session.get(Job, job_id)
 
