@@ -1,43 +1,31 @@
-"""Bearer-token authentication and the role check every endpoint declares (401 / 403)."""
+"""``/api``'s callers: a bearer token, and the role check every endpoint declares (401 / 403 problem+json)."""
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import abort, current_app, g, request
+from flask import abort, request
 
 from engine.usecases.accounts import authenticate
 from engine.users import Principal
 
+from .guard import bearer_token, context, guarded
 
-def context():
-    return current_app.extensions["onething"]
+__all__ = ["context", "require"]
 
 
-def current_principal() -> Principal:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+def _by_token() -> Principal | None:
+    token = bearer_token(request.headers.get("Authorization", ""))
+    if token is None:
         abort(401, "a bearer token is required")
-    principal = authenticate(context(), token.strip())
+    principal = authenticate(context(), token)
     if principal is None:
         abort(401, "invalid or revoked token")
     return principal
 
 
+def _forbidden(principal: Principal, roles: tuple[str, ...]):
+    abort(403, f"requires role {' or '.join(roles)}")
+
+
 def require(*roles: str):
     """Allow callers holding any of ``roles``; sets ``g.principal``."""
-
-    def decorate(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            principal = current_principal()
-            if not principal.has_role(*roles):
-                abort(403, f"requires role {' or '.join(roles)}")
-            g.principal = principal
-            return view(*args, **kwargs)
-
-        wrapper._roles = roles
-        return wrapper
-
-    return decorate
+    return guarded(roles, _by_token, unknown=lambda: abort(401), refused=lambda p: _forbidden(p, roles))

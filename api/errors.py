@@ -44,8 +44,13 @@ def problem(status: int, detail: str, **extra):
     return response
 
 
+def status_of(err: EngineError) -> int:
+    """The HTTP status of an engine error (one table for every door of the app)."""
+    return next((code for cls, code in STATUS.items() if isinstance(err, cls)), 500)
+
+
 def _engine_error(err: EngineError):
-    status = next((code for cls, code in STATUS.items() if isinstance(err, cls)), 500)
+    status = status_of(err)
     extra = {}
     if isinstance(err, InvalidInput):
         extra["errors"] = err.errors

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from engine.usecases.instances import MAX_BUSINESS_KEY
+
 
 # Numbers from a query string are bounded before they reach the database (SQLite and PostgreSQL integers
 # overflow: a 500 the fuzzer found with ?page=10**33).
@@ -52,7 +54,8 @@ class DefinitionRefSchema(Schema):
 
 
 class StartRequestSchema(Schema):
-    business_key = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=100))
+    business_key = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.Length(min=1, max=MAX_BUSINESS_KEY))
     variables = fields.Dict(required=True, metadata={
         "description": "the start variables the process's service reads: its start form, one of the schemas of this document"})
 

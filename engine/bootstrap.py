@@ -6,8 +6,12 @@ schema created or checked (migrations), the working-day calendar seeded with the
 from __future__ import annotations
 
 
+import os
+
 from .clock import Clock, clock_from_environment
-from .context import EngineContext
+from .context import DEFAULT_JOB_ATTEMPTS, EngineContext
+from .errors import EngineError
+from .log_privacy import keep_task_data_out_of_logs
 from .definitions import SpecCache
 from .handlers import HandlerRegistry
 from .service import Service, Services, installed_services
@@ -23,9 +27,20 @@ def build_context(database_url: str | None = None, clock: Clock | None = None,
     ``services`` (default: the installed ones) and their handlers (``registry`` replaces them: tests plant
     failing departments), ``specs`` a parsed-spec cache to share (the tests share one across databases)."""
     installed = Services(installed_services() if services is None else services)
+    keep_task_data_out_of_logs()
     return EngineContext(sessions=session_factory(make_engine(database_url)), services=installed,
                          registry=registry or installed.handlers(), clock=clock or clock_from_environment(),
-                         specs=specs or SpecCache())
+                         specs=specs or SpecCache(), max_attempts=job_attempts_from_environment())
+
+
+def job_attempts_from_environment() -> int:
+    """``ONETHING_JOB_ATTEMPTS``: how many times a job is tried before it is an incident (default 5)."""
+    text = os.environ.get("ONETHING_JOB_ATTEMPTS", "").strip()
+    if not text:
+        return DEFAULT_JOB_ATTEMPTS
+    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= 100:
+        raise EngineError(f"ONETHING_JOB_ATTEMPTS must be a whole number from 1 to 100, not {text!r}")
+    return int(text)
 
 
 def prepare(ctx: EngineContext, *, upgrade: bool | None = None, deploy_bundled: bool = True) -> SchemaStatus:

@@ -1,55 +1,28 @@
-"""The engine's dependencies in one object, and the load/save cycle every use case shares.
+"""The engine's dependencies in one object: the database sessions, the installed services and their handlers,
+the spec cache, the serializer, the script engine, the clock, the calendar and the job settings.
 
-``EngineContext`` holds the database sessions, the handler registry, the spec cache, the serializer,
-the script engine and the clock. ``save`` stores a workflow's state and projects it, inside the caller's
-unit of work, into what is read without deserializing it: the instance summary, the open user tasks,
-the jobs the worker must run (service tasks and timers), the messages it waits for, and the history.
+``EngineContext`` only holds them and answers what a deployment is (its parsed specs, the service running it);
+loading and saving a workflow with everything projected from it is :class:`engine.workflows.WorkflowRepository`
+(``ctx.workflows``). It is built, with its configuration read, by :func:`engine.bootstrap.build_context`.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from uuid import UUID, uuid4
-
-from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-
 
 from .bpmn.script_engine import JuelScriptEngine
 from .business_rules import StateSerializer
-from .bpmn.timers import timer_started
-from .calendar import WorkdayCalendar
 from .calendar_source import CalendarSource
-from .clock import Clock, iso
+from .clock import Clock
 from .definitions import Checks, ParsedDeployment, SpecCache, fingerprint
-from .errors import NotFound
-from .log_privacy import keep_task_data_out_of_logs
-from .persistence.models import (
-    UNKNOWN_VERSION,
-    HistoryEvent,
-    Job,
-    MessageSubscription,
-    ProcessDefinition,
-    ProcessInstance,
-    UserTask,
-)
-from .persistence.database import Sessions
-from .persistence.unit_of_work import UnitOfWork
 from .handlers import HandlerRegistry
-from .projection import summarize
+from .persistence.database import Sessions
+from .persistence.models import ProcessDefinition, ProcessInstance
+from .persistence.unit_of_work import UnitOfWork
 from .service import Service, Services
-from .runtime import (
-    StepRecord,
-    assignee_of,
-    counted_deadlines,
-    due_at,
-    item_of,
-    ready_external_tasks,
-    ready_review_tasks,
-    waiting_messages,
-    waiting_timers,
-)
+from .workflows import WorkflowRepository
+
+DEFAULT_JOB_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -70,9 +43,10 @@ class EngineContext:
     clock: Clock = field(default_factory=Clock)
     specs: SpecCache = field(default_factory=SpecCache)
     serializer: StateSerializer = field(default_factory=StateSerializer)
-    max_attempts: int = int(os.environ.get("ONETHING_JOB_ATTEMPTS", "5"))
+    max_attempts: int = DEFAULT_JOB_ATTEMPTS  # a job's tries before it is an incident
     calendar: CalendarSource | None = None  # default: the database's official years
     script_engine: JuelScriptEngine = field(init=False)
+    workflows: WorkflowRepository = field(init=False)
     _definitions: dict[int, DefinitionRef] = field(init=False, default_factory=dict)
     _fingerprints: dict[int, str] = field(init=False, default_factory=dict)
 
@@ -80,7 +54,7 @@ class EngineContext:
         if self.calendar is None:
             self.calendar = CalendarSource(self.sessions)
         self.script_engine = JuelScriptEngine(self.clock, self.calendar)
-        keep_task_data_out_of_logs()
+        self.workflows = WorkflowRepository(self)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)
@@ -118,223 +92,3 @@ class EngineContext:
             key = self._fingerprints[definition.deployment_id] = fingerprint(
                 uow.definitions.file_digests(definition.deployment_id))
         return self.specs.get(key, load_files)
-
-    def new_workflow(self, uow: UnitOfWork, definition: ProcessDefinition) -> BpmnWorkflow:
-        self.calendar.watch()  # an operation starts: note every calendar its dates are counted on
-        spec, subprocess_specs = self.parsed(uow, definition).specs[definition.key]
-        return BpmnWorkflow(spec, subprocess_specs, script_engine=self.script_engine)
-
-    def load(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
-        self.calendar.watch()  # an operation starts: note every calendar its dates are counted on
-        definition = self.definition(uow, instance.definition_id)
-        spec, subprocess_specs = self.parsed(uow, definition).specs[definition.key]
-        return self.serializer.loads(instance.workflow_state, spec, subprocess_specs, self.script_engine)
-
-    def workflow_task(self, workflow: BpmnWorkflow, task_id: str):
-        try:
-            return workflow.get_task_from_id(UUID(task_id))
-        except Exception:
-            raise NotFound("task not found in the process") from None
-
-    def record(self, uow: UnitOfWork, instance_id: str, actor: str, kind: str, *, at: datetime,
-               activity_id=None, activity_name=None, department=None, item=None, reason=None,
-               detail=None) -> None:
-        uow.history.add(
-            HistoryEvent(
-                instance_id=instance_id, at=at, actor=actor, kind=kind, activity_id=activity_id,
-                activity_name=activity_name, department=department, item=item, reason=reason,
-                detail=detail or {},
-            )
-        )
-
-    def save(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-             records: list[StepRecord], actor: str, *, recounted: WorkdayCalendar | None = None) -> dict[str, Job]:
-        """Store the workflow's state and project it (summary, user tasks, jobs, messages, history); the
-        instance's open jobs by task id. ``recounted``: every open date was just counted again on that
-        calendar, which the save counts with too."""
-        now = self.clock.now()
-        calendar = recounted or self.calendar.current()
-        for rec in records:
-            self.record(uow, instance.id, "system", rec.kind, at=now, activity_id=rec.activity_id,
-                        activity_name=rec.activity_name, department=rec.department, item=rec.item,
-                        reason=rec.reason, detail=rec.detail)
-        refusals = {rec.detail["caught_by_task"]: rec for rec in records if rec.kind == "business_error"}
-        open_tasks = self._sync_user_tasks(uow, instance, workflow, now, calendar, refusals)
-        open_jobs = self._sync_jobs(uow, instance, workflow, now)
-        self._sync_subscriptions(uow, instance, workflow, now)
-        summary = summarize(workflow, self.service_of(uow, instance), instance.summary or {}, instance.created_at,
-                            now, calendar)
-        instance.summary = summary
-        self._mark_counted(uow, instance, workflow, open_tasks, calendar,
-                           one_calendar=recounted is not None or self.calendar.watched() <= 1,
-                           recounted=recounted is not None)
-        instance.workflow_state = self.serializer.dumps(workflow)
-        instance.serializer_version = self.serializer.version
-        instance.updated_at = now
-        if summary["outcome"] and instance.state == "active":
-            instance.state = summary["outcome"]
-            instance.ended_at = now
-            returned = summary.get("returned")
-            instance.end_reason = returned["reason"] if returned else None
-            if summary.get("refusals"):
-                instance.end_reason = "；".join(r.get("message") or r.get("code") or "" for r in summary["refusals"])
-            self.record(uow, instance.id, actor, f"instance_{summary['outcome']}", at=now,
-                        activity_id=returned["activity_id"] if returned else None,
-                        department=returned["group"] if returned else None,
-                        item=returned["item"] if returned else None,
-                        reason=instance.end_reason)
-        return open_jobs
-
-    def close_open_work(self, uow: UnitOfWork, instance: ProcessInstance, now: datetime) -> None:
-        """Close every open user task, job and message wait of an instance that ended from outside."""
-        for row in uow.tasks.open_for_instance(instance.id):
-            row.completed_at = now
-            row.outcome = "cancelled"
-        for job in uow.jobs.for_instance(instance.id):
-            uow.jobs.delete(job)
-        for subscription in uow.subscriptions.for_instance(instance.id):
-            uow.subscriptions.delete(subscription)
-
-    def _mark_counted(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-                      open_tasks: list[UserTask], calendar: WorkdayCalendar, *, one_calendar: bool,
-                      recounted: bool) -> None:
-        """Note every year the instance's open dates were counted through and on which version of its days
-        (R5.1), so that any later load of one of those years finds it (``uow.counted``).
-
-        A year noted before on another version stays marked ``unknown`` until everything is counted again: a
-        save on a newer calendar must not hide dates that an older count left. So does every year when the
-        dates are of more than one calendar (one changed while the operation ran)."""
-        spans, as_counted = self._open_spans(instance, workflow, open_tasks, calendar)
-        years = {year for start, end in spans for year in calendar.counted_years(start, end)}
-        before = {} if recounted else uow.counted.for_instance(instance.id)
-        counted = {}
-        for year in years:
-            version = calendar.version(year)
-            fresh = one_calendar and as_counted and before.get(year, version) == version
-            counted[year] = version if fresh and version is not None else UNKNOWN_VERSION
-        uow.counted.replace(instance.id, counted)
-
-    @staticmethod
-    def _open_spans(instance: ProcessInstance, workflow: BpmnWorkflow, open_tasks: list[UserTask],
-                    calendar: WorkdayCalendar) -> tuple[list[tuple], bool]:
-        """(start, end) of every open date of an active instance -- the promised date, unfinished items, open
-        steps, waiting timers, handlers' deadlines -- and whether those deadlines are as ``calendar`` counts
-        them (one may come back from a department's record of a step run again, counted on older days)."""
-        summary = instance.summary or {}
-        if instance.state != "active" or summary.get("outcome"):
-            return [], True
-        spans: list[tuple] = []
-        if summary.get("promised_by"):
-            spans.append((instance.created_at, datetime.fromisoformat(summary["promised_by"])))
-        for item in summary.get("items", []):
-            if item.get("started_at") and not item.get("finished_at") and item.get("due_at"):
-                spans.append((datetime.fromisoformat(item["started_at"]), datetime.fromisoformat(item["due_at"])))
-        spans += [(row.created_at, row.due_at) for row in open_tasks]
-        spans += [(timer_started(task) or moment, moment) for task, moment in waiting_timers(workflow)]
-        as_counted = True
-        for entry in counted_deadlines(workflow):
-            if not entry.get("due"):
-                continue
-            start, due = date.fromisoformat(entry["counted_from"][:10]), date.fromisoformat(entry["due"][:10])
-            spans.append((start, due))
-            now_due = calendar.add_working_days(start, int(entry["working_days"]))
-            if now_due != due or bool(entry.get("provisional")) != bool(calendar.provisional_years(start, due)):
-                as_counted = False
-        return spans, as_counted
-
-    def _sync_user_tasks(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-                         now: datetime, calendar: WorkdayCalendar,
-                         refusals: dict[str, StepRecord] | None = None) -> list[UserTask]:
-        """Rows for the ready user tasks, closed rows for the others; the open rows. A new task the flow
-        reached from a department's refusal caught in this step (``refusals``: by the catching event's task)
-        keeps it, for the clerk who gets the work back."""
-        ready = {str(task.id): task for task in ready_review_tasks(workflow)}
-        still_open = []
-        for row in uow.tasks.open_for_instance(instance.id):
-            if row.id not in ready:  # the branch was cancelled (e.g. a return ended the instance)
-                row.completed_at = now
-                row.outcome = "cancelled"
-                self.record(uow, instance.id, "system", "task_cancelled", at=now,
-                            activity_id=row.activity_id, activity_name=row.name,
-                            department=row.candidate_group, item=row.item)
-            else:
-                ready.pop(row.id)
-                still_open.append(row)
-        for task_id, task in ready.items():
-            spec = task.task_spec
-            due = due_at(task, now, calendar)
-            row = UserTask(
-                id=task_id, instance_id=instance.id, business_key=instance.business_key,
-                activity_id=spec.bpmn_id, name=spec.bpmn_name, item=item_of(spec),
-                form_key=spec.form.key, candidate_group=spec.candidate_groups[0],
-                jurisdiction=instance.jurisdiction, assignee=assignee_of(task), created_at=now,
-                due_at=due, due_provisional=bool(calendar.provisional_years(now, due)),
-                refusal=_refusal_leading_to(task, refusals or {}, now),
-            )
-            uow.tasks.add(row)
-            still_open.append(row)
-            self.record(uow, instance.id, "system", "task_created", at=now, activity_id=spec.bpmn_id,
-                        activity_name=spec.bpmn_name, department=row.candidate_group, item=row.item,
-                        detail={"task_id": task_id})
-        return still_open
-
-    def _sync_jobs(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-                   now: datetime) -> dict[str, Job]:
-        """Jobs for the ready service tasks and waiting timers, and none for the others; the open ones by
-        task id."""
-        wanted: dict[str, dict] = {}
-        kept: dict[str, Job] = {}
-        for task in ready_external_tasks(workflow):
-            wanted[str(task.id)] = dict(kind="service_task", topic=task.task_spec.topic, due_at=now,
-                                        properties=dict(getattr(task.task_spec, "extensions", {})), task=task)
-        for task, moment in waiting_timers(workflow):
-            wanted[str(task.id)] = dict(kind="timer", topic=None, due_at=moment, properties={}, task=task)
-        for job in uow.jobs.for_instance(instance.id):
-            spec = wanted.pop(job.task_id, None)
-            if spec is None:
-                uow.jobs.delete(job)  # its task was done or cancelled
-            else:
-                kept[job.task_id] = job
-                if job.kind == "timer" and job.due_at != spec["due_at"]:  # a cycle timer fired: next round
-                    job.due_at, job.locked_by, job.locked_until, job.updated_at = spec["due_at"], None, None, now
-        for task_id, spec in wanted.items():
-            task = spec.pop("task")
-            kept[task_id] = Job(
-                id=str(uuid4()), instance_id=instance.id, business_key=instance.business_key, task_id=task_id,
-                activity_id=task.task_spec.bpmn_id, activity_name=task.task_spec.bpmn_name,
-                attempts=0, max_attempts=self.max_attempts, state="ready", created_at=now, updated_at=now,
-                **spec,
-            )
-            uow.jobs.add(kept[task_id])
-        return kept
-
-    def _sync_subscriptions(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-                            now: datetime) -> None:
-        wanted = {str(task.id): (task, name) for task, name in waiting_messages(workflow)}
-        for subscription in uow.subscriptions.for_instance(instance.id):
-            if wanted.pop(subscription.task_id, None) is None:
-                uow.subscriptions.delete(subscription)
-        for task_id, (task, name) in wanted.items():
-            uow.subscriptions.add(MessageSubscription(
-                task_id=task_id, instance_id=instance.id, business_key=instance.business_key,
-                message_name=name, activity_id=task.task_spec.bpmn_id, created_at=now,
-            ))
-
-
-def _refusal_leading_to(task, refusals: dict[str, StepRecord], now: datetime) -> dict | None:
-    """The refusal whose catching event ``task`` descends from (the flow went from the event to the task), if
-    any: up the task tree, and from a subprocess to the task running it."""
-    if not refusals:
-        return None
-    current = task.parent
-    while current is not None:
-        found = refusals.get(str(current.id))
-        if found is not None:
-            return {"code": found.detail.get("code"), "message": found.reason, "activity_id": found.activity_id,
-                    "activity_name": found.activity_name, "department": found.department, "at": iso(now)}
-        workflow = current.workflow
-        if current.parent is None and workflow is not workflow.top_workflow:
-            current = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)
-        else:
-            current = current.parent
-    return None

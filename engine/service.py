@@ -131,7 +131,13 @@ class Projection(Protocol):
         ...
 
     def recount(self, summary: dict, created_at: datetime, calendar: WorkdayCalendar) -> list[dict]:
-        """Count the summary's dates again on ``calendar`` (in place); what changed."""
+        """Count the summary's dates again on ``calendar`` (in place); what changed: ``{"what", "label",
+        "from", "to", "from_provisional", "to_provisional"}`` (``label``: the date in Chinese, for history)."""
+        ...
+
+    def counted_spans(self, summary: Mapping[str, Any], created_at: datetime) -> list[tuple[datetime, datetime]]:
+        """(start, end) of each open date of the summary counted on the working-day calendar (so that a load
+        of a year they go through counts them again)."""
         ...
 
 
@@ -180,6 +186,9 @@ class NoProjection:
         return {}
 
     def recount(self, summary, created_at, calendar) -> list[dict]:
+        return []
+
+    def counted_spans(self, summary, created_at) -> list[tuple[datetime, datetime]]:
         return []
 
 

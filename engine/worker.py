@@ -265,7 +265,7 @@ class Worker:
         with self.ctx.reader() as uow:
             instance = uow.instances.get(instance_id)
             revision = instance.revision
-            workflow = self.ctx.load(uow, instance)
+            workflow = self.ctx.workflows.load(uow, instance)
             elsewhere = {job.task_id for job in uow.jobs.for_instance(instance_id)} - held.keys()
         records: list[StepRecord] = []
         failure: tuple[str, Exception] | None = None
@@ -300,19 +300,19 @@ class Worker:
             if any(row is None for row in rows):  # a lock expired and another worker took a job: it runs
                 for row in rows:                  # them again; give back the ones still ours
                     if row is not None:
-                        row.locked_by, row.locked_until = None, None
+                        uow.jobs.release(row)
                 uow.commit()
                 return
             instance = uow.instances.get(instance_id)
             if instance.revision != revision:
                 raise ConcurrentUpdate("the instance changed meanwhile")
-            open_jobs = self.ctx.save(uow, instance, workflow, records, "system")
+            open_jobs = self.ctx.workflows.save(uow, instance, workflow, records, "system")
             now = self.ctx.clock.now()
             if failure is not None and failure[0] in open_jobs:
                 self._count_failure(uow, open_jobs[failure[0]], failure[1], now)
             for job in open_jobs.values():
                 if job.locked_by == self.name:  # taken but not reached (a failure stopped the chain)
-                    job.locked_by, job.locked_until = None, None
+                    uow.jobs.release(job)
             uow.commit()
 
     def _call_handler(self, business_key: str, instance_id: str, task) -> HandlerResult:
@@ -353,14 +353,14 @@ class Worker:
             if uow.jobs.held(job.id, self.name, lock=uow.is_postgresql) is None:
                 return
             instance = uow.instances.get(job.instance_id)
-            workflow = self.ctx.load(uow, instance)
-            task = self.ctx.workflow_task(workflow, job.task_id)
+            workflow = self.ctx.workflows.load(uow, instance)
+            task = self.ctx.workflows.workflow_task(workflow, job.task_id)
             workflow.refresh_timers()
             advance(workflow)
             if task.state != TaskState.WAITING:
-                self.ctx.record(uow, instance.id, "system", "timer_fired", at=now,
+                self.ctx.workflows.record(uow, instance.id, "system", "timer_fired", at=now,
                                 activity_id=job.activity_id, activity_name=task.task_spec.bpmn_name)
-            self.ctx.save(uow, instance, workflow, [], "system")
+            self.ctx.workflows.save(uow, instance, workflow, [], "system")
             uow.commit()
 
     # -- failures -------------------------------------------------------------------------------
@@ -372,8 +372,7 @@ class Worker:
             for job in jobs:
                 row = uow.jobs.held(job.id, self.name, lock=False)
                 if row is not None:
-                    row.locked_by = None
-                    row.locked_until = None
+                    uow.jobs.release(row)
             uow.commit()
 
     def _failed(self, job: TakenJob, err: Exception) -> None:
@@ -390,12 +389,11 @@ class Worker:
         row.attempts += 1
         row.last_error = f"{err.__class__.__name__}: {err}"[:2000]
         row.error_code, row.error_message = failure_text(err)
-        row.locked_by = None
-        row.locked_until = None
+        uow.jobs.release(row)
         row.updated_at = now
         if row.attempts >= row.max_attempts or isinstance(err, BusinessError):
             row.state = "incident"
-            self.ctx.record(uow, row.instance_id, "system", "incident_created", at=now,
+            self.ctx.workflows.record(uow, row.instance_id, "system", "incident_created", at=now,
                             activity_id=row.activity_id, activity_name=row.activity_name,
                             department=(row.topic or "").split(".")[0] or None, reason=row.error_message,
                             detail={"job_id": row.id, "attempts": row.attempts, "code": row.error_code})

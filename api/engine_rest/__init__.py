@@ -17,7 +17,8 @@ import re
 
 from flask import Flask, request
 
-from .views import make_blueprint
+from . import deployment, process_definition  # noqa: F401 (their routes join the blueprint)
+from .blueprint import blp
 
 DEFAULT_PATH = "/engine-rest"
 CORS_HEADERS = {
@@ -46,7 +47,7 @@ def register(app: Flask) -> None:
     prefix = "/" + (app.config.get("ENGINE_REST_PATH") or os.environ.get("ONETHING_ENGINE_REST_PATH")
                     or DEFAULT_PATH).strip("/")
     app.config["ENGINE_REST_PATH"] = prefix
-    app.register_blueprint(make_blueprint(prefix))
+    app.register_blueprint(blp, url_prefix=prefix)
     app.wsgi_app = MergeSlashes(app.wsgi_app, prefix)
 
     @app.after_request

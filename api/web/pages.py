@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from functools import wraps
+import logging
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
-from engine.calendar import CalendarNotCovered
 from engine.calendar.chinese import chinese_time
-from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engine.errors import EngineError
 from engine.usecases.accounts import principal_of
+
+from ..errors import status_of
+from ..guard import context, guarded
 
 from . import texts
 
+log = logging.getLogger(__name__)
 blp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
                 static_url_path="/static/web")
 
 HOME = {"clerk": "web.queue", "supervisor": "web.oversight", "admin": "web.admin_home"}
-
-
-def context():
-    return current_app.extensions["onething"]
 
 
 def signed_in():
@@ -30,21 +29,15 @@ def signed_in():
     return principal_of(context(), name) if name else None
 
 
+def _to_sign_in():
+    session.clear()
+    return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+
+
 def page(*roles: str):
     """A page for signed-in users holding one of ``roles`` (any role when none given)."""
-    def decorate(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            principal = signed_in()
-            if principal is None:
-                session.clear()
-                return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
-            if roles and not principal.has_role(*roles):
-                return render_template("error.html", title="无权访问", message="您的角色不能使用此页面。"), 403
-            g.principal = principal
-            return view(*args, **kwargs)
-        return wrapper
-    return decorate
+    return guarded(roles, signed_in, unknown=_to_sign_in, refused=lambda principal: (
+        render_template("error.html", title="无权访问", message="您的角色不能使用此页面。"), 403))
 
 
 def home_of(principal) -> str:
@@ -74,32 +67,28 @@ def who():
             "EVENTS": texts.EVENTS}
 
 
-@blp.errorhandler(NotFound)
-def not_found(err):
-    return render_template("error.html", title="未找到", message="未找到该事项，或它不在您的辖区内。"), 404
+# what a page says for an engine error, by its status (None: the error's own text, written for people)
+PAGE_TEXT = {
+    404: ("未找到", "未找到该事项，或它不在您的辖区内。"),
+    403: ("无权办理", "该任务属于其他部门，您无权办理。"),
+    409: ("操作未完成", None),
+    422: ("填写有误", None),
+    502: ("部门系统暂时无法办理", "部门系统暂时无法办理，请稍后重试。"),
+    503: ("无法计算工作日", None),
+}
+FAILED = ("系统错误", "系统暂时无法完成此操作，请稍后重试。")
 
 
-@blp.errorhandler(Forbidden)
-def forbidden(err):
-    return render_template("error.html", title="无权办理", message="该任务属于其他部门，您无权办理。"), 403
+@blp.errorhandler(EngineError)
+def engine_error(err: EngineError):
+    status = status_of(err)
+    if status not in PAGE_TEXT:
+        log.exception("unhandled engine error on a page: %s", err.__class__.__name__)
+    title, message = PAGE_TEXT.get(status, FAILED)
+    return render_template("error.html", title=title, message=message or str(err)), status
 
 
 @blp.errorhandler(CSRFError)
 def csrf_failed(err):
     return render_template("error.html", title="请求无效",
                            message="表单缺少安全校验或已过期，请返回刷新页面后重试。"), 400
-
-
-@blp.errorhandler(Conflict)
-def conflict(err):
-    return render_template("error.html", title="操作未完成", message=str(err)), 409
-
-
-@blp.errorhandler(CalendarNotCovered)
-def calendar_not_covered(err):
-    return render_template("error.html", title="无法计算工作日", message=str(err)), 503
-
-
-@blp.errorhandler(InvalidInput)
-def invalid(err):
-    return render_template("error.html", title="填写有误", message=str(err)), 422

@@ -71,6 +71,26 @@ class Definitions:
     def count(self) -> int:
         return self.session.scalar(select(func.count()).select_from(ProcessDefinition)) or 0
 
+    def _matching(self, key: str | None, latest_only: bool):
+        query = select(ProcessDefinition)
+        if key is not None:
+            query = query.where(ProcessDefinition.key == key)
+        if latest_only:
+            newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+                      .group_by(ProcessDefinition.key).subquery())
+            query = query.join(newest, (ProcessDefinition.key == newest.c.key)
+                               & (ProcessDefinition.version == newest.c.version))
+        return query
+
+    def matching(self, key: str | None, latest_only: bool, offset: int,
+                 limit: int | None) -> tuple[list[ProcessDefinition], int]:
+        """Versions of ``key`` (of every process when None; only each one's newest with ``latest_only``),
+        ordered by key and version, one page of them, and how many match."""
+        query = self._matching(key, latest_only)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        page = query.order_by(ProcessDefinition.key, ProcessDefinition.version).offset(offset)
+        return list(self.session.scalars(page.limit(limit) if limit is not None else page)), total
+
     def file_digests(self, deployment_id: int) -> list[tuple[str, str]]:
         """(file name, SHA-256) of a deployment's files, without reading their content."""
         return [tuple(row) for row in self.session.execute(
@@ -350,6 +370,12 @@ class Jobs:
 
     def add(self, job: Job) -> None:
         self.session.add(job)
+
+    @staticmethod
+    def release(job: Job) -> None:
+        """Give a job's lock back: any worker may take it when it is due."""
+        job.locked_by = None
+        job.locked_until = None
 
     def get(self, job_id: str) -> Job | None:
         return self.session.get(Job, job_id)

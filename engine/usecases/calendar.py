@@ -244,7 +244,7 @@ def _recount_once(ctx: EngineContext, instance_id: str, actor: str) -> bool:
             return False
         changed_years = sorted(year for year, version in uow.counted.for_instance(instance.id).items()
                                if version != calendar.version(year))
-        workflow = ctx.load(uow, instance)
+        workflow = ctx.workflows.load(uow, instance)
         summary = copy.deepcopy(instance.summary or {})
         changes = ctx.service_of(uow, instance).projection.recount(summary, instance.created_at, calendar)
         for row in uow.tasks.open_for_instance(instance.id):
@@ -266,10 +266,10 @@ def _recount_once(ctx: EngineContext, instance_id: str, actor: str) -> bool:
                                 "from": iso(moved[0]), "to": iso(moved[1])})
         changes += _recount_handler_deadlines(workflow, calendar)
         instance.summary = summary
-        ctx.save(uow, instance, workflow, [], actor, recounted=calendar)
+        ctx.workflows.save(uow, instance, workflow, [], actor, recounted=calendar)
         if changes:
             sources = _sources(calendar, changed_years)
-            ctx.record(uow, instance.id, actor, "deadlines_recounted", at=now, reason=_reason(changes, sources),
+            ctx.workflows.record(uow, instance.id, actor, "deadlines_recounted", at=now, reason=_reason(changes, sources),
                        detail={"changes": changes, "years": changed_years, "sources": sources})
         uow.commit()
         return bool(changes)
@@ -289,12 +289,11 @@ def _sources(calendar: WorkdayCalendar, years: list[int]) -> list[str]:
 def _reason(changes: list[dict], sources: list[str]) -> str:
     """办结时限由…调整为…，依据…通知 (the promised date first, then the steps); a date counted through a year
     without its notice says （预计）."""
-    labels = {"promised_by": "承诺办结时限"}
     parts = []
     for change in changes:
         if change["what"].startswith("timer:"):
             continue  # a step's overdue timer moves with its due date
-        label = labels.get(change["what"]) or (
+        label = change.get("label") or (
             "告知申请人的办理期限" if change["what"] == "notice" else f"“{change.get('name') or change['what']}”办结时限")
         parts.append(f"{label}由{chinese_day(change['from'], bool(change.get('from_provisional')))}调整为"
                      f"{chinese_day(change['to'], bool(change.get('to_provisional')))}")

@@ -163,15 +163,28 @@ def deploy_bundled_if_empty(ctx: EngineContext) -> list[dict]:
     return created
 
 
-def list_definitions(ctx: EngineContext) -> list[dict]:
+def find_definitions(ctx: EngineContext, key: str | None = None, latest_only: bool = False, first: int = 0,
+                     limit: int | None = None) -> tuple[list[dict], int]:
+    """Process versions (of ``key``; only the newest of each with ``latest_only``) by key and version, one page
+    of them, and how many match -- chosen and paged by the database."""
     with ctx.reader() as uow:
-        forced = {}
-        found = []
-        for definition in uow.definitions.all():
-            if definition.deployment_id not in forced:
-                forced[definition.deployment_id] = uow.definitions.deployment(definition.deployment_id).forced_over
-            found.append(definition_dict(definition, forced[definition.deployment_id]))
-        return found
+        rows, total = uow.definitions.matching(key, latest_only, first, limit)
+        forced = {d: uow.definitions.deployment(d).forced_over for d in {row.deployment_id for row in rows}}
+        return [definition_dict(row, forced[row.deployment_id]) for row in rows], total
+
+
+def definition_by_id(ctx: EngineContext, definition_id: int, key: str, version: int) -> dict:
+    """The process version of this id, if it is ``key`` version ``version`` (ids the facade composes)."""
+    with ctx.reader() as uow:
+        found = uow.definitions.get(definition_id)
+        if found is None or found.key != key or found.version != version:
+            raise NotFound(f"No matching definition with id {key}:{version}:{definition_id}")
+        return definition_dict(found, uow.definitions.deployment(found.deployment_id).forced_over)
+
+
+def list_definitions(ctx: EngineContext) -> list[dict]:
+    """Every process version, by key and version."""
+    return find_definitions(ctx)[0]
 
 
 def get_definition(ctx: EngineContext, key: str, version: int) -> dict:

@@ -60,7 +60,7 @@ def reopen(ctx: EngineContext, principal: Principal, job_id: str, runner: str, l
         job.locked_by = runner
         job.locked_until = locked_until
         job.updated_at = now
-        ctx.record(uow, job.instance_id, principal.name, "incident_retried", at=now,
+        ctx.workflows.record(uow, job.instance_id, principal.name, "incident_retried", at=now,
                    activity_id=job.activity_id, activity_name=job.activity_name,
                    detail={"job_id": job.id, "attempts": job.attempts})
         uow.commit()

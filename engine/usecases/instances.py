@@ -7,7 +7,7 @@ from uuid import uuid4
 
 from ..clock import iso
 from ..context import EngineContext
-from ..errors import Conflict, Ineligible, NotFound
+from ..errors import Conflict, Ineligible, InvalidInput, NotFound
 from ..persistence.models import IdempotencyRecord, ProcessInstance
 from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import advance, set_start_variables
@@ -15,6 +15,9 @@ from ..users import Principal
 from .access import check_instance_visible
 from .incidents import incident_dict
 from .views import instance_view, progress_view
+
+
+MAX_BUSINESS_KEY = 100  # characters: the column's length
 
 
 def new_business_key(prefix: str, now) -> str:
@@ -31,6 +34,10 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
     its first wait; if it ends at once at an end event with outcome ``refused`` (the policy refused it), the
     start answers 422 with the process's ``refusals`` and nothing is stored.
     """
+    if business_key is not None and (not isinstance(business_key, str)
+                                     or not 0 < len(business_key) <= MAX_BUSINESS_KEY):
+        raise InvalidInput("invalid business key", {
+            "businessKey": [f"a business key is text of 1 to {MAX_BUSINESS_KEY} characters"]})
     replay = _replay(ctx, principal, idempotency_key)
     if replay is not None:
         return replay
@@ -54,12 +61,12 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
         )
         uow.instances.add(instance)
         uow.flush()
-        ctx.record(uow, instance.id, principal.name, "instance_started", at=now,
+        ctx.workflows.record(uow, instance.id, principal.name, "instance_started", at=now,
                    detail={"definition": definition.key, "version": definition.version, **started.detail})
-        workflow = ctx.new_workflow(uow, definition)
+        workflow = ctx.workflows.new_workflow(uow, definition)
         set_start_variables(workflow, started.variables)
         advance(workflow)
-        ctx.save(uow, instance, workflow, [], principal.name)
+        ctx.workflows.save(uow, instance, workflow, [], principal.name)
         if instance.state == "refused":  # the process's own policy refused it: nothing is stored
             raise Ineligible((instance.summary or {}).get("refusals") or [])
         response = {
@@ -135,14 +142,14 @@ def cancel(ctx: EngineContext, principal: Principal, instance_id: str, reason: s
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         if instance.state != "active":
             raise Conflict(f"the application is already {instance.state}")
-        workflow = ctx.load(uow, instance)
+        workflow = ctx.workflows.load(uow, instance)
         workflow.cancel()
         instance.state = "cancelled"
         instance.ended_at = now
         instance.end_reason = reason
-        ctx.close_open_work(uow, instance, now)
-        ctx.save(uow, instance, workflow, [], principal.name)
-        ctx.record(uow, instance.id, principal.name, "instance_cancelled", at=now, reason=reason)
+        ctx.workflows.close_open_work(uow, instance, now)
+        ctx.workflows.save(uow, instance, workflow, [], principal.name)
+        ctx.workflows.record(uow, instance.id, principal.name, "instance_cancelled", at=now, reason=reason)
         try:
             uow.commit()
         except ConcurrentUpdate:

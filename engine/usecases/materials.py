@@ -66,7 +66,7 @@ def upload(ctx: EngineContext, store: MaterialStore, principal: Principal, insta
                        filename=sanitize_filename(filename), media_type=media_type, size=len(content),
                        sha256=sha256, uploaded_by=principal.name, uploaded_at=now)
         uow.materials.add(row)
-        ctx.record(uow, instance.id, principal.name, "material_uploaded", at=now,
+        ctx.workflows.record(uow, instance.id, principal.name, "material_uploaded", at=now,
                    detail={"code": code, "sha256": sha256, "version": row.version, "media_type": media_type,
                            "size": len(content)})
         try:
@@ -94,7 +94,7 @@ def read(ctx: EngineContext, store: MaterialStore, principal: Principal, instanc
         if row is None:
             raise NotFound(f"no {code} has been uploaded for this application")
         content = store.get(row.sha256)
-        ctx.record(uow, instance.id, principal.name, "material_read", at=now,
+        ctx.workflows.record(uow, instance.id, principal.name, "material_read", at=now,
                    detail={"code": code, "sha256": row.sha256, "version": row.version})
         uow.commit()
         return material_dict(ctx, row), content

@@ -22,15 +22,15 @@ def correlate(ctx: EngineContext, principal: Principal, name: str, business_key:
         if subscription is None:
             raise NotFound(f"no application {business_key} is waiting for message {name!r}")
         instance = check_instance_visible(principal, uow.instances.get(subscription.instance_id))
-        workflow = ctx.load(uow, instance)
-        task = ctx.workflow_task(workflow, subscription.task_id)
+        workflow = ctx.workflows.load(uow, instance)
+        task = ctx.workflows.workflow_task(workflow, subscription.task_id)
         event = BpmnEvent(MessageEventDefinition(name), payload={"payload": variables, "result_var": name})
         workflow.send_event(event)
         advance(workflow)
-        ctx.record(uow, instance.id, principal.name, "message_received", at=now,
+        ctx.workflows.record(uow, instance.id, principal.name, "message_received", at=now,
                    activity_id=task.task_spec.bpmn_id, activity_name=task.task_spec.bpmn_name,
                    item=item_of(task.task_spec), detail={"message": name, "variables": variables})
-        ctx.save(uow, instance, workflow, [], principal.name)
+        ctx.workflows.save(uow, instance, workflow, [], principal.name)
         try:
             uow.commit()
         except ConcurrentUpdate:

@@ -26,7 +26,7 @@ def diagram_svg(ctx: EngineContext, principal: Principal, instance_id: str) -> s
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         definition = uow.definitions.get(instance.definition_id)
         _, content = definition_file(uow, definition)
-        workflow = ctx.load(uow, instance)
+        workflow = ctx.workflows.load(uow, instance)
         done = {t.task_spec.bpmn_id for t in completed_tasks(workflow)}
         active = {t.task_spec.bpmn_id for t in tasks_in(workflow, TaskState.READY | TaskState.WAITING)}
         overdue = {t.activity_id for t in uow.tasks.open_for_instance(instance.id) if late_now(t.due_at, now)}

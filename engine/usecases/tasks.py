@@ -99,11 +99,11 @@ def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
         data: dict = {}
         sections: list = []
         if row.completed_at is None:
-            workflow = ctx.load(uow, instance)
-            shown = ctx.service_of(uow, instance).views.task(ctx.workflow_task(workflow, task_id).data,
+            workflow = ctx.workflows.load(uow, instance)
+            shown = ctx.service_of(uow, instance).views.task(ctx.workflows.workflow_task(workflow, task_id).data,
                                                               row.activity_id)
             data, sections = shown.data, [asdict(section) for section in shown.sections]
-            ctx.record(uow, instance.id, principal.name, "personal_data_read", at=now,
+            ctx.workflows.record(uow, instance.id, principal.name, "personal_data_read", at=now,
                        activity_id=row.activity_id, department=row.candidate_group,
                        detail={"task_id": task_id, "fields": sorted(data)})
             uow.commit()
@@ -132,7 +132,7 @@ def _set_claim(ctx: EngineContext, principal: Principal, task_id: str, take: boo
         changed = uow.tasks.claim(task_id, principal.name) if take else uow.tasks.unclaim(task_id, principal.name)
         if not changed:
             raise Conflict("task is held by another clerk")
-        ctx.record(uow, row.instance_id, principal.name, "task_claimed" if take else "task_unclaimed", at=now,
+        ctx.workflows.record(uow, row.instance_id, principal.name, "task_claimed" if take else "task_unclaimed", at=now,
                    activity_id=row.activity_id, activity_name=row.name, department=row.candidate_group,
                    item=row.item)
         uow.commit()
@@ -151,8 +151,8 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
             raise Conflict("task is held by another clerk")
         values = ctx.services.task_forms.get(row.form_key).validate(variables or {})  # FormInvalid: 422
         instance = uow.instances.get(row.instance_id)
-        workflow = ctx.load(uow, instance)
-        task = ctx.workflow_task(workflow, task_id)
+        workflow = ctx.workflows.load(uow, instance)
+        task = ctx.workflows.workflow_task(workflow, task_id)
         if task.state != TaskState.READY:
             raise Conflict("task is no longer open")
         task.data.update(values)
@@ -164,12 +164,12 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
         row.completed_at = now
         row.completed_by = principal.name
         row.outcome = values.get("decision")
-        ctx.record(uow, instance.id, principal.name, "task_completed", at=now,
+        ctx.workflows.record(uow, instance.id, principal.name, "task_completed", at=now,
                    activity_id=row.activity_id, activity_name=row.name, department=row.candidate_group,
                    item=row.item, reason=values.get("reason"),
                    detail={"decision": values.get("decision"), "task_id": task_id})
         advance(workflow)
-        ctx.save(uow, instance, workflow, [], principal.name)
+        ctx.workflows.save(uow, instance, workflow, [], principal.name)
         try:
             uow.commit()
         except ConcurrentUpdate:

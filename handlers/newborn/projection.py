@@ -101,7 +101,7 @@ def recount_due_dates(summary: dict, created_at: datetime, calendar: WorkdayCale
     moment = promised_by(limits, created_at, calendar)
     promised, provisional = iso(moment), bool(calendar.provisional_years(created_at, moment))
     if promised != summary["promised_by"]:
-        changes.append({"what": "promised_by", "from": summary["promised_by"], "to": promised,
+        changes.append({"what": "promised_by", "label": "承诺办结时限", "from": summary["promised_by"], "to": promised,
                         "from_provisional": bool(summary.get("promised_provisional")), "to_provisional": provisional})
     summary.update(promised_by=promised, promised_provisional=provisional)
     for item in summary.get("items", []):
@@ -114,7 +114,19 @@ def recount_due_dates(summary: dict, created_at: datetime, calendar: WorkdayCale
         if not item.get("started_at") or moment is None:
             due, provisional = promised, summary["promised_provisional"]
         if due != item.get("due_at"):
-            changes.append({"what": item["code"], "name": item.get("name"), "from": item.get("due_at"), "to": due,
+            changes.append({"what": item["code"], "label": f"“{item.get('name') or item['code']}”办结时限",
+                            "name": item.get("name"), "from": item.get("due_at"), "to": due,
                             "from_provisional": bool(item.get("due_provisional")), "to_provisional": provisional})
         item.update(due_at=due, due_provisional=provisional)
     return changes
+
+
+def counted_spans(summary: dict, created_at: datetime) -> list[tuple[datetime, datetime]]:
+    """The open dates of the summary counted on the calendar: the promised date, each unfinished item's."""
+    spans = []
+    if summary.get("promised_by"):
+        spans.append((created_at, datetime.fromisoformat(summary["promised_by"])))
+    for item in summary.get("items", []):
+        if item.get("started_at") and not item.get("finished_at") and item.get("due_at"):
+            spans.append((datetime.fromisoformat(item["started_at"]), datetime.fromisoformat(item["due_at"])))
+    return spans

@@ -76,6 +76,7 @@ class Projection:
 
     project = staticmethod(projection.project)
     recount = staticmethod(projection.recount_due_dates)
+    counted_spans = staticmethod(projection.counted_spans)
 
 
 class PolicyDryRun:

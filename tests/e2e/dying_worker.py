@@ -24,7 +24,7 @@ def main(database_url: str, lock_seconds: int, clock_offset_seconds: float = 0.0
     def die_before_saving(self, *args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
 
-    ctx.save = types.MethodType(die_before_saving, ctx)
+    ctx.workflows.save = types.MethodType(die_before_saving, ctx.workflows)
     Worker(ctx, name="doomed-worker", lock_seconds=lock_seconds).run_once()
 
 

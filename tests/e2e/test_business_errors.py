@@ -66,7 +66,7 @@ def test_a_certificate_number_already_used_goes_back_to_the_midwife_and_the_corr
     data = task["data"]
     assert data.get("refusal_code") is None  # the Modeler's error variables reach the review's data ...
     with ctx.reader() as uow:  # ... through the catching event: the process has them for its own use
-        workflow = ctx.load(uow, uow.instances.get(second))
+        workflow = ctx.workflows.load(uow, uow.instances.get(second))
         [review] = [t for t in workflow.get_tasks() if str(t.id) == back["task_id"]]
         assert review.data["refusal_code"] == "certificate_number_taken" and TAKEN in review.data["refusal_message"]
 

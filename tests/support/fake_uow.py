@@ -68,6 +68,12 @@ class FakeDefinitions:
     def count(self):
         return len(self.state["definitions"])
 
+    def matching(self, key, latest_only, offset, limit):
+        found = [d for d in self.all() if key is None or d.key == key]
+        if latest_only:
+            found = [d for d in found if d is self.latest(d.key)]
+        return found[offset:None if limit is None else offset + limit], len(found)
+
     def files(self, deployment_id):
         return [SimpleNamespace(filename=name, content=content) for name, content in
                 self.state["files"][deployment_id]]

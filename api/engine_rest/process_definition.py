@@ -1,0 +1,110 @@
+"""``/process-definition``: list, count, get by id or key, the BPMN XML, and start (Camunda Modeler's Start
+button). Versions are chosen and paged by the database (:func:`engine.usecases.deployments.find_definitions`)."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from engine.errors import NotFound
+from engine.usecases import deployments, instances
+
+from ..guard import context
+from .auth import READERS, STARTERS, require
+from .blueprint import base, blp, page_args
+from .camunda import RestError, definition_dto, parse_definition_id, plain_variables
+
+
+def _listed() -> tuple[list[dict], int]:
+    first, limit = page_args()
+    return deployments.find_definitions(context(), request.args.get("key"),
+                                        request.args.get("latestVersion", "").lower() == "true", first, limit)
+
+
+def _by_id(text: str) -> dict:
+    key, version, number = parse_definition_id(text)
+    try:
+        return deployments.definition_by_id(context(), number, key, version)
+    except NotFound:
+        raise RestError(404, "RestException", f"No matching definition with id {text}") from None
+
+
+def _latest_of(key: str) -> dict:
+    found, _ = deployments.find_definitions(context(), key, latest_only=True)
+    if not found:
+        raise RestError(404, "RestException", f"No matching process definition with key: {key} and no tenant-id")
+    return found[0]
+
+
+@blp.get("/process-definition")
+@require(*READERS, "portal")
+def definition_list(principal):
+    return jsonify([definition_dto(d) for d in _listed()[0]])
+
+
+@blp.get("/process-definition/count")
+@require(*READERS, "portal")
+def definition_count(principal):
+    return jsonify({"count": _listed()[1]})
+
+
+@blp.get("/process-definition/key/<key>")
+@require(*READERS, "portal")
+def definition_by_key(principal, key):
+    return jsonify(definition_dto(_latest_of(key)))
+
+
+@blp.get("/process-definition/<definition_id>")
+@require(*READERS, "portal")
+def definition_get(principal, definition_id):
+    return jsonify(definition_dto(_by_id(definition_id)))
+
+
+def _xml(definition: dict):
+    _, content = deployments.definition_xml(context(), definition["key"], definition["version"])
+    return jsonify({"id": definition_dto(definition)["id"], "bpmn20Xml": content.decode("utf-8")})
+
+
+@blp.get("/process-definition/key/<key>/xml")
+@require(*READERS)
+def definition_xml_by_key(principal, key):
+    return _xml(_latest_of(key))
+
+
+@blp.get("/process-definition/<definition_id>/xml")
+@require(*READERS)
+def definition_xml(principal, definition_id):
+    return _xml(_by_id(definition_id))
+
+
+def _start(principal, definition: dict):
+    body = request.get_json(silent=True)
+    if body is None:
+        body = {}
+    if not isinstance(body, dict):
+        raise RestError(400, "InvalidRequestException", "the body must be a JSON object")
+    started = instances.start(context(), principal, definition["key"], plain_variables(body.get("variables")),
+                              business_key=body.get("businessKey"), version=definition["version"],
+                              idempotency_key=request.headers.get("Idempotency-Key"))
+    return jsonify({
+        "links": [{"method": "GET", "href": f"{base()}/process-instance/{started['id']}", "rel": "self"}],
+        "id": started["id"],
+        "definitionId": definition_dto(definition)["id"],
+        "businessKey": started["business_key"],
+        "caseInstanceId": None,
+        "tenantId": None,
+        "ended": started["state"] != "active",
+        "suspended": False,
+    })
+
+
+@blp.post("/process-definition/key/<key>/start")
+@require(*STARTERS)
+def start_by_key(principal, key):
+    return _start(principal, _latest_of(key))
+
+
+@blp.post("/process-definition/<definition_id>/start")
+@require(*STARTERS)
+def start_by_id(principal, definition_id):
+    return _start(principal, _by_id(definition_id))
+
