@@ -45,7 +45,7 @@ def _credentials_principal():
         if not sep or not name:
             return None, False
         try:
-            return authenticate_password(_context(), name, password), True
+            return authenticate_password(_context(), name, password, request.remote_addr), True
         except AccountLocked as err:
             raise RestError(401, "AuthenticationException", f"{err}") from None
     if scheme.lower() == "bearer" and value:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import wraps
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
 from engine.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -35,7 +35,10 @@ def page(*roles: str):
         def wrapper(*args, **kwargs):
             principal = signed_in()
             if principal is None:
-                session.clear()
+                if session.get("user") is not None:
+                    session.clear()
+                if getattr(session, "expired", False):  # the cookie named a session that has ended
+                    flash("登录已失效（长时间未操作、已退出或账号有变更），请重新登录。", "error")
                 return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
             if roles and not principal.has_role(*roles):
                 return render_template("error.html", title="无权访问", message="您的角色不能使用此页面。"), 403

@@ -75,4 +75,6 @@ def unversioned_revision(inspector) -> str | None:
     deployment_columns = {column["name"] for column in inspector.get_columns("deployments")}
     if "forced_over" not in deployment_columns:
         return "0004"
-    return "0006" if "source" in deployment_columns else "0005"
+    if "source" not in deployment_columns:
+        return "0005"
+    return "0007b_sessions_and_attempts" if "web_sessions" in tables else "0006"
