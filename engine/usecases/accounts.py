@@ -150,6 +150,8 @@ def authenticate_password(ctx: EngineContext, name: str, password: str, address:
         principal = _principal(user) if usable else None
         if reservation.locked_until is None:
             uow.commit()
+    if reservation.locked_until is not None:
+        stored = None  # the same work, but never a guess at the real password
     try:
         ok = _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
     except (VerificationError, InvalidHashError):
