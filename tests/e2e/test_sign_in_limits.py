@@ -7,15 +7,19 @@ time."""
 from __future__ import annotations
 
 import base64
+import json
 import re
 import threading
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 
 from engine.usecases import accounts, sign_in_limits
 from engine.usecases.accounts import add_user
+from tests.support.services import free_port, onething, process, wait_healthy
 
+from .test_engine_rest_server import request
 from .test_web_pages import PASSWORD, sign_in, token
 
 BASE = "/engine-rest"
@@ -230,3 +234,42 @@ def test_address_keys():
     assert key("2001:db8:1:2:3:4:5:6") == key("2001:db8:1:2::9") == "2001:db8:1:2::/64"
     assert key(key("2001:db8:1:2::9")) == "2001:db8:1:2::/64"
     assert key(None) == key("") == key("not an address") == "unknown"
+
+
+def test_bursts_against_onething_serve_get_five_checks_each(people, database_url, tmp_path):
+    """The same bursts over real connections to ``onething serve`` (waitress's threads, the database's own
+    concurrency: on PostgreSQL nothing queues the writers)."""
+    port = free_port()
+    log = tmp_path / "serve.log"
+    with process(onething("serve", "--port", str(port), "--no-worker"), database_url, log,
+                 env={"ONETHING_SECRET_KEY": "a key for this test only"}) as child:
+        wait_healthy(f"http://127.0.0.1:{port}", child, log)
+
+        def modeler(n):
+            status, _, body = request(port, "GET", f"{BASE}/deployment?maxResults=0",
+                                      basic("admin-web", f"wrong guess {n}"))
+            return status, json.loads(body)["message"]
+
+        answers = at_once(16, modeler)
+        assert [status for status, _ in answers] == [401] * 16
+        messages = [message for _, message in answers]
+        assert messages.count("Credentials do not match") == 5
+        assert sum(m.startswith("too many wrong passwords") for m in messages) == 11
+
+        forms = []
+        for _ in range(8):
+            _, headers, body = request(port, "GET", "/login", {})
+            csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body.decode()).group(1)
+            forms.append((headers["set-cookie"].split(";")[0], csrf))
+
+        def sign_in_over_http(n):
+            cookie, csrf = forms[n]
+            form = urlencode({"name": "mw-web", "password": f"wrong guess {n}", "csrf_token": csrf}).encode()
+            status, _, body = request(port, "POST", "/login", {"cookie": cookie,
+                                      "content-type": "application/x-www-form-urlencoded"}, form)
+            return status, body.decode()
+
+        answers = at_once(8, sign_in_over_http)
+        assert [status for status, _ in answers] == [401] * 8
+        assert sum(WRONG in text for _, text in answers) == 5
+        assert sum(bool(lock_time(text)) for _, text in answers) == 3
