@@ -2,12 +2,14 @@
 ``Retry-After`` in the shape of where it was sent: Camunda's error on ``/engine-rest``, problem+json on
 ``/api``, a Chinese page on the workplace.
 
-| limit | counts | default | variable |
-|---|---|---|---|
-| passwords | sign-ins (``POST /login``) and HTTP Basic requests on ``/engine-rest``, per client address | 30 per minute | ``ONETHING_RATE_LIMIT_PASSWORDS`` |
-| refused | answers 401 on ``/api`` and ``/engine-rest`` (bad or no credentials), per client address | 300 per minute | ``ONETHING_RATE_LIMIT_REFUSED`` |
-| api | requests to ``/api`` and ``/engine-rest``, per caller (its bearer token, else its address) | 10000 per minute | ``ONETHING_RATE_LIMIT_API`` |
-| pages | requests for the workplace's pages (not their static files), per client address | 600 per minute | ``ONETHING_RATE_LIMIT_PAGES`` |
+- ``passwords`` (``ONETHING_RATE_LIMIT_PASSWORDS``, 30 per minute): sign-ins (``POST /login``) and HTTP
+  Basic requests on ``/engine-rest``, per client address -- each costs an argon2 verification;
+- ``refused`` (``ONETHING_RATE_LIMIT_REFUSED``, 300 per minute): answers 401 on ``/api`` and
+  ``/engine-rest`` (bad or no credentials), per client address -- a flood of made-up tokens;
+- ``api`` (``ONETHING_RATE_LIMIT_API``, 10000 per minute): requests to ``/api`` and ``/engine-rest``, per
+  caller: its bearer token, else its address (generous: the portal is one caller for every parent);
+- ``pages`` (``ONETHING_RATE_LIMIT_PAGES``, 600 per minute): the workplace's pages (not their static files),
+  per client address.
 
 A value is Flask-Limiter's notation (``30 per minute``, ``5/second;100/hour``). The counts are kept in
 memory, per process (a sliding window): checking them costs no database round trip, so a flood is turned
@@ -88,7 +90,8 @@ def register(app: Flask) -> None:
             ApplicationLimit(chosen["passwords"], scope="passwords", exempt_when=lambda: not carries_password()),
             ApplicationLimit(chosen["refused"], scope="refused", exempt_when=lambda: area() == "pages",
                              deduct_when=lambda response: response.status_code == 401),
-            ApplicationLimit(chosen["api"], scope="api", key_function=caller, exempt_when=lambda: area() == "pages"),
+            ApplicationLimit(chosen["api"], scope="api", key_function=caller,
+                             exempt_when=lambda: area() == "pages"),
             ApplicationLimit(chosen["pages"], scope="pages", exempt_when=lambda: area() != "pages"),
         ])
     limiter.init_app(app)

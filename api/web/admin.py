@@ -92,7 +92,8 @@ def user_access(name):
         try:
             changed = accounts.change_access(context(), name, form.roles.data, form.groups.data,
                                              form.jurisdictions.data.split())
-            flash(f"已修改 {name} 的角色、部门和辖区，其登录已结束。" if changed else f"{name} 的角色、部门和辖区未变。", "ok")
+            flash(f"已修改 {name} 的角色、部门和辖区，其登录已结束。" if changed
+                  else f"{name} 的角色、部门和辖区未变。", "ok")
             return redirect(url_for("web.users"))
         except InvalidInput as err:
             details = "；".join(f"{k}: {'，'.join(v)}" for k, v in (err.errors or {}).items())

@@ -38,7 +38,8 @@ def page(*roles: str):
                 if session.get("user") is not None:
                     session.clear()
                 if getattr(session, "expired", False):  # the cookie named a session that has ended
-                    flash("登录已失效（长时间未操作、已退出或账号有变更），请重新登录。", "error")
+                    flash("登录已失效（长时间未操作、已退出或账号有变更），请重新登录。",
+                          "error")
                 return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
             if roles and not principal.has_role(*roles):
                 return render_template("error.html", title="无权访问", message="您的角色不能使用此页面。"), 403
