@@ -4,6 +4,9 @@ client's address is the connection's unless ``ONETHING_TRUSTED_PROXIES`` says a 
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from api import create_app
@@ -117,3 +120,24 @@ def test_x_forwarded_for_counts_only_behind_a_trusted_proxy(ctx, people):
     assert proxy.get("/engine-rest/deployment", headers=second).status_code == 200
     with pytest.raises(ValueError, match="ONETHING_TRUSTED_PROXIES"):
         create_app({"TESTING": True, "SECRET_KEY": "tests", "TRUSTED_PROXIES": "yes"}, context=ctx)
+
+
+def test_counting_starts_no_thread_per_request(ctx, people, monkeypatch):
+    """limits' MemoryStorage would start a timer thread for nearly every request; ours sweeps inline."""
+    import limits.storage.memory
+
+    app = limited_app(ctx)
+    client = app.test_client()
+    client.get("/api/health")
+    started = []
+
+    class CountedTimer(threading.Timer):
+        def start(self):
+            started.append(self)
+            super().start()
+
+    monkeypatch.setattr(limits.storage.memory.threading, "Timer", CountedTimer)
+    for _ in range(20):
+        time.sleep(0.02)  # each after the timer MemoryStorage would have started has finished
+        assert client.get("/api/health").status_code == 200
+    assert started == []
