@@ -156,6 +156,7 @@ def test_a_supervisor_sees_an_overdue_step_appear_when_the_clock_passes_it(chrom
     page.get_by_label("用户名").fill("sup-1")
     page.get_by_label("密码").fill(PASSWORD)
     page.get_by_role("button", name="登录").click()  # back where the supervisor was going
+    page.wait_for_url(f"{site}/oversight")  # loaded, charts and all
     expect(page.locator("#overdue")).to_contain_text(body["business_key"])
     expect(page.locator("#overdue")).to_contain_text("出生医学证明签发审核")
     assert page.locator("svg").count() >= 2  # the service-level charts
