@@ -10,8 +10,8 @@ from flask_smorest import Api
 from engine.bootstrap import build_context
 from engine.context import EngineContext
 
-from . import (applications, body_limits, calendar, definitions, engine_rest, errors, health, materials, operations,
-               oversight, public_url, security_headers, tasks, web)
+from . import (applications, body_limits, calendar, client_address, definitions, engine_rest, errors, health,
+               materials, operations, oversight, public_url, rate_limits, security_headers, tasks, web)
 
 
 def create_app(config: dict | None = None, context: EngineContext | None = None) -> Flask:
@@ -42,6 +42,8 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
     for module in (health, applications, tasks, definitions, operations, materials, oversight, calendar):
         api.register_blueprint(module.blp)
     errors.register(app, api)
+    client_address.register(app)
+    rate_limits.register(app)  # before any other check: a flood is turned away first
     body_limits.register(app)
     engine_rest.register(app)
     web.register(app)  # last: every blueprint before it takes tokens and is exempt from CSRF

@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 DEFAULT_LOCK_SECONDS = 30
 CALENDAR_CHECK_SECONDS = 5.0  # how often the worker looks for a newly loaded holiday notice
 RECONCILE_SECONDS = 60.0  # and counts again what another process counted on an older calendar
+HOUSEKEEPING_SECONDS = 600.0  # how often ended sessions and finished failure counts are deleted
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 INTERNAL_ERROR = "系统内部错误，请技术人员查看服务日志"  # what an admin reads of a failure that is not a department's
@@ -128,7 +129,7 @@ class Worker:
         self.batch = batch
         self.chain = chain  # service tasks run in one load and save at most
         self.probe = probe
-        self._calendar_checked = self._reconciled = float("-inf")
+        self._calendar_checked = self._reconciled = self._housekept = float("-inf")
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -187,6 +188,7 @@ class Worker:
         while not stop.is_set():
             try:
                 self.calendar_round()
+                self.housekeeping_round()
                 count = self.run_once()
             except Exception:  # the database may be restarting: keep going
                 log.exception("worker %s: round failed", self.name)
@@ -216,6 +218,18 @@ class Worker:
             log.info("worker %s: due dates of %d application(s) counted again on the loaded calendar",
                      self.name, moved)
         return moved
+
+    def housekeeping_round(self) -> int:
+        """Every ten minutes: delete the pages' sessions that have ended and the counts of wrong passwords
+        whose window is over (both are refused or ignored anyway); how many rows went."""
+        from .usecases.accounts import forget_what_has_ended
+        from .usecases.web_sessions import SessionPolicy
+
+        now = time.monotonic()
+        if now - self._housekept < HOUSEKEEPING_SECONDS:
+            return 0
+        self._housekept = now
+        return forget_what_has_ended(self.ctx, SessionPolicy.from_environment())
 
     # -- taking jobs ----------------------------------------------------------------------------
 

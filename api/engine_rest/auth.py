@@ -28,7 +28,7 @@ def caller() -> Principal:
     principal = None
     if basic is not None:
         try:
-            principal = authenticate_password(context(), *basic)
+            principal = authenticate_password(context(), *basic, request.remote_addr)
         except AccountLocked as err:
             raise RestError(401, "AuthenticationException", f"{err}") from None
     else:

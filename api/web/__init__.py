@@ -1,9 +1,11 @@
 """The workplace in the browser for clerks, supervisors and admins (issue 16): pages rendered on the server
 with Jinja2, served by the same app at ``/`` (the API stays at ``/api``), in Chinese.
 
-Sign-in is a name and password (argon2id hashes, the lock after five failures of
-:mod:`engine.usecases.accounts`) kept in a signed session cookie (HttpOnly, SameSite=Lax, Secure when
-``ONETHING_SECURE_COOKIES=1``, i.e. behind HTTPS); every form carries a CSRF token (Flask-WTF). The pages
+Sign-in is a name and password (argon2id hashes, the locks of :mod:`engine.usecases.sign_in_limits`) and a
+session kept on the server (:mod:`.server_session`: the cookie -- HttpOnly, SameSite=Lax, Secure when
+``ONETHING_SECURE_COOKIES=1``, i.e. behind HTTPS -- carries only its random id; it ends at sign-out, a new
+password, disabling, a change of roles, after 30 idle minutes and after 12 hours); every form carries a CSRF
+token (Flask-WTF, signed with the secret key). The pages
 use the same use cases, roles, groups and jurisdictions as the API: another jurisdiction's application is
 "not found", another department's task "forbidden". Modules: :mod:`.session` (sign-in), :mod:`.clerk`
 (queue, task, done), :mod:`.oversight` (supervisors), :mod:`.admin` (incidents, deployments, users,
@@ -19,15 +21,18 @@ from pathlib import Path
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from engine.usecases.web_sessions import SessionPolicy
+
 from . import admin, clerk, oversight, session  # noqa: F401 (their routes are on the blueprint)
 from .pages import blp
+from .server_session import ServerSessionInterface
 
 SECRET_FILE = "secret_key"
 
 
 def _secret_key(app: Flask) -> str:
     """``ONETHING_SECRET_KEY``, else one kept in ``instance/secret_key`` (made once, readable by us only), so
-    every process of the service signs sessions alike."""
+    every process of the service signs CSRF tokens alike."""
     if app.config.get("SECRET_KEY"):
         return app.config["SECRET_KEY"]
     if os.environ.get("ONETHING_SECRET_KEY"):
@@ -48,6 +53,8 @@ def register(app: Flask) -> None:
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
                       SESSION_COOKIE_SECURE=os.environ.get("ONETHING_SECURE_COOKIES") == "1",
                       WTF_CSRF_TIME_LIMIT=None)
+    app.session_interface = ServerSessionInterface(app.config.get("SESSION_POLICY")
+                                                   or SessionPolicy.from_environment())
     csrf = CSRFProtect()
     csrf.init_app(app)
     for blueprint in list(app.blueprints.values()):  # the API and Camunda's REST take tokens, not cookies

@@ -1,9 +1,10 @@
 """The admins' pages: incidents (service tasks that failed every attempt) with retry, deployments and their
-versions with diagrams, users (add, disable, reset a password), and the working-day calendar's years."""
+versions with diagrams, users (add, change roles, groups and jurisdictions, disable, reset a password: the
+last three end the user's sessions), and the working-day calendar's years."""
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, url_for
+from flask import Response, flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
@@ -25,6 +26,12 @@ class UserForm(FlaskForm):
     groups = SelectMultipleField("部门（办事人员）", choices=[])
     jurisdictions = StringField("辖区（行政区划代码前缀，空格分隔）", validators=[Length(max=200)])
     password = PasswordField("初始密码（至少10位）", validators=[DataRequired("请输入初始密码"), Length(max=200)])
+
+
+class AccessForm(FlaskForm):
+    roles = SelectMultipleField("角色", choices=[(r, r) for r in ROLES], validators=[DataRequired("请选择角色")])
+    groups = SelectMultipleField("部门（办事人员）", choices=[])
+    jurisdictions = StringField("辖区（行政区划代码前缀，空格分隔）", validators=[Length(max=200)])
 
 
 class PasswordForm(FlaskForm):
@@ -84,11 +91,31 @@ def users():
                            action=ActionForm(), password_form=PasswordForm())
 
 
+@blp.route("/admin/users/<name>", methods=["GET", "POST"])
+@page("admin")
+def user_access(name):
+    current = accounts.user_access(context(), name)
+    form = AccessForm(data=None if request.method == "POST" else {
+        "roles": current["roles"], "groups": current["groups"], "jurisdictions": " ".join(current["jurisdictions"])})
+    form.groups.choices = sorted(context().services.groups.items())
+    if form.validate_on_submit():
+        try:
+            changed = accounts.change_access(context(), name, form.roles.data, form.groups.data,
+                                             form.jurisdictions.data.split())
+            flash(f"已修改 {name} 的角色、部门和辖区，其登录已结束。" if changed
+                  else f"{name} 的角色、部门和辖区未变。", "ok")
+            return redirect(url_for("web.users"))
+        except InvalidInput as err:
+            details = "；".join(f"{k}: {'，'.join(v)}" for k, v in (err.errors or {}).items())
+            flash(f"未能修改：{err} {details}".strip(), "error")
+    return render_template("user.html", user=current, form=form)
+
+
 @blp.post("/admin/users/<name>/disable")
 @page("admin")
 def disable_user(name):
     accounts.revoke(context(), name)
-    flash(f"已停用 {name}。", "ok")
+    flash(f"已停用 {name}，其登录已结束。", "ok")
     return redirect(url_for("web.users"))
 
 
@@ -99,7 +126,7 @@ def reset_password(name):
     if form.validate_on_submit():
         try:
             accounts.set_password(context(), name, form.password.data)
-            flash(f"已重置 {name} 的密码并解除锁定。", "ok")
+            flash(f"已重置 {name} 的密码并解除锁定，其登录已结束。", "ok")
         except (InvalidInput, NotFound) as err:
             flash(f"未能重置：{err} {getattr(err, 'errors', '') or ''}".strip(), "error")
     return redirect(url_for("web.users"))

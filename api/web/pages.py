@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlparse
 
-from flask import Blueprint, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf.csrf import CSRFError
 
 from engine.calendar.chinese import chinese_time
@@ -30,7 +30,10 @@ def signed_in():
 
 
 def _to_sign_in():
-    session.clear()
+    if session.get("user") is not None:
+        session.clear()
+    if getattr(session, "expired", False):  # the cookie named a session that has ended
+        flash("登录已失效（长时间未操作、已退出或账号有变更），请重新登录。", "error")
     return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
 
 

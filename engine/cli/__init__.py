@@ -260,10 +260,11 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     add.add_argument("--password", action="store_true",
                      help="also give a password (asked for; for people: Camunda Modeler's HTTP Basic)")
     add.set_defaults(run=_user_add)
-    passwd = user.add_parser("passwd", help="set a user's password (asked for) and unlock the account")
+    passwd = user.add_parser("passwd",
+                             help="set a user's password (asked for), unlock the account and end its sessions")
     passwd.add_argument("name")
     passwd.set_defaults(run=_user_passwd)
-    rev = user.add_parser("revoke", help="revoke a user's token")
+    rev = user.add_parser("revoke", help="disable a user: its token, its password and its sessions")
     rev.add_argument("name")
     rev.set_defaults(run=_user_revoke)
 

@@ -173,10 +173,35 @@ class User(Base):
     created_at: Mapped[datetime]
     revoked_at: Mapped[datetime | None]
     # people sign in with a password too (HTTP Basic for Camunda Modeler): a slow salted hash (argon2id);
-    # repeated failures lock the account for a while
+    # failures are counted in sign_in_throttles, sessions of the pages kept in web_sessions
     password_hash: Mapped[str | None] = mapped_column(String(200))
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    locked_until: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A session of the pages: the cookie carries a random id, the database only its SHA-256; what the
+    session holds (who signed in, the CSRF token, messages for the next page) is kept here."""
+
+    __tablename__ = "web_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str | None] = mapped_column(ForeignKey("users.name", ondelete="CASCADE"), index=True)
+    data: Mapped[dict]
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class SignInThrottle(Base):
+    """Failed password checks counted for one source: an account from one client address (``account`` and
+    ``address``), an address whatever the account (``account`` empty) or an account from anywhere
+    (``address`` empty). ``account`` is the SHA-256 of the name typed (known or not). The failures count
+    while ``until`` is ahead; at the limit the source is locked until then. ``succeeded_at``: the last
+    right password from this account and address (a known address)."""
+
+    __tablename__ = "sign_in_throttles"
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    until: Mapped[datetime] = mapped_column(index=True)
+    succeeded_at: Mapped[datetime | None]
 
 
 class LedgerEntry(Base):

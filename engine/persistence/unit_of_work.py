@@ -25,6 +25,7 @@ from .repositories import (
     Tasks,
     Users,
 )
+from .sign_in_repositories import SignInThrottles, WebSessions
 
 
 class ConcurrentUpdate(Conflict):
@@ -85,6 +86,8 @@ class UnitOfWork:
         self.materials = Materials(self.session)
         self.calendar = CalendarYears(self.session)
         self.counted = CountedYears(self.session)
+        self.web_sessions = WebSessions(self.session)
+        self.sign_in_throttles = SignInThrottles(self.session)
         return self
 
     def __exit__(self, *exc) -> None:

@@ -1,8 +1,12 @@
 """Users: create one (its token is returned once; a person may also get a password), authenticate a bearer
-token or a name and password, change a password, revoke.
+token or a name and password, change a password, change what a user may do, revoke.
 
-Passwords are stored as argon2id hashes (argon2-cffi: slow and salted). Five wrong passwords in a row lock
-the account for 15 minutes (the service clock); a right one resets the count.
+Passwords are stored as argon2id hashes (argon2-cffi: slow and salted). Wrong ones are counted and locked
+per account and client address, per address and per account (:mod:`.sign_in_limits`, on the service
+clock). Every answer costs one hash verification, whether the name exists, the password is right or the
+source is locked; a locked source is told until when, for an unknown name as for a known one. A new
+password, a change of roles, groups or jurisdictions, and disabling end every session of the user
+(:mod:`.web_sessions`).
 """
 
 from __future__ import annotations
@@ -12,25 +16,30 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ..clock import CHINA
 from ..context import EngineContext
 from ..errors import Conflict, InvalidInput, NotFound
 from ..persistence.models import User
 from ..users import ROLES, Principal, hash_token, new_token
+from . import sign_in_limits
+from .web_sessions import SessionPolicy, end_every_session
 
 MIN_PASSWORD = 10
-MAX_FAILURES = 5
-LOCK_FOR = timedelta(minutes=15)
 _HASHER = PasswordHasher()
 # verified when the name is unknown, so an unknown name takes as long as a wrong password
 _DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 
 class AccountLocked(Exception):
-    """Too many wrong passwords: the account is locked until ``until``."""
+    """Too many wrong passwords from this source: no password is taken from it until ``until`` (Beijing
+    time), the minute rounded up."""
 
     def __init__(self, until) -> None:
-        super().__init__(f"too many wrong passwords: try again after {until.isoformat(timespec='minutes')}")
-        self.until = until
+        local = until.astimezone(CHINA)
+        if local.second or local.microsecond:
+            local = local.replace(second=0, microsecond=0) + timedelta(minutes=1)
+        super().__init__(f"too many wrong passwords: try again after {local.isoformat(timespec='minutes')}")
+        self.until = local
 
 
 def password_problem(password: str) -> str | None:
@@ -47,13 +56,9 @@ def _principal(user: User) -> Principal:
 
 
 
-def add_user(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
-             jurisdictions: list[str], password: str | None = None) -> str:
+def _access_problems(ctx: EngineContext, roles: list[str], groups: list[str],
+                     jurisdictions: list[str]) -> dict[str, list[str]]:
     errors = {}
-    if password is not None and password_problem(password):
-        errors["password"] = [password_problem(password)]
-    if not name.strip():
-        errors["name"] = ["required"]
     bad_roles = [r for r in roles if r not in ROLES]
     if not roles or bad_roles:
         errors["roles"] = [f"roles must be among {', '.join(ROLES)}"]
@@ -63,6 +68,17 @@ def add_user(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
         errors["groups"] = [f"unknown group(s) {', '.join(bad_groups)}; known: {', '.join(known)}"]
     if any(not j.isdigit() or len(j) > 12 for j in jurisdictions):
         errors["jurisdictions"] = ["a jurisdiction is a GB/T 2260 division code prefix, e.g. 62 or 620102"]
+    return errors
+
+
+def add_user(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
+             jurisdictions: list[str], password: str | None = None) -> str:
+    errors = {}
+    if password is not None and password_problem(password):
+        errors["password"] = [password_problem(password)]
+    if not name.strip():
+        errors["name"] = ["required"]
+    errors.update(_access_problems(ctx, roles, groups, jurisdictions))
     if errors:
         raise InvalidInput("invalid user", errors)
     token = new_token()
@@ -71,7 +87,7 @@ def add_user(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
             raise Conflict(f"user {name!r} exists")
         uow.users.add(User(name=name, token_hash=hash_token(token), roles=sorted(set(roles)),
                            groups=sorted(set(groups)), jurisdictions=sorted(set(jurisdictions)),
-                           created_at=ctx.clock.now(), failed_logins=0,
+                           created_at=ctx.clock.now(),
                            password_hash=_HASHER.hash(password) if password is not None else None))
         uow.commit()
     return token
@@ -86,7 +102,7 @@ def authenticate(ctx: EngineContext, token: str) -> Principal | None:
 
 
 def set_password(ctx: EngineContext, name: str, password: str) -> None:
-    """Give a user a (new) password; unlocks the account."""
+    """Give a user a (new) password: unlocks the account and ends every session of the user."""
     problem = password_problem(password)
     if problem:
         raise InvalidInput("invalid password", {"password": [problem]})
@@ -95,43 +111,61 @@ def set_password(ctx: EngineContext, name: str, password: str) -> None:
         if user is None:
             raise NotFound(f"no user {name!r}")
         user.password_hash = _HASHER.hash(password)
-        user.failed_logins, user.locked_until = 0, None
+        sign_in_limits.forget(uow, name)
+        end_every_session(uow, name)
         uow.commit()
 
 
-def authenticate_password(ctx: EngineContext, name: str, password: str) -> Principal | None:
-    """The user of this name and password, or None; :class:`AccountLocked` after too many failures. A right
-    password writes nothing unless it clears earlier failures (no write lock on every request)."""
+def change_access(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
+                  jurisdictions: list[str]) -> bool:
+    """Give a user other roles, groups or jurisdictions; every session of the user ends with the change.
+    Whether anything changed."""
+    errors = _access_problems(ctx, roles, groups, jurisdictions)
+    if errors:
+        raise InvalidInput("invalid user", errors)
+    with ctx.uow() as uow:
+        user = uow.users.by_name(name)
+        if user is None:
+            raise NotFound(f"no user {name!r}")
+        wanted = (sorted(set(roles)), sorted(set(groups)), sorted(set(jurisdictions)))
+        if (sorted(user.roles), sorted(user.groups), sorted(user.jurisdictions)) == wanted:
+            return False
+        user.roles, user.groups, user.jurisdictions = wanted
+        end_every_session(uow, name)
+        uow.commit()
+    return True
+
+
+def authenticate_password(ctx: EngineContext, name: str, password: str, address: str | None) -> Principal | None:
+    """The user of this name and password from this client address, or None; :class:`AccountLocked` when
+    the source has had too many wrong passwords. The check is counted before the hash is verified (so
+    concurrent guesses never get past a limit) and a hash is verified in every case (an unknown name, a
+    disabled user, a locked source), so neither the answer nor its time tells whether the name exists."""
     now = ctx.clock.now()
-    with ctx.reader() as uow:
+    with ctx.uow() as uow:
+        reservation = sign_in_limits.reserve(uow, name, address, now)
         user = uow.users.by_name(name)
         usable = user is not None and user.revoked_at is None and user.password_hash is not None
         stored = user.password_hash if usable else None
-        failures = (user.failed_logins or 0) if usable else 0
-        locked_until = user.locked_until if usable else None
         principal = _principal(user) if usable else None
-    if locked_until is not None and locked_until > now:
-        raise AccountLocked(locked_until)
+        if reservation.locked_until is None:
+            uow.commit()
+    if reservation.locked_until is not None:
+        stored = None  # the same work, but never a guess at the real password
     try:
         ok = _HASHER.verify(stored or _DUMMY_HASH, password) and stored is not None
     except (VerificationError, InvalidHashError):
         ok = False
-    if stored is None:
+    if reservation.locked_until is not None:
+        raise AccountLocked(reservation.locked_until)
+    if not ok:
         return None
-    if ok and not failures and not locked_until and not _HASHER.check_needs_rehash(stored):
-        return principal
     with ctx.uow() as uow:
-        user = uow.users.by_name(name)
-        if ok:
-            user.failed_logins, user.locked_until = 0, None
-            if _HASHER.check_needs_rehash(stored):
-                user.password_hash = _HASHER.hash(password)
-        else:
-            user.failed_logins = (user.failed_logins or 0) + 1
-            if user.failed_logins >= MAX_FAILURES:
-                user.failed_logins, user.locked_until = 0, now + LOCK_FOR
+        sign_in_limits.succeeded(uow, reservation, now)
+        if _HASHER.check_needs_rehash(stored):
+            uow.users.by_name(name).password_hash = _HASHER.hash(password)
         uow.commit()
-    return principal if ok else None
+    return principal
 
 
 def revoke(ctx: EngineContext, name: str) -> None:
@@ -140,6 +174,7 @@ def revoke(ctx: EngineContext, name: str) -> None:
         if user is None:
             raise NotFound(f"no user {name!r}")
         user.revoked_at = ctx.clock.now()
+        end_every_session(uow, name)
         uow.commit()
 
 
@@ -151,9 +186,33 @@ def principal_of(ctx: EngineContext, name: str) -> Principal | None:
 
 
 def list_users(ctx: EngineContext) -> list[dict]:
+    """Every user; ``locked``: ``everywhere`` (too many wrong passwords from many places), ``somewhere``
+    (from some address only), or None."""
     with ctx.reader() as uow:
+        locks = sign_in_limits.locks(uow, ctx.clock.now())
         return [{"name": u.name, "roles": list(u.roles), "groups": list(u.groups),
                  "jurisdictions": list(u.jurisdictions), "disabled": u.revoked_at is not None,
                  "has_password": u.password_hash is not None,
-                 "locked": u.locked_until is not None and u.locked_until > ctx.clock.now()}
+                 "locked": locks.get(sign_in_limits.account_key(u.name))}
                 for u in uow.users.all()]
+
+
+def user_access(ctx: EngineContext, name: str) -> dict:
+    """One user's roles, groups and jurisdictions (to change them)."""
+    with ctx.reader() as uow:
+        user = uow.users.by_name(name)
+        if user is None:
+            raise NotFound(f"no user {name!r}")
+        return {"name": user.name, "roles": list(user.roles), "groups": list(user.groups),
+                "jurisdictions": list(user.jurisdictions), "disabled": user.revoked_at is not None}
+
+
+def forget_what_has_ended(ctx: EngineContext, policy: SessionPolicy) -> int:
+    """Delete the sessions that have ended and the failure counts whose window is over (refused or ignored
+    anyway: this keeps the tables small); how many rows went."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        count = uow.web_sessions.delete_ended(now - policy.idle, now - policy.lifetime)
+        count += sign_in_limits.prune(uow, now)
+        uow.commit()
+    return count

@@ -151,7 +151,12 @@ def test_a_supervisor_sees_an_overdue_step_appear_when_the_clock_passes_it(chrom
     expect(page.locator("#overdue")).to_contain_text("没有超时的环节")
     clock.advance(timedelta(days=3))  # past the birth certificate review's one working day
     api.worker.run_until_idle()
-    page.goto(f"{site}/oversight")
+    page.goto(f"{site}/oversight")  # three days idle: the session has ended, the sign-in page says so
+    expect(page.get_by_role("alert")).to_contain_text("登录已失效")
+    page.get_by_label("用户名").fill("sup-1")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()  # back where the supervisor was going
+    page.wait_for_url(f"{site}/oversight")  # loaded, charts and all
     expect(page.locator("#overdue")).to_contain_text(body["business_key"])
     expect(page.locator("#overdue")).to_contain_text("出生医学证明签发审核")
     assert page.locator("svg").count() >= 2  # the service-level charts

@@ -72,31 +72,3 @@ def test_the_dry_run_is_the_services(ctx):
         checks.check_application(ctx, PORTAL, {}, key="residence_certificate")
     with pytest.raises(InvalidInput):
         checks.check_application(ctx, PORTAL, {"region": "gansu"})
-
-
-def test_passwords_are_slow_salted_hashes_and_five_failures_lock(ctx):
-    from datetime import timedelta
-
-    accounts.add_user(ctx, "analyst-1", ["analyst"], [], [], password="correct horse battery")
-    user = accounts_user(ctx, "analyst-1")
-    assert user.password_hash.startswith("$argon2id$") and "correct horse" not in user.password_hash
-    assert accounts.authenticate_password(ctx, "analyst-1", "correct horse battery").name == "analyst-1"
-    assert accounts.authenticate_password(ctx, "nobody", "correct horse battery") is None
-    for _ in range(accounts.MAX_FAILURES):
-        assert accounts.authenticate_password(ctx, "analyst-1", "wrong password") is None
-    with pytest.raises(accounts.AccountLocked):
-        accounts.authenticate_password(ctx, "analyst-1", "correct horse battery")
-    ctx.clock.advance(accounts.LOCK_FOR + timedelta(seconds=1))
-    assert accounts.authenticate_password(ctx, "analyst-1", "correct horse battery") is not None
-    accounts.set_password(ctx, "analyst-1", "another long password")
-    assert accounts.authenticate_password(ctx, "analyst-1", "correct horse battery") is None
-    assert accounts.authenticate_password(ctx, "analyst-1", "another long password") is not None
-    with pytest.raises(InvalidInput, match="invalid password"):
-        accounts.set_password(ctx, "analyst-1", "short")
-    accounts.revoke(ctx, "analyst-1")
-    assert accounts.authenticate_password(ctx, "analyst-1", "another long password") is None
-
-
-def accounts_user(ctx, name):
-    with ctx.reader() as uow:
-        return uow.users.by_name(name)

@@ -77,6 +77,8 @@ def unversioned_revision(inspector) -> str | None:
         return "0004"
     if "source" not in deployment_columns:
         return "0005"
+    if "web_sessions" in tables:
+        return "0007b_sessions_and_attempts"
     if "instance_calendar_years" in tables:
         return "0007c_counted_years"
     instance_columns = {column["name"] for column in inspector.get_columns("process_instances")}
