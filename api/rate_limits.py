@@ -67,7 +67,7 @@ def variable(name: str) -> str:
     return f"ONETHING_RATE_LIMIT_{name.upper()}"
 
 
-def chosen_limits(app: Flask) -> dict[str, str]:
+def configured_limits(app: Flask) -> dict[str, str]:
     """The limits in force: ``app.config["RATE_LIMITS"]``, else the environment, else the defaults; a value
     Flask-Limiter cannot read stops the start with the variable's name."""
     configured = app.config.get("RATE_LIMITS") or {}
@@ -109,16 +109,16 @@ def caller() -> str:
 
 
 def register(app: Flask) -> None:
-    chosen = chosen_limits(app)
+    limits = configured_limits(app)
     limiter = Limiter(
         client_address, storage_uri="onething-memory://", strategy="sliding-window-counter",
         application_limits=[
-            ApplicationLimit(chosen["passwords"], scope="passwords", exempt_when=lambda: not carries_password()),
-            ApplicationLimit(chosen["refused"], scope="refused", exempt_when=lambda: area() == "pages",
+            ApplicationLimit(limits["passwords"], scope="passwords", exempt_when=lambda: not carries_password()),
+            ApplicationLimit(limits["refused"], scope="refused", exempt_when=lambda: area() == "pages",
                              deduct_when=lambda response: response.status_code == 401),
-            ApplicationLimit(chosen["api"], scope="api", key_function=caller,
+            ApplicationLimit(limits["api"], scope="api", key_function=caller,
                              exempt_when=lambda: area() == "pages"),
-            ApplicationLimit(chosen["pages"], scope="pages", exempt_when=lambda: area() != "pages"),
+            ApplicationLimit(limits["pages"], scope="pages", exempt_when=lambda: area() != "pages"),
         ])
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, partial(too_many_requests, limiter))

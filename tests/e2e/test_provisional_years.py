@@ -81,9 +81,10 @@ def test_r5_1_the_admins_see_a_year_with_mid_autumn_on_national_day(admin_page):
     assert "国庆节、中秋节：2028-10-01 至 2028-10-05，共5天" in text and "预计" in text
 
 
-def test_r5_1_a_year_that_cannot_be_computed_is_refused_in_chinese_and_never_listed_usable(api, clock, admin_page,
-                                                                                              supervisor_page):
+def test_r5_1_a_year_that_cannot_be_computed_is_refused_in_chinese_and_never_listed_usable(api, clock, app, ctx):
     move_to(clock, f"{LAST_YEAR}-12-10 10:00")
+    admin_page = signed_in(app, ctx, "admin-page", "admin")  # signed in now: a session ends when idle
+    supervisor_page = signed_in(app, ctx, "supervisor-page", "supervisor")
     gansu = api.start(sample_application(clock.now(), seq=1))  # 3 working days: still in the year
     assert gansu.status_code == 201, gansu.get_json()
     guizhou = api.start(sample_application(clock.now(), region="guizhou", seq=2))
