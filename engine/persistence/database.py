@@ -29,6 +29,8 @@ UPGRADE_HINT = (f"run `onething db upgrade` (or start with --upgrade, or set {AU
                 f"then start again")
 _SCHEMA_LOCK = 0x6F6E657468696E67  # any constant: the advisory lock PostgreSQL schema changes take
 
+log = logging.getLogger(__name__)
+
 
 def database_url(url: str | None = None) -> str:
     """The URL to use: the argument, else ``DATABASE_URL``, else the embedded SQLite file."""
@@ -167,6 +169,10 @@ def create_schema(engine: Engine, upgrade: bool | None = None) -> SchemaStatus:
         elif status.state == "unknown" or (status.state != "empty" and not upgrade):
             raise SchemaOutdated(status.describe())
         migrations.upgrade(connection)
+    if status.state == "empty":  # Alembic's own lines say each step, with `onething -v`
+        log.info("database schema created at revision %s", status.head)
+    else:
+        log.info("database schema upgraded from %s to revision %s", status.current or status.state, status.head)
     return status
 
 

@@ -76,6 +76,21 @@ def drive(clients: list[Client], tokens: dict[str, str], seq: int, now: datetime
     if status != 201:
         raise Stalled(f"start {seq}: {status} {body}")
     outcome = Outcome(instance_id=body["id"], business_key=body["business_key"])
+    return carry(clients, tokens, seq, outcome, race=race, deadline_s=deadline_s, poll_s=poll_s,
+                 max_poll_s=max_poll_s, started=started, turn=turn)
+
+
+def carry(clients: list[Client], tokens: dict[str, str], seq: int, outcome: Outcome, *, race: bool = False,
+          deadline_s: float = 120, poll_s: float = 0.02, max_poll_s: float = 0.5, started: float | None = None,
+          turn=None) -> Outcome:
+    """Walk the application of ``outcome`` (started already, as application ``seq``) on to its end, as
+    :func:`drive` does; also one the service took over from elsewhere (a restored backup, an upgrade)."""
+    turn = turn or itertools.cycle(clients)
+    started = time.perf_counter() if started is None else started
+
+    def call(method, path, user, body=None):
+        return next(turn).call(method, path, tokens[user], body)
+
     holder: dict[str, str] = {}  # task id -> the clerk who claimed it
     end = time.monotonic() + deadline_s
     pause = poll_s
