@@ -110,6 +110,8 @@ def carry(clients: list[Client], tokens: dict[str, str], seq: int, outcome: Outc
             outcome.seconds = time.perf_counter() - started
             return outcome
         for waiting in instance["waiting_for"]:
+            if actions is not None and done >= actions:
+                break
             name = waiting["message"]
             status, answer = call("POST", "/api/messages", "portal", {
                 "name": name, "business_key": outcome.business_key, "variables": MESSAGES.get(name, {})})
@@ -117,6 +119,8 @@ def carry(clients: list[Client], tokens: dict[str, str], seq: int, outcome: Outc
                 raise Stalled(f"{outcome.business_key}: message {name}: {status} {answer}")
             done += status == 200
         for step in instance["open_steps"]:
+            if actions is not None and done >= actions:
+                break
             task_id, group = step["task_id"], step["group"]
             if task_id not in holder:
                 holder[task_id] = _claim(clients, tokens, task_id, group, outcome) if race else group
