@@ -15,8 +15,9 @@ place when whole, readable by its owner only: it holds personal data.
 
 A restore reads the whole archive before it changes anything (the manifest, the copy's hash, each
 material against its name), refuses a database that holds tables unless forced, adds the materials to
-the directory (content-addressed: a file there already is kept), loads the database, and checks that
-every material it records has its file. Nothing it prints names a person: counts, sizes, hashes.
+the directory (content-addressed: a file there already is kept), loads the database, and says which
+materials it records have no file (one found damaged when the backup was taken is left out of it, and
+said then too). Nothing either prints names a person: counts, sizes, the start of a hash.
 """
 
 from __future__ import annotations
@@ -100,6 +101,15 @@ def _stored_materials(directory: Path) -> list[Path]:
 
 def backup(url: str, materials_dir: Path, target: Path, progress: Progress = print) -> Outcome:
     """Write the archive of the database of ``url`` and the materials of ``materials_dir`` to ``target``."""
+    try:
+        return _backup(url, materials_dir, target, progress)
+    except DumpError as err:
+        raise BackupError(str(err)) from err
+    except OSError as err:  # a full disk, a directory it may not write
+        raise BackupError(f"{err.strerror or err}: {err.filename or target}") from err
+
+
+def _backup(url: str, materials_dir: Path, target: Path, progress: Progress) -> Outcome:
     kind = database.kind_of(url)
     if target.exists():
         raise BackupError(f"{target} exists already: give a new file name (a backup never overwrites one)")
@@ -135,7 +145,7 @@ def backup(url: str, materials_dir: Path, target: Path, progress: Progress = pri
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mode, info.mtime = len(body), 0o600, int(datetime.now().timestamp())
                 tar.addfile(info, io.BytesIO(body))
-                tar.add(copy, arcname=copy.name, recursive=False)
+                _add_file(tar, copy, copy.name)
                 stored = 0
                 for n, path in enumerate(files, 1):
                     added = _add_material(tar, path)
@@ -151,8 +161,6 @@ def backup(url: str, materials_dir: Path, target: Path, progress: Progress = pri
                 out.flush()
                 os.fsync(out.fileno())
             os.replace(partial, target)
-    except DumpError as err:
-        raise BackupError(str(err)) from err
     finally:
         partial.unlink(missing_ok=True)
     size = target.stat().st_size
@@ -161,16 +169,22 @@ def backup(url: str, materials_dir: Path, target: Path, progress: Progress = pri
     return Outcome(target, kind, before.revision, after.applications, after.active, len(files), size, tuple(notes))
 
 
+def _add_file(tar: tarfile.TarFile, path: Path, name: str) -> int:
+    """Add a file under ``name``, owned by nobody in particular, readable by its owner only; its size."""
+    info = tar.gettarinfo(str(path), arcname=name)
+    info.uid = info.gid = 0
+    info.uname = info.gname = ""
+    info.mode = 0o600
+    with open(path, "rb") as handle:
+        tar.addfile(info, handle)
+    return info.size
+
+
 def _add_material(tar: tarfile.TarFile, path: Path) -> int | None:
     """Add one material if its bytes still match its name; its size (None: damaged, left out)."""
     if _file_sha256(path) != path.name:
         return None
-    info = tar.gettarinfo(str(path), arcname=MATERIALS + path.name)
-    info.uid = info.gid = 0
-    info.uname = info.gname = ""
-    with open(path, "rb") as handle:
-        tar.addfile(info, handle)
-    return info.size
+    return _add_file(tar, path, MATERIALS + path.name)
 
 
 # --- restore ---------------------------------------------------------------------------------------------
@@ -212,6 +226,17 @@ def _members(tar: tarfile.TarFile, manifest: dict, source: Path) -> tuple[tarfil
 def restore(url: str, materials_dir: Path, source: Path, *, force: bool = False,
             progress: Progress = print) -> Outcome:
     """Restore the archive ``source`` into the (empty) database of ``url`` and into ``materials_dir``."""
+    try:
+        return _restore(url, materials_dir, source, force, progress)
+    except DumpError as err:
+        raise BackupError(str(err)) from err
+    except tarfile.TarError as err:  # cut short, or overwritten in the middle
+        raise BackupError(f"{source} is damaged ({err}): nothing restored from it") from err
+    except OSError as err:
+        raise BackupError(f"{err.strerror or err}: {err.filename or source}") from err
+
+
+def _restore(url: str, materials_dir: Path, source: Path, force: bool, progress: Progress) -> Outcome:
     kind = database.kind_of(url)
     if not source.is_file():
         raise BackupError(f"{source}: no such file")
@@ -253,25 +278,23 @@ def restore(url: str, materials_dir: Path, source: Path, *, force: bool = False,
 
         added = _restore_materials(tar, material_members, materials_dir, source, progress)
         progress(f"restore: materials {len(material_members)} file(s) in {materials_dir} ({added} added)")
-        try:
-            progress(f"restore: loading the database into the {database.describe(url)}")
-            database.load(url, copy, replace=force)
-        except DumpError as err:
-            raise BackupError(str(err)) from err
+        progress(f"restore: loading the database into the {database.describe(url)}")
+        database.load(url, copy, replace=force)
 
     restored = database.contents(url)
     present = {p.name for p in _stored_materials(materials_dir)}
     missing = sorted(restored.materials - present)
-    if missing:
-        raise BackupError(f"restored, but {len(missing)} material file(s) the database records are not in "
-                          f"{materials_dir}: {', '.join(m[:12] for m in missing[:5])}")
+    notes = []
+    if missing:  # left out of the backup (damaged on disk then) or lost before it: said, never hidden
+        notes.append(f"{len(missing)} material file(s) the database records are not in {materials_dir}: "
+                     f"{', '.join(m[:12] for m in missing[:5])}")
     progress(f"restore: done: {restored.applications} application(s), {restored.active} active, schema revision "
              f"{restored.revision}")
     if restored.revision != migrations.head():
         progress(f"restore: this release's schema is {migrations.head()}: run `onething db upgrade` before "
                  f"starting the service")
     return Outcome(source, kind, restored.revision, restored.applications, restored.active,
-                   len(material_members), source.stat().st_size)
+                   len(material_members), source.stat().st_size, tuple(notes))
 
 
 def _restore_materials(tar: tarfile.TarFile, members: list[tarfile.TarInfo], directory: Path, source: Path,

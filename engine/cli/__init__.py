@@ -90,11 +90,14 @@ def _db_restore(args) -> int:
     from engine.persistence.database import database_url
 
     try:
-        restore(database_url(), configured_directory(), Path(args.file), force=args.force, progress=_progress)
+        outcome = restore(database_url(), configured_directory(), Path(args.file), force=args.force,
+                          progress=_progress)
     except BackupError as err:
         print(f"error: {err}", file=sys.stderr, flush=True)
         return 1
-    return 0
+    for note in outcome.notes:
+        print(f"warning: {note}", file=sys.stderr, flush=True)
+    return 1 if outcome.notes else 0
 
 
 def _read_password(prompt: str) -> str:

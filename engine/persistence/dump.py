@@ -21,6 +21,7 @@ from pathlib import Path
 
 from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from .database import make_engine, schema_status
 from .material_models import Material
@@ -127,6 +128,14 @@ def contents(url: str) -> Contents:
     """What the database holds (a SQLite file that does not exist is empty, and is not created)."""
     if kind_of(url) == SQLITE and not _sqlite_path(url).exists():
         return Contents(tables=[], revision=None)
+    try:
+        return _contents(url)
+    except DBAPIError as err:  # the server's own words: no row, no parameter (hide_parameters)
+        said = str(err.orig).strip().splitlines()
+        raise DumpError(f"cannot read the {describe(url)}: {said[0] if said else err.__class__.__name__}") from err
+
+
+def _contents(url: str) -> Contents:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:

@@ -235,17 +235,32 @@ def test_a_restore_refuses_what_it_must_not_restore_and_changes_nothing(database
         assert refused.returncode == 1 and "damaged" in refused.stderr, refused.stderr
         assert snapshot_is_empty(url) and not [p for p in elsewhere.rglob("*") if p.is_file()]
 
-        # not an archive at all
+        # not an archive at all; one cut short
         junk = tmp_path / "junk.tar"
         junk.write_bytes(b"not a tar file")
         refused = command(url, elsewhere, "db", "restore", str(junk))
         assert refused.returncode == 1 and "not an onething backup" in refused.stderr
+        cut = tmp_path / "cut.tar"
+        cut.write_bytes(archive.read_bytes()[:archive.stat().st_size // 2])
+        refused = command(url, elsewhere, "db", "restore", str(cut))
+        assert refused.returncode == 1 and "damaged" in refused.stderr and "Traceback" not in refused.stderr
+        assert snapshot_is_empty(url) and not [p for p in elsewhere.rglob("*") if p.is_file()]
 
         # forced into the database that holds tables: what it held is replaced by the backup
         assert api.start(sample_application(clock.now(), seq=2)).status_code == 201
         forced = command(database_url, materials, "db", "restore", "--force", str(archive))
         assert forced.returncode == 0, forced.stderr
         assert snapshot(database_url) == before
+
+    # a database that cannot be reached: said in a line, without a password
+    unreachable = "postgresql+psycopg://onething:s3cret@127.0.0.1:9/onething"
+    attempts = [("db", "backup", str(tmp_path / "never.tar"))]
+    if database_url.startswith("postgresql"):  # a SQLite archive is refused for PostgreSQL before connecting
+        attempts.append(("db", "restore", str(archive)))
+    for args in attempts:
+        refused = command(unreachable, materials, *args)
+        assert refused.returncode == 1 and "cannot read the PostgreSQL database onething on 127.0.0.1:9" in refused.stderr
+        assert "s3cret" not in refused.stdout + refused.stderr and "Traceback" not in refused.stderr
 
     # another kind of database than the backup's: said before anything is read or written
     other = "postgresql+psycopg://nobody@127.0.0.1:9/none" if "sqlite" in database_url else "sqlite:///x.db"
@@ -257,3 +272,26 @@ def snapshot_is_empty(url: str) -> bool:
     from engine.persistence.dump import contents
 
     return contents(url).empty
+
+
+def test_a_material_damaged_on_disk_is_left_out_and_said(database_url, tmp_path, api, app, application):
+    """The backup goes on without it and exits 1 naming its hash; the restore says the database records a
+    file it has not got, and exits 1 too -- the rest restored."""
+    materials = tmp_path / "materials"
+    app.config["MATERIALS_DIR"] = str(materials)
+    started = api.start(application).get_json()
+    for code, content in (("marriage_certificate", pdf("结婚证")), ("parent_id_cards", png(3, 3))):
+        assert api.call("PUT", f"/api/process-instances/{started['id']}/materials/{code}", "portal",
+                        data=content).status_code == 201
+    damaged = hashlib.sha256(png(3, 3)).hexdigest()
+    (materials / damaged).write_bytes(png(3, 4))  # the disk changed it under the service
+    archive = tmp_path / "backup.tar"
+    made = command(database_url, materials, "db", "backup", str(archive))
+    assert made.returncode == 1 and f"{damaged[:12]}… no longer matches its hash" in made.stderr
+    with tarfile.open(archive) as tar:
+        assert [n for n in tar.getnames() if n.startswith("materials/")] == [f"materials/{hashlib.sha256(pdf('结婚证')).hexdigest()}"]
+    with empty_database(tmp_path) as url:
+        done = command(url, tmp_path / "restored", "db", "restore", str(archive))
+        assert done.returncode == 1 and "1 material file(s) the database records are not in" in done.stderr
+        assert "restore: done: 1 application(s), 1 active" in done.stdout
+
