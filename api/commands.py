@@ -55,12 +55,14 @@ def _proxy_settings() -> dict:
 
 
 def register_serve(sub) -> None:
+    # defaults from the environment are given as text: argparse reads them with `type`, so a bad value is
+    # a usage error naming the option, not a traceback
     serve = sub.add_parser("serve", help="run the API (DATABASE_URL, embedded SQLite by default)")
     serve.add_argument("--host", default=os.environ.get("ONETHING_HOST") or "127.0.0.1",
                        help="address to listen on (ONETHING_HOST; default 127.0.0.1: behind a reverse proxy)")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("ONETHING_PORT") or 8000),
+    serve.add_argument("--port", type=int, default=os.environ.get("ONETHING_PORT") or "8000",
                        help="port to listen on (ONETHING_PORT; default 8000)")
-    serve.add_argument("--threads", type=int, default=int(os.environ.get("ONETHING_THREADS") or 8),
+    serve.add_argument("--threads", type=int, default=os.environ.get("ONETHING_THREADS") or "8",
                        help="requests served at once (ONETHING_THREADS; default 8)")
     serve.add_argument("--no-worker", action="store_true",
                        help="serve the API only, without the background worker thread: when `onething worker` "
