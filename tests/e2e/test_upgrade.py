@@ -2,7 +2,8 @@
 applications in flight at every kind of wait, ``tests/fixtures/release_0006.json.gz`` -- is upgraded by
 ``onething db upgrade`` to this release's head, whatever that is by now, and then the service (an API
 process and a worker process) carries every application to its end; the finished one reads as before,
-and every application's history goes on from where the old release left it."""
+and every application's history goes on from where the old release left it. On SQLite, a migration that
+rebuilds a table other rows refer to keeps them."""
 
 from __future__ import annotations
 
@@ -10,9 +11,16 @@ import concurrent.futures
 import os
 import subprocess
 
+import pytest
+import sqlalchemy as sa
+from alembic.operations import Operations
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
+
 from engine.persistence import migrations
+from engine.persistence.database import create_schema, make_engine
 from tests.support import release_data
-from tests.support.databases import empty_database
+from tests.support.databases import empty_database, on_postgresql
 from tests.support.http import Client
 from tests.support.lifecycle import Outcome, carry
 from tests.support.services import ROOT, onething, services
@@ -104,3 +112,36 @@ def test_the_previous_release_database_is_upgraded_and_every_application_finishe
                 assert new == old
             else:
                 assert [e[0] for e in new[len(old):]].count("instance_completed") == 1, application["business_key"]
+
+
+@pytest.mark.skipif(on_postgresql(), reason="PostgreSQL alters a table in place; SQLite rebuilds it")
+def test_a_migration_that_rebuilds_a_table_other_rows_refer_to_keeps_them(database_url, api, application, monkeypatch):
+    """On SQLite a migration that changes a column rebuilds the table (Alembic's batch mode: copy, drop,
+    rename). The applications' tasks, jobs and history refer to the instances table, so its drop must not
+    be refused by the foreign keys (they are checked after the migration instead), and nothing is lost."""
+    started = api.start(application, drain=False).get_json()
+    engine = make_engine(database_url)
+    head = migrations.head()
+    with engine.begin() as connection:
+        older = migrations.scripts().get_revision(head).down_revision
+        migrations.stamp(connection, older)
+        before = {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                  for table in ("process_instances", "user_tasks", "jobs", "history_events")}
+    assert before["jobs"] and before["history_events"]
+
+    def rebuilding(connection, revision="head"):
+        operations = Operations(MigrationContext.configure(connection))
+        with operations.batch_alter_table("process_instances", recreate="always") as batch:
+            batch.alter_column("end_reason", existing_type=sa.Text(), nullable=True)
+        migrations.stamp(connection, head)
+
+    monkeypatch.setattr(migrations, "upgrade", rebuilding)
+    try:
+        assert create_schema(engine, upgrade=True).state == "outdated"
+        with engine.connect() as connection:
+            after = {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() for table in before}
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # enforced again
+    finally:
+        engine.dispose()
+    assert after == before
+    assert api.get(f"/api/process-instances/{started['id']}", "portal").status_code == 200
