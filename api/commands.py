@@ -1,8 +1,19 @@
 """The commands the HTTP API adds to ``onething`` (entry points ``onething.commands``): ``serve`` and
-``demo``. Only these load Flask."""
+``demo``. Only these load Flask.
+
+``serve`` runs the app in waitress, a production WSGI server in pure Python: it reads each request whole
+before a thread handles it (a slow client holds no thread), it serves from one process with threads (so
+the process's SQLite writer queue, connection pool and parsed-spec cache are shared and nothing is forked
+after they were made), and it runs where Python runs. More processes -- more cores -- are more
+``onething serve --no-worker`` instances on other ports behind the reverse proxy (``deploy/``). Behind
+that proxy, ``ONETHING_TRUSTED_PROXY`` names its address: only from there are ``X-Forwarded-For``,
+``-Proto``, ``-Host`` and ``-Port`` believed (the links the service gives out then say ``https://`` and the
+public host name).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 
 from engine.cli import UPGRADE_HELP
@@ -31,18 +42,37 @@ def _serve(args) -> int:
     print(f"onething serving on http://{args.host}:{args.port}/api (OpenAPI: /api/openapi.json)"
           f"{'' if args.no_worker else ', with a background worker'}", flush=True)
     try:
-        serve(app, host=args.host, port=args.port, threads=args.threads)
+        serve(app, host=args.host, port=args.port, threads=args.threads, **_proxy_settings())
     finally:
         stop.set()
     return 0
 
 
+FORWARDED_HEADERS = "x-forwarded-for x-forwarded-host x-forwarded-proto x-forwarded-port"
+
+
+def _proxy_settings() -> dict:
+    """waitress's settings for the reverse proxy at ``ONETHING_TRUSTED_PROXY`` (none: no header believed)."""
+    proxy = os.environ.get("ONETHING_TRUSTED_PROXY", "").strip()
+    if not proxy:
+        return {}
+    return {"trusted_proxy": proxy, "trusted_proxy_count": 1, "trusted_proxy_headers": FORWARDED_HEADERS,
+            "clear_untrusted_proxy_headers": True}
+
+
 def register_serve(sub) -> None:
+    # defaults from the environment are given as text: argparse reads them with `type`, so a bad value is
+    # a usage error naming the option, not a traceback
     serve = sub.add_parser("serve", help="run the API (DATABASE_URL, embedded SQLite by default)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--threads", type=int, default=8)
-    serve.add_argument("--no-worker", action="store_true", help="serve the API only (run `onething worker`)")
+    serve.add_argument("--host", default=os.environ.get("ONETHING_HOST") or "127.0.0.1",
+                       help="address to listen on (ONETHING_HOST; default 127.0.0.1: behind a reverse proxy)")
+    serve.add_argument("--port", type=int, default=os.environ.get("ONETHING_PORT") or "8000",
+                       help="port to listen on (ONETHING_PORT; default 8000)")
+    serve.add_argument("--threads", type=int, default=os.environ.get("ONETHING_THREADS") or "8",
+                       help="requests served at once (ONETHING_THREADS; default 8)")
+    serve.add_argument("--no-worker", action="store_true",
+                       help="serve the API only, without the background worker thread: when `onething worker` "
+                            "runs as a service of its own (the units and containers of deploy/)")
     serve.add_argument("--upgrade", action="store_true", help=UPGRADE_HELP)
     serve.set_defaults(run=_serve)
 

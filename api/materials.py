@@ -21,6 +21,7 @@ from engine.materials import (
     MaterialStore,
     MaterialTooLarge,
     UnsupportedMaterial,
+    configured_directory,
 )
 from engine.usecases import materials
 
@@ -37,7 +38,7 @@ MULTIPART_OVERHEAD = 64 * 1024
 @blp.record_once
 def _defaults(state) -> None:
     config = state.app.config
-    config.setdefault("MATERIALS_DIR", os.environ.get("MATERIALS_DIR") or os.path.join("instance", "materials"))
+    config.setdefault("MATERIALS_DIR", str(configured_directory()))
     config.setdefault("MATERIALS_MAX_BYTES", int(os.environ.get("MATERIALS_MAX_BYTES") or DEFAULT_MAX_BYTES))
 
 

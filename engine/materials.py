@@ -21,6 +21,8 @@ from pathlib import Path
 from .errors import EngineError
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DIRECTORY_VARIABLE = "MATERIALS_DIR"
+DEFAULT_DIRECTORY = Path("instance") / "materials"
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 PNG_IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -96,6 +98,11 @@ def sanitize_filename(name: str | None) -> str | None:
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
     return name[:255] or None
+
+
+def configured_directory() -> Path:
+    """Where the service keeps materials: ``MATERIALS_DIR``, else ``instance/materials``."""
+    return Path(os.environ.get(DIRECTORY_VARIABLE) or DEFAULT_DIRECTORY)
 
 
 class MaterialStore:

@@ -1,10 +1,11 @@
-"""The ``onething`` command: worker, db upgrade/current, user add/passwd/revoke, deploy, calendar -- and the commands
-other packages add through the ``onething.commands`` entry points (the HTTP API adds ``serve`` and ``demo``),
-so that ``onething worker`` never loads the web framework.
+"""The ``onething`` command: worker, db upgrade/current/backup/restore, user add/passwd/revoke, deploy,
+calendar -- and the commands other packages add through the ``onething.commands`` entry points (the HTTP API
+adds ``serve`` and ``demo``), so that ``onething worker`` never loads the web framework.
 
-Every command prepares the database first (``engine.bootstrap.prepare``) and refuses one at an older schema
-revision with how to upgrade it (``onething db upgrade``); ``serve`` and ``worker`` upgrade it first when
-given ``--upgrade``.
+Every command but ``db`` prepares the database first (``engine.bootstrap.prepare``) and refuses one at an
+older schema revision with how to upgrade it (``onething db upgrade``); ``serve`` and ``worker`` upgrade it
+first when given ``--upgrade``. ``db backup`` and ``db restore`` change no schema (a backup before an
+upgrade is taken at the old one). Libraries' progress lines (Alembic's) are shown with ``-v`` only.
 """
 
 from __future__ import annotations
@@ -62,6 +63,41 @@ def _db_current(args) -> int:
         engine.dispose()
     print(f"{status.current or '(none)'}  {status.describe()}")
     return 0 if status.state == "current" else 1
+
+
+def _progress(line: str) -> None:
+    print(line, flush=True)
+
+
+def _db_backup(args) -> int:
+    from engine.backup import BackupError, backup
+    from engine.materials import configured_directory
+    from engine.persistence.database import database_url
+
+    try:
+        outcome = backup(database_url(), configured_directory(), Path(args.file), progress=_progress)
+    except BackupError as err:
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        return 1
+    for note in outcome.notes:
+        print(f"warning: {note}", file=sys.stderr, flush=True)
+    return 1 if outcome.notes else 0
+
+
+def _db_restore(args) -> int:
+    from engine.backup import BackupError, restore
+    from engine.materials import configured_directory
+    from engine.persistence.database import database_url
+
+    try:
+        outcome = restore(database_url(), configured_directory(), Path(args.file), force=args.force,
+                          progress=_progress)
+    except BackupError as err:
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        return 1
+    for note in outcome.notes:
+        print(f"warning: {note}", file=sys.stderr, flush=True)
+    return 1 if outcome.notes else 0
 
 
 def _read_password(prompt: str) -> str:
@@ -250,6 +286,16 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
         run=_db_upgrade)
     db.add_parser("current", help="print the schema revision of DATABASE_URL (exit 1 unless the newest)"
                   ).set_defaults(run=_db_current)
+    backup = db.add_parser("backup", help="write the database of DATABASE_URL and the materials of MATERIALS_DIR "
+                                          "to one archive, while the service runs (pg_dump / SQLite's backup)")
+    backup.add_argument("file", help="the archive to write (a new file; readable by its owner only)")
+    backup.set_defaults(run=_db_backup)
+    restore = db.add_parser("restore", help="restore an archive of `db backup` into the empty database of "
+                                            "DATABASE_URL and into MATERIALS_DIR (services stopped)")
+    restore.add_argument("file")
+    restore.add_argument("--force", action="store_true",
+                         help="restore even into a database that holds tables: what it holds is replaced")
+    restore.set_defaults(run=_db_restore)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
     add = user.add_parser("add", help="create a user and print its token once")
@@ -294,16 +340,43 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     return top
 
 
-def main(argv: list[str] | None = None) -> int:
+VERBOSE_FLAGS = ("-v", "--verbose")
+VERBOSE_HELP = "also print the libraries' progress lines (Alembic's migration steps)"
+
+
+def _add_verbose(command: argparse.ArgumentParser, top: bool = True) -> None:
+    """``-v``/``--verbose`` on ``command`` and every sub-command under it, so that it may be given anywhere
+    (``onething -v db upgrade``, ``onething db upgrade -v``)."""
+    command.add_argument(*VERBOSE_FLAGS, action="store_true", help=VERBOSE_HELP,
+                         default=False if top else argparse.SUPPRESS)
+    for action in command._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                _add_verbose(child, top=False)
+
+
+def configure_logging(verbose: bool) -> None:
+    """Our own lines at ``ONETHING_LOG_LEVEL`` (INFO by default); the libraries' chatter only when asked:
+    SpiffWorkflow's per-task state changes at DEBUG, Alembic's set-up and migration steps (a dozen lines
+    at every start) with ``-v`` or at DEBUG -- a schema change is still said, in one line of ours."""
     import logging
 
     logging.basicConfig(level=os.environ.get("ONETHING_LOG_LEVEL", "INFO").upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if logging.getLogger().level > logging.DEBUG:  # SpiffWorkflow logs every task's every state change at INFO
+    debug = logging.getLogger().level <= logging.DEBUG
+    if not debug:  # SpiffWorkflow logs every task's every state change at INFO
         logging.getLogger("spiff").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.NOTSET if verbose or debug else logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    configure_logging(verbose=any(arg in VERBOSE_FLAGS for arg in arguments))  # before Alembic is imported
     from engine.persistence.database import SchemaOutdated
 
-    args = parser(argv).parse_args(argv)
+    command = parser(argv)
+    _add_verbose(command)
+    args = command.parse_args(argv)
     try:
         return args.run(args)
     except SchemaOutdated as err:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DisconnectionError
@@ -28,6 +29,8 @@ AUTO_UPGRADE_ENV = "ONETHING_AUTO_UPGRADE"
 UPGRADE_HINT = (f"run `onething db upgrade` (or start with --upgrade, or set {AUTO_UPGRADE_ENV}=1), "
                 f"then start again")
 _SCHEMA_LOCK = 0x6F6E657468696E67  # any constant: the advisory lock PostgreSQL schema changes take
+
+log = logging.getLogger(__name__)
 
 
 def database_url(url: str | None = None) -> str:
@@ -147,12 +150,41 @@ def schema_status(connection: Connection) -> SchemaStatus:
     return SchemaStatus("outdated" if migrations.known(current) else "unknown", current, head)
 
 
+class ForeignKeysBroken(RuntimeError):
+    """A migration left rows that refer to rows that are not there; it was rolled back."""
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction for the migrations. On SQLite, foreign keys are not enforced while they
+    run: a migration that changes a column rebuilds the table (copy, drop, rename: Alembic's batch mode),
+    and dropping a table that other rows refer to fails while they are. Every reference is checked before
+    the commit instead, and enforcement is back on before the connection returns to the pool."""
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # outside any transaction, or SQLite ignores it
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        tables = sorted({row[0] for row in broken})
+                        raise ForeignKeysBroken(f"the schema change left {len(broken)} row(s) of "
+                                                f"{', '.join(tables)} referring to rows that are not there: "
+                                                f"nothing was changed")
+        finally:
+            if sqlite:
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+
+
 def create_schema(engine: Engine, upgrade: bool | None = None) -> SchemaStatus:
     """Bring the database to this release's schema: an empty one always, an older one only if ``upgrade``
     (default: ``ONETHING_AUTO_UPGRADE=1``); else raise :class:`SchemaOutdated`. The status it found."""
     if upgrade is None:
         upgrade = os.environ.get(AUTO_UPGRADE_ENV, "").lower() in ("1", "true", "yes")
-    with engine.begin() as connection:
+    with _migrating(engine) as connection:
         if connection.dialect.name == "postgresql":  # two processes starting at once: one migrates
             connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
         status = schema_status(connection)
@@ -167,6 +199,10 @@ def create_schema(engine: Engine, upgrade: bool | None = None) -> SchemaStatus:
         elif status.state == "unknown" or (status.state != "empty" and not upgrade):
             raise SchemaOutdated(status.describe())
         migrations.upgrade(connection)
+    if status.state == "empty":  # Alembic's own lines say each step, with `onething -v`
+        log.info("database schema created at revision %s", status.head)
+    else:
+        log.info("database schema upgraded from %s to revision %s", status.current or status.state, status.head)
     return status
 
 

@@ -60,11 +60,13 @@ class Stalled(AssertionError):
 
 
 def drive(clients: list[Client], tokens: dict[str, str], seq: int, now: datetime, *, race: bool = False,
-          deadline_s: float = 120, poll_s: float = 0.02, max_poll_s: float = 0.5) -> Outcome:
+          deadline_s: float = 120, poll_s: float = 0.02, max_poll_s: float = 0.5,
+          actions: int | None = None) -> Outcome:
     """Walk application ``seq`` to its end; raises :class:`Stalled` (an AssertionError) if it does not end.
 
     While only the worker has work, it looks again after ``poll_s``, doubling the pause up to ``max_poll_s``
-    as a portal would, so that waiting clients do not flood the API."""
+    as a portal would, so that waiting clients do not flood the API. With ``actions``, it stops part of the
+    way (see :func:`carry`)."""
     turn = itertools.cycle(clients)
     started = time.perf_counter()
 
@@ -76,10 +78,30 @@ def drive(clients: list[Client], tokens: dict[str, str], seq: int, now: datetime
     if status != 201:
         raise Stalled(f"start {seq}: {status} {body}")
     outcome = Outcome(instance_id=body["id"], business_key=body["business_key"])
+    return carry(clients, tokens, seq, outcome, race=race, deadline_s=deadline_s, poll_s=poll_s,
+                 max_poll_s=max_poll_s, started=started, turn=turn, actions=actions)
+
+
+def carry(clients: list[Client], tokens: dict[str, str], seq: int, outcome: Outcome, *, race: bool = False,
+          deadline_s: float = 120, poll_s: float = 0.02, max_poll_s: float = 0.5, started: float | None = None,
+          turn=None, actions: int | None = None) -> Outcome:
+    """Walk the application of ``outcome`` (started already, as application ``seq``) on to its end, as
+    :func:`drive` does; also one the service took over from elsewhere (a restored backup, an upgrade). With
+    ``actions``, stop (state ``active``) once that many reviews were completed or messages delivered."""
+    turn = turn or itertools.cycle(clients)
+    started = time.perf_counter() if started is None else started
+
+    def call(method, path, user, body=None):
+        return next(turn).call(method, path, tokens[user], body)
+
     holder: dict[str, str] = {}  # task id -> the clerk who claimed it
     end = time.monotonic() + deadline_s
     pause = poll_s
+    done = 0
     while time.monotonic() < end:
+        if actions is not None and done >= actions:
+            outcome.state = "active"
+            return outcome
         status, instance = call("GET", f"/api/process-instances/{outcome.instance_id}", "portal")
         if status != 200:
             raise Stalled(f"{outcome.business_key}: GET instance {status} {instance}")
@@ -88,12 +110,17 @@ def drive(clients: list[Client], tokens: dict[str, str], seq: int, now: datetime
             outcome.seconds = time.perf_counter() - started
             return outcome
         for waiting in instance["waiting_for"]:
+            if actions is not None and done >= actions:
+                break
             name = waiting["message"]
             status, answer = call("POST", "/api/messages", "portal", {
                 "name": name, "business_key": outcome.business_key, "variables": MESSAGES.get(name, {})})
             if status not in (200, 404, 409):  # 404/409: delivered or raced meanwhile: look again
                 raise Stalled(f"{outcome.business_key}: message {name}: {status} {answer}")
+            done += status == 200
         for step in instance["open_steps"]:
+            if actions is not None and done >= actions:
+                break
             task_id, group = step["task_id"], step["group"]
             if task_id not in holder:
                 holder[task_id] = _claim(clients, tokens, task_id, group, outcome) if race else group
@@ -109,6 +136,7 @@ def drive(clients: list[Client], tokens: dict[str, str], seq: int, now: datetime
                                   {"variables": approval_for(task["form_key"], seq)})
             if status not in (200, 409):  # 409: a worker saved the instance meanwhile: look again
                 raise Stalled(f"{outcome.business_key}: complete {status} {answer}")
+            done += status == 200
         if not instance["waiting_for"] and not instance["open_steps"]:
             time.sleep(pause)  # the worker is running service tasks
             pause = min(pause * 2, max_poll_s)

@@ -76,9 +76,9 @@ class Running:
 
 @contextmanager
 def services(database_url: str, logs: Path, apis: int = 1, workers: int = 1, threads: int = 8,
-             idle_wait: float = 0.02) -> Iterator[Running]:
-    """``apis`` × ``onething serve --no-worker`` and ``workers`` × ``onething worker``, healthy. The
-    database must be initialised before (schema, deployment, users)."""
+             idle_wait: float = 0.02, env: dict | None = None) -> Iterator[Running]:
+    """``apis`` × ``onething serve --no-worker`` and ``workers`` × ``onething worker``, healthy, with ``env``
+    added to their environment. The database must be initialised before (schema, deployment, users)."""
     logs.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         urls, started = [], []
@@ -86,12 +86,12 @@ def services(database_url: str, logs: Path, apis: int = 1, workers: int = 1, thr
             port = free_port()
             log = logs / f"api{n}.log"
             child = stack.enter_context(process(onething("serve", "--no-worker", "--port", str(port),
-                                                         "--threads", str(threads)), database_url, log))
+                                                         "--threads", str(threads)), database_url, log, env))
             urls.append(f"http://127.0.0.1:{port}")
             started.append((urls[-1], child, log))
         worker_processes = [
             stack.enter_context(process(onething("worker", "--name", f"worker-{n}", "--idle-wait", str(idle_wait)),
-                                        database_url, logs / f"worker{n}.log"))
+                                        database_url, logs / f"worker{n}.log", env))
             for n in range(workers)
         ]
         for url, child, log in started:
