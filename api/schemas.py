@@ -122,6 +122,19 @@ class OpenStepSchema(Schema):
     overdue = fields.Boolean()
 
 
+class ServiceStepSchema(Schema):
+    id = fields.String()
+    activity_id = fields.String()
+    activity_name = fields.String(allow_none=True)
+    topic = fields.String()
+    external = fields.Boolean(metadata={"description": "run by a department's external worker (ONETHING_EXTERNAL_TOPICS)"})
+    state = fields.String(metadata={"description": "ready, or incident"})
+    attempts = fields.Integer()
+    worker = fields.String(allow_none=True, metadata={"description": "the worker holding it now"})
+    locked_at = fields.String(allow_none=True, metadata={"description": "since when"})
+    locked_until = fields.String(allow_none=True)
+
+
 class NoticeSchema(Schema):
     audience = fields.String()
     text = fields.String()
@@ -144,6 +157,8 @@ class InstanceSchema(InstanceRefSchema):
     notices = fields.List(fields.Nested(NoticeSchema))
     incidents = fields.List(fields.Nested(lambda: IncidentSchema()))
     waiting_for = fields.List(fields.Dict(), metadata={"description": "messages the application waits for"})
+    jobs = fields.List(fields.Nested(ServiceStepSchema),
+                       metadata={"description": "staff only: the service tasks it waits on, and who holds each"})
 
 
 class ProgressItemSchema(Schema):

@@ -11,6 +11,7 @@ import os
 from .clock import Clock, clock_from_environment
 from .context import DEFAULT_JOB_ATTEMPTS, EngineContext
 from .errors import EngineError
+from .external_topics import ExternalTopics
 from .log_privacy import keep_task_data_out_of_logs
 from .definitions import SpecCache
 from .handlers import HandlerRegistry
@@ -22,15 +23,18 @@ from .usecases.deployments import deploy_bundled_if_empty
 
 def build_context(database_url: str | None = None, clock: Clock | None = None,
                   registry: HandlerRegistry | None = None, specs: SpecCache | None = None,
-                  services: list[Service] | None = None) -> EngineContext:
+                  services: list[Service] | None = None,
+                  external: ExternalTopics | None = None) -> EngineContext:
     """The engine's dependencies for ``database_url`` (``DATABASE_URL``, else the embedded SQLite): the
     ``services`` (default: the installed ones) and their handlers (``registry`` replaces them: tests plant
-    failing departments), ``specs`` a parsed-spec cache to share (the tests share one across databases)."""
+    failing departments), ``specs`` a parsed-spec cache to share (the tests share one across databases),
+    ``external`` the topics external workers run (default: ``ONETHING_EXTERNAL_TOPICS``)."""
     installed = Services(installed_services() if services is None else services)
     keep_task_data_out_of_logs()
     return EngineContext(sessions=session_factory(make_engine(database_url)), services=installed,
                          registry=registry or installed.handlers(), clock=clock or clock_from_environment(),
-                         specs=specs or SpecCache(), max_attempts=job_attempts_from_environment())
+                         specs=specs or SpecCache(), max_attempts=job_attempts_from_environment(),
+                         external=external if external is not None else ExternalTopics.from_environment())
 
 
 def job_attempts_from_environment() -> int:

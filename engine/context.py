@@ -1,5 +1,6 @@
 """The engine's dependencies in one object: the database sessions, the installed services and their handlers,
-the spec cache, the serializer, the script engine, the clock, the calendar and the job settings.
+the spec cache, the serializer, the script engine, the clock, the calendar, the job settings (attempts, the
+topics external workers run) and the notifier that wakes whoever waits for a change.
 
 ``EngineContext`` only holds them and answers what a deployment is (its parsed specs, the service running it);
 loading and saving a workflow with everything projected from it is :class:`engine.workflows.WorkflowRepository`
@@ -15,7 +16,9 @@ from .business_rules import StateSerializer
 from .calendar_source import CalendarSource
 from .clock import Clock
 from .definitions import Checks, ParsedDeployment, SpecCache, fingerprint
+from .external_topics import ExternalTopics
 from .handlers import HandlerRegistry
+from .notify import Notifier
 from .persistence.database import Sessions
 from .persistence.models import ProcessDefinition, ProcessInstance
 from .persistence.unit_of_work import UnitOfWork
@@ -45,7 +48,9 @@ class EngineContext:
     serializer: StateSerializer = field(default_factory=StateSerializer)
     max_attempts: int = DEFAULT_JOB_ATTEMPTS  # a job's tries before it is an incident
     calendar: CalendarSource | None = None  # default: the database's official years
+    external: ExternalTopics = field(default_factory=ExternalTopics)  # topics external workers run
     script_engine: JuelScriptEngine = field(init=False)
+    notifier: Notifier = field(init=False)
     workflows: WorkflowRepository = field(init=False)
     _definitions: dict[int, DefinitionRef] = field(init=False, default_factory=dict)
     _fingerprints: dict[int, str] = field(init=False, default_factory=dict)
@@ -55,6 +60,7 @@ class EngineContext:
             self.calendar = CalendarSource(self.sessions)
         self.script_engine = JuelScriptEngine(self.clock, self.calendar)
         self.workflows = WorkflowRepository(self)
+        self.notifier = Notifier(self.sessions)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

@@ -152,13 +152,16 @@ def apply_result(task, outcome: HandlerResult) -> StepRecord:
     )
 
 
-def refuse(task, error: BusinessError) -> StepRecord | None:
-    """The handler refused the step with a business error: throw it as a BPMN error on the service task. What
+def refuse(task, error: BusinessError, variables: dict | None = None) -> StepRecord | None:
+    """The handler refused the step with a business error: throw it as a BPMN error on the service task (with
+    ``variables`` for the flow that catches it, as an external worker's ``bpmnError`` sends them). What
     happened, for the history, or None when nothing in the diagram catches it (the step stays as it was)."""
     spec: ExternalTask = task.task_spec
     catcher = throw_error(task, error.code, error.message)
     if catcher is None:
         return None
+    if variables:
+        catcher.data.update(variables)
     return StepRecord(
         kind="business_error",
         activity_id=spec.bpmn_id,

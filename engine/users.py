@@ -9,7 +9,8 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-ROLES = ("portal", "clerk", "analyst", "supervisor", "admin")
+# worker: a department's own system pulling its topics' external tasks (its groups: the departments)
+ROLES = ("portal", "clerk", "analyst", "supervisor", "admin", "worker")
 
 
 @dataclass(frozen=True)

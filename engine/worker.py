@@ -34,6 +34,7 @@ from SpiffWorkflow.task import TaskState
 from engine.handlers import BusinessError, HandlerError, HandlerResult, ServiceCall
 
 from .context import EngineContext
+from .jobs import INTERNAL_ERROR, Failure, count_failure
 from .persistence.models import Job
 from .persistence.unit_of_work import ConcurrentUpdate
 from .runtime import StepRecord, advance, apply_result, ready_external_tasks, refuse, step_key
@@ -45,9 +46,6 @@ DEFAULT_LOCK_SECONDS = 30
 CALENDAR_CHECK_SECONDS = 5.0  # how often the worker looks for a newly loaded holiday notice
 RECONCILE_SECONDS = 60.0  # and counts again what another process counted on an older calendar
 HOUSEKEEPING_SECONDS = 600.0  # how often ended sessions and finished failure counts are deleted
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_MAX = timedelta(hours=1)
-INTERNAL_ERROR = "系统内部错误，请技术人员查看服务日志"  # what an admin reads of a failure that is not a department's
 
 
 @dataclass(frozen=True)
@@ -60,11 +58,6 @@ class TakenJob:
     topic: str | None
     activity_id: str
     attempts: int
-
-
-def backoff(attempts: int) -> timedelta:
-    """Wait before the next attempt: 30 s, 1 min, 2 min, … at most an hour."""
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
 
 
 def _no_probe(point: str, **info) -> None:
@@ -235,12 +228,13 @@ class Worker:
 
     def _take(self) -> list[TakenJob]:
         now = self.ctx.clock.now()
+        external = self.ctx.external or None  # external workers take those topics' jobs
         with self.ctx.reader() as uow:  # idle rounds only read
-            if not uow.jobs.candidates(now, 1, skip_locked=False):
+            if not uow.jobs.candidates(now, 1, skip_locked=False, external=external):
                 return []
         taken = []
         with self.ctx.uow() as uow:
-            for job_id in uow.jobs.candidates(now, self.batch, skip_locked=uow.is_postgresql):
+            for job_id in uow.jobs.candidates(now, self.batch, skip_locked=uow.is_postgresql, external=external):
                 if uow.jobs.lock(job_id, self.name, now, now + self.lock):
                     job = uow.jobs.get(job_id)
                     taken.append(TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind,
@@ -271,7 +265,7 @@ class Worker:
         its own transaction under the task's stable idempotency key; the results are applied in memory and
         the engine steps on, running the service tasks that became ready (up to ``chain``); finally one
         transaction, guarded by the instance's revision, saves it all. Service tasks whose job another
-        worker holds or that wait for a retry are left alone. If a handler fails, what ran before it is
+        worker holds or that wait for a retry are left alone, and so are those of topics external workers run. If a handler fails, what ran before it is
         saved and the failure counts as an attempt of that task's job.
         """
         held = {job.task_id: job for job in jobs}
@@ -284,7 +278,8 @@ class Worker:
         records: list[StepRecord] = []
         failure: tuple[str, Exception] | None = None
         while failure is None and len(records) < self.chain:
-            ready = [task for task in ready_external_tasks(workflow) if str(task.id) not in elsewhere]
+            ready = [task for task in ready_external_tasks(workflow)
+                     if str(task.id) not in elsewhere and not self.ctx.external.matches(task.task_spec.topic)]
             if not ready:
                 break
             for task in ready[: self.chain - len(records)]:
@@ -400,29 +395,21 @@ class Worker:
     def _count_failure(self, uow, row: Job, err: Exception, now) -> None:
         """One failed attempt: retry after a backoff, or after the last attempt an incident; a business error
         nothing caught is an incident at once."""
-        row.attempts += 1
-        row.last_error = f"{err.__class__.__name__}: {err}"[:2000]
-        row.error_code, row.error_message = failure_text(err)
-        uow.jobs.release(row)
-        row.updated_at = now
-        if row.attempts >= row.max_attempts or isinstance(err, BusinessError):
-            row.state = "incident"
-            self.ctx.workflows.record(uow, row.instance_id, "system", "incident_created", at=now,
-                            activity_id=row.activity_id, activity_name=row.activity_name,
-                            department=(row.topic or "").split(".")[0] or None, reason=row.error_message,
-                            detail={"job_id": row.id, "attempts": row.attempts, "code": row.error_code})
-        else:
-            row.due_at = now + backoff(row.attempts)
+        code, message = failure_text(err)
+        count_failure(self.ctx, uow, row, Failure(code, message, f"{err.__class__.__name__}: {err}"), now)
 
 
 def retry_incident(ctx: EngineContext, principal: Principal, job_id: str) -> dict:
     """An admin's retry: the incident's job runs once more, now, here, as a worker would run it; the incident
     with what came of it (``outcome``: ``resolved``, ``failed`` -- an incident again at once, with why --
-    or ``queued`` when the application changed meanwhile and a worker runs it shortly)."""
+    or ``queued`` when the application changed meanwhile and a worker runs it shortly). A step of a topic
+    external workers run is handed back to them (``queued``): the next one that asks for work gets it."""
     from .usecases import incidents
 
     runner = Worker(ctx, name=f"retry:{uuid4().hex[:12]}")
     before = incidents.reopen(ctx, principal, job_id, runner.name, ctx.clock.now() + runner.lock)
+    if before["external"]:
+        return incidents.retry_outcome(ctx, before)
     runner.run_held(job_id)
     return incidents.retry_outcome(ctx, before)
 

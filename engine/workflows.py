@@ -31,6 +31,7 @@ from .persistence.models import (
     ProcessInstance,
     UserTask,
 )
+from .notify import job_channel
 from .persistence.unit_of_work import UnitOfWork
 from .projection import summarize
 from .service import Service
@@ -247,6 +248,8 @@ class WorkflowRepository:
                     uow.jobs.release(job)
         for task_id, spec in wanted.items():
             task = spec.pop("task")
+            if spec["topic"]:
+                uow.signal(job_channel(spec["topic"]))  # an external worker waiting for its topic takes it
             kept[task_id] = Job(
                 id=str(uuid4()), instance_id=instance.id, business_key=instance.business_key, task_id=task_id,
                 activity_id=task.task_spec.bpmn_id, activity_name=task.task_spec.bpmn_name,

@@ -3,7 +3,8 @@
 
 What is answered (Camunda's shapes, :mod:`.camunda`): ``GET /version``, ``GET /deployment`` (+ ``/count``,
 ``/{id}``), ``POST /deployment/create``, ``GET /process-definition`` (+ ``/count``, ``/{id}``, ``/key/{key}``,
-``.../xml``), ``POST /process-definition/{id}/start`` and ``/key/{key}/start``. People sign in with HTTP
+``.../xml``), ``POST /process-definition/{id}/start`` and ``/key/{key}/start``; for the departments' external
+workers ``/external-task`` (:mod:`.external_task`) and ``/incident`` (:mod:`.incident`). People sign in with HTTP
 Basic (their password), machines with ``Bearer`` (their token); a header that is neither (Camunda Modeler
 sends ``authorization: undefined`` when nothing was entered) is no credentials: 401 with
 ``WWW-Authenticate``. Browsers' preflights (``OPTIONS``) are answered without credentials, with CORS
@@ -17,7 +18,7 @@ import re
 
 from flask import Flask, request
 
-from . import deployment, process_definition  # noqa: F401 (their routes join the blueprint)
+from . import deployment, external_task, incident, process_definition  # noqa: F401 (their routes join the blueprint)
 from .blueprint import blp
 
 DEFAULT_PATH = "/engine-rest"

@@ -14,7 +14,7 @@ import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DisconnectionError
@@ -210,12 +210,14 @@ def create_schema(engine: Engine, upgrade: bool | None = None) -> SchemaStatus:
 class Sessions:
     """Sessions for writing and for reading only, and what a writer holds while it writes: on SQLite the
     writer queue of ``writer_queue`` (one writer at a time, woken the moment the one before commits);
-    PostgreSQL needs none."""
+    PostgreSQL needs none. Whoever waits for a change in this process hears of each commit that signalled
+    one (:meth:`on_commit`, :mod:`.signals`)."""
 
     engine: Engine
     write: sessionmaker[Session] = field(init=False)
     read: sessionmaker[Session] = field(init=False)
     _writer: WriterQueue | nullcontext = field(init=False)
+    _committed: list[Callable[[Iterable[str]], None]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self.write = sessionmaker(bind=self.engine, expire_on_commit=False)
@@ -226,6 +228,14 @@ class Sessions:
     def writing(self):
         """Held for the whole of a writing unit of work."""
         return self._writer
+
+    def on_commit(self, callback: Callable[[Iterable[str]], None]) -> None:
+        """Call ``callback(channels)`` after each commit in this process that signalled ``channels``."""
+        self._committed.append(callback)
+
+    def committed(self, channels: Iterable[str]) -> None:
+        for callback in self._committed:
+            callback(channels)
 
 
 def session_factory(engine: Engine) -> Sessions:

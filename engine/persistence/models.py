@@ -220,7 +220,8 @@ class NumberSeries(Base):
 
 
 class Job(Base):
-    """Work for the background worker: a service task to run or a timer to fire, with retries."""
+    """Work for the background worker: a service task to run or a timer to fire, with retries; a service task of
+    a topic handed to external workers waits for one of them (``/engine-rest/external-task``)."""
 
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_acquire", "state", "due_at"),)
@@ -237,8 +238,9 @@ class Job(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     max_attempts: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(20))
-    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_by: Mapped[str | None] = mapped_column(String(100))  # the worker (in process, or an external one's id)
     locked_until: Mapped[datetime | None]
+    locked_at: Mapped[datetime | None]  # since when it holds the job
     last_error: Mapped[str | None] = mapped_column(Text)  # technical: the exception's class and message
     error_code: Mapped[str | None] = mapped_column(String(100))  # a business error's code (nothing caught it)
     error_message: Mapped[str | None] = mapped_column(Text)  # what went wrong, in Chinese, for the admins

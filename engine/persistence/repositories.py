@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Iterable, Protocol
 
-from sqlalchemy import func, or_, select, text, update
+from sqlalchemy import and_, false, func, not_, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -364,6 +365,33 @@ class SqlLedger:
         ).scalar_one()
 
 
+class TopicSet(Protocol):
+    """Topics by name and by department (the part before the dot), or every topic: the ones handed to external
+    workers (:class:`engine.external_topics.ExternalTopics`)."""
+
+    topics: frozenset[str]
+    departments: frozenset[str]
+    everything: bool
+
+
+def _of_topics(chosen: TopicSet):
+    """The condition "a job of one of ``chosen``'s topics"."""
+    if chosen.everything:
+        return Job.topic.is_not(None)
+    parts = [Job.topic.in_(sorted(chosen.topics))] if chosen.topics else []
+    parts += [Job.topic.startswith(f"{department}.", autoescape=True) for department in sorted(chosen.departments)]
+    return or_(*parts) if parts else false()
+
+
+def _in_jurisdictions(jurisdictions: Iterable[str]):
+    """The condition "the job's instance lies in one of ``jurisdictions``" (division-code prefixes)."""
+    prefixes = list(jurisdictions)
+    if not prefixes:
+        return false()
+    return Job.instance_id.in_(select(ProcessInstance.id).where(
+        or_(*[ProcessInstance.jurisdiction.startswith(prefix, autoescape=True) for prefix in prefixes])))
+
+
 class Jobs:
     def __init__(self, session: Session):
         self.session = session
@@ -376,6 +404,12 @@ class Jobs:
         """Give a job's lock back: any worker may take it when it is due."""
         job.locked_by = None
         job.locked_until = None
+        job.locked_at = None
+
+    @staticmethod
+    def hold(job: Job, worker: str, now: datetime, until: datetime) -> None:
+        """Give a job to ``worker`` from ``now`` until ``until``."""
+        job.locked_by, job.locked_at, job.locked_until = worker, now, until
 
     def get(self, job_id: str) -> Job | None:
         return self.session.get(Job, job_id)
@@ -392,8 +426,9 @@ class Jobs:
         rows = self.session.scalars(query.order_by(Job.updated_at.desc()).offset(offset).limit(limit))
         return list(rows), total
 
-    def candidates(self, now: datetime, limit: int, skip_locked: bool) -> list[str]:
-        """Ids of due, unlocked jobs (on PostgreSQL rows locked by another worker are skipped)."""
+    def candidates(self, now: datetime, limit: int, skip_locked: bool, external: TopicSet | None = None) -> list[str]:
+        """Ids of due, unlocked jobs (on PostgreSQL rows locked by another worker are skipped), but none of the
+        ``external`` topics (external workers take those)."""
         query = (
             select(Job.id)
             .where(Job.state == "ready", Job.due_at <= now,
@@ -401,6 +436,8 @@ class Jobs:
             .order_by(Job.due_at)
             .limit(limit)
         )
+        if external is not None:
+            query = query.where(or_(Job.topic.is_(None), not_(_of_topics(external))))
         if skip_locked:
             query = query.with_for_update(skip_locked=True)
         return list(self.session.scalars(query))
@@ -411,7 +448,7 @@ class Jobs:
             update(Job)
             .where(Job.id == job_id, Job.state == "ready",
                    or_(Job.locked_until.is_(None), Job.locked_until < now))
-            .values(locked_by=worker, locked_until=until)
+            .values(locked_by=worker, locked_until=until, locked_at=now)
         )
         return result.rowcount == 1
 
@@ -420,6 +457,11 @@ class Jobs:
         result = self.session.execute(
             update(Job).where(Job.id.in_(job_ids), Job.locked_by == worker).values(locked_until=until))
         return result.rowcount
+
+    def locked_row(self, job_id: str) -> Job | None:
+        """The job, row-locked for the transaction (PostgreSQL: another worker's answer waits for this one)."""
+        return self.session.scalars(select(Job).where(Job.id == job_id).with_for_update()
+                                    .execution_options(populate_existing=True)).first()
 
     def held(self, job_id: str, worker: str, lock: bool) -> Job | None:
         """The job if this worker still holds it (row-locked for the transaction when ``lock``)."""
@@ -430,6 +472,101 @@ class Jobs:
 
     def delete(self, job: Job) -> None:
         self.session.delete(job)
+
+    # -- external workers -----------------------------------------------------------------------
+
+    def free_for_topic(self, topic: str, jurisdictions: Iterable[str], now: datetime, limit: int,
+                       skip_locked: bool, business_key: str | None = None,
+                       definition_keys: Iterable[str] | None = None,
+                       definition_ids: Iterable[int] | None = None) -> list[str]:
+        """Ids of the service tasks of ``topic`` an external worker may take now (due, unlocked or their lock
+        expired) in ``jurisdictions``, the oldest first; narrowed to one application (``business_key``) or to
+        processes (``definition_keys``, ``definition_ids``)."""
+        query = (
+            select(Job.id)
+            .where(Job.kind == "service_task", Job.topic == topic, Job.state == "ready", Job.due_at <= now,
+                   or_(Job.locked_until.is_(None), Job.locked_until < now), _in_jurisdictions(jurisdictions))
+            .order_by(Job.due_at, Job.created_at, Job.id)
+            .limit(limit)
+        )
+        if business_key is not None:
+            query = query.where(Job.business_key == business_key)
+        if definition_keys is not None or definition_ids is not None:
+            definitions = select(ProcessDefinition.id)
+            if definition_keys is not None:
+                definitions = definitions.where(ProcessDefinition.key.in_(list(definition_keys)))
+            if definition_ids is not None:
+                definitions = definitions.where(ProcessDefinition.id.in_([i for i in definition_ids if storable(i)]))
+            query = query.where(Job.instance_id.in_(
+                select(ProcessInstance.id).where(ProcessInstance.definition_id.in_(definitions))))
+        if skip_locked:
+            query = query.with_for_update(skip_locked=True)
+        return list(self.session.scalars(query))
+
+    def next_free(self, topics: Iterable[str], jurisdictions: Iterable[str], now: datetime) -> datetime | None:
+        """The next moment after ``now`` at which a job of ``topics`` may become free to take (it falls due, or
+        its lock expires), if any is known; never later than the real moment."""
+        chosen = [Job.kind == "service_task", Job.topic.in_(list(topics)), Job.state == "ready",
+                  _in_jurisdictions(jurisdictions)]
+        due = self.session.scalar(select(func.min(Job.due_at)).where(*chosen, Job.due_at > now))
+        expiring = self.session.scalar(select(func.min(Job.locked_until)).where(*chosen, Job.locked_until > now))
+        moments = [moment for moment in (due, expiring) if moment is not None]
+        return min(moments) if moments else None
+
+    def external(self, external: TopicSet, jurisdictions: Iterable[str], *, job_id: str | None = None,
+                 topic: str | None = None, worker: str | None = None, locked: bool | None = None,
+                 instance_id: str | None = None, business_key: str | None = None,
+                 with_retries_left: bool | None = None, now: datetime | None = None,
+                 offset: int = 0, limit: int | None = None) -> tuple[list[Job], int]:
+        """The service tasks of ``external`` topics in ``jurisdictions``, filtered, oldest first, and their
+        count. ``locked``: held by a worker now (True) or not (False); ``with_retries_left``: not an incident
+        (True) or one (False)."""
+        query = select(Job).where(Job.kind == "service_task", _of_topics(external), _in_jurisdictions(jurisdictions))
+        for column, value in ((Job.id, job_id), (Job.topic, topic), (Job.locked_by, worker),
+                              (Job.instance_id, instance_id), (Job.business_key, business_key)):
+            if value is not None:
+                query = query.where(column == value)
+        if locked is not None and now is not None:
+            held = and_(Job.locked_until.is_not(None), Job.locked_until >= now)
+            query = query.where(held if locked else not_(held))
+        if with_retries_left is not None:
+            query = query.where((Job.state == "ready") if with_retries_left else (Job.state == "incident"))
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        query = query.order_by(Job.created_at, Job.id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return list(self.session.scalars(query)), total
+
+    def incidents_where(self, jurisdictions: Iterable[str], *, job_id: str | None = None,
+                        instance_id: str | None = None, activity_id: str | None = None,
+                        external: TopicSet | None = None, in_process: bool | None = None,
+                        offset: int = 0, limit: int | None = None) -> tuple[list[Job], int]:
+        """Incidents in ``jurisdictions``, filtered, the latest first, and their count; ``in_process``: only
+        those of jobs the in-process worker runs (True) or external workers (False), by ``external``."""
+        query = select(Job).where(Job.state == "incident", _in_jurisdictions(jurisdictions))
+        for column, value in ((Job.id, job_id), (Job.instance_id, instance_id), (Job.activity_id, activity_id)):
+            if value is not None:
+                query = query.where(column == value)
+        if in_process is not None and external is not None:
+            outside = and_(Job.kind == "service_task", _of_topics(external))
+            query = query.where(not_(outside) if in_process else outside)
+        total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        query = query.order_by(Job.updated_at.desc(), Job.id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return list(self.session.scalars(query)), total
+
+    def waiting_by_topic(self, external: TopicSet, now: datetime) -> dict[str, dict[str, int]]:
+        """For each ``external`` topic with jobs: how many wait for a worker, are held by one, are incidents."""
+        held = and_(Job.locked_until.is_not(None), Job.locked_until >= now)
+        rows = self.session.execute(
+            select(Job.topic,
+                   func.count().filter(Job.state == "ready", not_(held)),
+                   func.count().filter(Job.state == "ready", held),
+                   func.count().filter(Job.state == "incident"))
+            .where(Job.kind == "service_task", _of_topics(external)).group_by(Job.topic))
+        return {topic: {"waiting": waiting, "locked": locked, "incidents": incidents}
+                for topic, waiting, locked, incidents in rows}
 
 
 class Subscriptions:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict
+from . import signals
 from .database import Sessions
 from .material_repository import Materials
 from .repositories import (
@@ -64,6 +65,7 @@ class UnitOfWork:
         self.read_only = read_only
         self.session: Session | None = None
         self._writing = None
+        self._signals: set[str] = set()
 
     def __enter__(self) -> "UnitOfWork":
         if not self.read_only:
@@ -107,11 +109,21 @@ class UnitOfWork:
         with _conflicts_raised():
             self.session.flush()
 
+    def signal(self, *channels: str) -> None:
+        """Wake whoever waits for ``channels`` -- in this process and in the others of the database -- once
+        this transaction commits (:mod:`.signals`)."""
+        self._signals.update(channels)
+
     def commit(self) -> None:
         if self.read_only:
             raise ReadOnlyViolation("a read-only unit of work cannot commit")
         with _conflicts_raised():
+            if self._signals:
+                signals.send(self.session, self._signals)
             self.session.commit()
+        if self._signals:
+            channels, self._signals = self._signals, set()
+            self._sessions.committed(channels)
 
     def ping(self) -> None:
         """Raise if the database does not answer."""

@@ -66,6 +66,8 @@ def _access_problems(ctx: EngineContext, roles: list[str], groups: list[str],
     bad_groups = [g for g in groups if g not in known]
     if bad_groups:
         errors["groups"] = [f"unknown group(s) {', '.join(bad_groups)}; known: {', '.join(known)}"]
+    if "worker" in roles and not groups:
+        errors["groups"] = ["a worker fetches its department's topics: give it the department's group"]
     if any(not j.isdigit() or len(j) > 12 for j in jurisdictions):
         errors["jurisdictions"] = ["a jurisdiction is a GB/T 2260 division code prefix, e.g. 62 or 620102"]
     return errors

@@ -15,6 +15,7 @@ from ..clock import iso
 from ..context import EngineContext
 from ..errors import Conflict, NotFound
 from ..persistence.models import Job
+from ..notify import job_channel
 from ..users import Principal
 
 
@@ -44,8 +45,9 @@ def list_incidents(ctx: EngineContext, page: int, per_page: int) -> dict:
 
 def reopen(ctx: EngineContext, principal: Principal, job_id: str, runner: str, locked_until: datetime) -> dict:
     """Put an incident's job back for one more attempt, due now and held by ``runner`` (the admin's retry
-    runs it at once); the incident as it was. A failure of that attempt makes it an incident again at once:
-    its attempts go on counting (how many times the step was tried)."""
+    runs it at once); the incident as it was, and whether external workers run it (``external``: then no
+    one holds it, and the next worker that asks for its topic's work gets it). A failure of that attempt
+    makes it an incident again at once: its attempts go on counting (how many times the step was tried)."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         job = uow.jobs.get(job_id)
@@ -53,13 +55,16 @@ def reopen(ctx: EngineContext, principal: Principal, job_id: str, runner: str, l
             raise NotFound("incident not found")
         if job.state != "incident":
             raise Conflict("this job is not an incident")
-        before = incident_dict(job)
+        before = {**incident_dict(job), "external": job.kind == "service_task" and ctx.external.matches(job.topic)}
         job.state = "ready"
         job.max_attempts = job.attempts + 1
         job.due_at = now
-        job.locked_by = runner
-        job.locked_until = locked_until
         job.updated_at = now
+        if before["external"]:
+            uow.jobs.release(job)
+            uow.signal(job_channel(job.topic))
+        else:
+            uow.jobs.hold(job, runner, now, locked_until)
         ctx.workflows.record(uow, job.instance_id, principal.name, "incident_retried", at=now,
                    activity_id=job.activity_id, activity_name=job.activity_name,
                    detail={"job_id": job.id, "attempts": job.attempts})
@@ -80,4 +85,27 @@ def retry_outcome(ctx: EngineContext, before: dict) -> dict:
             why = "重试失败，原因与上次相同" if found["message"] == before["message"] else "重试失败"
             return {**found, "outcome": "failed",
                     "outcome_message": f"{why}：{found['message'] or '原因不明'}（已尝试{job.attempts}次）。"}
+        if before.get("external"):
+            return {**found, "outcome": "queued",
+                    "outcome_message": "已恢复，已交回部门系统，待其领取后办理，请稍后刷新查看。"}
         return {**found, "outcome": "queued", "outcome_message": "已恢复，后台将尽快执行（定时环节到时执行），请稍后刷新查看。"}
+
+
+def find_incidents(ctx: EngineContext, principal: Principal, *, first: int = 0, limit: int | None = None,
+                   job_id: str | None = None, instance_id: str | None = None, activity_id: str | None = None,
+                   external: bool | None = None) -> tuple[list[dict], int]:
+    """Incidents of applications in the caller's jurisdictions, the latest first, with their process version
+    and whether external workers run the step (``external``: only those, or only the others); their count."""
+    with ctx.reader() as uow:
+        rows, total = uow.jobs.incidents_where(
+            principal.jurisdictions, job_id=job_id, instance_id=instance_id, activity_id=activity_id,
+            external=ctx.external, in_process=None if external is None else not external,
+            offset=first, limit=limit)
+        found = []
+        for job in rows:
+            instance = uow.instances.get(job.instance_id)
+            definition = ctx.definition(uow, instance.definition_id)
+            found.append({**incident_dict(job), "job_kind": job.kind,
+                          "external": job.kind == "service_task" and ctx.external.matches(job.topic),
+                          "definition": {"id": definition.id, "key": definition.key, "version": definition.version}})
+        return found, total

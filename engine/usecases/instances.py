@@ -112,7 +112,24 @@ def get_instance(ctx: EngineContext, principal: Principal, instance_id: str) -> 
         ]
         view["incidents"] = [incident_dict(j) for j in incidents] if staff else [
             {"id": j.id, "activity_id": j.activity_id, "activity_name": j.activity_name} for j in incidents]
+        if staff:
+            view["jobs"] = service_steps(ctx, uow.jobs.for_instance(instance.id))
         return view
+
+
+def service_steps(ctx: EngineContext, jobs: list) -> list[dict]:
+    """The service tasks an application waits on, for staff: who runs each (an external worker or the
+    in-process one), which worker holds it now, since when and until when."""
+    now = ctx.clock.now()
+    found = []
+    for job in sorted((j for j in jobs if j.kind == "service_task"), key=lambda j: (j.created_at, j.id)):
+        held = job.locked_until is not None and job.locked_until >= now
+        found.append({"id": job.id, "activity_id": job.activity_id, "activity_name": job.activity_name,
+                      "topic": job.topic, "external": ctx.external.matches(job.topic), "state": job.state,
+                      "attempts": job.attempts, "worker": job.locked_by if held else None,
+                      "locked_at": iso(job.locked_at) if held else None,
+                      "locked_until": iso(job.locked_until) if held else None})
+    return found
 
 
 def get_progress(ctx: EngineContext, principal: Principal, business_key: str) -> dict:

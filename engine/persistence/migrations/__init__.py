@@ -65,9 +65,11 @@ def unversioned_revision(inspector) -> str | None:
     tables = set(inspector.get_table_names())
     if not {"deployments", "process_instances", "user_tasks", "jobs", "idempotency_records"} <= tables:
         return None
+    job_columns = {column["name"] for column in inspector.get_columns("jobs")}
+    if "locked_at" in job_columns:
+        return "0008a_external_tasks"
     if "materials" not in tables:
         return "0001"
-    job_columns = {column["name"] for column in inspector.get_columns("jobs")}
     if "payload" in job_columns:
         return "0002"
     if "calendar_years" not in tables:

@@ -1,0 +1,113 @@
+"""Waiting for a change without asking the database again and again: a request that has nothing to answer yet
+(an external worker's long poll; later, a page waiting for an application's progress) waits here on named
+channels -- ``jobs:<topic>``, ``instance:<id>`` -- and is woken the moment a transaction that changed one of
+them commits: in this process at once (the unit of work's ``signal``), from the other processes of the
+database through it (:mod:`engine.persistence.signals`: PostgreSQL's ``LISTEN``/``NOTIFY``, SQLite's change
+counter).
+
+A waiter is woken for nothing sometimes -- SQLite tells only that *something* changed, and a wake-up may be for
+work another waiter took first -- so it always looks for itself after waking; it is never woken late: it
+starts listening before it first looks (:meth:`Notifier.listening`), so a change between the look and the
+wait still wakes it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from contextlib import contextmanager
+from typing import Iterable, Iterator
+
+from .persistence.database import Sessions
+from .persistence.signals import ANY, Listener
+
+LINGER_SECONDS = 60.0
+
+
+def job_channel(topic: str) -> str:
+    """The channel of a topic's service tasks: signalled when one may be taken (new, or handed back)."""
+    return f"jobs:{topic}"
+
+
+class Notifier:
+    """The channels changed in this process's sight, and the threads waiting for some of them."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+        self._condition = threading.Condition()
+        self._sequence = 0
+        self._changed: dict[str, int] = {}  # channel → the sequence number of its last change
+        self._waiting = 0
+        self._last_waited = float("-inf")
+        self._listener: Listener | None = None
+        sessions.on_commit(self.publish)
+
+    def publish(self, channels: Iterable[str]) -> None:
+        """``channels`` changed (a commit here, or a signal from another process): wake their waiters. Only
+        changes someone may still wait for are kept (a subscription starts at the newest)."""
+        with self._condition:
+            self._sequence += 1
+            if not self._waiting:
+                self._changed.clear()
+                return
+            for channel in channels:
+                self._changed[channel] = self._sequence
+            self._condition.notify_all()
+
+    def _heard(self, channel: str) -> None:
+        self.publish((channel,))
+
+    def _anyone_waiting(self) -> bool:
+        """Whether to go on listening: someone waits, or waited a moment ago (a worker's next poll is coming:
+        PostgreSQL's listening connection is not made anew for each)."""
+        return self._waiting > 0 or time.monotonic() - self._last_waited < LINGER_SECONDS
+
+    @contextmanager
+    def listening(self, channels: Iterable[str]) -> Iterator["Subscription"]:
+        """A subscription to ``channels`` for the block: start listening, then look, then ``wait``."""
+        with self._condition:
+            self._waiting += 1
+            if self._listener is None:
+                self._listener = Listener(self._sessions.engine, self._heard, self._anyone_waiting)
+            subscription = Subscription(self, frozenset(channels) | {ANY}, self._sequence)
+        self._listener.wake()
+        try:
+            yield subscription
+        finally:
+            with self._condition:
+                self._waiting -= 1
+                self._last_waited = time.monotonic()
+
+    def close(self) -> None:
+        """Stop listening to the other processes (the process ends, or a test's database goes)."""
+        with self._condition:
+            listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.stop()
+
+
+class Subscription:
+    """Channels a thread waits for, and how far it has seen their changes."""
+
+    def __init__(self, notifier: Notifier, channels: frozenset[str], seen: int) -> None:
+        self._notifier = notifier
+        self.channels = channels
+        self._seen = seen
+
+    def _news(self) -> bool:
+        changed = self._notifier._changed
+        return any(changed.get(channel, 0) > self._seen for channel in self.channels)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a change of one of the channels since the last wait (or since
+        listening began): True when there was one, False when the time ran out."""
+        condition = self._notifier._condition
+        end = time.monotonic() + max(timeout, 0.0)
+        with condition:
+            while not self._news():
+                remaining = end - time.monotonic()
+                if remaining <= 0:
+                    return False
+                condition.wait(remaining)
+            self._seen = self._notifier._sequence
+            return True
