@@ -133,3 +133,190 @@ def test_a_police_step_waits_for_an_external_worker_who_completes_it(api, ctx, w
     # and left the medical-insurance steps to their external workers
     topics = {j["topic"] for j in instance["jobs"]}
     assert topics and all(t.startswith("medical_insurance.") for t in topics), topics
+
+
+def fetched(api, token, topic="police.register_birth", worker="w1", **options):
+    response = fetch(api, token, [topic], worker=worker, **options)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def test_a_worker_that_fails_three_times_leaves_an_incident_an_admin_retries(api, ctx, workers, application,
+                                                                              clock, police_clerk_everywhere):
+    started = to_hukou_registration(api, application)
+    token = workers["police-w"]
+    retries = None
+    for attempt in range(3):
+        [task] = fetched(api, token)
+        assert task["retries"] == retries
+        retries = 2 if task["retries"] is None else task["retries"] - 1
+        failed = rest(api, "POST", f"/external-task/{task['id']}/failure", token=token, json={
+            "workerId": "w1", "errorMessage": "户籍系统暂不可用", "errorDetails": f"attempt {attempt}: timeout",
+            "retries": retries, "retryTimeout": 60000})
+        assert failed.status_code == 204
+        if retries:
+            assert fetched(api, token) == []  # not before its retryTimeout
+            clock.advance(__import__("datetime").timedelta(seconds=61))
+    assert fetched(api, token) == []  # an incident: nobody gets it
+
+    [incident] = rest(api, "GET", "/incident", user="admin-rest").get_json() if False else \
+        api.get("/api/incidents", "admin").get_json()["items"]
+    assert incident["message"] == "户籍系统暂不可用" and incident["attempts"] == 3
+    assert incident["activity_id"] == "register_hukou" and incident["business_key"] == started["business_key"]
+    details = rest(api, "GET", f"/external-task/{incident['id']}/errorDetails", token=token)
+    assert details.status_code == 200 and details.data.decode() == "attempt 2: timeout"
+    [listed] = rest(api, "GET", "/external-task?noRetriesLeft=true", token=token).get_json()
+    assert listed["retries"] == 0 and listed["errorMessage"] == "户籍系统暂不可用"
+
+    retried = api.post(f"/api/incidents/{incident['id']}/retry", "admin").get_json()
+    assert retried["outcome"] == "queued" and "部门系统" in retried["outcome_message"]
+    [task] = fetched(api, token, worker="w2")  # handed back to the department's workers
+    assert rest(api, "POST", f"/external-task/{task['id']}/complete", token=token,
+                json={"workerId": "w2", "variables": {k: {"value": v} for k, v in HUKOU.items()}}).status_code == 204
+    assert api.get("/api/incidents", "admin").get_json()["items"] == []
+
+
+def test_a_bpmn_error_is_caught_by_the_diagram_as_a_handlers_business_error(api, ctx, workers, application,
+                                                                            police_clerk_everywhere):
+    started = to_hukou_registration(api, application)
+    token = workers["police-w"]
+    [task] = fetched(api, token)
+    refused = rest(api, "POST", f"/external-task/{task['id']}/bpmnError", token=token, json={
+        "workerId": "w1", "errorCode": "police_station_required", "errorMessage": "请填写落户派出所",
+        "variables": {"checked_by": {"value": "户籍系统", "type": "String"}}})
+    assert refused.status_code == 204
+    [back] = [s for s in api.open_steps(started["id"]) if s["group"] == "police"]
+    task_view = api.get(f"/api/tasks/{back['task_id']}", "police").get_json()
+    assert task_view["refusal"]["code"] == "police_station_required"
+    assert task_view["refusal"]["message"] == "请填写落户派出所"
+    assert api.get("/api/incidents", "admin").get_json()["items"] == []
+
+    # corrected and approved again: a step of its own, with a key of its own
+    assert api.post(f"/api/tasks/{back['task_id']}/claim", "police").status_code == 200
+    assert api.approve(back["task_id"], "police").status_code == 200
+    [again] = fetched(api, token)
+    assert again["extensionProperties"]["idempotencyKey"] == f"{started['id']}:register_hukou#2"
+
+
+def test_a_bpmn_error_nothing_catches_is_an_incident_naming_its_code(api, ctx, workers, application,
+                                                                     police_clerk_everywhere):
+    to_hukou_registration(api, application)
+    token = workers["police-w"]
+    [task] = fetched(api, token)
+    refused = rest(api, "POST", f"/external-task/{task['id']}/bpmnError", token=token,
+                   json={"workerId": "w1", "errorCode": "no_such_code", "errorMessage": "无法办理"})
+    assert refused.status_code == 204
+    [incident] = api.get("/api/incidents", "admin").get_json()["items"]
+    assert incident["error_code"] == "no_such_code" and incident["message"] == "无法办理"
+    assert incident["kind"] == "business_error"
+
+
+def test_locks_expire_extend_and_are_given_back(api, ctx, workers, application, clock, police_clerk_everywhere):
+    to_hukou_registration(api, application)
+    token = workers["police-w"]
+    [task] = fetched(api, token, worker="w1")
+    assert fetched(api, token, worker="w2") == []  # held
+    assert rest(api, "POST", f"/external-task/{task['id']}/extendLock", token=token,
+                json={"workerId": "w2", "newDuration": 60000}).status_code == 400
+    assert rest(api, "POST", f"/external-task/{task['id']}/extendLock", token=token,
+                json={"workerId": "w1", "newDuration": 120000}).status_code == 204
+    clock.advance(__import__("datetime").timedelta(seconds=90))
+    assert fetched(api, token, worker="w2") == []  # extended: still w1's
+    clock.advance(__import__("datetime").timedelta(seconds=40))
+    [taken] = fetched(api, token, worker="w2")  # w1's lock expired: w2 gets the same step
+    assert taken["id"] == task["id"] and taken["workerId"] == "w2"
+    assert taken["extensionProperties"]["idempotencyKey"] == task["extensionProperties"]["idempotencyKey"]
+    late = rest(api, "POST", f"/external-task/{task['id']}/complete", token=token,
+                json={"workerId": "w1", "variables": {}})
+    assert late.status_code == 400 and late.headers["Content-Type"] == "application/json"
+    assert late.get_json()["type"] == "InvalidRequestException"
+    assert rest(api, "POST", f"/external-task/{task['id']}/unlock", token=token).status_code == 204
+    assert rest(api, "POST", f"/external-task/{task['id']}/lock", token=token,
+                json={"workerId": "w3", "lockDuration": 1000}).status_code == 204
+    [one] = rest(api, "GET", "/external-task?locked=true", token=token).get_json()
+    assert one["workerId"] == "w3" and one["lockExpirationTime"]
+    assert rest(api, "GET", "/external-task/count?workerId=w3", token=token).get_json() == {"count": 1}
+    assert rest(api, "GET", f"/external-task/{task['id']}", token=token).get_json()["workerId"] == "w3"
+    assert rest(api, "POST", "/external-task/not-a-task/complete", token=token,
+                json={"workerId": "w3"}).status_code == 404
+
+
+def test_a_worker_fetches_only_its_departments_topics_in_its_jurisdictions(api, ctx, workers, application,
+                                                                           police_clerk_everywhere):
+    to_hukou_registration(api, application)
+    refused = fetch(api, workers["police-w"], ["medical_insurance.enrol"])
+    assert refused.status_code == 403 and refused.get_json()["type"] == "AuthorizationException"
+    assert fetch(api, workers["mi-w"], ["police.register_birth"]).status_code == 403
+    assert fetched(api, workers["police-guizhou"]) == []  # a Gansu application: not in Guizhou's reach
+    [task] = fetched(api, workers["police-w"])
+    assert rest(api, "POST", f"/external-task/{task['id']}/complete", token=workers["mi-w"],
+                json={"workerId": "w1", "variables": {}}).status_code == 403
+    assert rest(api, "POST", f"/external-task/{task['id']}/complete", token=workers["police-guizhou"],
+                json={"workerId": "w1", "variables": {}}).status_code == 404
+    assert rest(api, "GET", f"/external-task/{task['id']}", token=workers["mi-w"]).status_code == 403
+    # a clerk of the police is not a worker; an in-process topic is not fetched
+    assert fetch(api, api.tokens["police"], ["police.register_birth"]).status_code == 403
+    inside = fetch(api, add_user(ctx, "sc-w", roles=["worker"], groups=["service_center"], jurisdictions=["62"]),
+                   ["service_center.dispatch"])
+    assert inside.status_code == 400 and "ONETHING_EXTERNAL_TOPICS" in inside.get_json()["message"]
+    # Basic with the worker's password works as a bearer token does
+    basic = rest(api, "POST", "/external-task/fetchAndLock", user="police-w", json={
+        "workerId": "w9", "maxTasks": 1, "topics": [{"topicName": "police.register_birth", "lockDuration": 1000}]})
+    assert basic.status_code == 200 and basic.get_json() == []
+
+
+@pytest.mark.parametrize("body, problem", [
+    ({"maxTasks": 1, "topics": []}, "workerId"),
+    ({"workerId": "w", "topics": []}, "maxTasks"),
+    ({"workerId": "w", "maxTasks": 1, "topics": [{"topicName": "police.register_birth"}]}, "lockDuration"),
+    ({"workerId": "w", "maxTasks": 1, "topics": "police"}, "topics"),
+    ({"workerId": "w", "maxTasks": 1, "topics": [], "asyncResponseTimeout": 1_800_001}, "asyncResponseTimeout"),
+    ({"workerId": ["w"], "maxTasks": 1, "topics": []}, "workerId"),
+])
+def test_a_bad_fetch_is_400_in_camundas_shape(api, workers, body, problem):
+    response = rest(api, "POST", "/external-task/fetchAndLock", token=workers["police-w"], json=body)
+    assert response.status_code == 400 and problem in response.get_json()["message"]
+    assert response.get_json()["type"] == "InvalidRequestException"
+
+
+def test_the_pypi_clients_fetch_and_untyped_answers(api, ctx, workers, application, police_clerk_everywhere):
+    """The body camunda-external-task-client-python3 4.5.0 sends (nulls and all); its untyped variables."""
+    started = to_hukou_registration(api, application)
+    body = {"workerId": "py-1", "maxTasks": 1, "asyncResponseTimeout": 1000, "usePriority": False, "sorting": None,
+            "topics": [{"topicName": "police.register_birth", "lockDuration": 300000, "processVariables": {},
+                        "includeExtensionProperties": True, "deserializeValues": True, "variables": None}]}
+    [task] = rest(api, "POST", "/external-task/fetchAndLock", token=workers["police-w"], json=body).get_json()
+    assert {"application", "limits"} <= set(task["variables"])  # null: every variable
+    assert task["extensionProperties"] and task["tenantId"] is None
+    answer = {"workerId": "py-1", "localVariables": {},
+              "variables": {**{k: {"value": v} for k, v in HUKOU.items()},
+                            "notices": {"value": [{"audience": "applicant", "text": "出生登记已办结。"}]}}}
+    assert rest(api, "POST", f"/external-task/{task['id']}/complete", token=workers["police-w"],
+                json=answer).status_code == 204
+    instance = api.get(f"/api/process-instances/{started['id']}", "supervisor").get_json()
+    assert "出生登记已办结。" in [n["text"] for n in instance["notices"]]
+
+
+def test_the_incident_resource_names_external_and_in_process_failures(api, ctx, workers, application,
+                                                                     police_clerk_everywhere):
+    add_user(ctx, "admin-rest", roles=["admin"], groups=[], jurisdictions=["62"], password=PASSWORD)
+    started = to_hukou_registration(api, application)
+    [task] = fetched(api, workers["police-w"])
+    rest(api, "POST", f"/external-task/{task['id']}/failure", token=workers["police-w"],
+         json={"workerId": "w1", "errorMessage": "户籍系统拒绝连接", "retries": 0})
+    response = rest(api, "GET", "/incident", user="admin-rest")
+    assert response.status_code == 200 and response.headers["Content-Type"] == "application/json"
+    [incident] = response.get_json()
+    assert incident["incidentType"] == "failedExternalTask" and incident["id"] == task["id"]
+    assert incident["processInstanceId"] == started["id"] and incident["incidentMessage"] == "户籍系统拒绝连接"
+    assert incident["activityId"] == "register_hukou" and incident["processDefinitionId"].startswith("newborn_birth:")
+    assert rest(api, "GET", "/incident/count?incidentType=failedJob", user="admin-rest").get_json() == {"count": 0}
+    assert rest(api, "GET", "/incident/count", user="admin-rest").get_json() == {"count": 1}
+    assert rest(api, "GET", f"/incident/{task['id']}", user="admin-rest").get_json()["id"] == task["id"]
+    assert rest(api, "GET", "/incident", token=workers["police-w"]).status_code == 403
+    # Camunda's way of resolving it: retries set again; the next worker that asks gets it
+    assert rest(api, "PUT", f"/external-task/{task['id']}/retries", user="admin-rest",
+                json={"retries": 1}).status_code == 204
+    assert rest(api, "GET", "/incident/count", user="admin-rest").get_json() == {"count": 0}
+    [again] = fetched(api, workers["police-w"], worker="w2")
+    assert again["id"] == task["id"] and again["retries"] == 1
