@@ -28,6 +28,7 @@ def _serve(args) -> int:
     from engine.worker import start_background_worker
 
     from . import create_app
+    from .engine_rest.external_task import LONG_POLLS
     from .public_url import BadPublicUrl
 
     ctx = ready_context(upgrade=True if args.upgrade else None)
@@ -36,13 +37,17 @@ def _serve(args) -> int:
     except BadPublicUrl as err:
         print(f"error: {err}", file=sys.stderr, flush=True)
         return 2
+    app.config[LONG_POLLS] = max(1, args.threads // 2)  # external workers' long polls leave threads to the rest
     stop = threading.Event()
     if not args.no_worker:
         start_background_worker(ctx, stop)
     print(f"onething serving on http://{args.host}:{args.port}/api (OpenAPI: /api/openapi.json)"
           f"{'' if args.no_worker else ', with a background worker'}", flush=True)
     try:
-        serve(app, host=args.host, port=args.port, threads=args.threads, **_proxy_settings())
+        # the lookahead keeps reading a connection while its request runs: a long poll whose client went is
+        # seen (environ["waitress.client_disconnected"]) and locks nothing
+        serve(app, host=args.host, port=args.port, threads=args.threads, channel_request_lookahead=5,
+              **_proxy_settings())
     finally:
         stop.set()
     return 0

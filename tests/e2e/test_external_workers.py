@@ -33,8 +33,8 @@ from engine.bootstrap import build_context
 from engine.usecases.accounts import add_user
 from handlers.newborn.samples import approval_for
 from tests.support.http import Client
-from tests.support.lifecycle import accounts, carry, drive
-from tests.support.services import ROOT, process, services
+from tests.support.lifecycle import Outcome, accounts, application_for, carry, drive
+from tests.support.services import ROOT, process, services, stop
 
 WORKERS = ROOT / "tests" / "external_workers"
 EXTERNAL = {"ONETHING_EXTERNAL_TOPICS": "police.*,medical_insurance.*"}
@@ -146,3 +146,210 @@ def test_two_stock_workers_per_topic_carry_50_gansu_applications(database_url, t
         assert uow.jobs.incidents(0, 10)[1] == 0
         for outcome in outcomes:
             assert uow.jobs.for_instance(outcome.instance_id) == []
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def long_poll(url: str, token: str, topic: str, worker: str, wait_ms: int) -> tuple[int, list]:
+    """One fetchAndLock over its own connection: (status, tasks)."""
+    client = Client(url, timeout=wait_ms / 1000 + 30)
+    try:
+        return client.post("/engine-rest/external-task/fetchAndLock", token, {
+            "workerId": worker, "maxTasks": 1, "asyncResponseTimeout": wait_ms,
+            "topics": [{"topicName": topic, "lockDuration": 60000}]})
+    finally:
+        client.close()
+
+
+def open_long_poll(url: str, token: str, topic: str, worker: str, wait_ms: int) -> socket.socket:
+    """A fetchAndLock sent on a raw connection whose answer nobody will read (the client goes away)."""
+    host, port = url.removeprefix("http://").split(":")
+    body = json.dumps({"workerId": worker, "maxTasks": 1, "asyncResponseTimeout": wait_ms,
+                       "topics": [{"topicName": topic, "lockDuration": 60000}]}).encode()
+    sock = socket.create_connection((host, int(port)))
+    sock.sendall(b"POST /engine-rest/external-task/fetchAndLock HTTP/1.1\r\nHost: x\r\n"
+                 b"Content-Type: application/json\r\nAuthorization: Bearer " + token.encode() +
+                 b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    return sock
+
+
+def until_hukou_review(client: Client, tokens: dict, seq: int, now, application=None) -> tuple[Outcome, dict]:
+    """Start application ``seq`` and approve its reviews until the police review is open; the application (as
+    :func:`carry` goes on with it) and that task."""
+    status, body = client.call("POST", "/api/process-definitions/newborn_birth/start", tokens["portal"],
+                               {"variables": {"application": application or application_for(seq, now)}})
+    assert status == 201, body
+    started = Outcome(instance_id=body["id"], business_key=body["business_key"])
+    return started, next_review(client, tokens, body["id"], "hukou_review", seq)
+
+
+def next_review(client: Client, tokens: dict, instance_id: str, wanted: str, seq: int) -> dict:
+    """Approve the open reviews (and deliver the messages) until the review ``wanted`` is open; that task."""
+    def step():
+        _, instance = client.get(f"/api/process-instances/{instance_id}", tokens["portal"])
+        for task in instance["open_steps"]:
+            if task["activity_id"] == wanted:
+                return task
+            assert client.post(f"/api/tasks/{task['task_id']}/claim", tokens[task["group"]])[0] == 200
+            _, form = client.get(f"/api/tasks/{task['task_id']}", tokens[task["group"]])
+            status, answer = client.post(f"/api/tasks/{task['task_id']}/complete", tokens[task["group"]],
+                                         {"variables": approval_for(form["form_key"], seq)})
+            assert status == 200, answer
+        return None
+    return wait_for(step, 60, f"the review {wanted}", poll=0.05)
+
+
+def test_a_long_poll_waits_without_cost_and_is_answered_when_work_comes(database_url, tmp_path,
+                                                                        service_clock_pinned):
+    ctx = build_context(database_url)
+    tokens = {name: add_user(ctx, name, **spec) for name, spec in accounts().items()}
+    systems = worker_accounts(ctx)
+    police, insurance = systems["police-system"], systems["mi-system"]
+    now = ctx.clock.now()
+    with services(database_url, tmp_path / "logs", apis=2, workers=1, threads=8, env=EXTERNAL) as running:
+        first, second = running.urls
+        clerk = Client(second)
+
+        # nothing to do: the request is held for the whole timeout, and the server spends no CPU meanwhile
+        api = running.apis[0]
+        before, started = cpu_seconds(api.pid), time.monotonic()
+        status, found = long_poll(first, insurance, "medical_insurance.enrol", "idle", 3000)
+        held, spent = time.monotonic() - started, cpu_seconds(api.pid) - before
+        print(f"\nan idle long poll of 3 s was held {held:.2f} s and cost the API process {spent:.2f} s of CPU")
+        assert status == 200 and found == [] and held >= 2.9
+        assert spent < 1.5  # a loop of queries would burn the whole 3 s
+
+        # work comes (a clerk approves the police review through the other API process): answered at once
+        started, review = until_hukou_review(clerk, tokens, 1, now)
+        instance_id = started.instance_id
+        answer: dict = {}
+        poller = threading.Thread(target=lambda: answer.update(
+            result=long_poll(first, police, "police.register_birth", "waiting", 20000), at=time.monotonic()))
+        gone = open_long_poll(first, police, "police.register_birth", "gone", 20000)
+        poller.start()
+        time.sleep(1.0)  # both polls are waiting
+        gone.close()  # this worker went away: it must lock nothing
+        time.sleep(0.5)
+        assert clerk.post(f"/api/tasks/{review['task_id']}/claim", tokens["police"])[0] == 200
+        approved = time.monotonic()
+        status, _ = clerk.post(f"/api/tasks/{review['task_id']}/complete", tokens["police"],
+                               {"variables": approval_for("hukou_review", 1)})
+        assert status == 200
+        poller.join(timeout=30)
+        delay = answer["at"] - approved
+        print(f"a waiting fetchAndLock was answered {delay * 1000:.0f} ms after the new job's commit "
+              f"(through the other API process)", flush=True)
+        status, tasks = answer["result"]
+        assert status == 200 and [t["processInstanceId"] for t in tasks] == [instance_id]
+        assert tasks[0]["workerId"] == "waiting" and delay < 10  # a generous bound: it is printed above
+        status, gone_holds = Client(first).get("/engine-rest/external-task?workerId=gone", police)
+        assert status == 200 and gone_holds == []
+        clerk.close()
+
+
+def test_failures_bpmn_errors_a_killed_worker_and_another_departments_topic(database_url, tmp_path,
+                                                                           service_clock_pinned):
+    ctx = build_context(database_url)
+    tokens = {name: add_user(ctx, name, **spec) for name, spec in accounts().items()}
+    tokens["admin"] = add_user(ctx, "admin", ["admin"], [], ["62"])
+    systems = worker_accounts(ctx)
+    now = ctx.clock.now()
+    logs, police_store, insurance_store = tmp_path / "logs", tmp_path / "police", tmp_path / "insurance"
+    police_store.mkdir()
+    insurance_store.mkdir()
+    basic = {"USERNAME": "police-system", "PASSWORD": PASSWORD}  # the npm client's BasicAuthInterceptor
+    bearer_insurance = {"TOKEN": systems["mi-system"]}
+    with services(database_url, logs, apis=1, workers=1, threads=8, env=EXTERNAL) as running, ExitStack() as stack:
+        url = running.urls[0]
+        client = Client(url)
+
+        # a police worker asking for a medical-insurance topic is refused (403), and fetches nothing
+        with police_worker(database_url, url, logs, "nosy", police_store, TOPIC="medical_insurance.enrol",
+                           TOKEN=systems["police-system"]):
+            wait_for(lambda: "poll error 403" in (logs / "nosy.log").read_text(), 30, "the nosy worker's 403")
+
+        # a medical-insurance system that is down: three attempts, then an incident an admin retries
+        police_one = stack.enter_context(police_worker(database_url, url, logs, "police-1", police_store, **basic))
+        failing = stack.enter_context(insurance_worker(database_url, url, logs, "insurance-down", insurance_store,
+                                                       FAIL="1", **bearer_insurance))
+        status, body = client.call("POST", "/api/process-definitions/newborn_birth/start", tokens["portal"],
+                                   {"variables": {"application": application_for(1, now)}})
+        assert status == 201
+        first: dict = {"outcome": None}
+        runner = threading.Thread(target=lambda: first.update(outcome=carry(
+            [Client(url)], tokens, 1, Outcome(instance_id=body["id"], business_key=body["business_key"]),
+            deadline_s=120)))
+        runner.start()
+
+        def incidents():  # the enrolment and the maternity reimbursement, each tried three times
+            items = client.get("/api/incidents", tokens["admin"])[1]["items"]
+            return items if len(items) == 2 and all(i["attempts"] == 3 for i in items) else None
+        found = wait_for(incidents, 60, "the incidents of the failing worker", poll=0.2)
+        assert {i["activity_id"] for i in found} == {"enrol_medical_insurance", "reimburse_maternity"}
+        assert {i["message"] for i in found} == {"医保系统暂不可用"}
+        assert {i["business_key"] for i in found} == {body["business_key"]}
+        assert len([line for line in (logs / "insurance-down.log").read_text().splitlines()
+                    if " failing " in line]) == 6
+        _, listed = client.get("/engine-rest/external-task?noRetriesLeft=true", tokens["admin"])
+        assert sorted(t["activityId"] for t in listed) == ["enrol_medical_insurance", "reimburse_maternity"]
+        stop(failing)
+        stack.enter_context(insurance_worker(database_url, url, logs, "insurance-1", insurance_store,
+                                             **bearer_insurance))
+        for incident in found:
+            status, retried = client.post(f"/api/incidents/{incident['id']}/retry", tokens["admin"])
+            assert status == 200 and retried["outcome"] == "queued", retried
+        runner.join(timeout=150)
+        assert first["outcome"] is not None and first["outcome"].state == "completed"
+        assert completed_steps(ctx, body["id"])["enrol_medical_insurance"] == 1
+
+        # the police's system refuses a station not named in full: back to the police clerk, who enters it
+        application = application_for(2, now)
+        application["hukou"]["police_station"] = "城关分局"
+        second, review = until_hukou_review(client, tokens, 2, now, application)
+        second_id = second.instance_id
+        assert client.post(f"/api/tasks/{review['task_id']}/claim", tokens["police"])[0] == 200
+        assert client.post(f"/api/tasks/{review['task_id']}/complete", tokens["police"],
+                           {"variables": approval_for("hukou_review", 2)})[0] == 200
+        back = next_review(client, tokens, second_id, "hukou_review", 2)
+        assert back["task_id"] != review["task_id"]
+        _, task = client.get(f"/api/tasks/{back['task_id']}", tokens["police"])
+        assert task["refusal"]["code"] == "police_station_required" and "派出所全称" in task["refusal"]["message"]
+        assert client.post(f"/api/tasks/{back['task_id']}/claim", tokens["police"])[0] == 200
+        assert client.post(f"/api/tasks/{back['task_id']}/complete", tokens["police"], {"variables": {
+            **approval_for("hukou_review", 2), "police_station": "兰州市公安局城关分局庆阳路派出所"}})[0] == 200
+        outcome = carry([client], tokens, 2, second, deadline_s=120)
+        assert outcome.state == "completed"
+        assert lines(logs, "refused") == [f"{second_id}:register_hukou"]
+        assert f"{second_id}:register_hukou#2" in lines(logs, "registered")
+
+        # a worker killed while it holds the lock: another takes the step when the lock expires, and finds
+        # the birth registered already (the idempotency key): one registration, one completion
+        stop(police_one)
+        marker = tmp_path / "hung"
+        doomed = stack.enter_context(police_worker(database_url, url, logs, "police-doomed", police_store,
+                                                   HANG_AFTER_REGISTER=str(marker), LOCK_MS="3000",
+                                                   TOKEN=systems["police-system"]))
+        third, review = until_hukou_review(client, tokens, 3, now)
+        third_id = third.instance_id
+        assert client.post(f"/api/tasks/{review['task_id']}/claim", tokens["police"])[0] == 200
+        assert client.post(f"/api/tasks/{review['task_id']}/complete", tokens["police"],
+                           {"variables": approval_for("hukou_review", 3)})[0] == 200
+        wait_for(marker.exists, 30, "the doomed worker's registration")
+        doomed.send_signal(signal.SIGKILL)
+        doomed.wait(timeout=10)
+        stack.enter_context(police_worker(database_url, url, logs, "police-2", police_store,
+                                          TOKEN=systems["police-system"]))
+        outcome = carry([client], tokens, 3, third, deadline_s=120)
+        assert outcome.state == "completed"
+        key = f"{third_id}:register_hukou"
+        assert lines(logs, "registered").count(key) == 1 and lines(logs, "found").count(key) == 1
+        assert completed_steps(ctx, third_id)["register_hukou"] == 1
+        _, view = client.get(f"/api/process-instances/{third_id}", tokens["supervisor"])
+        hukou = {i["code"]: i for i in view["items"]}["hukou_registration"]["result"]
+        registered = [line for line in (logs / "police-doomed.log").read_text().splitlines() if " registered " in line]
+        assert registered[0].split()[-1] == hukou["registration_number"]  # the number the killed worker made
+        client.close()

@@ -4,8 +4,8 @@
 // It registers a birth once per step: its records are files named by the step's idempotency key (the
 // fetched task's extension property `idempotencyKey`), made with link(2) so two workers never both make one,
 // and a step fetched again (a worker killed after registering) gets the first registration back. A birth
-// with no police station is refused with the BPMN error `police_station_required`, which the diagram sends
-// back to the police clerk's review.
+// whose police station is not named in full is refused with the BPMN error `police_station_required`, which
+// the diagram sends back to the police clerk's review.
 //
 // Environment: ENGINE_REST (base URL), WORKER_ID, and TOKEN (Bearer) or USERNAME and PASSWORD (Basic);
 // DEPARTMENT_DIR (the records); LOCK_MS; TOPIC (default police.register_birth); HANG_AFTER_REGISTER (a file:
@@ -63,9 +63,9 @@ client.subscribe(topic, async ({ task, taskService }) => {
   const application = task.variables.get("application");
   const review = (task.variables.get("reviews") || {}).hukou_review || {};
   const station = review.police_station || application.hukou.police_station;
-  if (!station) {
+  if (!station || !station.endsWith("派出所")) { // the hukou system knows police stations by their full name
     say(`refused ${key}`);
-    await taskService.handleBpmnError(task, "police_station_required", "申请未写明落户派出所，请民警在审核中填写");
+    await taskService.handleBpmnError(task, "police_station_required", "落户派出所名称不完整，请民警在审核中填写派出所全称");
     return;
   }
   const division = review.division_code || application.hukou.division_code;
