@@ -159,6 +159,11 @@ class Instances:
     def get(self, instance_id: str) -> ProcessInstance | None:
         return self.session.get(ProcessInstance, instance_id)
 
+    def locked(self, instance_id: str) -> ProcessInstance | None:
+        """The instance, row-locked for the transaction: another writer of it waits until this one ends."""
+        return self.session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
+                                    .with_for_update().execution_options(populate_existing=True)).first()
+
     def by_business_key(self, business_key: str) -> ProcessInstance | None:
         return self.session.scalars(
             select(ProcessInstance).where(ProcessInstance.business_key == business_key)

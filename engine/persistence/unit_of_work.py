@@ -92,13 +92,15 @@ class UnitOfWork:
         self.sign_in_throttles = SignInThrottles(self.session)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type, exc, traceback) -> None:
         assert self.session is not None
         try:
             self.session.rollback()
             self.session.close()
         finally:
             self._leave()
+        if isinstance(exc, StaleDataError):  # an autoflush met another writer's newer revision
+            raise ConcurrentUpdate(exc.__class__.__name__) from exc
 
     def _leave(self) -> None:
         if self._writing is not None:

@@ -285,23 +285,25 @@ def _steps_on(ctx: EngineContext, principal: Principal, job_id: str, worker_id: 
     """Load the application, ``step`` its task (a record for the history, or None: nothing to save), step the
     flow on and save, in one transaction -- again on the new state when the application changed meanwhile."""
     for attempt in range(SAVE_ATTEMPTS):
-        with ctx.uow() as uow:
-            job, instance = _held(ctx, uow, principal, job_id, worker_id, what)
-            workflow = ctx.workflows.load(uow, instance)
-            task = ctx.workflows.workflow_task(workflow, job.task_id)
-            if task.state != TaskState.READY:
-                raise NotFound(f"External task with id {job_id} does not exist")
-            record = step(uow, job, instance, task)
-            if record is not None:
-                record.detail.update(worker=worker_id, by=principal.name)
-                advance(workflow)
-                ctx.workflows.save(uow, instance, workflow, [record], principal.name)
-            try:
+        try:
+            with ctx.uow() as uow:
+                job, instance = _held(ctx, uow, principal, job_id, worker_id, what)
+                if uow.is_postgresql:  # the application's other writers wait for this step
+                    instance = uow.instances.locked(instance.id)
+                workflow = ctx.workflows.load(uow, instance)
+                task = ctx.workflows.workflow_task(workflow, job.task_id)
+                if task.state != TaskState.READY:
+                    raise NotFound(f"External task with id {job_id} does not exist")
+                record = step(uow, job, instance, task)
+                if record is not None:
+                    record.detail.update(worker=worker_id, by=principal.name)
+                    advance(workflow)
+                    ctx.workflows.save(uow, instance, workflow, [record], principal.name)
                 uow.commit()
                 return
-            except ConcurrentUpdate:
-                if attempt == SAVE_ATTEMPTS - 1:
-                    raise
+        except ConcurrentUpdate:
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise
         time.sleep(0.01 * (attempt + 1))
 
 
