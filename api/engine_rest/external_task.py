@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 WORKERS = ("worker",)
 READERS = ("worker", "admin", "supervisor")
-LONG_POLLS = "ONETHING_LONG_POLLS"  # app config: how many long polls may wait at once (None: any number)
+LONG_POLLS = "EXTERNAL_TASK_LONG_POLLS"  # app config: how many long polls may wait at once (None: any number)
 WARN_EVERY_SECONDS = 60.0
 
 

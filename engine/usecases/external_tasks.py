@@ -494,3 +494,25 @@ def parse_notices(value: Any) -> tuple[Notice, ...]:
                             counted_from=fields["counted_from"], working_days=days,
                             provisional=bool(entry.get("provisional"))))
     return tuple(found)
+
+
+def overview(ctx: EngineContext, principal: Principal) -> dict:
+    """What the admins see of external workers: the configured topics (``patterns``), every topic known here
+    with who runs it and how many of its steps wait, are held or are incidents, every step a worker holds
+    now (which worker, since when, until when), and the incidents of external steps."""
+    from .incidents import find_incidents
+
+    now = ctx.clock.now()
+    with ctx.reader() as uow:
+        counts = uow.jobs.waiting_by_topic(ctx.external, now) if ctx.external else {}
+        topics = []
+        for topic in sorted(ctx.registry.topics() | set(counts)):
+            department = _department(topic)
+            topics.append({"topic": topic, "department": department,
+                           "department_name": ctx.services.groups.get(department, department),
+                           "external": ctx.external.matches(topic),
+                           **counts.get(topic, {"waiting": 0, "locked": 0, "incidents": 0})})
+        held, _ = uow.jobs.external(ctx.external, principal.jurisdictions, locked=True, now=now)
+        locked = [external_task_dict(ctx, uow, job) for job in held]
+    incidents, _ = find_incidents(ctx, principal, external=True, limit=100)
+    return {"patterns": ctx.external.describe(), "topics": topics, "locked": locked, "incidents": incidents}

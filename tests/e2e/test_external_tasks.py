@@ -11,6 +11,7 @@ The stock clients themselves, as separate processes against ``onething serve``: 
 from __future__ import annotations
 
 import base64
+import re
 import json
 import threading
 import time
@@ -355,3 +356,42 @@ def test_a_long_poll_is_answered_when_a_job_comes_and_one_whose_client_went_lock
     assert rest(api, "GET", "/external-task/count?locked=true", token=workers["police-w"]).get_json() == {"count": 0}
     [task] = fetched(api, workers["police-w"], worker="alive")
     assert task["workerId"] == "alive"
+
+
+def test_the_admins_see_external_topics_who_holds_each_step_since_when_and_their_incidents(
+        api, app, ctx, workers, application, police_clerk_everywhere):
+    from tests.e2e.test_web_pages import sign_in, token
+
+    add_user(ctx, "admin-web", ["admin"], [], ["62"], password=PASSWORD)
+    admin = app.test_client()
+    assert sign_in(admin, "admin-web", PASSWORD).status_code == 302
+    started = to_hukou_registration(api, application)
+    [task] = fetched(api, workers["police-w"], worker="hukou-system-7")
+
+    page = admin.get("/admin/external-tasks")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "外部任务" in text
+    assert "police.*" in text and "medical_insurance.*" in text
+    row = re.search(r"<code>police\.register_birth</code>.*?</tr>", text, re.S).group(0)
+    assert "部门系统（外部）" in row
+    dispatch = re.search(r"<code>service_center\.dispatch</code>.*?</tr>", text, re.S).group(0)
+    assert "本系统内置" in dispatch
+    held = re.search(rf"{started['business_key']}.*?</tr>", text, re.S).group(0)
+    assert "hukou-system-7" in held and "2026年11月25日" in held  # which worker, since when (Beijing time)
+    assert 'href="/admin/external-tasks"' in admin.get("/admin").get_data(as_text=True)  # in the navigation
+
+    instance_page = admin.get(f"/applications/{started['id']}").get_data(as_text=True)
+    step = re.search(r"户口登记</td>.*?</tr>", instance_page, re.S).group(0)
+    assert "部门系统" in step and "hukou-system-7" in step and "办理中" in step
+
+    rest(api, "POST", f"/external-task/{task['id']}/failure", token=workers["police-w"],
+         json={"workerId": "hukou-system-7", "errorMessage": "户籍系统维护中", "retries": 0})
+    text = admin.get("/admin/external-tasks").get_data(as_text=True)
+    assert "户籍系统维护中" in text
+    home = admin.get("/admin")
+    assert "户籍系统维护中" in home.get_data(as_text=True)  # with every other incident
+    done = admin.post(f"/admin/incidents/{task['id']}/retry", data={"csrf_token": token(home)},
+                      follow_redirects=True)
+    assert "交回部门系统" in done.get_data(as_text=True)
+    [again] = fetched(api, workers["police-w"], worker="hukou-system-8")
+    assert again["id"] == task["id"]
