@@ -4,7 +4,7 @@
 * PostgreSQL: the transaction itself sends ``NOTIFY`` (delivered at its commit, never for a rollback); each
   process that waits keeps one connection that ``LISTEN``s and hands every payload on.
 * SQLite has no such thing: a process with someone waiting reads the database's change counter
-  (``PRAGMA data_version``: the file header's counter, which moves when any other connection commits) five
+  (``PRAGMA data_version``: the file header's counter, which moves when any other connection commits) ten
   times a second on a connection of its own. Any commit elsewhere is a change of unknown kind (:data:`ANY`):
   every waiter then looks for itself.
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "onething_signals"  # PostgreSQL's channel; the payload is ours
 ANY = "*"  # a change of unknown kind: every waiter looks
-SQLITE_POLL_SECONDS = 0.2
+SQLITE_POLL_SECONDS = 0.1
 RECONNECT_SECONDS = 2.0
 
 
