@@ -127,7 +127,7 @@ class ServiceStepSchema(Schema):
     activity_id = fields.String()
     activity_name = fields.String(allow_none=True)
     topic = fields.String()
-    external = fields.Boolean(metadata={"description": "run by a department's external worker (ONETHING_EXTERNAL_TOPICS)"})
+    external = fields.Boolean(metadata={"description": "run by a department's external worker"})
     state = fields.String(metadata={"description": "ready, or incident"})
     attempts = fields.Integer()
     worker = fields.String(allow_none=True, metadata={"description": "the worker holding it now"})

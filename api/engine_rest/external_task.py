@@ -60,6 +60,10 @@ def _text(body: dict, name: str, *, required: bool = False, limit: int = 100) ->
     return value
 
 
+def _required(body: dict, name: str, limit: int = 100) -> str:
+    return _text(body, name, required=True, limit=limit) or ""
+
+
 def _number(body: dict, name: str, *, default: int | None = None, low: int = 0, high: int = 2**31 - 1) -> int:
     value = body.get(name)
     if value is None:
@@ -97,7 +101,7 @@ def _topic(entry) -> TopicRequest:
         raise RestError(400, "InvalidRequestException", "processVariables must be an object of name: value")
     tenants = entry.get("tenantIdIn")
     return TopicRequest(
-        name=_text(entry, "topicName", required=True),
+        name=_required(entry, "topicName"),
         lock_ms=_number(entry, "lockDuration", low=1, high=tasks.MAX_LOCK_MS),
         variables=_names(entry.get("variables"), "variables"),
         business_key=_text(entry, "businessKey"),
@@ -180,7 +184,7 @@ def fetch_and_lock(principal):
     topics = body.get("topics")
     if not isinstance(topics, list) or len(topics) > 100:
         raise RestError(400, "InvalidRequestException", "topics must be a list of {topicName, lockDuration}")
-    wanted = FetchRequest(worker_id=_text(body, "workerId", required=True),
+    wanted = FetchRequest(worker_id=_required(body, "workerId"),
                           max_tasks=_number(body, "maxTasks", low=0, high=tasks.MAX_TASKS),
                           topics=tuple(_topic(entry) for entry in topics),
                           wait_ms=_number(body, "asyncResponseTimeout", default=0, high=tasks.MAX_WAIT_MS))
@@ -256,7 +260,7 @@ def _variables(body: dict, name: str = "variables") -> dict:
 def external_task_complete(principal, task_id):
     body = _body()
     _variables(body, "localVariables")  # checked, and kept nowhere: a step's local variables end with it
-    tasks.complete(context(), principal, task_id, _text(body, "workerId", required=True), _variables(body))
+    tasks.complete(context(), principal, task_id, _required(body, "workerId"), _variables(body))
     return no_content()
 
 
@@ -264,7 +268,7 @@ def external_task_complete(principal, task_id):
 @require(*WORKERS)
 def external_task_failure(principal, task_id):
     body = _body()
-    tasks.failure(context(), principal, task_id, _text(body, "workerId", required=True),
+    tasks.failure(context(), principal, task_id, _required(body, "workerId"),
                   _text(body, "errorMessage", limit=2000), _text(body, "errorDetails", limit=100_000),
                   retries=_number(body, "retries", default=0),
                   retry_timeout_ms=_number(body, "retryTimeout", default=0, high=tasks.MAX_LOCK_MS))
@@ -275,8 +279,8 @@ def external_task_failure(principal, task_id):
 @require(*WORKERS)
 def external_task_bpmn_error(principal, task_id):
     body = _body()
-    tasks.bpmn_error(context(), principal, task_id, _text(body, "workerId", required=True),
-                     _text(body, "errorCode", required=True), _text(body, "errorMessage", limit=2000),
+    tasks.bpmn_error(context(), principal, task_id, _required(body, "workerId"),
+                     _required(body, "errorCode"), _text(body, "errorMessage", limit=2000),
                      _variables(body))
     return no_content()
 
@@ -285,7 +289,7 @@ def external_task_bpmn_error(principal, task_id):
 @require(*WORKERS)
 def external_task_extend_lock(principal, task_id):
     body = _body()
-    tasks.extend_lock(context(), principal, task_id, _text(body, "workerId", required=True),
+    tasks.extend_lock(context(), principal, task_id, _required(body, "workerId"),
                       _number(body, "newDuration", low=1, high=tasks.MAX_LOCK_MS))
     return no_content()
 
@@ -294,7 +298,7 @@ def external_task_extend_lock(principal, task_id):
 @require(*WORKERS)
 def external_task_lock(principal, task_id):
     body = _body()
-    tasks.lock(context(), principal, task_id, _text(body, "workerId", required=True),
+    tasks.lock(context(), principal, task_id, _required(body, "workerId"),
                _number(body, "lockDuration", low=1, high=tasks.MAX_LOCK_MS))
     return no_content()
 

@@ -374,17 +374,22 @@ class TopicSet(Protocol):
     """Topics by name and by department (the part before the dot), or every topic: the ones handed to external
     workers (:class:`engine.external_topics.ExternalTopics`)."""
 
-    topics: frozenset[str]
-    departments: frozenset[str]
-    everything: bool
+    @property
+    def topics(self) -> frozenset[str]: ...
+
+    @property
+    def departments(self) -> frozenset[str]: ...
+
+    @property
+    def everything(self) -> bool: ...
 
 
-def _of_topics(chosen: TopicSet):
-    """The condition "a job of one of ``chosen``'s topics"."""
-    if chosen.everything:
+def _of_topics(given: TopicSet):
+    """The condition "a job of one of ``given``'s topics"."""
+    if given.everything:
         return Job.topic.is_not(None)
-    parts = [Job.topic.in_(sorted(chosen.topics))] if chosen.topics else []
-    parts += [Job.topic.startswith(f"{department}.", autoescape=True) for department in sorted(chosen.departments)]
+    parts = [Job.topic.in_(sorted(given.topics))] if given.topics else []
+    parts += [Job.topic.startswith(f"{department}.", autoescape=True) for department in sorted(given.departments)]
     return or_(*parts) if parts else false()
 
 
@@ -511,10 +516,10 @@ class Jobs:
     def next_free(self, topics: Iterable[str], jurisdictions: Iterable[str], now: datetime) -> datetime | None:
         """The next moment after ``now`` at which a job of ``topics`` may become free to take (it falls due, or
         its lock expires), if any is known; never later than the real moment."""
-        chosen = [Job.kind == "service_task", Job.topic.in_(list(topics)), Job.state == "ready",
+        matching = [Job.kind == "service_task", Job.topic.in_(list(topics)), Job.state == "ready",
                   _in_jurisdictions(jurisdictions)]
-        due = self.session.scalar(select(func.min(Job.due_at)).where(*chosen, Job.due_at > now))
-        expiring = self.session.scalar(select(func.min(Job.locked_until)).where(*chosen, Job.locked_until > now))
+        due = self.session.scalar(select(func.min(Job.due_at)).where(*matching, Job.due_at > now))
+        expiring = self.session.scalar(select(func.min(Job.locked_until)).where(*matching, Job.locked_until > now))
         moments = [moment for moment in (due, expiring) if moment is not None]
         return min(moments) if moments else None
 

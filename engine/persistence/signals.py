@@ -76,6 +76,7 @@ class Listener:
         raw = self.engine.raw_connection()
         try:
             connection = raw.driver_connection
+            assert connection is not None
             connection.rollback()
             connection.autocommit = True
             connection.execute(f"LISTEN {CHANNEL}")
@@ -89,6 +90,7 @@ class Listener:
     def _sqlite(self) -> None:
         raw = self.engine.raw_connection()
         try:
+            assert raw.driver_connection is not None
             cursor = raw.driver_connection.cursor()
             seen = None
             while not self._stop.is_set() and self.wanted():

@@ -182,7 +182,7 @@ def _fetch_once(ctx: EngineContext, principal: Principal, worker_id: str, max_ta
 def _choose(ctx: EngineContext, uow: UnitOfWork, principal: Principal, now: datetime, max_tasks: int,
             topics: list[TopicRequest], skip_locked: bool) -> list[tuple[TopicRequest, list[str]]]:
     """The free jobs of each topic the worker may take now, up to ``max_tasks`` in all."""
-    chosen, count = [], 0
+    picked, count = [], 0
     for topic in topics:
         if count >= max_tasks:
             break
@@ -194,15 +194,15 @@ def _choose(ctx: EngineContext, uow: UnitOfWork, principal: Principal, now: date
         if topic.process_variables:
             ids = [i for i in ids if _has_values(ctx, uow, i, topic.process_variables)][:room]
         if ids:
-            chosen.append((topic, ids))
+            picked.append((topic, ids))
             count += len(ids)
-    return chosen
+    return picked
 
 
 def _has_values(ctx: EngineContext, uow: UnitOfWork, job_id: str, wanted: dict) -> bool:
     job = uow.jobs.get(job_id)
     instance = uow.instances.get(job.instance_id) if job is not None else None
-    if instance is None:
+    if job is None or instance is None:
         return False
     task = ctx.workflows.workflow_task(ctx.workflows.load(uow, instance), job.task_id)
     return all(name in task.data and task.data[name] == value for name, value in wanted.items())
@@ -216,6 +216,8 @@ def _locked_task(ctx: EngineContext, uow: UnitOfWork, job_id: str, worker_id: st
     if job is None or job.locked_by != worker_id:
         return None
     instance = uow.instances.get(job.instance_id)
+    if instance is None:
+        return None
     if job.instance_id not in workflows:
         workflows[job.instance_id] = ctx.workflows.load(uow, instance)
     try:
@@ -240,7 +242,7 @@ def give_back(ctx: EngineContext, worker_id: str, job_ids: list[str]) -> None:
             job = uow.jobs.held(job_id, worker_id, lock=uow.is_postgresql)
             if job is not None:
                 uow.jobs.release(job)
-                uow.signal(job_channel(job.topic))
+                uow.signal(job_channel(str(job.topic)))
         uow.commit()
 
 
@@ -289,7 +291,7 @@ def _steps_on(ctx: EngineContext, principal: Principal, job_id: str, worker_id: 
             with ctx.uow() as uow:
                 job, instance = _held(ctx, uow, principal, job_id, worker_id, what)
                 if uow.is_postgresql:  # the application's other writers wait for this step
-                    instance = uow.instances.locked(instance.id)
+                    instance = uow.instances.locked(instance.id) or instance
                 workflow = ctx.workflows.load(uow, instance)
                 task = ctx.workflows.workflow_task(workflow, job.task_id)
                 if task.state != TaskState.READY:
@@ -348,7 +350,7 @@ def failure(ctx: EngineContext, principal: Principal, job_id: str, worker_id: st
         count_failure(ctx, uow, job, Failure(None, text, details or text), now, retries_left=retries,
                       retry_in=timedelta(milliseconds=retry_timeout_ms))
         if job.state == "ready" and job.due_at <= now:
-            uow.signal(job_channel(job.topic))
+            uow.signal(job_channel(str(job.topic)))
         uow.commit()
 
 
@@ -386,7 +388,7 @@ def unlock(ctx: EngineContext, principal: Principal, job_id: str) -> None:
         if job.locked_by is not None:
             uow.jobs.release(job)
             job.updated_at = ctx.clock.now()
-            uow.signal(job_channel(job.topic))
+            uow.signal(job_channel(str(job.topic)))
         uow.commit()
 
 
@@ -402,7 +404,7 @@ def set_retries(ctx: EngineContext, principal: Principal, job_id: str, retries: 
             job.state = "ready"
             job.due_at = now
             uow.jobs.release(job)
-            uow.signal(job_channel(job.topic))
+            uow.signal(job_channel(str(job.topic)))
             ctx.workflows.record(uow, job.instance_id, principal.name, "incident_retried", at=now,
                                  activity_id=job.activity_id, activity_name=job.activity_name,
                                  detail={"job_id": job.id, "attempts": job.attempts, "retries": retries})
@@ -418,6 +420,8 @@ def set_retries(ctx: EngineContext, principal: Principal, job_id: str, retries: 
 def external_task_dict(ctx: EngineContext, uow: UnitOfWork, job: Job, instance: ProcessInstance | None = None) -> dict:
     """An external task as Camunda describes one (times as datetimes; the facade writes Camunda's shapes)."""
     instance = instance or uow.instances.get(job.instance_id)
+    if instance is None:
+        raise NotFound(f"External task with id {job.id} does not exist")
     definition = ctx.definition(uow, instance.definition_id)
     return {
         "id": job.id, "topic": job.topic, "worker_id": job.locked_by, "lock_expiration": job.locked_until,
@@ -485,9 +489,10 @@ def parse_notices(value: Any) -> tuple[Notice, ...]:
         if days is not None and (isinstance(days, bool) or not isinstance(days, int)):
             raise InvalidInput(problem, {f"{NOTICES}.{n}.working_days": ["a whole number"]})
         for key in ("due", "counted_from"):
-            if fields[key] is not None:
+            moment = fields[key]
+            if moment is not None:
                 try:
-                    datetime.fromisoformat(fields[key])
+                    datetime.fromisoformat(moment)
                 except ValueError:
                     raise InvalidInput(problem, {f"{NOTICES}.{n}.{key}": ["an ISO date, e.g. 2026-12-01"]}) from None
         found.append(Notice(entry["audience"][:100], entry["text"][:2000], due=fields["due"], place=fields["place"],

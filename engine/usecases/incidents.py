@@ -14,8 +14,8 @@ from datetime import datetime
 from ..clock import iso
 from ..context import EngineContext
 from ..errors import Conflict, NotFound
-from ..persistence.models import Job
 from ..notify import job_channel
+from ..persistence.models import Job
 from ..users import Principal
 
 

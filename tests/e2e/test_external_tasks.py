@@ -11,8 +11,8 @@ The stock clients themselves, as separate processes against ``onething serve``: 
 from __future__ import annotations
 
 import base64
-import re
 import json
+import re
 import threading
 import time
 
@@ -21,7 +21,6 @@ import pytest
 from engine.bootstrap import build_context
 from engine.external_topics import ExternalTopics
 from engine.usecases.accounts import add_user
-from handlers.newborn.samples import sample_application
 from tests.support.databases import SPECS
 
 EXTERNAL = "police.*,medical_insurance.*"

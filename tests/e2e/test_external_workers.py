@@ -13,7 +13,6 @@ insurance topic; a long poll with nothing to do waits, costing no CPU, and is an
 from __future__ import annotations
 
 import concurrent.futures
-import http.client
 import json
 import os
 import re
@@ -25,7 +24,6 @@ import threading
 import time
 from collections import Counter
 from contextlib import ExitStack, contextmanager
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
