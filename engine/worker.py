@@ -12,7 +12,8 @@ those that become ready after them, in one load and one save (see ``_run_service
 application waits until an admin retries it (:func:`retry_incident` runs the job at once and says what came of
 it). A handler's business error (a department's refusal) is thrown as a BPMN error on its service task: the
 error boundary event that catches it takes the flow on in the same chain; one that nothing catches is an
-incident at once (the same input would only be refused again).
+incident at once (the same input would only be refused again). The jobs of topics handed to external workers
+(``ONETHING_EXTERNAL_TOPICS``) are theirs: this worker never takes them (:mod:`engine.usecases.external_tasks`).
 """
 
 from __future__ import annotations
@@ -265,8 +266,9 @@ class Worker:
         its own transaction under the task's stable idempotency key; the results are applied in memory and
         the engine steps on, running the service tasks that became ready (up to ``chain``); finally one
         transaction, guarded by the instance's revision, saves it all. Service tasks whose job another
-        worker holds or that wait for a retry are left alone, and so are those of topics external workers run. If a handler fails, what ran before it is
-        saved and the failure counts as an attempt of that task's job.
+        worker holds or that wait for a retry are left alone, and so are those of topics external workers run
+        (:mod:`engine.external_topics`). If a handler fails, what ran before it is saved and the failure counts
+        as an attempt of that task's job.
         """
         held = {job.task_id: job for job in jobs}
         instance_id = jobs[0].instance_id
