@@ -28,6 +28,7 @@ USERS = {
     "analyst": dict(roles=["analyst"], groups=[], jurisdictions=[]),
     "supervisor": dict(roles=["supervisor"], groups=[], jurisdictions=["62"]),
     "admin": dict(roles=["admin"], groups=[], jurisdictions=["62"]),
+    "worker": dict(roles=["worker"], groups=["police"], jurisdictions=["62"]),  # a department's system
 }
 
 

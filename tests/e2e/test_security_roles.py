@@ -46,14 +46,14 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/process-instances/<instance_id>/diagram.svg"): {"clerk", "supervisor"},
     ("GET", "/api/metrics/service-levels"): {"supervisor"},
     ("GET", "/api/oversight/overdue"): {"supervisor", "admin"},
-    ("GET", "/api/calendar"): {"portal", "clerk", "analyst", "supervisor", "admin"},
-    ("GET", "/api/calendar/<year>"): {"portal", "clerk", "analyst", "supervisor", "admin"},
+    ("GET", "/api/calendar"): {"portal", "clerk", "analyst", "supervisor", "admin", "worker"},
+    ("GET", "/api/calendar/<year>"): {"portal", "clerk", "analyst", "supervisor", "admin", "worker"},
     ("PUT", "/api/calendar/<year>"): {"admin"},
 }
 
 # The user that speaks for each role (conftest's USERS): the clerk works the first review's group.
 SPEAKER = {"portal": "portal", "clerk": "midwifery", "analyst": "analyst", "supervisor": "supervisor",
-           "admin": "admin"}
+           "admin": "admin", "worker": "worker"}
 DUMMY = "00000000-0000-0000-0000-000000000000"
 
 
