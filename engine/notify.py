@@ -32,7 +32,7 @@ def job_channel(topic: str) -> str:
 class Notifier:
     """The channels changed in this process's sight, and the threads waiting for some of them."""
 
-    def __init__(self, sessions: Sessions) -> None:
+    def __init__(self, sessions: Sessions | None) -> None:
         self._sessions = sessions
         self._condition = threading.Condition()
         self._sequence = 0
@@ -40,7 +40,8 @@ class Notifier:
         self._waiting = 0
         self._last_waited = float("-inf")
         self._listener: Listener | None = None
-        sessions.on_commit(self.publish)
+        if sessions is not None:  # (a context with no database -- the unit tests' in-memory one -- has no commits)
+            sessions.on_commit(self.publish)
 
     def publish(self, channels: Iterable[str]) -> None:
         """``channels`` changed (a commit here, or a signal from another process): wake their waiters. Only
@@ -67,10 +68,11 @@ class Notifier:
         """A subscription to ``channels`` for the block: start listening, then look, then ``wait``."""
         with self._condition:
             self._waiting += 1
-            if self._listener is None:
+            if self._listener is None and self._sessions is not None:
                 self._listener = Listener(self._sessions.engine, self._heard, self._anyone_waiting)
             subscription = Subscription(self, frozenset(channels) | {ANY}, self._sequence)
-        self._listener.wake()
+        if self._listener is not None:
+            self._listener.wake()
         try:
             yield subscription
         finally:
