@@ -113,6 +113,9 @@ class Departments:
     coordinators: frozenset[str] = frozenset()                  # groups that see every instance
     materials: Mapping[str, str] = field(default_factory=dict)  # material code → name
     items: Mapping[str, str] = field(default_factory=dict)      # item code → name
+    # the administrative divisions it serves, by GB/T 2260 code prefix (62 a province, 6201 a prefecture,
+    # 620102 a county) → name: how jurisdictions and regions read on the pages
+    divisions: Mapping[str, str] = field(default_factory=dict)
 
 
 class StartForm(Protocol):
@@ -237,6 +240,7 @@ class Services:
         self.groups: dict[str, str] = {}
         self.materials: dict[str, str] = {}
         self.item_names: dict[str, str] = {}
+        self.division_names: dict[str, str] = {}  # shared by services of one province: never claimed
         owners: dict[tuple[str, str], str] = {}
         for service in self.all:
             for key in service.process_keys:
@@ -250,6 +254,8 @@ class Services:
                 for code, text in mine.items():
                     self._claim(owners, kind, code, service)
                     merged[code] = text
+            for code, text in parts.divisions.items():
+                self.division_names.setdefault(code, text)
 
     @staticmethod
     def _claim(owners: dict[tuple[str, str], str], kind: str, code: str, service: Service) -> None:
@@ -262,6 +268,16 @@ class Services:
             return self._by_process[key]
         except KeyError:
             raise NotFound(f"no installed service runs process {key!r}") from None
+
+    def division_name(self, code: str) -> str | None:
+        """A division code or code prefix in words, province down (``620102`` → 甘肃省兰州市城关区); a code
+        below the divisions named keeps its own digits after the deepest name (None: no name known)."""
+        names = self.division_names
+        known = [code[:n] for n in (2, 4, 6) if len(code) >= n and code[:n] in names]
+        if not known:
+            return None
+        words = "".join(names[prefix] for prefix in known)
+        return words if known[-1] == code else f"{words}（{code}）"
 
     def personal_keys(self) -> frozenset[str]:
         """Every installed service's personal-data keys."""

@@ -23,7 +23,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine.usecases.web_sessions import SessionPolicy
 
-from . import admin, clerk, oversight, session  # noqa: F401 (their routes are on the blueprint)
+from . import admin, clerk, names, oversight, session  # noqa: F401 (their routes and filters are on the blueprint)
 from .pages import blp
 from .server_session import ServerSessionInterface
 

@@ -300,3 +300,15 @@ class CalendarImport(Base):
     fingerprint: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(20))  # loaded, replaced, unchanged, refused
     detail: Mapped[dict]
+
+
+class AuditEvent(Base):
+    """What someone did with data outside any one application: an export of a table naming people (its kind,
+    the table, the filters and how many rows; never the rows themselves)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict]

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .models import (
+    AuditEvent,
     CalendarImport,
     CalendarYear,
     CountedYear,
@@ -316,6 +317,20 @@ class History:
                 .order_by(HistoryEvent.at, HistoryEvent.id)
             )
         )
+
+
+class Audit:
+    """What was done with data outside any one application (exports of tables naming people)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def record(self, event: AuditEvent) -> None:
+        self.session.add(event)
+
+    def recent(self, limit: int) -> list[AuditEvent]:
+        return list(self.session.scalars(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                         .limit(limit)))
 
 
 class Users:

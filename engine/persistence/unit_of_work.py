@@ -13,6 +13,7 @@ from ..errors import Conflict
 from .database import Sessions
 from .material_repository import Materials
 from .repositories import (
+    Audit,
     CalendarYears,
     CountedYears,
     Definitions,
@@ -78,6 +79,7 @@ class UnitOfWork:
         self.instances = Instances(self.session)
         self.tasks = Tasks(self.session)
         self.history = History(self.session)
+        self.audit = Audit(self.session)
         self.users = Users(self.session)
         self.ledger = SqlLedger(self.session)
         self.jobs = Jobs(self.session)

@@ -20,6 +20,7 @@ from forms.errors import flatten_errors
 from forms.newborn.application import ApplicationSchema, validate_application
 from forms.newborn.items import DEPARTMENTS, ITEMS_BY_CODE
 from forms.newborn.material_codes import MATERIALS
+from forms.newborn.regions import division_names
 from forms.newborn.reviews import TASK_FORMS
 
 from . import policy, projection, register
@@ -111,6 +112,7 @@ NEWBORN = Service(
         coordinators=frozenset({"service_center"}),
         materials=MATERIALS,
         items={code: item.name for code, item in ITEMS_BY_CODE.items()},
+        divisions=division_names(),
     ),
     task_forms=TASK_FORMS,
     register_handlers=register,
