@@ -23,7 +23,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine.usecases.web_sessions import SessionPolicy
 
-from . import admin, clerk, names, oversight, session  # noqa: F401 (their routes and filters are on the blueprint)
+from . import admin, admin_calendar, admin_users, clerk, names, oversight, session  # noqa: F401 (routes, filters)
 from .pages import blp
 from .server_session import ServerSessionInterface
 

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from flask import g
+
+from engine.usecases.accounts import roles_by_name
+
 from .pages import blp, context
 
 ROLE_NAMES = {"portal": "门户系统", "clerk": "办事人员", "analyst": "流程分析人员", "supervisor": "监督人员",
@@ -58,3 +62,28 @@ def division_filter(code: str | None) -> str:
 @blp.app_template_filter("divisions")
 def divisions_filter(codes: Iterable[str]) -> str:
     return _joined(division_name(c) for c in codes)
+
+
+SYSTEM = "system"  # the engine's own steps (service tasks, timers, the calendar's recount)
+ACTOR_ROLES = ("portal", "analyst")  # accounts of systems and analysts: named with what they are
+
+
+def actor_name(name: str | None) -> str:
+    """Who did something: 系统 for the engine, a portal's or analyst's account with what it is, a person by
+    name."""
+    if not name:
+        return "—"
+    if name == SYSTEM:
+        return "系统"
+    if "actor_roles" not in g:
+        g.actor_roles = roles_by_name(context())
+    roles = g.actor_roles.get(name, [])
+    for role in ACTOR_ROLES:
+        if role in roles and not set(roles) & {"clerk", "supervisor", "admin"}:
+            return f"{ROLE_NAMES[role]}（{name}）"
+    return name
+
+
+@blp.app_template_filter("actor")
+def actor_filter(name: str | None) -> str:
+    return actor_name(name)

@@ -1,5 +1,5 @@
-"""The ``onething`` command: worker, db upgrade/current/backup/restore, user add/passwd/revoke, deploy,
-calendar -- and the commands other packages add through the ``onething.commands`` entry points (the HTTP API
+"""The ``onething`` command: worker, db upgrade/current/backup/restore, user add/passwd/revoke/enable,
+deploy, calendar -- and the commands other packages add through the ``onething.commands`` entry points (the HTTP API
 adds ``serve`` and ``demo``), so that ``onething worker`` never loads the web framework.
 
 Every command but ``db`` prepares the database first (``engine.bootstrap.prepare``) and refuses one at an
@@ -159,6 +159,20 @@ def _user_revoke(args) -> int:
     return 0
 
 
+def _user_enable(args) -> int:
+    from engine.bootstrap import ready_context
+    from engine.errors import EngineError
+    from engine.usecases.accounts import enable
+
+    try:
+        changed = enable(ready_context(), args.name)
+    except EngineError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"user {args.name}: {'enabled again' if changed else 'was not disabled'}")
+    return 0
+
+
 def _deploy(args) -> int:
     from engine.bootstrap import ready_context
     from engine.errors import InvalidDeployment
@@ -186,13 +200,11 @@ def _deploy(args) -> int:
     return 0
 
 
-MAX_CALENDAR_FILE = 256 * 1024
-
-
 def _calendar_import(args) -> int:
     """A bad file is one line on stderr (what is wrong with it, never a traceback) and a non-zero exit."""
     from engine import safejson
     from engine.bootstrap import ready_context
+    from engine.calendar.notice import MAX_FILE_BYTES as MAX_CALENDAR_FILE  # the admins' page's limit too
     from engine.errors import InvalidInput
     from engine.usecases.calendar import import_notice
 
@@ -313,6 +325,9 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     rev = user.add_parser("revoke", help="disable a user: its token, its password and its sessions")
     rev.add_argument("name")
     rev.set_defaults(run=_user_revoke)
+    enable = user.add_parser("enable", help="enable a disabled user again (its token and password work again)")
+    enable.add_argument("name")
+    enable.set_defaults(run=_user_enable)
 
     dep = sub.add_parser("deploy", help="deploy .bpmn/.dmn files as a new version")
     dep.add_argument("files", nargs="+")
