@@ -61,9 +61,22 @@ def _label_room(labels: list[str], size: int) -> float:
     return max(wide, default=0) * size
 
 
-def chart(title: str, rows: list[dict], label: str, series: list[tuple[str, str]]) -> Markup:
+def _people(labels: list[str]):
+    """Marks the labels that are people's user names as not to be translated."""
+    names = set(labels)
+
+    def mark(root):
+        for element in root.iter():
+            if _local(element.tag) in ("text", "title", "desc") and (element.text or "").strip() in names:
+                element.set("translate", "no")
+        return root
+    return mark
+
+
+def chart(title: str, rows: list[dict], label: str, series: list[tuple[str, str]], people: bool = False) -> Markup:
     """A horizontal bar chart of ``rows`` (one bar group per row, named by ``row[label]``; ``series``: the
-    legend's text and the row's key), every label whole, sized for the page."""
+    legend's text and the row's key), every label whole, sized for the page; ``people``: the labels are user
+    names."""
     labels = [str(row[label]) for row in rows]
     chart = pygal.HorizontalBar(style=STYLE, width=CHART_WIDTH, height=110 + 28 * len(series) * max(len(rows), 1),
                                 show_legend=len(series) > 1, legend_at_bottom=True, legend_at_bottom_columns=1,
@@ -72,6 +85,8 @@ def chart(title: str, rows: list[dict], label: str, series: list[tuple[str, str]
                                 margin_left=8 + _label_room(labels, STYLE.label_font_size),
                                 js=[])  # no tooltip script from pygal's site: the pages fetch nothing from outside
     chart.add_xml_filter(inline_safe)
+    if people:
+        chart.add_xml_filter(_people(labels))
     chart.x_labels = labels
     for text, key in series:
         chart.add(text, [row[key] or 0 for row in rows])
@@ -141,7 +156,8 @@ def oversight():
             chart("平均用时（工作日）· 按事项", levels["by_item"], "name", [("平均用时（工作日）", "average_working_days")]),
             chart("超时件数 · 按部门", levels["by_department"], "department_name",
                   [("当前超时", "overdue_now"), ("超时（含超时办结）", "overdue")]),
-            chart("已办件数 · 按人员", levels["by_clerk"], "clerk", [("已办", "handled"), ("超时办结", "overdue")]),
+            chart("已办件数 · 按人员", levels["by_clerk"], "clerk", [("已办", "handled"), ("超时办结", "overdue")],
+                  people=True),
         ])
 
 

@@ -24,6 +24,7 @@ Cell = Callable[[dict], Any]
 class Column:
     heading: str
     cell: Cell
+    person: bool = False  # a person's user name: shown as it is (``translate="no"``)
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,12 @@ def tables(group: Callable[[str], str], division: Callable[[str | None], str]) -
             Column("部门", lambda r: group(r["group"])),
             Column("辖区", lambda r: division(r["jurisdiction"])),
             Column("应办结（北京时间）", lambda r: chinese_time(r["due_at"]) + ("（预计）" if r["provisional"] else "")),
-            Column("认领人", lambda r: r["assignee"] or "未认领"),
+            Column("认领人", lambda r: r["assignee"] or "未认领", person=True),
         )),
         "departments": Table("departments", "按部门", _levels((Column("部门", lambda r: group(r["department"])),))),
         "items": Table("items", "按事项", _levels((Column("事项", lambda r: r["name"]),))),
         "clerks": Table("clerks", "按人员", (
-            Column("人员", lambda r: r["clerk"]),
+            Column("人员", lambda r: r["clerk"], person=True),
             Column("部门", lambda r: group(r["department"])),
             Column("已办", lambda r: r["handled"]),
             Column("退件", lambda r: r["returned"]),
