@@ -45,11 +45,15 @@ def list_incidents(ctx: EngineContext, page: int, per_page: int) -> dict:
         return {"items": [incident_dict(j) for j in rows], "total": total, "page": page, "per_page": per_page}
 
 
+NAMES = frozenset({"name"})  # people's names too: an admin looking into a failed step needs none of them
+
+
 def incident_detail(ctx: EngineContext, principal: Principal, job_id: str) -> dict:
     """One incident as an admin looks into it: what it is about (application, step, department, what went
     wrong, attempts, when), the history of its step's failures and retries, and -- for an application in the
     admin's jurisdictions -- what the step had to work with, laid out by the service with personal data
-    (ID numbers, phones, addresses) masked; that reading is recorded in the application's history."""
+    (the service's personal keys: ID numbers, phones, addresses; and names) masked; that reading is recorded
+    in the application's history."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         job = uow.jobs.get(job_id)
@@ -74,7 +78,7 @@ def incident_detail(ctx: EngineContext, principal: Principal, job_id: str) -> di
             data = ctx.workflows.workflow_task(workflow, job.task_id).data
         except NotFound:
             data = {}
-        shown = service.views.task(mask_personal(data, ctx.services.personal_keys()), job.activity_id)
+        shown = service.views.task(mask_personal(data, ctx.services.personal_keys() | NAMES), job.activity_id)
         ctx.workflows.record(uow, instance.id, principal.name, "personal_data_read", at=now,
                              activity_id=job.activity_id, department=found["department"],
                              detail={"incident": job.id, "masked": True, "fields": sorted(shown.data)})

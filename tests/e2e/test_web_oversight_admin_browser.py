@@ -191,6 +191,7 @@ def test_an_admin_reads_an_incident_and_retries_it(chromium, admin_site, api, ct
         expect(detail).to_contain_text(text)
     mother_id = sample_application(clock.now(), seq=1)["mother"]["id_number"]
     assert mother_id not in page.content() and mother_id[:4] + "**" in page.content()  # masked
+    assert "王芳" not in page.content()  # nor names: an admin needs none
     assert "connection refused" not in page.content()
     page.get_by_role("button", name="立即重试").click()
     expect(page.get_by_text("重试成功，该环节已办理，申请继续办理。")).to_be_visible()
