@@ -173,8 +173,8 @@ def overdue_now(ctx: EngineContext, principal: Principal, scope: Scope = EVERYTH
     with ctx.reader() as uow:
         late = _in_scope(uow.tasks.late_in(_prefixes(principal, scope.district), now), scope)
         return [{"task_id": t.id, "instance_id": t.instance_id, "business_key": t.business_key, "name": t.name,
-                 "item": t.item, "group": t.candidate_group, "department": groups.get(t.candidate_group, t.candidate_group),
-                 "jurisdiction": t.jurisdiction, "due_at": iso(t.due_at), "provisional": bool(t.due_provisional),
+                 "item": t.item, "group": t.candidate_group,
+                 "department": groups.get(t.candidate_group, t.candidate_group), "jurisdiction": t.jurisdiction, "due_at": iso(t.due_at), "provisional": bool(t.due_provisional),
                  "assignee": t.assignee}
                 for t in late]
 

@@ -78,7 +78,7 @@ def test_r5_1_the_admins_see_a_year_with_mid_autumn_on_national_day(admin_page):
     page = admin_page.get("/admin/calendar/2028")
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and page.mimetype == "text/html"
-    assert "国庆节、中秋节：2028-10-01 至 2028-10-05，共5天" in text and "预计" in text
+    assert "国庆节、中秋节：2028年10月1日至2028年10月5日，共5天" in text and "预计" in text
 
 
 def test_r5_1_a_year_that_cannot_be_computed_is_refused_in_chinese_and_never_listed_usable(api, clock, app, ctx):

@@ -28,8 +28,8 @@ from handlers.newborn.samples import approval_for, sample_application
 from tests.sample_files import png
 
 CHROMIUM = os.environ.get("ONETHING_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+FLAGS = ["--no-sandbox", "--lang=zh-CN", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 PASSWORD = "clerk password 1"
 PEOPLE = {"mw-1": (["clerk"], ["midwifery"], ["62"]), "mw-2": (["clerk"], ["midwifery"], ["6201"]),
           "police-1": (["clerk"], ["police"], ["620102"]), "gz-midwifery": (["clerk"], ["midwifery"], ["52"]),
