@@ -270,9 +270,12 @@ class Services:
             raise NotFound(f"no installed service runs process {key!r}") from None
 
     def division_name(self, code: str) -> str | None:
-        """A division code or code prefix in words, province down (``620102`` → 甘肃省兰州市城关区); a code
-        below the divisions named keeps its own digits after the deepest name (None: no name known)."""
+        """A division code or code prefix in words, province down (``620102`` → 甘肃省兰州市城关区, ``620100``
+        and ``6201`` → 甘肃省兰州市); a code below the divisions named keeps its own digits after the deepest
+        name (None: no name known)."""
         names = self.division_names
+        if len(code) == 6:  # a prefecture's or province's own code names it: 620100 is 6201, 620000 is 62
+            code = code[:2] if code.endswith("0000") else code[:4] if code.endswith("00") else code
         known = [code[:n] for n in (2, 4, 6) if len(code) >= n and code[:n] in names]
         if not known:
             return None
