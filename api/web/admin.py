@@ -8,12 +8,36 @@ from flask import flash, g, redirect, render_template, url_for
 
 from engine.diagram import render_svg
 from engine.errors import Conflict, NotFound
-from engine.usecases import calendar, deployments, incidents
+from engine.calendar.chinese import chinese_time
+from engine.usecases import calendar, deployments, incidents, oversight
 from engine.worker import retry_incident
 
 from ..security_headers import svg_response
 from .clerk import ActionForm
+from .names import division_name, group_name
+from .oversight_tables import tables
 from .pages import blp, context, page
+
+
+def _filters_text(filters: dict) -> str:
+    """An export's filters as a supervisor chose them, in words."""
+    services = context().services
+    words = []
+    if filters.get("since") or filters.get("until"):
+        words.append(f"{chinese_time(filters.get('since')) or '不限'}至{chinese_time(filters.get('until')) or '不限'}")
+    if filters.get("item"):
+        words.append(services.item_names.get(filters["item"], "未知事项"))
+    if filters.get("department"):
+        words.append(group_name(filters["department"]))
+    if filters.get("district"):
+        words.append(division_name(filters["district"]))
+    return "、".join(words) or "全部"
+
+
+def _exports() -> list[dict]:
+    titles = {key: table.title for key, table in tables(group_name, division_name).items()}
+    return [{**e, "title": titles.get(e.get("table"), "其他"), "filters_text": _filters_text(e.get("filters") or {})}
+            for e in oversight.recent_exports(context())]
 
 
 @blp.get("/admin")
@@ -21,7 +45,8 @@ from .pages import blp, context, page
 def admin_home():
     return render_template("admin.html", incidents=incidents.list_incidents(context(), 1, 50),
                            definitions=deployments.list_definitions(context()),
-                           years=calendar.list_years(context(), g.principal), action=ActionForm())
+                           years=calendar.list_years(context(), g.principal), exports=_exports(),
+                           action=ActionForm())
 
 
 @blp.get("/admin/incidents/<incident_id>")

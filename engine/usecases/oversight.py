@@ -199,3 +199,10 @@ def export(ctx: EngineContext, principal: Principal, table: str, scope: Scope) -
                                         detail={"table": table, "filters": scope.filters(), "rows": len(rows)}))
             uow.commit()
     return rows
+
+
+def recent_exports(ctx: EngineContext, limit: int = 20) -> list[dict]:
+    """The latest recorded exports (who, when, which table, the filters, how many rows), newest first."""
+    with ctx.reader() as uow:
+        return [{"at": iso(e.at), "by": e.actor, **e.detail} for e in uow.audit.recent(limit)
+                if e.kind == "table_exported"]

@@ -114,7 +114,7 @@ def test_an_admin_confirms_before_disabling_and_enables_again(chromium, admin_si
     expect(clerk.get_by_role("alert")).to_contain_text("登录已失效")
     page.get_by_role("button", name="重新启用 mw-2").click()
     expect(page.get_by_text("已重新启用 mw-2")).to_be_visible()
-    assert signed_in(chromium, admin_site, "mw-2").get_by_role("heading", name="待办任务").is_visible()
+    expect(signed_in(chromium, admin_site, "mw-2").get_by_role("heading", name="待办任务")).to_be_visible()
     # taking one's own admin role: refused
     page.get_by_role("link", name="修改 admin-1").click()
     page.get_by_label("管理员").uncheck()

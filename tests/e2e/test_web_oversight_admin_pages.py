@@ -69,7 +69,7 @@ def test_a_district_outside_the_callers_jurisdictions_shows_nothing(api, clock, 
     assert len(overdue_now(ctx, lanzhou, Scope(district="62"))) == 1  # narrowed to the caller's 6201
 
 
-def test_the_csv_defuses_formulas_and_records_only_tables_naming_people(supervisor, api, clock, ctx):
+def test_the_csv_defuses_formulas_and_records_only_tables_naming_people(supervisor, admin, api, clock, ctx):
     body = api.start(sample_application(clock.now(), seq=1)).get_json()
     [step] = api.open_steps(body["id"])
     with ctx.uow() as uow:  # completed by a clerk whose name a spreadsheet would take for a formula
@@ -85,6 +85,8 @@ def test_the_csv_defuses_formulas_and_records_only_tables_naming_people(supervis
     with ctx.reader() as uow:
         recorded = [(e.actor, e.detail["table"], e.detail["filters"]) for e in uow.audit.recent(10)]
     assert recorded == [("sup-web", "overdue", {"district": "6201"}), ("sup-web", "clerks", {})]
+    listed = admin.get("/admin").get_data(as_text=True)  # the admins see them
+    assert "当前超时的环节</td><td data-label=\"筛选\">甘肃省兰州市</td>" in listed and "按人员" in listed
 
 
 def test_the_last_admin_stays_whoever_asks(ctx, api, capsys):
