@@ -73,7 +73,7 @@ def division_codes(form, field) -> None:
 class AccessFields(FlaskForm):
     roles = Checkboxes("角色", choices=[(r, ROLE_NAMES[r]) for r in ROLES],
                        validators=[at_least_one(FIELD_TEXT["roles"])])
-    groups = Checkboxes("部门（办事人员、监督人员所属）", choices=[])
+    groups = Checkboxes("部门（办事人员所属）", choices=[])
     jurisdictions = StringField("辖区（行政区划代码或其前缀，如 62 为甘肃省、6201 为兰州市，多个以空格分隔）",
                                 validators=[Length(max=200, message="辖区至多200个字符。"), division_codes])
 

@@ -128,7 +128,7 @@ def test_an_admin_adds_a_user_with_checkboxes_and_reads_chinese_messages(chromiu
     page.goto(f"{admin_site}/admin/users")
     page.get_by_label("用户名").fill("cdc-1")
     page.get_by_role("group", name="角色").get_by_label("办事人员").check()
-    page.get_by_role("group", name="部门（办事人员、监督人员所属）").get_by_label("疾控部门").check()
+    page.get_by_role("group", name="部门（办事人员所属）").get_by_label("疾控部门").check()
     page.get_by_label("辖区").fill("6201")
     page.get_by_label("初始密码").fill("short")
     page.evaluate("document.querySelectorAll('input').forEach(i => i.removeAttribute('minlength'))")
