@@ -70,28 +70,28 @@ def _progress(line: str) -> None:
 
 
 def _db_backup(args) -> int:
-    from engine.backup import BackupError, backup
+    from engine.backup import backup
     from engine.materials import configured_directory
     from engine.persistence.database import database_url
 
-    try:
-        outcome = backup(database_url(), configured_directory(), Path(args.file), progress=_progress)
-    except BackupError as err:
-        print(f"error: {err}", file=sys.stderr, flush=True)
-        return 1
-    for note in outcome.notes:
-        print(f"warning: {note}", file=sys.stderr, flush=True)
-    return 1 if outcome.notes else 0
+    return _reported(lambda: backup(database_url(), configured_directory(), Path(args.file), progress=_progress))
 
 
 def _db_restore(args) -> int:
-    from engine.backup import BackupError, restore
+    from engine.backup import restore
     from engine.materials import configured_directory
     from engine.persistence.database import database_url
 
+    return _reported(lambda: restore(database_url(), configured_directory(), Path(args.file), force=args.force,
+                                     progress=_progress))
+
+
+def _reported(run) -> int:
+    """Run a backup or a restore: an error in one line (exit 1), each warning in its own (exit 1 too)."""
+    from engine.backup import BackupError
+
     try:
-        outcome = restore(database_url(), configured_directory(), Path(args.file), force=args.force,
-                          progress=_progress)
+        outcome = run()
     except BackupError as err:
         print(f"error: {err}", file=sys.stderr, flush=True)
         return 1
