@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import material_models, migrations  # noqa: F401  (material_models: every table on Base.metadata)
+from . import material_models, migrations, operations_models  # noqa: F401  (every table on Base.metadata)
 from .models import Base
 from .writer_queue import WriterQueue, lock_file_of
 
