@@ -356,13 +356,18 @@ def _add_verbose(command: argparse.ArgumentParser, top: bool = True) -> None:
 
 
 def configure_logging(verbose: bool) -> None:
-    """Our own lines at ``ONETHING_LOG_LEVEL`` (INFO by default); the libraries' chatter only when asked:
+    """Our own lines at ``ONETHING_LOG_LEVEL`` (INFO by default), plain or one JSON object per line
+    (``ONETHING_LOG_FORMAT``, ``engine.logs``); the libraries' chatter only when asked:
     SpiffWorkflow's per-task state changes at DEBUG, Alembic's set-up and migration steps (a dozen lines
     at every start) with ``-v`` or at DEBUG -- a schema change is still said, in one line of ours."""
     import logging
 
-    logging.basicConfig(level=os.environ.get("ONETHING_LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from engine.logs import handler, log_format
+
+    root = logging.getLogger()
+    if not root.handlers:  # as logging.basicConfig: once
+        root.setLevel(os.environ.get("ONETHING_LOG_LEVEL", "INFO").upper())
+        root.addHandler(handler(log_format()))  # plain, or JSON lines (ONETHING_LOG_FORMAT=json)
     debug = logging.getLogger().level <= logging.DEBUG
     if not debug:  # SpiffWorkflow logs every task's every state change at INFO
         logging.getLogger("spiff").setLevel(logging.WARNING)
@@ -371,7 +376,11 @@ def configure_logging(verbose: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
-    configure_logging(verbose=any(arg in VERBOSE_FLAGS for arg in arguments))  # before Alembic is imported
+    try:
+        configure_logging(verbose=any(arg in VERBOSE_FLAGS for arg in arguments))  # before Alembic is imported
+    except ValueError as err:  # a setting that is not one (ONETHING_LOG_FORMAT, ONETHING_LOG_LEVEL)
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        return 2
     from engine.persistence.database import SchemaOutdated
 
     command = parser(argv)
