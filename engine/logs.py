@@ -35,10 +35,10 @@ class JsonLines(JsonFormatter):
 
 def log_format() -> str:
     """``plain`` or ``json`` (``ONETHING_LOG_FORMAT``); anything else is refused with what is accepted."""
-    chosen = (os.environ.get(FORMAT_VARIABLE) or "plain").strip().lower()
-    if chosen not in ("plain", "json"):
-        raise ValueError(f"{FORMAT_VARIABLE} must be plain or json, not {chosen!r}")
-    return chosen
+    kind = (os.environ.get(FORMAT_VARIABLE) or "plain").strip().lower()
+    if kind not in ("plain", "json"):
+        raise ValueError(f"{FORMAT_VARIABLE} must be plain or json, not {kind!r}")
+    return kind
 
 
 def formatter(kind: str) -> logging.Formatter:
