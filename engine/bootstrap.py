@@ -13,6 +13,7 @@ from .clock import Clock, clock_from_environment
 from .context import DEFAULT_JOB_ATTEMPTS, EngineContext
 from .errors import EngineError
 from .log_privacy import keep_task_data_out_of_logs
+from .retention import policies
 from .definitions import SpecCache
 from .handlers import HandlerRegistry
 from .service import Service, Services, installed_services
@@ -29,6 +30,7 @@ def build_context(database_url: str | None = None, clock: Clock | None = None,
     ``services`` (default: the installed ones) and their handlers (``registry`` replaces them: tests plant
     failing departments), ``specs`` a parsed-spec cache to share (the tests share one across databases)."""
     installed = Services(installed_services() if services is None else services)
+    policies(installed.all)  # a bad ONETHING_RETENTION stops the start, not the first daily run
     keep_task_data_out_of_logs()
     engine = make_engine(database_url)
     observe_pool(engine, metrics.db_connections_in_use.inc)

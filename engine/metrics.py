@@ -12,7 +12,10 @@ regions and outcomes a service's codes, topics the process's.
 
 from __future__ import annotations
 
-from prometheus_client import Counter, Gauge, Histogram
+import atexit
+import os
+
+from prometheus_client import Counter, Gauge, Histogram, multiprocess
 
 PREFIX = "onething"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -58,3 +61,11 @@ def method_label(method: str) -> str:
 def job_topic(topic: str | None, kind: str) -> str:
     """A job's topic as a label (a timer has none: ``timer``)."""
     return topic or kind
+
+
+def forget_this_process_at_exit() -> None:
+    """In multiprocess mode, take this process's live gauges (the pool's) out of the sums when it exits."""
+    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if directory:
+        pid = os.getpid()
+        atexit.register(lambda: os.path.isdir(directory) and multiprocess.mark_process_dead(pid, directory))

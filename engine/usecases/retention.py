@@ -77,7 +77,8 @@ def _actions(instance: ProcessInstance, policy: Retention, now: datetime) -> tup
     return tuple(action for action, due in (("archive", archive), ("erase", erase)) if due)
 
 
-def _due(ctx: EngineContext, now: datetime) -> tuple[list[tuple[Service, Retention, ProcessInstance]], list[str]]:
+def _due(ctx: EngineContext, now: datetime) -> tuple[list[tuple[Service, Retention, str, Touched]], list[str]]:
+    """(service, policy, instance id, what is due) of every instance due now; the services without a policy."""
     found = policies(ctx.services.all)
     due, unmanaged = [], []
     for service in ctx.services.all:
@@ -91,10 +92,11 @@ def _due(ctx: EngineContext, now: datetime) -> tuple[list[tuple[Service, Retenti
         while True:
             with ctx.reader() as uow:
                 batch = uow.retention.due(sorted(service.process_keys), archive_before, erase_before, after)
-            due += [(service, policy, instance) for instance in batch if _actions(instance, policy, now)]
-            if not batch:
-                break
-            after = batch[-1].id
+                due += [(service, policy, instance.id, _touched(service, instance, actions)) for instance in batch
+                        if (actions := _actions(instance, policy, now))]
+                if not batch:
+                    break
+                after = batch[-1].id
     return due, unmanaged
 
 
@@ -104,18 +106,17 @@ def run(ctx: EngineContext, by: str, dry_run: bool = False, store: MaterialStore
     due, unmanaged = _due(ctx, now)
     report = Report(at=now, dry_run=dry_run, unmanaged=unmanaged)
     if dry_run:
-        report.touched = [_touched(service, instance, _actions(instance, policy, now))
-                          for service, policy, instance in due]
+        report.touched = [touched for _, _, _, touched in due]
         return report
     store = store or MaterialStore(configured_directory())
-    for service, policy, found in due:
-        with log_context.bound(business_key=found.business_key):
+    for service, policy, instance_id, listed in due:
+        with log_context.bound(business_key=listed.business_key):
             try:
-                done = _apply(ctx, service, policy, found.id, by, store)
+                done = _apply(ctx, service, policy, instance_id, by, store)
             except ConcurrentUpdate:
                 done = None
             if done is None:
-                report.skipped.append(found.business_key)
+                report.skipped.append(listed.business_key)
             elif done.actions:
                 report.touched.append(done)
                 log.info("retention: %s", " and ".join(done.actions))
