@@ -13,6 +13,7 @@ public host name).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -39,8 +40,8 @@ def _serve(args) -> int:
     stop = threading.Event()
     if not args.no_worker:
         start_background_worker(ctx, stop)
-    print(f"onething serving on http://{args.host}:{args.port}/api (OpenAPI: /api/openapi.json)"
-          f"{'' if args.no_worker else ', with a background worker'}", flush=True)
+    logging.getLogger("onething").info("onething serving on http://%s:%s/api (OpenAPI: /api/openapi.json)%s",
+                                       args.host, args.port, "" if args.no_worker else ", with a background worker")
     try:
         serve(app, host=args.host, port=args.port, threads=args.threads, **_proxy_settings())
     finally:

@@ -20,6 +20,7 @@ COMMANDS_GROUP = "onething.commands"
 
 
 def _worker(args) -> int:
+    import logging
     import signal
     import threading
 
@@ -31,7 +32,7 @@ def _worker(args) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     worker = Worker(ctx, name=args.name, lock_seconds=args.lock_seconds)
-    print(f"onething worker {worker.name} running (Ctrl-C to stop)", flush=True)
+    logging.getLogger("onething").info("onething worker %s running (Ctrl-C to stop)", worker.name)
     worker.run_forever(stop, idle_wait=args.idle_wait)
     return 0
 
