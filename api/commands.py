@@ -34,7 +34,7 @@ def _serve(args) -> int:
     ctx = ready_context(upgrade=True if args.upgrade else None)
     try:
         app = create_app(context=ctx)
-    except BadPublicUrl as err:
+    except (BadPublicUrl, ValueError) as err:  # a setting that is not one (ONETHING_METRICS_ADDRESSES …)
         print(f"error: {err}", file=sys.stderr, flush=True)
         return 2
     stop = threading.Event()

@@ -35,7 +35,6 @@ from .request_context import route_template
 
 TOKEN_VARIABLE = "ONETHING_METRICS_TOKEN"
 ADDRESSES_VARIABLE = "ONETHING_METRICS_ADDRESSES"
-MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 SNAPSHOT_SECONDS = 10.0
 PATH = "/metrics"
 
@@ -148,7 +147,7 @@ def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
 
 def exposition(collector: DatabaseCollector) -> bytes:
     """The counts of every process (multiprocess mode) or of this one, then the database's gauges."""
-    if os.environ.get(MULTIPROCESS_VARIABLE):
+    if os.environ.get(metrics.MULTIPROCESS_VARIABLE):
         counted = CollectorRegistry()
         multiprocess.MultiProcessCollector(counted)
     else:

@@ -15,7 +15,11 @@ from __future__ import annotations
 import atexit
 import os
 
-from prometheus_client import Counter, Gauge, Histogram, multiprocess
+MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+if os.environ.get(MULTIPROCESS_VARIABLE):  # prometheus-client writes there from the first metric made below
+    os.makedirs(os.environ[MULTIPROCESS_VARIABLE], mode=0o700, exist_ok=True)
+
+from prometheus_client import Counter, Gauge, Histogram, multiprocess  # noqa: E402 (after the directory is there)
 
 PREFIX = "onething"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
@@ -65,7 +69,7 @@ def job_topic(topic: str | None, kind: str) -> str:
 
 def forget_this_process_at_exit() -> None:
     """In multiprocess mode, take this process's live gauges (the pool's) out of the sums when it exits."""
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    directory = os.environ.get(MULTIPROCESS_VARIABLE)
     if directory:
         pid = os.getpid()
         atexit.register(lambda: os.path.isdir(directory) and multiprocess.mark_process_dead(pid, directory))
