@@ -201,7 +201,7 @@ def due(ctx: EngineContext) -> bool:
     """Whether the daily run is due: no run recorded in the last day (service clock)."""
     with ctx.reader() as uow:
         last = uow.retention.last_run()
-    return last is None or ctx.clock.now() - last.started_at >= RUN_EVERY
+        return last is None or ctx.clock.now() - last.started_at >= RUN_EVERY
 
 
 def set_hold(ctx: EngineContext, principal: Principal, hold: bool, reason: str | None, *,

@@ -20,6 +20,7 @@ from engine.clock import CLOCK_START_VARIABLE
 from engine.materials import MaterialStore
 from engine.persistence.models import Base
 from engine.usecases import retention
+from engine.worker import Worker
 from handlers.newborn.samples import sample_application
 from handlers.newborn.service import RETENTION
 from tests.e2e.conftest import CLERK_OF
@@ -228,3 +229,19 @@ def test_the_command_line_lists_holds_and_runs(api, ctx, clock, store, database_
     assert f"archive after 0 day(s), erase personal values after {ARCHIVE + 1} day(s)" in capsys.readouterr().out
     assert main(["retention", "run"]) == 0  # the overridden days: both erased now, the held one archived too
     assert row_of(ctx, held["id"]).erased_at is not None and row_of(ctx, completed["id"]).erased_at is not None
+
+
+def test_the_workers_run_it_once_a_day(api, ctx, clock, store, monkeypatch):
+    monkeypatch.setenv("MATERIALS_DIR", str(store.directory))
+    completed, _ = start(api, clock, 8)
+    clock.advance(timedelta(days=ARCHIVE + 1))
+    worker = Worker(ctx, name="daily")
+    assert worker.retention_round() == 1 and row_of(ctx, completed["id"]).archived_at is not None
+    worker._retention_checked = float("-inf")  # it looks again within the hour: the day is not over
+    assert worker.retention_round() == 0
+    clock.advance(timedelta(days=1))
+    other = Worker(ctx, name="another")  # any worker: the last run recorded says when it is due
+    assert retention.due(ctx) and other.retention_round() == 0 and not retention.due(ctx)
+    with ctx.reader() as uow:
+        assert [run.by for run in uow.session.execute(select(Base.metadata.tables["retention_runs"])).all()] == [
+            "worker daily", "worker another"]
