@@ -93,7 +93,7 @@ class DatabaseCollector:
             if time.monotonic() - at >= self.seconds:
                 try:
                     kept = snapshot(self.ctx)
-                except Exception:  # noqa: BLE001 -- the scrape still answers, with onething_database_up 0
+                except Exception:  # the scrape still answers, with onething_database_up 0
                     log.warning("metrics: the database could not be read", exc_info=True)
                     kept = None
                 self._taken = (time.monotonic(), kept)

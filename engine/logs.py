@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from pythonjsonlogger.json import JsonFormatter
 
@@ -29,8 +29,8 @@ class JsonLines(JsonFormatter):
                          rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
                          json_ensure_ascii=False)
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's)
-        return datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # logging's name
+        return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")
 
 
 def log_format() -> str:

@@ -15,11 +15,11 @@ from __future__ import annotations
 import atexit
 import os
 
+from prometheus_client import Counter, Gauge, Histogram, multiprocess
+
 MULTIPROCESS_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 if os.environ.get(MULTIPROCESS_VARIABLE):  # prometheus-client writes there from the first metric made below
     os.makedirs(os.environ[MULTIPROCESS_VARIABLE], mode=0o700, exist_ok=True)
-
-from prometheus_client import Counter, Gauge, Histogram, multiprocess  # noqa: E402 (after the directory is there)
 
 PREFIX = "onething"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)

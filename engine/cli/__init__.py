@@ -453,9 +453,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as err:  # a setting that is not one (ONETHING_LOG_FORMAT, ONETHING_LOG_LEVEL)
         print(f"error: {err}", file=sys.stderr, flush=True)
         return 2
-    from engine.persistence.database import SchemaOutdated
-
     from engine.metrics import forget_this_process_at_exit
+    from engine.persistence.database import SchemaOutdated
 
     forget_this_process_at_exit()
     command = parser(argv)

@@ -60,6 +60,3 @@ class Operations:
     def last_worker_seen(self) -> datetime | None:
         return self.session.scalar(select(func.max(WorkerHeartbeat.seen_at)))
 
-    def forget_workers_unseen_since(self, before: datetime) -> int:
-        """Delete the heartbeats of workers not seen since ``before`` (killed ones); how many."""
-        return self.session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.seen_at < before)).rowcount

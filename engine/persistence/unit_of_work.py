@@ -14,7 +14,6 @@ from ..errors import Conflict
 from .database import Sessions
 from .material_repository import Materials
 from .operations_repository import Operations
-from .retention_repository import RetentionRecords
 from .repositories import (
     CalendarYears,
     CountedYears,
@@ -28,6 +27,7 @@ from .repositories import (
     Tasks,
     Users,
 )
+from .retention_repository import RetentionRecords
 from .sign_in_repositories import SignInThrottles, WebSessions
 
 

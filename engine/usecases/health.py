@@ -10,7 +10,7 @@ on the wall clock (UTC), not the service clock: they say whether a process runs,
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ..clock import CHINA
 from ..context import EngineContext
@@ -20,7 +20,7 @@ WORKER_SILENT_AFTER = timedelta(minutes=1)
 
 
 def wall_clock() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def beat(ctx: EngineContext, name: str, started_at: datetime) -> None:
