@@ -199,11 +199,12 @@ class Worker:
         total = 0
         while not stop.is_set():
             try:
-                self.heartbeat_round()
-                self.calendar_round()
-                self.housekeeping_round()
-                self.retention_round()
-                count = self.run_once()
+                with log_context.bound(request_id=None, business_key=None):  # a round's lines say their own
+                    self.heartbeat_round()
+                    self.calendar_round()
+                    self.housekeeping_round()
+                    self.retention_round()
+                    count = self.run_once()
             except Exception:  # the database may be restarting: keep going
                 log.exception("worker %s: round failed", self.name)
                 count = 0

@@ -36,23 +36,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index(op.f('ix_retention_runs_started_at'), 'retention_runs', ['started_at'], unique=False)
-    with op.batch_alter_table('jobs') as batch:
-        batch.add_column(sa.Column('request_id', sa.String(length=64), nullable=True))
-    with op.batch_alter_table('process_instances') as batch:
-        batch.add_column(sa.Column('legal_hold', sa.Boolean(), server_default=sa.text('false'), nullable=False))
-        batch.add_column(sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column('archive', sa.JSON(), nullable=True))
+    # plain ALTER TABLE … ADD / DROP COLUMN (SQLite 3.35+ has both): no table is rebuilt, so a downgrade works
+    # with the foreign keys that refer to process_instances on
+    op.add_column('jobs', sa.Column('request_id', sa.String(length=64), nullable=True))
+    op.add_column('process_instances',
+                  sa.Column('legal_hold', sa.Boolean(), server_default=sa.text('false'), nullable=False))
+    op.add_column('process_instances', sa.Column('archived_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('process_instances', sa.Column('erased_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('process_instances', sa.Column('archive', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('process_instances') as batch:
-        batch.drop_column('archive')
-        batch.drop_column('erased_at')
-        batch.drop_column('archived_at')
-        batch.drop_column('legal_hold')
-    with op.batch_alter_table('jobs') as batch:
-        batch.drop_column('request_id')
+    for column in ('archive', 'erased_at', 'archived_at', 'legal_hold'):
+        op.drop_column('process_instances', column)
+    op.drop_column('jobs', 'request_id')
     op.drop_index(op.f('ix_retention_runs_started_at'), table_name='retention_runs')
     op.drop_table('retention_runs')
     op.drop_index(op.f('ix_worker_heartbeats_seen_at'), table_name='worker_heartbeats')
