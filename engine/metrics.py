@@ -23,7 +23,6 @@ if os.environ.get(MULTIPROCESS_VARIABLE):  # prometheus-client writes there from
 
 PREFIX = "onething"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
-WAIT_BUCKETS = (0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900, 1800, 3600)
 
 http_requests = Counter(f"{PREFIX}_http_requests", "HTTP requests answered, by method, route template and status",
                         ["method", "route", "status"])
@@ -35,8 +34,6 @@ jobs_run = Counter(f"{PREFIX}_jobs_run", "Jobs the workers ran, by kind, topic a
                    ["kind", "topic", "outcome"])
 job_seconds = Histogram(f"{PREFIX}_job_duration_seconds", "Time a service task's handler took, by topic",
                         ["topic"], buckets=LATENCY_BUCKETS)
-job_wait_seconds = Histogram(f"{PREFIX}_job_wait_seconds", "From a job's due moment to a worker taking it, by kind",
-                             ["kind"], buckets=WAIT_BUCKETS)
 
 applications_started = Counter(f"{PREFIX}_applications_started", "Applications started, by service and region",
                                ["service", "region"])

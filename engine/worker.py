@@ -66,11 +66,6 @@ class TakenJob:
     request_id: str | None = None  # the request that made the job: the worker's lines for it carry its id
 
 
-def _taken(job: Job) -> TakenJob:
-    return TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind, job.topic, job.activity_id,
-                    job.attempts, job.request_id)
-
-
 def backoff(attempts: int) -> timedelta:
     """Wait before the next attempt: 30 s, 1 min, 2 min, … at most an hour."""
     return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_MAX)
@@ -293,8 +288,8 @@ class Worker:
             for job_id in uow.jobs.candidates(now, self.batch, skip_locked=uow.is_postgresql):
                 if uow.jobs.lock(job_id, self.name, now, now + self.lock):
                     job = uow.jobs.get(job_id)
-                    taken.append(_taken(job))
-                    metrics.job_wait_seconds.labels(job.kind).observe(max((now - job.due_at).total_seconds(), 0))
+                    taken.append(TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind,
+                                          job.topic, job.activity_id, job.attempts, job.request_id))
             uow.commit()
         return taken
 
@@ -408,7 +403,8 @@ class Worker:
             job = uow.jobs.held(job_id, self.name, lock=False)
             if job is None:
                 return
-            taken = _taken(job)
+            taken = TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind, job.topic,
+                             job.activity_id, job.attempts, job.request_id)
         with self._heartbeat([taken.id]), log_context.bound(request_id=taken.request_id,
                                                             business_key=taken.business_key):
             if taken.kind == "timer":
