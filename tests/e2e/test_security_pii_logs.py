@@ -15,7 +15,6 @@ import logging
 import pytest
 
 from engine.logs import handler
-
 from handlers.newborn.samples import sample_application
 from tests.sample_files import jpeg
 
