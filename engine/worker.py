@@ -48,6 +48,7 @@ RECONCILE_SECONDS = 60.0  # and counts again what another process counted on an 
 HOUSEKEEPING_SECONDS = 600.0  # how often ended sessions and finished failure counts are deleted
 HEARTBEAT_SECONDS = 10.0  # how often a running worker says so (readiness: a worker seen within a minute)
 RETENTION_CHECK_SECONDS = 3600.0  # how often it looks whether the daily retention run is due
+RETENTION_BATCH = 100  # instances one round archives or erases at most: jobs wait meanwhile
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 INTERNAL_ERROR = "系统内部错误，请技术人员查看服务日志"  # what an admin reads of a failure that is not a department's
@@ -135,6 +136,7 @@ class Worker:
         self.probe = probe
         self._calendar_checked = self._reconciled = self._housekept = float("-inf")
         self._beaten = self._retention_checked = float("-inf")
+        self._retention_more = False  # the last round left due instances: the next round goes on
         self._started_at = None
 
     # -- the loop -------------------------------------------------------------------------------
@@ -233,16 +235,18 @@ class Worker:
 
     def retention_round(self) -> int:
         """Once a day (by the last run recorded, whichever process ran it): the retention policy's run over
-        the finished applications (``engine.usecases.retention``); how many it archived or erased."""
+        the finished applications (``engine.usecases.retention``), ``RETENTION_BATCH`` at a time between
+        rounds of jobs until none is due; how many it archived or erased."""
         from .usecases import retention
 
         now = time.monotonic()
-        if now - self._retention_checked < RETENTION_CHECK_SECONDS:
+        if now - self._retention_checked < RETENTION_CHECK_SECONDS and not self._retention_more:
             return 0
         self._retention_checked = now
-        if not retention.due(self.ctx):
+        if not self._retention_more and not retention.due(self.ctx):
             return 0
-        report = retention.run(self.ctx, by=f"worker {self.name}")
+        report = retention.run(self.ctx, by=f"worker {self.name}", limit=RETENTION_BATCH)
+        self._retention_more = report.more
         return len(report.touched)
 
     def calendar_round(self) -> int:

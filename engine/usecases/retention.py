@@ -53,6 +53,7 @@ class Report:
     touched: list[Touched] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # business keys changed meanwhile: left for the next run
     unmanaged: list[str] = field(default_factory=list)  # services without a policy: nothing of theirs touched
+    more: bool = False  # a run with a limit left some due instances for the next
 
     def as_dict(self) -> dict:
         return {"at": iso(self.at), "dry_run": self.dry_run, "touched": [asdict(t) for t in self.touched],
@@ -77,8 +78,10 @@ def _actions(instance: ProcessInstance, policy: Retention, now: datetime) -> tup
     return tuple(action for action, due in (("archive", archive), ("erase", erase)) if due)
 
 
-def _due(ctx: EngineContext, now: datetime) -> tuple[list[tuple[Service, Retention, str, Touched]], list[str]]:
-    """(service, policy, instance id, what is due) of every instance due now; the services without a policy."""
+def _due(ctx: EngineContext, now: datetime,
+         limit: int | None = None) -> tuple[list[tuple[Service, Retention, str, Touched]], list[str]]:
+    """(service, policy, instance id, what is due) of the instances due now (``limit`` + 1 at most); the services
+    without a policy."""
     found = policies(ctx.services.all)
     due, unmanaged = [], []
     for service in ctx.services.all:
@@ -94,17 +97,20 @@ def _due(ctx: EngineContext, now: datetime) -> tuple[list[tuple[Service, Retenti
                 batch = uow.retention.due(sorted(service.process_keys), archive_before, erase_before, after)
                 due += [(service, policy, instance.id, _touched(service, instance, actions)) for instance in batch
                         if (actions := _actions(instance, policy, now))]
-                if not batch:
+                if not batch or (limit is not None and len(due) > limit):
                     break
                 after = batch[-1].id
     return due, unmanaged
 
 
-def run(ctx: EngineContext, by: str, dry_run: bool = False, store: MaterialStore | None = None) -> Report:
-    """Archive and erase what the policies say is due now (service clock); with ``dry_run`` only list it."""
+def run(ctx: EngineContext, by: str, dry_run: bool = False, store: MaterialStore | None = None,
+        limit: int | None = None) -> Report:
+    """Archive and erase what the policies say is due now (service clock); with ``dry_run`` only list it. With
+    ``limit``, at most that many instances (``Report.more``: some are left for the next run)."""
     now = ctx.clock.now()
-    due, unmanaged = _due(ctx, now)
-    report = Report(at=now, dry_run=dry_run, unmanaged=unmanaged)
+    due, unmanaged = _due(ctx, now, limit)
+    report = Report(at=now, dry_run=dry_run, unmanaged=unmanaged, more=limit is not None and len(due) > limit)
+    due = due[:limit]
     if dry_run:
         report.touched = [touched for _, _, _, touched in due]
         return report

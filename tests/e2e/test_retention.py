@@ -245,3 +245,15 @@ def test_the_workers_run_it_once_a_day(api, ctx, clock, store, monkeypatch):
     with ctx.reader() as uow:
         assert [run.by for run in uow.session.execute(select(Base.metadata.tables["retention_runs"])).all()] == [
             "worker daily", "worker another"]
+
+
+def test_the_workers_go_through_a_backlog_a_batch_a_round(api, ctx, clock, store, monkeypatch):
+    monkeypatch.setenv("MATERIALS_DIR", str(store.directory))
+    monkeypatch.setattr("engine.worker.RETENTION_BATCH", 2)
+    finished = [start(api, clock, n)[0] for n in (1, 2, 3)]
+    clock.advance(timedelta(days=ARCHIVE + 1))
+    worker = Worker(ctx, name="backlog")
+    assert worker.retention_round() == 2  # a batch, then the worker's jobs
+    assert worker.retention_round() == 1  # the rest at the next round, not the next day
+    assert worker.retention_round() == 0
+    assert all(row_of(ctx, body["id"]).archived_at is not None for body in finished)
