@@ -14,6 +14,8 @@ Protocol with its real signature:
 * :class:`Projection`: its part of an instance's stored summary, and counting it again on a new calendar;
 * :class:`Views`: its part of the instance view, the applicant's progress, what a clerk sees of an
   instance for a task (:class:`TaskView`, sections with Chinese labels), the keys of its personal data;
+* :class:`Retention` (optional): how long its finished instances are kept whole, what their archive record
+  keeps, which values besides ``personal_keys`` are personal (PIPL Art. 19; ``engine.retention``);
 * :class:`DryRun` (optional): its policy's dry run (the portal's check, a new version's samples);
 * :class:`Demo` (optional): one instance walked through every step by ``onething demo``.
 
@@ -169,6 +171,27 @@ class DryRun(Protocol):
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long a service keeps its finished instances (completed, returned, cancelled) and what remains of them
+    (issue 25; PIPL Art. 19: personal information kept no longer than its purpose needs).
+
+    ``archive_after_days`` after an instance ended its workflow state is replaced by a compact record: the
+    workflow data's ``kept_data`` keys (decisions, results with the departments' references) and the steps
+    done; the summary and the history stay. ``erase_after_days`` after it ended every personal value goes:
+    values under the service's :attr:`Views.personal_keys` and the values at ``personal_fields`` (dotted paths
+    in the workflow data, such as names), wherever they are stored -- the record, the summary, the history,
+    the departments' ledger -- and the materials' files; the history keeps who did what and when. An instance under a legal hold is left as it is; an active one is
+    never touched. ``onething retention run`` (and the workers, daily) apply it; ``ONETHING_RETENTION``
+    overrides the days."""
+
+    archive_after_days: int
+    erase_after_days: int
+    kept_data: frozenset[str]                       # top-level keys of the workflow data the record keeps
+    personal_fields: frozenset[str] = frozenset()   # paths of values personal too (``application.mother.name``)
+    reasoning: str = ""                             # why these days (for the README and `retention policy`)
+
+
+@dataclass(frozen=True)
 class Demo:
     """What ``onething demo`` needs to walk one instance of a service through every step over the API."""
 
@@ -206,6 +229,7 @@ class Service:
     projection: Projection = NoProjection()
     dry_run: DryRun | None = None
     demo: Demo | None = None
+    retention: Retention | None = None  # None: its finished instances are kept whole
     business_key_prefix: str = "BK"
 
     @property

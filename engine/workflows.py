@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 
+from . import log_context, metrics
 from .bpmn.script_engine import JuelScriptEngine
 from .bpmn.timers import timer_started
 from .business_rules import StateSerializer
@@ -75,6 +76,7 @@ class WorkflowRepository:
 
     def load(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
         self.ctx.calendar.watch()  # an operation starts: note every calendar its dates are counted on
+        log_context.set_fields(business_key=instance.business_key)  # what the work's log lines are about
         definition = self.ctx.definition(uow, instance.definition_id)
         spec, subprocess_specs = self.ctx.parsed(uow, definition).specs[definition.key]
         return self.ctx.serializer.loads(instance.workflow_state, spec, subprocess_specs, self.ctx.script_engine)
@@ -103,6 +105,7 @@ class WorkflowRepository:
         instance's open jobs by task id. ``recounted``: every open date was just counted again on that
         calendar, which the save counts with too."""
         now = self.ctx.clock.now()
+        log_context.set_fields(business_key=instance.business_key)
         calendar = recounted or self.ctx.calendar.current()
         for rec in records:
             self.record(uow, instance.id, "system", rec.kind, at=now, activity_id=rec.activity_id,
@@ -128,6 +131,9 @@ class WorkflowRepository:
             instance.end_reason = returned["reason"] if returned else None
             if summary.get("refusals"):
                 instance.end_reason = "；".join(r.get("message") or r.get("code") or "" for r in summary["refusals"])
+            ended = metrics.applications_ended.labels(self.ctx.service_of(uow, instance).name, instance.region,
+                                                      summary["outcome"])
+            uow.after_commit(ended.inc)
             self.record(uow, instance.id, actor, f"instance_{summary['outcome']}", at=now,
                         activity_id=returned["activity_id"] if returned else None,
                         department=returned["group"] if returned else None,
@@ -251,6 +257,7 @@ class WorkflowRepository:
                 id=str(uuid4()), instance_id=instance.id, business_key=instance.business_key, task_id=task_id,
                 activity_id=task.task_spec.bpmn_id, activity_name=task.task_spec.bpmn_name,
                 attempts=0, max_attempts=self.ctx.max_attempts, state="ready", created_at=now, updated_at=now,
+                request_id=log_context.current_request_id(),  # the worker's lines for it carry the request's id
                 **spec,
             )
             uow.jobs.add(kept[task_id])

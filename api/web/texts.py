@@ -12,4 +12,6 @@ EVENTS = {
     "personal_data_read": "查看个人信息", "material_uploaded": "上传材料", "material_read": "查看材料",
     "incident_created": "故障", "incident_retried": "故障重试", "deadlines_recounted": "办结时限调整",
     "business_error": "部门退回更正",
+    "instance_archived": "归档", "personal_data_erased": "删除个人信息", "legal_hold_set": "设置保留（暂停清理）",
+    "legal_hold_released": "解除保留",
 }

@@ -95,6 +95,12 @@ class ProcessInstance(Base):
     serializer_version: Mapped[str] = mapped_column(String(10))
     summary: Mapped[dict]
     subject_key: Mapped[str | None] = mapped_column(String(64))
+    # retention (engine/retention.py): a hold an admin set keeps the instance as it is; a finished one's
+    # workflow state is replaced by its compact record (``archive``), then its personal values are erased
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    archived_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+    archive: Mapped[dict | None]
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": revision}
     __table_args__ = (
@@ -242,6 +248,7 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)  # technical: the exception's class and message
     error_code: Mapped[str | None] = mapped_column(String(100))  # a business error's code (nothing caught it)
     error_message: Mapped[str | None] = mapped_column(Text)  # what went wrong, in Chinese, for the admins
+    request_id: Mapped[str | None] = mapped_column(String(64))  # the request that made it (its log lines' id)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from sqlalchemy import text
@@ -12,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..errors import Conflict
 from .database import Sessions
 from .material_repository import Materials
+from .operations_repository import Operations
 from .repositories import (
     CalendarYears,
     CountedYears,
@@ -25,6 +27,7 @@ from .repositories import (
     Tasks,
     Users,
 )
+from .retention_repository import RetentionRecords
 from .sign_in_repositories import SignInThrottles, WebSessions
 
 
@@ -64,6 +67,7 @@ class UnitOfWork:
         self.read_only = read_only
         self.session: Session | None = None
         self._writing = None
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> "UnitOfWork":
         if not self.read_only:
@@ -88,6 +92,8 @@ class UnitOfWork:
         self.counted = CountedYears(self.session)
         self.web_sessions = WebSessions(self.session)
         self.sign_in_throttles = SignInThrottles(self.session)
+        self.operations = Operations(self.session)
+        self.retention = RetentionRecords(self.session)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -112,10 +118,24 @@ class UnitOfWork:
             raise ReadOnlyViolation("a read-only unit of work cannot commit")
         with _conflicts_raised():
             self.session.commit()
+        done, self._after_commit = self._after_commit, []
+        for callback in done:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this unit of work has committed (never if it rolls back): what counts only
+        what happened, such as the metrics."""
+        self._after_commit.append(callback)
 
     def ping(self) -> None:
         """Raise if the database does not answer."""
         self.session.execute(text("SELECT 1"))
+
+    def schema_status(self):
+        """The schema's revision against this release's (:class:`~.database.SchemaStatus`)."""
+        from .database import schema_status
+
+        return schema_status(self.session.connection())
 
     @property
     def is_postgresql(self) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from uuid import uuid4
 
+from .. import metrics
 from ..clock import iso
 from ..context import EngineContext
 from ..errors import Conflict, Ineligible, InvalidInput, NotFound
@@ -68,6 +69,7 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
         advance(workflow)
         ctx.workflows.save(uow, instance, workflow, [], principal.name)
         if instance.state == "refused":  # the process's own policy refused it: nothing is stored
+            metrics.applications_refused.labels(service.name, started.region).inc()
             raise Ineligible((instance.summary or {}).get("refusals") or [])
         response = {
             "id": instance.id,
@@ -79,6 +81,7 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
             uow.idempotency.add(IdempotencyRecord(principal=principal.name, key=idempotency_key,
                                                   endpoint=f"start:{key}", status=201, response=response,
                                                   created_at=now))
+        uow.after_commit(metrics.applications_started.labels(service.name, started.region).inc)
         try:
             uow.commit()
         except ConcurrentUpdate:
@@ -150,6 +153,8 @@ def cancel(ctx: EngineContext, principal: Principal, instance_id: str, reason: s
         ctx.workflows.close_open_work(uow, instance, now)
         ctx.workflows.save(uow, instance, workflow, [], principal.name)
         ctx.workflows.record(uow, instance.id, principal.name, "instance_cancelled", at=now, reason=reason)
+        uow.after_commit(metrics.applications_ended.labels(ctx.service_of(uow, instance).name, instance.region,
+                                                           "cancelled").inc)
         try:
             uow.commit()
         except ConcurrentUpdate:

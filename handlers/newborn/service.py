@@ -15,7 +15,7 @@ from pathlib import Path
 from marshmallow import ValidationError
 
 from engine.errors import InvalidInput
-from engine.service import Demo, Departments, SampleRequest, Service, Started
+from engine.service import Demo, Departments, Retention, SampleRequest, Service, Started
 from forms.errors import flatten_errors
 from forms.newborn.application import ApplicationSchema, validate_application
 from forms.newborn.items import DEPARTMENTS, ITEMS_BY_CODE
@@ -101,6 +101,24 @@ class PolicyDryRun:
         return SampleRequest(request=raw, as_of=as_of)
 
 
+# What is kept of a finished application, and for how long (README "Retention"; PIPL Art. 19, GB/T 35273 §6.1)
+RETENTION = Retention(
+    archive_after_days=30,
+    erase_after_days=180,
+    kept_data=frozenset({"chosen", "limits", "refusals", "reviews", "results", "station_rule", "steps"}),
+    personal_fields=frozenset({
+        "application.mother.name", "application.father.name", "application.applicant.name",
+        "application.newborn.surname", "application.newborn.given_name", "application.newborn.born_at",
+        "application.hukou.householder_name", "application.delivery.recipient_name",
+        "application.maternity_reimbursement.account_holder", "application.marriage.certificate_number"}),
+    reasoning=("The purpose -- the seven items delivered -- is achieved when the application ends; the "
+               "departments keep their certificates and registrations in their own systems. The workflow state "
+               "goes after 30 days (a month for the applicant's questions and a returned application filed "
+               "again); personal values after 180 days, the six months within which a decision can be "
+               "challenged in court (行政诉讼法 Art. 46), which also covers reconsideration (60 days)."),
+)
+
+
 NEWBORN = Service(
     name="newborn",
     title="新生儿出生“一件事”",
@@ -128,4 +146,5 @@ NEWBORN = Service(
                                          {"police_station": "兰州市公安局城关分局庆阳路派出所"})},
     ),
     business_key_prefix="NB",
+    retention=RETENTION,
 )

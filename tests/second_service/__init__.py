@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from engine.errors import InvalidInput
 from engine.forms import FormRegistry
 from engine.handlers import HandlerRegistry, HandlerResult, Notice, ServiceCall
-from engine.service import Departments, Service, Started, TaskView
+from engine.service import Departments, Retention, Service, Started, TaskView
 from forms.errors import flatten_errors
 from forms.fields import Choice, Division, FormSchema, PersonName, Section, Text
 from forms.layout import lay_out
@@ -103,4 +103,7 @@ SECOND = Service(
     start_form=RequestForm(),
     views=CertificateViews(),
     business_key_prefix="JZ",
+    retention=Retention(archive_after_days=7, erase_after_days=90, kept_data=frozenset({"results", "reviews"}),
+                        personal_fields=frozenset({"request.applicant.name"}),
+                        reasoning="a certificate is collected within days; a complaint within three months"),
 )
