@@ -83,12 +83,15 @@ class EngineContext:
         """The service whose process the instance runs."""
         return self.services.for_process(self.definition(uow, instance.definition_id).key)
 
-    def parsed(self, uow: UnitOfWork, definition: ProcessDefinition | DefinitionRef) -> ParsedDeployment:
-        def load_files():
-            return [(f.filename, f.content) for f in uow.definitions.files(definition.deployment_id)]
+    def parsed(self, uow: UnitOfWork, of: ProcessInstance | ProcessDefinition | DefinitionRef | int) -> ParsedDeployment:
+        """The parsed files of a deployment (its number, or the one an instance runs on, or the one that minted
+        a process version)."""
+        deployment_id = of if isinstance(of, int) else of.deployment_id
 
-        key = self._fingerprints.get(definition.deployment_id)
+        def load_files():
+            return [(f.filename, f.content) for f in uow.definitions.files(deployment_id)]
+
+        key = self._fingerprints.get(deployment_id)
         if key is None:
-            key = self._fingerprints[definition.deployment_id] = fingerprint(
-                uow.definitions.file_digests(definition.deployment_id))
+            key = self._fingerprints[deployment_id] = fingerprint(uow.definitions.file_digests(deployment_id))
         return self.specs.get(key, load_files)

@@ -27,7 +27,6 @@ from .persistence.models import (
     HistoryEvent,
     Job,
     MessageSubscription,
-    ProcessDefinition,
     ProcessInstance,
     UserTask,
 )
@@ -68,15 +67,17 @@ class WorkflowRepository:
     def __init__(self, ctx: Dependencies) -> None:
         self.ctx = ctx
 
-    def new_workflow(self, uow: UnitOfWork, definition: ProcessDefinition) -> BpmnWorkflow:
+    def new_workflow(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
+        """A new workflow of the instance's process version, with the decisions of its deployment."""
         self.ctx.calendar.watch()  # an operation starts: note every calendar its dates are counted on
-        spec, subprocess_specs = self.ctx.parsed(uow, definition).specs[definition.key]
+        definition = self.ctx.definition(uow, instance.definition_id)
+        spec, subprocess_specs = self.ctx.parsed(uow, instance).specs[definition.key]
         return BpmnWorkflow(spec, subprocess_specs, script_engine=self.ctx.script_engine)
 
     def load(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
         self.ctx.calendar.watch()  # an operation starts: note every calendar its dates are counted on
         definition = self.ctx.definition(uow, instance.definition_id)
-        spec, subprocess_specs = self.ctx.parsed(uow, definition).specs[definition.key]
+        spec, subprocess_specs = self.ctx.parsed(uow, instance).specs[definition.key]
         return self.ctx.serializer.loads(instance.workflow_state, spec, subprocess_specs, self.ctx.script_engine)
 
     def workflow_task(self, workflow: BpmnWorkflow, task_id: str):

@@ -11,6 +11,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict
 from .database import Sessions
+from .decision_repository import DecisionDefinitions
 from .material_repository import Materials
 from .repositories import (
     CalendarYears,
@@ -75,6 +76,7 @@ class UnitOfWork:
             self._leave()
             raise
         self.definitions = Definitions(self.session)
+        self.decisions = DecisionDefinitions(self.session)
         self.instances = Instances(self.session)
         self.tasks = Tasks(self.session)
         self.history = History(self.session)

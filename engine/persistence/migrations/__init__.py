@@ -65,6 +65,8 @@ def unversioned_revision(inspector) -> str | None:
     tables = set(inspector.get_table_names())
     if not {"deployments", "process_instances", "user_tasks", "jobs", "idempotency_records"} <= tables:
         return None
+    if "decision_definitions" in tables:
+        return "0008b_rest_more"
     if "materials" not in tables:
         return "0001"
     job_columns = {column["name"] for column in inspector.get_columns("jobs")}
