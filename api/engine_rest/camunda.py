@@ -1,5 +1,5 @@
 """Camunda 7's REST shapes (read from camunda-bpm-platform's OpenAPI templates and Camunda Modeler's client):
-ids, times, the deployment and definition DTOs, the error body, and typed variables.
+ids, times, the deployment and definition DTOs and the error body (typed variables: :mod:`.variables`).
 
 Ids: a process definition is ``<key>:<version>:<our id>`` (no ``/``, ``?`` or ``#``: Camunda Modeler puts it
 into the URL unencoded), a deployment its number. Times: ``2026-11-25T10:00:00.000+0800``.
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import safejson
 from engine.clock import CHINA
 
 VERSION = "7.21.0"  # the Camunda 7 REST API this facade answers as
@@ -104,62 +103,3 @@ def parse_problems(problems: list) -> RestError:
             "mainElementId": problem.element, "elementIds": [problem.element] if problem.element else []})
     message = "ENGINE-09005 Could not parse BPMN process. Errors: " + " | ".join(parts)
     return RestError(400, "ParseException", message, details)
-
-
-_TYPES = {"string", "integer", "long", "short", "double", "boolean", "json", "date", "null", ""}
-
-
-def plain_variables(variables) -> dict:
-    """Camunda's typed variables (``{"x": {"value": 5, "type": "Integer"}}``, ``Json`` values as JSON text read
-    with the request body's limits, untyped ``{"value": ...}`` taken as they are) as plain values."""
-    if variables is None:
-        return {}
-    if not isinstance(variables, dict):
-        raise RestError(400, "InvalidRequestException", "variables must be an object of {name: {value, type}}")
-    found = {}
-    for name, variable in variables.items():
-        if not isinstance(variable, dict):
-            raise RestError(400, "InvalidRequestException", f"variable {name!r} must be an object with a value")
-        kind = str(variable.get("type") or "").lower()
-        value = variable.get("value")
-        if kind not in _TYPES:
-            raise RestError(400, "InvalidRequestException",
-                            f"Cannot convert value of variable {name!r}: type {variable.get('type')!r} is not "
-                            f"supported here (String, Integer, Long, Short, Double, Boolean, Json, Date, Null)")
-        try:
-            found[name] = _convert(kind, value)
-        except (TypeError, ValueError) as err:
-            raise RestError(400, "InvalidRequestException",
-                            f"Cannot convert value {str(value)[:80]!r} of variable {name!r} to type "
-                            f"{variable.get('type')}: {err}") from None
-    return found
-
-
-def _convert(kind: str, value):
-    if kind == "json":
-        if not isinstance(value, str):
-            raise TypeError("a Json value is JSON text")
-        decoded = safejson.loads(value, "the Json value")  # the body's limits, for the text inside it too
-        broken = safejson.unstorable_text(decoded)
-        if broken:
-            raise ValueError(f"text that is not valid Unicode (a lone surrogate) or NUL at {', '.join(broken[:5])}")
-        return decoded
-    if kind in ("integer", "long", "short"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError("not a whole number")
-        return value
-    if kind == "double":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError("not a number")
-        return float(value)
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            raise TypeError("not true or false")
-        return value
-    if kind in ("string", "date"):
-        if not isinstance(value, str):
-            raise TypeError("not text")
-        return value
-    if kind == "null":
-        return None
-    return value

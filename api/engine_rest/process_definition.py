@@ -10,8 +10,9 @@ from engine.usecases import deployments, instances
 
 from ..guard import context
 from .auth import READERS, STARTERS, require
-from .blueprint import base, blp, page_args
-from .camunda import RestError, definition_dto, parse_definition_id, plain_variables
+from . import variables
+from .blueprint import base, blp, failing_as, json_body, page_args
+from .camunda import RestError, definition_dto, parse_definition_id
 
 
 def _listed() -> tuple[list[dict], int]:
@@ -77,14 +78,15 @@ def definition_xml(principal, definition_id):
 
 
 def _start(principal, definition: dict):
-    body = request.get_json(silent=True)
-    if body is None:
-        body = {}
-    if not isinstance(body, dict):
-        raise RestError(400, "InvalidRequestException", "the body must be a JSON object")
-    started = instances.start(context(), principal, definition["key"], plain_variables(body.get("variables")),
-                              business_key=body.get("businessKey"), version=definition["version"],
-                              idempotency_key=request.headers.get("Idempotency-Key"))
+    body = json_body()
+    with failing_as(f"Cannot instantiate process definition {definition_dto(definition)['id']}"):
+        values, kinds = variables.read(body.get("variables"))
+        as_text = variables.text_for_objects(kinds, values, instances.object_variables(context(), definition["key"]))
+        if as_text:
+            raise RestError(400, "InvalidRequestException", "; ".join(as_text))
+        started = instances.start(context(), principal, definition["key"], values,
+                                  business_key=body.get("businessKey"), version=definition["version"],
+                                  idempotency_key=request.headers.get("Idempotency-Key"))
     return jsonify({
         "links": [{"method": "GET", "href": f"{base()}/process-instance/{started['id']}", "rel": "self"}],
         "id": started["id"],

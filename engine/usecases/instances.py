@@ -92,6 +92,11 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
         return response
 
 
+def object_variables(ctx: EngineContext, key: str) -> frozenset[str]:
+    """The start variables process ``key``'s service reads as objects (its start form says)."""
+    return ctx.services.for_process(key).start_form.objects
+
+
 def _replay(ctx: EngineContext, principal: Principal, idempotency_key: str | None) -> dict | None:
     """The first answer given to this ``Idempotency-Key`` by this caller, if any."""
     if not idempotency_key:
