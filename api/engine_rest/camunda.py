@@ -7,6 +7,7 @@ into the URL unencoded), a deployment its number. Times: ``2026-11-25T10:00:00.0
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from engine.clock import CHINA
@@ -33,6 +34,22 @@ def camunda_time(moment: datetime | None) -> str | None:
         return None
     local = moment.astimezone(CHINA)
     return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + local.strftime("%z")
+
+
+DATE_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})([+-])(\d{2})(\d{2})")
+
+
+def parse_camunda_time(text: str) -> datetime:
+    """A moment written as Camunda writes them (``2026-11-25T10:00:00.000+0800``); ValueError otherwise."""
+    match = _DATE.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"a date is written {DATE_FORMAT}, e.g. 2026-11-25T10:00:00.000+0800")
+    year, month, day, hour, minute, second, millis, sign, zone_h, zone_m = match.groups()
+    try:
+        return datetime.fromisoformat(f"{year}-{month}-{day}T{hour}:{minute}:{second}.{millis}{sign}{zone_h}:{zone_m}")
+    except ValueError as err:
+        raise ValueError(f"no such moment ({err})") from None
 
 
 def definition_id(definition: dict) -> str:
@@ -103,3 +120,22 @@ def parse_problems(problems: list) -> RestError:
             "mainElementId": problem.element, "elementIds": [problem.element] if problem.element else []})
     message = "ENGINE-09005 Could not parse BPMN process. Errors: " + " | ".join(parts)
     return RestError(400, "ParseException", message, details)
+
+
+def instance_definition_id(instance: dict) -> str:
+    return definition_id(instance["definition"])
+
+
+def instance_dto(instance: dict, base: str) -> dict:
+    """Camunda's ProcessInstanceDto of an instance (``instance_search.instance_dict``)."""
+    return {
+        "links": [{"method": "GET", "href": f"{base}/process-instance/{instance['id']}", "rel": "self"}],
+        "id": instance["id"],
+        "definitionId": instance_definition_id(instance),
+        "definitionKey": instance["definition"]["key"],
+        "businessKey": instance["business_key"],
+        "caseInstanceId": None,
+        "ended": instance["state"] != "active",
+        "suspended": False,
+        "tenantId": None,
+    }

@@ -17,12 +17,11 @@ from __future__ import annotations
 import json
 import math
 import re
-from datetime import datetime
 from typing import Any
 
 from engine import safejson
 
-from .camunda import RestError
+from .camunda import RestError, parse_camunda_time
 
 INTEGER = range(-(2**31), 2**31)
 LONG = range(-(2**63), 2**63)
@@ -40,8 +39,6 @@ REFUSED = {
             "(POST /api/process-instances/{id}/materials/{code})",
     "xml": "the processes here read JSON: send the value as Json",
 }
-DATE_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})([+-])(\d{2})(\d{2})")
 _INTEGER_TEXT = re.compile(r"[+-]?\d{1,25}")
 MAX_NAME = 255
 
@@ -157,15 +154,10 @@ def _double(value: Any) -> float:
 
 
 def _date(value: Any) -> str:
-    match = _DATE.fullmatch(value) if isinstance(value, str) else None
-    if match is None:
-        raise Refused(f"a Date is written {DATE_FORMAT}, e.g. 2026-11-25T10:00:00.000+0800")
-    year, month, day, hour, minute, second, millis, sign, zone_h, zone_m = match.groups()
     try:
-        moment = datetime.fromisoformat(f"{year}-{month}-{day}T{hour}:{minute}:{second}.{millis}"
-                                        f"{sign}{zone_h}:{zone_m}")
+        moment = parse_camunda_time(value)
     except ValueError as err:
-        raise Refused(f"no such moment ({err})") from None
+        raise Refused(str(err)) from None
     return moment.isoformat(timespec="milliseconds" if moment.microsecond else "seconds")
 
 

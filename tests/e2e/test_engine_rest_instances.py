@@ -1,0 +1,67 @@
+"""Camunda 7's ``/process-instance`` and ``/message`` through ``/engine-rest`` (issue 24): found and counted by
+the common filters within the caller's reach, read with their variables (typed; a staff reading recorded, the
+portal's masked) and activity instances, deleted (cancelled with the reason), modification refused clearly."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from handlers.newborn.samples import sample_application
+
+BASE = "/engine-rest"
+
+
+def bearer(api, user: str) -> dict:
+    return {"Authorization": f"Bearer {api.tokens[user]}", "accept": "application/json"}
+
+
+def start(api, clock, seq=1, user="portal", business_key=None):
+    response = api.post("/api/process-definitions/newborn_birth/start", user, json={
+        "variables": {"application": sample_application(clock.now(), seq=seq)}, "business_key": business_key})
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_instances_listed_counted_and_filtered_within_reach(api, clock):
+    first = start(api, clock, 1, business_key="NB-REST-1")
+    second = start(api, clock, 2, business_key="NB-REST-2")
+    start(api, clock, 3, user="other_portal", business_key="NB-OTHER-3")
+    client = api.client
+    mine = client.get(f"{BASE}/process-instance", headers=bearer(api, "portal")).get_json()
+    assert {i["id"] for i in mine} == {first["id"], second["id"]}  # the portal: only its own
+    assert client.get(f"{BASE}/process-instance/count", headers=bearer(api, "portal")).get_json() == {"count": 2}
+    every = client.get(f"{BASE}/process-instance?processDefinitionKey=newborn_birth&sortBy=businessKey&sortOrder=desc",
+                       headers=bearer(api, "supervisor")).get_json()
+    assert [i["businessKey"] for i in every] == ["NB-REST-2", "NB-REST-1", "NB-OTHER-3"]
+    assert every[0]["definitionId"].startswith("newborn_birth:1:") and every[0]["suspended"] is False
+    assert every[0]["links"][0]["href"].endswith(f"/engine-rest/process-instance/{second['id']}")
+    like = client.get(f"{BASE}/process-instance?businessKeyLike=NB-REST-%25&firstResult=1&maxResults=5"
+                      "&sortBy=businessKey&sortOrder=asc", headers=bearer(api, "supervisor")).get_json()
+    assert [i["businessKey"] for i in like] == ["NB-REST-2"]
+    assert client.get(f"{BASE}/process-instance?businessKey=NB-REST-1&active=true",
+                      headers=bearer(api, "supervisor")).get_json()[0]["id"] == first["id"]
+    assert client.get(f"{BASE}/process-instance?suspended=true", headers=bearer(api, "supervisor")).get_json() == []
+    assert client.get(f"{BASE}/process-instance/count?processDefinitionKey=nothing",
+                      headers=bearer(api, "supervisor")).get_json() == {"count": 0}
+    guizhou = client.get(f"{BASE}/process-instance", headers=bearer(api, "police_guizhou")).get_json()
+    assert guizhou == []  # another jurisdiction sees none of Gansu's
+    only_sort = client.get(f"{BASE}/process-instance?sortBy=businessKey", headers=bearer(api, "supervisor"))
+    assert only_sort.status_code == 400 and "sortBy and sortOrder required" in only_sort.get_json()["message"]
+    bad = client.get(f"{BASE}/process-instance?active=maybe", headers=bearer(api, "supervisor"))
+    assert bad.status_code == 400 and bad.get_json()["message"].startswith("Cannot set query parameter 'active'")
+
+
+def test_a_variable_filter_reads_each_instance(api, clock):
+    first = start(api, clock, 1)
+    start(api, clock, 2)
+    headers = bearer(api, "supervisor")
+    found = api.client.get(f"{BASE}/process-instance?variables=channel_eq_online", headers=headers)
+    assert found.status_code == 200, found.get_json()
+    assert api.client.get(f"{BASE}/process-instance/count?variables=no_eq_thing", headers=headers).get_json() == {
+        "count": 0}
+    malformed = api.client.get(f"{BASE}/process-instance?variables=a_eq", headers=headers)
+    assert malformed.status_code == 400 and "KEY_OPERATOR_VALUE" in malformed.get_json()["message"]
+    personal = api.client.get(f"{BASE}/process-instance?variables=phone_eq_13800000001", headers=headers)
+    assert personal.status_code == 400 and "personal data" in personal.get_json()["message"]
+    assert first
