@@ -17,7 +17,7 @@ import re
 
 from flask import Flask, request
 
-from . import deployment, process_definition, process_instance  # noqa: F401 (their routes join the blueprint)
+from . import deployment, process_definition, process_instance, task  # noqa: F401 (their routes join the blueprint)
 from .blueprint import blp
 
 DEFAULT_PATH = "/engine-rest"

@@ -139,3 +139,22 @@ def instance_dto(instance: dict, base: str) -> dict:
         "suspended": False,
         "tenantId": None,
     }
+
+
+def camunda_time_of(text: str | None) -> str | None:
+    """An ISO 8601 moment of ours (``2026-11-25T10:00:00+08:00``) as Camunda writes one."""
+    return camunda_time(datetime.fromisoformat(text)) if text else None
+
+
+def task_dto(task: dict) -> dict:
+    """Camunda's TaskDto of a user task (``engine.usecases.task_search``'s dict)."""
+    return {
+        "id": task["id"], "name": task["name"], "assignee": task["assignee"], "owner": None,
+        "created": camunda_time_of(task["created_at"]), "lastUpdated": None, "due": camunda_time_of(task["due_at"]),
+        "followUp": None, "delegationState": None, "description": None,
+        "executionId": task["process_instance_id"], "parentTaskId": None, "priority": 50,
+        "processDefinitionId": definition_id(task["definition"]), "processInstanceId": task["process_instance_id"],
+        "caseExecutionId": None, "caseDefinitionId": None, "caseInstanceId": None,
+        "taskDefinitionKey": task["activity_id"], "suspended": False, "formKey": task["form_key"],
+        "camundaFormRef": None, "tenantId": None,
+    }

@@ -170,10 +170,12 @@ class Search:
         return query
 
     def tasks(self, criteria: TaskCriteria, sorting: Sorting, offset: int,
-              limit: int | None) -> tuple[list[UserTask], int]:
+              limit: int | None) -> tuple[list[tuple[UserTask, int]], int]:
+        """One page of (task, the version its instance runs), and how many match."""
         query, total = _page(self.session, self._tasks(criteria), sorting, TASK_SORTS,
                              (UserTask.created_at, UserTask.id), offset, limit)
-        return list(self.session.scalars(query)), total
+        rows = self.session.execute(query.add_columns(ProcessInstance.definition_id))
+        return [(task, definition) for task, definition in rows], total
 
     # -- what happened ---------------------------------------------------------------------------------
 
