@@ -33,6 +33,7 @@ class DefinitionRef:
     key: str
     version: int
     deployment_id: int
+    name: str | None = None
 
 
 @dataclass
@@ -76,7 +77,7 @@ class EngineContext:
         if found is None:
             row = uow.definitions.get(definition_id)
             found = self._definitions[definition_id] = DefinitionRef(row.id, row.key, row.version,
-                                                                     row.deployment_id)
+                                                                     row.deployment_id, row.name)
         return found
 
     def service_of(self, uow: UnitOfWork, instance: ProcessInstance) -> Service:

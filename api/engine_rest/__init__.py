@@ -17,7 +17,8 @@ import re
 
 from flask import Flask, request
 
-from . import deployment, process_definition, process_instance, task  # noqa: F401 (their routes join the blueprint)
+from . import (  # noqa: F401 (their routes join the blueprint)
+    deployment, history, process_definition, process_instance, task)
 from .blueprint import blp
 
 DEFAULT_PATH = "/engine-rest"

@@ -202,7 +202,8 @@ class Search:
             (HistoryEvent.kind == "business_error").label("canceled"),
         ).where(HistoryEvent.kind.in_(tuple(ACTIVITY_KINDS)), HistoryEvent.instance_id.in_(in_reach))
         both = union_all(tasks, events).subquery()
-        query = select(both)
+        query = select(both, ProcessInstance.definition_id).join(ProcessInstance,
+                                                                 ProcessInstance.id == both.c.instance_id)
         for column, value in ((both.c.instance_id, instance_id), (both.c.activity_id, activity_id),
                               (both.c.activity_type, activity_type)):
             if value is not None:

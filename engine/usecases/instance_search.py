@@ -85,7 +85,8 @@ def _like(pattern: str) -> re.Pattern:
 def instance_dict(instance: ProcessInstance, definition) -> dict:
     return {
         "id": instance.id, "business_key": instance.business_key, "state": instance.state,
-        "definition": {"id": definition.id, "key": definition.key, "version": definition.version},
+        "definition": {"id": definition.id, "key": definition.key, "version": definition.version,
+                       "name": definition.name},
         "deployment_id": instance.deployment_id, "started_by": instance.started_by,
         "created_at": instance.created_at, "ended_at": instance.ended_at, "end_reason": instance.end_reason,
     }
