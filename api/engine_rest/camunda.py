@@ -95,15 +95,30 @@ def definition_dto(definition: dict) -> dict:
     }
 
 
-def deployment_with_definitions(deployment: dict, definitions: list[dict], base: str) -> dict:
-    """What ``POST /deployment/create`` answers: always the map of process definitions (Camunda gives ``null``
-    for an unchanged re-deploy, and Camunda Modeler's Start then fails)."""
+def decision_dto(decision: dict) -> dict:
+    """Camunda's DecisionDefinitionDto of a decision version (``engine.usecases.deployments.decision_dict``)."""
     return {
-        **deployment_dto(deployment, base),
-        "deployedProcessDefinitions": {definition_id(d): definition_dto(d) for d in definitions},
+        "id": definition_id(decision), "key": decision["key"], "category": "http://camunda.org/schema/1.0/dmn",
+        "name": decision.get("name"), "version": decision["version"], "resource": decision.get("resource"),
+        "deploymentId": str(decision["deployment_id"]), "decisionRequirementsDefinitionId": None,
+        "decisionRequirementsDefinitionKey": None, "tenantId": None, "versionTag": None, "historyTimeToLive": None,
+    }
+
+
+def deployment_with_definitions(done: dict, base: str) -> dict:
+    """What ``POST /deployment/create`` answers (``engine.usecases.deployments.deploy_resources``): the process
+    versions of the BPMN files deployed (new ones, and an unchanged file's running version -- Camunda gives
+    ``null`` for an unchanged re-deploy, and Camunda Modeler's Start then fails), the decision versions minted;
+    and, ours, ``usedByProcessDefinitions``: every process version whose new instances run with this
+    deployment's decisions (a deployment of tables only says there which versions will use them)."""
+    deployed = {definition_id(d): definition_dto(d) for d in done["definitions"] if d["created"] or d["uploaded"]}
+    return {
+        **deployment_dto(done["deployment"], base),
+        "deployedProcessDefinitions": deployed or None,
         "deployedCaseDefinitions": None,
-        "deployedDecisionDefinitions": None,
+        "deployedDecisionDefinitions": {definition_id(d): decision_dto(d) for d in done["decisions"]} or None,
         "deployedDecisionRequirementsDefinitions": None,
+        "usedByProcessDefinitions": {definition_id(d): definition_dto(d) for d in done["definitions"]},
     }
 
 

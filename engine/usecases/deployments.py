@@ -16,6 +16,7 @@ from pathlib import Path
 from ..clock import iso
 from ..context import EngineContext
 from ..definitions import BPMN_NS, fingerprint, parse_deployment
+from ..diagram import render_svg
 from ..errors import Conflict, Forbidden, InvalidDeployment, NotFound, Problem
 from ..safexml import UnsafeXml, parse_xml
 from ..service import Service
@@ -243,6 +244,12 @@ def definition_xml(ctx: EngineContext, key: str, version: int | None) -> tuple[s
         if definition is None:
             raise NotFound(f"process definition {key!r} version {version or 'latest'} not found")
         return definition_file(uow, definition)
+
+
+def definition_diagram(ctx: EngineContext, key: str, version: int) -> str:
+    """A process version's diagram as SVG (no step marked)."""
+    _, content = definition_xml(ctx, key, version)
+    return render_svg(content, set(), set(), set())
 
 
 def definition_file(uow, definition: ProcessDefinition) -> tuple[str, bytes]:
