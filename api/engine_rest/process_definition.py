@@ -1,16 +1,18 @@
 """``/process-definition``: list, count, get by id or key, the BPMN XML, the diagram (SVG), statistics (running
-instances and incidents per activity, per version), and start (Camunda Modeler's Start button). Versions are chosen and paged by the database (:func:`engine.usecases.deployments.find_definitions`)."""
+instances and incidents per activity, per version), and start (Camunda Modeler's Start button). Versions are
+chosen and paged by the database (:func:`engine.usecases.deployments.find_definitions`)."""
 
 from __future__ import annotations
 
 from flask import jsonify, request
 
 from engine.errors import NotFound
-from engine.usecases import deployments, instances
+from engine.usecases import deployments, instances, statistics
 
 from ..guard import context
+from ..security_headers import svg_response
+from . import query, variables
 from .auth import READERS, STARTERS, require
-from . import variables
 from .blueprint import base, blp, failing_as, json_body, page_args
 from .camunda import RestError, definition_dto, parse_definition_id
 

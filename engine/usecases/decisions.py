@@ -68,11 +68,11 @@ def evaluate(ctx: EngineContext, number: int, variables: dict) -> list[dict]:
         found = uow.decisions.get(number)
         if found is None:
             raise NotFound(f"No matching decision definition with id {number}")
-        decisions = ctx.parsed(uow, found.deployment_id).decisions
+        key, decisions = found.key, ctx.parsed(uow, found.deployment_id).decisions
     try:
-        result = evaluate_decision(decisions, found.key, variables, now=ctx.clock.now())
+        result = evaluate_decision(decisions, key, variables, now=ctx.clock.now())
     except DecisionError as err:
-        raise InvalidInput(f"decision {found.key!r} gives no result", {"variables": [str(err)]}) from None
+        raise InvalidInput(f"decision {key!r} gives no result", {"variables": [str(err)]}) from None
     return [as_variable(entry) for entry in result.result_list()]
 
 
