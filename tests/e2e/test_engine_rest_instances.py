@@ -65,3 +65,64 @@ def test_a_variable_filter_reads_each_instance(api, clock):
     personal = api.client.get(f"{BASE}/process-instance?variables=phone_eq_13800000001", headers=headers)
     assert personal.status_code == 400 and "personal data" in personal.get_json()["message"]
     assert first
+
+
+def test_one_instance_its_variables_and_where_it_is(api, clock):
+    started = start(api, clock)
+    url = f"{BASE}/process-instance/{started['id']}"
+    one = api.client.get(url, headers=bearer(api, "portal")).get_json()
+    assert (one["id"], one["ended"], one["businessKey"]) == (started["id"], False, started["business_key"])
+    for outsider in ("other_portal", "police_guizhou"):
+        missing = api.client.get(url, headers=bearer(api, outsider))
+        assert missing.status_code == 404 and missing.get_json()["type"] == "InvalidRequestException"
+    assert api.client.get(url, headers=bearer(api, "analyst")).status_code == 403
+    staff = api.client.get(f"{url}/variables", headers=bearer(api, "supervisor")).get_json()
+    application = json.loads(staff["application"]["value"])
+    assert staff["application"]["type"] == "Json" and staff["region"] == {"type": "String", "value": "gansu",
+                                                                            "valueInfo": {}}
+    portal = api.client.get(f"{url}/variables", headers=bearer(api, "portal")).get_json()
+    masked = json.loads(portal["application"]["value"])
+    assert masked["mother"]["id_number"] != application["mother"]["id_number"] and "*" in masked["mother"]["id_number"]
+    assert api.client.get(f"{url}/variables", headers=bearer(api, "police")).status_code == 403  # no task of its own
+    assert api.client.get(f"{url}/variables", headers=bearer(api, "midwifery")).status_code == 200  # its review
+    one_variable = api.client.get(f"{url}/variables/region", headers=bearer(api, "supervisor"))
+    assert one_variable.get_json()["value"] == "gansu"
+    assert api.client.get(f"{url}/variables/nothing", headers=bearer(api, "supervisor")).status_code == 404
+    history = api.get(f"/api/process-instances/{started['id']}/history", "supervisor").get_json()["items"]
+    reads = [e for e in history if e["kind"] == "personal_data_read"]
+    assert {e["actor"] for e in reads} == {"supervisor", "midwifery"}  # the portal's masked reading is its own
+    tree = api.client.get(f"{url}/activity-instances", headers=bearer(api, "supervisor")).get_json()
+    assert tree["id"] == started["id"] and tree["activityType"] == "processDefinition"
+    assert [(a["activityId"], a["activityType"]) for a in tree["childActivityInstances"]] == [
+        ("birth_certificate_review", "userTask")]
+    refused = api.client.post(f"{url}/modification", headers=bearer(api, "admin"), json={"instructions": []})
+    assert refused.status_code == 400 and "not offered" in refused.get_json()["message"]
+
+
+def test_delete_cancels_with_the_reason_and_a_message_goes_to_its_instance(api, clock):
+    started = start(api, clock)
+    assert api.client.delete(f"{BASE}/process-instance/{started['id']}", headers=bearer(api, "midwifery")).status_code == 403
+    assert api.client.delete(f"{BASE}/process-instance/{started['id']}?deleteReason=重复申请",
+                             headers=bearer(api, "portal")).status_code == 204
+    view = api.get(f"/api/process-instances/{started['id']}", "supervisor").get_json()
+    assert view["state"] == "cancelled"
+    history = api.get(f"/api/process-instances/{started['id']}/history", "supervisor").get_json()["items"]
+    assert (history[-1]["kind"], history[-1]["reason"]) == ("instance_cancelled", "重复申请")
+    again = api.client.delete(f"{BASE}/process-instance/{started['id']}", headers=bearer(api, "portal"))
+    assert again.status_code == 404
+    assert api.client.delete(f"{BASE}/process-instance/{started['id']}?failIfNotExists=false",
+                             headers=bearer(api, "portal")).status_code == 204
+    other = start(api, clock, 2)
+    for clerk in ("midwifery", "police"):  # the messages the process waits for come after its two reviews
+        [step] = api.open_steps(other["id"])
+        assert api.approve(step["task_id"], clerk).status_code == 200
+    waiting = api.get(f"/api/process-instances/{other['id']}", "portal").get_json()["waiting_for"]
+    assert waiting, "the application waits for a message"
+    name = waiting[0]["message"]
+    nobody = api.client.post(f"{BASE}/message", headers=bearer(api, "portal"),
+                             json={"messageName": name, "businessKey": "NB-NOBODY"})
+    assert nobody.status_code == 400 and nobody.get_json()["message"].startswith(f"Cannot correlate message '{name}'")
+    sent = api.client.post(f"{BASE}/message", headers=bearer(api, "portal"), json={
+        "messageName": name, "businessKey": other["business_key"], "resultEnabled": True,
+        "processVariables": {"channel": {"value": "微信", "type": "String"}, "amount": {"value": 400, "type": "Integer"}}})
+    assert sent.status_code == 200 and sent.get_json()[0]["execution"]["processInstanceId"] == other["id"]
