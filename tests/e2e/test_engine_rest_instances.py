@@ -126,3 +126,26 @@ def test_delete_cancels_with_the_reason_and_a_message_goes_to_its_instance(api, 
         "messageName": name, "businessKey": other["business_key"], "resultEnabled": True,
         "processVariables": {"channel": {"value": "微信", "type": "String"}, "amount": {"value": 400, "type": "Integer"}}})
     assert sent.status_code == 200 and sent.get_json()[0]["execution"]["processInstanceId"] == other["id"]
+
+
+def test_a_start_refuses_text_for_the_application_and_says_why_a_business_key_is_taken(api, clock):
+    headers = bearer(api, "portal")
+    url = f"{BASE}/process-definition/key/newborn_birth/start"
+    application = json.dumps(sample_application(clock.now()), ensure_ascii=False)
+    as_text = api.client.post(url, headers=headers, json={"variables": {
+        "application": {"value": application, "type": "String"}}})
+    assert as_text.status_code == 400
+    message = as_text.get_json()["message"]
+    assert message.startswith("Cannot instantiate process definition newborn_birth:1:")
+    assert "'application' is a String that holds JSON text" in message and "申请表缺失" not in message
+    huge = api.client.post(url, headers=headers, json={"variables": {
+        "application": {"value": application, "type": "Json"}, "n": {"value": 10**30, "type": "Integer"}}})
+    assert huge.status_code == 400 and "to java type java.lang.Integer" in huge.get_json()["message"]
+    first = api.client.post(url, headers=headers, json={"businessKey": "NB-TAKEN", "variables": {
+        "application": {"value": application, "type": "Json"}}})
+    assert first.status_code == 200, first.get_json()
+    other = json.dumps(sample_application(clock.now(), seq=2), ensure_ascii=False)
+    taken = api.client.post(url, headers=headers, json={"businessKey": "NB-TAKEN", "variables": {
+        "application": {"value": other, "type": "Object",
+                        "valueInfo": {"serializationDataFormat": "application/json"}}}})
+    assert taken.status_code == 409 and "already used by another application" in taken.get_json()["message"]
