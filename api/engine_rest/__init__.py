@@ -18,7 +18,14 @@ import re
 from flask import Flask, request
 
 from . import (  # noqa: F401 (their routes join the blueprint)
-    decision_definition, deployment, history, openapi, process_definition, process_instance, task)
+    decision_definition,
+    deployment,
+    history,
+    openapi,
+    process_definition,
+    process_instance,
+    task,
+)
 from .blueprint import blp
 
 DEFAULT_PATH = "/engine-rest"

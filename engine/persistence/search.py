@@ -6,11 +6,30 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import String, case, cast, false, func, literal, or_, select, true, union_all
+from sqlalchemy import (
+    String,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
-from .models import HistoryEvent, Job, MessageSubscription, ProcessDefinition, ProcessInstance, UserTask
+from .models import (
+    HistoryEvent,
+    Job,
+    MessageSubscription,
+    ProcessDefinition,
+    ProcessInstance,
+    UserTask,
+)
 
 Sorting = tuple[tuple[str, bool], ...]  # (column name, ascending), first first
 
@@ -47,7 +66,7 @@ class InstanceCriteria:
     finished_before: datetime | None = None
 
 
-INSTANCE_SORTS = {"instanceId": ProcessInstance.id, "definitionKey": ProcessDefinition.key,
+INSTANCE_SORTS: dict[str, Any] = {"instanceId": ProcessInstance.id, "definitionKey": ProcessDefinition.key,
                   "definitionId": ProcessInstance.definition_id, "businessKey": ProcessInstance.business_key,
                   "startTime": ProcessInstance.created_at, "endTime": ProcessInstance.ended_at,
                   "definitionVersion": ProcessDefinition.version}
@@ -77,7 +96,7 @@ class TaskCriteria:
     finished: bool | None = None
 
 
-TASK_SORTS = {"id": UserTask.id, "name": UserTask.name, "assignee": UserTask.assignee,
+TASK_SORTS: dict[str, Any] = {"id": UserTask.id, "name": UserTask.name, "assignee": UserTask.assignee,
               "created": UserTask.created_at, "dueDate": UserTask.due_at, "instanceId": UserTask.instance_id,
               "processInstanceId": UserTask.instance_id, "taskDefinitionKey": UserTask.activity_id,
               "startTime": UserTask.created_at, "endTime": UserTask.completed_at,
@@ -115,12 +134,12 @@ class Search:
                 query = query.where(column.in_(values))
         if c.business_key_like is not None:
             query = query.where(ProcessInstance.business_key.like(c.business_key_like))
-        for column, after, before in ((ProcessInstance.created_at, c.started_after, c.started_before),
+        for moment, after, before in ((ProcessInstance.created_at, c.started_after, c.started_before),
                                       (ProcessInstance.ended_at, c.finished_after, c.finished_before)):
             if after is not None:
-                query = query.where(column >= after)
+                query = query.where(moment >= after)
             if before is not None:
-                query = query.where(column <= before)
+                query = query.where(moment <= before)
         return query
 
     def instances(self, criteria: InstanceCriteria, sorting: Sorting, offset: int,
@@ -160,13 +179,13 @@ class Search:
             query = query.where(UserTask.assignee.is_(None))
         if c.assigned:
             query = query.where(UserTask.assignee.is_not(None))
-        for column, after, before in ((UserTask.due_at, c.due_after, c.due_before),
+        for moment, after, before in ((UserTask.due_at, c.due_after, c.due_before),
                                       (UserTask.created_at, c.created_after, c.created_before),
                                       (UserTask.completed_at, c.finished_after, c.finished_before)):
             if after is not None:
-                query = query.where(column > after)
+                query = query.where(moment > after)
             if before is not None:
-                query = query.where(column < before)
+                query = query.where(moment < before)
         return query
 
     def tasks(self, criteria: TaskCriteria, sorting: Sorting, offset: int,

@@ -12,7 +12,7 @@ from ..errors import InvalidInput, NotFound
 from ..persistence.models import DecisionDefinition
 from .deployments import decision_dict
 
-__all__ = ["find_decisions", "decision_by_id", "latest_decision", "decision_xml", "evaluate"]
+__all__ = ["decision_by_id", "decision_xml", "evaluate", "find_decisions", "latest_decision"]
 
 
 def find_decisions(ctx: EngineContext, key: str | None = None, latest_only: bool = False,
@@ -26,8 +26,9 @@ def find_decisions(ctx: EngineContext, key: str | None = None, latest_only: bool
 
 def _by_id(uow, number: int, key: str, version: int) -> DecisionDefinition:
     found = uow.decisions.get(number)
-    if found is None or (found.key, found.version) != (key, version) or \
-            uow.definitions.deployment(found.deployment_id).deleted_at is not None:
+    deployment = uow.definitions.deployment(found.deployment_id) if found is not None else None
+    if found is None or (found.key, found.version) != (key, version) or deployment is None or \
+            deployment.deleted_at is not None:
         raise NotFound(f"No matching decision definition with id {key}:{version}:{number}")
     return found
 

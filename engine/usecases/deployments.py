@@ -18,13 +18,12 @@ from ..context import EngineContext
 from ..definitions import BPMN_NS, fingerprint, parse_deployment
 from ..diagram import render_svg
 from ..errors import Conflict, Forbidden, InvalidDeployment, NotFound, Problem
+from ..persistence.models import DecisionDefinition, ProcessDefinition
 from ..safexml import UnsafeXml, parse_xml
 from ..service import Service
-from ..persistence.models import DecisionDefinition, ProcessDefinition
 from ..users import Principal
 from .instances import cancel_running
 from .sample_dry_run import load_samples, regressions
-
 
 log = logging.getLogger(__name__)
 
@@ -164,9 +163,8 @@ def _version_to_run(uow, key: str, parsed, digests: dict[str, str], deployment, 
     """The latest version of process ``key`` when its BPMN file is unchanged, else a new version minted by this
     deployment."""
     previous = uow.definitions.latest(key)
-    if previous is not None and previous.filename == parsed.files[key]:
-        if dict(uow.definitions.file_digests(previous.deployment_id)).get(previous.filename) == digests[previous.filename]:
-            return previous
+    if previous is not None and _same_file(uow, previous, parsed.files[key], digests):
+        return previous
     definition = ProcessDefinition(key=key, version=uow.definitions.max_version(key) + 1, name=parsed.names[key],
                                    filename=parsed.files[key], deployment_id=deployment.id, deployed_at=now,
                                    deployed_by=who)
@@ -175,12 +173,17 @@ def _version_to_run(uow, key: str, parsed, digests: dict[str, str], deployment, 
     return definition
 
 
+def _same_file(uow, previous, filename: str, digests: dict[str, str]) -> bool:
+    """Whether a version's file (by name, in the deployment that minted it) is ``filename`` byte for byte."""
+    return previous.filename == filename and \
+        dict(uow.definitions.file_digests(previous.deployment_id)).get(filename) == digests[filename]
+
+
 def _record_decision(uow, decision, digests: dict[str, str], deployment, who: str, now) -> None:
     """A new version of a decision whose file is new or changed since its latest version."""
     previous = uow.decisions.latest(decision.id)
-    if previous is not None and previous.filename == decision.file:
-        if dict(uow.definitions.file_digests(previous.deployment_id)).get(previous.filename) == digests[decision.file]:
-            return
+    if previous is not None and _same_file(uow, previous, decision.file, digests):
+        return
     highest = uow.decisions.latest_any(decision.id)
     uow.decisions.add(DecisionDefinition(
         key=decision.id, version=(highest.version + 1) if highest else 1, name=(decision.name or None),
@@ -209,8 +212,8 @@ def find_definitions(ctx: EngineContext, key: str | None = None, latest_only: bo
 
 def _forced_over(uow, definition: ProcessDefinition) -> list[dict] | None:
     """What the deployment a version's new instances run on was forced over (its decisions' dry run)."""
-    running = uow.definitions.deployment_running(definition.id) or definition.deployment_id
-    return uow.definitions.deployment(running).forced_over
+    running = uow.definitions.deployment(uow.definitions.deployment_running(definition.id) or definition.deployment_id)
+    return running.forced_over if running is not None else None
 
 
 def definition_by_id(ctx: EngineContext, definition_id: int, key: str, version: int) -> dict:
@@ -218,7 +221,7 @@ def definition_by_id(ctx: EngineContext, definition_id: int, key: str, version: 
     with ctx.reader() as uow:
         found = uow.definitions.get(definition_id)
         if found is None or found.key != key or found.version != version or \
-                uow.definitions.deployment(found.deployment_id).deleted_at is not None:
+                _live(uow, found.deployment_id) is None:
             raise NotFound(f"No matching definition with id {key}:{version}:{definition_id}")
         return definition_dict(found, _forced_over(uow, found))
 
@@ -285,6 +288,12 @@ def list_deployments(ctx: EngineContext, first: int = 0, limit: int | None = Non
     with ctx.reader() as uow:
         rows = [deployment_dict(d) for d in uow.definitions.deployments(first, limit, name, source)]
         return rows, uow.definitions.count_deployments(name, source)
+
+
+def _live(uow, deployment_id: int):
+    """The deployment if it was not deleted."""
+    found = uow.definitions.deployment(deployment_id)
+    return found if found is not None and found.deleted_at is None else None
 
 
 def _live_deployment(uow, deployment_id: int):

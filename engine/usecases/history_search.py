@@ -15,12 +15,22 @@ from ..context import EngineContext
 from ..errors import Forbidden, NotFound
 from ..persistence.search import InstanceCriteria, Reach, Sorting, TaskCriteria
 from ..users import Principal
-from .access import reach_of
+from .access import check_instance_visible, reach_of
 from .instance_search import instance_dict, read_variables
 from .tasks import task_dict
 
-__all__ = ["InstanceCriteria", "TaskCriteria", "Reach", "find_instances", "find_activities", "find_tasks",
-           "instance_variables", "task_reach", "activity_reach", "STATES"]
+__all__ = [
+    "STATES",
+    "InstanceCriteria",
+    "Reach",
+    "TaskCriteria",
+    "activity_reach",
+    "find_activities",
+    "find_instances",
+    "find_tasks",
+    "instance_variables",
+    "task_reach",
+]
 
 # our states → Camunda's historic process instance states
 STATES = {"active": "ACTIVE", "completed": "COMPLETED", "cancelled": "EXTERNALLY_TERMINATED",
@@ -98,7 +108,7 @@ def instance_variables(ctx: EngineContext, principal: Principal, instance_ids: t
         except (NotFound, Forbidden):
             continue
         with ctx.reader() as uow:
-            instance = uow.instances.get(instance_id)
+            instance = check_instance_visible(principal, uow.instances.get(instance_id))
             definition = ctx.definition(uow, instance.definition_id)
             created: datetime = instance.created_at
         for name, value in sorted(values.items()):

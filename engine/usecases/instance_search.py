@@ -30,8 +30,16 @@ from .access import check_instance_visible, reach_of
 MAX_SCANNED = 1000
 OPERATORS = ("eq", "neq", "gt", "gteq", "lt", "lteq", "like")
 
-__all__ = ["InstanceCriteria", "Reach", "VariableTest", "find_instances", "get_instance", "read_variables",
-           "activity_tree", "reach_of"]
+__all__ = [
+    "InstanceCriteria",
+    "Reach",
+    "VariableTest",
+    "activity_tree",
+    "find_instances",
+    "get_instance",
+    "reach_of",
+    "read_variables",
+]
 
 
 @dataclass(frozen=True)
@@ -104,17 +112,18 @@ def find_instances(ctx: EngineContext, principal: Principal, criteria: InstanceC
         personal = ctx.services.personal_keys()
         for test in variables:
             if any(key in test.name for key in personal):
-                raise InvalidInput("a filter on personal data is not allowed", {
-                    "variables": [f"variable {test.name!r} holds personal data: find the application by its "
-                                  f"business key"]})
+                why = f"variable {test.name!r} holds personal data: find the application by its business key"
+                raise InvalidInput("a filter on personal data is not allowed", {"variables": [why]})
         candidates = uow.search.instance_ids(criteria, sorting, MAX_SCANNED + 1)
         if len(candidates) > MAX_SCANNED:
-            raise InvalidInput("too many instances to filter by variables", {
-                "variables": [f"a filter on variables reads each instance: narrow the query to at most "
-                              f"{MAX_SCANNED} instances (processDefinitionKey, businessKeyLike, active…)"]})
+            why = (f"a filter on variables reads each instance: narrow the query to at most {MAX_SCANNED} "
+                   f"instances (processDefinitionKey, businessKeyLike…)")
+            raise InvalidInput("too many instances to filter by variables", {"variables": [why]})
         matching = []
         for instance_id in candidates:
             instance = uow.instances.get(instance_id)
+            if instance is None:
+                continue
             found = process_variables(ctx.workflows.load(uow, instance))
             if all(test.matches(found) for test in variables):
                 matching.append(instance)
@@ -129,19 +138,20 @@ def get_instance(ctx: EngineContext, principal: Principal, instance_id: str) -> 
         return instance_dict(instance, ctx.definition(uow, instance.definition_id))
 
 
-def _check_reader(ctx: EngineContext, uow, principal: Principal, instance: ProcessInstance) -> bool:
-    """Whether the caller may read the instance's variables (else Forbidden; out of reach: NotFound) and
-    whether it reads them masked (the applicant's portal)."""
+def _check_reader(ctx: EngineContext, uow, principal: Principal,
+                  instance: ProcessInstance | None) -> tuple[ProcessInstance, bool]:
+    """The instance if the caller may read its variables (else Forbidden; out of reach: NotFound), and whether
+    it reads them masked (the applicant's portal)."""
     instance = check_instance_visible(principal, instance)
     if principal.has_role("supervisor", "admin") and principal.covers(instance.jurisdiction):
-        return False
+        return instance, False
     if principal.has_role("clerk") and principal.covers(instance.jurisdiction):
         handling = {task.candidate_group for task in uow.tasks.for_instance(instance.id)} | \
             set(ctx.service_of(uow, instance).departments.coordinators)
         if principal.groups & handling:
-            return False
+            return instance, False
     if principal.has_role("portal") and instance.started_by == principal.name:
-        return True
+        return instance, True
     raise Forbidden("only the applicant, the departments handling the application, supervisors and admins may "
                     "read its variables")
 
@@ -151,8 +161,7 @@ def read_variables(ctx: EngineContext, principal: Principal, instance_id: str,
     """The instance's variables (only ``names``, when given); staff's reading is recorded."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        instance = uow.instances.get(instance_id)
-        masked = _check_reader(ctx, uow, principal, instance)
+        instance, masked = _check_reader(ctx, uow, principal, uow.instances.get(instance_id))
         found = process_variables(ctx.workflows.load(uow, instance))
         if names is not None:
             found = {name: found[name] for name in names if name in found}

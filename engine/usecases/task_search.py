@@ -8,10 +8,10 @@ from __future__ import annotations
 from ..context import EngineContext
 from ..persistence.search import Reach, Sorting, TaskCriteria
 from ..users import Principal
-from .access import check_task_workable
+from .access import check_instance_visible, check_task_workable
 from .tasks import task_dict
 
-__all__ = ["TaskCriteria", "Reach", "find_tasks", "get_task", "form_fields", "queue_criteria"]
+__all__ = ["Reach", "TaskCriteria", "find_tasks", "form_fields", "get_task", "queue_criteria"]
 
 
 def queue_criteria(principal: Principal, group: str | None = None, **filters) -> TaskCriteria:
@@ -44,7 +44,7 @@ def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
     now = ctx.clock.now()
     with ctx.reader() as uow:
         task = check_task_workable(principal, uow.tasks.get(task_id))
-        instance = uow.instances.get(task.instance_id)
+        instance = check_instance_visible(principal, uow.instances.get(task.instance_id))
         return _with_definition(ctx, uow, task, instance.definition_id, now)
 
 
@@ -53,4 +53,4 @@ def form_fields(ctx: EngineContext, principal: Principal, task_id: str) -> list[
     ``required``, ``options``, ``constraints``)."""
     with ctx.reader() as uow:
         task = check_task_workable(principal, uow.tasks.get(task_id))
-        return ctx.services.task_forms.get(task.form_key).describe()["fields"]
+        return ctx.services.task_forms.get(task.form_key or "").describe()["fields"]

@@ -165,8 +165,11 @@ def test_a_full_application_through_pycamunda_and_generic_camunda_client(ctx, da
 
         # the instance and its history
         history = camunda.HistoricProcessInstanceApi(gen("sv-1"))
-        done = until(lambda: (lambda h: h if h.state == "COMPLETED" else None)(
-            history.get_historic_process_instance(instance.id_)), "completed application")
+        def completed():
+            found = history.get_historic_process_instance(instance.id_)
+            return found if found.state == "COMPLETED" else None
+
+        done = until(completed, "completed application")
         assert done.end_time and done.delete_reason is None and done.business_key == instance.business_key
         ended = py(pycamunda.processinst.Get(url, instance.id_), "sv-1")
         assert ended.id_ == instance.id_

@@ -4,7 +4,6 @@ portal's masked) and activity instances, deleted (cancelled with the reason), mo
 
 from __future__ import annotations
 
-import base64
 import json
 
 from handlers.newborn.samples import sample_application
