@@ -23,7 +23,8 @@ BATCH = 2000
 def _instance(definition: tuple[int, int], n: int, at: datetime, state: str, summary: dict) -> dict:
     definition_id, deployment_id = definition
     return dict(id=str(uuid.uuid4()), business_key=f"NBSEED{state[0].upper()}{n:09d}", definition_id=definition_id,
-                deployment_id=deployment_id, state=state, region="gansu", jurisdiction=DIVISIONS[n % len(DIVISIONS)], started_by="portal",
+                deployment_id=deployment_id, state=state, region="gansu", jurisdiction=DIVISIONS[n % len(DIVISIONS)],
+                started_by="portal",
                 created_at=at, updated_at=at, ended_at=at if state == "completed" else None, end_reason=None,
                 workflow_state='{"seeded": true}', serializer_version="1.0", summary=summary,
                 subject_key=None, revision=1)

@@ -84,10 +84,16 @@ class EngineContext:
         """The service whose process the instance runs."""
         return self.services.for_process(self.definition(uow, instance.definition_id).key)
 
-    def parsed(self, uow: UnitOfWork, of: ProcessInstance | ProcessDefinition | DefinitionRef | int) -> ParsedDeployment:
+    def parsed(self, uow: UnitOfWork,
+               of: ProcessInstance | ProcessDefinition | DefinitionRef | int) -> ParsedDeployment:
         """The parsed files of a deployment (its number, or the one an instance runs on, or the one that minted
         a process version)."""
-        deployment_id = of if isinstance(of, int) else of.deployment_id
+        if isinstance(of, int):
+            deployment_id = of
+        elif isinstance(of, ProcessInstance):  # no deployment: a row an older release wrote runs on its version's
+            deployment_id = of.deployment_id or self.definition(uow, of.definition_id).deployment_id
+        else:
+            deployment_id = of.deployment_id
 
         def load_files():
             return [(f.filename, f.content) for f in uow.definitions.files(deployment_id)]

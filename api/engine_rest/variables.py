@@ -168,7 +168,7 @@ def _json(value: str) -> Any:
         raise Refused(f"not JSON text ({err})") from None
     broken = safejson.unstorable_text(decoded)
     if broken:
-        raise Refused(f"text that cannot be stored (a lone surrogate or NUL) at {', '.join(broken[:5])}")
+        raise Refused(f"text that is not valid Unicode (a lone surrogate) or NUL at {', '.join(broken[:5])}")
     return decoded
 
 

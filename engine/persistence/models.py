@@ -113,8 +113,9 @@ class ProcessInstance(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     business_key: Mapped[str] = mapped_column(String(100), unique=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
-    # the deployment whose files it runs on: its version's BPMN and the decisions of that moment
-    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"), index=True)
+    # the deployment whose files it runs on: its version's BPMN and the decisions of that moment (None: a row an
+    # older release wrote, which runs on its version's deployment); deployments are only ever marked deleted
+    deployment_id: Mapped[int | None] = mapped_column(Integer, index=True)
     state: Mapped[str] = mapped_column(String(20), index=True)
     region: Mapped[str] = mapped_column(String(40))
     jurisdiction: Mapped[str] = mapped_column(String(12), index=True)

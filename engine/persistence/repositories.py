@@ -113,7 +113,10 @@ class Definitions:
     def instances_on(self, deployment_id: int, active_only: bool) -> list[str]:
         """Ids of the instances running on a deployment's files (only those still active with
         ``active_only``), oldest first."""
-        query = select(ProcessInstance.id).where(ProcessInstance.deployment_id == deployment_id)
+        minted = select(ProcessDefinition.id).where(ProcessDefinition.deployment_id == deployment_id)
+        query = select(ProcessInstance.id).where(or_(
+            ProcessInstance.deployment_id == deployment_id,
+            ProcessInstance.deployment_id.is_(None) & ProcessInstance.definition_id.in_(minted)))
         if active_only:
             query = query.where(ProcessInstance.state == "active")
         return list(self.session.scalars(query.order_by(ProcessInstance.created_at)))

@@ -149,8 +149,8 @@ def test_a_full_application_through_pycamunda_and_generic_camunda_client(ctx, da
         # the messages it waits for (the premium paid, the hukou page printed), as the portal
         def sent(name: str, variables: dict):
             def attempt():
-                correlate = pycamunda.message.CorrelateSingle(url, message_name=name, business_key=instance.business_key,
-                                                              result_enabled=True)
+                correlate = pycamunda.message.CorrelateSingle(
+                    url, message_name=name, business_key=instance.business_key, result_enabled=True)
                 for key, value in variables.items():
                     correlate.add_process_variable(key, value)
                 try:

@@ -100,7 +100,8 @@ def test_one_instance_its_variables_and_where_it_is(api, clock):
 
 def test_delete_cancels_with_the_reason_and_a_message_goes_to_its_instance(api, clock):
     started = start(api, clock)
-    assert api.client.delete(f"{BASE}/process-instance/{started['id']}", headers=bearer(api, "midwifery")).status_code == 403
+    url = f"{BASE}/process-instance/{started['id']}"
+    assert api.client.delete(url, headers=bearer(api, "midwifery")).status_code == 403
     assert api.client.delete(f"{BASE}/process-instance/{started['id']}?deleteReason=重复申请",
                              headers=bearer(api, "portal")).status_code == 204
     view = api.get(f"/api/process-instances/{started['id']}", "supervisor").get_json()
@@ -123,7 +124,8 @@ def test_delete_cancels_with_the_reason_and_a_message_goes_to_its_instance(api, 
     assert nobody.status_code == 400 and nobody.get_json()["message"].startswith(f"Cannot correlate message '{name}'")
     sent = api.client.post(f"{BASE}/message", headers=bearer(api, "portal"), json={
         "messageName": name, "businessKey": other["business_key"], "resultEnabled": True,
-        "processVariables": {"channel": {"value": "微信", "type": "String"}, "amount": {"value": 400, "type": "Integer"}}})
+        "processVariables": {"channel": {"value": "微信", "type": "String"},
+                             "amount": {"value": 400, "type": "Integer"}}})
     assert sent.status_code == 200 and sent.get_json()[0]["execution"]["processInstanceId"] == other["id"]
 
 

@@ -53,7 +53,8 @@ def test_claim_and_complete_with_typed_variables_checked_by_the_form(api, clock)
     headers = bearer(api, "midwifery")
     assert api.client.post(f"{BASE}/task/{task['id']}/claim", headers=headers,
                            json={"userId": "someone-else"}).status_code == 403
-    assert api.client.post(f"{BASE}/task/{task['id']}/claim", headers=headers, json={"userId": "midwifery"}).status_code == 204
+    assert api.client.post(f"{BASE}/task/{task['id']}/claim", headers=headers,
+                           json={"userId": "midwifery"}).status_code == 204
     assert api.client.get(f"{BASE}/task/{task['id']}", headers=headers).get_json()["assignee"] == "midwifery"
     form = api.client.get(f"{BASE}/task/{task['id']}/form-variables", headers=headers).get_json()
     assert form["decision"]["type"] == "String" and form["decision"]["valueInfo"]["required"] is True

@@ -49,7 +49,8 @@ def test_refused_with_camundas_message(type_, value, java):
 
 
 def test_serializable_types_and_those_not_taken():
-    assert refused("Json", {"a": 1}) == "Must provide 'null' or String value for value of SerializableValue type 'Json'."
+    assert refused("Json", {"a": 1}) == \
+        "Must provide 'null' or String value for value of SerializableValue type 'Json'."
     assert "not JSON text" in refused("Json", "{not json")
     assert "application/json" in refused("Object", "rO0ABX", {"serializationDataFormat":
                                                               "application/x-java-serialized-object"})

@@ -7,6 +7,8 @@ deployments (issue 24).
 - ``deployment_processes``: the process versions each deployment runs; every version so far was minted by its
   own deployment, and only that one ran it.
 - ``process_instances.deployment_id``: the deployment whose files an instance runs on (its version's, so far).
+  Nullable, and no foreign key: the column is added without rebuilding the table (a row an older release
+  writes meanwhile runs on its version's deployment); deployments are never removed, only marked deleted.
 - ``deployments.deleted_at`` / ``deleted_by``: a deleted deployment, kept for the history of its instances.
 
 Revision ID: 0008b_rest_more
@@ -26,9 +28,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('deployments') as batch:
-        batch.add_column(sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column('deleted_by', sa.String(length=100), nullable=True))
+    # columns added, never a table rebuilt: no table other rows refer to is dropped and copied, on SQLite too
+    op.add_column('deployments', sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True))
+    op.add_column('deployments', sa.Column('deleted_by', sa.String(length=100), nullable=True))
     op.create_table(
         'deployment_processes',
         sa.Column('deployment_id', sa.Integer(), nullable=False),
@@ -55,19 +57,16 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_decision_definitions_deployment_id'), 'decision_definitions', ['deployment_id'],
                     unique=False)
-    with op.batch_alter_table('process_instances') as batch:
-        batch.add_column(sa.Column('deployment_id', sa.Integer(), nullable=True))
+    op.add_column('process_instances', sa.Column('deployment_id', sa.Integer(), nullable=True))
+    op.create_index(op.f('ix_process_instances_deployment_id'), 'process_instances', ['deployment_id'],
+                    unique=False)
     connection = op.get_bind()
-    connection.execute(sa.text(
-        "INSERT INTO deployment_processes (deployment_id, definition_id) SELECT deployment_id, id FROM process_definitions"))
+    connection.execute(sa.text("INSERT INTO deployment_processes (deployment_id, definition_id) "
+                               "SELECT deployment_id, id FROM process_definitions"))
     connection.execute(sa.text(
         "UPDATE process_instances SET deployment_id = (SELECT d.deployment_id FROM process_definitions d "
         "WHERE d.id = process_instances.definition_id)"))
     _record_decisions(connection)
-    with op.batch_alter_table('process_instances') as batch:
-        batch.alter_column('deployment_id', existing_type=sa.Integer(), nullable=False)
-        batch.create_index(batch.f('ix_process_instances_deployment_id'), ['deployment_id'], unique=False)
-        batch.create_foreign_key('fk_process_instances_deployment_id', 'deployments', ['deployment_id'], ['id'])
 
 
 def _decisions_of(content: bytes) -> list[tuple[str, str | None]]:
@@ -107,14 +106,13 @@ def _record_decisions(connection) -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('process_instances') as batch:
-        batch.drop_constraint('fk_process_instances_deployment_id', type_='foreignkey')
-        batch.drop_index(batch.f('ix_process_instances_deployment_id'))
+    op.drop_index(op.f('ix_process_instances_deployment_id'), table_name='process_instances')
+    with op.batch_alter_table('process_instances', recreate='never') as batch:  # SQLite: DROP COLUMN, no rebuild
         batch.drop_column('deployment_id')
     op.drop_index(op.f('ix_decision_definitions_deployment_id'), table_name='decision_definitions')
     op.drop_table('decision_definitions')
     op.drop_index(op.f('ix_deployment_processes_definition_id'), table_name='deployment_processes')
     op.drop_table('deployment_processes')
-    with op.batch_alter_table('deployments') as batch:
+    with op.batch_alter_table('deployments', recreate='never') as batch:
         batch.drop_column('deleted_by')
         batch.drop_column('deleted_at')
