@@ -120,6 +120,7 @@ class Departments:
 class StartForm(Protocol):
     schema: type | None  # the request's schema, for the OpenAPI document (None: not published)
     subject: str         # what one active instance is about (its ``subject_key``), for the 409 of a second one
+    objects: frozenset[str]  # start variables read as objects: text sent for one (a Camunda String) is refused
 
     def read(self, variables: Mapping[str, Any], now: datetime) -> Started:
         """The start request's variables as the instance starts with them; InvalidInput naming each field."""

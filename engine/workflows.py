@@ -28,7 +28,6 @@ from .persistence.models import (
     HistoryEvent,
     Job,
     MessageSubscription,
-    ProcessDefinition,
     ProcessInstance,
     UserTask,
 )
@@ -69,16 +68,18 @@ class WorkflowRepository:
     def __init__(self, ctx: Dependencies) -> None:
         self.ctx = ctx
 
-    def new_workflow(self, uow: UnitOfWork, definition: ProcessDefinition) -> BpmnWorkflow:
+    def new_workflow(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
+        """A new workflow of the instance's process version, with the decisions of its deployment."""
         self.ctx.calendar.watch()  # an operation starts: note every calendar its dates are counted on
-        spec, subprocess_specs = self.ctx.parsed(uow, definition).specs[definition.key]
+        definition = self.ctx.definition(uow, instance.definition_id)
+        spec, subprocess_specs = self.ctx.parsed(uow, instance).specs[definition.key]
         return BpmnWorkflow(spec, subprocess_specs, script_engine=self.ctx.script_engine)
 
     def load(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
         self.ctx.calendar.watch()  # an operation starts: note every calendar its dates are counted on
         log_context.set_fields(business_key=instance.business_key)  # what the work's log lines are about
         definition = self.ctx.definition(uow, instance.definition_id)
-        spec, subprocess_specs = self.ctx.parsed(uow, definition).specs[definition.key]
+        spec, subprocess_specs = self.ctx.parsed(uow, instance).specs[definition.key]
         return self.ctx.serializer.loads(instance.workflow_state, spec, subprocess_specs, self.ctx.script_engine)
 
     def workflow_task(self, workflow: BpmnWorkflow, task_id: str):

@@ -163,7 +163,7 @@ def _user_revoke(args) -> int:
 def _deploy(args) -> int:
     from engine.bootstrap import ready_context
     from engine.errors import InvalidDeployment
-    from engine.usecases.deployments import deploy
+    from engine.usecases.deployments import deploy_resources
 
     files = []
     for name in args.files:
@@ -173,16 +173,22 @@ def _deploy(args) -> int:
             return 2
         files.append((path.name, path.read_bytes()))
     try:
-        created = deploy(ready_context(), files, args.by, force=args.force)
+        done = deploy_resources(ready_context(), files, args.by, force=args.force)
     except InvalidDeployment as err:
         for problem in err.problems:
             where = f"{problem.file}:{problem.line}" if problem.line else problem.file
             element = f" [{problem.element}]" if problem.element else ""
             print(f"{where}{element}: {problem.message}", file=sys.stderr)
         return 1
-    for definition in created:
-        print(f"deployed {definition['key']} version {definition['version']}")
-    for problem in created[0]["forced_over"] if created else []:
+    for definition in done["definitions"]:
+        if definition["created"]:
+            print(f"deployed {definition['key']} version {definition['version']}")
+        else:
+            print(f"{definition['key']} version {definition['version']} unchanged: its new instances run with "
+                  f"this deployment's decisions")
+    for decision in done["decisions"]:
+        print(f"deployed decision {decision['key']} version {decision['version']}")
+    for problem in done["deployment"]["forced_over"] or []:
         print(f"forced over: {problem['file']}: {problem['message']}", file=sys.stderr)
     return 0
 

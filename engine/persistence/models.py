@@ -54,6 +54,10 @@ class Deployment(Base):
     source: Mapped[str | None] = mapped_column(String(255))  # where it came from (Camunda Modeler, api, bundled)
     # a forced deployment: the dry-run findings on the sample applications it went over (None: none)
     forced_over: Mapped[list | None]
+    # deleted (Camunda's DELETE /deployment/{id}): hidden, its versions no longer started; kept for the history
+    # of the instances that ran on it
+    deleted_at: Mapped[datetime | None]
+    deleted_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class DeploymentFile(Base):
@@ -78,11 +82,40 @@ class ProcessDefinition(Base):
     deployed_by: Mapped[str] = mapped_column(String(100))
 
 
+class DeploymentProcess(Base):
+    """A process version a deployment runs: the versions it minted (their BPMN changed) and the versions whose
+    BPMN it carries unchanged (a deployment of decision tables only). New instances of a version run on the
+    newest deployment that runs it: its decisions."""
+
+    __tablename__ = "deployment_processes"
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"), primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), primary_key=True, index=True)
+
+
+class DecisionDefinition(Base):
+    """A version of a decision (a DMN ``<decision>``): minted by the deployment that changed the file holding
+    it; evaluated with the decisions of that deployment."""
+
+    __tablename__ = "decision_definitions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int]
+    name: Mapped[str | None] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(String(255))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"), index=True)
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(String(100))
+
+
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     business_key: Mapped[str] = mapped_column(String(100), unique=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    # the deployment whose files it runs on: its version's BPMN and the decisions of that moment (None: a row an
+    # older release wrote, which runs on its version's deployment); deployments are only ever marked deleted
+    deployment_id: Mapped[int | None] = mapped_column(Integer, index=True)
     state: Mapped[str] = mapped_column(String(20), index=True)
     region: Mapped[str] = mapped_column(String(40))
     jurisdiction: Mapped[str] = mapped_column(String(12), index=True)

@@ -12,6 +12,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ..errors import Conflict
 from .database import Sessions
+from .decision_repository import DecisionDefinitions
+from .search import Search
 from .material_repository import Materials
 from .operations_repository import Operations
 from .repositories import (
@@ -79,6 +81,8 @@ class UnitOfWork:
             self._leave()
             raise
         self.definitions = Definitions(self.session)
+        self.decisions = DecisionDefinitions(self.session)
+        self.search = Search(self.session)
         self.instances = Instances(self.session)
         self.tasks = Tasks(self.session)
         self.history = History(self.session)

@@ -58,6 +58,7 @@ class ApplicationForm:
 
     schema = ApplicationSchema
     subject = "the same newborn: the mother's ID and the birth time"
+    objects = frozenset({"application"})
 
     def read(self, variables, now: datetime) -> Started:
         raw = variables.get("application") if isinstance(variables, dict) else None

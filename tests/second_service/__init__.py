@@ -47,6 +47,7 @@ class CommunityReviewSchema(ReviewSchema):
 class RequestForm:
     schema = ResidenceRequestSchema
     subject = "none: any number of requests may run at once"
+    objects = frozenset({"request"})
 
     def read(self, variables, now: datetime) -> Started:
         raw = variables.get("request") if isinstance(variables, dict) else None
