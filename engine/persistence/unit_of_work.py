@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..errors import Conflict
 from .database import Sessions
 from .material_repository import Materials
+from .search_repository import SearchKeys
 from .repositories import (
     CalendarYears,
     CountedYears,
@@ -84,6 +85,7 @@ class UnitOfWork:
         self.subscriptions = Subscriptions(self.session)
         self.idempotency = IdempotencyRecords(self.session)
         self.materials = Materials(self.session)
+        self.search_keys = SearchKeys(self.session)
         self.calendar = CalendarYears(self.session)
         self.counted = CountedYears(self.session)
         self.web_sessions = WebSessions(self.session)

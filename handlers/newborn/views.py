@@ -17,12 +17,13 @@ from typing import Any
 from engine.calendar.chinese import chinese_day
 from engine.clock import iso
 from engine.privacy import mask_personal
-from engine.service import Row, Section, TaskView
+from engine.service import RequiredMaterial, Row, Section, TaskView
 from engine.overdue import is_overdue
 from engine.states import state_text
 from forms.layout import lay_out, text_of
 from forms.newborn.application import ApplicationSchema
 from forms.newborn.items import DEPARTMENTS, ITEMS_BY_CODE
+from forms.newborn.material_codes import MATERIALS
 
 # the keys whose values are personal data (R8.2): masked wherever the applicant's side sees them
 PERSONAL_KEYS = frozenset({"id_number", "phone", "address", "account_number", "delivery_record_mother_id",
@@ -180,6 +181,28 @@ def task(data: Mapping[str, Any], activity_id: str) -> TaskView:
     return TaskView(data=shown, sections=sections)
 
 
+def required_materials(data: Mapping[str, Any]) -> tuple[RequiredMaterial, ...]:
+    """The materials the policy's ``materials`` decision listed at the start (R4.1), for the chosen items."""
+    application = data.get("application") if isinstance(data.get("application"), Mapping) else {}
+    chosen = list(application.get("items") or ())
+    merged: dict[str, list[str]] = {}
+    for row in data.get("materials") or ():
+        if not isinstance(row, Mapping) or not row.get("code") or row.get("item") not in chosen:
+            continue
+        items = merged.setdefault(row["code"], [])
+        if row["item"] not in items:
+            items.append(row["item"])
+    return tuple(RequiredMaterial(code, MATERIALS.get(code, code),
+                                  tuple(ITEMS_BY_CODE[i].name for i in sorted(items, key=chosen.index)))
+                 for code, items in merged.items())
+
+
+def ending_on_return(summary: Mapping[str, Any], activity_id: str) -> tuple[str, ...]:
+    """A return ends the whole application: every chosen item not done yet."""
+    return tuple(item["name"] for item in summary.get("items") or ()
+                 if item.get("status") in ("pending", "in_progress"))
+
+
 class NewbornViews:
     """The newborn service's :class:`engine.service.Views`."""
 
@@ -187,3 +210,5 @@ class NewbornViews:
     instance = staticmethod(view)
     progress = staticmethod(progress)
     task = staticmethod(task)
+    required_materials = staticmethod(required_materials)
+    ending_on_return = staticmethod(ending_on_return)

@@ -56,8 +56,10 @@ class RequestForm:
             request = ResidenceRequestSchema().dump(ResidenceRequestSchema().load(raw))
         except ValidationError as err:
             raise InvalidInput("申请填写有误", flatten_errors(err.messages)) from None
+        name = request["applicant"]["name"]
         return Started(variables={"request": request}, jurisdiction=request["division_code"],
-                       region=request["division_code"][:2], subject_key=None)
+                       region=request["division_code"][:2], subject_key=None,
+                       search_keys=(("name", "".join(name.split())),), applicant_name=name, subject_name=name)
 
 
 class CertificateViews:
@@ -75,6 +77,24 @@ class CertificateViews:
         request = data.get("request") or {}
         return TaskView(data={"request": request},
                         sections=lay_out(ResidenceRequestSchema(), request, "居住证明申请"))
+
+    def required_materials(self, data) -> tuple:
+        return ()
+
+    def ending_on_return(self, summary, activity_id) -> tuple[str, ...]:
+        return ("居住证明开具",)
+
+
+class ApplicantSearch:
+    """Found by the applicant's name too."""
+
+    kinds = {"name": "申请人姓名"}
+
+    def keys_after_step(self, summary) -> tuple:
+        return ()
+
+    def read_query(self, text: str) -> tuple[tuple[str, str], ...]:
+        return (("name", "".join(text.split())),)
 
 
 def issue_certificate(call: ServiceCall) -> HandlerResult:
@@ -103,4 +123,7 @@ SECOND = Service(
     start_form=RequestForm(),
     views=CertificateViews(),
     business_key_prefix="JZ",
+    search=ApplicantSearch(),
+    labels=dict(PURPOSES),
+    subject_title="申请人",
 )

@@ -77,6 +77,8 @@ def unversioned_revision(inspector) -> str | None:
         return "0004"
     if "source" not in deployment_columns:
         return "0005"
+    if "search_keys" in tables:
+        return "0008d_clerk_tools"
     if "web_sessions" in tables:
         return "0007b_sessions_and_attempts"
     if "instance_calendar_years" in tables:
