@@ -272,13 +272,13 @@ class Tasks:
             query = query.where(UserTask.follow_up_on <= follow_up_by)
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         column = self.QUEUE_ORDERS.get(order, UserTask.due_at)
-        rows = self.session.execute(
+        rows = (tuple(row) for row in self.session.execute(
             query.add_columns(ProcessInstance).join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
             .order_by(column.is_(None), column.desc() if descending else column, UserTask.due_at.is_(None),
                       UserTask.due_at, UserTask.created_at, UserTask.id)
             .offset(offset)
             .limit(limit)
-        ).tuples()
+        ))
         return list(rows), total
 
     def with_instances(self, tasks: list[UserTask]) -> list[tuple[UserTask, ProcessInstance]]:

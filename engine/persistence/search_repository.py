@@ -19,8 +19,8 @@ class SearchKeys:
         """Store the (kind, digest) pairs the instance does not have yet."""
         if not keys:
             return
-        have = set(self.session.execute(
-            select(SearchKey.kind, SearchKey.digest).where(SearchKey.instance_id == instance_id)).tuples())
+        have = set(tuple(row) for row in self.session.execute(
+            select(SearchKey.kind, SearchKey.digest).where(SearchKey.instance_id == instance_id)))
         for kind, digest in sorted(set(keys) - have):
             self.session.add(SearchKey(instance_id=instance_id, kind=kind, digest=digest))
 
