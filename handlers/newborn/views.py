@@ -37,6 +37,9 @@ RESULT_LABELS = {
     "applied_on": "申请日期", "bank": "发卡银行", "mail_number": "邮件号", "licence_number": "证号",
     "opened_on": "登记日期", "paid_on": "缴费日期", "premium": "缴费金额（元）",
 }
+# where one key means another thing for one item
+ITEM_RESULT_LABELS = {("vaccination_certificate", "certificate_number"): "预防接种证编号",
+                      ("vaccination_certificate", "issued_by"): "办理单位"}
 
 STATUS_TEXT = {
     "pending": "待办理",
@@ -173,7 +176,8 @@ def task(data: Mapping[str, Any], activity_id: str) -> TaskView:
     shown = {key: data.get(key) for key in TASK_DATA}
     sections = lay_out(ApplicationSchema(), shown["application"], "申请概况")
     for code, result in (shown["results"] or {}).items():
-        rows = tuple(Row(RESULT_LABELS[key], text_of(None, value)) for key, value in (result or {}).items()
+        rows = tuple(Row(ITEM_RESULT_LABELS.get((code, key)) or RESULT_LABELS[key], text_of(None, value))
+                     for key, value in (result or {}).items()
                      if key in RESULT_LABELS and value not in (None, ""))
         item = ITEMS_BY_CODE.get(code)
         if rows and item is not None:
