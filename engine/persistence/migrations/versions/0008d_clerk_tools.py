@@ -33,11 +33,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('user_tasks') as batch:
-        batch.drop_column('follow_up_on')
-        batch.drop_column('reason')
-    with op.batch_alter_table('process_instances') as batch:
-        batch.drop_column('subject_name')
-        batch.drop_column('applicant_name')
+    # plain DROP COLUMN (SQLite 3.35+): a table copy would drop process_instances under its referencing rows
+    for table, column in (('user_tasks', 'follow_up_on'), ('user_tasks', 'reason'),
+                          ('process_instances', 'subject_name'), ('process_instances', 'applicant_name')):
+        op.execute(f'ALTER TABLE {table} DROP COLUMN {column}')
     op.drop_index(op.f('ix_search_keys_digest'), table_name='search_keys')
     op.drop_table('search_keys')
