@@ -223,7 +223,7 @@ class TaskSchema(Schema):
     follow_up_on = fields.String(allow_none=True, metadata={"description": "the clerk's follow-up date (ISO)"})
     applicant_name = fields.String(allow_none=True, metadata={"description": "who filed the application"})
     subject_name = fields.String(allow_none=True, metadata={
-        "description": "who the application is about (the service's subject, e.g. the newborn)"})
+        "description": "who the application is about (the service's subject)"})
     filed_at = fields.String(metadata={"description": "when the application was filed"})
     jurisdiction = fields.String(metadata={"description": "the application's division code (GB/T 2260)"})
     instance_state = fields.String()
@@ -303,15 +303,15 @@ class SectionSchema(Schema):
 class RequiredMaterialSchema(Schema):
     code = fields.String()
     name = fields.String()
-    items = fields.List(fields.String(), metadata={"description": "the chosen items that need it, by name"})
+    items = fields.List(fields.String(), metadata={"description": "the items of the application that need it, by name"})
 
 
 class TaskDetailSchema(TaskSchema):
     required_materials = fields.List(fields.Nested(RequiredMaterialSchema), metadata={
-        "description": "the materials the application's chosen items need (compare with its uploaded materials)"})
+        "description": "the materials the application's items need (compare with its uploaded materials)"})
     ending_on_return = fields.List(fields.String(), metadata={
         "description": "what ends if this task returns the application (e.g. the items not done yet)"})
-    subject_title = fields.String(metadata={"description": "what subject_name is (e.g. 新生儿)"})
+    subject_title = fields.String(metadata={"description": "what subject_name is, in Chinese"})
     form = fields.Nested(FormSchema)
     data = fields.Dict(metadata={"description": "what the clerk sees of the instance, as the service has it"})
     sections = fields.List(fields.Nested(SectionSchema), metadata={

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from engine.calendar.chinese import chinese_time
 from engine.usecases import web_sessions
 from engine.usecases.accounts import AccountLocked, authenticate_password
 
@@ -34,7 +33,7 @@ def login():
             principal = authenticate_password(context(), form.name.data.strip(), form.password.data,
                                               request.remote_addr)
         except AccountLocked as err:  # err.until is Beijing time
-            principal, error = None, f"密码错误次数过多，请于{chinese_time(err.until)}后再试。"
+            principal, error = None, f"密码错误次数过多，请于{err.until:%H:%M}后再试。"
         if principal is not None:
             session.clear()
             session.renew_id()  # a new session id: one known before signing in is never the one after
