@@ -255,7 +255,8 @@ def test_an_ended_session_keeps_the_typed_text_and_asks_to_sign_in(chromium, sit
     expect(page.get_by_role("radio", name="退件")).to_be_checked()
     page.get_by_role("button", name="提交").click()
     expect(page.get_by_text("已办结：出生医学证明签发审核")).to_be_visible()
-    assert page.evaluate("Object.keys(sessionStorage).filter(k => k.startsWith('onething-draft:')).length") == 0
+    page.wait_for_load_state("load")  # the page's script forgets the draft of the task just completed
+    page.wait_for_function("Object.keys(sessionStorage).filter(k => k.startsWith('onething-draft:')).length === 0")
 
 
 def test_returning_says_which_items_end_before_it_is_sent(chromium, site, api, clock):
