@@ -19,6 +19,7 @@ from .handlers import HandlerRegistry
 from .persistence.database import Sessions
 from .persistence.models import ProcessDefinition, ProcessInstance
 from .persistence.unit_of_work import UnitOfWork
+from .search import SearchDigests
 from .service import Service, Services
 from .workflows import WorkflowRepository
 
@@ -46,6 +47,7 @@ class EngineContext:
     serializer: StateSerializer = field(default_factory=StateSerializer)
     max_attempts: int = DEFAULT_JOB_ATTEMPTS  # a job's tries before it is an incident
     calendar: CalendarSource | None = None  # default: the database's official years
+    search: SearchDigests = field(default_factory=SearchDigests)  # digests of what instances are found by
     script_engine: JuelScriptEngine = field(init=False)
     workflows: WorkflowRepository = field(init=False)
     _definitions: dict[int, DefinitionRef] = field(init=False, default_factory=dict)

@@ -33,6 +33,7 @@ from .persistence.models import (
 )
 from .persistence.unit_of_work import UnitOfWork
 from .projection import summarize
+from .search import SearchDigests
 from .service import Service
 from .runtime import (
     StepRecord,
@@ -54,6 +55,7 @@ class Dependencies(Protocol):
     serializer: StateSerializer
     script_engine: JuelScriptEngine
     max_attempts: int
+    search: SearchDigests
 
     def definition(self, uow: UnitOfWork, definition_id: int) -> Any: ...
 
@@ -119,6 +121,9 @@ class WorkflowRepository:
         summary = summarize(workflow, self.ctx.service_of(uow, instance), instance.summary or {}, instance.created_at,
                             now, calendar)
         instance.summary = summary
+        later_keys = self.ctx.service_of(uow, instance).search.keys_after_step(summary)
+        if later_keys:
+            uow.search_keys.add_missing(instance.id, self.ctx.search.of(later_keys))
         self._mark_counted(uow, instance, workflow, open_tasks, calendar,
                            one_calendar=recounted is not None or self.ctx.calendar.watched() <= 1,
                            recounted=recounted is not None)

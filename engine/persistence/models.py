@@ -3,11 +3,12 @@ projected into their own tables so that task lists and audits never deserialize 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -134,6 +135,9 @@ class ProcessInstance(Base):
     archived_at: Mapped[datetime | None]
     erased_at: Mapped[datetime | None]
     archive: Mapped[dict | None]
+    # who filed it and who it is about, as the clerks' lists show them (the service's Started names)
+    applicant_name: Mapped[str | None] = mapped_column(String(100))
+    subject_name: Mapped[str | None] = mapped_column(String(100))
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": revision}
     __table_args__ = (
@@ -184,6 +188,19 @@ class UserTask(Base):
     # the department's refusal that brought the application back to this task (a caught business error):
     # {"code", "message", "activity_id", "activity_name", "department", "at"}
     refusal: Mapped[dict | None]
+    reason: Mapped[str | None] = mapped_column(Text)  # the reason the clerk gave on completing it (a return's)
+    follow_up_on: Mapped[date | None] = mapped_column(Date)  # the clerk's own date to look at it again
+
+
+class SearchKey(Base):
+    """What an instance can be found by (:mod:`engine.search`): a keyed digest of a kind and a normalised
+    value (an ID number, a phone, a name), never the value itself."""
+
+    __tablename__ = "search_keys"
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class HistoryEvent(Base):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -312,6 +312,11 @@ class Tasks:
                                    or_(*[UserTask.jurisdiction.startswith(p) for p in jurisdictions]))
             .order_by(UserTask.due_at, UserTask.id)))
 
+    # the queue's orders: a column of the task or of its instance
+    QUEUE_ORDERS = {"due": UserTask.due_at, "filed": ProcessInstance.created_at,
+                    "applicant": ProcessInstance.applicant_name, "subject": ProcessInstance.subject_name,
+                    "district": UserTask.jurisdiction, "follow_up": UserTask.follow_up_on}
+
     def queue(
         self,
         groups: list[str],
@@ -323,9 +328,13 @@ class Tasks:
         limit: int,
         item: str | None = None,
         due_before: datetime | None = None,
-    ) -> tuple[list[UserTask], int]:
-        """Open tasks of ``groups`` in ``jurisdictions`` (prefixes), soonest due first (``item``: of one item;
-        ``due_before``: due by then, e.g. the end of today)."""
+        order: str = "due",
+        descending: bool = False,
+        follow_up_by: date | None = None,
+    ) -> tuple[list[tuple[UserTask, ProcessInstance]], int]:
+        """Open tasks of ``groups`` in ``jurisdictions`` (prefixes) with their instances, soonest due first or
+        by ``order`` (:attr:`QUEUE_ORDERS`; ``item``: of one item; ``due_before``: due by then, e.g. the end of
+        today; ``follow_up_by``: with a follow-up date by then)."""
         query = self._open_of(groups, jurisdictions)
         if assignee is not None:
             query = query.where(UserTask.assignee == assignee)
@@ -337,13 +346,25 @@ class Tasks:
             query = query.where(UserTask.item == item)
         if due_before is not None:
             query = query.where(UserTask.due_at <= due_before)
+        if follow_up_by is not None:
+            query = query.where(UserTask.follow_up_on <= follow_up_by)
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = self.session.scalars(
-            query.order_by(UserTask.due_at.is_(None), UserTask.due_at, UserTask.created_at)
+        column = self.QUEUE_ORDERS.get(order, UserTask.due_at)
+        rows = (tuple(row) for row in self.session.execute(
+            query.add_columns(ProcessInstance).join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
+            .order_by(column.is_(None), column.desc() if descending else column, UserTask.due_at.is_(None),
+                      UserTask.due_at, UserTask.created_at, UserTask.id)
             .offset(offset)
             .limit(limit)
-        )
+        ))
         return list(rows), total
+
+    def with_instances(self, tasks: list[UserTask]) -> list[tuple[UserTask, ProcessInstance]]:
+        """The tasks, each with its instance (one query)."""
+        ids = {task.instance_id for task in tasks}
+        found = {row.id: row for row in self.session.scalars(
+            select(ProcessInstance).where(ProcessInstance.id.in_(ids)))} if ids else {}
+        return [(task, found[task.instance_id]) for task in tasks]
 
     def in_jurisdictions(self, jurisdictions: list[str], since: datetime | None,
                          until: datetime | None) -> list[UserTask]:
@@ -367,6 +388,16 @@ class Tasks:
                 or_(UserTask.assignee.is_(None), UserTask.assignee == user),
             )
             .values(assignee=user)
+        )
+        return result.rowcount == 1
+
+    def give(self, task_id: str, holder: str, to: str) -> bool:
+        """Atomically pass an open task that ``holder`` holds, or nobody does, to ``to``."""
+        result = self.session.execute(
+            update(UserTask)
+            .where(UserTask.id == task_id, UserTask.completed_at.is_(None),
+                   or_(UserTask.assignee.is_(None), UserTask.assignee == holder))
+            .values(assignee=to)
         )
         return result.rowcount == 1
 

@@ -16,6 +16,7 @@ from .decision_repository import DecisionDefinitions
 from .search import Search
 from .material_repository import Materials
 from .operations_repository import Operations
+from .search_repository import SearchKeys
 from .repositories import (
     CalendarYears,
     CountedYears,
@@ -92,6 +93,7 @@ class UnitOfWork:
         self.subscriptions = Subscriptions(self.session)
         self.idempotency = IdempotencyRecords(self.session)
         self.materials = Materials(self.session)
+        self.search_keys = SearchKeys(self.session)
         self.calendar = CalendarYears(self.session)
         self.counted = CountedYears(self.session)
         self.web_sessions = WebSessions(self.session)

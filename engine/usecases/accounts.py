@@ -185,6 +185,12 @@ def principal_of(ctx: EngineContext, name: str) -> Principal | None:
         return _principal(user) if user is not None and user.revoked_at is None else None
 
 
+def people_of(ctx: EngineContext) -> dict[str, dict]:
+    """Every user's roles and groups by name (for naming who did something): nothing secret."""
+    with ctx.reader() as uow:
+        return {u.name: {"roles": list(u.roles), "groups": list(u.groups)} for u in uow.users.all()}
+
+
 def list_users(ctx: EngineContext) -> list[dict]:
     """Every user; ``locked``: ``everywhere`` (too many wrong passwords from many places), ``somewhere``
     (from some address only), or None."""

@@ -62,9 +62,11 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
             region=started.region, jurisdiction=started.jurisdiction,
             started_by=principal.name, created_at=now, updated_at=now, workflow_state="",
             serializer_version=ctx.serializer.version, summary={}, subject_key=started.subject_key,
+            applicant_name=_name(started.applicant_name), subject_name=_name(started.subject_name),
         )
         uow.instances.add(instance)
         uow.flush()
+        uow.search_keys.add_missing(instance.id, ctx.search.of(started.search_keys))
         ctx.workflows.record(uow, instance.id, principal.name, "instance_started", at=now,
                    detail={"definition": definition.key, "version": definition.version, **started.detail})
         workflow = ctx.workflows.new_workflow(uow, instance)
@@ -98,6 +100,9 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
 def object_variables(ctx: EngineContext, key: str) -> frozenset[str]:
     """The start variables process ``key``'s service reads as objects (its start form says)."""
     return ctx.services.for_process(key).start_form.objects
+def _name(text: str | None) -> str | None:
+    """A name as a list shows it (the column holds 100 characters)."""
+    return text[:100] if text else None
 
 
 def _replay(ctx: EngineContext, principal: Principal, idempotency_key: str | None) -> dict | None:

@@ -57,8 +57,10 @@ class RequestForm:
             request = ResidenceRequestSchema().dump(ResidenceRequestSchema().load(raw))
         except ValidationError as err:
             raise InvalidInput("申请填写有误", flatten_errors(err.messages)) from None
+        name = request["applicant"]["name"]
         return Started(variables={"request": request}, jurisdiction=request["division_code"],
-                       region=request["division_code"][:2], subject_key=None)
+                       region=request["division_code"][:2], subject_key=None,
+                       search_keys=(("name", "".join(name.split())),), applicant_name=name, subject_name=name)
 
 
 class CertificateViews:
@@ -76,6 +78,24 @@ class CertificateViews:
         request = data.get("request") or {}
         return TaskView(data={"request": request},
                         sections=lay_out(ResidenceRequestSchema(), request, "居住证明申请"))
+
+    def required_materials(self, data) -> tuple:
+        return ()
+
+    def ending_on_return(self, summary, activity_id) -> tuple[str, ...]:
+        return ("居住证明开具",)
+
+
+class ApplicantSearch:
+    """Found by the applicant's name too."""
+
+    kinds = {"name": "申请人姓名"}
+
+    def keys_after_step(self, summary) -> tuple:
+        return ()
+
+    def read_query(self, text: str) -> tuple[tuple[str, str], ...]:
+        return (("name", "".join(text.split())),)
 
 
 def issue_certificate(call: ServiceCall) -> HandlerResult:
@@ -107,4 +127,7 @@ SECOND = Service(
     retention=Retention(archive_after_days=7, erase_after_days=90, kept_data=frozenset({"results", "reviews"}),
                         personal_fields=frozenset({"request.applicant.name"}),
                         reasoning="a certificate is collected within days; a complaint within three months"),
+    search=ApplicantSearch(),
+    labels=dict(PURPOSES),
+    subject_title="申请人",
 )

@@ -65,6 +65,8 @@ def unversioned_revision(inspector) -> str | None:
     tables = set(inspector.get_table_names())
     if not {"deployments", "process_instances", "user_tasks", "jobs", "idempotency_records"} <= tables:
         return None
+    if "search_keys" in tables:
+        return "0008d_clerk_tools"
     if "decision_definitions" in tables:
         return "0008b_rest_more"
     if "worker_heartbeats" in tables:
