@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.orm import Session
 
 from .models import ProcessDefinition, ProcessInstance, SearchKey, UserTask
@@ -23,6 +23,10 @@ class SearchKeys:
             select(SearchKey.kind, SearchKey.digest).where(SearchKey.instance_id == instance_id)))
         for kind, digest in sorted(set(keys) - have):
             self.session.add(SearchKey(instance_id=instance_id, kind=kind, digest=digest))
+
+    def forget(self, instance_id: str) -> None:
+        """Delete the instance's keys: once its personal data are erased, nobody finds it by them."""
+        self.session.execute(delete(SearchKey).where(SearchKey.instance_id == instance_id))
 
     def find(self, digests: Collection[tuple[str, str]], business_keys: Collection[str],
              jurisdictions: Collection[str], groups: Collection[str] | None,

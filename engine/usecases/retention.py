@@ -182,12 +182,14 @@ def _erase(ctx: EngineContext, uow: UnitOfWork, instance: ProcessInstance, servi
     instance.archive = {**eraser.data(record), "personal_values": []}
     instance.summary = eraser.data(instance.summary or {})
     instance.end_reason = eraser.text(instance.end_reason)
-    instance.subject_key = None
+    instance.subject_key = instance.applicant_name = instance.subject_name = None
+    uow.search_keys.forget(instance.id)
     for event in uow.history.for_instance(instance.id):
         event.reason, event.detail = eraser.text(event.reason), eraser.data(event.detail or {})
     for task in uow.tasks.for_instance(instance.id):
         if task.refusal:
             task.refusal = eraser.data(task.refusal)
+        task.reason = eraser.text(task.reason)
     for entry in uow.retention.ledger_of(instance.id):
         entry.value = eraser.data(entry.value)
     files = set()

@@ -143,6 +143,9 @@ def test_a_run_archives_and_erases_what_the_policy_says_and_nothing_else(api, ct
     assert diagram.status_code == 200 and b"done" in diagram.data
     assert retention.run(ctx, by="test", store=store).touched == []  # nothing twice
 
+    found = api.get(f"/api/search?q={completed_app['mother']['id_number']}", "supervisor")
+    assert completed["business_key"] in found.get_data(as_text=True)  # archived, still found by an ID number
+
     clock.advance(timedelta(days=ERASE - ARCHIVE))  # past the erase days
     files = {row.name for row in (store.directory.iterdir())}
     report = retention.run(ctx, by="test", store=store)
@@ -154,6 +157,10 @@ def test_a_run_archives_and_erases_what_the_policy_says_and_nothing_else(api, ct
         assert leaks == set(), (erased["business_key"], leaks)
         row = row_of(ctx, erased["id"])
         assert row.erased_at is not None and row.subject_key is None and row.archive["personal_values"] == []
+        assert row.applicant_name is None and row.subject_name is None
+        # nobody finds it any more by what people know of it (the keyed digests of its ID numbers, phones)
+        found = api.get(f"/api/search?q={application['mother']['id_number']}", "supervisor")
+        assert found.status_code == 200 and erased["business_key"] not in found.get_data(as_text=True)
     # what stays: the held and the running application whole, the history with its actors, the references
     assert secrets_of(held_app) <= {s for s in secrets_of(held_app) if s in everything}
     assert secrets_of(running_app) <= {s for s in secrets_of(running_app) if s in everything}
