@@ -13,6 +13,7 @@ public host name).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -33,14 +34,14 @@ def _serve(args) -> int:
     ctx = ready_context(upgrade=True if args.upgrade else None)
     try:
         app = create_app(context=ctx)
-    except BadPublicUrl as err:
+    except (BadPublicUrl, ValueError) as err:  # a setting that is not one (ONETHING_METRICS_ADDRESSES …)
         print(f"error: {err}", file=sys.stderr, flush=True)
         return 2
     stop = threading.Event()
     if not args.no_worker:
         start_background_worker(ctx, stop)
-    print(f"onething serving on http://{args.host}:{args.port}/api (OpenAPI: /api/openapi.json)"
-          f"{'' if args.no_worker else ', with a background worker'}", flush=True)
+    logging.getLogger("onething").info("onething serving on http://%s:%s/api (OpenAPI: /api/openapi.json)%s",
+                                       args.host, args.port, "" if args.no_worker else ", with a background worker")
     try:
         serve(app, host=args.host, port=args.port, threads=args.threads, **_proxy_settings())
     finally:

@@ -19,6 +19,7 @@ from .handlers import HandlerRegistry
 from .persistence.database import Sessions
 from .persistence.models import ProcessDefinition, ProcessInstance
 from .persistence.unit_of_work import UnitOfWork
+from .search import SearchDigests
 from .service import Service, Services
 from .workflows import WorkflowRepository
 
@@ -33,6 +34,7 @@ class DefinitionRef:
     key: str
     version: int
     deployment_id: int
+    name: str | None = None
 
 
 @dataclass
@@ -45,6 +47,7 @@ class EngineContext:
     serializer: StateSerializer = field(default_factory=StateSerializer)
     max_attempts: int = DEFAULT_JOB_ATTEMPTS  # a job's tries before it is an incident
     calendar: CalendarSource | None = None  # default: the database's official years
+    search: SearchDigests = field(default_factory=SearchDigests)  # digests of what instances are found by
     script_engine: JuelScriptEngine = field(init=False)
     workflows: WorkflowRepository = field(init=False)
     _definitions: dict[int, DefinitionRef] = field(init=False, default_factory=dict)
@@ -76,19 +79,28 @@ class EngineContext:
         if found is None:
             row = uow.definitions.get(definition_id)
             found = self._definitions[definition_id] = DefinitionRef(row.id, row.key, row.version,
-                                                                     row.deployment_id)
+                                                                     row.deployment_id, row.name)
         return found
 
     def service_of(self, uow: UnitOfWork, instance: ProcessInstance) -> Service:
         """The service whose process the instance runs."""
         return self.services.for_process(self.definition(uow, instance.definition_id).key)
 
-    def parsed(self, uow: UnitOfWork, definition: ProcessDefinition | DefinitionRef) -> ParsedDeployment:
-        def load_files():
-            return [(f.filename, f.content) for f in uow.definitions.files(definition.deployment_id)]
+    def parsed(self, uow: UnitOfWork,
+               of: ProcessInstance | ProcessDefinition | DefinitionRef | int) -> ParsedDeployment:
+        """The parsed files of a deployment (its number, or the one an instance runs on, or the one that minted
+        a process version)."""
+        if isinstance(of, int):
+            deployment_id = of
+        elif isinstance(of, ProcessInstance):  # no deployment: a row an older release wrote runs on its version's
+            deployment_id = of.deployment_id or self.definition(uow, of.definition_id).deployment_id
+        else:
+            deployment_id = of.deployment_id
 
-        key = self._fingerprints.get(definition.deployment_id)
+        def load_files():
+            return [(f.filename, f.content) for f in uow.definitions.files(deployment_id)]
+
+        key = self._fingerprints.get(deployment_id)
         if key is None:
-            key = self._fingerprints[definition.deployment_id] = fingerprint(
-                uow.definitions.file_digests(definition.deployment_id))
+            key = self._fingerprints[deployment_id] = fingerprint(uow.definitions.file_digests(deployment_id))
         return self.specs.get(key, load_files)

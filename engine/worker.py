@@ -33,6 +33,7 @@ from SpiffWorkflow.task import TaskState
 
 from engine.handlers import BusinessError, HandlerError, HandlerResult, ServiceCall
 
+from . import log_context, metrics
 from .context import EngineContext
 from .persistence.models import Job
 from .persistence.unit_of_work import ConcurrentUpdate
@@ -45,6 +46,9 @@ DEFAULT_LOCK_SECONDS = 30
 CALENDAR_CHECK_SECONDS = 5.0  # how often the worker looks for a newly loaded holiday notice
 RECONCILE_SECONDS = 60.0  # and counts again what another process counted on an older calendar
 HOUSEKEEPING_SECONDS = 600.0  # how often ended sessions and finished failure counts are deleted
+HEARTBEAT_SECONDS = 10.0  # how often a running worker says so (readiness: a worker seen within a minute)
+RETENTION_CHECK_SECONDS = 3600.0  # how often it looks whether the daily retention run is due
+RETENTION_BATCH = 100  # instances one round archives or erases at most: jobs wait meanwhile
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 INTERNAL_ERROR = "系统内部错误，请技术人员查看服务日志"  # what an admin reads of a failure that is not a department's
@@ -60,6 +64,7 @@ class TakenJob:
     topic: str | None
     activity_id: str
     attempts: int
+    request_id: str | None = None  # the request that made the job: the worker's lines for it carry its id
 
 
 def backoff(attempts: int) -> timedelta:
@@ -130,6 +135,9 @@ class Worker:
         self.chain = chain  # service tasks run in one load and save at most
         self.probe = probe
         self._calendar_checked = self._reconciled = self._housekept = float("-inf")
+        self._beaten = self._retention_checked = float("-inf")
+        self._retention_more = False  # the last round left due instances: the next round goes on
+        self._started_at = None
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -144,11 +152,12 @@ class Worker:
             by_instance.setdefault(job.instance_id, []).append(job)
         with self._heartbeat([job.id for job in jobs]):
             for group in by_instance.values():
-                for timer in [job for job in group if job.kind == "timer"]:
-                    self._guarded([timer], self._fire_timer, timer)
-                service = [job for job in group if job.kind == "service_task"]
-                if service:
-                    self._guarded(service, self._run_service_tasks, service)
+                with log_context.bound(request_id=group[0].request_id, business_key=group[0].business_key):
+                    for timer in [job for job in group if job.kind == "timer"]:
+                        self._guarded([timer], self._fire_timer, timer)
+                    service = [job for job in group if job.kind == "service_task"]
+                    if service:
+                        self._guarded(service, self._run_service_tasks, service)
         return len(jobs)
 
     @contextmanager
@@ -187,9 +196,12 @@ class Worker:
         total = 0
         while not stop.is_set():
             try:
-                self.calendar_round()
-                self.housekeeping_round()
-                count = self.run_once()
+                with log_context.bound(request_id=None, business_key=None):  # a round's lines say their own
+                    self.heartbeat_round()
+                    self.calendar_round()
+                    self.housekeeping_round()
+                    self.retention_round()
+                    count = self.run_once()
             except Exception:  # the database may be restarting: keep going
                 log.exception("worker %s: round failed", self.name)
                 count = 0
@@ -198,7 +210,44 @@ class Worker:
                 log.info("worker %s: ran %d job(s), %d in all", self.name, count, total)
             else:
                 stop.wait(idle_wait)
+        self.stopped()
         log.info("worker %s stopped after %d job(s)", self.name, total)
+
+    def heartbeat_round(self) -> None:
+        """Every ``HEARTBEAT_SECONDS``: this worker runs (``worker_heartbeats``, read by readiness)."""
+        from .usecases import health
+
+        now = time.monotonic()
+        if now - self._beaten < HEARTBEAT_SECONDS:
+            return
+        self._beaten = now
+        self._started_at = self._started_at or health.wall_clock()
+        health.beat(self.ctx, self.name, self._started_at)
+
+    def stopped(self) -> None:
+        """This worker stops: readiness no longer counts it."""
+        from .usecases import health
+
+        try:
+            health.stopped(self.ctx, self.name)
+        except Exception:  # the database may be gone: the heartbeat then ages out within a minute
+            log.warning("worker %s: could not remove its heartbeat", self.name, exc_info=True)
+
+    def retention_round(self) -> int:
+        """Once a day (by the last run recorded, whichever process ran it): the retention policy's run over
+        the finished applications (``engine.usecases.retention``), ``RETENTION_BATCH`` at a time between
+        rounds of jobs until none is due; how many it archived or erased."""
+        from .usecases import retention
+
+        now = time.monotonic()
+        if now - self._retention_checked < RETENTION_CHECK_SECONDS and not self._retention_more:
+            return 0
+        self._retention_checked = now
+        if not self._retention_more and not retention.due(self.ctx):
+            return 0
+        report = retention.run(self.ctx, by=f"worker {self.name}", limit=RETENTION_BATCH)
+        self._retention_more = report.more
+        return len(report.touched)
 
     def calendar_round(self) -> int:
         """R5.1: when a year's holiday notice was loaded (by any process), and every minute anyway, count
@@ -244,7 +293,7 @@ class Worker:
                 if uow.jobs.lock(job_id, self.name, now, now + self.lock):
                     job = uow.jobs.get(job_id)
                     taken.append(TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind,
-                                          job.topic, job.activity_id, job.attempts))
+                                          job.topic, job.activity_id, job.attempts, job.request_id))
             uow.commit()
         return taken
 
@@ -254,6 +303,8 @@ class Worker:
         try:
             run(*args)
         except ConcurrentUpdate:
+            for job in jobs:
+                metrics.jobs_run.labels(job.kind, metrics.job_topic(job.topic, job.kind), "conflict").inc()
             self._release(jobs)
         except Exception as err:
             log.warning("job %s (%s) failed: %s", jobs[0].id, jobs[0].topic or jobs[0].kind,
@@ -292,6 +343,7 @@ class Worker:
                 try:
                     outcome = self._call_handler(jobs[0].business_key, instance_id, task)
                 except BusinessError as refusal:  # a BPMN error: caught in the diagram, or an incident
+                    metrics.jobs_run.labels("service_task", task.task_spec.topic, "refused").inc()
                     log.info("service task %s (%s) refused: %s", task.task_spec.bpmn_id, task.task_spec.topic,
                              refusal.code)
                     caught = refuse(task, refusal)
@@ -306,6 +358,7 @@ class Worker:
                     failure = (str(task.id), err)
                     break
                 self.probe("after_handler", instance_id=instance_id, activity_id=task.task_spec.bpmn_id)
+                log.info("service task %s (%s) done", task.task_spec.bpmn_id, task.task_spec.topic)
                 records.append(apply_result(task, outcome))
             advance(workflow)
         self.probe("before_save", instance_id=instance_id, activity_id=None)
@@ -334,6 +387,7 @@ class Worker:
         handler = self.ctx.registry.get(spec.topic)
         calendar = self.ctx.calendar.current()
         ledger = _LazyLedger(self.ctx)
+        started = time.perf_counter()
         try:
             outcome = handler(ServiceCall(
                 topic=spec.topic, idempotency_key=step_key(instance_id, task), business_key=business_key,
@@ -343,6 +397,8 @@ class Worker:
             ledger.commit()
         finally:
             ledger.close()
+            metrics.job_seconds.labels(spec.topic).observe(time.perf_counter() - started)
+        metrics.jobs_run.labels("service_task", spec.topic, "done").inc()
         return outcome
 
     def run_held(self, job_id: str) -> None:
@@ -352,8 +408,9 @@ class Worker:
             if job is None:
                 return
             taken = TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind, job.topic,
-                             job.activity_id, job.attempts)
-        with self._heartbeat([taken.id]):
+                             job.activity_id, job.attempts, job.request_id)
+        with self._heartbeat([taken.id]), log_context.bound(request_id=taken.request_id,
+                                                            business_key=taken.business_key):
             if taken.kind == "timer":
                 self._guarded([taken], self._fire_timer, taken)
             else:
@@ -376,6 +433,7 @@ class Worker:
                                 activity_id=job.activity_id, activity_name=task.task_spec.bpmn_name)
             self.ctx.workflows.save(uow, instance, workflow, [], "system")
             uow.commit()
+        metrics.jobs_run.labels("timer", "timer", "done").inc()
 
     # -- failures -------------------------------------------------------------------------------
 
@@ -405,7 +463,9 @@ class Worker:
         row.error_code, row.error_message = failure_text(err)
         uow.jobs.release(row)
         row.updated_at = now
-        if row.attempts >= row.max_attempts or isinstance(err, BusinessError):
+        incident = row.attempts >= row.max_attempts or isinstance(err, BusinessError)
+        metrics.jobs_run.labels(row.kind, metrics.job_topic(row.topic, row.kind), "incident" if incident else "retry").inc()
+        if incident:
             row.state = "incident"
             self.ctx.workflows.record(uow, row.instance_id, "system", "incident_created", at=now,
                             activity_id=row.activity_id, activity_name=row.activity_name,

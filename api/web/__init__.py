@@ -9,7 +9,7 @@ token (Flask-WTF, signed with the secret key). The pages
 use the same use cases, roles, groups and jurisdictions as the API: another jurisdiction's application is
 "not found", another department's task "forbidden". Modules: :mod:`.session` (sign-in), :mod:`.clerk`
 (queue, task, done), :mod:`.oversight` (supervisors), :mod:`.admin` (incidents, deployments, users,
-calendar).
+calendar), :mod:`.search` (the search box of every page).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine.usecases.web_sessions import SessionPolicy
 
-from . import admin, admin_calendar, admin_users, clerk, names, oversight, session  # noqa: F401 (routes, filters)
+from . import admin, admin_calendar, admin_users, clerk, names, oversight, search, session  # noqa: F401 (routes, filters)
 from .pages import blp
 from .server_session import ServerSessionInterface
 

@@ -15,6 +15,7 @@ from flask import Response, abort, g, jsonify, redirect, render_template, reques
 from markupsafe import Markup
 
 from engine.clock import CHINA
+from engine.divisions import divisions_within
 from engine.usecases import instances
 from engine.usecases import oversight as levels_of
 from engine.usecases.oversight import Scope
@@ -127,10 +128,8 @@ def scope_of(args, principal) -> tuple[Scope, list[str], dict]:
 
 
 def district_choices(principal) -> list[tuple[str, str]]:
-    """The divisions inside the caller's jurisdictions, province down, indented by level."""
-    names = context().services.division_names
-    inside = sorted(code for code in names if any(code.startswith(mine) for mine in principal.jurisdictions))
-    return [(code, "\u3000" * (len(code) // 2 - 1) + names[code]) for code in inside]
+    """The divisions inside the caller's jurisdictions, province down, by name."""
+    return divisions_within(principal.jurisdictions)
 
 
 @blp.get("/oversight")

@@ -229,6 +229,12 @@ def principal_of(ctx: EngineContext, name: str) -> Principal | None:
         return _principal(user) if user is not None and user.revoked_at is None else None
 
 
+def people_of(ctx: EngineContext) -> dict[str, dict]:
+    """Every user's roles and groups by name (for naming who did something): nothing secret."""
+    with ctx.reader() as uow:
+        return {u.name: {"roles": list(u.roles), "groups": list(u.groups)} for u in uow.users.all()}
+
+
 def list_users(ctx: EngineContext) -> list[dict]:
     """Every user; ``locked``: ``everywhere`` (too many wrong passwords from many places), ``somewhere``
     (from some address only), or None."""
@@ -240,12 +246,6 @@ def list_users(ctx: EngineContext) -> list[dict]:
                  "has_password": u.password_hash is not None,
                  "locked": locks.get(sign_in_limits.account_key(u.name))}
                 for u in uow.users.all()]
-
-
-def roles_by_name(ctx: EngineContext) -> dict[str, list[str]]:
-    """Every user's roles, by name (how a page names who did something)."""
-    with ctx.reader() as uow:
-        return {u.name: list(u.roles) for u in uow.users.all()}
 
 
 def user_access(ctx: EngineContext, name: str) -> dict:

@@ -21,6 +21,7 @@ from ..calendar import CalendarNotCovered, WorkdayCalendar
 from ..runtime import completed_tasks, tasks_in
 from .access import check_instance_visible
 from .deployments import definition_file
+from .retention import archived_steps
 
 
 def diagram_svg(ctx: EngineContext, principal: Principal, instance_id: str) -> str:
@@ -30,9 +31,11 @@ def diagram_svg(ctx: EngineContext, principal: Principal, instance_id: str) -> s
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         definition = uow.definitions.get(instance.definition_id)
         _, content = definition_file(uow, definition)
-        workflow = ctx.workflows.load(uow, instance)
-        done = {t.task_spec.bpmn_id for t in completed_tasks(workflow)}
-        active = {t.task_spec.bpmn_id for t in tasks_in(workflow, TaskState.READY | TaskState.WAITING)}
+        done, active = archived_steps(instance), set()  # an archived instance's record says what it did
+        if done is None:
+            workflow = ctx.workflows.load(uow, instance)
+            done = {t.task_spec.bpmn_id for t in completed_tasks(workflow)}
+            active = {t.task_spec.bpmn_id for t in tasks_in(workflow, TaskState.READY | TaskState.WAITING)}
         overdue = {t.activity_id for t in uow.tasks.open_for_instance(instance.id) if late_now(t.due_at, now)}
     return render_svg(content, {d for d in done if d}, {a for a in active if a}, overdue)
 

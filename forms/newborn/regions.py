@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any, Mapping
 
 PROFILES_FILE = Path(__file__).with_name("regions.json")
-DIVISIONS_FILE = Path(__file__).with_name("divisions.json")
 
 DELIVERY_MODES = ("mail", "pickup")
 LATE_PREMIUMS = ("individual_plus_subsidy",)
@@ -163,14 +162,6 @@ def profile(region: str) -> RegionProfile:
         return profiles()[region]
     except (KeyError, TypeError):
         raise UnknownRegion(f"no region profile for {region!r}") from None
-
-
-@cache
-def division_names() -> dict[str, str]:
-    """The division codes of the provinces the service runs in → their names (``divisions.json``: GB/T 2260
-    code prefixes, 2 digits a province, 4 a prefecture, 6 a county)."""
-    with DIVISIONS_FILE.open(encoding="utf-8") as f:
-        return {code: name for code, name in json.load(f).items() if not code.startswith("_")}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from engine.usecases.accounts import add_user
 from handlers.newborn.samples import sample_application
 from engine.calendar.statutory import LAST_YEAR
 from engine.clock import CHINA
+from tests.e2e.test_calendar import provisional_everywhere_it_should_be
 
 # Decembers before the years whose Mid-Autumn falls on 1-3 October (2028, 2031, 2039, 2047?, ...), and a
 # spread of the others up to the last December whose next year is computable
@@ -46,16 +47,6 @@ def move_to(clock, text: str) -> datetime:
     moment = datetime.fromisoformat(text).replace(tzinfo=CHINA)
     clock.advance(moment - clock.now())
     return moment
-
-
-def provisional_everywhere_it_should_be(view, official_years):
-    def expected(moment):
-        return datetime.fromisoformat(moment).year not in official_years
-    for item in view["items"]:
-        assert item["provisional"] is expected(item["due_at"]), item
-    for step in view["open_steps"]:
-        assert step["provisional"] is expected(step["due_at"]), step
-    assert view["promised_by_provisional"] is expected(view["promised_by"])
 
 
 def test_r5_1_a_guizhou_application_in_december_of_any_year_counts_into_the_next_provisionally(api, clock):

@@ -99,7 +99,7 @@ def test_a_midwifery_clerk_signs_in_claims_sees_a_material_and_approves(chromium
     assert ("task_completed", "mw-1") in [(e["kind"], e["actor"]) for e in history]
     assert "material_read" in [e["kind"] for e in history]  # seeing the material is recorded
     page.get_by_role("link", name="已办").click()
-    expect(page.get_by_role("cell", name="通过")).to_be_visible()
+    expect(page.get_by_role("cell", name="签发", exact=True)).to_be_visible()  # the decision as its form names it
 
 
 def test_a_bad_certificate_number_is_shown_next_to_the_field(chromium, site, api, clock):

@@ -14,14 +14,13 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from engine.service import Services
 from engine.states import STATE_TEXT
 from engine.usecases.accounts import add_user
 from engine.users import ROLES
 from handlers.newborn.samples import approval_for, sample_application
 from tests.e2e.test_web_browser import PASSWORD, chromium, filed, signed_in, site  # noqa: F401 (fixtures)
 from tests.support.calendars import NOTICE_2027
-from tests.support.page_walk import ConsoleErrors, codes_shown, horizontal_overflow, walk
+from tests.support.pages import ConsoleErrors, known_codes, walk
 
 PHONE = {"width": 390, "height": 844}
 # codes a person must never read as they are (besides the services' groups, items, materials and regions)
@@ -36,10 +35,6 @@ def admin_site(site, ctx):
     add_user(ctx, "admin-1", ["admin"], [], ["62"], password=PASSWORD)
     add_user(ctx, "gateway", ["portal"], [], ["62"], password=PASSWORD)
     return site
-
-
-def codes_of(services: Services) -> set[str]:
-    return CODES | set(services.groups) | set(services.item_names) | set(services.materials)
 
 
 def with_a_late_step_and_a_done_one(api, clock) -> dict:
@@ -63,7 +58,7 @@ def test_a_supervisor_filters_and_exports_the_tables(chromium, site, api, clock,
     expect(departments.get_by_role("columnheader", name="超时（含超时办结）")).to_be_visible()
     expect(departments.get_by_role("row").filter(has_text="助产机构")).to_contain_text("1")
     # filters: a district with nothing late, then the department
-    page.get_by_label("辖区", exact=True).select_option(label="\u3000\u3000城关区")
+    page.get_by_label("辖区", exact=True).select_option(label="甘肃省兰州市城关区")
     page.get_by_label("部门", exact=True).select_option(label="公安部门")
     page.get_by_role("button", name="筛选").click()
     expect(page.locator("#overdue")).to_contain_text("没有超时的环节")
@@ -226,22 +221,12 @@ def test_a_versions_diagram_zooms_and_pans(chromium, admin_site, api):
 def test_every_supervisor_and_admin_page_reads_chinese_on_a_phone(chromium, admin_site, api, ctx, clock):
     with_a_late_step_and_a_done_one(api, clock)
     an_incident(api, ctx, clock)
-    codes = codes_of(ctx.services)
+    codes = known_codes(ctx, CODES)
     for name, starts in (("sup-1", ["/oversight", "/admin/calendar/2027"]),
                          ("admin-1", ["/admin", "/admin/users", "/admin/users/gateway/disable", "/oversight"])):
         page = signed_in(chromium, admin_site, name)
         page.set_viewport_size(PHONE)
-        errors = ConsoleErrors(page)
-        problems: list[str] = []
-
-        def check(page, path):
-            overflow = horizontal_overflow(page)
-            if overflow > 0:
-                problems.append(f"{path}: {overflow}px wider than the phone")
-            problems.extend(f"{path}: code {text!r}" for text in codes_shown(page, codes))
-            if "No data" in page.content():
-                problems.append(f"{path}: pygal's No data")
-
-        seen = walk(page, admin_site, starts, check)
-        assert len(seen) >= (3 if name == "sup-1" else 8), seen
-        assert problems == [] and errors.errors == [], (name, problems, errors.errors)
+        result = walk(page, admin_site + starts[0], codes, phone=True, max_pages=60,
+                      extra=[admin_site + path for path in starts[1:]])
+        assert len(result.visited) >= (3 if name == "sup-1" else 8), result.visited
+        assert result.problems == [], (name, result.problems)

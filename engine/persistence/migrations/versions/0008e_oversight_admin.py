@@ -2,14 +2,14 @@
 a table naming people (who, when, which table, the filters, how many rows).
 
 Revision ID: 0008e_oversight_admin
-Revises: 0007b_sessions_and_attempts
+Revises: 0008d_clerk_tools
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0008e_oversight_admin'
-down_revision = '0007b_sessions_and_attempts'
+down_revision = '0008d_clerk_tools'
 branch_labels = None
 depends_on = None
 
