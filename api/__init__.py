@@ -11,7 +11,8 @@ from engine.bootstrap import build_context
 from engine.context import EngineContext
 
 from . import (applications, body_limits, calendar, client_address, definitions, engine_rest, errors, health,
-               materials, operations, oversight, public_url, rate_limits, security_headers, tasks, web)
+               materials, metrics, operations, oversight, public_url, rate_limits, request_context, retention,
+               security_headers, tasks, web)
 
 
 def create_app(config: dict | None = None, context: EngineContext | None = None) -> Flask:
@@ -39,9 +40,11 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
         schema = service.start_form.schema
         if schema is not None:
             api.spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
-    for module in (health, applications, tasks, definitions, operations, materials, oversight, calendar):
+    for module in (health, applications, tasks, definitions, operations, materials, oversight, calendar, retention):
         api.register_blueprint(module.blp)
     errors.register(app, api)
+    request_context.register(app)  # first of the hooks: every line and answer carries the request id
+    metrics.register(app)
     client_address.register(app)
     rate_limits.register(app)  # before any other check: a flood is turned away first
     body_limits.register(app)

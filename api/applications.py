@@ -5,17 +5,21 @@ from __future__ import annotations
 from flask import g, request
 from flask_smorest import Blueprint
 
-from engine.usecases import checks, instances
+from engine.usecases import checks, clerk_tools, instances, search
 
 from .auth import context, require
 from .schemas import (
     CancelRequestSchema,
     CheckSchema,
+    CommentRequestSchema,
+    CommentSchema,
     HistorySchema,
     InstanceRefSchema,
     InstanceSchema,
     PageArgs,
     ProgressSchema,
+    SearchArgs,
+    SearchResultSchema,
     StartRequestSchema,
     paged,
 )
@@ -97,3 +101,24 @@ def history(args, instance_id):
 def cancel(body, instance_id):
     """The applicant withdraws the application; its open tasks and jobs are closed."""
     return instances.cancel(context(), g.principal, instance_id, body.get("reason"))
+
+
+@blp.route("/search")
+@require("clerk", "supervisor", "admin")
+@blp.arguments(SearchArgs, location="query")
+@blp.response(200, SearchResultSchema)
+@blp.doc(security=[{"bearer": []}])
+def find(args):
+    """Applications found by application number, an ID number, a name or a phone number, within the caller's
+    jurisdictions (a clerk's: only where its groups work); each one found is recorded in its history."""
+    return search.find(context(), g.principal, args["q"])
+
+
+@blp.route("/process-instances/<instance_id>/comments", methods=["POST"])
+@require("clerk")
+@blp.arguments(CommentRequestSchema)
+@blp.response(201, CommentSchema)
+@blp.doc(security=[{"bearer": []}])
+def comment(body, instance_id):
+    """A clerk of a department working on the application notes something on it; kept in its history."""
+    return clerk_tools.comment(context(), g.principal, instance_id, body["text"])

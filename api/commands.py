@@ -13,6 +13,7 @@ public host name).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 
@@ -34,15 +35,15 @@ def _serve(args) -> int:
     ctx = ready_context(upgrade=True if args.upgrade else None)
     try:
         app = create_app(context=ctx)
-    except BadPublicUrl as err:
+    except (BadPublicUrl, ValueError) as err:  # a setting that is not one (ONETHING_METRICS_ADDRESSES …)
         print(f"error: {err}", file=sys.stderr, flush=True)
         return 2
     app.config[LONG_POLLS] = max(1, args.threads // 2)  # external workers' long polls leave threads to the rest
     stop = threading.Event()
     if not args.no_worker:
         start_background_worker(ctx, stop)
-    print(f"onething serving on http://{args.host}:{args.port}/api (OpenAPI: /api/openapi.json)"
-          f"{'' if args.no_worker else ', with a background worker'}", flush=True)
+    logging.getLogger("onething").info("onething serving on http://%s:%s/api (OpenAPI: /api/openapi.json)%s",
+                                       args.host, args.port, "" if args.no_worker else ", with a background worker")
     try:
         # the lookahead keeps reading a connection while its request runs: a long poll whose client went is
         # seen (environ["waitress.client_disconnected"]) and locks nothing

@@ -17,6 +17,7 @@ from typing import Any
 
 from flask import current_app, g
 
+from engine import log_context
 from engine.context import EngineContext
 from engine.users import Principal
 
@@ -65,6 +66,7 @@ def guarded(roles: tuple[str, ...], identify: Callable[[], Principal | None], *,
             if roles and not principal.has_role(*roles):
                 return refused(principal)
             g.principal = principal
+            log_context.set_fields(user=principal.name)  # the request's log lines say who
             return view(principal, *args, **kwargs) if pass_principal else view(*args, **kwargs)
         wrapper._roles = roles  # type: ignore[attr-defined]
         return wrapper

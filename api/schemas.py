@@ -233,6 +233,15 @@ class TaskSchema(Schema):
     refusal = fields.Nested(StepRefusalSchema, allow_none=True, metadata={
         "description": "a department refused the step after this review (a business error the process caught "
                        "and sent back here): what to correct"})
+    outcome = fields.String(allow_none=True, metadata={"description": "a completed task's decision"})
+    reason = fields.String(allow_none=True, metadata={"description": "the reason it was completed with"})
+    follow_up_on = fields.String(allow_none=True, metadata={"description": "the clerk's follow-up date (ISO)"})
+    applicant_name = fields.String(allow_none=True, metadata={"description": "who filed the application"})
+    subject_name = fields.String(allow_none=True, metadata={
+        "description": "who the application is about (the service's subject)"})
+    filed_at = fields.String(metadata={"description": "when the application was filed"})
+    jurisdiction = fields.String(metadata={"description": "the application's division code (GB/T 2260)"})
+    instance_state = fields.String()
 
 
 class QueueCountsSchema(Schema):
@@ -259,10 +268,20 @@ class LateTaskSchema(Schema):
     assignee = fields.String(allow_none=True)
 
 
+QUEUE_ORDERS = ["due", "filed", "applicant", "subject", "district", "follow_up"]
+
+
 class TaskQueryArgs(PageArgs):
     group = fields.String(load_default=None)
     assignee = fields.String(load_default=None, validate=validate.OneOf(["me", "none"]))
     overdue = fields.Boolean(load_default=False)
+    item = fields.String(load_default=None, validate=validate.Length(max=40), metadata={
+        "description": "only tasks of this item"})
+    order = fields.String(load_default="due", validate=validate.OneOf(QUEUE_ORDERS), metadata={
+        "description": "sorted by due date, filing date, applicant, subject, district or follow-up date"})
+    descending = fields.Boolean(load_default=False)
+    follow_up = fields.Boolean(load_default=False, metadata={
+        "description": "only tasks whose follow-up date is today or earlier"})
 
 
 class FormOptionSchema(Schema):
@@ -296,7 +315,18 @@ class SectionSchema(Schema):
     rows = fields.List(fields.Nested(RowSchema))
 
 
+class RequiredMaterialSchema(Schema):
+    code = fields.String()
+    name = fields.String()
+    items = fields.List(fields.String(), metadata={"description": "the items of the application that need it, by name"})
+
+
 class TaskDetailSchema(TaskSchema):
+    required_materials = fields.List(fields.Nested(RequiredMaterialSchema), metadata={
+        "description": "the materials the application's items need (compare with its uploaded materials)"})
+    ending_on_return = fields.List(fields.String(), metadata={
+        "description": "what ends if this task returns the application (e.g. the items not done yet)"})
+    subject_title = fields.String(metadata={"description": "what subject_name is, in Chinese"})
     form = fields.Nested(FormSchema)
     data = fields.Dict(metadata={"description": "what the clerk sees of the instance, as the service has it"})
     sections = fields.List(fields.Nested(SectionSchema), metadata={
@@ -377,3 +407,58 @@ class IncidentRetrySchema(IncidentSchema):
 
 
 IncidentPageSchema = page_of(IncidentSchema, "IncidentPage")
+
+
+class SearchArgs(Schema):
+    q = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "an application number, an ID number, a name or a phone number"})
+
+
+class FoundSchema(Schema):
+    id = fields.String()
+    business_key = fields.String()
+    state = fields.String()
+    service = fields.String(metadata={"description": "the service's title"})
+    subject_title = fields.String()
+    applicant_name = fields.String(allow_none=True)
+    subject_name = fields.String(allow_none=True)
+    filed_at = fields.String()
+    jurisdiction = fields.String()
+    matched = fields.List(fields.String(), metadata={
+        "description": "the kinds of key it was found by: business_key or a service's kind (id_number, phone, name)"})
+    task_id = fields.String(allow_none=True, metadata={
+        "description": "the caller's groups' latest task of it (open first), for a clerk to open"})
+    task_name = fields.String(allow_none=True)
+    task_open = fields.Boolean()
+
+
+class SearchResultSchema(Schema):
+    items = fields.List(fields.Nested(FoundSchema))
+    total = fields.Integer()
+    limit = fields.Integer(metadata={"description": "at most this many are answered, newest first"})
+
+
+class CommentRequestSchema(Schema):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class CommentSchema(Schema):
+    instance_id = fields.String()
+    business_key = fields.String()
+    actor = fields.String()
+    text = fields.String()
+    at = fields.String()
+
+
+class FollowUpRequestSchema(Schema):
+    follow_up_on = fields.Date(required=True, allow_none=True, metadata={
+        "description": "the date to look at the task again (today or later); null removes it"})
+
+
+class AssignRequestSchema(Schema):
+    assignee = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
+        "description": "a colleague of the task's group whose jurisdictions cover it (GET …/colleagues)"})
+
+
+class ColleaguesSchema(Schema):
+    items = fields.List(fields.String(), metadata={"description": "names the task may be given to"})

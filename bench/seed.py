@@ -20,9 +20,11 @@ DIVISIONS = ["620102", "620103", "620104", "620105", "620111", "620121", "620200
 BATCH = 2000
 
 
-def _instance(definition_id: int, n: int, at: datetime, state: str, summary: dict) -> dict:
+def _instance(definition: tuple[int, int], n: int, at: datetime, state: str, summary: dict) -> dict:
+    definition_id, deployment_id = definition
     return dict(id=str(uuid.uuid4()), business_key=f"NBSEED{state[0].upper()}{n:09d}", definition_id=definition_id,
-                state=state, region="gansu", jurisdiction=DIVISIONS[n % len(DIVISIONS)], started_by="portal",
+                deployment_id=deployment_id, state=state, region="gansu", jurisdiction=DIVISIONS[n % len(DIVISIONS)],
+                started_by="portal",
                 created_at=at, updated_at=at, ended_at=at if state == "completed" else None, end_reason=None,
                 workflow_state='{"seeded": true}', serializer_version="1.0", summary=summary,
                 subject_key=None, revision=1)
@@ -44,15 +46,17 @@ class Seeder:
         self.engine, self.summary, self.now = engine, summary, now
         self.completed = 0
         self.open_tasks = open_tasks
-        with engine.connect() as conn:
-            self.definition_id = conn.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == "newborn_birth")
-                                             .order_by(ProcessDefinition.version.desc()).limit(1))
+        with engine.connect() as conn:  # the latest version, and the deployment that minted it
+            self.definition = tuple(conn.execute(
+                select(ProcessDefinition.id, ProcessDefinition.deployment_id)
+                .where(ProcessDefinition.key == "newborn_birth").order_by(ProcessDefinition.version.desc()).limit(1)
+            ).one())
 
     def add_open(self) -> None:
         instances, tasks = [], []
         for n in range(self.open_tasks):
             at = self.now - timedelta(minutes=n)
-            instance = _instance(self.definition_id, n, at, "active", self.summary)
+            instance = _instance(self.definition, n, at, "active", self.summary)
             instances.append(instance)
             tasks.append(_task(instance, REVIEWS[n % 3], at, done=False))
         self._write(instances, tasks)
@@ -62,7 +66,7 @@ class Seeder:
             instances, tasks = [], []
             for n in range(self.completed, min(self.completed + BATCH, completed)):
                 at = self.now - timedelta(days=3, minutes=n)
-                instance = _instance(self.definition_id, n, at, "completed", self.summary)
+                instance = _instance(self.definition, n, at, "completed", self.summary)
                 instances.append(instance)
                 for review in REVIEWS[(0 if n % 2 else 1):]:  # window applications have an intake review
                     tasks.append(_task(instance, review, at, done=True))

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import os
 
+from . import metrics
 from .clock import Clock, clock_from_environment
 from .context import DEFAULT_JOB_ATTEMPTS, EngineContext
 from .errors import EngineError
 from .external_topics import ExternalTopics
 from .log_privacy import keep_task_data_out_of_logs
+from .retention import policies
 from .definitions import SpecCache
 from .handlers import HandlerRegistry
 from .service import Service, Services, installed_services
-from .persistence.database import SchemaStatus, create_schema, make_engine, session_factory
+from .persistence.database import (POOL_SIZE, SchemaStatus, create_schema, make_engine, observe_pool,
+                                   session_factory)
 from .usecases.calendar import seed_from_package
 from .usecases.deployments import deploy_bundled_if_empty
 
@@ -30,8 +33,12 @@ def build_context(database_url: str | None = None, clock: Clock | None = None,
     failing departments), ``specs`` a parsed-spec cache to share (the tests share one across databases),
     ``external`` the topics external workers run (default: ``ONETHING_EXTERNAL_TOPICS``)."""
     installed = Services(installed_services() if services is None else services)
+    policies(installed.all)  # a bad ONETHING_RETENTION stops the start, not the first daily run
     keep_task_data_out_of_logs()
-    return EngineContext(sessions=session_factory(make_engine(database_url)), services=installed,
+    engine = make_engine(database_url)
+    observe_pool(engine, metrics.db_connections_in_use.inc)
+    metrics.db_pool_size.inc(POOL_SIZE)
+    return EngineContext(sessions=session_factory(engine), services=installed,
                          registry=registry or installed.handlers(), clock=clock or clock_from_environment(),
                          specs=specs or SpecCache(), max_attempts=job_attempts_from_environment(),
                          external=external if external is not None else ExternalTopics.from_environment())

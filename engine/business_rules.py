@@ -75,6 +75,12 @@ class DecisionTask(BpmnSpecMixin):
         return super()._run_hook(my_task)
 
 
+def as_variable(value: Any) -> Any:
+    """A decision's result as a variable: temporal values as ISO 8601 text (our variables hold dates as text),
+    lists and dicts recursively."""
+    return _as_variable(value)
+
+
 def _as_variable(value: Any) -> Any:
     """Temporal values as ISO 8601 text (our variables hold dates as text), lists and dicts recursively."""
     if isinstance(value, (date, timedelta, YearsMonths)):

@@ -22,6 +22,7 @@ from .notify import Notifier
 from .persistence.database import Sessions
 from .persistence.models import ProcessDefinition, ProcessInstance
 from .persistence.unit_of_work import UnitOfWork
+from .search import SearchDigests
 from .service import Service, Services
 from .workflows import WorkflowRepository
 
@@ -36,6 +37,7 @@ class DefinitionRef:
     key: str
     version: int
     deployment_id: int
+    name: str | None = None
 
 
 @dataclass
@@ -49,6 +51,7 @@ class EngineContext:
     max_attempts: int = DEFAULT_JOB_ATTEMPTS  # a job's tries before it is an incident
     calendar: CalendarSource | None = None  # default: the database's official years
     external: ExternalTopics = field(default_factory=ExternalTopics)  # topics external workers run
+    search: SearchDigests = field(default_factory=SearchDigests)  # digests of what instances are found by
     script_engine: JuelScriptEngine = field(init=False)
     notifier: Notifier = field(init=False)
     workflows: WorkflowRepository = field(init=False)
@@ -82,19 +85,28 @@ class EngineContext:
         if found is None:
             row = uow.definitions.get(definition_id)
             found = self._definitions[definition_id] = DefinitionRef(row.id, row.key, row.version,
-                                                                     row.deployment_id)
+                                                                     row.deployment_id, row.name)
         return found
 
     def service_of(self, uow: UnitOfWork, instance: ProcessInstance) -> Service:
         """The service whose process the instance runs."""
         return self.services.for_process(self.definition(uow, instance.definition_id).key)
 
-    def parsed(self, uow: UnitOfWork, definition: ProcessDefinition | DefinitionRef) -> ParsedDeployment:
-        def load_files():
-            return [(f.filename, f.content) for f in uow.definitions.files(definition.deployment_id)]
+    def parsed(self, uow: UnitOfWork,
+               of: ProcessInstance | ProcessDefinition | DefinitionRef | int) -> ParsedDeployment:
+        """The parsed files of a deployment (its number, or the one an instance runs on, or the one that minted
+        a process version)."""
+        if isinstance(of, int):
+            deployment_id = of
+        elif isinstance(of, ProcessInstance):  # no deployment: a row an older release wrote runs on its version's
+            deployment_id = of.deployment_id or self.definition(uow, of.definition_id).deployment_id
+        else:
+            deployment_id = of.deployment_id
 
-        key = self._fingerprints.get(definition.deployment_id)
+        def load_files():
+            return [(f.filename, f.content) for f in uow.definitions.files(deployment_id)]
+
+        key = self._fingerprints.get(deployment_id)
         if key is None:
-            key = self._fingerprints[definition.deployment_id] = fingerprint(
-                uow.definitions.file_digests(definition.deployment_id))
+            key = self._fingerprints[deployment_id] = fingerprint(uow.definitions.file_digests(deployment_id))
         return self.specs.get(key, load_files)

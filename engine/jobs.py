@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from . import metrics
 from .context import EngineContext
 from .persistence.models import Job
 from .persistence.unit_of_work import UnitOfWork
@@ -46,7 +47,10 @@ def count_failure(ctx: EngineContext, uow: UnitOfWork, row: Job, failure: Failur
     row.updated_at = now
     if retries_left is not None:
         row.max_attempts = row.attempts + max(retries_left, 0)
-    if row.attempts >= row.max_attempts or failure.code is not None:
+    incident = row.attempts >= row.max_attempts or failure.code is not None
+    uow.after_commit(metrics.jobs_run.labels(row.kind, metrics.job_topic(row.topic, row.kind),
+                                             "incident" if incident else "retry").inc)
+    if incident:
         make_incident(ctx, uow, row, now)
     else:
         row.due_at = now + (backoff(row.attempts) if retry_in is None else retry_in)

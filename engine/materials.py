@@ -135,6 +135,14 @@ class MaterialStore:
             raise
         return sha256
 
+    def delete(self, sha256: str) -> int:
+        """Delete the file of ``sha256`` (the retention's erasure); 1 if there was one, else 0."""
+        path = self._path(sha256)
+        if not path.exists():
+            return 0
+        path.unlink(missing_ok=True)
+        return 1
+
     def get(self, sha256: str) -> bytes:
         content = self._path(sha256).read_bytes()
         if hashlib.sha256(content).hexdigest() != sha256:

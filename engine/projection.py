@@ -40,6 +40,16 @@ def _latest_data(workflow: BpmnWorkflow) -> dict:
     return workflow.task_tree.data
 
 
+def process_variables(workflow: BpmnWorkflow) -> dict:
+    """The instance's variables as Camunda's clients read them: the data of every finished task, the latest
+    last, then of the tasks waiting or ready now (at the end: everything merged on the way)."""
+    found: dict = {}
+    finished = sorted(tasks_in(workflow, TaskState.FINISHED_MASK), key=lambda task: task.last_state_change)
+    for task in [*finished, *tasks_in(workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED)]:
+        found.update(task.data)
+    return found
+
+
 def _merged_data(workflow: BpmnWorkflow) -> dict:
     """Results, notices and reviews from every live or finished branch."""
     merged: dict = {"results": {}, "steps": {}, "notices": {}, "reviews": {}}

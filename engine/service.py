@@ -13,7 +13,13 @@ Protocol with its real signature:
 * :class:`StartForm`: what it makes of a start request's variables (:class:`Started`);
 * :class:`Projection`: its part of an instance's stored summary, and counting it again on a new calendar;
 * :class:`Views`: its part of the instance view, the applicant's progress, what a clerk sees of an
-  instance for a task (:class:`TaskView`, sections with Chinese labels), the keys of its personal data;
+  instance for a task (:class:`TaskView`, sections with Chinese labels), the materials its chosen items need
+  and the items a return ends, the keys of its personal data;
+* :class:`Retention` (optional): how long its finished instances are kept whole, what their archive record
+  keeps, which values besides ``personal_keys`` are personal (PIPL Art. 19; ``engine.retention``);
+* :class:`Search`: what an instance can be found by -- the keys of its start (:attr:`Started.search_keys`)
+  and of its later steps, and how a typed query reads as those keys;
+* ``labels``: every code of its data a person may meet (an option, a decision, a status) in Chinese;
 * :class:`DryRun` (optional): its policy's dry run (the portal's check, a new version's samples);
 * :class:`Demo` (optional): one instance walked through every step by ``onething demo``.
 
@@ -56,6 +62,11 @@ class Started:
     region: str
     subject_key: str | None  # one active instance per key (a digest, never personal data); None: no limit
     detail: dict = field(default_factory=dict)  # what the instance_started history entry says
+    # what it can be found by: (kind, normalised value), e.g. ("id_number", "62010219920315002X"); the engine
+    # keeps only a keyed digest of each (:mod:`engine.search`)
+    search_keys: tuple[tuple[str, str], ...] = ()
+    applicant_name: str | None = None  # who filed it, and who it is about (e.g. the newborn), as lists show them
+    subject_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,16 @@ class TaskView:
 
 
 @dataclass(frozen=True)
+class RequiredMaterial:
+    """A material the chosen items of an instance need: its code (as uploads name it), its name, and the names
+    of the items that need it."""
+
+    code: str
+    name: str
+    items: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class SampleRequest:
     """A sample request of a service's ``samples/`` folder: the request as the dry run takes it, checked as
     at ``as_of``."""
@@ -113,11 +134,13 @@ class Departments:
     coordinators: frozenset[str] = frozenset()                  # groups that see every instance
     materials: Mapping[str, str] = field(default_factory=dict)  # material code → name
     items: Mapping[str, str] = field(default_factory=dict)      # item code → name
+    item_groups: Mapping[str, str] = field(default_factory=dict)  # item code → the group handling it
 
 
 class StartForm(Protocol):
     schema: type | None  # the request's schema, for the OpenAPI document (None: not published)
     subject: str         # what one active instance is about (its ``subject_key``), for the 409 of a second one
+    objects: frozenset[str]  # start variables read as objects: text sent for one (a Camunda String) is refused
 
     def read(self, variables: Mapping[str, Any], now: datetime) -> Started:
         """The start request's variables as the instance starts with them; InvalidInput naming each field."""
@@ -157,6 +180,43 @@ class Views(Protocol):
         """What a clerk working the task ``activity_id`` sees of the instance, from the task's data."""
         ...
 
+    def required_materials(self, data: Mapping[str, Any]) -> Sequence[RequiredMaterial]:
+        """The materials the instance's chosen items need, from a task's data (empty: none listed)."""
+        ...
+
+    def ending_on_return(self, summary: Mapping[str, Any], activity_id: str) -> Sequence[str]:
+        """The names of what ends if the task ``activity_id`` returns the application (e.g. its items not
+        done yet), so that the clerk is told before returning."""
+        ...
+
+
+class Search(Protocol):
+    """What an instance can be found by, besides its business key. Values are normalised by the service
+    (an ID number upper-cased, a phone without +86); the engine keeps a keyed digest of each, never the value."""
+
+    kinds: Mapping[str, str]  # kind → what it is, in Chinese ("证件号码")
+
+    def keys_after_step(self, summary: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+        """Keys that later steps gave an instance (e.g. the newborn's ID number once registered), from its
+        summary; those of its start are :attr:`Started.search_keys`."""
+        ...
+
+    def read_query(self, text: str) -> Sequence[tuple[str, str]]:
+        """What a typed query may be: (kind, normalised value) for each kind it can be read as."""
+        ...
+
+
+class NoSearch:
+    """A service found by its business key only."""
+
+    kinds: Mapping[str, str] = {}
+
+    def keys_after_step(self, summary) -> Sequence[tuple[str, str]]:
+        return ()
+
+    def read_query(self, text) -> Sequence[tuple[str, str]]:
+        return ()
+
 
 class DryRun(Protocol):
     def check(self, decisions: DecisionSet, request: Any, now: datetime, calendar: WorkdayCalendar) -> dict:
@@ -166,6 +226,27 @@ class DryRun(Protocol):
     def sample(self, document: Any) -> SampleRequest:
         """A sample file's JSON as a request and its moment; ValueError or InvalidInput when it is not one."""
         ...
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long a service keeps its finished instances (completed, returned, cancelled) and what remains of them
+    (issue 25; PIPL Art. 19: personal information kept no longer than its purpose needs).
+
+    ``archive_after_days`` after an instance ended its workflow state is replaced by a compact record: the
+    workflow data's ``kept_data`` keys (decisions, results with the departments' references) and the steps
+    done; the summary and the history stay. ``erase_after_days`` after it ended every personal value goes:
+    values under the service's :attr:`Views.personal_keys` and the values at ``personal_fields`` (dotted paths
+    in the workflow data, such as names), wherever they are stored -- the record, the summary, the history,
+    the departments' ledger -- and the materials' files; the history keeps who did what and when. An instance under a legal hold is left as it is; an active one is
+    never touched. ``onething retention run`` (and the workers, daily) apply it; ``ONETHING_RETENTION``
+    overrides the days."""
+
+    archive_after_days: int
+    erase_after_days: int
+    kept_data: frozenset[str]                       # top-level keys of the workflow data the record keeps
+    personal_fields: frozenset[str] = frozenset()   # paths of values personal too (``application.mother.name``)
+    reasoning: str = ""                             # why these days (for the README and `retention policy`)
 
 
 @dataclass(frozen=True)
@@ -206,7 +287,11 @@ class Service:
     projection: Projection = NoProjection()
     dry_run: DryRun | None = None
     demo: Demo | None = None
+    retention: Retention | None = None  # None: its finished instances are kept whole
     business_key_prefix: str = "BK"
+    search: Search = NoSearch()
+    labels: Mapping[str, str] = field(default_factory=dict)  # a code of its data → its Chinese
+    subject_title: str = "办理对象"  # what lists call :attr:`Started.subject_name` (e.g. 新生儿)
 
     @property
     def samples(self) -> Path:
@@ -237,6 +322,8 @@ class Services:
         self.groups: dict[str, str] = {}
         self.materials: dict[str, str] = {}
         self.item_names: dict[str, str] = {}
+        self.item_groups: dict[str, str] = {}
+        self.labels: dict[str, str] = {}
         owners: dict[tuple[str, str], str] = {}
         for service in self.all:
             for key in service.process_keys:
@@ -250,6 +337,12 @@ class Services:
                 for code, text in mine.items():
                     self._claim(owners, kind, code, service)
                     merged[code] = text
+            self.item_groups.update(parts.item_groups)
+        for service in self.all:  # one table of every code a person may meet: the services' own first
+            for table in (service.labels, service.departments.groups, service.departments.items,
+                          service.departments.materials):
+                for code, text in table.items():
+                    self.labels.setdefault(code, text)
 
     @staticmethod
     def _claim(owners: dict[tuple[str, str], str], kind: str, code: str, service: Service) -> None:
@@ -266,6 +359,14 @@ class Services:
     def personal_keys(self) -> frozenset[str]:
         """Every installed service's personal-data keys."""
         return frozenset().union(*(s.views.personal_keys for s in self.all))
+
+    def items_of(self, groups) -> dict[str, str]:
+        """The items (code → name) the ``groups`` handle (a department's own items, for its filters)."""
+        return {code: name for code, name in self.item_names.items() if self.item_groups.get(code) in groups}
+
+    def label(self, code: str | None) -> str | None:
+        """A code of any installed service in Chinese (None: no service names it)."""
+        return self.labels.get(code) if isinstance(code, str) else None
 
     def handlers(self) -> HandlerRegistry:
         registry = HandlerRegistry()

@@ -34,6 +34,7 @@ from SpiffWorkflow.task import TaskState
 
 from engine.handlers import BusinessError, HandlerError, HandlerResult, ServiceCall
 
+from . import log_context, metrics
 from .context import EngineContext
 from .jobs import INTERNAL_ERROR, Failure, count_failure
 from .persistence.models import Job
@@ -47,6 +48,9 @@ DEFAULT_LOCK_SECONDS = 30
 CALENDAR_CHECK_SECONDS = 5.0  # how often the worker looks for a newly loaded holiday notice
 RECONCILE_SECONDS = 60.0  # and counts again what another process counted on an older calendar
 HOUSEKEEPING_SECONDS = 600.0  # how often ended sessions and finished failure counts are deleted
+HEARTBEAT_SECONDS = 10.0  # how often a running worker says so (readiness: a worker seen within a minute)
+RETENTION_CHECK_SECONDS = 3600.0  # how often it looks whether the daily retention run is due
+RETENTION_BATCH = 100  # instances one round archives or erases at most: jobs wait meanwhile
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class TakenJob:
     topic: str | None
     activity_id: str
     attempts: int
+    request_id: str | None = None  # the request that made the job: the worker's lines for it carry its id
 
 
 def _no_probe(point: str, **info) -> None:
@@ -124,6 +129,9 @@ class Worker:
         self.chain = chain  # service tasks run in one load and save at most
         self.probe = probe
         self._calendar_checked = self._reconciled = self._housekept = float("-inf")
+        self._beaten = self._retention_checked = float("-inf")
+        self._retention_more = False  # the last round left due instances: the next round goes on
+        self._started_at = None
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -138,11 +146,12 @@ class Worker:
             by_instance.setdefault(job.instance_id, []).append(job)
         with self._heartbeat([job.id for job in jobs]):
             for group in by_instance.values():
-                for timer in [job for job in group if job.kind == "timer"]:
-                    self._guarded([timer], self._fire_timer, timer)
-                service = [job for job in group if job.kind == "service_task"]
-                if service:
-                    self._guarded(service, self._run_service_tasks, service)
+                with log_context.bound(request_id=group[0].request_id, business_key=group[0].business_key):
+                    for timer in [job for job in group if job.kind == "timer"]:
+                        self._guarded([timer], self._fire_timer, timer)
+                    service = [job for job in group if job.kind == "service_task"]
+                    if service:
+                        self._guarded(service, self._run_service_tasks, service)
         return len(jobs)
 
     @contextmanager
@@ -181,9 +190,12 @@ class Worker:
         total = 0
         while not stop.is_set():
             try:
-                self.calendar_round()
-                self.housekeeping_round()
-                count = self.run_once()
+                with log_context.bound(request_id=None, business_key=None):  # a round's lines say their own
+                    self.heartbeat_round()
+                    self.calendar_round()
+                    self.housekeeping_round()
+                    self.retention_round()
+                    count = self.run_once()
             except Exception:  # the database may be restarting: keep going
                 log.exception("worker %s: round failed", self.name)
                 count = 0
@@ -192,7 +204,44 @@ class Worker:
                 log.info("worker %s: ran %d job(s), %d in all", self.name, count, total)
             else:
                 stop.wait(idle_wait)
+        self.stopped()
         log.info("worker %s stopped after %d job(s)", self.name, total)
+
+    def heartbeat_round(self) -> None:
+        """Every ``HEARTBEAT_SECONDS``: this worker runs (``worker_heartbeats``, read by readiness)."""
+        from .usecases import health
+
+        now = time.monotonic()
+        if now - self._beaten < HEARTBEAT_SECONDS:
+            return
+        self._beaten = now
+        self._started_at = self._started_at or health.wall_clock()
+        health.beat(self.ctx, self.name, self._started_at)
+
+    def stopped(self) -> None:
+        """This worker stops: readiness no longer counts it."""
+        from .usecases import health
+
+        try:
+            health.stopped(self.ctx, self.name)
+        except Exception:  # the database may be gone: the heartbeat then ages out within a minute
+            log.warning("worker %s: could not remove its heartbeat", self.name, exc_info=True)
+
+    def retention_round(self) -> int:
+        """Once a day (by the last run recorded, whichever process ran it): the retention policy's run over
+        the finished applications (``engine.usecases.retention``), ``RETENTION_BATCH`` at a time between
+        rounds of jobs until none is due; how many it archived or erased."""
+        from .usecases import retention
+
+        now = time.monotonic()
+        if now - self._retention_checked < RETENTION_CHECK_SECONDS and not self._retention_more:
+            return 0
+        self._retention_checked = now
+        if not self._retention_more and not retention.due(self.ctx):
+            return 0
+        report = retention.run(self.ctx, by=f"worker {self.name}", limit=RETENTION_BATCH)
+        self._retention_more = report.more
+        return len(report.touched)
 
     def calendar_round(self) -> int:
         """R5.1: when a year's holiday notice was loaded (by any process), and every minute anyway, count
@@ -239,7 +288,7 @@ class Worker:
                 if uow.jobs.lock(job_id, self.name, now, now + self.lock):
                     job = uow.jobs.get(job_id)
                     taken.append(TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind,
-                                          job.topic, job.activity_id, job.attempts))
+                                          job.topic, job.activity_id, job.attempts, job.request_id))
             uow.commit()
         return taken
 
@@ -249,6 +298,8 @@ class Worker:
         try:
             run(*args)
         except ConcurrentUpdate:
+            for job in jobs:
+                metrics.jobs_run.labels(job.kind, metrics.job_topic(job.topic, job.kind), "conflict").inc()
             self._release(jobs)
         except Exception as err:
             log.warning("job %s (%s) failed: %s", jobs[0].id, jobs[0].topic or jobs[0].kind,
@@ -289,6 +340,7 @@ class Worker:
                 try:
                     outcome = self._call_handler(jobs[0].business_key, instance_id, task)
                 except BusinessError as refusal:  # a BPMN error: caught in the diagram, or an incident
+                    metrics.jobs_run.labels("service_task", task.task_spec.topic, "refused").inc()
                     log.info("service task %s (%s) refused: %s", task.task_spec.bpmn_id, task.task_spec.topic,
                              refusal.code)
                     caught = refuse(task, refusal)
@@ -303,6 +355,7 @@ class Worker:
                     failure = (str(task.id), err)
                     break
                 self.probe("after_handler", instance_id=instance_id, activity_id=task.task_spec.bpmn_id)
+                log.info("service task %s (%s) done", task.task_spec.bpmn_id, task.task_spec.topic)
                 records.append(apply_result(task, outcome))
             advance(workflow)
         self.probe("before_save", instance_id=instance_id, activity_id=None)
@@ -331,6 +384,7 @@ class Worker:
         handler = self.ctx.registry.get(spec.topic)
         calendar = self.ctx.calendar.current()
         ledger = _LazyLedger(self.ctx)
+        started = time.perf_counter()
         try:
             outcome = handler(ServiceCall(
                 topic=spec.topic, idempotency_key=step_key(instance_id, task), business_key=business_key,
@@ -340,6 +394,8 @@ class Worker:
             ledger.commit()
         finally:
             ledger.close()
+            metrics.job_seconds.labels(spec.topic).observe(time.perf_counter() - started)
+        metrics.jobs_run.labels("service_task", spec.topic, "done").inc()
         return outcome
 
     def run_held(self, job_id: str) -> None:
@@ -349,8 +405,9 @@ class Worker:
             if job is None:
                 return
             taken = TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind, job.topic,
-                             job.activity_id, job.attempts)
-        with self._heartbeat([taken.id]):
+                             job.activity_id, job.attempts, job.request_id)
+        with self._heartbeat([taken.id]), log_context.bound(request_id=taken.request_id,
+                                                            business_key=taken.business_key):
             if taken.kind == "timer":
                 self._guarded([taken], self._fire_timer, taken)
             else:
@@ -373,6 +430,7 @@ class Worker:
                                 activity_id=job.activity_id, activity_name=task.task_spec.bpmn_name)
             self.ctx.workflows.save(uow, instance, workflow, [], "system")
             uow.commit()
+        metrics.jobs_run.labels("timer", "timer", "done").inc()
 
     # -- failures -------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import TaskNotFoundException
 
+from . import log_context, metrics
 from .bpmn.script_engine import JuelScriptEngine
 from .bpmn.timers import timer_started
 from .business_rules import StateSerializer
@@ -27,13 +28,13 @@ from .persistence.models import (
     HistoryEvent,
     Job,
     MessageSubscription,
-    ProcessDefinition,
     ProcessInstance,
     UserTask,
 )
 from .notify import job_channel
 from .persistence.unit_of_work import UnitOfWork
 from .projection import summarize
+from .search import SearchDigests
 from .service import Service
 from .runtime import (
     StepRecord,
@@ -55,6 +56,7 @@ class Dependencies(Protocol):
     serializer: StateSerializer
     script_engine: JuelScriptEngine
     max_attempts: int
+    search: SearchDigests
 
     def definition(self, uow: UnitOfWork, definition_id: int) -> Any: ...
 
@@ -69,15 +71,18 @@ class WorkflowRepository:
     def __init__(self, ctx: Dependencies) -> None:
         self.ctx = ctx
 
-    def new_workflow(self, uow: UnitOfWork, definition: ProcessDefinition) -> BpmnWorkflow:
+    def new_workflow(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
+        """A new workflow of the instance's process version, with the decisions of its deployment."""
         self.ctx.calendar.watch()  # an operation starts: note every calendar its dates are counted on
-        spec, subprocess_specs = self.ctx.parsed(uow, definition).specs[definition.key]
+        definition = self.ctx.definition(uow, instance.definition_id)
+        spec, subprocess_specs = self.ctx.parsed(uow, instance).specs[definition.key]
         return BpmnWorkflow(spec, subprocess_specs, script_engine=self.ctx.script_engine)
 
     def load(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
         self.ctx.calendar.watch()  # an operation starts: note every calendar its dates are counted on
+        log_context.set_fields(business_key=instance.business_key)  # what the work's log lines are about
         definition = self.ctx.definition(uow, instance.definition_id)
-        spec, subprocess_specs = self.ctx.parsed(uow, definition).specs[definition.key]
+        spec, subprocess_specs = self.ctx.parsed(uow, instance).specs[definition.key]
         return self.ctx.serializer.loads(instance.workflow_state, spec, subprocess_specs, self.ctx.script_engine)
 
     def workflow_task(self, workflow: BpmnWorkflow, task_id: str):
@@ -104,6 +109,7 @@ class WorkflowRepository:
         instance's open jobs by task id. ``recounted``: every open date was just counted again on that
         calendar, which the save counts with too."""
         now = self.ctx.clock.now()
+        log_context.set_fields(business_key=instance.business_key)
         calendar = recounted or self.ctx.calendar.current()
         for rec in records:
             self.record(uow, instance.id, "system", rec.kind, at=now, activity_id=rec.activity_id,
@@ -116,6 +122,9 @@ class WorkflowRepository:
         summary = summarize(workflow, self.ctx.service_of(uow, instance), instance.summary or {}, instance.created_at,
                             now, calendar)
         instance.summary = summary
+        later_keys = self.ctx.service_of(uow, instance).search.keys_after_step(summary)
+        if later_keys:
+            uow.search_keys.add_missing(instance.id, self.ctx.search.of(later_keys))
         self._mark_counted(uow, instance, workflow, open_tasks, calendar,
                            one_calendar=recounted is not None or self.ctx.calendar.watched() <= 1,
                            recounted=recounted is not None)
@@ -129,6 +138,9 @@ class WorkflowRepository:
             instance.end_reason = returned["reason"] if returned else None
             if summary.get("refusals"):
                 instance.end_reason = "；".join(r.get("message") or r.get("code") or "" for r in summary["refusals"])
+            ended = metrics.applications_ended.labels(self.ctx.service_of(uow, instance).name, instance.region,
+                                                      summary["outcome"])
+            uow.after_commit(ended.inc)
             self.record(uow, instance.id, actor, f"instance_{summary['outcome']}", at=now,
                         activity_id=returned["activity_id"] if returned else None,
                         department=returned["group"] if returned else None,
@@ -254,6 +266,7 @@ class WorkflowRepository:
                 id=str(uuid4()), instance_id=instance.id, business_key=instance.business_key, task_id=task_id,
                 activity_id=task.task_spec.bpmn_id, activity_name=task.task_spec.bpmn_name,
                 attempts=0, max_attempts=self.ctx.max_attempts, state="ready", created_at=now, updated_at=now,
+                request_id=log_context.current_request_id(),  # the worker's lines for it carry the request's id
                 **spec,
             )
             uow.jobs.add(kept[task_id])

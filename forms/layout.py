@@ -15,7 +15,9 @@ from typing import Any
 from marshmallow import Schema, fields
 
 from engine.calendar.chinese import chinese_time
+from engine.divisions import division_name
 from engine.service import Row, Section
+from forms.fields import Division
 
 EMPTY = "—"
 
@@ -56,6 +58,25 @@ def _rows(schema: Schema, value: Any, prefix: str) -> list[Row]:
     return rows
 
 
+def option_labels(schema: Schema) -> dict[str, str]:
+    """Every option of a form (at any depth, in lists too) as code → Chinese: a service's labels table is made
+    of its forms' options (the first form naming a code wins)."""
+    found: dict[str, str] = {}
+
+    def walk(field: fields.Field) -> None:
+        if isinstance(field, fields.Nested):
+            for inner in field.schema.fields.values():
+                walk(inner)
+        elif isinstance(field, fields.List):
+            walk(field.inner)
+        for option in field.metadata.get("options") or ():
+            found.setdefault(option["id"], option["name"])
+
+    for field in schema.fields.values():
+        walk(field)
+    return found
+
+
 def label_of(field: fields.Field, key: str) -> str:
     return str(field.metadata.get("label") or key)
 
@@ -73,6 +94,9 @@ def text_of(field: fields.Field | None, value: Any) -> str:
     options = {option["id"]: option["name"] for option in (field.metadata.get("options") or [])} if field else {}
     if options and isinstance(value, str):
         return options.get(value, value)
+    if isinstance(field, Division) and isinstance(value, str):
+        name = division_name(value)
+        return f"{name}（{value}）" if name else value
     if isinstance(field, (fields.Date, fields.DateTime)) or isinstance(value, (date, datetime)):
         try:
             return chinese_time(value)

@@ -1,10 +1,12 @@
 """Camunda 7's REST API for Camunda Modeler's Deploy and Start buttons and Camunda's stock clients, under
 ``/engine-rest`` (``ENGINE_REST_PATH``, env ``ONETHING_ENGINE_REST_PATH``), over the same use cases as ``/api``.
 
-What is answered (Camunda's shapes, :mod:`.camunda`): ``GET /version``, ``GET /deployment`` (+ ``/count``,
-``/{id}``), ``POST /deployment/create``, ``GET /process-definition`` (+ ``/count``, ``/{id}``, ``/key/{key}``,
-``.../xml``), ``POST /process-definition/{id}/start`` and ``/key/{key}/start``; for the departments' external
-workers ``/external-task`` (:mod:`.external_task`) and ``/incident`` (:mod:`.incident`). People sign in with HTTP
+What is answered (Camunda's shapes, :mod:`.camunda`; typed variables, :mod:`.variables`): one module per
+resource -- ``/deployment``, ``/process-definition``, ``/process-instance`` and ``/message``, ``/task``,
+``/history``, ``/decision-definition``, and for the departments'
+external workers ``/external-task`` (:mod:`.external_task`) and ``/incident`` (:mod:`.incident`) -- and
+``GET /version``; ``GET /openapi.json`` lists every route
+(:mod:`.openapi`). People sign in with HTTP
 Basic (their password), machines with ``Bearer`` (their token); a header that is neither (Camunda Modeler
 sends ``authorization: undefined`` when nothing was entered) is no credentials: 401 with
 ``WWW-Authenticate``. Browsers' preflights (``OPTIONS``) are answered without credentials, with CORS
@@ -18,7 +20,17 @@ import re
 
 from flask import Flask, request
 
-from . import deployment, external_task, incident, process_definition  # noqa: F401 (their routes join the blueprint)
+from . import (  # noqa: F401 (their routes join the blueprint)
+    decision_definition,
+    deployment,
+    external_task,
+    history,
+    incident,
+    openapi,
+    process_definition,
+    process_instance,
+    task,
+)
 from .blueprint import blp
 
 DEFAULT_PATH = "/engine-rest"

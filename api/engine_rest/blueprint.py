@@ -4,6 +4,8 @@ arguments and the base of links."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as NoRoute
@@ -44,17 +46,35 @@ def http_error(err: HTTPException):
     return rest_error(RestError(err.code or 500, kind, err.description or err.name))
 
 
-@blp.errorhandler(EngineError)
-def engine_error(err: EngineError):
+def as_rest_error(err: EngineError) -> RestError:
+    """An engine error in Camunda's shape (one table: :func:`api.errors.status_of`)."""
     if isinstance(err, InvalidDeployment):
-        return rest_error(parse_problems(err.problems))
+        return parse_problems(err.problems)
     status, kind = CAMUNDA_ERRORS.get(status_of(err), (500, "ProcessEngineException"))
-    message = str(err)
+    message, details = str(err), None
     if isinstance(err, Ineligible):
         message = "不予受理：" + "；".join(f"{r.get('message') or r.get('code')}（{r.get('rule')}）" for r in err.refusals)
     elif isinstance(err, InvalidInput) and err.errors:
         message = f"{err}: " + "; ".join(f"{path}: {'，'.join(found)}" for path, found in err.errors.items())
-    return rest_error(RestError(status, kind, message))
+        details = {"errors": err.errors}
+    return RestError(status, kind, message, details)
+
+
+@blp.errorhandler(EngineError)
+def engine_error(err: EngineError):
+    return rest_error(as_rest_error(err))
+
+
+@contextmanager
+def failing_as(what: str):
+    """Camunda's message of a refused operation: ``Cannot complete task <id>: <why>`` (for its 400s)."""
+    try:
+        yield
+    except (RestError, EngineError) as err:
+        found = err if isinstance(err, RestError) else as_rest_error(err)
+        if found.status != 400:
+            raise found from None
+        raise RestError(found.status, found.kind, f"{what}: {found.message}", found.details) from None
 
 
 @blp.route("/<path:anything>", methods=["OPTIONS"])
@@ -107,3 +127,15 @@ def page_args() -> tuple[int, int | None]:
 def base() -> str:
     """Where links point: the public URL's ``/engine-rest`` (:mod:`api.public_url`), never the request's Host."""
     return public(current_app.config["ENGINE_REST_PATH"])
+
+
+def json_body() -> dict:
+    """The request's JSON object (none: ``{}``); RestError 400 for anything else."""
+    body = request.get_json(silent=True)
+    if body is None:
+        if request.get_data(cache=True).strip():
+            raise RestError(400, "InvalidRequestException", "the body is not JSON")
+        return {}
+    if not isinstance(body, dict):
+        raise RestError(400, "InvalidRequestException", "the body must be a JSON object")
+    return body

@@ -1,5 +1,5 @@
 """Camunda 7's REST shapes (read from camunda-bpm-platform's OpenAPI templates and Camunda Modeler's client):
-ids, times, the deployment and definition DTOs, the error body, and typed variables.
+ids, times, the deployment and definition DTOs and the error body (typed variables: :mod:`.variables`).
 
 Ids: a process definition is ``<key>:<version>:<our id>`` (no ``/``, ``?`` or ``#``: Camunda Modeler puts it
 into the URL unencoded), a deployment its number. Times: ``2026-11-25T10:00:00.000+0800``.
@@ -7,10 +7,9 @@ into the URL unencoded), a deployment its number. Times: ``2026-11-25T10:00:00.0
 
 from __future__ import annotations
 
-import json
+import re
 from datetime import datetime
 
-from engine import safejson
 from engine.clock import CHINA
 
 VERSION = "7.21.0"  # the Camunda 7 REST API this facade answers as
@@ -35,6 +34,22 @@ def camunda_time(moment: datetime | None) -> str | None:
         return None
     local = moment.astimezone(CHINA)
     return local.strftime("%Y-%m-%dT%H:%M:%S.") + f"{local.microsecond // 1000:03d}" + local.strftime("%z")
+
+
+DATE_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSZ"
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})([+-])(\d{2})(\d{2})")
+
+
+def parse_camunda_time(text: str) -> datetime:
+    """A moment written as Camunda writes them (``2026-11-25T10:00:00.000+0800``); ValueError otherwise."""
+    match = _DATE.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(f"a date is written {DATE_FORMAT}, e.g. 2026-11-25T10:00:00.000+0800")
+    year, month, day, hour, minute, second, millis, sign, zone_h, zone_m = match.groups()
+    try:
+        return datetime.fromisoformat(f"{year}-{month}-{day}T{hour}:{minute}:{second}.{millis}{sign}{zone_h}:{zone_m}")
+    except ValueError as err:
+        raise ValueError(f"no such moment ({err})") from None
 
 
 def definition_id(definition: dict) -> str:
@@ -80,15 +95,30 @@ def definition_dto(definition: dict) -> dict:
     }
 
 
-def deployment_with_definitions(deployment: dict, definitions: list[dict], base: str) -> dict:
-    """What ``POST /deployment/create`` answers: always the map of process definitions (Camunda gives ``null``
-    for an unchanged re-deploy, and Camunda Modeler's Start then fails)."""
+def decision_dto(decision: dict) -> dict:
+    """Camunda's DecisionDefinitionDto of a decision version (``engine.usecases.deployments.decision_dict``)."""
     return {
-        **deployment_dto(deployment, base),
-        "deployedProcessDefinitions": {definition_id(d): definition_dto(d) for d in definitions},
+        "id": definition_id(decision), "key": decision["key"], "category": "http://camunda.org/schema/1.0/dmn",
+        "name": decision.get("name"), "version": decision["version"], "resource": decision.get("resource"),
+        "deploymentId": str(decision["deployment_id"]), "decisionRequirementsDefinitionId": None,
+        "decisionRequirementsDefinitionKey": None, "tenantId": None, "versionTag": None, "historyTimeToLive": None,
+    }
+
+
+def deployment_with_definitions(done: dict, base: str) -> dict:
+    """What ``POST /deployment/create`` answers (``engine.usecases.deployments.deploy_resources``): the process
+    versions of the BPMN files deployed (new ones, and an unchanged file's running version -- Camunda gives
+    ``null`` for an unchanged re-deploy, and Camunda Modeler's Start then fails), the decision versions minted;
+    and, ours, ``usedByProcessDefinitions``: every process version whose new instances run with this
+    deployment's decisions (a deployment of tables only says there which versions will use them)."""
+    deployed = {definition_id(d): definition_dto(d) for d in done["definitions"] if d["created"] or d["uploaded"]}
+    return {
+        **deployment_dto(done["deployment"], base),
+        "deployedProcessDefinitions": deployed or None,
         "deployedCaseDefinitions": None,
-        "deployedDecisionDefinitions": None,
+        "deployedDecisionDefinitions": {definition_id(d): decision_dto(d) for d in done["decisions"]} or None,
         "deployedDecisionRequirementsDefinitions": None,
+        "usedByProcessDefinitions": {definition_id(d): definition_dto(d) for d in done["definitions"]},
     }
 
 
@@ -107,84 +137,39 @@ def parse_problems(problems: list) -> RestError:
     return RestError(400, "ParseException", message, details)
 
 
-_TYPES = {"string", "integer", "long", "short", "double", "boolean", "json", "date", "null", ""}
+def instance_definition_id(instance: dict) -> str:
+    return definition_id(instance["definition"])
 
 
-def plain_variables(variables) -> dict:
-    """Camunda's typed variables (``{"x": {"value": 5, "type": "Integer"}}``, ``Json`` values as JSON text read
-    with the request body's limits, untyped ``{"value": ...}`` taken as they are) as plain values."""
-    if variables is None:
-        return {}
-    if not isinstance(variables, dict):
-        raise RestError(400, "InvalidRequestException", "variables must be an object of {name: {value, type}}")
-    found = {}
-    for name, variable in variables.items():
-        if not isinstance(variable, dict):
-            raise RestError(400, "InvalidRequestException", f"variable {name!r} must be an object with a value")
-        kind = str(variable.get("type") or "").lower()
-        value = variable.get("value")
-        if kind not in _TYPES:
-            raise RestError(400, "InvalidRequestException",
-                            f"Cannot convert value of variable {name!r}: type {variable.get('type')!r} is not "
-                            f"supported here (String, Integer, Long, Short, Double, Boolean, Json, Date, Null)")
-        try:
-            found[name] = _convert(kind, value)
-        except (TypeError, ValueError) as err:
-            raise RestError(400, "InvalidRequestException",
-                            f"Cannot convert value {str(value)[:80]!r} of variable {name!r} to type "
-                            f"{variable.get('type')}: {err}") from None
-    return found
+def instance_dto(instance: dict, base: str) -> dict:
+    """Camunda's ProcessInstanceDto of an instance (``instance_search.instance_dict``)."""
+    return {
+        "links": [{"method": "GET", "href": f"{base}/process-instance/{instance['id']}", "rel": "self"}],
+        "id": instance["id"],
+        "definitionId": instance_definition_id(instance),
+        "definitionKey": instance["definition"]["key"],
+        "businessKey": instance["business_key"],
+        "caseInstanceId": None,
+        "ended": instance["state"] != "active",
+        "suspended": False,
+        "tenantId": None,
+    }
 
 
-def _convert(kind: str, value):
-    if kind == "json":
-        if not isinstance(value, str):
-            raise TypeError("a Json value is JSON text")
-        decoded = safejson.loads(value, "the Json value")  # the body's limits, for the text inside it too
-        broken = safejson.unstorable_text(decoded)
-        if broken:
-            raise ValueError(f"text that is not valid Unicode (a lone surrogate) or NUL at {', '.join(broken[:5])}")
-        return decoded
-    if kind in ("integer", "long", "short"):
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise TypeError("not a whole number")
-        return value
-    if kind == "double":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError("not a number")
-        return float(value)
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            raise TypeError("not true or false")
-        return value
-    if kind in ("string", "date"):
-        if not isinstance(value, str):
-            raise TypeError("not text")
-        return value
-    if kind == "null":
-        return None
-    return value
+def camunda_time_of(text: str | None) -> str | None:
+    """An ISO 8601 moment of ours (``2026-11-25T10:00:00+08:00``) as Camunda writes one."""
+    return camunda_time(datetime.fromisoformat(text)) if text else None
 
 
-INT32 = range(-(2**31), 2**31)
-
-
-def typed_variables(data: dict) -> dict:
-    """Plain process data as Camunda's typed variables: ``String``, ``Boolean``, ``Integer`` / ``Long``,
-    ``Double``, ``Null``, and objects and lists as ``Json`` -- a JSON-encoded string, as Camunda sends one."""
-    found = {}
-    for name, value in data.items():
-        if value is None:
-            kind = "Null"
-        elif isinstance(value, bool):
-            kind = "Boolean"
-        elif isinstance(value, int):
-            kind = "Integer" if value in INT32 else "Long"
-        elif isinstance(value, float):
-            kind = "Double"
-        elif isinstance(value, str):
-            kind = "String"
-        else:
-            kind, value = "Json", json.dumps(value, ensure_ascii=False)
-        found[name] = {"type": kind, "value": value, "valueInfo": {}}
-    return found
+def task_dto(task: dict) -> dict:
+    """Camunda's TaskDto of a user task (``engine.usecases.task_search``'s dict)."""
+    return {
+        "id": task["id"], "name": task["name"], "assignee": task["assignee"], "owner": None,
+        "created": camunda_time_of(task["created_at"]), "lastUpdated": None, "due": camunda_time_of(task["due_at"]),
+        "followUp": None, "delegationState": None, "description": None,
+        "executionId": task["process_instance_id"], "parentTaskId": None, "priority": 50,
+        "processDefinitionId": definition_id(task["definition"]), "processInstanceId": task["process_instance_id"],
+        "caseExecutionId": None, "caseDefinitionId": None, "caseInstanceId": None,
+        "taskDefinitionKey": task["activity_id"], "suspended": False, "formKey": task["form_key"],
+        "camundaFormRef": None, "tenantId": None,
+    }

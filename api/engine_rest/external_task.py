@@ -21,7 +21,8 @@ from engine.usecases.external_tasks import FetchRequest, TopicRequest
 from ..guard import context
 from .auth import require
 from .blueprint import blp, page_args
-from .camunda import RestError, camunda_time, definition_id, plain_variables, typed_variables
+from . import variables as typed_values
+from .camunda import RestError, camunda_time, definition_id
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +173,7 @@ def task_dto(task: dict) -> dict:
         "businessKey": task["business_key"],
     }
     if "variables" in task:
-        dto["variables"] = typed_variables(task["variables"])
+        dto["variables"] = typed_values.typed_all(task["variables"])
         dto["extensionProperties"] = dict(task.get("extension_properties") or {})
     return dto
 
@@ -248,7 +249,7 @@ def external_task_error_details(principal, task_id):
 
 def _variables(body: dict, name: str = "variables") -> dict:
     try:
-        return plain_variables(body.get(name))
+        return typed_values.read(body.get(name))[0]
     except RestError:
         raise
     except InvalidInput as err:

@@ -9,7 +9,8 @@ token (Flask-WTF, signed with the secret key). The pages
 use the same use cases, roles, groups and jurisdictions as the API: another jurisdiction's application is
 "not found", another department's task "forbidden". Modules: :mod:`.session` (sign-in), :mod:`.clerk`
 (queue, task, done), :mod:`.oversight` (supervisors), :mod:`.admin` (incidents, deployments, users,
-calendar), :mod:`.external_tasks` (the departments' external workers).
+calendar), :mod:`.search` (the search box of every page), :mod:`.external_tasks` (the departments'
+external workers).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from flask_wtf.csrf import CSRFProtect
 
 from engine.usecases.web_sessions import SessionPolicy
 
-from . import admin, clerk, external_tasks, oversight, session  # noqa: F401 (their routes are on the blueprint)
+from . import (  # noqa: F401 (their routes and filters join the blueprint)
+    admin, admin_calendar, admin_users, clerk, external_tasks, names, oversight, search, session,
+)
 from .pages import blp
 from .server_session import ServerSessionInterface
 

@@ -12,17 +12,21 @@ from engine.usecases import web_sessions
 from engine.usecases.web_sessions import SessionPolicy
 
 
+STATIC_PATHS = ("/static/", "/favicon.ico")  # our own files: served the same to anyone, signed in or not
+
+
 class ServerSession(CallbackDict, SessionMixin):
     """``sid``: the id the cookie carried (None: not stored yet); ``expired``: the cookie named a session
     that has ended (a page says so); ``renew`` (see :meth:`renew_id`)."""
 
     def __init__(self, data: dict | None = None, sid: str | None = None, last_seen_at=None,
-                 expired: bool = False) -> None:
+                 expired: bool = False, untouched: bool = False) -> None:
         def changed(_self) -> None:
             _self.modified = True
 
         super().__init__(data, changed)
         self.sid, self.last_seen_at, self.expired = sid, last_seen_at, expired
+        self.untouched = untouched  # a static file's request: the session is neither read nor written
         self.modified = self.renew = False
 
     def renew_id(self) -> None:
@@ -39,6 +43,8 @@ class ServerSessionInterface(SessionInterface):
         return app.extensions["onething"]
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
+        if request.path.startswith(STATIC_PATHS):  # no database read, and no answer that ends the cookie: a
+            return ServerSession(untouched=True)  # style sheet still loading must not race the next page
         sid = request.cookies.get(self.get_cookie_name(app))
         if not sid or len(sid) > 100:
             return ServerSession(expired=bool(sid))
@@ -48,6 +54,8 @@ class ServerSessionInterface(SessionInterface):
         return ServerSession(found.data, sid=sid, last_seen_at=found.last_seen_at)
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        if session.untouched:
+            return
         ctx = self._ctx(app)
         if session.modified:
             if session.sid and not session and not session.renew:  # emptied: signed out

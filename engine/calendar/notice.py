@@ -37,6 +37,7 @@ import chinese_calendar
 from ..errors import InvalidInput
 
 MAX_BLOCKS = 40
+MAX_FILE_BYTES = 256 * 1024  # an import file larger than this is no holiday notice (the command's and the page's limit)
 MIN_WORKING_DAYS = 200
 # Characters no text of a notice may hold: what a terminal or a page would act on rather than show.
 FORBIDDEN_CATEGORIES = {"Cc": "控制字符", "Cf": "不可见的格式或方向控制字符", "Co": "私用区字符",
@@ -45,12 +46,35 @@ PACKAGE_NAME = "chinesecalendar"
 
 
 class InvalidNotice(InvalidInput):
-    """An import file that is not a valid notice: every problem found, nothing stored."""
+    """An import file that is not a valid notice: every problem found (``problems``; ``chinese``: the same
+    for the admins' page), nothing stored."""
 
-    def __init__(self, errors: list[str]) -> None:
+    def __init__(self, errors: list[str], chinese: list[str] | None = None) -> None:
         super().__init__("the calendar file is not a valid holiday notice: " + "; ".join(errors),
                          errors={"calendar": errors})
         self.problems = errors
+        self.chinese = chinese if chinese is not None else list(errors)
+
+
+class Problems:
+    """The problems found in an import file, each said in English (the API's and the command's) and in
+    Chinese (the admins' page)."""
+
+    def __init__(self) -> None:
+        self.english: list[str] = []
+        self.chinese: list[str] = []
+
+    def add(self, english: str, chinese: str | None = None) -> None:
+        self.english.append(english)
+        self.chinese.append(chinese if chinese is not None else english)
+
+    def __bool__(self) -> bool:
+        return bool(self.english)
+
+    def refuse(self, english: str | None = None, chinese: str | None = None) -> InvalidNotice:
+        if english is not None:
+            self.add(english, chinese)
+        return InvalidNotice(self.english, self.chinese)
 
 
 @dataclass(frozen=True)
@@ -96,33 +120,33 @@ def blocks_json(blocks) -> list[dict]:
     return [{"name": b.name, "days": [d.isoformat() for d in b.days]} for b in blocks]
 
 
-def _date(value, where: str, year: int | None, errors: list[str]) -> date | None:
+def _date(value, where: str, year: int | None, errors: Problems) -> date | None:
     try:
         day = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
     except ValueError:
         day = None
     if day is None:
-        errors.append(f"{where}: {value!r} is not a YYYY-MM-DD date")
+        errors.add(f"{where}: {value!r} is not a YYYY-MM-DD date", f"{where}：{value!r} 不是 YYYY-MM-DD 格式的日期")
         return None
     if year is not None and day.year != year:
-        errors.append(f"{where}: {value} is not in {year}")
+        errors.add(f"{where}: {value} is not in {year}", f"{where}：{value} 不在{year}年内")
         return None
     return day
 
 
-def _text(value, where: str, errors: list[str], required: bool = True, limit: int = 255) -> str | None:
+def _text(value, where: str, errors: Problems, required: bool = True, limit: int = 255) -> str | None:
     if value is None and not required:
         return None
     if not isinstance(value, str) or not value.strip():
-        errors.append(f"{where}: a non-empty text is required")
+        errors.add(f"{where}: a non-empty text is required", f"{where}：必须填写（不能为空）")
         return None
     if len(value) > limit:
-        errors.append(f"{where}: at most {limit} characters")
+        errors.add(f"{where}: at most {limit} characters", f"{where}：至多{limit}个字符")
         return None
     for char in value:
         category = unicodedata.category(char)
         if category in FORBIDDEN_CATEGORIES:
-            errors.append(f"{where}：含有{FORBIDDEN_CATEGORIES[category]}（U+{ord(char):04X}），不能载入")
+            errors.add(f"{where}：含有{FORBIDDEN_CATEGORIES[category]}（U+{ord(char):04X}），不能载入")
             return None
     return value.strip()
 
@@ -138,46 +162,50 @@ def working_days_in(year: int, days_off, workdays) -> int:
 def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
     """Check an import file's content (already JSON-decoded); ``year`` is the year it must be for (the URL's).
     Raises :class:`InvalidNotice` listing every problem."""
-    errors: list[str] = []
+    errors = Problems()
     if not isinstance(data, Mapping):
-        raise InvalidNotice(["the file must be a JSON object with year, source, holidays and workdays"])
+        raise errors.refuse("the file must be a JSON object with year, source, holidays and workdays",
+                            "文件应为一个 JSON 对象，含 year、source、holidays 和 workdays")
     unknown = sorted(set(data) - {"year", "source", "holidays", "workdays"})
     if unknown:
-        errors.append(f"unknown keys {unknown}")
+        errors.add(f"unknown keys {unknown}", f"含有无法识别的项 {unknown}")
     stated = data.get("year")
     if isinstance(stated, bool) or not isinstance(stated, int) or not 1900 <= stated <= 2200:
-        raise InvalidNotice(errors + [f"year: {stated!r} is not a year (a whole number such as 2027)"])
+        raise errors.refuse(f"year: {stated!r} is not a year (a whole number such as 2027)",
+                            f"year：{stated!r} 不是年份（应为整数，如 2027）")
     if year is not None and stated != year:
-        errors.append(f"year: the file is for {stated}, not {year}")
+        errors.add(f"year: the file is for {stated}, not {year}", f"year：该文件是{stated}年的，不是{year}年的")
     source = data.get("source")
     title = number = None
     if not isinstance(source, Mapping):
-        errors.append("source: an object with the notice's title and number is required")
+        errors.add("source: an object with the notice's title and number is required",
+                   "source：应写明通知的标题（title）和文号（number）")
     else:
         title = _text(source.get("title"), "source.title", errors)
         number = _text(source.get("number"), "source.number", errors, limit=100)
         extra = sorted(set(source) - {"title", "number"})
         if extra:
-            errors.append(f"source: unknown keys {extra}")
+            errors.add(f"source: unknown keys {extra}", f"source：含有无法识别的项 {extra}")
 
     blocks: list[HolidayBlock] = []
     seen_off: dict[date, str] = {}
     raw_blocks = data.get("holidays")
     if not isinstance(raw_blocks, list) or not raw_blocks:
-        errors.append("holidays: a non-empty list of blocks ({\"name\": ..., \"days\": [...]}) is required")
+        errors.add("holidays: a non-empty list of blocks ({\"name\": ..., \"days\": [...]}) is required",
+                   "holidays：应列出放假安排（每段含 name 和 days），不能为空")
         raw_blocks = []
     elif len(raw_blocks) > MAX_BLOCKS:
-        errors.append(f"holidays: at most {MAX_BLOCKS} blocks")
+        errors.add(f"holidays: at most {MAX_BLOCKS} blocks", f"holidays：至多{MAX_BLOCKS}段放假安排")
         raw_blocks = []
     for index, raw in enumerate(raw_blocks):
         where = f"holidays[{index}]"
         if not isinstance(raw, Mapping) or set(raw) - {"name", "days"}:
-            errors.append(f"{where}: an object with name and days is required")
+            errors.add(f"{where}: an object with name and days is required", f"{where}：应含 name 和 days")
             continue
         name = _text(raw.get("name"), f"{where}.name", errors, limit=40)
         raw_days = raw.get("days")
         if not isinstance(raw_days, list) or not raw_days or len(raw_days) > 31:
-            errors.append(f"{where}.days: a list of 1 to 31 dates is required")
+            errors.add(f"{where}.days: a list of 1 to 31 dates is required", f"{where}.days：应列出1至31个日期")
             continue
         days = [_date(value, f"{where}.days", stated, errors) for value in raw_days]
         if None in days:
@@ -185,12 +213,14 @@ def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
         days.sort()
         gaps = [later for earlier, later in zip(days, days[1:]) if later - earlier != timedelta(days=1)]
         if gaps:
-            errors.append(f"{where} ({name}): the days are not one contiguous block "
-                          f"(a gap or repeat before {gaps[0].isoformat()})")
+            errors.add(f"{where} ({name}): the days are not one contiguous block "
+                       f"(a gap or repeat before {gaps[0].isoformat()})",
+                       f"{where}（{name}）：日期不连续（{gaps[0].isoformat()}之前有间断或重复）")
             continue
         for day in days:
             if day in seen_off:
-                errors.append(f"{where} ({name}): {day.isoformat()} is already off in {seen_off[day]}")
+                errors.add(f"{where} ({name}): {day.isoformat()} is already off in {seen_off[day]}",
+                           f"{where}（{name}）：{day.isoformat()}已在“{seen_off[day]}”中放假")
             seen_off[day] = name or where
         if name:
             blocks.append(HolidayBlock(name, tuple(days)))
@@ -198,28 +228,31 @@ def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
     workdays: list[date] = []
     raw_workdays = data.get("workdays", [])
     if not isinstance(raw_workdays, list) or len(raw_workdays) > 60:
-        errors.append("workdays: a list of make-up working days (YYYY-MM-DD) is required (may be empty)")
+        errors.add("workdays: a list of make-up working days (YYYY-MM-DD) is required (may be empty)",
+                   "workdays：应列出调休上班的日期（YYYY-MM-DD，可为空）")
         raw_workdays = []
     for value in raw_workdays:
         day = _date(value, "workdays", stated, errors)
         if day is None:
             continue
         if day.weekday() < 5:
-            errors.append(f"workdays: {value} is a {day.strftime('%A')}; make-up working days fall on a "
-                          f"Saturday or Sunday")
+            errors.add(f"workdays: {value} is a {day.strftime('%A')}; make-up working days fall on a "
+                       f"Saturday or Sunday",
+                       f"workdays：{value}是星期{'一二三四五六日'[day.weekday()]}，调休上班日应为星期六或星期日")
         elif day in seen_off:
-            errors.append(f"workdays: {value} is both a day off ({seen_off[day]}) and a working day")
+            errors.add(f"workdays: {value} is both a day off ({seen_off[day]}) and a working day",
+                       f"workdays：{value}既是放假日（{seen_off[day]}）又是上班日")
         elif day in workdays:
-            errors.append(f"workdays: {value} is listed twice")
+            errors.add(f"workdays: {value} is listed twice", f"workdays：{value}重复列出")
         else:
             workdays.append(day)
     if not errors:
         count = working_days_in(stated, seen_off, workdays)
         if count < MIN_WORKING_DAYS:
-            errors.append(f"{stated}年按此通知只有{count}个工作日（至少应有{MIN_WORKING_DAYS}个）："
-                          f"放假的日子过多，不像国务院的放假安排，请核对文件")
+            errors.add(f"{stated}年按此通知只有{count}个工作日（至少应有{MIN_WORKING_DAYS}个）："
+                       f"放假的日子过多，不像国务院的放假安排，请核对文件")
     if errors:
-        raise InvalidNotice(errors)
+        raise errors.refuse()
     return YearNotice(stated, title, number, tuple(sorted(blocks, key=lambda b: b.days[0])), tuple(sorted(workdays)))
 
 

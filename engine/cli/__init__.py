@@ -1,5 +1,5 @@
-"""The ``onething`` command: worker, db upgrade/current/backup/restore, user add/passwd/revoke, deploy,
-calendar -- and the commands other packages add through the ``onething.commands`` entry points (the HTTP API
+"""The ``onething`` command: worker, db upgrade/current/backup/restore, user add/passwd/revoke/enable,
+deploy, calendar -- and the commands other packages add through the ``onething.commands`` entry points (the HTTP API
 adds ``serve`` and ``demo``), so that ``onething worker`` never loads the web framework.
 
 Every command but ``db`` prepares the database first (``engine.bootstrap.prepare``) and refuses one at an
@@ -20,6 +20,7 @@ COMMANDS_GROUP = "onething.commands"
 
 
 def _worker(args) -> int:
+    import logging
     import signal
     import threading
 
@@ -31,7 +32,7 @@ def _worker(args) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     worker = Worker(ctx, name=args.name, lock_seconds=args.lock_seconds)
-    print(f"onething worker {worker.name} running (Ctrl-C to stop)", flush=True)
+    logging.getLogger("onething").info("onething worker %s running (Ctrl-C to stop)", worker.name)
     worker.run_forever(stop, idle_wait=args.idle_wait)
     return 0
 
@@ -70,28 +71,28 @@ def _progress(line: str) -> None:
 
 
 def _db_backup(args) -> int:
-    from engine.backup import BackupError, backup
+    from engine.backup import backup
     from engine.materials import configured_directory
     from engine.persistence.database import database_url
 
-    try:
-        outcome = backup(database_url(), configured_directory(), Path(args.file), progress=_progress)
-    except BackupError as err:
-        print(f"error: {err}", file=sys.stderr, flush=True)
-        return 1
-    for note in outcome.notes:
-        print(f"warning: {note}", file=sys.stderr, flush=True)
-    return 1 if outcome.notes else 0
+    return _reported(lambda: backup(database_url(), configured_directory(), Path(args.file), progress=_progress))
 
 
 def _db_restore(args) -> int:
-    from engine.backup import BackupError, restore
+    from engine.backup import restore
     from engine.materials import configured_directory
     from engine.persistence.database import database_url
 
+    return _reported(lambda: restore(database_url(), configured_directory(), Path(args.file), force=args.force,
+                                     progress=_progress))
+
+
+def _reported(run) -> int:
+    """Run a backup or a restore: an error in one line (exit 1), each warning in its own (exit 1 too)."""
+    from engine.backup import BackupError
+
     try:
-        outcome = restore(database_url(), configured_directory(), Path(args.file), force=args.force,
-                          progress=_progress)
+        outcome = run()
     except BackupError as err:
         print(f"error: {err}", file=sys.stderr, flush=True)
         return 1
@@ -159,10 +160,24 @@ def _user_revoke(args) -> int:
     return 0
 
 
+def _user_enable(args) -> int:
+    from engine.bootstrap import ready_context
+    from engine.errors import EngineError
+    from engine.usecases.accounts import enable
+
+    try:
+        changed = enable(ready_context(), args.name)
+    except EngineError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"user {args.name}: {'enabled again' if changed else 'was not disabled'}")
+    return 0
+
+
 def _deploy(args) -> int:
     from engine.bootstrap import ready_context
     from engine.errors import InvalidDeployment
-    from engine.usecases.deployments import deploy
+    from engine.usecases.deployments import deploy_resources
 
     files = []
     for name in args.files:
@@ -172,27 +187,31 @@ def _deploy(args) -> int:
             return 2
         files.append((path.name, path.read_bytes()))
     try:
-        created = deploy(ready_context(), files, args.by, force=args.force)
+        done = deploy_resources(ready_context(), files, args.by, force=args.force)
     except InvalidDeployment as err:
         for problem in err.problems:
             where = f"{problem.file}:{problem.line}" if problem.line else problem.file
             element = f" [{problem.element}]" if problem.element else ""
             print(f"{where}{element}: {problem.message}", file=sys.stderr)
         return 1
-    for definition in created:
-        print(f"deployed {definition['key']} version {definition['version']}")
-    for problem in created[0]["forced_over"] if created else []:
+    for definition in done["definitions"]:
+        if definition["created"]:
+            print(f"deployed {definition['key']} version {definition['version']}")
+        else:
+            print(f"{definition['key']} version {definition['version']} unchanged: its new instances run with "
+                  f"this deployment's decisions")
+    for decision in done["decisions"]:
+        print(f"deployed decision {decision['key']} version {decision['version']}")
+    for problem in done["deployment"]["forced_over"] or []:
         print(f"forced over: {problem['file']}: {problem['message']}", file=sys.stderr)
     return 0
-
-
-MAX_CALENDAR_FILE = 256 * 1024
 
 
 def _calendar_import(args) -> int:
     """A bad file is one line on stderr (what is wrong with it, never a traceback) and a non-zero exit."""
     from engine import safejson
     from engine.bootstrap import ready_context
+    from engine.calendar.notice import MAX_FILE_BYTES as MAX_CALENDAR_FILE  # the admins' page's limit too
     from engine.errors import InvalidInput
     from engine.usecases.calendar import import_notice
 
@@ -259,10 +278,60 @@ def _calendar_list(args) -> int:
     return 0
 
 
+def _retention_run(args) -> int:
+    from engine.bootstrap import ready_context
+    from engine.usecases.retention import run
+
+    report = run(ready_context(), by=args.by, dry_run=args.dry_run)
+    verb = {"archive": "would archive" if args.dry_run else "archived",
+            "erase": "would erase" if args.dry_run else "erased"}
+    for touched in report.touched:
+        print(f"{touched.business_key}  {touched.service}  {touched.state}  ended {touched.ended_at}  "
+              f"{' and '.join(verb[action] for action in touched.actions)}")
+    for business_key in report.skipped:
+        print(f"{business_key}  changed meanwhile: left for the next run")
+    for name in report.unmanaged:
+        print(f"service {name}: no retention policy, its applications are kept whole")
+    what = "would touch" if args.dry_run else "touched"
+    print(f"retention{' (dry run: nothing changed)' if args.dry_run else ''}: {what} {len(report.touched)} "
+          f"application(s)")
+    return 0
+
+
+def _retention_hold(args) -> int:
+    from engine.bootstrap import ready_context
+    from engine.errors import EngineError
+    from engine.usecases.retention import set_hold
+    from engine.users import Principal
+
+    operator = Principal(name=args.by, roles=frozenset({"admin"}), groups=frozenset(), jurisdictions=("",))
+    try:
+        found = set_hold(ready_context(), operator, args.hold, getattr(args, "reason", None),
+                         business_key=args.business_key)
+    except EngineError as err:
+        print(f"error: {err} {getattr(err, 'errors', '') or ''}".rstrip(), file=sys.stderr)
+        return 2
+    print(f"{found['business_key']}: {'under a legal hold' if found['legal_hold'] else 'no legal hold'}")
+    return 0
+
+
+def _retention_policy(args) -> int:
+    from engine.bootstrap import build_context
+    from engine.usecases.retention import policy_view
+
+    for policy in policy_view(build_context()):
+        if policy["archive_after_days"] is None:
+            print(f"{policy['service']}  kept whole (no policy)")
+        else:
+            print(f"{policy['service']}  archive after {policy['archive_after_days']} day(s), erase personal values "
+                  f"after {policy['erase_after_days']} day(s)  {policy['reasoning']}")
+    return 0
+
+
 UPGRADE_HELP = "upgrade an older database schema first (as `onething db upgrade`; or ONETHING_AUTO_UPGRADE=1)"
 
 
-BUILT_IN = ("worker", "db", "user", "deploy", "calendar")
+BUILT_IN = ("worker", "db", "user", "deploy", "calendar", "retention")
 
 
 def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -313,6 +382,9 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     rev = user.add_parser("revoke", help="disable a user: its token, its password and its sessions")
     rev.add_argument("name")
     rev.set_defaults(run=_user_revoke)
+    enable = user.add_parser("enable", help="enable a disabled user again (its token and password work again)")
+    enable.add_argument("name")
+    enable.set_defaults(run=_user_enable)
 
     dep = sub.add_parser("deploy", help="deploy .bpmn/.dmn files as a new version")
     dep.add_argument("files", nargs="+")
@@ -332,6 +404,27 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     show.set_defaults(run=_calendar_show)
     cal.add_parser("list", help="the official years and the provisional ones near today").set_defaults(
         run=_calendar_list)
+
+    ret = sub.add_parser("retention", help="finished applications: archived, then their personal data erased, "
+                                           "as each service's policy says").add_subparsers(
+        dest="retention_command", required=True)
+    ret_run = ret.add_parser("run", help="archive and erase what the policies say is due now (the workers do "
+                                         "it daily)")
+    ret_run.add_argument("--dry-run", action="store_true", help="only list what it would archive and erase")
+    ret_run.add_argument("--by", default=os.environ.get("USER") or "cli", help="who runs it (recorded)")
+    ret_run.set_defaults(run=_retention_run)
+    hold = ret.add_parser("hold", help="keep one application as it is (a legal hold), whatever the policy")
+    hold.add_argument("business_key")
+    hold.add_argument("--reason", required=True, help="why (recorded in its history)")
+    hold.add_argument("--by", default=os.environ.get("USER") or "cli", help="who sets it (recorded)")
+    hold.set_defaults(run=_retention_hold, hold=True)
+    release = ret.add_parser("release", help="end an application's legal hold")
+    release.add_argument("business_key")
+    release.add_argument("--reason", default=None)
+    release.add_argument("--by", default=os.environ.get("USER") or "cli", help="who ends it (recorded)")
+    release.set_defaults(run=_retention_hold, hold=False)
+    ret.add_parser("policy", help="each service's policy in force (ONETHING_RETENTION overrides the days)"
+                   ).set_defaults(run=_retention_policy)
 
     asked = next((arg for arg in (sys.argv[1:] if argv is None else argv) if not arg.startswith("-")), None)
     if asked not in BUILT_IN:
@@ -356,13 +449,18 @@ def _add_verbose(command: argparse.ArgumentParser, top: bool = True) -> None:
 
 
 def configure_logging(verbose: bool) -> None:
-    """Our own lines at ``ONETHING_LOG_LEVEL`` (INFO by default); the libraries' chatter only when asked:
+    """Our own lines at ``ONETHING_LOG_LEVEL`` (INFO by default), plain or one JSON object per line
+    (``ONETHING_LOG_FORMAT``, ``engine.logs``); the libraries' chatter only when asked:
     SpiffWorkflow's per-task state changes at DEBUG, Alembic's set-up and migration steps (a dozen lines
     at every start) with ``-v`` or at DEBUG -- a schema change is still said, in one line of ours."""
     import logging
 
-    logging.basicConfig(level=os.environ.get("ONETHING_LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from engine.logs import handler, log_format
+
+    root = logging.getLogger()
+    if not root.handlers:  # as logging.basicConfig: once
+        root.setLevel(os.environ.get("ONETHING_LOG_LEVEL", "INFO").upper())
+        root.addHandler(handler(log_format()))  # plain, or JSON lines (ONETHING_LOG_FORMAT=json)
     debug = logging.getLogger().level <= logging.DEBUG
     if not debug:  # SpiffWorkflow logs every task's every state change at INFO
         logging.getLogger("spiff").setLevel(logging.WARNING)
@@ -371,15 +469,23 @@ def configure_logging(verbose: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
-    configure_logging(verbose=any(arg in VERBOSE_FLAGS for arg in arguments))  # before Alembic is imported
+    try:
+        configure_logging(verbose=any(arg in VERBOSE_FLAGS for arg in arguments))  # before Alembic is imported
+    except ValueError as err:  # a setting that is not one (ONETHING_LOG_FORMAT, ONETHING_LOG_LEVEL)
+        print(f"error: {err}", file=sys.stderr, flush=True)
+        return 2
+    from engine.metrics import forget_this_process_at_exit
     from engine.persistence.database import SchemaOutdated
 
+    forget_this_process_at_exit()
     command = parser(argv)
     _add_verbose(command)
     args = command.parse_args(argv)
+    from engine.retention import BadRetentionSetting
+
     try:
         return args.run(args)
-    except SchemaOutdated as err:
+    except (SchemaOutdated, BadRetentionSetting) as err:
         print(f"error: {err}", file=sys.stderr, flush=True)
         return 2
 

@@ -20,7 +20,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import material_models, migrations  # noqa: F401  (material_models: every table on Base.metadata)
+from . import material_models, migrations, operations_models  # noqa: F401  (every table on Base.metadata)
 from .models import Base
 from .writer_queue import WriterQueue, lock_file_of
 
@@ -89,6 +89,13 @@ def make_engine(url: str | None = None) -> Engine:
         engine = create_engine(url, hide_parameters=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
         _ping_when_idle(engine)
     return engine
+
+
+def observe_pool(engine: Engine, in_use: Callable[[int], None]) -> None:
+    """Call ``in_use(+1)`` when a connection is checked out of the engine's pool and ``in_use(-1)`` when it is
+    back (the pool's use, for the metrics)."""
+    event.listen(engine, "checkout", lambda *_: in_use(1))
+    event.listen(engine, "checkin", lambda *_: in_use(-1))
 
 
 PING_AFTER_IDLE_S = 30.0

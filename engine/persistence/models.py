@@ -3,11 +3,12 @@ projected into their own tables so that task lists and audits never deserialize 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -54,6 +55,10 @@ class Deployment(Base):
     source: Mapped[str | None] = mapped_column(String(255))  # where it came from (Camunda Modeler, api, bundled)
     # a forced deployment: the dry-run findings on the sample applications it went over (None: none)
     forced_over: Mapped[list | None]
+    # deleted (Camunda's DELETE /deployment/{id}): hidden, its versions no longer started; kept for the history
+    # of the instances that ran on it
+    deleted_at: Mapped[datetime | None]
+    deleted_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class DeploymentFile(Base):
@@ -78,11 +83,40 @@ class ProcessDefinition(Base):
     deployed_by: Mapped[str] = mapped_column(String(100))
 
 
+class DeploymentProcess(Base):
+    """A process version a deployment runs: the versions it minted (their BPMN changed) and the versions whose
+    BPMN it carries unchanged (a deployment of decision tables only). New instances of a version run on the
+    newest deployment that runs it: its decisions."""
+
+    __tablename__ = "deployment_processes"
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"), primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), primary_key=True, index=True)
+
+
+class DecisionDefinition(Base):
+    """A version of a decision (a DMN ``<decision>``): minted by the deployment that changed the file holding
+    it; evaluated with the decisions of that deployment."""
+
+    __tablename__ = "decision_definitions"
+    __table_args__ = (UniqueConstraint("key", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255))
+    version: Mapped[int]
+    name: Mapped[str | None] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(String(255))
+    deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"), index=True)
+    deployed_at: Mapped[datetime]
+    deployed_by: Mapped[str] = mapped_column(String(100))
+
+
 class ProcessInstance(Base):
     __tablename__ = "process_instances"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     business_key: Mapped[str] = mapped_column(String(100), unique=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"), index=True)
+    # the deployment whose files it runs on: its version's BPMN and the decisions of that moment (None: a row an
+    # older release wrote, which runs on its version's deployment); deployments are only ever marked deleted
+    deployment_id: Mapped[int | None] = mapped_column(Integer, index=True)
     state: Mapped[str] = mapped_column(String(20), index=True)
     region: Mapped[str] = mapped_column(String(40))
     jurisdiction: Mapped[str] = mapped_column(String(12), index=True)
@@ -95,6 +129,15 @@ class ProcessInstance(Base):
     serializer_version: Mapped[str] = mapped_column(String(10))
     summary: Mapped[dict]
     subject_key: Mapped[str | None] = mapped_column(String(64))
+    # retention (engine/retention.py): a hold an admin set keeps the instance as it is; a finished one's
+    # workflow state is replaced by its compact record (``archive``), then its personal values are erased
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    archived_at: Mapped[datetime | None]
+    erased_at: Mapped[datetime | None]
+    archive: Mapped[dict | None]
+    # who filed it and who it is about, as the clerks' lists show them (the service's Started names)
+    applicant_name: Mapped[str | None] = mapped_column(String(100))
+    subject_name: Mapped[str | None] = mapped_column(String(100))
     revision: Mapped[int] = mapped_column(Integer, nullable=False)
     __mapper_args__ = {"version_id_col": revision}
     __table_args__ = (
@@ -145,6 +188,19 @@ class UserTask(Base):
     # the department's refusal that brought the application back to this task (a caught business error):
     # {"code", "message", "activity_id", "activity_name", "department", "at"}
     refusal: Mapped[dict | None]
+    reason: Mapped[str | None] = mapped_column(Text)  # the reason the clerk gave on completing it (a return's)
+    follow_up_on: Mapped[date | None] = mapped_column(Date)  # the clerk's own date to look at it again
+
+
+class SearchKey(Base):
+    """What an instance can be found by (:mod:`engine.search`): a keyed digest of a kind and a normalised
+    value (an ID number, a phone, a name), never the value itself."""
+
+    __tablename__ = "search_keys"
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class HistoryEvent(Base):
@@ -244,6 +300,7 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)  # technical: the exception's class and message
     error_code: Mapped[str | None] = mapped_column(String(100))  # a business error's code (nothing caught it)
     error_message: Mapped[str | None] = mapped_column(Text)  # what went wrong, in Chinese, for the admins
+    request_id: Mapped[str | None] = mapped_column(String(64))  # the request that made it (its log lines' id)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -301,4 +358,16 @@ class CalendarImport(Base):
     number: Mapped[str | None] = mapped_column(String(100))
     fingerprint: Mapped[str] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(20))  # loaded, replaced, unchanged, refused
+    detail: Mapped[dict]
+
+
+class AuditEvent(Base):
+    """What someone did with data outside any one application: an export of a table naming people (its kind,
+    the table, the filters and how many rows; never the rows themselves)."""
+
+    __tablename__ = "audit_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict]

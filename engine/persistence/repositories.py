@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Iterable, Protocol
 
 from sqlalchemy import and_, false, func, not_, or_, select, text, update
@@ -12,11 +12,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from .models import (
+    AuditEvent,
     CalendarImport,
     CalendarYear,
     CountedYear,
     Deployment,
     DeploymentFile,
+    DeploymentProcess,
     HistoryEvent,
     IdempotencyRecord,
     Job,
@@ -42,13 +44,87 @@ class Definitions:
     def __init__(self, session: Session):
         self.session = session
 
+    @staticmethod
+    def _live(query):
+        """Only versions of deployments that were not deleted."""
+        return query.join(Deployment, Deployment.id == ProcessDefinition.deployment_id).where(
+            Deployment.deleted_at.is_(None))
+
     def latest(self, key: str) -> ProcessDefinition | None:
+        """The newest version of ``key`` whose deployment was not deleted."""
         return self.session.scalars(
-            select(ProcessDefinition)
+            self._live(select(ProcessDefinition))
             .where(ProcessDefinition.key == key)
             .order_by(ProcessDefinition.version.desc())
             .limit(1)
         ).first()
+
+    def max_version(self, key: str) -> int:
+        """The highest version number ``key`` was given (deleted ones too: numbers are never reused)."""
+        return self.session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == key)) or 0
+
+    def run_by(self, deployment_id: int, definition_id: int) -> None:
+        """Record that ``deployment_id`` runs the version ``definition_id``."""
+        self.session.add(DeploymentProcess(deployment_id=deployment_id, definition_id=definition_id))
+
+    def deployment_running(self, definition_id: int) -> int | None:
+        """The newest deployment (not deleted) that runs this version: where its new instances take their
+        decisions from."""
+        return self.session.scalar(
+            select(func.max(DeploymentProcess.deployment_id))
+            .join(Deployment, Deployment.id == DeploymentProcess.deployment_id)
+            .where(DeploymentProcess.definition_id == definition_id, Deployment.deleted_at.is_(None)))
+
+    def run_in(self, deployment_id: int) -> list[ProcessDefinition]:
+        """The process versions a deployment runs (minted by it or carried unchanged), by key."""
+        return list(self.session.scalars(
+            select(ProcessDefinition).join(DeploymentProcess, DeploymentProcess.definition_id == ProcessDefinition.id)
+            .where(DeploymentProcess.deployment_id == deployment_id).order_by(ProcessDefinition.key)))
+
+    def latest_deployment_of(self, keys: list[str]) -> Deployment | None:
+        """The newest deployment (not deleted) running a version of one of ``keys`` (a service's processes)."""
+        return self.session.scalars(
+            select(Deployment).join(DeploymentProcess, DeploymentProcess.deployment_id == Deployment.id)
+            .join(ProcessDefinition, ProcessDefinition.id == DeploymentProcess.definition_id)
+            .where(ProcessDefinition.key.in_(keys), Deployment.deleted_at.is_(None))
+            .order_by(Deployment.id.desc()).limit(1)).first()
+
+    def latest_deployment_with_file(self, filenames: list[str]) -> Deployment | None:
+        """The newest deployment (not deleted) running some process and holding a file of one of these names."""
+        return self.session.scalars(
+            select(Deployment).join(DeploymentFile, DeploymentFile.deployment_id == Deployment.id)
+            .where(DeploymentFile.filename.in_(filenames), Deployment.deleted_at.is_(None),
+                   Deployment.id.in_(select(DeploymentProcess.deployment_id)))
+            .order_by(Deployment.id.desc()).limit(1)).first()
+
+    def latest_named(self, name: str | None, source: str | None) -> Deployment | None:
+        """The newest deployment (not deleted) of this name and source (Camunda's duplicate filtering)."""
+        return self.session.scalars(
+            self._deployments_query(name, source, exact=True).order_by(Deployment.id.desc()).limit(1)).first()
+
+    def latest_files_named(self, name: str | None, source: str | None, filenames: list[str]) -> dict[str, str]:
+        """File name -> SHA-256 of the newest file of each of ``filenames`` among the deployments (not deleted)
+        of this name and source."""
+        named = self._deployments_query(name, source, exact=True).with_only_columns(Deployment.id)
+        rows = self.session.execute(
+            select(DeploymentFile.filename, DeploymentFile.sha256)
+            .where(DeploymentFile.deployment_id.in_(named), DeploymentFile.filename.in_(filenames))
+            .order_by(DeploymentFile.deployment_id))
+        return {filename: sha for filename, sha in rows}
+
+    def instances_on(self, deployment_id: int, active_only: bool) -> list[str]:
+        """Ids of the instances running on a deployment's files (only those still active with
+        ``active_only``), oldest first."""
+        minted = select(ProcessDefinition.id).where(ProcessDefinition.deployment_id == deployment_id)
+        query = select(ProcessInstance.id).where(or_(
+            ProcessInstance.deployment_id == deployment_id,
+            ProcessInstance.deployment_id.is_(None) & ProcessInstance.definition_id.in_(minted)))
+        if active_only:
+            query = query.where(ProcessInstance.state == "active")
+        return list(self.session.scalars(query.order_by(ProcessInstance.created_at)))
+
+    def delete_deployment(self, deployment: Deployment, by: str, at: datetime) -> None:
+        deployment.deleted_at, deployment.deleted_by = at, by
 
     def get(self, definition_id: int) -> ProcessDefinition | None:
         return self.session.get(ProcessDefinition, definition_id) if storable(definition_id) else None
@@ -73,11 +149,11 @@ class Definitions:
         return self.session.scalar(select(func.count()).select_from(ProcessDefinition)) or 0
 
     def _matching(self, key: str | None, latest_only: bool):
-        query = select(ProcessDefinition)
+        query = self._live(select(ProcessDefinition))
         if key is not None:
             query = query.where(ProcessDefinition.key == key)
         if latest_only:
-            newest = (select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version"))
+            newest = (self._live(select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version")))
                       .group_by(ProcessDefinition.key).subquery())
             query = query.join(newest, (ProcessDefinition.key == newest.c.key)
                                & (ProcessDefinition.version == newest.c.version))
@@ -97,12 +173,15 @@ class Definitions:
         return [tuple(row) for row in self.session.execute(
             select(DeploymentFile.filename, DeploymentFile.sha256).where(DeploymentFile.deployment_id == deployment_id))]
 
-    def _deployments_query(self, name: str | None, source: str | None):
-        query = select(Deployment)
-        if name is not None:
-            query = query.where(Deployment.name == name)
-        if source is not None:
-            query = query.where(Deployment.source == source)
+    @staticmethod
+    def _deployments_query(name: str | None, source: str | None, exact: bool = False):
+        """Deployments not deleted, of ``name`` and ``source`` (None: any; with ``exact``, None: none given)."""
+        query = select(Deployment).where(Deployment.deleted_at.is_(None))
+        for column, value in ((Deployment.name, name), (Deployment.source, source)):
+            if value is not None:
+                query = query.where(column == value)
+            elif exact:
+                query = query.where(column.is_(None))
         return query
 
     def deployments(self, first: int, limit: int | None, name: str | None = None,
@@ -240,6 +319,11 @@ class Tasks:
                                    or_(*[UserTask.jurisdiction.startswith(p) for p in jurisdictions]))
             .order_by(UserTask.due_at, UserTask.id)))
 
+    # the queue's orders: a column of the task or of its instance
+    QUEUE_ORDERS = {"due": UserTask.due_at, "filed": ProcessInstance.created_at,
+                    "applicant": ProcessInstance.applicant_name, "subject": ProcessInstance.subject_name,
+                    "district": UserTask.jurisdiction, "follow_up": UserTask.follow_up_on}
+
     def queue(
         self,
         groups: list[str],
@@ -251,9 +335,13 @@ class Tasks:
         limit: int,
         item: str | None = None,
         due_before: datetime | None = None,
-    ) -> tuple[list[UserTask], int]:
-        """Open tasks of ``groups`` in ``jurisdictions`` (prefixes), soonest due first (``item``: of one item;
-        ``due_before``: due by then, e.g. the end of today)."""
+        order: str = "due",
+        descending: bool = False,
+        follow_up_by: date | None = None,
+    ) -> tuple[list[tuple[UserTask, ProcessInstance]], int]:
+        """Open tasks of ``groups`` in ``jurisdictions`` (prefixes) with their instances, soonest due first or
+        by ``order`` (:attr:`QUEUE_ORDERS`; ``item``: of one item; ``due_before``: due by then, e.g. the end of
+        today; ``follow_up_by``: with a follow-up date by then)."""
         query = self._open_of(groups, jurisdictions)
         if assignee is not None:
             query = query.where(UserTask.assignee == assignee)
@@ -265,13 +353,25 @@ class Tasks:
             query = query.where(UserTask.item == item)
         if due_before is not None:
             query = query.where(UserTask.due_at <= due_before)
+        if follow_up_by is not None:
+            query = query.where(UserTask.follow_up_on <= follow_up_by)
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = self.session.scalars(
-            query.order_by(UserTask.due_at.is_(None), UserTask.due_at, UserTask.created_at)
+        column = self.QUEUE_ORDERS.get(order, UserTask.due_at)
+        rows = (tuple(row) for row in self.session.execute(
+            query.add_columns(ProcessInstance).join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
+            .order_by(column.is_(None), column.desc() if descending else column, UserTask.due_at.is_(None),
+                      UserTask.due_at, UserTask.created_at, UserTask.id)
             .offset(offset)
             .limit(limit)
-        )
+        ))
         return list(rows), total
+
+    def with_instances(self, tasks: list[UserTask]) -> list[tuple[UserTask, ProcessInstance]]:
+        """The tasks, each with its instance (one query)."""
+        ids = {task.instance_id for task in tasks}
+        found = {row.id: row for row in self.session.scalars(
+            select(ProcessInstance).where(ProcessInstance.id.in_(ids)))} if ids else {}
+        return [(task, found[task.instance_id]) for task in tasks]
 
     def in_jurisdictions(self, jurisdictions: list[str], since: datetime | None,
                          until: datetime | None) -> list[UserTask]:
@@ -295,6 +395,16 @@ class Tasks:
                 or_(UserTask.assignee.is_(None), UserTask.assignee == user),
             )
             .values(assignee=user)
+        )
+        return result.rowcount == 1
+
+    def give(self, task_id: str, holder: str, to: str) -> bool:
+        """Atomically pass an open task that ``holder`` holds, or nobody does, to ``to``."""
+        result = self.session.execute(
+            update(UserTask)
+            .where(UserTask.id == task_id, UserTask.completed_at.is_(None),
+                   or_(UserTask.assignee.is_(None), UserTask.assignee == holder))
+            .values(assignee=to)
         )
         return result.rowcount == 1
 
@@ -322,6 +432,20 @@ class History:
                 .order_by(HistoryEvent.at, HistoryEvent.id)
             )
         )
+
+
+class Audit:
+    """What was done with data outside any one application (exports of tables naming people)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def record(self, event: AuditEvent) -> None:
+        self.session.add(event)
+
+    def recent(self, limit: int) -> list[AuditEvent]:
+        return list(self.session.scalars(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+                                         .limit(limit)))
 
 
 class Users:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 
 from sqlalchemy import text
@@ -12,8 +13,13 @@ from sqlalchemy.orm.exc import StaleDataError
 from ..errors import Conflict
 from . import signals
 from .database import Sessions
+from .decision_repository import DecisionDefinitions
+from .search import Search
 from .material_repository import Materials
+from .operations_repository import Operations
+from .search_repository import SearchKeys
 from .repositories import (
+    Audit,
     CalendarYears,
     CountedYears,
     Definitions,
@@ -26,6 +32,7 @@ from .repositories import (
     Tasks,
     Users,
 )
+from .retention_repository import RetentionRecords
 from .sign_in_repositories import SignInThrottles, WebSessions
 
 
@@ -66,6 +73,7 @@ class UnitOfWork:
         self.session: Session | None = None
         self._writing = None
         self._signals: set[str] = set()
+        self._after_commit: list[Callable[[], None]] = []
 
     def __enter__(self) -> "UnitOfWork":
         if not self.read_only:
@@ -77,19 +85,25 @@ class UnitOfWork:
             self._leave()
             raise
         self.definitions = Definitions(self.session)
+        self.decisions = DecisionDefinitions(self.session)
+        self.search = Search(self.session)
         self.instances = Instances(self.session)
         self.tasks = Tasks(self.session)
         self.history = History(self.session)
+        self.audit = Audit(self.session)
         self.users = Users(self.session)
         self.ledger = SqlLedger(self.session)
         self.jobs = Jobs(self.session)
         self.subscriptions = Subscriptions(self.session)
         self.idempotency = IdempotencyRecords(self.session)
         self.materials = Materials(self.session)
+        self.search_keys = SearchKeys(self.session)
         self.calendar = CalendarYears(self.session)
         self.counted = CountedYears(self.session)
         self.web_sessions = WebSessions(self.session)
         self.sign_in_throttles = SignInThrottles(self.session)
+        self.operations = Operations(self.session)
+        self.retention = RetentionRecords(self.session)
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> None:
@@ -126,10 +140,24 @@ class UnitOfWork:
         if self._signals:
             channels, self._signals = self._signals, set()
             self._sessions.committed(channels)
+        done, self._after_commit = self._after_commit, []
+        for callback in done:
+            callback()
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once this unit of work has committed (never if it rolls back): what counts only
+        what happened, such as the metrics."""
+        self._after_commit.append(callback)
 
     def ping(self) -> None:
         """Raise if the database does not answer."""
         self.session.execute(text("SELECT 1"))
+
+    def schema_status(self):
+        """The schema's revision against this release's (:class:`~.database.SchemaStatus`)."""
+        from .database import schema_status
+
+        return schema_status(self.session.connection())
 
     @property
     def is_postgresql(self) -> bool:

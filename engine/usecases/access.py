@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import Forbidden, NotFound
 from ..persistence.models import ProcessInstance, UserTask
+from ..persistence.search import Reach
 from ..users import Principal
 
 
@@ -28,3 +29,11 @@ def check_task_workable(principal: Principal, task: UserTask | None) -> UserTask
     if task.candidate_group not in principal.groups:
         raise Forbidden("this task belongs to another department")
     return task
+
+
+def reach_of(principal: Principal) -> Reach:
+    """Whose instances a caller's searches read: the portal those it filed, staff those in their jurisdictions
+    (the same reach as :func:`check_instance_visible`)."""
+    staff = principal.has_role("clerk", "supervisor", "admin")
+    return Reach(starter=principal.name if principal.has_role("portal") else None,
+                 jurisdictions=tuple(principal.jurisdictions) if staff else ())

@@ -16,7 +16,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from ..clock import CHINA
+from ..clock import CHINA, iso
 from ..context import EngineContext
 from ..errors import Conflict, InvalidInput, NotFound
 from ..persistence.models import User
@@ -119,9 +119,9 @@ def set_password(ctx: EngineContext, name: str, password: str) -> None:
 
 
 def change_access(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
-                  jurisdictions: list[str]) -> bool:
+                  jurisdictions: list[str], by: str | None = None) -> bool:
     """Give a user other roles, groups or jurisdictions; every session of the user ends with the change.
-    Whether anything changed."""
+    Whether anything changed. Taking the admin role from oneself (``by``) or from the last admin is refused."""
     errors = _access_problems(ctx, roles, groups, jurisdictions)
     if errors:
         raise InvalidInput("invalid user", errors)
@@ -132,6 +132,7 @@ def change_access(ctx: EngineContext, name: str, roles: list[str], groups: list[
         wanted = (sorted(set(roles)), sorted(set(groups)), sorted(set(jurisdictions)))
         if (sorted(user.roles), sorted(user.groups), sorted(user.jurisdictions)) == wanted:
             return False
+        _check_keeps_an_admin(uow, user, still_admin="admin" in roles, by=by)
         user.roles, user.groups, user.jurisdictions = wanted
         end_every_session(uow, name)
         uow.commit()
@@ -170,14 +171,57 @@ def authenticate_password(ctx: EngineContext, name: str, password: str, address:
     return principal
 
 
-def revoke(ctx: EngineContext, name: str) -> None:
+class AccountChangeRefused(Conflict):
+    """A change that would leave the service without an admin, or an admin disabling or demoting itself
+    (``reason``: ``last_admin`` or ``self``); nothing changed."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def _other_admins(uow, name: str) -> int:
+    return sum(1 for u in uow.users.all() if u.name != name and u.revoked_at is None and "admin" in u.roles)
+
+
+def _check_keeps_an_admin(uow, user: User, still_admin: bool, by: str | None) -> None:
+    """Refuse taking the admin role (disabling, or a change of roles) from oneself or from the last admin."""
+    if "admin" not in user.roles or user.revoked_at is not None or still_admin:
+        return
+    if by is not None and by == user.name:
+        raise AccountChangeRefused("self", "an admin cannot disable itself or take its own admin role")
+    if _other_admins(uow, user.name) == 0:
+        raise AccountChangeRefused("last_admin", f"{user.name} is the last admin: add another admin first")
+
+
+def revoke(ctx: EngineContext, name: str, by: str | None = None) -> None:
+    """Disable a user: its token, its password and its sessions. Nobody disables itself (``by``: who asks)
+    and the last enabled admin stays (:class:`AccountChangeRefused`)."""
     with ctx.uow() as uow:
         user = uow.users.by_name(name)
         if user is None:
             raise NotFound(f"no user {name!r}")
-        user.revoked_at = ctx.clock.now()
+        if by is not None and by == name:
+            raise AccountChangeRefused("self", "a user cannot disable itself")
+        _check_keeps_an_admin(uow, user, still_admin=False, by=by)
+        if user.revoked_at is None:
+            user.revoked_at = ctx.clock.now()
         end_every_session(uow, name)
         uow.commit()
+
+
+def enable(ctx: EngineContext, name: str) -> bool:
+    """Enable a disabled user again: its token and password work again (its sessions ended when it was
+    disabled). Whether it was disabled."""
+    with ctx.uow() as uow:
+        user = uow.users.by_name(name)
+        if user is None:
+            raise NotFound(f"no user {name!r}")
+        if user.revoked_at is None:
+            return False
+        user.revoked_at = None
+        uow.commit()
+    return True
 
 
 def principal_of(ctx: EngineContext, name: str) -> Principal | None:
@@ -187,6 +231,12 @@ def principal_of(ctx: EngineContext, name: str) -> Principal | None:
         return _principal(user) if user is not None and user.revoked_at is None else None
 
 
+def people_of(ctx: EngineContext) -> dict[str, dict]:
+    """Every user's roles and groups by name (for naming who did something): nothing secret."""
+    with ctx.reader() as uow:
+        return {u.name: {"roles": list(u.roles), "groups": list(u.groups)} for u in uow.users.all()}
+
+
 def list_users(ctx: EngineContext) -> list[dict]:
     """Every user; ``locked``: ``everywhere`` (too many wrong passwords from many places), ``somewhere``
     (from some address only), or None."""
@@ -194,6 +244,7 @@ def list_users(ctx: EngineContext) -> list[dict]:
         locks = sign_in_limits.locks(uow, ctx.clock.now())
         return [{"name": u.name, "roles": list(u.roles), "groups": list(u.groups),
                  "jurisdictions": list(u.jurisdictions), "disabled": u.revoked_at is not None,
+                 "disabled_at": iso(u.revoked_at) if u.revoked_at else None,
                  "has_password": u.password_hash is not None,
                  "locked": locks.get(sign_in_limits.account_key(u.name))}
                 for u in uow.users.all()]

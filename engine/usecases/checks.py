@@ -1,7 +1,7 @@
 """The portal's dry run (``POST /api/applications/check``): the form, then the latest deployed policy.
 
 Nothing is stored. The request is validated as a start validates it (422 with field paths), then the
-decisions of the newest deployment of the process answer: may it be accepted (every refusal with its rule),
+decisions new instances of the process would run with answer: may it be accepted (every refusal with its rule),
 which materials to bring, how many working days it takes (the service's :class:`~engine.service.DryRun`).
 Without a process key, the one installed process whose service has a dry run is meant.
 """
@@ -33,5 +33,5 @@ def check_application(ctx: EngineContext, principal: Principal, raw, key: str | 
         definition = uow.definitions.latest(key)
         if definition is None:
             raise NotFound(f"no process definition {key!r} is deployed")
-        decisions = ctx.parsed(uow, definition).decisions
+        decisions = ctx.parsed(uow, uow.definitions.deployment_running(definition.id) or definition).decisions
     return service.dry_run.check(decisions, raw, now, ctx.calendar.current())

@@ -9,6 +9,7 @@ once, so no other worker runs it meanwhile) and :func:`retry_outcome` says what 
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 from ..clock import iso
@@ -16,7 +17,9 @@ from ..context import EngineContext
 from ..errors import Conflict, NotFound
 from ..notify import job_channel
 from ..persistence.models import Job
+from ..privacy import mask_personal
 from ..users import Principal
+from .access import check_instance_visible
 
 
 def incident_dict(job: Job) -> dict:
@@ -41,6 +44,49 @@ def list_incidents(ctx: EngineContext, page: int, per_page: int) -> dict:
     with ctx.reader() as uow:
         rows, total = uow.jobs.incidents((page - 1) * per_page, per_page)
         return {"items": [incident_dict(j) for j in rows], "total": total, "page": page, "per_page": per_page}
+
+
+NAMES = frozenset({"name"})  # people's names too: an admin looking into a failed step needs none of them
+
+
+def incident_detail(ctx: EngineContext, principal: Principal, job_id: str) -> dict:
+    """One incident as an admin looks into it: what it is about (application, step, department, what went
+    wrong, attempts, when), the history of its step's failures and retries, and -- for an application in the
+    admin's jurisdictions -- what the step had to work with, laid out by the service with personal data
+    (the service's personal keys: ID numbers, phones, addresses; and names) masked; that reading is recorded
+    in the application's history."""
+    now = ctx.clock.now()
+    with ctx.uow() as uow:
+        job = uow.jobs.get(job_id)
+        if job is None or job.state != "incident":
+            raise NotFound("incident not found")
+        found = incident_dict(job)
+        department = (job.topic or "").split(".")[0] or None
+        found["department"] = department if department in ctx.services.groups else None
+        instance = uow.instances.get(job.instance_id)
+        found["history"] = [
+            {"at": iso(e.at), "kind": e.kind, "actor": e.actor, "reason": e.reason,
+             "attempts": (e.detail or {}).get("attempts")}
+            for e in uow.history.for_instance(job.instance_id)
+            if e.kind in ("incident_created", "incident_retried") and e.activity_id == job.activity_id]
+        try:
+            check_instance_visible(principal, instance)
+        except NotFound:
+            return {**found, "application": None, "sections": []}
+        service = ctx.service_of(uow, instance)
+        workflow = ctx.workflows.load(uow, instance)
+        try:
+            data = ctx.workflows.workflow_task(workflow, job.task_id).data
+        except NotFound:
+            data = {}
+        shown = service.views.task(mask_personal(data, ctx.services.personal_keys() | NAMES), job.activity_id)
+        ctx.workflows.record(uow, instance.id, principal.name, "personal_data_read", at=now,
+                             activity_id=job.activity_id, department=found["department"],
+                             detail={"incident": job.id, "masked": True, "fields": sorted(shown.data)})
+        uow.commit()
+        return {**found, "sections": [asdict(section) for section in shown.sections],
+                "application": {"id": instance.id, "business_key": instance.business_key, "state": instance.state,
+                                "service": service.title, "created_at": iso(instance.created_at)}}
 
 
 def reopen(ctx: EngineContext, principal: Principal, job_id: str, runner: str, locked_until: datetime) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from uuid import uuid4
 
+from .. import metrics
 from ..clock import iso
 from ..context import EngineContext
 from ..errors import Conflict, Ineligible, InvalidInput, NotFound
@@ -46,28 +47,34 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
     started = service.start_form.read(variables or {}, now)
     with ctx.uow() as uow:
         definition = uow.definitions.by_version(key, version) if version else uow.definitions.latest(key)
-        if definition is None:
+        deployment_id = uow.definitions.deployment_running(definition.id) if definition is not None else None
+        if definition is None or deployment_id is None:
             raise NotFound(f"no process definition {key!r}{f' version {version}' if version else ''} is deployed")
         business_key = business_key or new_business_key(service.business_key_prefix, now)
         if uow.instances.by_business_key(business_key) is not None:
-            raise Conflict(f"business key {business_key} is already used")
+            raise Conflict(f"business key {business_key} is already used by another application: a business key "
+                           f"names one application here (leave it empty and one is given)")
         if started.subject_key and uow.instances.active_for_subject(started.subject_key) is not None:
             raise Conflict(f"an active application for the same subject exists ({service.start_form.subject})")
         instance = ProcessInstance(
-            id=str(uuid4()), business_key=business_key, definition_id=definition.id, state="active",
+            id=str(uuid4()), business_key=business_key, definition_id=definition.id, deployment_id=deployment_id,
+            state="active",
             region=started.region, jurisdiction=started.jurisdiction,
             started_by=principal.name, created_at=now, updated_at=now, workflow_state="",
             serializer_version=ctx.serializer.version, summary={}, subject_key=started.subject_key,
+            applicant_name=_name(started.applicant_name), subject_name=_name(started.subject_name),
         )
         uow.instances.add(instance)
         uow.flush()
+        uow.search_keys.add_missing(instance.id, ctx.search.of(started.search_keys))
         ctx.workflows.record(uow, instance.id, principal.name, "instance_started", at=now,
                    detail={"definition": definition.key, "version": definition.version, **started.detail})
-        workflow = ctx.workflows.new_workflow(uow, definition)
+        workflow = ctx.workflows.new_workflow(uow, instance)
         set_start_variables(workflow, started.variables)
         advance(workflow)
         ctx.workflows.save(uow, instance, workflow, [], principal.name)
         if instance.state == "refused":  # the process's own policy refused it: nothing is stored
+            metrics.applications_refused.labels(service.name, started.region).inc()
             raise Ineligible((instance.summary or {}).get("refusals") or [])
         response = {
             "id": instance.id,
@@ -79,6 +86,7 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
             uow.idempotency.add(IdempotencyRecord(principal=principal.name, key=idempotency_key,
                                                   endpoint=f"start:{key}", status=201, response=response,
                                                   created_at=now))
+        uow.after_commit(metrics.applications_started.labels(service.name, started.region).inc)
         try:
             uow.commit()
         except ConcurrentUpdate:
@@ -87,6 +95,14 @@ def start(ctx: EngineContext, principal: Principal, key: str, variables: dict,
                 return replay
             raise Conflict("an application with this business key or for this subject is already active") from None
         return response
+
+
+def object_variables(ctx: EngineContext, key: str) -> frozenset[str]:
+    """The start variables process ``key``'s service reads as objects (its start form says)."""
+    return ctx.services.for_process(key).start_form.objects
+def _name(text: str | None) -> str | None:
+    """A name as a list shows it (the column holds 100 characters)."""
+    return text[:100] if text else None
 
 
 def _replay(ctx: EngineContext, principal: Principal, idempotency_key: str | None) -> dict | None:
@@ -154,23 +170,39 @@ def get_history(ctx: EngineContext, principal: Principal, instance_id: str) -> l
 
 def cancel(ctx: EngineContext, principal: Principal, instance_id: str, reason: str | None) -> dict:
     """The applicant withdraws: the instance ends ``cancelled``; its open tasks, jobs and waits close."""
-    now = ctx.clock.now()
     with ctx.uow() as uow:
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
-        if instance.state != "active":
-            raise Conflict(f"the application is already {instance.state}")
-        workflow = ctx.workflows.load(uow, instance)
-        workflow.cancel()
-        instance.state = "cancelled"
-        instance.ended_at = now
-        instance.end_reason = reason
-        ctx.workflows.close_open_work(uow, instance, now)
-        ctx.workflows.save(uow, instance, workflow, [], principal.name)
-        ctx.workflows.record(uow, instance.id, principal.name, "instance_cancelled", at=now, reason=reason)
-        try:
-            uow.commit()
-        except ConcurrentUpdate:
-            raise Conflict("the application changed meanwhile; try again") from None
-        definition = ctx.definition(uow, instance.definition_id)
-        return {"id": instance.id, "business_key": instance.business_key,
-                "definition": {"key": definition.key, "version": definition.version}, "state": instance.state}
+        return _cancel(ctx, uow, instance, principal.name, reason)
+
+
+def cancel_running(ctx: EngineContext, instance_id: str, actor: str, reason: str) -> dict | None:
+    """Cancel an instance for a reason of the service's own (its deployment deleted), whoever's it is; None when
+    it is no longer active."""
+    with ctx.uow() as uow:
+        instance = uow.instances.get(instance_id)
+        if instance is None or instance.state != "active":
+            return None
+        return _cancel(ctx, uow, instance, actor, reason)
+
+
+def _cancel(ctx: EngineContext, uow, instance: ProcessInstance, actor: str, reason: str | None) -> dict:
+    now = ctx.clock.now()
+    if instance.state != "active":
+        raise Conflict(f"the application is already {instance.state}")
+    workflow = ctx.workflows.load(uow, instance)
+    workflow.cancel()
+    instance.state = "cancelled"
+    instance.ended_at = now
+    instance.end_reason = reason
+    ctx.workflows.close_open_work(uow, instance, now)
+    ctx.workflows.save(uow, instance, workflow, [], actor)
+    ctx.workflows.record(uow, instance.id, actor, "instance_cancelled", at=now, reason=reason)
+    uow.after_commit(metrics.applications_ended.labels(ctx.service_of(uow, instance).name, instance.region,
+                                                       "cancelled").inc)
+    try:
+        uow.commit()
+    except ConcurrentUpdate:
+        raise Conflict("the application changed meanwhile; try again") from None
+    definition = ctx.definition(uow, instance.definition_id)
+    return {"id": instance.id, "business_key": instance.business_key,
+            "definition": {"key": definition.key, "version": definition.version}, "state": instance.state}

@@ -93,7 +93,13 @@ def read(ctx: EngineContext, store: MaterialStore, principal: Principal, instanc
         row = uow.materials.current(instance.id, code)
         if row is None:
             raise NotFound(f"no {code} has been uploaded for this application")
-        content = store.get(row.sha256)
+        if instance.erased_at is not None:  # the retention policy erased its personal data (engine.retention)
+            raise NotFound(f"the materials of this application were erased on {iso(instance.erased_at)} "
+                           f"under the retention policy")
+        try:
+            content = store.get(row.sha256)
+        except FileNotFoundError:  # deleted by a retention run whose erasure has not committed yet
+            raise NotFound("the file of this material is no longer kept (retention policy)") from None
         ctx.workflows.record(uow, instance.id, principal.name, "material_read", at=now,
                    detail={"code": code, "sha256": row.sha256, "version": row.version})
         uow.commit()

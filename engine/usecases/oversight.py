@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from SpiffWorkflow.task import TaskState
@@ -11,12 +13,15 @@ from SpiffWorkflow.task import TaskState
 from ..clock import CHINA, iso
 from ..context import EngineContext
 from ..diagram import render_svg
+from ..errors import InvalidInput
 from ..overdue import is_overdue, late_now
+from ..persistence.models import AuditEvent
 from ..users import Principal
 from ..calendar import CalendarNotCovered, WorkdayCalendar
 from ..runtime import completed_tasks, tasks_in
 from .access import check_instance_visible
 from .deployments import definition_file
+from .retention import archived_steps
 
 
 def diagram_svg(ctx: EngineContext, principal: Principal, instance_id: str) -> str:
@@ -26,9 +31,11 @@ def diagram_svg(ctx: EngineContext, principal: Principal, instance_id: str) -> s
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         definition = uow.definitions.get(instance.definition_id)
         _, content = definition_file(uow, definition)
-        workflow = ctx.workflows.load(uow, instance)
-        done = {t.task_spec.bpmn_id for t in completed_tasks(workflow)}
-        active = {t.task_spec.bpmn_id for t in tasks_in(workflow, TaskState.READY | TaskState.WAITING)}
+        done, active = archived_steps(instance), set()  # an archived instance's record says what it did
+        if done is None:
+            workflow = ctx.workflows.load(uow, instance)
+            done = {t.task_spec.bpmn_id for t in completed_tasks(workflow)}
+            active = {t.task_spec.bpmn_id for t in tasks_in(workflow, TaskState.READY | TaskState.WAITING)}
         overdue = {t.activity_id for t in uow.tasks.open_for_instance(instance.id) if late_now(t.due_at, now)}
     return render_svg(content, {d for d in done if d}, {a for a in active if a}, overdue)
 
@@ -93,9 +100,45 @@ class _Tally:
                 "provisional": bool(self.provisional), "provisional_years": sorted(self.provisional)}
 
 
+@dataclass(frozen=True)
+class Scope:
+    """What a supervisor looks at: steps created in [``since``, ``until``), of one item, of one department
+    (candidate group), in one district (a division code prefix, narrowed to the caller's jurisdictions)."""
+
+    since: datetime | None = None
+    until: datetime | None = None
+    item: str | None = None
+    department: str | None = None
+    district: str | None = None
+
+    def filters(self) -> dict:
+        return {key: value.isoformat() if isinstance(value, datetime) else value
+                for key, value in asdict(self).items() if value is not None}
+
+
+EVERYTHING = Scope()
+
+
+def _prefixes(principal: Principal, district: str | None) -> list[str]:
+    """The caller's jurisdictions narrowed to ``district``: nothing outside them is ever seen."""
+    if not district:
+        return list(principal.jurisdictions)
+    if not (district.isascii() and district.isdigit() and len(district) <= 12):
+        raise InvalidInput("invalid district", {"district": ["a division code prefix, e.g. 6201"]})
+    narrowed = {district if district.startswith(mine) else mine
+                for mine in principal.jurisdictions if district.startswith(mine) or mine.startswith(district)}
+    return sorted(narrowed)
+
+
+def _in_scope(tasks: Iterable, scope: Scope) -> list:
+    return [t for t in tasks if (scope.item is None or t.item == scope.item)
+            and (scope.department is None or t.candidate_group == scope.department)]
+
+
 def service_levels(ctx: EngineContext, principal: Principal, since: datetime | None,
-                   until: datetime | None) -> dict:
-    """Per item, department and clerk: handled, returned, working days taken, overdue (R8.4)."""
+                   until: datetime | None, scope: Scope = EVERYTHING) -> dict:
+    """Per item, department and clerk: handled, returned, working days taken, overdue (R8.4); ``scope``
+    narrows to an item, a department, a district (its period is ``since`` and ``until``)."""
     now = ctx.clock.now()
     calendar = ctx.calendar.current()
 
@@ -106,7 +149,8 @@ def service_levels(ctx: EngineContext, principal: Principal, since: datetime | N
     by_department: dict[str, _Tally] = defaultdict(tally)
     by_clerk: dict[tuple[str, str], _Tally] = defaultdict(tally)
     with ctx.reader() as uow:
-        for task in uow.tasks.in_jurisdictions(list(principal.jurisdictions), since, until):
+        for task in _in_scope(uow.tasks.in_jurisdictions(_prefixes(principal, scope.district), since, until),
+                              scope):
             if task.item:
                 by_item[task.item].add(task, now)
             by_department[task.candidate_group].add(task, now)
@@ -124,13 +168,44 @@ def service_levels(ctx: EngineContext, principal: Principal, since: datetime | N
     }
 
 
-def overdue_now(ctx: EngineContext, principal: Principal) -> list[dict]:
-    """The open steps in the caller's jurisdictions past their due moment now (R5.3), longest overdue first."""
+def overdue_now(ctx: EngineContext, principal: Principal, scope: Scope = EVERYTHING) -> list[dict]:
+    """The open steps in the caller's jurisdictions past their due moment now (R5.3), longest overdue first;
+    ``scope`` narrows to an item, a department, a district (a period does not apply: this is now)."""
     now = ctx.clock.now()
     groups = ctx.services.groups
     with ctx.reader() as uow:
+        late = _in_scope(uow.tasks.late_in(_prefixes(principal, scope.district), now), scope)
         return [{"task_id": t.id, "instance_id": t.instance_id, "business_key": t.business_key, "name": t.name,
-                 "group": t.candidate_group, "department": groups.get(t.candidate_group, t.candidate_group),
-                 "jurisdiction": t.jurisdiction, "due_at": iso(t.due_at), "provisional": bool(t.due_provisional),
+                 "item": t.item, "group": t.candidate_group,
+                 "department": groups.get(t.candidate_group, t.candidate_group), "jurisdiction": t.jurisdiction, "due_at": iso(t.due_at), "provisional": bool(t.due_provisional),
                  "assignee": t.assignee}
-                for t in uow.tasks.late_in(list(principal.jurisdictions), now)]
+                for t in late]
+
+
+# the tables a supervisor may export, and whether they name people (their export is then recorded)
+EXPORTS = {"overdue": True, "items": False, "departments": False, "clerks": True}
+
+
+def export(ctx: EngineContext, principal: Principal, table: str, scope: Scope) -> list[dict]:
+    """One of the supervisors' tables (:data:`EXPORTS`) for a file; the export of a table naming people
+    (clerks, the assignee of a late step) is recorded -- who, when, which table, the filters, how many rows."""
+    if table not in EXPORTS:
+        raise InvalidInput("unknown table", {"table": [f"one of {', '.join(EXPORTS)}"]})
+    if table == "overdue":
+        rows = overdue_now(ctx, principal, scope)
+    else:
+        levels = service_levels(ctx, principal, scope.since, scope.until, scope)
+        rows = levels[{"items": "by_item", "departments": "by_department", "clerks": "by_clerk"}[table]]
+    if EXPORTS[table]:
+        with ctx.uow() as uow:
+            uow.audit.record(AuditEvent(at=ctx.clock.now(), actor=principal.name, kind="table_exported",
+                                        detail={"table": table, "filters": scope.filters(), "rows": len(rows)}))
+            uow.commit()
+    return rows
+
+
+def recent_exports(ctx: EngineContext, limit: int = 20) -> list[dict]:
+    """The latest recorded exports (who, when, which table, the filters, how many rows), newest first."""
+    with ctx.reader() as uow:
+        return [{"at": iso(e.at), "by": e.actor, **e.detail} for e in uow.audit.recent(limit)
+                if e.kind == "table_exported"]

@@ -11,17 +11,24 @@ from SpiffWorkflow.task import TaskState
 from ..calendar.workdays import END_OF_DAY
 from ..clock import CHINA, iso
 from ..context import EngineContext
-from ..errors import Conflict
+from ..errors import Conflict, NotFound
 from ..overdue import late_now
-from ..persistence.models import UserTask
+from ..persistence.models import ProcessInstance, UserTask
 from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import advance
 from ..users import Principal
 from .access import check_instance_visible, check_task_workable
 
 
-def task_dict(task: UserTask, now) -> dict:
+def task_dict(task: UserTask, now, instance: ProcessInstance | None = None) -> dict:
+    """A task as the API and pages give it; with its ``instance``, what the queue shows of the application too
+    (who filed it, who it is about, when, where)."""
+    shown = {} if instance is None else {
+        "applicant_name": instance.applicant_name, "subject_name": instance.subject_name,
+        "filed_at": iso(instance.created_at), "jurisdiction": instance.jurisdiction,
+        "instance_state": instance.state}
     return {
+        **shown,
         "id": task.id,
         "name": task.name,
         "activity_id": task.activity_id,
@@ -39,14 +46,19 @@ def task_dict(task: UserTask, now) -> dict:
         "item": task.item,
         "completed_at": iso(task.completed_at),
         "refusal": task.refusal,
+        "outcome": task.outcome,
+        "reason": task.reason,
+        "follow_up_on": task.follow_up_on.isoformat() if task.follow_up_on else None,
     }
 
 
 def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, assignee: str | None,
                overdue: bool, page: int, per_page: int, item: str | None = None,
-               due_today: bool = False) -> dict:
-    """One page of the clerk's queue (the filters as given) and the queue's counts: all, mine, unclaimed and
-    late now."""
+               due_today: bool = False, order: str = "due", descending: bool = False,
+               follow_up: bool = False) -> dict:
+    """One page of the clerk's queue (the filters as given; ``follow_up``: those whose follow-up date has
+    come) in ``order`` (``due``, ``filed``, ``applicant``, ``subject``, ``district``, ``follow_up``), and the
+    queue's counts: all, mine, unclaimed and late now."""
     groups = sorted(principal.groups if group is None else principal.groups & {group})
     now = ctx.clock.now()
     if not groups or not principal.jurisdictions:
@@ -60,9 +72,11 @@ def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, a
             overdue_at=now if overdue else None,
             offset=(page - 1) * per_page, limit=per_page, item=item,
             due_before=_end_of_day(now) if due_today else None,
+            order=order, descending=descending,
+            follow_up_by=now.astimezone(CHINA).date() if follow_up else None,
         )
         counts = uow.tasks.queue_counts(groups, list(principal.jurisdictions), principal.name, now)
-        return {"items": [task_dict(t, now) for t in rows], "total": total, "page": page,
+        return {"items": [task_dict(t, now, instance) for t, instance in rows], "total": total, "page": page,
                 "per_page": per_page, "counts": counts}
 
 
@@ -76,8 +90,8 @@ def completed_by_me(ctx: EngineContext, principal: Principal, page: int, per_pag
     now = ctx.clock.now()
     with ctx.reader() as uow:
         rows, total = uow.tasks.completed_by(principal.name, (page - 1) * per_page, per_page)
-        return {"items": [{**task_dict(t, now), "outcome": t.outcome} for t in rows], "total": total,
-                "page": page, "per_page": per_page}
+        return {"items": [task_dict(t, now, instance) for t, instance in uow.tasks.with_instances(rows)],
+                "total": total, "page": page, "per_page": per_page}
 
 
 def task_form(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
@@ -90,25 +104,34 @@ def task_form(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
 
 def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
     """The task, its form and what the clerk sees of the instance (the service's :meth:`Views.task`: its data,
-    and the same laid out in sections with Chinese labels); reading the personal data is recorded."""
+    and the same laid out in sections with Chinese labels; for a completed task, as it was then), the
+    materials the chosen items need, and what a return would end; reading the personal data is recorded."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         row = check_task_workable(principal, uow.tasks.get(task_id))
         instance = check_instance_visible(principal, uow.instances.get(row.instance_id))
         summary = instance.summary or {}
+        service = ctx.service_of(uow, instance)
+        try:
+            task_data = ctx.workflows.workflow_task(ctx.workflows.load(uow, instance), task_id).data
+        except NotFound:  # not in the process any more
+            task_data = None
         data: dict = {}
         sections: list = []
-        if row.completed_at is None:
-            workflow = ctx.workflows.load(uow, instance)
-            shown = ctx.service_of(uow, instance).views.task(ctx.workflows.workflow_task(workflow, task_id).data,
-                                                              row.activity_id)
+        required: list = []
+        if task_data is not None:
+            shown = service.views.task(task_data, row.activity_id)
             data, sections = shown.data, [asdict(section) for section in shown.sections]
+            required = [asdict(material) for material in service.views.required_materials(task_data)]
             ctx.workflows.record(uow, instance.id, principal.name, "personal_data_read", at=now,
-                       activity_id=row.activity_id, department=row.candidate_group,
-                       detail={"task_id": task_id, "fields": sorted(data)})
+                                 activity_id=row.activity_id, department=row.candidate_group,
+                                 detail={"task_id": task_id, "fields": sorted(data)})
             uow.commit()
-        return {**task_dict(row, now), "form": ctx.services.task_forms.get(row.form_key).describe(), "data": data,
-                "sections": sections, "items": summary.get("items", [])}
+        ending = list(service.views.ending_on_return(summary, row.activity_id)) if row.completed_at is None else []
+        return {**task_dict(row, now, instance), "form": ctx.services.task_forms.get(row.form_key).describe(),
+                "data": data, "sections": sections, "items": summary.get("items", []),
+                "required_materials": required, "ending_on_return": ending,
+                "subject_title": service.subject_title}
 
 
 def claim(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
@@ -164,6 +187,7 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
         row.completed_at = now
         row.completed_by = principal.name
         row.outcome = values.get("decision")
+        row.reason = values.get("reason")
         ctx.workflows.record(uow, instance.id, principal.name, "task_completed", at=now,
                    activity_id=row.activity_id, activity_name=row.name, department=row.candidate_group,
                    item=row.item, reason=values.get("reason"),

@@ -15,16 +15,18 @@ from pathlib import Path
 from marshmallow import ValidationError
 
 from engine.errors import InvalidInput
-from engine.service import Demo, Departments, SampleRequest, Service, Started
+from engine.service import Demo, Departments, Retention, SampleRequest, Service, Started
 from forms.errors import flatten_errors
 from forms.newborn.application import ApplicationSchema, validate_application
-from forms.newborn.items import DEPARTMENTS, ITEMS_BY_CODE
+from forms.newborn.items import DEPARTMENTS, ITEMS, ITEMS_BY_CODE
 from forms.newborn.material_codes import MATERIALS
+from forms.layout import option_labels
 from forms.newborn.reviews import TASK_FORMS
 
 from . import policy, projection, register
 from .samples import approval_for, sample_application
-from .views import NewbornViews
+from .search import NewbornSearch, start_keys
+from .views import STATUS_TEXT, NewbornViews
 
 PROCESS = "newborn_birth"  # CONTRACT.md: the process key of the newborn service
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows" / "newborn"
@@ -53,11 +55,18 @@ def subject_key(application: dict) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def newborn_name(application: dict) -> str:
+    """The newborn's name as lists show it (the surname alone while no given name is chosen)."""
+    newborn = application["newborn"]
+    return f"{newborn['surname']}{newborn.get('given_name') or ''}"
+
+
 class ApplicationForm:
     """The start form: ``{"application": {...}}``, one active application per newborn."""
 
     schema = ApplicationSchema
     subject = "the same newborn: the mother's ID and the birth time"
+    objects = frozenset({"application"})
 
     def read(self, variables, now: datetime) -> Started:
         raw = variables.get("application") if isinstance(variables, dict) else None
@@ -68,6 +77,9 @@ class ApplicationForm:
             region=application["region"],
             subject_key=subject_key(application),
             detail={"items": application["items"], "channel": application["channel"]},
+            search_keys=start_keys(application),
+            applicant_name=application["applicant"]["name"],
+            subject_name=newborn_name(application),
         )
 
 
@@ -101,6 +113,35 @@ class PolicyDryRun:
         return SampleRequest(request=raw, as_of=as_of)
 
 
+# What is kept of a finished application, and for how long (README "Retention"; PIPL Art. 19, GB/T 35273 §6.1)
+RETENTION = Retention(
+    archive_after_days=30,
+    erase_after_days=180,
+    kept_data=frozenset({"chosen", "limits", "refusals", "reviews", "results", "station_rule", "steps"}),
+    personal_fields=frozenset({
+        "application.mother.name", "application.father.name", "application.applicant.name",
+        "application.newborn.surname", "application.newborn.given_name", "application.newborn.born_at",
+        "application.hukou.householder_name", "application.delivery.recipient_name",
+        "application.maternity_reimbursement.account_holder", "application.marriage.certificate_number"}),
+    reasoning=("The purpose -- the seven items delivered -- is achieved when the application ends; the "
+               "departments keep their certificates and registrations in their own systems. The workflow state "
+               "goes after 30 days (a month for the applicant's questions and a returned application filed "
+               "again); personal values after 180 days, the six months within which a decision can be "
+               "challenged in court (行政诉讼法 Art. 46), which also covers reconsideration (60 days)."),
+)
+def labels() -> dict[str, str]:
+    """Every code a person may meet in the newborn service's data, in Chinese: the application's options, the
+    review forms' options (decisions), the items' statuses."""
+    table = option_labels(ApplicationSchema())
+    for key in TASK_FORMS.keys():
+        for field in TASK_FORMS.get(key).describe()["fields"]:
+            for option in field.get("options") or ():
+                table.setdefault(option["id"], option["name"])
+    for code, text in STATUS_TEXT.items():
+        table.setdefault(code, text)
+    return table
+
+
 NEWBORN = Service(
     name="newborn",
     title="新生儿出生“一件事”",
@@ -111,6 +152,7 @@ NEWBORN = Service(
         coordinators=frozenset({"service_center"}),
         materials=MATERIALS,
         items={code: item.name for code, item in ITEMS_BY_CODE.items()},
+        item_groups={item.code: item.department for item in ITEMS},
     ),
     task_forms=TASK_FORMS,
     register_handlers=register,
@@ -128,4 +170,8 @@ NEWBORN = Service(
                                          {"police_station": "兰州市公安局城关分局庆阳路派出所"})},
     ),
     business_key_prefix="NB",
+    retention=RETENTION,
+    search=NewbornSearch(),
+    labels=labels(),
+    subject_title="新生儿",
 )

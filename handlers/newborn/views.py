@@ -17,12 +17,13 @@ from typing import Any
 from engine.calendar.chinese import chinese_day
 from engine.clock import iso
 from engine.privacy import mask_personal
-from engine.service import Row, Section, TaskView
+from engine.service import RequiredMaterial, Row, Section, TaskView
 from engine.overdue import is_overdue
 from engine.states import state_text
 from forms.layout import lay_out, text_of
 from forms.newborn.application import ApplicationSchema
 from forms.newborn.items import DEPARTMENTS, ITEMS_BY_CODE
+from forms.newborn.material_codes import MATERIALS
 
 # the keys whose values are personal data (R8.2): masked wherever the applicant's side sees them
 PERSONAL_KEYS = frozenset({"id_number", "phone", "address", "account_number", "delivery_record_mother_id",
@@ -36,6 +37,9 @@ RESULT_LABELS = {
     "applied_on": "申请日期", "bank": "发卡银行", "mail_number": "邮件号", "licence_number": "证号",
     "opened_on": "登记日期", "paid_on": "缴费日期", "premium": "缴费金额（元）",
 }
+# where one key means another thing for one item
+ITEM_RESULT_LABELS = {("vaccination_certificate", "certificate_number"): "预防接种证编号",
+                      ("vaccination_certificate", "issued_by"): "办理单位"}
 
 STATUS_TEXT = {
     "pending": "待办理",
@@ -172,12 +176,35 @@ def task(data: Mapping[str, Any], activity_id: str) -> TaskView:
     shown = {key: data.get(key) for key in TASK_DATA}
     sections = lay_out(ApplicationSchema(), shown["application"], "申请概况")
     for code, result in (shown["results"] or {}).items():
-        rows = tuple(Row(RESULT_LABELS[key], text_of(None, value)) for key, value in (result or {}).items()
+        rows = tuple(Row(ITEM_RESULT_LABELS.get((code, key)) or RESULT_LABELS[key], text_of(None, value))
+                     for key, value in (result or {}).items()
                      if key in RESULT_LABELS and value not in (None, ""))
         item = ITEMS_BY_CODE.get(code)
         if rows and item is not None:
             sections += (Section(f"{item.name}：办理结果", rows),)
     return TaskView(data=shown, sections=sections)
+
+
+def required_materials(data: Mapping[str, Any]) -> tuple[RequiredMaterial, ...]:
+    """The materials the policy's ``materials`` decision listed at the start (R4.1), for the chosen items."""
+    application = data.get("application") if isinstance(data.get("application"), Mapping) else {}
+    chosen = list(application.get("items") or ())
+    merged: dict[str, list[str]] = {}
+    for row in data.get("materials") or ():
+        if not isinstance(row, Mapping) or not row.get("code") or row.get("item") not in chosen:
+            continue
+        items = merged.setdefault(row["code"], [])
+        if row["item"] not in items:
+            items.append(row["item"])
+    return tuple(RequiredMaterial(code, MATERIALS.get(code, code),
+                                  tuple(ITEMS_BY_CODE[i].name for i in sorted(items, key=chosen.index)))
+                 for code, items in merged.items())
+
+
+def ending_on_return(summary: Mapping[str, Any], activity_id: str) -> tuple[str, ...]:
+    """A return ends the whole application: every chosen item not done yet."""
+    return tuple(item["name"] for item in summary.get("items") or ()
+                 if item.get("status") in ("pending", "in_progress"))
 
 
 class NewbornViews:
@@ -187,3 +214,5 @@ class NewbornViews:
     instance = staticmethod(view)
     progress = staticmethod(progress)
     task = staticmethod(task)
+    required_materials = staticmethod(required_materials)
+    ending_on_return = staticmethod(ending_on_return)

@@ -130,7 +130,8 @@ def test_start_with_typed_variables_goes_through_the_portals_validation(api, peo
     application["marriage"]["status"] = "divorced"
     refused = api.client.post(f"{BASE}/process-definition/key/newborn_birth/start", headers=basic("analyst-1"),
                               json={"variables": {"application": {"value": json.dumps(application), "type": "Json"}}})
-    assert refused.status_code == 400 and refused.get_json()["message"].startswith("不予受理：")
+    assert refused.status_code == 400 and refused.get_json()["message"].startswith(
+        f"Cannot instantiate process definition newborn_birth:1:{definition_id.split(':')[-1]}: 不予受理：")
     assert "R3.2" in refused.get_json()["message"]
     bad = api.client.post(f"{BASE}/process-definition/key/newborn_birth/start", headers=basic("analyst-1"),
                           json={"variables": {"application": {"value": "{not json", "type": "Json"}}})

@@ -18,7 +18,7 @@ from tests.support.services import free_port, onething, process, wait_healthy
 
 PASSWORD = "correct horse battery"
 BASE = "/engine-rest"
-UNKNOWN = ["/nope", "/process-instance", "/task/1/complete", "/", "", "/deployment/1/resources/x/y"]
+UNKNOWN = ["/nope", "/filter", "/task/1/delegate", "/", "", "/deployment/1/resources/x/y"]
 
 
 def basic(user: str = "analyst-1", password: str = PASSWORD) -> dict:
@@ -74,11 +74,11 @@ def test_unknown_paths_against_onething_serve_with_raw_http_and_a_camunda_client
     port = free_port()
     with process(onething("serve", "--port", str(port)), database_url, tmp_path / "serve.log") as child:
         wait_healthy(f"http://127.0.0.1:{port}", child, tmp_path / "serve.log")
-        status, headers, body = request(port, "GET", BASE + "/process-instance?maxResults=1",
+        status, headers, body = request(port, "GET", BASE + "/filter?maxResults=1",
                                         {"accept": "application/json", "authorization": "undefined"})
         assert status == 401 and headers["www-authenticate"].startswith("Basic")
         assert json.loads(body)["type"] == "AuthenticationException"
-        status, headers, body = request(port, "GET", BASE + "//process-instance?maxResults=1", basic())
+        status, headers, body = request(port, "GET", BASE + "//filter?maxResults=1", basic())
         assert status == 404 and headers["content-type"] == "application/json"
         assert json.loads(body)["type"] == "NotFoundException"
         status, headers, body = request(port, "POST", BASE + "/deployment", {**basic(), "content-length": "0"})
@@ -92,10 +92,10 @@ def test_unknown_paths_against_onething_serve_with_raw_http_and_a_camunda_client
             return api_client
 
         with pytest.raises(camunda.ApiException) as unknown:  # an endpoint a Camunda engine has, this one not
-            camunda.ProcessInstanceApi(client("analyst-1", PASSWORD)).get_process_instances()
+            camunda.FilterApi(client("analyst-1", PASSWORD)).get_filter_list()
         assert unknown.value.status == 404 and json.loads(unknown.value.body)["type"] == "NotFoundException"
         with pytest.raises(camunda.ApiException) as anonymous:
-            camunda.ProcessInstanceApi(client("analyst-1", "not the password")).get_process_instances()
+            camunda.FilterApi(client("analyst-1", "not the password")).get_filter_list()
         assert anonymous.value.status == 401
         assert json.loads(anonymous.value.body)["type"] == "AuthenticationException"
         assert camunda.VersionApi(client("analyst-1", PASSWORD)).get_rest_api_version().version.startswith("7.")

@@ -3,7 +3,7 @@ systemd starts them -- their ExecStart commands, the environment file's variable
 test's environment, in the state directory -- on an empty database: the first starts prepare it, the
 README's ``onething user add`` commands make the users, an application with an uploaded material goes
 through to its end. The API instance runs no worker thread (the worker unit's process runs every service
-task). Behind the reverse proxy, waitress believes its ``X-Forwarded-*`` headers from
+task), and its ``/metrics`` shows the worker's counts (the units' one ``PROMETHEUS_MULTIPROC_DIR``). Behind the reverse proxy, waitress believes its ``X-Forwarded-*`` headers from
 ``ONETHING_TRUSTED_PROXY`` only (the scheme, host and client address the app sees).
 
 Also: the units pass ``systemd-analyze verify`` (where the machine has it), the compose file has the
@@ -75,6 +75,15 @@ def environment_file() -> dict[str, str]:
     return found
 
 
+def unit_environment(name: str, runtime: Path) -> dict[str, str]:
+    """The unit's ``Environment=`` settings, ``/run/`` (its ``RuntimeDirectory=``) under ``runtime``."""
+    found = {}
+    for line in unit(name)["Service"].get("Environment", []):
+        key, _, value = line.partition("=")
+        found[key] = value.replace("/run/", f"{runtime}/")
+    return found
+
+
 def settings_read_by_the_service() -> set[str]:
     """Every environment variable the production code names (DATABASE_URL, ONETHING_*, MATERIALS_*)."""
     pattern = re.compile(r"""["'](DATABASE_URL|ONETHING_[A-Z_]+|MATERIALS_[A-Z_]+)["']""")
@@ -115,6 +124,10 @@ def test_the_units_run_the_service_from_an_empty_database(tmp_path):
                "MATERIALS_DIR": str(state / "materials"),
                "ONETHING_CLOCK_START": FIXED_NOW.isoformat(),  # a rehearsal: the clock of the other tests
                "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(state), "PYTHONPATH": str(ROOT)}
+        # the metrics directory every process of the machine shares, as the units set it; a scraper's token
+        environment = unit_environment("onething-api@.service", tmp_path / "run")
+        assert environment == unit_environment("onething-worker@.service", tmp_path / "run")
+        env.update(environment, ONETHING_METRICS_TOKEN="the-scrapers-token")
         port = free_port()
         api_argv, worker_argv = exec_start("onething-api@.service", str(port)), exec_start("onething-worker@.service", "1")
         assert "--no-worker" in api_argv  # the worker is a unit of its own
@@ -143,6 +156,11 @@ def test_the_units_run_the_service_from_an_empty_database(tmp_path):
             assert [p.name for p in (state / "materials").iterdir()]  # where the environment file says
 
             assert api.poll() is None and worker.poll() is None
+            metrics = http.client.HTTPConnection("127.0.0.1", port, timeout=30)  # the worker's counts, by the API
+            metrics.request("GET", "/metrics", headers={"Authorization": "Bearer the-scrapers-token"})
+            scraped = metrics.getresponse().read().decode()
+            metrics.close()
+            assert re.search(r'onething_jobs_run_total\{[^}]*topic="police.register_birth"[^}]*\} [1-9]', scraped)
             worker.send_signal(signal.SIGTERM)  # the worker stops cleanly between jobs
             assert worker.wait(timeout=60) == 0
 

@@ -87,7 +87,7 @@ def test_the_community_clerk_reads_the_request_with_the_service_s_own_labels(two
     found = call("GET", f"/api/tasks/{task['id']}", "community").get_json()
     assert found["data"]["request"]["applicant"]["name"] == "张伟"
     assert found["sections"] == [
-        {"title": "居住证明申请", "rows": [{"label": "社区所在行政区划代码", "value": "620102"},
+        {"title": "居住证明申请", "rows": [{"label": "社区所在行政区划代码", "value": "甘肃省兰州市城关区（620102）"},
                                        {"label": "证明用途", "value": "子女入学"}]},
         {"title": "申请人", "rows": [{"label": "申请人姓名", "value": "张伟"},
                                    {"label": "居住地址", "value": "兰州市城关区庆阳路1号"}]},

@@ -2,15 +2,19 @@
 
 Everything any logger emits — the message, the exception text and any extra attributes a structured
 (JSON) formatter would write out — is searched for the applicant's ID numbers, phone numbers, addresses,
-the parents' names and the bank account.
+the parents' names and the bank account; and so is what the service's own JSON output
+(``ONETHING_LOG_FORMAT=json``, ``engine.logs``) writes of it, line by line, each line one JSON object.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 
 import pytest
 
+from engine.logs import handler
 from handlers.newborn.samples import sample_application
 from tests.sample_files import jpeg
 
@@ -50,6 +54,19 @@ def everything():
             logging.getLogger(name).setLevel(level)
 
 
+@pytest.fixture
+def json_output():
+    """The service's JSON log lines of everything (as ``ONETHING_LOG_FORMAT=json`` writes them)."""
+    stream = io.StringIO()
+    written = handler("json", stream)
+    written.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(written)
+    try:
+        yield stream
+    finally:
+        logging.getLogger().removeHandler(written)
+
+
 def personal_data(application: dict) -> set[str]:
     mother, father = application["mother"], application["father"]
     refund = application["maternity_reimbursement"]
@@ -63,7 +80,7 @@ def personal_data(application: dict) -> set[str]:
     }
 
 
-def test_a_whole_application_logs_no_personal_data(api, app, clock, everything, tmp_path):
+def test_a_whole_application_logs_no_personal_data(api, app, clock, everything, json_output, tmp_path):
     app.config["MATERIALS_DIR"] = str(tmp_path / "materials")
     application = sample_application(clock.now(), channel="window")
     application["mother"].update(current_address="甘肃省兰州市七里河区西津西路88号", phone="13912345678")
@@ -90,3 +107,11 @@ def test_a_whole_application_logs_no_personal_data(api, app, clock, everything, 
     secrets = personal_data(application) | {application["mother"]["id_number"]}
     leaks = [(name, secret, text[:300]) for name, text in everything.texts for secret in secrets if secret in text]
     assert leaks == [], sorted({(name, secret) for name, secret, _ in leaks})
+
+    lines = [json.loads(line) for line in json_output.getvalue().splitlines()]  # each line one JSON object
+    assert len(lines) >= len(everything.texts) and {"spiff", "sqlalchemy", "handlers"} <= {
+        line["logger"].split(".")[0] for line in lines}
+    assert any(line.get("request_id") and line.get("route") for line in lines)  # the requests' lines say which
+    leaks = [(line["logger"], secret) for line in lines for secret in secrets
+             if secret in json.dumps(line, ensure_ascii=False)]
+    assert leaks == [], sorted(set(leaks))

@@ -21,6 +21,8 @@ PUBLIC = "public"
 # (method, rule) → the roles admitted; PUBLIC needs no token at all.
 POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/health"): PUBLIC,
+    ("GET", "/api/health/live"): PUBLIC,
+    ("GET", "/api/health/ready"): PUBLIC,  # 200 with a worker running (the ids fixture's heartbeat)
     ("GET", "/api/openapi.json"): PUBLIC,
     ("POST", "/api/process-definitions/<key>/start"): {"portal"},
     ("POST", "/api/applications/check"): {"portal"},
@@ -34,6 +36,11 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/tasks/<task_id>/claim"): {"clerk"},
     ("POST", "/api/tasks/<task_id>/unclaim"): {"clerk"},
     ("POST", "/api/tasks/<task_id>/complete"): {"clerk"},
+    ("PUT", "/api/tasks/<task_id>/follow-up"): {"clerk"},
+    ("GET", "/api/tasks/<task_id>/colleagues"): {"clerk"},
+    ("POST", "/api/tasks/<task_id>/assign"): {"clerk"},
+    ("GET", "/api/search"): {"clerk", "supervisor", "admin"},
+    ("POST", "/api/process-instances/<instance_id>/comments"): {"clerk"},
     ("POST", "/api/deployments"): {"analyst"},
     ("GET", "/api/process-definitions"): {"analyst", "supervisor"},
     ("GET", "/api/process-definitions/<key>/xml"): {"analyst"},
@@ -49,6 +56,9 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("GET", "/api/calendar"): {"portal", "clerk", "analyst", "supervisor", "admin", "worker"},
     ("GET", "/api/calendar/<year>"): {"portal", "clerk", "analyst", "supervisor", "admin", "worker"},
     ("PUT", "/api/calendar/<year>"): {"admin"},
+    ("GET", "/api/process-instances/<instance_id>/legal-hold"): {"admin"},
+    ("PUT", "/api/process-instances/<instance_id>/legal-hold"): {"admin"},
+    ("GET", "/api/retention/policies"): {"admin", "supervisor"},
 }
 
 # The user that speaks for each role (conftest's USERS): the clerk works the first review's group.
@@ -64,7 +74,9 @@ def api_routes(app) -> list[tuple[str, str]]:
 
 def real_ids(api, application) -> dict[str, str]:
     """Files ``application`` with an uploaded material; an id for every path parameter of the API (the
-    open task is the first review; there is no incident), so admitted roles reach the use cases."""
+    open task is the first review; there is no incident), so admitted roles reach the use cases. A worker
+    says it runs (readiness answers 200)."""
+    api.worker.heartbeat_round()
     started = api.start(application).get_json()
     [step] = api.open_steps(started["id"])
     api.call("PUT", f"/api/process-instances/{started['id']}/materials/marriage_certificate", "portal", data=pdf())

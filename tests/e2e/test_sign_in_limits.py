@@ -191,8 +191,9 @@ def test_a_lock_ends_after_15_minutes_and_a_new_password_ends_it_at_once(app, pe
     assert sign_in(client_at(app, REAL_USER), "mw-web").status_code == 302
     for _ in range(5):
         sign_in(browser, "mw-web", "wrong password 1")
-    page = admin.get("/admin/users")
-    admin.post("/admin/users/mw-web/password", data={"password": "a new password 1", "csrf_token": token(page)})
+    page = admin.get("/admin/users/mw-web")
+    admin.post("/admin/users/mw-web/password", data={"pw-password": "a new password 1", "pw-again": "a new password 1",
+                                                     "csrf_token": token(page)})
     assert sign_in(client_at(app, REAL_USER), "mw-web", "a new password 1").status_code == 302
     assert stored_hash(ctx, "mw-web").startswith("$argon2id$")
 

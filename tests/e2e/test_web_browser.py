@@ -6,8 +6,9 @@ A midwifery clerk signs in, claims, sees a material and approves with a certific
 returns an application with a reason and the applicant's progress shows it; two clerks race for one task and
 the second sees a clear message; a supervisor sees an overdue step appear when the clock passes its due
 date; a form posted without its CSRF token is refused; a clerk of another jurisdiction gets "not found".
-``test_screenshots`` saves the queue, a task and the supervisor's page (into ``ONETHING_SCREENSHOTS``, which
-``make screenshots`` sets to ``docs/screenshots``).
+``test_screenshots`` saves the queue, a task with a material, the supervisor's page and an admin's incident
+detail at a desktop's and a phone's width (into ``ONETHING_SCREENSHOTS``, which ``make screenshots`` sets to
+``docs/screenshots``).
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 from engine.usecases.accounts import add_user
-from handlers.newborn.samples import sample_application
+from handlers.newborn.samples import approval_for, sample_application
 from tests.sample_files import png
 
 CHROMIUM = os.environ.get("ONETHING_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+FLAGS = ["--no-sandbox", "--lang=zh-CN", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 PASSWORD = "clerk password 1"
 PEOPLE = {"mw-1": (["clerk"], ["midwifery"], ["62"]), "mw-2": (["clerk"], ["midwifery"], ["6201"]),
           "police-1": (["clerk"], ["police"], ["620102"]), "gz-midwifery": (["clerk"], ["midwifery"], ["52"]),
@@ -98,7 +99,7 @@ def test_a_midwifery_clerk_signs_in_claims_sees_a_material_and_approves(chromium
     assert ("task_completed", "mw-1") in [(e["kind"], e["actor"]) for e in history]
     assert "material_read" in [e["kind"] for e in history]  # seeing the material is recorded
     page.get_by_role("link", name="已办").click()
-    expect(page.get_by_role("cell", name="通过")).to_be_visible()
+    expect(page.get_by_role("cell", name="签发", exact=True)).to_be_visible()  # the decision as its form names it
 
 
 def test_a_bad_certificate_number_is_shown_next_to_the_field(chromium, site, api, clock):
@@ -188,21 +189,45 @@ def test_a_clerk_of_another_jurisdiction_gets_not_found(chromium, site, api, clo
     assert police.goto(f"{site}{task_url}").status == 403  # another department's task: forbidden
 
 
-def test_screenshots(chromium, site, api, clock, tmp_path):
-    """The queue, a task and the supervisor's page (``make screenshots`` keeps them in docs/screenshots)."""
+def test_screenshots(chromium, site, api, clock, ctx, tmp_path):
+    """The queue, a task with a material opened, the supervisor's page and an admin's incident detail, each at
+    a desktop's and a phone's width (``make screenshots`` keeps them in docs/screenshots)."""
     target = Path(os.environ.get("ONETHING_SCREENSHOTS") or tmp_path)
     target.mkdir(parents=True, exist_ok=True)
-    for seq in range(1, 5):
-        filed(api, clock, seq=seq, material=seq == 1)
+    add_user(ctx, "admin-1", ["admin"], [], ["62"], password=PASSWORD)
+    with_material = [filed(api, clock, seq=seq, material=seq == 1) for seq in range(1, 5)][0]
+    [with_material_step] = api.open_steps(with_material["id"])
     clock.advance(timedelta(days=1))
     filed(api, clock, seq=5, material=False)
+    incident = filed(api, clock, seq=6, material=False)
+    [step] = api.open_steps(incident["id"])
+    api.post(f"/api/tasks/{step['task_id']}/claim", "midwifery")
+    api.post(f"/api/tasks/{step['task_id']}/complete", "midwifery", drain=False,
+             json={"variables": approval_for("birth_certificate_review", 6)})
+    with ctx.uow() as uow:  # its next step failed every attempt (as the worker makes incidents)
+        job = next(j for j in uow.jobs.for_instance(incident["id"]) if j.kind != "timer")
+        job.state, job.attempts, job.error_message = "incident", 5, "出生医学证明系统暂时不可用，请稍后重试"
+        job_id = job.id
+        uow.commit()
+
+    def both(page, name: str, ready=None) -> None:
+        for suffix, viewport in (("", {"width": 1366, "height": 768}), ("-phone", {"width": 390, "height": 844})):
+            page.set_viewport_size(viewport)
+            if ready:
+                ready(page)
+            page.screenshot(path=str(target / f"{name}{suffix}.png"), full_page=True)
+
     page = signed_in(chromium, site, "mw-1")
-    page.screenshot(path=str(target / "queue.png"), full_page=True)
-    page.get_by_role("link", name="出生医学证明签发审核").first.click()
+    both(page, "queue")
+    page.goto(f"{site}/tasks/{with_material_step['task_id']}")
     page.get_by_role("button", name="认领").click()
-    page.screenshot(path=str(target / "task.png"), full_page=True)
-    supervisor = signed_in(chromium, site, "sup-1")
+    both(page, "task", ready=lambda p: p.get_by_role("img", name="结婚证").scroll_into_view_if_needed())
     clock.advance(timedelta(days=2))
+    supervisor = signed_in(chromium, site, "sup-1")
     supervisor.goto(f"{site}/oversight")
-    supervisor.screenshot(path=str(target / "supervisor.png"), full_page=True)
-    assert all((target / f"{name}.png").stat().st_size > 10_000 for name in ("queue", "task", "supervisor"))
+    both(supervisor, "supervisor")
+    admin = signed_in(chromium, site, "admin-1")
+    admin.goto(f"{site}/admin/incidents/{job_id}")
+    both(admin, "incident")
+    names = [f"{n}{s}" for n in ("queue", "task", "supervisor", "incident") for s in ("", "-phone")]
+    assert all((target / f"{name}.png").stat().st_size > 10_000 for name in names)

@@ -74,9 +74,9 @@ def test_a_copied_cookie_is_refused_after_the_admin_resets_the_password(app, peo
     clerk = signed_in_client(app, "mw-web")
     thief = copy_of(app, clerk)
     admin = signed_in_client(app, "admin-web")
-    page = admin.get("/admin/users")
-    done = admin.post("/admin/users/mw-web/password", data={"password": "a brand new one", "csrf_token": token(page)},
-                      follow_redirects=True)
+    page = admin.get("/admin/users/mw-web")
+    done = admin.post("/admin/users/mw-web/password", data={"pw-password": "a brand new one", "pw-again": "a brand new one",
+                                                            "csrf_token": token(page)}, follow_redirects=True)
     assert "其登录已结束" in done.get_data(as_text=True)
     assert not opens_the_queue(thief) and not opens_the_queue(clerk)
     assert opens_the_queue(signed_in_client_with(app, "mw-web", "a brand new one"))
@@ -101,8 +101,8 @@ def test_a_copied_cookie_is_refused_after_disabling(app, people):
     clerk = signed_in_client(app, "mw-web")
     thief = copy_of(app, clerk)
     admin = signed_in_client(app, "admin-web")
-    page = admin.get("/admin/users")
-    admin.post("/admin/users/mw-web/disable", data={"csrf_token": token(page)})
+    page = admin.get("/admin/users/mw-web/disable")
+    admin.post("/admin/users/mw-web/disable", data={"confirmed": "yes", "csrf_token": token(page)})
     assert not opens_the_queue(thief) and not opens_the_queue(clerk)
 
 

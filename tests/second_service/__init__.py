@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from engine.errors import InvalidInput
 from engine.forms import FormRegistry
 from engine.handlers import HandlerRegistry, HandlerResult, Notice, ServiceCall
-from engine.service import Departments, Service, Started, TaskView
+from engine.service import Departments, Retention, Service, Started, TaskView
 from forms.errors import flatten_errors
 from forms.fields import Choice, Division, FormSchema, PersonName, Section, Text
 from forms.layout import lay_out
@@ -47,6 +47,7 @@ class CommunityReviewSchema(ReviewSchema):
 class RequestForm:
     schema = ResidenceRequestSchema
     subject = "none: any number of requests may run at once"
+    objects = frozenset({"request"})
 
     def read(self, variables, now: datetime) -> Started:
         raw = variables.get("request") if isinstance(variables, dict) else None
@@ -56,8 +57,10 @@ class RequestForm:
             request = ResidenceRequestSchema().dump(ResidenceRequestSchema().load(raw))
         except ValidationError as err:
             raise InvalidInput("申请填写有误", flatten_errors(err.messages)) from None
+        name = request["applicant"]["name"]
         return Started(variables={"request": request}, jurisdiction=request["division_code"],
-                       region=request["division_code"][:2], subject_key=None)
+                       region=request["division_code"][:2], subject_key=None,
+                       search_keys=(("name", "".join(name.split())),), applicant_name=name, subject_name=name)
 
 
 class CertificateViews:
@@ -75,6 +78,24 @@ class CertificateViews:
         request = data.get("request") or {}
         return TaskView(data={"request": request},
                         sections=lay_out(ResidenceRequestSchema(), request, "居住证明申请"))
+
+    def required_materials(self, data) -> tuple:
+        return ()
+
+    def ending_on_return(self, summary, activity_id) -> tuple[str, ...]:
+        return ("居住证明开具",)
+
+
+class ApplicantSearch:
+    """Found by the applicant's name too."""
+
+    kinds = {"name": "申请人姓名"}
+
+    def keys_after_step(self, summary) -> tuple:
+        return ()
+
+    def read_query(self, text: str) -> tuple[tuple[str, str], ...]:
+        return (("name", "".join(text.split())),)
 
 
 def issue_certificate(call: ServiceCall) -> HandlerResult:
@@ -103,4 +124,10 @@ SECOND = Service(
     start_form=RequestForm(),
     views=CertificateViews(),
     business_key_prefix="JZ",
+    retention=Retention(archive_after_days=7, erase_after_days=90, kept_data=frozenset({"results", "reviews"}),
+                        personal_fields=frozenset({"request.applicant.name"}),
+                        reasoning="a certificate is collected within days; a complaint within three months"),
+    search=ApplicantSearch(),
+    labels=dict(PURPOSES),
+    subject_title="申请人",
 )

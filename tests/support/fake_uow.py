@@ -29,6 +29,8 @@ class Store:
     deployments: dict = field(default_factory=dict)
     files: dict = field(default_factory=dict)
     definitions: dict = field(default_factory=dict)
+    runs: list = field(default_factory=list)  # (deployment id, definition id): the versions a deployment runs
+    decisions: dict = field(default_factory=dict)
     commits: int = 0
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
@@ -55,9 +57,49 @@ class FakeDefinitions:
     def all(self):
         return sorted(self.state["definitions"].values(), key=lambda d: (d.key, d.version))
 
+    def _live(self, definition) -> bool:
+        return self.state["deployments"][definition.deployment_id].deleted_at is None
+
     def latest(self, key):
-        found = [d for d in self.state["definitions"].values() if d.key == key]
+        found = [d for d in self.state["definitions"].values() if d.key == key and self._live(d)]
         return max(found, key=lambda d: d.version, default=None)
+
+    def max_version(self, key):
+        return max((d.version for d in self.state["definitions"].values() if d.key == key), default=0)
+
+    def run_by(self, deployment_id, definition_id):
+        self.state["runs"].append((deployment_id, definition_id))
+
+    def deployment_running(self, definition_id):
+        return max((d for d, v in self.state["runs"] if v == definition_id
+                    and self.state["deployments"][d].deleted_at is None), default=None)
+
+    def run_in(self, deployment_id):
+        return sorted((self.state["definitions"][v] for d, v in self.state["runs"] if d == deployment_id),
+                      key=lambda d: d.key)
+
+    def _live_deployments(self):
+        return sorted((d for d in self.state["deployments"].values() if d.deleted_at is None), key=lambda d: -d.id)
+
+    def latest_deployment_of(self, keys):
+        return next((d for d in self._live_deployments() if any(v.key in keys for v in self.run_in(d.id))), None)
+
+    def latest_deployment_with_file(self, filenames):
+        return next((d for d in self._live_deployments() if self.run_in(d.id)
+                     and {name for name, _ in self.state["files"][d.id]} & set(filenames)), None)
+
+    def latest_named(self, name, source):
+        return next((d for d in self._live_deployments() if (d.name, d.source) == (name, source)), None)
+
+    def latest_files_named(self, name, source, filenames):
+        found = {}
+        for deployment in reversed(self._live_deployments()):
+            if (deployment.name, deployment.source) == (name, source):
+                found.update((n, sha) for n, sha in self.file_digests(deployment.id) if n in filenames)
+        return found
+
+    def instances_on(self, deployment_id, active_only):
+        return []
 
     def get(self, definition_id):
         return self.state["definitions"].get(definition_id)
@@ -86,7 +128,7 @@ class FakeDefinitions:
 
     def add_deployment(self, files, who, at, forced_over=None, name=None, source=None):
         deployment = SimpleNamespace(id=next(self.ids), deployed_by=who, deployed_at=at, forced_over=forced_over,
-                                     name=name, source=source)
+                                     name=name, source=source, deleted_at=None, deleted_by=None)
         self.state["deployments"][deployment.id] = deployment
         self.state["files"][deployment.id] = list(files)
         return deployment
@@ -100,15 +142,38 @@ class FakeDefinitions:
         self.state["definitions"][definition.id] = definition
 
 
+class FakeDecisions:
+    def __init__(self, state: dict, ids):
+        self.state, self.ids = state, ids
+
+    def add(self, definition):
+        definition.id = next(self.ids)
+        self.state["decisions"][definition.id] = definition
+
+    def latest(self, key):
+        found = [d for d in self.state["decisions"].values() if d.key == key
+                 and self.state["deployments"][d.deployment_id].deleted_at is None]
+        return max(found, key=lambda d: d.version, default=None)
+
+    def latest_any(self, key):
+        return max((d for d in self.state["decisions"].values() if d.key == key), key=lambda d: d.version,
+                   default=None)
+
+    def of_deployment(self, deployment_id):
+        return sorted((d for d in self.state["decisions"].values() if d.deployment_id == deployment_id),
+                      key=lambda d: d.key)
+
+
 class FakeUnitOfWork:
     def __init__(self, store: Store, read_only: bool):
         self.store, self.read_only = store, read_only
 
     def __enter__(self):
         self.state = {name: copy.copy(getattr(self.store, name)) for name in ("users", "deployments", "files",
-                                                                            "definitions")}
+                                                                            "definitions", "runs", "decisions")}
         self.users = FakeUsers(self.state)
         self.definitions = FakeDefinitions(self.state, self.store.ids)
+        self.decisions = FakeDecisions(self.state, self.store.ids)
         return self
 
     def __exit__(self, *exc):

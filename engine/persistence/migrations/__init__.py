@@ -68,6 +68,14 @@ def unversioned_revision(inspector) -> str | None:
     job_columns = {column["name"] for column in inspector.get_columns("jobs")}
     if "locked_at" in job_columns:
         return "0008a_external_tasks"
+    if "audit_events" in tables:
+        return "0008e_oversight_admin"
+    if "search_keys" in tables:
+        return "0008d_clerk_tools"
+    if "decision_definitions" in tables:
+        return "0008b_rest_more"
+    if "worker_heartbeats" in tables:
+        return "0008c_observe_retain"
     if "materials" not in tables:
         return "0001"
     if "payload" in job_columns:

@@ -2,14 +2,14 @@
 (``jobs.locked_at``), which the admins see beside who holds it and until when.
 
 Revision ID: 0008a_external_tasks
-Revises: 0007b_sessions_and_attempts
+Revises: 0008e_oversight_admin
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0008a_external_tasks'
-down_revision = '0007b_sessions_and_attempts'
+down_revision = '0008e_oversight_admin'
 branch_labels = None
 depends_on = None
 
