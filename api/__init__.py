@@ -10,9 +10,27 @@ from flask_smorest import Api
 from engine.bootstrap import build_context
 from engine.context import EngineContext
 
-from . import (applications, body_limits, calendar, client_address, definitions, engine_rest, errors, health,
-               materials, metrics, operations, oversight, public_url, rate_limits, request_context, retention,
-               security_headers, tasks, web)
+from . import (
+    applications,
+    body_limits,
+    calendar,
+    client_address,
+    definitions,
+    engine_rest,
+    errors,
+    health,
+    materials,
+    metrics,
+    operations,
+    oversight,
+    public_url,
+    rate_limits,
+    request_context,
+    retention,
+    security_headers,
+    tasks,
+    web,
+)
 
 
 def create_app(config: dict | None = None, context: EngineContext | None = None) -> Flask:

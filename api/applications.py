@@ -31,19 +31,47 @@ blp = Blueprint("applications", __name__, url_prefix="/api", description="Applic
 @require("portal")
 @blp.arguments(StartRequestSchema)
 @blp.response(201, InstanceRefSchema)
-@blp.doc(security=[{"bearer": []}], requestBody={"content": {"application/json": {"schema": {
-    "type": "object", "required": ["variables"], "properties": {
-        "business_key": {"type": "string", "maxLength": 100},
-        "variables": {"type": "object", "description": "the start variables the process's service reads: its "
-                                                       "start form, one of the schemas of this document"}}}}}})
+@blp.doc(
+    security=[{"bearer": []}],
+    requestBody={
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["variables"],
+                    "properties": {
+                        "business_key": {"type": "string", "maxLength": 100},
+                        "variables": {
+                            "type": "object",
+                            "description": "the start variables the process's service reads: its "
+                            "start form, one of the schemas of this document",
+                        },
+                    },
+                }
+            }
+        }
+    },
+)
 def start(body, key):
     """Start an application on the latest version of a process."""
-    return instances.start(context(), g.principal, key, body["variables"], body.get("business_key"),
-                           idempotency_key=request.headers.get("Idempotency-Key"))
+    return instances.start(
+        context(),
+        g.principal,
+        key,
+        body["variables"],
+        body.get("business_key"),
+        idempotency_key=request.headers.get("Idempotency-Key"),
+    )
 
 
-CHECK_BODY = {"required": True, "content": {"application/json": {"schema": {
-    "type": "object", "description": "the request as the service's start form has it"}}}}
+CHECK_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "description": "the request as the service's start form has it"}
+        }
+    },
+}
 
 
 @blp.route("/applications/check", methods=["POST"])

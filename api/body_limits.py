@@ -41,8 +41,10 @@ def check_json_body() -> None:
         abort(400, str(err))
     found = safejson.unstorable_text(data)
     if found:
-        raise InvalidInput("the body holds text that is not valid Unicode (a lone surrogate) or NUL",
-                           errors={path: [UNSTORABLE] for path in found})
+        raise InvalidInput(
+            "the body holds text that is not valid Unicode (a lone surrogate) or NUL",
+            errors={path: [UNSTORABLE] for path in found},
+        )
 
 
 def _nul(*texts) -> bool:
@@ -56,8 +58,10 @@ def check_no_nul() -> None:
     for where, pairs in (("query parameter", request.args.items(multi=True)), ("header", request.headers.items())):
         if any(_nul(name, value) for name, value in pairs):
             abort(400, f"a {where} holds NUL (U+0000)")
-    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in ("multipart/form-data",
-                                                                          "application/x-www-form-urlencoded"):
+    if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
+        "multipart/form-data",
+        "application/x-www-form-urlencoded",
+    ):
         if any(_nul(name, value) for name, value in request.form.items(multi=True)):
             abort(400, "a form field holds NUL (U+0000)")
         if any(_nul(name, upload.filename) for name, upload in request.files.items(multi=True)):

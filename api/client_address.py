@@ -22,8 +22,9 @@ TRUSTED_PROXIES_VARIABLE = "ONETHING_TRUSTED_PROXIES"
 def trusted_proxies(app: Flask) -> int:
     text = str(app.config.get("TRUSTED_PROXIES", os.environ.get(TRUSTED_PROXIES_VARIABLE, "0")) or "0").strip()
     if not text.isdigit() or int(text) > 10:
-        raise ValueError(f"{TRUSTED_PROXIES_VARIABLE} is the number of reverse proxies in front (0 to 10), "
-                         f"not {text!r}")
+        raise ValueError(
+            f"{TRUSTED_PROXIES_VARIABLE} is the number of reverse proxies in front (0 to 10), not {text!r}"
+        )
     return int(text)
 
 

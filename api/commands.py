@@ -42,13 +42,18 @@ def _serve(args) -> int:
     stop = threading.Event()
     if not args.no_worker:
         start_background_worker(ctx, stop)
-    logging.getLogger("onething").info("onething serving on http://%s:%s/api (OpenAPI: /api/openapi.json)%s",
-                                       args.host, args.port, "" if args.no_worker else ", with a background worker")
+    logging.getLogger("onething").info(
+        "onething serving on http://%s:%s/api (OpenAPI: /api/openapi.json)%s",
+        args.host,
+        args.port,
+        "" if args.no_worker else ", with a background worker",
+    )
     try:
         # the lookahead keeps reading a connection while its request runs: a long poll whose client went is
         # seen (environ["waitress.client_disconnected"]) and locks nothing
-        serve(app, host=args.host, port=args.port, threads=args.threads, channel_request_lookahead=5,
-              **_proxy_settings())
+        serve(
+            app, host=args.host, port=args.port, threads=args.threads, channel_request_lookahead=5, **_proxy_settings()
+        )
     finally:
         stop.set()
     return 0
@@ -62,23 +67,41 @@ def _proxy_settings() -> dict:
     proxy = os.environ.get("ONETHING_TRUSTED_PROXY", "").strip()
     if not proxy:
         return {}
-    return {"trusted_proxy": proxy, "trusted_proxy_count": 1, "trusted_proxy_headers": FORWARDED_HEADERS,
-            "clear_untrusted_proxy_headers": True}
+    return {
+        "trusted_proxy": proxy,
+        "trusted_proxy_count": 1,
+        "trusted_proxy_headers": FORWARDED_HEADERS,
+        "clear_untrusted_proxy_headers": True,
+    }
 
 
 def register_serve(sub) -> None:
     # defaults from the environment are given as text: argparse reads them with `type`, so a bad value is
     # a usage error naming the option, not a traceback
     serve = sub.add_parser("serve", help="run the API (DATABASE_URL, embedded SQLite by default)")
-    serve.add_argument("--host", default=os.environ.get("ONETHING_HOST") or "127.0.0.1",
-                       help="address to listen on (ONETHING_HOST; default 127.0.0.1: behind a reverse proxy)")
-    serve.add_argument("--port", type=int, default=os.environ.get("ONETHING_PORT") or "8000",
-                       help="port to listen on (ONETHING_PORT; default 8000)")
-    serve.add_argument("--threads", type=int, default=os.environ.get("ONETHING_THREADS") or "8",
-                       help="requests served at once (ONETHING_THREADS; default 8)")
-    serve.add_argument("--no-worker", action="store_true",
-                       help="serve the API only, without the background worker thread: when `onething worker` "
-                            "runs as a service of its own (the units and containers of deploy/)")
+    serve.add_argument(
+        "--host",
+        default=os.environ.get("ONETHING_HOST") or "127.0.0.1",
+        help="address to listen on (ONETHING_HOST; default 127.0.0.1: behind a reverse proxy)",
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=os.environ.get("ONETHING_PORT") or "8000",
+        help="port to listen on (ONETHING_PORT; default 8000)",
+    )
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=os.environ.get("ONETHING_THREADS") or "8",
+        help="requests served at once (ONETHING_THREADS; default 8)",
+    )
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="serve the API only, without the background worker thread: when `onething worker` "
+        "runs as a service of its own (the units and containers of deploy/)",
+    )
     serve.add_argument("--upgrade", action="store_true", help=UPGRADE_HELP)
     serve.set_defaults(run=_serve)
 

@@ -17,8 +17,19 @@ blp = Blueprint("definitions", __name__, url_prefix="/api", description="Process
 @require("analyst")
 @blp.arguments(DeployArgs, location="query")
 @blp.response(201, DeploymentResultSchema)
-@blp.doc(security=[{"bearer": []}], requestBody={"content": {"multipart/form-data": {"schema": {
-    "type": "object", "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}})
+@blp.doc(
+    security=[{"bearer": []}],
+    requestBody={
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}},
+                }
+            }
+        }
+    },
+)
 def deploy(args):
     """Deploy .bpmn and .dmn files as a new version (every problem listed, nothing stored, on 422); the policy
     tables are dry-run on the sample applications first (``force=true`` deploys over what it finds)."""
@@ -40,9 +51,12 @@ def list_definitions():
 @blp.route("/process-definitions/<key>/xml")
 @require("analyst")
 @blp.arguments(XmlArgs, location="query")
-@blp.doc(security=[{"bearer": []}], responses={"200": {"description": "the deployed file, byte for byte",
-                                                       "content": {"application/xml": {}}}})
+@blp.doc(
+    security=[{"bearer": []}],
+    responses={"200": {"description": "the deployed file, byte for byte", "content": {"application/xml": {}}}},
+)
 def definition_xml(args, key):
     filename, content = deployments.definition_xml(context(), key, args["version"])
-    return Response(content, mimetype="application/xml",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        content, mimetype="application/xml", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )

@@ -7,6 +7,7 @@ import logging
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
 
+from engine.calendar import CalendarNotCovered
 from engine.errors import (
     Conflict,
     DepartmentFailed,
@@ -18,7 +19,6 @@ from engine.errors import (
     NotFound,
     PolicyError,
 )
-from engine.calendar import CalendarNotCovered
 from forms.errors import flatten_errors
 
 from .schemas import ProblemSchema
@@ -27,17 +27,35 @@ log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
 
-STATUS = {NotFound: 404, Forbidden: 403, Conflict: 409, InvalidInput: 422, InvalidDeployment: 422,
-          Ineligible: 422, DepartmentFailed: 502, PolicyError: 422, CalendarNotCovered: 503}
-TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-          405: "Method Not Allowed", 409: "Conflict", 413: "Payload Too Large",
-          415: "Unsupported Media Type", 422: "Unprocessable Content", 500: "Internal Server Error",
-          502: "Bad Gateway", 503: "Service Unavailable"}
+STATUS = {
+    NotFound: 404,
+    Forbidden: 403,
+    Conflict: 409,
+    InvalidInput: 422,
+    InvalidDeployment: 422,
+    Ineligible: 422,
+    DepartmentFailed: 502,
+    PolicyError: 422,
+    CalendarNotCovered: 503,
+}
+TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    409: "Conflict",
+    413: "Payload Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 
 def problem(status: int, detail: str, **extra):
-    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status,
-            "detail": detail, **extra}
+    body = {"type": "about:blank", "title": TITLES.get(status, "Error"), "status": status, "detail": detail, **extra}
     response = jsonify(body)
     response.status_code = status
     response.mimetype = PROBLEM
@@ -67,7 +85,7 @@ def _http_error(err: HTTPException):
     messages = data.get("messages")
     if messages:  # webargs validation: {"json": {...}, "query": {...}}
         flat = {}
-        for location, errs in messages.items():
+        for errs in messages.values():
             flat.update(flatten_errors(errs))
         extra["errors"] = flat
     return problem(err.code or 500, data.get("message") or err.description or "", **extra)

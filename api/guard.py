@@ -52,11 +52,18 @@ def basic_credentials(header: str) -> tuple[str, str] | None:
     return name, password
 
 
-def guarded(roles: tuple[str, ...], identify: Callable[[], Principal | None], *,
-            unknown: Callable[[], Any], refused: Callable[[Principal], Any], pass_principal: bool = False):
+def guarded(
+    roles: tuple[str, ...],
+    identify: Callable[[], Principal | None],
+    *,
+    unknown: Callable[[], Any],
+    refused: Callable[[Principal], Any],
+    pass_principal: bool = False,
+):
     """A decorator: ``identify`` the caller (``unknown()`` answers when there is none), check it holds one of
     ``roles`` (any role when empty; ``refused(principal)`` answers otherwise), set ``g.principal`` and run the
     view (with the principal as first argument when ``pass_principal``)."""
+
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -68,6 +75,8 @@ def guarded(roles: tuple[str, ...], identify: Callable[[], Principal | None], *,
             g.principal = principal
             log_context.set_fields(user=principal.name)  # the request's log lines say who
             return view(principal, *args, **kwargs) if pass_principal else view(*args, **kwargs)
+
         wrapper._roles = roles  # type: ignore[attr-defined]
         return wrapper
+
     return decorate

@@ -23,16 +23,26 @@ blp = Blueprint("health", __name__, url_prefix="/api", description="Health")
 
 class CalendarStatusSchema(Schema):
     official_years = fields.List(fields.Integer())
-    provisional_years = fields.List(fields.Integer(), metadata={
-        "description": "years near today whose holiday notice is not loaded: due dates through them are 预计"})
-    uncovered_years = fields.List(fields.Integer(), metadata={
-        "description": "years near today that cannot be counted at all (no notice loaded, statutory holidays not "
-                       "computable): never usable, a due date through them is refused"})
+    provisional_years = fields.List(
+        fields.Integer(),
+        metadata={
+            "description": "years near today whose holiday notice is not loaded: due dates through them are 预计"
+        },
+    )
+    uncovered_years = fields.List(
+        fields.Integer(),
+        metadata={
+            "description": "years near today that cannot be counted at all (no notice loaded, statutory holidays not "
+            "computable): never usable, a due date through them is refused"
+        },
+    )
 
 
 class HealthSchema(Schema):
-    status = fields.String(required=True, metadata={
-        "description": "ok; degraded when this year or the next cannot be counted (uncovered_years)"})
+    status = fields.String(
+        required=True,
+        metadata={"description": "ok; degraded when this year or the next cannot be counted (uncovered_years)"},
+    )
     calendar = fields.Nested(CalendarStatusSchema)
 
 
@@ -58,8 +68,11 @@ class ReadinessCheckSchema(Schema):
 
 class ReadySchema(Schema):
     status = fields.String(required=True, metadata={"description": "ready or not_ready (503)"})
-    checks = fields.Dict(keys=fields.String(), values=fields.Nested(ReadinessCheckSchema), metadata={
-        "description": "database, schema, worker, calendar"})
+    checks = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(ReadinessCheckSchema),
+        metadata={"description": "database, schema, worker, calendar"},
+    )
 
 
 @blp.route("/health/live")

@@ -14,7 +14,6 @@ from flask import Response, abort, current_app, g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from engine.service import Services, installed_services
 from engine.materials import (
     DEFAULT_MAX_BYTES,
     EXTENSIONS,
@@ -23,14 +22,16 @@ from engine.materials import (
     UnsupportedMaterial,
     configured_directory,
 )
+from engine.service import Services, installed_services
 from engine.usecases import materials
 
 from .auth import context, require
 from .errors import PROBLEM, problem
 from .schemas import PageArgs, ProblemSchema, page_of, paged
 
-blp = Blueprint("materials", __name__, url_prefix="/api/process-instances/<instance_id>/materials",
-                description="Materials")
+blp = Blueprint(
+    "materials", __name__, url_prefix="/api/process-instances/<instance_id>/materials", description="Materials"
+)
 
 MULTIPART_OVERHEAD = 64 * 1024
 
@@ -72,19 +73,35 @@ class UploadArgs(Schema):
 
 
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
-UPLOAD_BODY = {"required": True, "description": "a JPEG, PNG or PDF file: the raw bytes, or multipart `file`",
-               "content": {"application/octet-stream": _BINARY,
-                           "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                                              "properties": {"file": _BINARY["schema"]}}}}}
+UPLOAD_BODY = {
+    "required": True,
+    "description": "a JPEG, PNG or PDF file: the raw bytes, or multipart `file`",
+    "content": {
+        "application/octet-stream": _BINARY,
+        "multipart/form-data": {
+            "schema": {"type": "object", "required": ["file"], "properties": {"file": _BINARY["schema"]}}
+        },
+    },
+}
 
 
 def _code_parameter() -> list[dict]:
-    return [{"in": "path", "name": "code", "description": "which material",
-             "schema": {"type": "string", "enum": list(Services(installed_services()).materials)}}]
+    return [
+        {
+            "in": "path",
+            "name": "code",
+            "description": "which material",
+            "schema": {"type": "string", "enum": list(Services(installed_services()).materials)},
+        }
+    ]
 
 
-DOWNLOAD = {"200": {"description": "the current file, as uploaded",
-                    "content": {media_type: _BINARY for media_type in EXTENSIONS}}}
+DOWNLOAD = {
+    "200": {
+        "description": "the current file, as uploaded",
+        "content": {media_type: _BINARY for media_type in EXTENSIONS},
+    }
+}
 
 
 def _store() -> MaterialStore:
@@ -114,8 +131,16 @@ def _received(filename: str | None) -> tuple[bytes, str | None]:
 def upload(args, instance_id, code):
     """Upload one material (JPEG, PNG or PDF, recognised by content); it becomes the current version."""
     content, filename = _received(args["filename"])
-    row, replaced = materials.upload(context(), _store(), g.principal, instance_id, code, content,
-                                     filename, current_app.config["MATERIALS_MAX_BYTES"])
+    row, replaced = materials.upload(
+        context(),
+        _store(),
+        g.principal,
+        instance_id,
+        code,
+        content,
+        filename,
+        current_app.config["MATERIALS_MAX_BYTES"],
+    )
     return row, 200 if replaced else 201
 
 
@@ -136,9 +161,13 @@ def download(instance_id, code):
     """Download the current file (as an attachment); the read is recorded."""
     row, content = materials.read(context(), _store(), g.principal, instance_id, code)
     filename = f"{row['code']}-v{row['version']}{EXTENSIONS[row['media_type']]}"
-    return Response(content, mimetype=row["media_type"], headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox",
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        content,
+        mimetype=row["media_type"],
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "no-store",
+        },
+    )

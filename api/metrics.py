@@ -52,8 +52,10 @@ class MetricsAccess:
                 try:
                     self.networks.append(ipaddress.ip_network(part.strip(), strict=False))
                 except ValueError:
-                    raise ValueError(f"{ADDRESSES_VARIABLE}: {part.strip()!r} is not an address or a network "
-                                     f"(e.g. 10.0.0.5, 10.0.0.0/24)") from None
+                    raise ValueError(
+                        f"{ADDRESSES_VARIABLE}: {part.strip()!r} is not an address or a network "
+                        f"(e.g. 10.0.0.5, 10.0.0.0/24)"
+                    ) from None
 
     @classmethod
     def from_environment(cls) -> MetricsAccess:
@@ -110,33 +112,54 @@ class DatabaseCollector:
 
 
 def _families(found: Snapshot):
-    open_tasks = GaugeMetricFamily("onething_user_tasks_open", "Open user tasks by department (candidate group) "
-                                   "and jurisdiction", labels=["department", "jurisdiction"])
-    overdue = GaugeMetricFamily("onething_user_tasks_overdue", "Open user tasks past their due moment, by "
-                                "department and jurisdiction", labels=["department", "jurisdiction"])
+    open_tasks = GaugeMetricFamily(
+        "onething_user_tasks_open",
+        "Open user tasks by department (candidate group) and jurisdiction",
+        labels=["department", "jurisdiction"],
+    )
+    overdue = GaugeMetricFamily(
+        "onething_user_tasks_overdue",
+        "Open user tasks past their due moment, by department and jurisdiction",
+        labels=["department", "jurisdiction"],
+    )
     for department, jurisdiction, count, late in found.tasks:
         open_tasks.add_metric([department, jurisdiction], count)
         overdue.add_metric([department, jurisdiction], late)
-    jobs = GaugeMetricFamily("onething_jobs", "Jobs by kind, topic and state (due: waiting for a worker now; "
-                             "running; waiting: due later; incident)", labels=["kind", "topic", "state"])
-    incidents = GaugeMetricFamily("onething_incidents_open", "Incidents open (jobs that failed for good), by topic",
-                                  labels=["topic"])
+    jobs = GaugeMetricFamily(
+        "onething_jobs",
+        "Jobs by kind, topic and state (due: waiting for a worker now; running; waiting: due later; incident)",
+        labels=["kind", "topic", "state"],
+    )
+    incidents = GaugeMetricFamily(
+        "onething_incidents_open", "Incidents open (jobs that failed for good), by topic", labels=["topic"]
+    )
     for kind, topic, state, count in found.jobs:
         jobs.add_metric([kind, topic, state], count)
         if state == "incident":
             incidents.add_metric([topic], count)
     yield from (open_tasks, overdue, jobs, incidents)
-    yield _gauge("onething_jobs_oldest_due_seconds", "How long the longest-waiting due job has waited",
-                 found.oldest_due_seconds)
-    yield _gauge("onething_workers_seen", "Workers that wrote their heartbeat within the last minute",
-                 found.workers_seen)
+    yield _gauge(
+        "onething_jobs_oldest_due_seconds", "How long the longest-waiting due job has waited", found.oldest_due_seconds
+    )
+    yield _gauge(
+        "onething_workers_seen", "Workers that wrote their heartbeat within the last minute", found.workers_seen
+    )
     if found.worker_silent_seconds is not None:
-        yield _gauge("onething_worker_silent_seconds", "Seconds since any worker last wrote its heartbeat",
-                     found.worker_silent_seconds)
-    yield _gauge("onething_calendar_provisional_years", "Years near today counted provisionally (no holiday "
-                 "notice loaded)", found.provisional_years)
-    yield _gauge("onething_calendar_uncovered_years", "Years near today whose working days cannot be counted",
-                 found.uncovered_years)
+        yield _gauge(
+            "onething_worker_silent_seconds",
+            "Seconds since any worker last wrote its heartbeat",
+            found.worker_silent_seconds,
+        )
+    yield _gauge(
+        "onething_calendar_provisional_years",
+        "Years near today counted provisionally (no holiday notice loaded)",
+        found.provisional_years,
+    )
+    yield _gauge(
+        "onething_calendar_uncovered_years",
+        "Years near today whose working days cannot be counted",
+        found.uncovered_years,
+    )
 
 
 def _gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
@@ -169,8 +192,10 @@ def _count(response: Response) -> Response:
 def register(app: Flask) -> None:
     """Count every answer; serve ``/metrics`` (after ``request_context``: its hooks time the request)."""
     app.after_request(_count)
-    app.extensions["onething_metrics"] = (MetricsAccess.from_environment(),
-                                          DatabaseCollector(app.extensions["onething"]))
+    app.extensions["onething_metrics"] = (
+        MetricsAccess.from_environment(),
+        DatabaseCollector(app.extensions["onething"]),
+    )
     app.add_url_rule(PATH, "metrics", _serve, methods=["GET"])
 
 
@@ -179,6 +204,10 @@ def _serve() -> Response:
     if not access.enabled:
         return Response("not found\n", status=404, mimetype="text/plain")
     if not access.allows(request.headers.get("Authorization", ""), request.remote_addr):
-        return Response("metrics are for the operators: a bearer token or an operator's address\n", status=401,
-                        mimetype="text/plain", headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+        return Response(
+            "metrics are for the operators: a bearer token or an operator's address\n",
+            status=401,
+            mimetype="text/plain",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
     return Response(exposition(collector), mimetype=CONTENT_TYPE_LATEST)

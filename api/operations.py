@@ -9,8 +9,7 @@ from engine.usecases import incidents, messages
 from engine.worker import retry_incident
 
 from .auth import context, require
-from .schemas import (IncidentPageSchema, IncidentRetrySchema, MessageRequestSchema, MessageResultSchema,
-                      PageArgs)
+from .schemas import IncidentPageSchema, IncidentRetrySchema, MessageRequestSchema, MessageResultSchema, PageArgs
 
 blp = Blueprint("operations", __name__, url_prefix="/api", description="Messages and incidents")
 

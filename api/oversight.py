@@ -27,8 +27,11 @@ class LevelSchema(Schema):
     overdue_now = fields.Integer(metadata={"description": "open and past the due moment now"})
     average_working_days = fields.Float(allow_none=True)
     max_working_days = fields.Integer(allow_none=True)
-    provisional = fields.Boolean(metadata={"description": "counted through a year whose holiday notice is "
-                                                          "not loaded yet (R5.1): recomputed when it is"})
+    provisional = fields.Boolean(
+        metadata={
+            "description": "counted through a year whose holiday notice is not loaded yet (R5.1): recomputed when it is"
+        }
+    )
     provisional_years = fields.List(fields.Integer())
 
 
@@ -47,11 +50,16 @@ class ClerkLevelSchema(LevelSchema):
 
 
 class ServiceLevelsSchema(Schema):
-    provisional_years = fields.List(fields.Integer(), metadata={
-        "description": "years near today counted provisionally (no holiday notice loaded)"})
-    uncovered_years = fields.List(fields.Integer(), metadata={
-        "description": "years near today that cannot be counted at all (no notice loaded, statutory holidays "
-                       "not computable): a due date through them is refused"})
+    provisional_years = fields.List(
+        fields.Integer(), metadata={"description": "years near today counted provisionally (no holiday notice loaded)"}
+    )
+    uncovered_years = fields.List(
+        fields.Integer(),
+        metadata={
+            "description": "years near today that cannot be counted at all (no notice loaded, statutory holidays "
+            "not computable): a due date through them is refused"
+        },
+    )
     since = fields.String(allow_none=True)
     until = fields.String(allow_none=True)
     by_item = fields.List(fields.Nested(ItemLevelSchema))
@@ -61,9 +69,15 @@ class ServiceLevelsSchema(Schema):
 
 @blp.route("/process-instances/<instance_id>/diagram.svg")
 @require("clerk", "supervisor")
-@blp.doc(security=[{"bearer": []}], responses={"200": {
-    "description": "the process diagram with done, active and overdue steps marked",
-    "content": {"image/svg+xml": {"schema": {"type": "string"}}}}})
+@blp.doc(
+    security=[{"bearer": []}],
+    responses={
+        "200": {
+            "description": "the process diagram with done, active and overdue steps marked",
+            "content": {"image/svg+xml": {"schema": {"type": "string"}}},
+        }
+    },
+)
 def diagram(instance_id):
     svg = oversight.diagram_svg(context(), g.principal, instance_id)
     return Response(svg, mimetype="image/svg+xml", headers={"X-Content-Type-Options": "nosniff"})

@@ -22,10 +22,18 @@ class BadPublicUrl(ValueError):
 
 def _checked(text: str) -> str:
     parts = urlsplit(text.strip())
-    if (parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password
-            or parts.query or parts.fragment):
-        raise BadPublicUrl(f"{VARIABLE}={text!r} is not the service's address: write it as https://host[:port][/path], "
-                           f"without user, query or fragment")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or parts.query
+        or parts.fragment
+    ):
+        raise BadPublicUrl(
+            f"{VARIABLE}={text!r} is not the service's address: write it as https://host[:port][/path], "
+            f"without user, query or fragment"
+        )
     return f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
 
 

@@ -35,8 +35,12 @@ from limits.storage import MemoryStorage
 from .client_address import client_address
 from .errors import problem
 
-DEFAULTS = {"passwords": "30 per minute", "refused": "300 per minute", "api": "10000 per minute",
-            "pages": "600 per minute"}
+DEFAULTS = {
+    "passwords": "30 per minute",
+    "refused": "300 per minute",
+    "api": "10000 per minute",
+    "pages": "600 per minute",
+}
 
 
 class SweptMemoryStorage(MemoryStorage):
@@ -111,15 +115,21 @@ def caller() -> str:
 def register(app: Flask) -> None:
     limits = configured_limits(app)
     limiter = Limiter(
-        client_address, storage_uri="onething-memory://", strategy="sliding-window-counter",
+        client_address,
+        storage_uri="onething-memory://",
+        strategy="sliding-window-counter",
         application_limits=[
             ApplicationLimit(limits["passwords"], scope="passwords", exempt_when=lambda: not carries_password()),
-            ApplicationLimit(limits["refused"], scope="refused", exempt_when=lambda: area() == "pages",
-                             deduct_when=lambda response: response.status_code == 401),
-            ApplicationLimit(limits["api"], scope="api", key_function=caller,
-                             exempt_when=lambda: area() == "pages"),
+            ApplicationLimit(
+                limits["refused"],
+                scope="refused",
+                exempt_when=lambda: area() == "pages",
+                deduct_when=lambda response: response.status_code == 401,
+            ),
+            ApplicationLimit(limits["api"], scope="api", key_function=caller, exempt_when=lambda: area() == "pages"),
             ApplicationLimit(limits["pages"], scope="pages", exempt_when=lambda: area() != "pages"),
-        ])
+        ],
+    )
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, partial(too_many_requests, limiter))
 
@@ -129,14 +139,19 @@ def too_many_requests(limiter: Limiter, err: RateLimitExceeded):
     wait = max(1, math.ceil(breached.reset_at - time.time())) if breached is not None else 60
     where = area()
     if where == "engine_rest":
-        response = jsonify({"type": "RestException", "code": 0,
-                            "message": f"Too many requests from this client: try again in {wait} s"})
+        response = jsonify(
+            {
+                "type": "RestException",
+                "code": 0,
+                "message": f"Too many requests from this client: try again in {wait} s",
+            }
+        )
     elif where == "api":
-        response = problem(429, f"too many requests from this client: try again in {wait} s",
-                           title="Too Many Requests")
+        response = problem(429, f"too many requests from this client: try again in {wait} s", title="Too Many Requests")
     else:
         response = current_app.make_response(
-            render_template("error.html", title="请求过于频繁", message=f"请求过于频繁，请{wait}秒后再试。"))
+            render_template("error.html", title="请求过于频繁", message=f"请求过于频繁，请{wait}秒后再试。")
+        )
     response.status_code = 429
     response.headers["Retry-After"] = str(wait)
     return response

@@ -42,8 +42,13 @@ def _answer(response: Response) -> Response:
         response.headers[HEADER] = request_id
     started = g.get("started")
     if started is not None:
-        access.info("%s %s %d %.0f ms", request.method, route_template(), response.status_code,
-                    (time.perf_counter() - started) * 1000)
+        access.info(
+            "%s %s %d %.0f ms",
+            request.method,
+            route_template(),
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
     return response
 
 

@@ -31,10 +31,13 @@ class LegalHoldSchema(Schema):
 class RetentionPolicySchema(Schema):
     service = fields.String()
     title = fields.String()
-    archive_after_days = fields.Integer(allow_none=True, metadata={
-        "description": "days after an application ended when its workflow state becomes a compact record"})
-    erase_after_days = fields.Integer(allow_none=True, metadata={
-        "description": "days after an application ended when its personal values are erased"})
+    archive_after_days = fields.Integer(
+        allow_none=True,
+        metadata={"description": "days after an application ended when its workflow state becomes a compact record"},
+    )
+    erase_after_days = fields.Integer(
+        allow_none=True, metadata={"description": "days after an application ended when its personal values are erased"}
+    )
     reasoning = fields.String()
 
 

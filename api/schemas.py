@@ -6,7 +6,6 @@ from marshmallow import Schema, fields, validate
 
 from engine.usecases.instances import MAX_BUSINESS_KEY
 
-
 # Numbers from a query string are bounded before they reach the database (SQLite and PostgreSQL integers
 # overflow: a 500 the fuzzer found with ?page=10**33).
 MAX_PAGE = 1_000_000
@@ -15,19 +14,26 @@ MAX_INT32 = 2**31 - 1
 
 def page_of(item_schema: type[Schema], name: str) -> type[Schema]:
     """The schema of a page of ``item_schema`` items, as every list answers (CONTRACT: lists are paged)."""
-    return Schema.from_dict({
-        "items": fields.List(fields.Nested(item_schema)),
-        "total": fields.Integer(),
-        "page": fields.Integer(),
-        "per_page": fields.Integer(),
-    }, name=name)
+    return Schema.from_dict(
+        {
+            "items": fields.List(fields.Nested(item_schema)),
+            "total": fields.Integer(),
+            "page": fields.Integer(),
+            "per_page": fields.Integer(),
+        },
+        name=name,
+    )
 
 
 def paged(rows: list, args: dict) -> dict:
     """One page of a list already in memory, in the paged answer's shape."""
     start = (args["page"] - 1) * args["per_page"]
-    return {"items": rows[start:start + args["per_page"]], "total": len(rows), "page": args["page"],
-            "per_page": args["per_page"]}
+    return {
+        "items": rows[start : start + args["per_page"]],
+        "total": len(rows),
+        "page": args["page"],
+        "per_page": args["per_page"],
+    }
 
 
 class PageArgs(Schema):
@@ -42,8 +48,11 @@ class ProblemSchema(Schema):
     title = fields.String(required=True)
     status = fields.Integer(required=True)
     detail = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
-                         metadata={"description": "invalid input: messages by field path"})
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "invalid input: messages by field path"},
+    )
     problems = fields.List(fields.Dict(), metadata={"description": "an invalid deployment: file, line, message"})
     refusals = fields.List(fields.Dict(), metadata={"description": "an ineligible application: rule, code, message"})
 
@@ -54,10 +63,17 @@ class DefinitionRefSchema(Schema):
 
 
 class StartRequestSchema(Schema):
-    business_key = fields.String(load_default=None, allow_none=True,
-                                 validate=validate.Length(min=1, max=MAX_BUSINESS_KEY))
-    variables = fields.Dict(required=True, metadata={
-        "description": "the start variables the process's service reads: its start form, one of the schemas of this document"})
+    business_key = fields.String(
+        load_default=None, allow_none=True, validate=validate.Length(min=1, max=MAX_BUSINESS_KEY)
+    )
+    variables = fields.Dict(
+        required=True,
+        metadata={
+            "description": (
+                "the start variables the process's service reads: its start form, one of the schemas of this document"
+            )
+        },
+    )
 
 
 class RefusalSchema(Schema):
@@ -76,7 +92,9 @@ class CheckMaterialSchema(Schema):
 class CheckItemSchema(Schema):
     code = fields.String()
     department = fields.String()
-    due_working_days = fields.Integer(allow_none=True, metadata={"description": "the step's time limit (0: on the spot)"})
+    due_working_days = fields.Integer(
+        allow_none=True, metadata={"description": "the step's time limit (0: on the spot)"}
+    )
 
 
 class CheckSchema(Schema):
@@ -85,10 +103,12 @@ class CheckSchema(Schema):
     materials = fields.List(fields.Nested(CheckMaterialSchema))
     items = fields.List(fields.Nested(CheckItemSchema))
     promised_working_days = fields.Integer(allow_none=True)
-    promised_by = fields.String(allow_none=True, metadata={
-        "description": "the promised date if submitted now, on the working-day calendar"})
-    promised_by_provisional = fields.Boolean(metadata={
-        "description": "the promised date went through a year whose holiday notice is not loaded yet (R5.1)"})
+    promised_by = fields.String(
+        allow_none=True, metadata={"description": "the promised date if submitted now, on the working-day calendar"}
+    )
+    promised_by_provisional = fields.Boolean(
+        metadata={"description": "the promised date went through a year whose holiday notice is not loaded yet (R5.1)"}
+    )
 
 
 class InstanceRefSchema(Schema):
@@ -106,7 +126,14 @@ class ItemSchema(Schema):
     status_text = fields.String(metadata={"description": "the status as a person reads it"})
     result = fields.Dict(allow_none=True)
     due_at = fields.String(allow_none=True)
-    provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
+    provisional = fields.Boolean(
+        metadata={
+            "description": (
+                "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed "
+                "when the notice is loaded"
+            )
+        }
+    )
     overdue = fields.Boolean()
 
 
@@ -118,7 +145,14 @@ class OpenStepSchema(Schema):
     assignee = fields.String(allow_none=True)
     created_at = fields.String()
     due_at = fields.String(allow_none=True)
-    provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
+    provisional = fields.Boolean(
+        metadata={
+            "description": (
+                "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed "
+                "when the notice is loaded"
+            )
+        }
+    )
     overdue = fields.Boolean()
 
 
@@ -140,7 +174,14 @@ class NoticeSchema(Schema):
     text = fields.String()
     due = fields.String(allow_none=True)
     place = fields.String(allow_none=True)
-    provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
+    provisional = fields.Boolean(
+        metadata={
+            "description": (
+                "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed "
+                "when the notice is loaded"
+            )
+        }
+    )
 
 
 class InstanceSchema(InstanceRefSchema):
@@ -150,15 +191,25 @@ class InstanceSchema(InstanceRefSchema):
     items = fields.List(fields.Nested(ItemSchema))
     open_steps = fields.List(fields.Nested(OpenStepSchema))
     returned = fields.Dict(allow_none=True)
-    refusals = fields.List(fields.Nested(RefusalSchema), allow_none=True,
-                           metadata={"description": "state refused: why (RULES §3)"})
+    refusals = fields.List(
+        fields.Nested(RefusalSchema), allow_none=True, metadata={"description": "state refused: why (RULES §3)"}
+    )
     promised_by = fields.String(allow_none=True, metadata={"description": "the promised date of the whole application"})
-    promised_by_provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
+    promised_by_provisional = fields.Boolean(
+        metadata={
+            "description": (
+                "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed "
+                "when the notice is loaded"
+            )
+        }
+    )
     notices = fields.List(fields.Nested(NoticeSchema))
     incidents = fields.List(fields.Nested(lambda: IncidentSchema()))
     waiting_for = fields.List(fields.Dict(), metadata={"description": "messages the application waits for"})
-    jobs = fields.List(fields.Nested(ServiceStepSchema),
-                       metadata={"description": "staff only: the service tasks it waits on, and who holds each"})
+    jobs = fields.List(
+        fields.Nested(ServiceStepSchema),
+        metadata={"description": "staff only: the service tasks it waits on, and who holds each"},
+    )
 
 
 class ProgressItemSchema(Schema):
@@ -168,7 +219,14 @@ class ProgressItemSchema(Schema):
     status = fields.String()
     status_text = fields.String()
     due_at = fields.String(allow_none=True)
-    provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
+    provisional = fields.Boolean(
+        metadata={
+            "description": (
+                "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed "
+                "when the notice is loaded"
+            )
+        }
+    )
     overdue = fields.Boolean()
     result = fields.Dict(allow_none=True)
     next_step = fields.String(metadata={"description": "what to know or do next, in Chinese"})
@@ -184,7 +242,14 @@ class ProgressSchema(Schema):
     return_reason = fields.String(allow_none=True)
     refusals = fields.List(fields.Nested(RefusalSchema), allow_none=True)
     promised_by = fields.String(allow_none=True)
-    promised_by_provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
+    promised_by_provisional = fields.Boolean(
+        metadata={
+            "description": (
+                "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed "
+                "when the notice is loaded"
+            )
+        }
+    )
     items = fields.List(fields.Nested(ProgressItemSchema))
     next_steps = fields.List(fields.Nested(NoticeSchema))
 
@@ -221,7 +286,14 @@ class TaskSchema(Schema):
     assignee = fields.String(allow_none=True)
     created_at = fields.String()
     due_at = fields.String(allow_none=True)
-    provisional = fields.Boolean(metadata={"description": "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed when the notice is loaded"})
+    provisional = fields.Boolean(
+        metadata={
+            "description": (
+                "a year whose holiday notice is not loaded yet decided this date (R5.1): it is recomputed "
+                "when the notice is loaded"
+            )
+        }
+    )
     overdue = fields.Boolean()
     due_today = fields.Boolean(metadata={"description": "open and due by the end of today (China), not yet late"})
     process_instance_id = fields.String()
@@ -230,15 +302,21 @@ class TaskSchema(Schema):
     item = fields.String(allow_none=True)
     completed_at = fields.String(allow_none=True)
     process_instance_state = fields.String()
-    refusal = fields.Nested(StepRefusalSchema, allow_none=True, metadata={
-        "description": "a department refused the step after this review (a business error the process caught "
-                       "and sent back here): what to correct"})
+    refusal = fields.Nested(
+        StepRefusalSchema,
+        allow_none=True,
+        metadata={
+            "description": "a department refused the step after this review (a business error the process caught "
+            "and sent back here): what to correct"
+        },
+    )
     outcome = fields.String(allow_none=True, metadata={"description": "a completed task's decision"})
     reason = fields.String(allow_none=True, metadata={"description": "the reason it was completed with"})
     follow_up_on = fields.String(allow_none=True, metadata={"description": "the clerk's follow-up date (ISO)"})
     applicant_name = fields.String(allow_none=True, metadata={"description": "who filed the application"})
-    subject_name = fields.String(allow_none=True, metadata={
-        "description": "who the application is about (the service's subject)"})
+    subject_name = fields.String(
+        allow_none=True, metadata={"description": "who the application is about (the service's subject)"}
+    )
     filed_at = fields.String(metadata={"description": "when the application was filed"})
     jurisdiction = fields.String(metadata={"description": "the application's division code (GB/T 2260)"})
     instance_state = fields.String()
@@ -275,13 +353,18 @@ class TaskQueryArgs(PageArgs):
     group = fields.String(load_default=None)
     assignee = fields.String(load_default=None, validate=validate.OneOf(["me", "none"]))
     overdue = fields.Boolean(load_default=False)
-    item = fields.String(load_default=None, validate=validate.Length(max=40), metadata={
-        "description": "only tasks of this item"})
-    order = fields.String(load_default="due", validate=validate.OneOf(QUEUE_ORDERS), metadata={
-        "description": "sorted by due date, filing date, applicant, subject, district or follow-up date"})
+    item = fields.String(
+        load_default=None, validate=validate.Length(max=40), metadata={"description": "only tasks of this item"}
+    )
+    order = fields.String(
+        load_default="due",
+        validate=validate.OneOf(QUEUE_ORDERS),
+        metadata={"description": "sorted by due date, filing date, applicant, subject, district or follow-up date"},
+    )
     descending = fields.Boolean(load_default=False)
-    follow_up = fields.Boolean(load_default=False, metadata={
-        "description": "only tasks whose follow-up date is today or earlier"})
+    follow_up = fields.Boolean(
+        load_default=False, metadata={"description": "only tasks whose follow-up date is today or earlier"}
+    )
 
 
 class FormOptionSchema(Schema):
@@ -295,9 +378,13 @@ class FormFieldSchema(Schema):
     type = fields.String()
     required = fields.Boolean()
     options = fields.List(fields.Nested(FormOptionSchema))
-    constraints = fields.Dict(metadata={"description": "what the server checks: required, pattern (with "
-                                                       "pattern_message), max_length, one_of, required_if / true_if "
-                                                       "({field, equals}) with the Chinese message"})
+    constraints = fields.Dict(
+        metadata={
+            "description": "what the server checks: required, pattern (with "
+            "pattern_message), max_length, one_of, required_if / true_if "
+            "({field, equals}) with the Chinese message"
+        }
+    )
 
 
 class FormSchema(Schema):
@@ -322,15 +409,21 @@ class RequiredMaterialSchema(Schema):
 
 
 class TaskDetailSchema(TaskSchema):
-    required_materials = fields.List(fields.Nested(RequiredMaterialSchema), metadata={
-        "description": "the materials the application's items need (compare with its uploaded materials)"})
-    ending_on_return = fields.List(fields.String(), metadata={
-        "description": "what ends if this task returns the application (e.g. the items not done yet)"})
+    required_materials = fields.List(
+        fields.Nested(RequiredMaterialSchema),
+        metadata={"description": "the materials the application's items need (compare with its uploaded materials)"},
+    )
+    ending_on_return = fields.List(
+        fields.String(),
+        metadata={"description": "what ends if this task returns the application (e.g. the items not done yet)"},
+    )
     subject_title = fields.String(metadata={"description": "what subject_name is, in Chinese"})
     form = fields.Nested(FormSchema)
     data = fields.Dict(metadata={"description": "what the clerk sees of the instance, as the service has it"})
-    sections = fields.List(fields.Nested(SectionSchema), metadata={
-        "description": "the same laid out for a person: sections of rows, labels and values in Chinese"})
+    sections = fields.List(
+        fields.Nested(SectionSchema),
+        metadata={"description": "the same laid out for a person: sections of rows, labels and values in Chinese"},
+    )
     items = fields.List(fields.Nested(ItemSchema))
 
 
@@ -345,14 +438,20 @@ class DefinitionSchema(Schema):
     name = fields.String(allow_none=True)
     deployed_at = fields.String()
     deployed_by = fields.String()
-    forced_over = fields.List(fields.Dict(), metadata={
-        "description": "deployed with force: what the dry run on the sample applications found"})
+    forced_over = fields.List(
+        fields.Dict(),
+        metadata={"description": "deployed with force: what the dry run on the sample applications found"},
+    )
 
 
 class DeployArgs(Schema):
-    force = fields.Boolean(load_default=False, metadata={
-        "description": "deploy even when the dry run on workflows/samples finds a sample the current version "
-                       "accepts and this one refuses or cannot decide (recorded with the deployment)"})
+    force = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "deploy even when the dry run on workflows/samples finds a sample the current version "
+            "accepts and this one refuses or cannot decide (recorded with the deployment)"
+        },
+    )
 
 
 class DeploymentResultSchema(Schema):
@@ -387,9 +486,13 @@ class IncidentSchema(Schema):
     activity_id = fields.String()
     activity_name = fields.String(allow_none=True, metadata={"description": "the step"})
     topic = fields.String(allow_none=True)
-    kind = fields.String(validate=validate.OneOf(["failure", "business_error"]), metadata={
-        "description": "failure: a technical failure after every attempt; business_error: a department refused "
-                       "the step and nothing in the process catches its code"})
+    kind = fields.String(
+        validate=validate.OneOf(["failure", "business_error"]),
+        metadata={
+            "description": "failure: a technical failure after every attempt; business_error: a department refused "
+            "the step and nothing in the process catches its code"
+        },
+    )
     error_code = fields.String(allow_none=True, metadata={"description": "the business error's code"})
     message = fields.String(allow_none=True, metadata={"description": "what went wrong, in Chinese"})
     attempts = fields.Integer(metadata={"description": "how many times the step was tried"})
@@ -399,10 +502,14 @@ class IncidentSchema(Schema):
 
 
 class IncidentRetrySchema(IncidentSchema):
-    outcome = fields.String(validate=validate.OneOf(["resolved", "failed", "queued"]), metadata={
-        "description": "resolved: the step ran and the application goes on; failed: it failed again and is an "
-                       "incident again (message says why); queued: the application changed meanwhile, a worker "
-                       "runs it shortly"})
+    outcome = fields.String(
+        validate=validate.OneOf(["resolved", "failed", "queued"]),
+        metadata={
+            "description": "resolved: the step ran and the application goes on; failed: it failed again and is an "
+            "incident again (message says why); queued: the application changed meanwhile, a worker "
+            "runs it shortly"
+        },
+    )
     outcome_message = fields.String(metadata={"description": "the outcome in Chinese"})
 
 
@@ -410,8 +517,11 @@ IncidentPageSchema = page_of(IncidentSchema, "IncidentPage")
 
 
 class SearchArgs(Schema):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
-        "description": "an application number, an ID number, a name or a phone number"})
+    q = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "an application number, an ID number, a name or a phone number"},
+    )
 
 
 class FoundSchema(Schema):
@@ -424,10 +534,16 @@ class FoundSchema(Schema):
     subject_name = fields.String(allow_none=True)
     filed_at = fields.String()
     jurisdiction = fields.String()
-    matched = fields.List(fields.String(), metadata={
-        "description": "the kinds of key it was found by: business_key or a service's kind (id_number, phone, name)"})
-    task_id = fields.String(allow_none=True, metadata={
-        "description": "the caller's groups' latest task of it (open first), for a clerk to open"})
+    matched = fields.List(
+        fields.String(),
+        metadata={
+            "description": "the kinds of key it was found by: business_key or a service's kind (id_number, phone, name)"
+        },
+    )
+    task_id = fields.String(
+        allow_none=True,
+        metadata={"description": "the caller's groups' latest task of it (open first), for a clerk to open"},
+    )
     task_name = fields.String(allow_none=True)
     task_open = fields.Boolean()
 
@@ -451,13 +567,19 @@ class CommentSchema(Schema):
 
 
 class FollowUpRequestSchema(Schema):
-    follow_up_on = fields.Date(required=True, allow_none=True, metadata={
-        "description": "the date to look at the task again (today or later); null removes it"})
+    follow_up_on = fields.Date(
+        required=True,
+        allow_none=True,
+        metadata={"description": "the date to look at the task again (today or later); null removes it"},
+    )
 
 
 class AssignRequestSchema(Schema):
-    assignee = fields.String(required=True, validate=validate.Length(min=1, max=100), metadata={
-        "description": "a colleague of the task's group whose jurisdictions cover it (GET …/colleagues)"})
+    assignee = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=100),
+        metadata={"description": "a colleague of the task's group whose jurisdictions cover it (GET …/colleagues)"},
+    )
 
 
 class ColleaguesSchema(Schema):

@@ -30,9 +30,11 @@ HSTS = "max-age=31536000; includeSubDomains"
 def page_policy(nonce: str | None) -> str:
     """The pages' policy: our own files only; ``object-src 'self'`` for a PDF material shown in its task page."""
     styles = "'self'" + (f" 'nonce-{nonce}'" if nonce else "")
-    return ("default-src 'none'; script-src 'self'; style-src " + styles + "; img-src 'self'; "
-            "object-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
-            "frame-ancestors 'none'")
+    return (
+        "default-src 'none'; script-src 'self'; style-src " + styles + "; img-src 'self'; "
+        "object-src 'self'; font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; "
+        "frame-ancestors 'none'"
+    )
 
 
 def style_nonce() -> str:
@@ -44,8 +46,11 @@ def style_nonce() -> str:
 
 def svg_response(svg: str) -> Response:
     """A drawing we made, as an image: its strict policy, never sniffed as anything else."""
-    return Response(svg, mimetype="image/svg+xml",
-                    headers={"Content-Security-Policy": SVG_POLICY, "X-Content-Type-Options": "nosniff"})
+    return Response(
+        svg,
+        mimetype="image/svg+xml",
+        headers={"Content-Security-Policy": SVG_POLICY, "X-Content-Type-Options": "nosniff"},
+    )
 
 
 def _policy(response: Response) -> str:

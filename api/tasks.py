@@ -30,10 +30,19 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="User ta
 @blp.doc(security=[{"bearer": []}])
 def list_tasks(args):
     """Open tasks of the caller's groups and jurisdictions, soonest due first (or in ``order``)."""
-    return tasks.list_tasks(context(), g.principal, group=args["group"], assignee=args["assignee"],
-                            overdue=args["overdue"], page=args["page"], per_page=args["per_page"],
-                            item=args["item"], order=args["order"], descending=args["descending"],
-                            follow_up=args["follow_up"])
+    return tasks.list_tasks(
+        context(),
+        g.principal,
+        group=args["group"],
+        assignee=args["assignee"],
+        overdue=args["overdue"],
+        page=args["page"],
+        per_page=args["per_page"],
+        item=args["item"],
+        order=args["order"],
+        descending=args["descending"],
+        follow_up=args["follow_up"],
+    )
 
 
 @blp.route("/<task_id>")

@@ -36,7 +36,8 @@ def _table() -> bytes:
       <input id="i1"><inputExpression id="e1" typeRef="string"><text>region</text></inputExpression></input>
       <input id="i2"><inputExpression id="e2" typeRef="string"><text>item</text></inputExpression></input>
       <input id="i3"><inputExpression id="e3" typeRef="integer"><text>facts.age_days</text></inputExpression></input>
-      <input id="i4"><inputExpression id="e4" typeRef="string"><text>facts.marriage_status</text></inputExpression></input>
+      <input id="i4">
+        <inputExpression id="e4" typeRef="string"><text>facts.marriage_status</text></inputExpression></input>
       <output id="o" name="working_days" typeRef="integer" />{"".join(rules)}
     </decisionTable>
   </decision>
@@ -60,9 +61,14 @@ def measure() -> tuple[float, float]:
     parsed = parse_dmn(_table(), "bench.dmn")
     assert not parsed.problems, parsed.problems
     now = datetime.now().astimezone()
-    variables = {"region": "qinghai", "item": "medical_insurance",
-                 "facts": {"age_days": 3, "marriage_status": "married"}}
+    variables = {
+        "region": "qinghai",
+        "item": "medical_insurance",
+        "facts": {"age_days": 3, "marriage_status": "married"},
+    }
     row = REGIONS.index("qinghai") * len(ITEMS) + ITEMS.index("medical_insurance")
     assert evaluate_decision(parsed, "days", variables, now=now).mapped("singleEntry") == row % 7 + 1
-    return (_per_call_us(lambda: condition.evaluate(data)),
-            _per_call_us(lambda: evaluate_decision(parsed, "days", variables, now=now)))
+    return (
+        _per_call_us(lambda: condition.evaluate(data)),
+        _per_call_us(lambda: evaluate_decision(parsed, "days", variables, now=now)),
+    )

@@ -12,9 +12,8 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 
-from handlers.newborn.samples import approval_for
-from engine.business_rules import ProcessParser
 from engine.bpmn.script_engine import JuelScriptEngine
+from engine.business_rules import ProcessParser
 from engine.calendar import WorkdayCalendar, package_notices
 from engine.calendar_source import StaticCalendarSource
 from engine.clock import iso
@@ -27,6 +26,7 @@ from engine.runtime import (
 )
 from forms.newborn.application import validate_application
 from forms.newborn.items import chosen_map
+from handlers.newborn.samples import approval_for
 from tests.support.lifecycle import MESSAGES, application_for
 
 WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows" / "newborn"
@@ -44,8 +44,12 @@ def parse(key: str = "newborn_birth"):
 
 def start_variables(seq: int, now: datetime) -> dict:
     application = validate_application(application_for(seq, now), now=now)
-    return {"application": application, "chosen": chosen_map(application["items"]),
-            "region": application["region"], "channel": application["channel"]}
+    return {
+        "application": application,
+        "chosen": chosen_map(application["items"]),
+        "region": application["region"],
+        "channel": application["channel"],
+    }
 
 
 def lifecycle(spec, subprocess_specs, engine: JuelScriptEngine, variables: dict, seq: int, now: datetime) -> str:
@@ -56,9 +60,10 @@ def lifecycle(spec, subprocess_specs, engine: JuelScriptEngine, variables: dict,
         if workflow.completed:
             return "completed"
         acted = False
-        for task, name in waiting_messages(workflow):
-            workflow.send_event(BpmnEvent(MessageEventDefinition(name),
-                                          payload={"payload": MESSAGES.get(name, {}), "result_var": name}))
+        for _, name in waiting_messages(workflow):
+            workflow.send_event(
+                BpmnEvent(MessageEventDefinition(name), payload={"payload": MESSAGES.get(name, {}), "result_var": name})
+            )
             acted = True
         for task in ready_review_tasks(workflow):
             values = approval_for(task.task_spec.form.key, seq)

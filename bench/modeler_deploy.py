@@ -42,25 +42,35 @@ def main() -> None:
         log = Path(tmp) / "serve.log"
         with process(onething("serve", "--port", str(port)), url, log) as child:
             wait_healthy(f"http://127.0.0.1:{port}", child, log)
-            auth = {"accept": "application/json",
-                    "authorization": "Basic " + base64.b64encode(f"analyst-bench:{PASSWORD}".encode()).decode()}
+            auth = {
+                "accept": "application/json",
+                "authorization": "Basic " + base64.b64encode(f"analyst-bench:{PASSWORD}".encode()).decode(),
+            }
             tables = [(p.name, p.read_bytes(), "application/octet-stream") for p in sorted(WORKFLOWS.glob("*.dmn"))]
             diagram = (WORKFLOWS / "newborn_birth.bpmn").read_bytes()
             timings = []
             for n in range(args.rounds):
                 edited = diagram.replace("窗口受理".encode(), f"窗口受理{n}".encode())
                 content_type, form = multipart(
-                    {"deployment-name": "newborn_birth", "deployment-source": "Camunda Modeler",
-                     "enable-duplicate-filtering": "true"}, [("newborn_birth.bpmn", edited, "text/xml"), *tables])
+                    {
+                        "deployment-name": "newborn_birth",
+                        "deployment-source": "Camunda Modeler",
+                        "enable-duplicate-filtering": "true",
+                    },
+                    [("newborn_birth.bpmn", edited, "text/xml"), *tables],
+                )
                 started = time.perf_counter()
-                status, _, body = request(port, "POST", "/engine-rest/deployment/create",
-                                          {**auth, "content-type": content_type}, form)
+                status, _, body = request(
+                    port, "POST", "/engine-rest/deployment/create", {**auth, "content-type": content_type}, form
+                )
                 timings.append((time.perf_counter() - started) * 1000)
                 if status != 200:
                     raise SystemExit(f"deploy answered {status}: {body[:500]!r}")
                 print(f"deploy {n + 1}: {timings[-1]:.0f} ms", flush=True)
-    print(f"bench: modeler_deploy_ms_p50={statistics.median(timings):.0f} "
-          f"modeler_deploy_ms_max={max(timings):.0f} rounds={len(timings)}")
+    print(
+        f"bench: modeler_deploy_ms_p50={statistics.median(timings):.0f} "
+        f"modeler_deploy_ms_max={max(timings):.0f} rounds={len(timings)}"
+    )
 
 
 if __name__ == "__main__":

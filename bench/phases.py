@@ -28,9 +28,17 @@ class Sequence:
             return next(self._next)
 
 
-def lifecycles(urls: list[str], tokens: dict[str, str], apps: int, threads: int, now: datetime,
-               numbers: Sequence, progress=None, poll_s: float = 0.05,
-               max_poll_s: float = 1.0) -> tuple[float, list[float]]:
+def lifecycles(
+    urls: list[str],
+    tokens: dict[str, str],
+    apps: int,
+    threads: int,
+    now: datetime,
+    numbers: Sequence,
+    progress=None,
+    poll_s: float = 0.05,
+    max_poll_s: float = 1.0,
+) -> tuple[float, list[float]]:
     """Drive ``apps`` applications to completion from ``threads`` client threads (each its own keep-alive
     connection per API process), looking again after ``poll_s``, then less often (up to every ``max_poll_s``,
     as a portal page would), while only the worker has work; (seconds from the first start to the last
@@ -40,7 +48,7 @@ def lifecycles(urls: list[str], tokens: dict[str, str], apps: int, threads: int,
     done = itertools.count(1)
 
     def client_thread(n: int) -> None:
-        clients = [Client(url, timings) for url in urls[n % len(urls):] + urls[:n % len(urls)]]
+        clients = [Client(url, timings) for url in urls[n % len(urls) :] + urls[: n % len(urls)]]
         try:
             while next(remaining) < apps:
                 outcome = drive(clients, tokens, numbers.take(), now, poll_s=poll_s, max_poll_s=max_poll_s)
@@ -81,7 +89,7 @@ def cpu_seconds(pid: int, children: bool = False) -> float:
         return Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
 
     fields = stat(pid)
-    total = sum(int(v) for v in fields[11:13 if not children else 15])
+    total = sum(int(v) for v in fields[11 : 13 if not children else 15])
     if children:
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():

@@ -12,7 +12,8 @@ Progress goes to the output while it runs; the last lines are one per database:
 
     bench: db=<name> lifecycles_per_s=<x> floor_per_s=<y> ratio=<x/y> p50_ms=<a> p99_ms=<b> tasklist_ms_at_100k=<c>
 
-    python bench/run.py [--apps 200] [--threads 8] [--db sqlite|postgresql|both] [--memory-apps 300] [--quick] [--no-tasklist]
+    python bench/run.py [--apps 200] [--threads 8] [--db sqlite|postgresql|both] [--memory-apps 300] [--quick]
+        [--no-tasklist]
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ class CpuMeter:
     def per(self, count: int) -> str:
         end = self.read()
         spent = {part: (end[part] - self.start[part]) * 1000 / count for part in end}
-        return ", ".join([f"{part} {ms:.0f} ms" for part, ms in spent.items()] + [f"total {sum(spent.values()):.0f} ms"])
+        return ", ".join(
+            [f"{part} {ms:.0f} ms" for part, ms in spent.items()] + [f"total {sum(spent.values()):.0f} ms"]
+        )
 
 
 def seeded_tasklist(url: str, api_url: str, token: str, sizes: list[int], say) -> dict[int, float]:
@@ -91,8 +94,10 @@ def seeded_tasklist(url: str, api_url: str, token: str, sizes: list[int], say) -
                 with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                     conn.execute(text("ANALYZE"))
             found[size] = phases.tasklist_ms(api_url, token)
-            say(f"  task list (first page, {seeder.open_tasks} open tasks) at {size:,} completed applications: "
-                f"{found[size]:.1f} ms")
+            say(
+                f"  task list (first page, {seeder.open_tasks} open tasks) at {size:,} completed applications: "
+                f"{found[size]:.1f} ms"
+            )
         return found
     finally:
         engine.dispose()
@@ -111,10 +116,10 @@ def worker_memory(urls, tokens, args, now, numbers, worker_pid: int, rss_start: 
         seconds, _ = phases.lifecycles(urls, tokens, count, args.threads, now, numbers)
         done += count
         more -= count
-        say(f"  worker RSS {phases.rss_mb(worker_pid):.1f} MB after {done:,} applications "
-            f"({count / seconds:.1f}/s)")
-    say(f"  worker RSS: {rss_start:.1f} MB at the start, {phases.rss_mb(worker_pid):.1f} MB after {done:,} "
-        f"applications")
+        say(f"  worker RSS {phases.rss_mb(worker_pid):.1f} MB after {done:,} applications ({count / seconds:.1f}/s)")
+    say(
+        f"  worker RSS: {rss_start:.1f} MB at the start, {phases.rss_mb(worker_pid):.1f} MB after {done:,} applications"
+    )
 
 
 def phases_now():
@@ -129,21 +134,26 @@ def run_database(name: str, args, floor_per_s: float, numbers: phases.Sequence) 
         ctx = ready_context(url)
         tokens = {user: add_user(ctx, user, **spec) for user, spec in accounts().items()}
         now = ctx.clock.now()
-        with services(url, Path(tmp) / "logs", apis=args.apis, workers=args.workers, threads=args.api_threads,
-                      idle_wait=0.01) as running:
+        with services(
+            url, Path(tmp) / "logs", apis=args.apis, workers=args.workers, threads=args.api_threads, idle_wait=0.01
+        ) as running:
             urls, workers = running.urls, running.workers
             phases.lifecycles(urls, tokens, 2, 1, now, numbers)  # warm up: specs parsed, caches filled
             rss_start = phases.rss_mb(workers[0].pid)
-            say(f"  {args.apps} applications from {args.threads} client threads, {args.apis} API and "
+            say(
+                f"  {args.apps} applications from {args.threads} client threads, {args.apis} API and "
                 f"{args.workers} worker process(es), "
-                f"load average {os.getloadavg()[0]:.1f} …")
+                f"load average {os.getloadavg()[0]:.1f} …"
+            )
             cpu = CpuMeter(running, pid)
             seconds, timings = phases.lifecycles(urls, tokens, args.apps, args.threads, now, numbers, say)
             per_s = args.apps / seconds
             p50, p99 = (phases.percentile(timings, q) * 1000 for q in (0.50, 0.99))
-            say(f"  {args.apps} lifecycles in {seconds:.1f} s: {per_s:.1f}/s, {len(timings)} API calls "
+            say(
+                f"  {args.apps} lifecycles in {seconds:.1f} s: {per_s:.1f}/s, {len(timings)} API calls "
                 f"({len(timings) / args.apps:.1f} per application), p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
-                f"load average {os.getloadavg()[0]:.1f}")
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
             say(f"  CPU per lifecycle: {cpu.per(args.apps)}")
             worker_memory(urls, tokens, args, now, numbers, workers[0].pid, rss_start)
             sizes = [10_000, 100_000] if not args.quick else [200, 1_000]
@@ -154,9 +164,11 @@ def run_database(name: str, args, floor_per_s: float, numbers: phases.Sequence) 
                 tasklist_ms = "skipped"
             else:
                 tasklist_ms = f"{seeded_tasklist(url, urls[0], tokens['midwifery'], sizes, say)[sizes[-1]]:.1f}"
-    return (f"bench: db={name} lifecycles_per_s={per_s:.1f} floor_per_s={floor_per_s:.1f} "
-            f"ratio={per_s / floor_per_s:.4f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
-            f"tasklist_ms_at_100k={tasklist_ms}")
+    return (
+        f"bench: db={name} lifecycles_per_s={per_s:.1f} floor_per_s={floor_per_s:.1f} "
+        f"ratio={per_s / floor_per_s:.4f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
+        f"tasklist_ms_at_100k={tasklist_ms}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -164,15 +176,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--apps", type=int, default=200, help="applications timed per database")
     parser.add_argument("--threads", type=int, default=8, help="client threads")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument("--memory-apps", type=int, default=300,
-                        help="applications before the worker's RSS is read again (try 10000)")
+    parser.add_argument(
+        "--memory-apps", type=int, default=300, help="applications before the worker's RSS is read again (try 10000)"
+    )
     parser.add_argument("--apis", type=int, default=2, help="onething serve processes (one per core)")
     parser.add_argument("--workers", type=int, default=1, help="onething worker processes")
     parser.add_argument("--api-threads", type=int, default=8, help="threads of the API process")
     parser.add_argument("--floor-apps", type=int, default=300, help="applications SpiffWorkflow alone runs")
     parser.add_argument("--quick", action="store_true", help="small numbers, for a smoke test")
-    parser.add_argument("--no-tasklist", action="store_true",
-                        help="skip the task-list measurement (it inserts 100,000 applications): for profiling runs")
+    parser.add_argument(
+        "--no-tasklist",
+        action="store_true",
+        help="skip the task-list measurement (it inserts 100,000 applications): for profiling runs",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.apps, args.threads, args.memory_apps, args.floor_apps = 6, 2, 0, 20

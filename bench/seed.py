@@ -12,31 +12,57 @@ from sqlalchemy import Engine, insert, select
 
 from engine.persistence.models import ProcessDefinition, ProcessInstance, UserTask
 
-REVIEWS = [("window_intake", "窗口受理", "window_intake_review", "service_center", None),
-           ("birth_certificate_review", "出生医学证明签发审核", "birth_certificate_review", "midwifery",
-            "birth_certificate"),
-           ("hukou_review", "出生登记审核", "hukou_review", "police", "hukou_registration")]
+REVIEWS = [
+    ("window_intake", "窗口受理", "window_intake_review", "service_center", None),
+    ("birth_certificate_review", "出生医学证明签发审核", "birth_certificate_review", "midwifery", "birth_certificate"),
+    ("hukou_review", "出生登记审核", "hukou_review", "police", "hukou_registration"),
+]
 DIVISIONS = ["620102", "620103", "620104", "620105", "620111", "620121", "620200", "620300", "620400"]
 BATCH = 2000
 
 
 def _instance(definition: tuple[int, int], n: int, at: datetime, state: str, summary: dict) -> dict:
     definition_id, deployment_id = definition
-    return dict(id=str(uuid.uuid4()), business_key=f"NBSEED{state[0].upper()}{n:09d}", definition_id=definition_id,
-                deployment_id=deployment_id, state=state, region="gansu", jurisdiction=DIVISIONS[n % len(DIVISIONS)],
-                started_by="portal",
-                created_at=at, updated_at=at, ended_at=at if state == "completed" else None, end_reason=None,
-                workflow_state='{"seeded": true}', serializer_version="1.0", summary=summary,
-                subject_key=None, revision=1)
+    return dict(
+        id=str(uuid.uuid4()),
+        business_key=f"NBSEED{state[0].upper()}{n:09d}",
+        definition_id=definition_id,
+        deployment_id=deployment_id,
+        state=state,
+        region="gansu",
+        jurisdiction=DIVISIONS[n % len(DIVISIONS)],
+        started_by="portal",
+        created_at=at,
+        updated_at=at,
+        ended_at=at if state == "completed" else None,
+        end_reason=None,
+        workflow_state='{"seeded": true}',
+        serializer_version="1.0",
+        summary=summary,
+        subject_key=None,
+        revision=1,
+    )
 
 
 def _task(instance: dict, review: tuple, at: datetime, done: bool) -> dict:
     activity_id, name, form_key, group, item = review
-    return dict(id=str(uuid.uuid4()), instance_id=instance["id"], business_key=instance["business_key"],
-                activity_id=activity_id, name=name, item=item, form_key=form_key, candidate_group=group,
-                jurisdiction=instance["jurisdiction"], assignee=f"{group}-seeded" if done else None,
-                created_at=at, due_at=at + timedelta(days=1), completed_at=at + timedelta(hours=2) if done else None,
-                completed_by=f"{group}-seeded" if done else None, outcome="approve" if done else None)
+    return dict(
+        id=str(uuid.uuid4()),
+        instance_id=instance["id"],
+        business_key=instance["business_key"],
+        activity_id=activity_id,
+        name=name,
+        item=item,
+        form_key=form_key,
+        candidate_group=group,
+        jurisdiction=instance["jurisdiction"],
+        assignee=f"{group}-seeded" if done else None,
+        created_at=at,
+        due_at=at + timedelta(days=1),
+        completed_at=at + timedelta(hours=2) if done else None,
+        completed_by=f"{group}-seeded" if done else None,
+        outcome="approve" if done else None,
+    )
 
 
 class Seeder:
@@ -47,10 +73,14 @@ class Seeder:
         self.completed = 0
         self.open_tasks = open_tasks
         with engine.connect() as conn:  # the latest version, and the deployment that minted it
-            self.definition = tuple(conn.execute(
-                select(ProcessDefinition.id, ProcessDefinition.deployment_id)
-                .where(ProcessDefinition.key == "newborn_birth").order_by(ProcessDefinition.version.desc()).limit(1)
-            ).one())
+            self.definition = tuple(
+                conn.execute(
+                    select(ProcessDefinition.id, ProcessDefinition.deployment_id)
+                    .where(ProcessDefinition.key == "newborn_birth")
+                    .order_by(ProcessDefinition.version.desc())
+                    .limit(1)
+                ).one()
+            )
 
     def add_open(self) -> None:
         instances, tasks = [], []
@@ -68,7 +98,7 @@ class Seeder:
                 at = self.now - timedelta(days=3, minutes=n)
                 instance = _instance(self.definition, n, at, "completed", self.summary)
                 instances.append(instance)
-                for review in REVIEWS[(0 if n % 2 else 1):]:  # window applications have an intake review
+                for review in REVIEWS[(0 if n % 2 else 1) :]:  # window applications have an intake review
                     tasks.append(_task(instance, review, at, done=True))
             self._write(instances, tasks)
             self.completed += len(instances)

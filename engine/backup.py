@@ -99,6 +99,7 @@ def _stored_materials(directory: Path) -> list[Path]:
 
 # --- backup ----------------------------------------------------------------------------------------------
 
+
 def backup(url: str, materials_dir: Path, target: Path, progress: Progress = print) -> Outcome:
     """Write the archive of the database of ``url`` and the materials of ``materials_dir`` to ``target``."""
     try:
@@ -131,14 +132,26 @@ def _backup(url: str, materials_dir: Path, target: Path, progress: Progress) -> 
             after = database.contents(url)
             missing = sorted(after.materials - {p.name for p in files})
             if missing:  # the database names files the directory lacks: said, never hidden
-                notes.append(f"{len(missing)} material file(s) recorded in the database are not in "
-                             f"{materials_dir}: {', '.join(m[:12] for m in missing[:5])}")
-            manifest = {"format": FORMAT, "version": VERSION,
-                        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                        "database": {"kind": kind, "member": copy.name, "revision": before.revision,
-                                     "size": copy.stat().st_size, "sha256": database_sha256, "made_with": how},
-                        "applications": after.applications, "active": after.active,
-                        "materials": {"directory": MATERIALS, "count": len(files)}}
+                notes.append(
+                    f"{len(missing)} material file(s) recorded in the database are not in "
+                    f"{materials_dir}: {', '.join(m[:12] for m in missing[:5])}"
+                )
+            manifest = {
+                "format": FORMAT,
+                "version": VERSION,
+                "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "database": {
+                    "kind": kind,
+                    "member": copy.name,
+                    "revision": before.revision,
+                    "size": copy.stat().st_size,
+                    "sha256": database_sha256,
+                    "made_with": how,
+                },
+                "applications": after.applications,
+                "active": after.active,
+                "materials": {"directory": MATERIALS, "count": len(files)},
+            }
             fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as out, tarfile.open(fileobj=out, mode="w", format=tarfile.PAX_FORMAT) as tar:
                 body = json.dumps(manifest, indent=2).encode()
@@ -150,8 +163,9 @@ def _backup(url: str, materials_dir: Path, target: Path, progress: Progress) -> 
                 for n, path in enumerate(files, 1):
                     added = _add_material(tar, path)
                     if added is None:
-                        notes.append(f"material {path.name[:12]}… no longer matches its hash (damaged on disk): "
-                                     f"left out")
+                        notes.append(
+                            f"material {path.name[:12]}… no longer matches its hash (damaged on disk): left out"
+                        )
                     else:
                         stored += added
                     if n % 500 == 0:
@@ -164,8 +178,10 @@ def _backup(url: str, materials_dir: Path, target: Path, progress: Progress) -> 
     finally:
         partial.unlink(missing_ok=True)
     size = target.stat().st_size
-    progress(f"backup: written {target} ({_size(size)}): {after.applications} application(s), "
-             f"{after.active} active, {len(files)} material file(s)")
+    progress(
+        f"backup: written {target} ({_size(size)}): {after.applications} application(s), "
+        f"{after.active} active, {len(files)} material file(s)"
+    )
     return Outcome(target, kind, before.revision, after.applications, after.active, len(files), size, tuple(notes))
 
 
@@ -189,6 +205,7 @@ def _add_material(tar: tarfile.TarFile, path: Path) -> int | None:
 
 # --- restore ---------------------------------------------------------------------------------------------
 
+
 def _manifest(tar: tarfile.TarFile, source: Path) -> dict:
     try:
         member = tar.getmember(MANIFEST)
@@ -198,8 +215,9 @@ def _manifest(tar: tarfile.TarFile, source: Path) -> dict:
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{source} is not an onething backup")
     if manifest.get("version") != VERSION:
-        raise BackupError(f"{source} is a backup of format version {manifest.get('version')}; this release "
-                          f"reads version {VERSION}")
+        raise BackupError(
+            f"{source} is a backup of format version {manifest.get('version')}; this release reads version {VERSION}"
+        )
     return manifest
 
 
@@ -214,7 +232,7 @@ def _members(tar: tarfile.TarFile, manifest: dict, source: Path) -> tuple[tarfil
             raise BackupError(f"{source}: unexpected entry {member.name!r} (not a file): not restored")
         if member.name == wanted:
             copy = member
-        elif member.name.startswith(MATERIALS) and _SHA256.fullmatch(member.name[len(MATERIALS):]):
+        elif member.name.startswith(MATERIALS) and _SHA256.fullmatch(member.name[len(MATERIALS) :]):
             materials.append(member)
         else:
             raise BackupError(f"{source}: unexpected entry {member.name!r}: not restored")
@@ -223,8 +241,7 @@ def _members(tar: tarfile.TarFile, manifest: dict, source: Path) -> tuple[tarfil
     return copy, materials
 
 
-def restore(url: str, materials_dir: Path, source: Path, *, force: bool = False,
-            progress: Progress = print) -> Outcome:
+def restore(url: str, materials_dir: Path, source: Path, *, force: bool = False, progress: Progress = print) -> Outcome:
     """Restore the archive ``source`` into the (empty) database of ``url`` and into ``materials_dir``."""
     try:
         return _restore(url, materials_dir, source, force, progress)
@@ -248,23 +265,31 @@ def _restore(url: str, materials_dir: Path, source: Path, force: bool, progress:
         manifest = _manifest(tar, source)
         made_of = manifest["database"]["kind"]
         if made_of != kind:
-            raise BackupError(f"{source} is a backup of a {made_of} database; DATABASE_URL names a {kind} one: "
-                              f"restore it into a {made_of} database")
+            raise BackupError(
+                f"{source} is a backup of a {made_of} database; DATABASE_URL names a {kind} one: "
+                f"restore it into a {made_of} database"
+            )
         revision = manifest["database"]["revision"]
         if revision and not migrations.known(revision):
-            raise BackupError(f"{source} is at schema revision {revision}, which this release does not know "
-                              f"(made by a newer release): restore it with that release")
+            raise BackupError(
+                f"{source} is at schema revision {revision}, which this release does not know "
+                f"(made by a newer release): restore it with that release"
+            )
         copy_member, material_members = _members(tar, manifest, source)
-        progress(f"restore: {source} of {manifest['created_at']}: {manifest['database']['kind']} at schema "
-                 f"revision {revision}, {manifest.get('applications', '?')} application(s), "
-                 f"{len(material_members)} material file(s)")
+        progress(
+            f"restore: {source} of {manifest['created_at']}: {manifest['database']['kind']} at schema "
+            f"revision {revision}, {manifest.get('applications', '?')} application(s), "
+            f"{len(material_members)} material file(s)"
+        )
 
         target = database.contents(url)
         if not target.empty and not force:
             shown = ", ".join(target.tables[:4]) + (", …" if len(target.tables) > 4 else "")
-            raise BackupError(f"the {database.describe(url)} is not empty ({len(target.tables)} table(s): {shown}): "
-                              f"a backup is restored into an empty database only -- create a new one, or add "
-                              f"--force to replace what this one holds")
+            raise BackupError(
+                f"the {database.describe(url)} is not empty ({len(target.tables)} table(s): {shown}): "
+                f"a backup is restored into an empty database only -- create a new one, or add "
+                f"--force to replace what this one holds"
+            )
 
         copy = Path(work) / copy_member.name
         with tar.extractfile(copy_member) as member, open(copy, "wb") as out:
@@ -286,26 +311,41 @@ def _restore(url: str, materials_dir: Path, source: Path, force: bool, progress:
     missing = sorted(restored.materials - present)
     notes = []
     if missing:  # left out of the backup (damaged on disk then) or lost before it: said, never hidden
-        notes.append(f"{len(missing)} material file(s) the database records are not in {materials_dir}: "
-                     f"{', '.join(m[:12] for m in missing[:5])}")
-    progress(f"restore: done: {restored.applications} application(s), {restored.active} active, schema revision "
-             f"{restored.revision}")
+        notes.append(
+            f"{len(missing)} material file(s) the database records are not in {materials_dir}: "
+            f"{', '.join(m[:12] for m in missing[:5])}"
+        )
+    progress(
+        f"restore: done: {restored.applications} application(s), {restored.active} active, schema revision "
+        f"{restored.revision}"
+    )
     if restored.revision != migrations.head():
-        progress(f"restore: this release's schema is {migrations.head()}: run `onething db upgrade` before "
-                 f"starting the service")
-    return Outcome(source, kind, restored.revision, restored.applications, restored.active,
-                   len(material_members), source.stat().st_size, tuple(notes))
+        progress(
+            f"restore: this release's schema is {migrations.head()}: run `onething db upgrade` before "
+            f"starting the service"
+        )
+    return Outcome(
+        source,
+        kind,
+        restored.revision,
+        restored.applications,
+        restored.active,
+        len(material_members),
+        source.stat().st_size,
+        tuple(notes),
+    )
 
 
-def _restore_materials(tar: tarfile.TarFile, members: list[tarfile.TarInfo], directory: Path, source: Path,
-                       progress: Progress) -> int:
+def _restore_materials(
+    tar: tarfile.TarFile, members: list[tarfile.TarInfo], directory: Path, source: Path, progress: Progress
+) -> int:
     """Check every material against its name, then put the ones missing in place; how many were added."""
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=directory, prefix=".restore-"))
     try:
         staged = []
         for n, member in enumerate(members, 1):
-            name = member.name[len(MATERIALS):]
+            name = member.name[len(MATERIALS) :]
             if (directory / name).is_file() and _file_sha256(directory / name) == name:
                 continue
             with tar.extractfile(member) as content, open(staging / name, "wb") as out:
@@ -313,8 +353,10 @@ def _restore_materials(tar: tarfile.TarFile, members: list[tarfile.TarInfo], dir
                 out.flush()
                 os.fsync(out.fileno())
             if sha256 != name:
-                raise BackupError(f"{source}: material {name[:12]}… does not match its hash: the archive is "
-                                  f"damaged (nothing restored)")
+                raise BackupError(
+                    f"{source}: material {name[:12]}… does not match its hash: the archive is "
+                    f"damaged (nothing restored)"
+                )
             staged.append(name)
             if n % 500 == 0:
                 progress(f"restore: materials checked {n}/{len(members)}")

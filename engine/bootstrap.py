@@ -5,29 +5,31 @@ schema created or checked (migrations), the working-day calendar seeded with the
 
 from __future__ import annotations
 
-
 import os
 
 from . import metrics
 from .clock import Clock, clock_from_environment
 from .context import DEFAULT_JOB_ATTEMPTS, EngineContext
+from .definitions import SpecCache
 from .errors import EngineError
 from .external_topics import ExternalTopics
-from .log_privacy import keep_task_data_out_of_logs
-from .retention import policies
-from .definitions import SpecCache
 from .handlers import HandlerRegistry
+from .log_privacy import keep_task_data_out_of_logs
+from .persistence.database import POOL_SIZE, SchemaStatus, create_schema, make_engine, observe_pool, session_factory
+from .retention import policies
 from .service import Service, Services, installed_services
-from .persistence.database import (POOL_SIZE, SchemaStatus, create_schema, make_engine, observe_pool,
-                                   session_factory)
 from .usecases.calendar import seed_from_package
 from .usecases.deployments import deploy_bundled_if_empty
 
 
-def build_context(database_url: str | None = None, clock: Clock | None = None,
-                  registry: HandlerRegistry | None = None, specs: SpecCache | None = None,
-                  services: list[Service] | None = None,
-                  external: ExternalTopics | None = None) -> EngineContext:
+def build_context(
+    database_url: str | None = None,
+    clock: Clock | None = None,
+    registry: HandlerRegistry | None = None,
+    specs: SpecCache | None = None,
+    services: list[Service] | None = None,
+    external: ExternalTopics | None = None,
+) -> EngineContext:
     """The engine's dependencies for ``database_url`` (``DATABASE_URL``, else the embedded SQLite): the
     ``services`` (default: the installed ones) and their handlers (``registry`` replaces them: tests plant
     failing departments), ``specs`` a parsed-spec cache to share (the tests share one across databases),
@@ -38,10 +40,15 @@ def build_context(database_url: str | None = None, clock: Clock | None = None,
     engine = make_engine(database_url)
     observe_pool(engine, metrics.db_connections_in_use.inc)
     metrics.db_pool_size.inc(POOL_SIZE)
-    return EngineContext(sessions=session_factory(engine), services=installed,
-                         registry=registry or installed.handlers(), clock=clock or clock_from_environment(),
-                         specs=specs or SpecCache(), max_attempts=job_attempts_from_environment(),
-                         external=external if external is not None else ExternalTopics.from_environment())
+    return EngineContext(
+        sessions=session_factory(engine),
+        services=installed,
+        registry=registry or installed.handlers(),
+        clock=clock or clock_from_environment(),
+        specs=specs or SpecCache(),
+        max_attempts=job_attempts_from_environment(),
+        external=external if external is not None else ExternalTopics.from_environment(),
+    )
 
 
 def job_attempts_from_environment() -> int:
@@ -64,9 +71,14 @@ def prepare(ctx: EngineContext, *, upgrade: bool | None = None, deploy_bundled: 
     return status
 
 
-def ready_context(database_url: str | None = None, clock: Clock | None = None,
-                  registry: HandlerRegistry | None = None, *, upgrade: bool | None = None,
-                  services: list[Service] | None = None) -> EngineContext:
+def ready_context(
+    database_url: str | None = None,
+    clock: Clock | None = None,
+    registry: HandlerRegistry | None = None,
+    *,
+    upgrade: bool | None = None,
+    services: list[Service] | None = None,
+) -> EngineContext:
     """``build_context`` and ``prepare``: what every command starts with."""
     ctx = build_context(database_url, clock, registry, services=services)
     prepare(ctx, upgrade=upgrade)

@@ -23,22 +23,21 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer.helpers.spec import TaskSpecConverter
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
-from SpiffWorkflow.bpmn.parser.util import full_tag
 from SpiffWorkflow.camunda.parser.task_spec import CamundaTaskParser
 
 from engine.bpmn.parser import BpmnParser
 from engine.bpmn.serializer import StateSerializer as BpmnStateSerializer
 from engine.clock import CHINA
-from engine.safexml import parse_xml
-from engine.expressions import YearsMonths
-from engine.expressions.feel_types import format_value
-
 from engine.dmn.evaluate import RESULT_MAPPINGS, DecisionError, evaluate_decision
 from engine.dmn.model import DecisionSet
 from engine.dmn.parser import parse_dmn
+from engine.expressions import YearsMonths
+from engine.expressions.feel_types import format_value
+from engine.safexml import parse_xml
 
 CAMUNDA_BPMN_NS = "http://camunda.org/schema/1.0/bpmn"
 _BINDINGS = (None, "latest", "deployment")
@@ -47,8 +46,16 @@ _BINDINGS = (None, "latest", "deployment")
 class DecisionTask(BpmnSpecMixin):
     """A business rule task that evaluates the decision ``decision_ref`` of its deployment."""
 
-    def __init__(self, wf_spec, bpmn_id, decision_ref: str, result_variable: str,
-                 map_decision_result: str | None = None, decisions=None, **kwargs):
+    def __init__(
+        self,
+        wf_spec,
+        bpmn_id,
+        decision_ref: str,
+        result_variable: str,
+        map_decision_result: str | None = None,
+        decisions=None,
+        **kwargs,
+    ):
         super().__init__(wf_spec, bpmn_id, **kwargs)
         self.decision_ref = decision_ref
         self.result_variable = result_variable
@@ -61,16 +68,16 @@ class DecisionTask(BpmnSpecMixin):
 
     def _run_hook(self, my_task):
         if self.decisions is None:
-            raise WorkflowTaskException(f"decision {self.decision_ref!r} is not linked to its deployment",
-                                        task=my_task)
+            raise WorkflowTaskException(f"decision {self.decision_ref!r} is not linked to its deployment", task=my_task)
         clock = getattr(my_task.workflow.script_engine, "clock", None)
         now = clock.now() if clock is not None else datetime.now(CHINA)
         try:
             result = evaluate_decision(self.decisions, self.decision_ref, my_task.data, now=now)
             value = result.mapped(self.map_decision_result)
         except DecisionError as err:
-            raise WorkflowTaskException(f"business rule task {self.bpmn_id!r}: {err}", task=my_task,
-                                        exception=err) from err
+            raise WorkflowTaskException(
+                f"business rule task {self.bpmn_id!r}: {err}", task=my_task, exception=err
+            ) from err
         my_task.data[self.result_variable] = _as_variable(value)
         return super()._run_hook(my_task)
 
@@ -106,20 +113,29 @@ class DecisionTaskParser(CamundaTaskParser):
         if "${" in decision_ref or "#{" in decision_ref:
             self.raise_validation_exception("camunda:decisionRef must be a decision id, not an expression")
         if binding not in _BINDINGS:
-            self.raise_validation_exception(f"camunda:decisionRefBinding {binding!r} is not supported: decisions "
-                                            "resolve within the deployment")
+            self.raise_validation_exception(
+                f"camunda:decisionRefBinding {binding!r} is not supported: decisions resolve within the deployment"
+            )
         if not result_variable:
             self.raise_validation_exception("a business rule task needs camunda:resultVariable")
         if mapping is not None and mapping not in RESULT_MAPPINGS:
-            self.raise_validation_exception(f"unknown camunda:mapDecisionResult {mapping!r} "
-                                            f"(use one of {', '.join(RESULT_MAPPINGS)})")
+            self.raise_validation_exception(
+                f"unknown camunda:mapDecisionResult {mapping!r} (use one of {', '.join(RESULT_MAPPINGS)})"
+            )
         if decisions is None or decision_ref not in decisions:
             known = ", ".join(sorted(decisions or ())) or "none"
-            self.raise_validation_exception(f"unknown decision {decision_ref!r} in camunda:decisionRef "
-                                            f"(decisions in the deployment: {known})")
-        return self.spec_class(self.spec, self.bpmn_id, decision_ref=decision_ref,
-                               result_variable=result_variable, map_decision_result=mapping,
-                               decisions=decisions, **self.bpmn_attributes)
+            self.raise_validation_exception(
+                f"unknown decision {decision_ref!r} in camunda:decisionRef (decisions in the deployment: {known})"
+            )
+        return self.spec_class(
+            self.spec,
+            self.bpmn_id,
+            decision_ref=decision_ref,
+            result_variable=result_variable,
+            map_decision_result=mapping,
+            decisions=decisions,
+            **self.bpmn_attributes,
+        )
 
     @staticmethod
     def get_decision_ref(node) -> str:
@@ -143,8 +159,11 @@ class DecisionParserMixin:
 class DecisionTaskConverter(TaskSpecConverter):
     def to_dict(self, spec):
         dct = self.get_default_attributes(spec)
-        dct.update(decision_ref=spec.decision_ref, result_variable=spec.result_variable,
-                   map_decision_result=spec.map_decision_result)
+        dct.update(
+            decision_ref=spec.decision_ref,
+            result_variable=spec.result_variable,
+            map_decision_result=spec.map_decision_result,
+        )
         return dct
 
     def from_dict(self, dct):

@@ -29,8 +29,10 @@ DEFAULT_TTL = 5.0
 
 def notice_of(row: CalendarYear) -> YearNotice:
     """A stored year as the calendar reads it."""
-    blocks = tuple(HolidayBlock(block["name"], tuple(date.fromisoformat(d) for d in block["days"]))
-                   for block in row.days.get("holidays", []))
+    blocks = tuple(
+        HolidayBlock(block["name"], tuple(date.fromisoformat(d) for d in block["days"]))
+        for block in row.days.get("holidays", [])
+    )
     workdays = tuple(date.fromisoformat(d) for d in row.days.get("workdays", []))
     return YearNotice(row.year, row.title, row.number, blocks, workdays)
 

@@ -84,16 +84,18 @@ class EngineContext:
         found = self._definitions.get(definition_id)
         if found is None:
             row = uow.definitions.get(definition_id)
-            found = self._definitions[definition_id] = DefinitionRef(row.id, row.key, row.version,
-                                                                     row.deployment_id, row.name)
+            found = self._definitions[definition_id] = DefinitionRef(
+                row.id, row.key, row.version, row.deployment_id, row.name
+            )
         return found
 
     def service_of(self, uow: UnitOfWork, instance: ProcessInstance) -> Service:
         """The service whose process the instance runs."""
         return self.services.for_process(self.definition(uow, instance.definition_id).key)
 
-    def parsed(self, uow: UnitOfWork,
-               of: ProcessInstance | ProcessDefinition | DefinitionRef | int) -> ParsedDeployment:
+    def parsed(
+        self, uow: UnitOfWork, of: ProcessInstance | ProcessDefinition | DefinitionRef | int
+    ) -> ParsedDeployment:
         """The parsed files of a deployment (its number, or the one an instance runs on, or the one that minted
         a process version)."""
         if isinstance(of, int):

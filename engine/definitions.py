@@ -24,13 +24,13 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.expressions import ExpressionError
 
-from .business_rules import ProcessParser
 from .bpmn.script_engine import compile_juel, script_expression
 from .bpmn.specs import ExternalTask, ReviewTask
+from .business_rules import ProcessParser
 from .diagram import diagram_problems
-from .safexml import UnsafeXml, is_ncname, parse_xml
 from .dmn import DecisionSet
 from .errors import Problem
+from .safexml import UnsafeXml, is_ncname, parse_xml
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
@@ -133,11 +133,17 @@ def parse_deployment(files: Iterable[tuple[str, bytes]], checks: Checks | None =
 def _id_problems(root: etree._Element, filename: str) -> list[Problem]:
     """Every ``id`` is an XML NCName (``xsd:ID``, as Camunda Modeler writes them): an id holding a quote, a
     space or ``<`` is text an analyst could not have meant, and goes into markup we generate."""
-    return [Problem(file=filename, line=element.sourceline, element=element.get("id"),
-                    message=f"the id {element.get('id')!r} is not an XML name (NCName): a letter or _ first, then "
-                            f"letters, digits, -, . or _ (no spaces, quotes or other signs)")
-            for element in root.iter(etree.Element) if element.get("id") is not None
-            and not is_ncname(element.get("id"))]
+    return [
+        Problem(
+            file=filename,
+            line=element.sourceline,
+            element=element.get("id"),
+            message=f"the id {element.get('id')!r} is not an XML name (NCName): a letter or _ first, then "
+            f"letters, digits, -, . or _ (no spaces, quotes or other signs)",
+        )
+        for element in root.iter(etree.Element)
+        if element.get("id") is not None and not is_ncname(element.get("id"))
+    ]
 
 
 def _dangling_flows(root: etree._Element, filename: str) -> list[Problem]:
@@ -149,10 +155,15 @@ def _dangling_flows(root: etree._Element, filename: str) -> list[Problem]:
             for end in ("sourceRef", "targetRef"):
                 ref = flow.get(end)
                 if ref not in ids:
-                    problems.append(Problem(
-                        file=filename, line=flow.sourceline, element=flow.get("id"),
-                        message=f"sequence flow {flow.get('id')!r} has {end}={ref!r}, which is no element "
-                                f"of process {process.get('id')!r}"))
+                    problems.append(
+                        Problem(
+                            file=filename,
+                            line=flow.sourceline,
+                            element=flow.get("id"),
+                            message=f"sequence flow {flow.get('id')!r} has {end}={ref!r}, which is no element "
+                            f"of process {process.get('id')!r}",
+                        )
+                    )
     return problems
 
 
@@ -168,15 +179,29 @@ def _script_problems(root: etree._Element, filename: str) -> list[Problem]:
         text = (script.text or "").strip() if script is not None else ""
         script_format = (task.get("scriptFormat") or "").strip()
         if script_format.lower() not in JUEL_LANGUAGES:
-            problems.append(Problem(file=filename, line=task.sourceline, element=task.get("id"), expression=text,
-                                    message=f"scriptFormat {script_format!r} is not supported: a script task "
-                                            f"holds one JUEL expression (scriptFormat \"juel\" or none)"))
+            problems.append(
+                Problem(
+                    file=filename,
+                    line=task.sourceline,
+                    element=task.get("id"),
+                    expression=text,
+                    message=f"scriptFormat {script_format!r} is not supported: a script task "
+                    f'holds one JUEL expression (scriptFormat "juel" or none)',
+                )
+            )
             continue
         try:
             compile_juel(script_expression(text))
         except ExpressionError as err:
-            problems.append(Problem(file=filename, line=task.sourceline, element=task.get("id"),
-                                    expression=text, message=f"script not allowed: {err}"))
+            problems.append(
+                Problem(
+                    file=filename,
+                    line=task.sourceline,
+                    element=task.get("id"),
+                    expression=text,
+                    message=f"script not allowed: {err}",
+                )
+            )
     return problems
 
 
@@ -191,9 +216,16 @@ def _condition_problems(root: etree._Element, filename: str) -> list[Problem]:
         text = (condition.text or "").strip()
         language = (condition.get("language") or "").strip()
 
-        def problem(message: str) -> None:
-            problems.append(Problem(file=filename, line=condition.sourceline or flow.sourceline,
-                                    element=flow.get("id"), expression=text, message=message))
+        def problem(message: str, flow=flow, condition=condition, text=text) -> None:
+            problems.append(
+                Problem(
+                    file=filename,
+                    line=condition.sourceline or flow.sourceline,
+                    element=flow.get("id"),
+                    expression=text,
+                    message=message,
+                )
+            )
 
         if language.lower() not in JUEL_LANGUAGES:
             problem(f"condition language {language!r} is not supported: conditions are JUEL expressions")
@@ -208,8 +240,10 @@ def _condition_problems(root: etree._Element, filename: str) -> list[Problem]:
                 problem(f"condition not allowed: {err}")
                 continue
             if compiled.is_literal or len(compiled.tree.parts) != 1:
-                problem("a condition must be one ${...} expression (or true / false), not text: text would "
-                        "always count as true")
+                problem(
+                    "a condition must be one ${...} expression (or true / false), not text: text would "
+                    "always count as true"
+                )
     return problems
 
 
@@ -262,8 +296,11 @@ def _check_spec(spec, filename: str, roots, checks: Checks) -> list[Problem]:
                 problem(bpmn_id, "user task must name exactly one camunda:candidateGroups")
             elif task_spec.candidate_groups[0] not in checks.groups:
                 problem(bpmn_id, f"unknown candidate group {task_spec.candidate_groups[0]!r}")
-        if (isinstance(task_spec, BoundaryEvent) and isinstance(task_spec.event_definition, ErrorEventDefinition)
-                and not task_spec.cancel_activity):
+        if (
+            isinstance(task_spec, BoundaryEvent)
+            and isinstance(task_spec.event_definition, ErrorEventDefinition)
+            and not task_spec.cancel_activity
+        ):
             problem(bpmn_id, 'an error boundary event interrupts its activity: cancelActivity="false" is not allowed')
         for element, text in _expressions(task_spec):
             try:

@@ -92,17 +92,36 @@ def diagram_problems(root, filename: str) -> list[Problem]:
         element = shape.get("bpmnElement") or shape.get("id")
         label = shape.find(f"{{{BPMNDI}}}BPMNLabel")
         if bounds_of(shape) is None:
-            problems.append(Problem(file=filename, line=shape.sourceline, element=element, message=(
-                "the diagram shape has no dc:Bounds with numeric x, y, width and height: it cannot be drawn "
-                "(open and save the file in Camunda Modeler)")))
+            problems.append(
+                Problem(
+                    file=filename,
+                    line=shape.sourceline,
+                    element=element,
+                    message=(
+                        "the diagram shape has no dc:Bounds with numeric x, y, width and height: it cannot be drawn "
+                        "(open and save the file in Camunda Modeler)"
+                    ),
+                )
+            )
         elif label is not None and label.find(f"{{{DC}}}Bounds") is not None and bounds_of(label) is None:
-            problems.append(Problem(file=filename, line=label.sourceline, element=element, message=(
-                "the label's dc:Bounds are not numeric x, y, width and height")))
+            problems.append(
+                Problem(
+                    file=filename,
+                    line=label.sourceline,
+                    element=element,
+                    message=("the label's dc:Bounds are not numeric x, y, width and height"),
+                )
+            )
     for edge in root.iter(f"{{{BPMNDI}}}BPMNEdge"):
         if _waypoints(edge) is None:
-            problems.append(Problem(file=filename, line=edge.sourceline, element=edge.get("bpmnElement") or
-                                    edge.get("id"), message="the diagram edge needs two or more di:waypoint "
-                                                            "with numeric x and y"))
+            problems.append(
+                Problem(
+                    file=filename,
+                    line=edge.sourceline,
+                    element=edge.get("bpmnElement") or edge.get("id"),
+                    message="the diagram edge needs two or more di:waypoint with numeric x and y",
+                )
+            )
     return problems
 
 
@@ -119,8 +138,14 @@ def render_svg(bpmn: bytes, done: set[str], active: set[str], overdue: set[str])
         label = node.find(f"{{{BPMNDI}}}BPMNLabel")
         x, y, w, h = bounds
         shapes[element.get("id")] = _Shape(
-            kind=_kind(element.tag), name=element.get("name") or "", x=x, y=y, w=w, h=h,
-            label=bounds_of(label) if label is not None else None, end=element.tag == f"{{{BPMN}}}endEvent",
+            kind=_kind(element.tag),
+            name=element.get("name") or "",
+            x=x,
+            y=y,
+            w=w,
+            h=h,
+            label=bounds_of(label) if label is not None else None,
+            end=element.tag == f"{{{BPMN}}}endEvent",
         )
     for node in root.iter(f"{{{BPMNDI}}}BPMNEdge"):
         points = _waypoints(node)
@@ -131,18 +156,43 @@ def render_svg(bpmn: bytes, done: set[str], active: set[str], overdue: set[str])
     ys = [s.y + s.h + 30 for s in shapes.values()] + [y for pts in edges for _, y in pts]
     width, height = (max(xs) + 40 if xs else 100), (max(ys) + 40 if ys else 100)
     svg = S.svg(
-        S.defs(S.marker(S.path(d="M 0 0 L 10 5 L 0 10 z", fill="#555"), id="arrow", viewBox="0 0 10 10",
-                        refX="10", refY="5", markerWidth="8", markerHeight="8", orient="auto-start-reverse")),
+        S.defs(
+            S.marker(
+                S.path(d="M 0 0 L 10 5 L 0 10 z", fill="#555"),
+                id="arrow",
+                viewBox="0 0 10 10",
+                refX="10",
+                refY="5",
+                markerWidth="8",
+                markerHeight="8",
+                orient="auto-start-reverse",
+            )
+        ),
         S.rect(width="100%", height="100%", fill="#fafafa"),
-        width=_fmt(width), height=_fmt(height), viewBox=f"0 0 {_fmt(width)} {_fmt(height)}",
+        width=_fmt(width),
+        height=_fmt(height),
+        viewBox=f"0 0 {_fmt(width)} {_fmt(height)}",
         **{"font-family": "sans-serif", "font-size": "12"},
     )
     for points in edges:
-        svg.append(S.polyline(points=" ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in points), fill="none",
-                              stroke="#555", **{"stroke-width": "1.2", "marker-end": "url(#arrow)"}))
+        svg.append(
+            S.polyline(
+                points=" ".join(f"{_fmt(x)},{_fmt(y)}" for x, y in points),
+                fill="none",
+                stroke="#555",
+                **{"stroke-width": "1.2", "marker-end": "url(#arrow)"},
+            )
+        )
     for element_id, shape in shapes.items():
-        state = ("overdue" if element_id in overdue else "active" if element_id in active
-                 else "done" if element_id in done else "idle")
+        state = (
+            "overdue"
+            if element_id in overdue
+            else "active"
+            if element_id in active
+            else "done"
+            if element_id in done
+            else "idle"
+        )
         svg.append(_draw(element_id, shape, state))
     return etree.tostring(svg, encoding="unicode")
 
@@ -153,7 +203,7 @@ def _fmt(value: float) -> str:
 
 def _wrap(name: str, width: int) -> list[str]:
     """Split a (Chinese) name into lines of at most ``width`` characters."""
-    return [name[i:i + width] for i in range(0, len(name), width)] or [name]
+    return [name[i : i + width] for i in range(0, len(name), width)] or [name]
 
 
 def _draw(element_id: str, s: _Shape, state: str):
@@ -172,8 +222,12 @@ def _draw(element_id: str, s: _Shape, state: str):
     if s.name and s.kind == "task":
         lines = _wrap(s.name, max(int(s.w // 13), 4))
         top = s.y + s.h / 2 - (len(lines) - 1) * 8 + 4
-        group.append(S.text(*(S.tspan(line, x=_fmt(s.x + s.w / 2), y=_fmt(top + 16 * n))
-                              for n, line in enumerate(lines)), **{"text-anchor": "middle"}))
+        group.append(
+            S.text(
+                *(S.tspan(line, x=_fmt(s.x + s.w / 2), y=_fmt(top + 16 * n)) for n, line in enumerate(lines)),
+                **{"text-anchor": "middle"},
+            )
+        )
     elif s.name:
         if s.label:
             tx, ty = s.label[0] + s.label[2] / 2, s.label[1] + s.label[3] - 2

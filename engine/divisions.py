@@ -16,8 +16,14 @@ from functools import lru_cache
 from stdnum import numdb
 
 _YEARS = re.compile(r"^\[(\d{4})?-(\d{4})?\]")
-_CITY_PARTS = ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划", "省直辖县级行政单位",
-               "自治区直辖县级行政单位")  # a prefecture that is no name
+_CITY_PARTS = (
+    "市辖区",
+    "县",
+    "省直辖县级行政区划",
+    "自治区直辖县级行政区划",
+    "省直辖县级行政单位",
+    "自治区直辖县级行政单位",
+)  # a prefecture that is no name
 
 
 def _current(names: str) -> str | None:
@@ -25,7 +31,7 @@ def _current(names: str) -> str | None:
     last = None
     for part in (p.strip() for p in names.split(",") if p.strip()):
         match = _YEARS.match(part)
-        last = part[match.end():] if match else part
+        last = part[match.end() :] if match else part
         if not match or not match.group(2):
             return last or None
     return last or None
@@ -85,9 +91,11 @@ def divisions_within(jurisdictions: Iterable[str]) -> list[tuple[str, str]]:
     for _, province, _, _, counties in numdb.get("cn/loc").prefixes:
         if not any(province.startswith(p[:2]) for p in wanted):
             continue
-        codes = [province] + [province + (rest[:2] if rest.endswith("00") else rest)
-                              for _, rest, _, props, _ in counties
-                              if rest != "0000" and _in_use(props.get("county", ""))]
+        codes = [province] + [
+            province + (rest[:2] if rest.endswith("00") else rest)
+            for _, rest, _, props, _ in counties
+            if rest != "0000" and _in_use(props.get("county", ""))
+        ]
         for code in codes:
             name = division_name(code) if code.startswith(wanted) else None
             if name:
@@ -101,5 +109,5 @@ def _in_use(names: str) -> bool:
     if not parts:
         return False
     match = _YEARS.match(parts[-1])
-    name = parts[-1][match.end():] if match else parts[-1]
+    name = parts[-1][match.end() :] if match else parts[-1]
     return (match is None or not match.group(2)) and bool(name) and name not in _CITY_PARTS

@@ -37,8 +37,10 @@ class ExternalTopics:
             if not pattern:
                 continue
             if not _PATTERN.match(pattern):
-                raise EngineError(f"{VARIABLE}: {pattern!r} is neither a topic (department.action), a "
-                                  f"department's topics (department.*) nor * (every topic)")
+                raise EngineError(
+                    f"{VARIABLE}: {pattern!r} is neither a topic (department.action), a "
+                    f"department's topics (department.*) nor * (every topic)"
+                )
             if pattern == "*":
                 everything = True
             elif pattern.endswith(".*"):

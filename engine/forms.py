@@ -17,7 +17,7 @@ from .errors import InvalidInput
 class TaskForm(Protocol):
     """The form of a user task."""
 
-    key: str    # the form key the BPMN names
+    key: str  # the form key the BPMN names
     title: str  # what the task is called on a page
     group: str  # the department whose clerks work it
 
@@ -64,8 +64,10 @@ class FormRegistry:
         """Add a form; a key registered twice is a :class:`DuplicateForm` naming both owners, a form that
         cannot describe itself fails now rather than at a clerk's request."""
         if form.key in self._forms:
-            raise DuplicateForm(f"task form {form.key!r} is registered by {self._owners[form.key] or 'another'} "
-                                f"and {owner or 'another'}")
+            raise DuplicateForm(
+                f"task form {form.key!r} is registered by {self._owners[form.key] or 'another'} "
+                f"and {owner or 'another'}"
+            )
         form.describe()
         self._forms[form.key] = form
         self._owners[form.key] = owner

@@ -29,8 +29,6 @@ class Ledger(Protocol):
         """The next number (1, 2, 3, ...) of a named series, never handed out twice."""
 
 
-
-
 class WorkingDays(Protocol):
     """The working-day calendar a handler counts deadlines on (R5.1), provided by the engine."""
 
@@ -72,8 +70,7 @@ class Notice:
     def to_dict(self) -> dict:
         found = {"audience": self.audience, "text": self.text, "due": self.due, "place": self.place}
         if self.working_days is not None:
-            found.update(counted_from=self.counted_from, working_days=self.working_days,
-                         provisional=self.provisional)
+            found.update(counted_from=self.counted_from, working_days=self.working_days, provisional=self.provisional)
         return found
 
 

@@ -34,8 +34,16 @@ class Failure:
     detail: str
 
 
-def count_failure(ctx: EngineContext, uow: UnitOfWork, row: Job, failure: Failure, now: datetime, *,
-                  retries_left: int | None = None, retry_in: timedelta | None = None) -> None:
+def count_failure(
+    ctx: EngineContext,
+    uow: UnitOfWork,
+    row: Job,
+    failure: Failure,
+    now: datetime,
+    *,
+    retries_left: int | None = None,
+    retry_in: timedelta | None = None,
+) -> None:
     """One failed attempt of ``row``: its lock given back, then a retry after ``retry_in`` (default: the
     backoff) or, after the last attempt, an incident. ``retries_left``: how many attempts remain, as the one
     who ran it says (an external worker's ``retries``; default: the job's own count). A business error is an
@@ -48,8 +56,11 @@ def count_failure(ctx: EngineContext, uow: UnitOfWork, row: Job, failure: Failur
     if retries_left is not None:
         row.max_attempts = row.attempts + max(retries_left, 0)
     incident = row.attempts >= row.max_attempts or failure.code is not None
-    uow.after_commit(metrics.jobs_run.labels(row.kind, metrics.job_topic(row.topic, row.kind),
-                                             "incident" if incident else "retry").inc)
+    uow.after_commit(
+        metrics.jobs_run.labels(
+            row.kind, metrics.job_topic(row.topic, row.kind), "incident" if incident else "retry"
+        ).inc
+    )
     if incident:
         make_incident(ctx, uow, row, now)
     else:
@@ -61,7 +72,15 @@ def make_incident(ctx: EngineContext, uow: UnitOfWork, row: Job, now: datetime) 
     row.state = "incident"
     uow.jobs.release(row)
     row.updated_at = now
-    ctx.workflows.record(uow, row.instance_id, "system", "incident_created", at=now,
-                         activity_id=row.activity_id, activity_name=row.activity_name,
-                         department=(row.topic or "").split(".")[0] or None, reason=row.error_message,
-                         detail={"job_id": row.id, "attempts": row.attempts, "code": row.error_code})
+    ctx.workflows.record(
+        uow,
+        row.instance_id,
+        "system",
+        "incident_created",
+        at=now,
+        activity_id=row.activity_id,
+        activity_name=row.activity_name,
+        department=(row.topic or "").split(".")[0] or None,
+        reason=row.error_message,
+        detail={"job_id": row.id, "attempts": row.attempts, "code": row.error_code},
+    )

@@ -20,8 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 FIELDS = ("request_id", "business_key", "user", "route")
-_VARIABLES: dict[str, ContextVar[str | None]] = {name: ContextVar(f"onething_{name}", default=None)
-                                                 for name in FIELDS}
+_VARIABLES: dict[str, ContextVar[str | None]] = {name: ContextVar(f"onething_{name}", default=None) for name in FIELDS}
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")  # what a caller's X-Request-ID may be
 
 

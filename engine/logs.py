@@ -25,9 +25,12 @@ class JsonLines(JsonFormatter):
     """One JSON object per record; non-ASCII text as it is (Chinese messages stay readable)."""
 
     def __init__(self) -> None:
-        super().__init__("{asctime}{levelname}{name}{message}", style="{",
-                         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-                         json_ensure_ascii=False)
+        super().__init__(
+            "{asctime}{levelname}{name}{message}",
+            style="{",
+            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
+            json_ensure_ascii=False,
+        )
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # logging's name
         return datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds")

@@ -24,31 +24,56 @@ if os.environ.get(MULTIPROCESS_VARIABLE):  # prometheus-client writes there from
 PREFIX = "onething"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 
-http_requests = Counter(f"{PREFIX}_http_requests", "HTTP requests answered, by method, route template and status",
-                        ["method", "route", "status"])
-http_seconds = Histogram(f"{PREFIX}_http_request_duration_seconds", "Time to answer a request, by route template",
-                         ["method", "route"], buckets=LATENCY_BUCKETS)
+http_requests = Counter(
+    f"{PREFIX}_http_requests",
+    "HTTP requests answered, by method, route template and status",
+    ["method", "route", "status"],
+)
+http_seconds = Histogram(
+    f"{PREFIX}_http_request_duration_seconds",
+    "Time to answer a request, by route template",
+    ["method", "route"],
+    buckets=LATENCY_BUCKETS,
+)
 
-jobs_run = Counter(f"{PREFIX}_jobs_run", "Jobs the workers ran, by kind, topic and outcome (done; retry: failed, "
-                   "tried again later; incident: failed for good; conflict: the application changed meanwhile)",
-                   ["kind", "topic", "outcome"])
-job_seconds = Histogram(f"{PREFIX}_job_duration_seconds", "Time a service task's handler took, by topic",
-                        ["topic"], buckets=LATENCY_BUCKETS)
+jobs_run = Counter(
+    f"{PREFIX}_jobs_run",
+    "Jobs the workers ran, by kind, topic and outcome (done; retry: failed, "
+    "tried again later; incident: failed for good; conflict: the application changed meanwhile)",
+    ["kind", "topic", "outcome"],
+)
+job_seconds = Histogram(
+    f"{PREFIX}_job_duration_seconds", "Time a service task's handler took, by topic", ["topic"], buckets=LATENCY_BUCKETS
+)
 
-applications_started = Counter(f"{PREFIX}_applications_started", "Applications started, by service and region",
-                               ["service", "region"])
-applications_refused = Counter(f"{PREFIX}_applications_refused", "Applications the policy refused at the start "
-                               "(nothing stored), by service and region", ["service", "region"])
-applications_ended = Counter(f"{PREFIX}_applications_ended", "Applications that ended, by service, region and "
-                             "outcome (completed, returned, refused, cancelled)", ["service", "region", "outcome"])
+applications_started = Counter(
+    f"{PREFIX}_applications_started", "Applications started, by service and region", ["service", "region"]
+)
+applications_refused = Counter(
+    f"{PREFIX}_applications_refused",
+    "Applications the policy refused at the start (nothing stored), by service and region",
+    ["service", "region"],
+)
+applications_ended = Counter(
+    f"{PREFIX}_applications_ended",
+    "Applications that ended, by service, region and outcome (completed, returned, refused, cancelled)",
+    ["service", "region", "outcome"],
+)
 
-retention_done = Counter(f"{PREFIX}_retention_instances", "Finished applications the retention runs archived "
-                         "or erased, by service and action", ["service", "action"])
+retention_done = Counter(
+    f"{PREFIX}_retention_instances",
+    "Finished applications the retention runs archived or erased, by service and action",
+    ["service", "action"],
+)
 
-db_connections_in_use = Gauge(f"{PREFIX}_db_pool_connections_in_use", "Database connections checked out of the "
-                              "pools of the live processes", multiprocess_mode="livesum")
-db_pool_size = Gauge(f"{PREFIX}_db_pool_size", "Connections the pools of the live processes keep",
-                     multiprocess_mode="livesum")
+db_connections_in_use = Gauge(
+    f"{PREFIX}_db_pool_connections_in_use",
+    "Database connections checked out of the pools of the live processes",
+    multiprocess_mode="livesum",
+)
+db_pool_size = Gauge(
+    f"{PREFIX}_db_pool_size", "Connections the pools of the live processes keep", multiprocess_mode="livesum"
+)
 
 OTHER_METHOD = "OTHER"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

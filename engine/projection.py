@@ -25,9 +25,7 @@ def final_outcome(workflow: BpmnWorkflow) -> str | None:
     if not workflow.completed:
         return None
     outcomes = [
-        task.task_spec.outcome
-        for task in completed_tasks(workflow)
-        if isinstance(task.task_spec, OutcomeEndEvent)
+        task.task_spec.outcome for task in completed_tasks(workflow) if isinstance(task.task_spec, OutcomeEndEvent)
     ]
     special = [o for o in outcomes if o != "completed"]
     return special[0] if special else "completed"
@@ -81,14 +79,24 @@ def workflow_facts(workflow: BpmnWorkflow) -> WorkflowFacts:
     return WorkflowFacts(final_outcome(workflow), _latest_data(workflow), data, active_items, returned)
 
 
-def summarize(workflow: BpmnWorkflow, service: Service, previous: dict, created_at: datetime, now: datetime,
-              calendar: WorkdayCalendar) -> dict:
+def summarize(
+    workflow: BpmnWorkflow,
+    service: Service,
+    previous: dict,
+    created_at: datetime,
+    now: datetime,
+    calendar: WorkdayCalendar,
+) -> dict:
     """The instance's summary: the engine's part, and the service's (:class:`~engine.service.Projection`)."""
     facts = workflow_facts(workflow)
-    items_of_topic = {spec.topic: item_of(spec) for spec in workflow.spec.task_specs.values()
-                      if isinstance(spec, ExternalTask)}
-    notices = [{**notice, "item": items_of_topic.get(topic)}
-               for topic, topic_notices in facts.merged["notices"].items() for notice in topic_notices]
+    items_of_topic = {
+        spec.topic: item_of(spec) for spec in workflow.spec.task_specs.values() if isinstance(spec, ExternalTask)
+    }
+    notices = [
+        {**notice, "item": items_of_topic.get(topic)}
+        for topic, topic_notices in facts.merged["notices"].items()
+        for notice in topic_notices
+    ]
     summary = {
         "outcome": facts.outcome,
         "notices": notices,

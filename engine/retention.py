@@ -26,7 +26,7 @@ from .service import Retention, Service
 POLICY_VARIABLE = "ONETHING_RETENTION"
 RECORD_VERSION = 1
 ERASED_TEXT = "***"  # what is left in a text where a personal value was
-SHORTEST_VALUE = 2   # shorter values are not cut out of texts (a one-character surname would wreck them)
+SHORTEST_VALUE = 2  # shorter values are not cut out of texts (a one-character surname would wreck them)
 _SETTING = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*:\s*(.*)")
 _DAYS = re.compile(r"\s*(archive|erase)\s*=\s*(\d{1,6})\s*")
 
@@ -44,21 +44,30 @@ def policies(services: Iterable[Service], setting: str | None = None) -> dict[st
     for part in filter(str.strip, text.split(";")):
         match = _SETTING.fullmatch(part)
         if match is None or match.group(1) not in found:
-            raise BadRetentionSetting(f"{POLICY_VARIABLE}: {part.strip()!r} is not '<service>:archive=<days>,"
-                                      f"erase=<days>' for an installed service ({', '.join(found)})")
+            raise BadRetentionSetting(
+                f"{POLICY_VARIABLE}: {part.strip()!r} is not '<service>:archive=<days>,"
+                f"erase=<days>' for an installed service ({', '.join(found)})"
+            )
         days: dict[str, int] = {}
         for item in match.group(2).split(","):
             day = _DAYS.fullmatch(item)
             if day is None:
-                raise BadRetentionSetting(f"{POLICY_VARIABLE}: {item.strip()!r} in {part.strip()!r} is not "
-                                          f"archive=<days> or erase=<days>")
+                raise BadRetentionSetting(
+                    f"{POLICY_VARIABLE}: {item.strip()!r} in {part.strip()!r} is not archive=<days> or erase=<days>"
+                )
             days[day.group(1)] = int(day.group(2))
         name = match.group(1)
-        current = found[name] or Retention(archive_after_days=days.get("archive", days.get("erase", 0)),
-                                           erase_after_days=days.get("erase", days.get("archive", 0)),
-                                           kept_data=frozenset(), reasoning=f"set by {POLICY_VARIABLE}")
-        found[name] = replace(current, archive_after_days=days.get("archive", current.archive_after_days),
-                              erase_after_days=days.get("erase", current.erase_after_days))
+        current = found[name] or Retention(
+            archive_after_days=days.get("archive", days.get("erase", 0)),
+            erase_after_days=days.get("erase", days.get("archive", 0)),
+            kept_data=frozenset(),
+            reasoning=f"set by {POLICY_VARIABLE}",
+        )
+        found[name] = replace(
+            current,
+            archive_after_days=days.get("archive", current.archive_after_days),
+            erase_after_days=days.get("erase", current.erase_after_days),
+        )
     return {name: policy for name, policy in found.items() if policy is not None}
 
 
@@ -98,8 +107,13 @@ def personal_values(data: Any, personal_keys: Collection[str], personal_fields: 
     return found
 
 
-def archive_record(data: Mapping[str, Any], done_steps: Iterable[str], policy: Retention,
-                   personal_keys: Collection[str], archived_at: str) -> dict:
+def archive_record(
+    data: Mapping[str, Any],
+    done_steps: Iterable[str],
+    policy: Retention,
+    personal_keys: Collection[str],
+    archived_at: str,
+) -> dict:
     """What an archived instance keeps of its workflow: the data under ``policy.kept_data``, the steps done (to
     draw its diagram), and -- until it is erased -- its personal values, to find them in free text then."""
     return {

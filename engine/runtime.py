@@ -115,8 +115,13 @@ def counted_deadlines(workflow: BpmnWorkflow) -> list[dict]:
     found = []
     for task in all_tasks(workflow):
         data = task.data
-        entries = [n for notices in (data.get("notices") or {}).values() if isinstance(notices, list)
-                   for n in notices if isinstance(n, dict)]
+        entries = [
+            n
+            for notices in (data.get("notices") or {}).values()
+            if isinstance(notices, list)
+            for n in notices
+            if isinstance(n, dict)
+        ]
         for result in (data.get("results") or {}).values():
             if isinstance(result, dict) and isinstance(result.get("visit"), dict):
                 entries.append(result["visit"])
@@ -168,8 +173,12 @@ def refuse(task, error: BusinessError, variables: dict | None = None) -> StepRec
         activity_name=spec.bpmn_name,
         department=spec.topic.split(".", 1)[0],
         item=item_of(spec),
-        detail={"topic": spec.topic, "code": error.code, "caught_by": catcher.task_spec.bpmn_id,
-                "caught_by_task": str(catcher.id)},
+        detail={
+            "topic": spec.topic,
+            "code": error.code,
+            "caught_by": catcher.task_spec.bpmn_id,
+            "caught_by_task": str(catcher.id),
+        },
         reason=error.message,
     )
 
@@ -197,14 +206,18 @@ def step_key(instance_id: str, task) -> str:
         path.append(f"[{position}]")
         child, parent = parent, parent.parent
     spec_id = child.task_spec.bpmn_id or spec.name
-    earlier = sum(1 for other in child.workflow.tasks.values()
-                  if other.task_spec is child.task_spec and other is not child
-                  and (other.state == TaskState.COMPLETED or THROWN in other.internal_data))
+    earlier = sum(
+        1
+        for other in child.workflow.tasks.values()
+        if other.task_spec is child.task_spec
+        and other is not child
+        and (other.state == TaskState.COMPLETED or THROWN in other.internal_data)
+    )
     scope = "" if child.workflow is child.workflow.top_workflow else f"{child.workflow.spec.name}/"
     visit = f"#{earlier + 1}" if earlier else ""
     key = f"{instance_id}:{scope}{spec_id}{visit}{''.join(reversed(path))}"
     if len(key) > MAX_STEP_KEY:  # long activity ids: the same key every time, within the ledger's column
-        key = f"{key[:MAX_STEP_KEY - 65]}~{hashlib.sha256(key.encode()).hexdigest()}"
+        key = f"{key[: MAX_STEP_KEY - 65]}~{hashlib.sha256(key.encode()).hexdigest()}"
     return key
 
 

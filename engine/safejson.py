@@ -49,6 +49,7 @@ def _number(kind):
         if kind is float and not math.isfinite(value):
             raise TooComplex(f"the number {text} is too large")
         return value
+
     return parse
 
 

@@ -57,8 +57,8 @@ SERVICES_GROUP = "onething.services"
 class Started:
     """A start request as the service reads it."""
 
-    variables: dict         # the process variables the instance starts with
-    jurisdiction: str       # the division code it belongs to (who may see it, R8.3)
+    variables: dict  # the process variables the instance starts with
+    jurisdiction: str  # the division code it belongs to (who may see it, R8.3)
     region: str
     subject_key: str | None  # one active instance per key (a digest, never personal data); None: no limit
     detail: dict = field(default_factory=dict)  # what the instance_started history entry says
@@ -73,11 +73,11 @@ class Started:
 class WorkflowFacts:
     """What the engine reads off a workflow for a service's projection."""
 
-    outcome: str | None      # None while running; else the outcome of the end event reached
-    data: dict               # the latest task's data (start variables, decisions' results)
-    merged: dict             # results, steps, notices and reviews of every live or finished branch
+    outcome: str | None  # None while running; else the outcome of the end event reached
+    data: dict  # the latest task's data (start variables, decisions' results)
+    merged: dict  # results, steps, notices and reviews of every live or finished branch
     active_items: frozenset  # the ``item`` property of every ready or waiting task
-    returned: dict | None    # the review that returned the application, if one did
+    returned: dict | None  # the review that returned the application, if one did
 
 
 @dataclass(frozen=True)
@@ -130,16 +130,16 @@ class Departments:
     """Who works on a service's instances and what they handle; every code is unique among the installed
     services."""
 
-    groups: Mapping[str, str]                                  # candidate group → department name
-    coordinators: frozenset[str] = frozenset()                  # groups that see every instance
+    groups: Mapping[str, str]  # candidate group → department name
+    coordinators: frozenset[str] = frozenset()  # groups that see every instance
     materials: Mapping[str, str] = field(default_factory=dict)  # material code → name
-    items: Mapping[str, str] = field(default_factory=dict)      # item code → name
+    items: Mapping[str, str] = field(default_factory=dict)  # item code → name
     item_groups: Mapping[str, str] = field(default_factory=dict)  # item code → the group handling it
 
 
 class StartForm(Protocol):
     schema: type | None  # the request's schema, for the OpenAPI document (None: not published)
-    subject: str         # what one active instance is about (its ``subject_key``), for the 409 of a second one
+    subject: str  # what one active instance is about (its ``subject_key``), for the 409 of a second one
     objects: frozenset[str]  # start variables read as objects: text sent for one (a Camunda String) is refused
 
     def read(self, variables: Mapping[str, Any], now: datetime) -> Started:
@@ -148,8 +148,14 @@ class StartForm(Protocol):
 
 
 class Projection(Protocol):
-    def project(self, facts: WorkflowFacts, previous: Mapping[str, Any], created_at: datetime, now: datetime,
-                calendar: WorkdayCalendar) -> dict:
+    def project(
+        self,
+        facts: WorkflowFacts,
+        previous: Mapping[str, Any],
+        created_at: datetime,
+        now: datetime,
+        calendar: WorkdayCalendar,
+    ) -> dict:
         """The service's part of the instance's stored summary (merged into the engine's)."""
         ...
 
@@ -167,8 +173,7 @@ class Projection(Protocol):
 class Views(Protocol):
     personal_keys: frozenset[str]  # keys whose values are personal data (masked for the applicant's side)
 
-    def instance(self, summary: Mapping[str, Any], tasks: Sequence[UserTask], now: datetime,
-                 mask: bool) -> dict:
+    def instance(self, summary: Mapping[str, Any], tasks: Sequence[UserTask], now: datetime, mask: bool) -> dict:
         """The service's part of the instance view."""
         ...
 
@@ -238,15 +243,15 @@ class Retention:
     done; the summary and the history stay. ``erase_after_days`` after it ended every personal value goes:
     values under the service's :attr:`Views.personal_keys` and the values at ``personal_fields`` (dotted paths
     in the workflow data, such as names), wherever they are stored -- the record, the summary, the history,
-    the departments' ledger -- and the materials' files; the history keeps who did what and when. An instance under a legal hold is left as it is; an active one is
-    never touched. ``onething retention run`` (and the workers, daily) apply it; ``ONETHING_RETENTION``
-    overrides the days."""
+    the departments' ledger -- and the materials' files; the history keeps who did what and when. An instance
+    under a legal hold is left as it is; an active one is never touched. ``onething retention run`` (and the
+    workers, daily) apply it; ``ONETHING_RETENTION`` overrides the days."""
 
     archive_after_days: int
     erase_after_days: int
-    kept_data: frozenset[str]                       # top-level keys of the workflow data the record keeps
-    personal_fields: frozenset[str] = frozenset()   # paths of values personal too (``application.mother.name``)
-    reasoning: str = ""                             # why these days (for the README and `retention policy`)
+    kept_data: frozenset[str]  # top-level keys of the workflow data the record keeps
+    personal_fields: frozenset[str] = frozenset()  # paths of values personal too (``application.mother.name``)
+    reasoning: str = ""  # why these days (for the README and `retention policy`)
 
 
 @dataclass(frozen=True)
@@ -254,9 +259,9 @@ class Demo:
     """What ``onething demo`` needs to walk one instance of a service through every step over the API."""
 
     process_key: str
-    jurisdiction: str                            # where the demo's clerks and applicant work
-    request: Callable[[datetime], dict]          # the start variables, as at a moment
-    approval: Callable[[str], dict]              # a form key → the variables that approve its task
+    jurisdiction: str  # where the demo's clerks and applicant work
+    request: Callable[[datetime], dict]  # the start variables, as at a moment
+    approval: Callable[[str], dict]  # a form key → the variables that approve its task
     messages: Mapping[str, tuple[str, dict]] = field(default_factory=dict)  # message → (step, variables)
 
 
@@ -331,16 +336,22 @@ class Services:
                 self._by_process[key] = service
             self.task_forms.add_all(service.task_forms, service.name)
             parts = service.departments
-            for kind, mine, merged in (("group", parts.groups, self.groups),
-                                       ("material", parts.materials, self.materials),
-                                       ("item", parts.items, self.item_names)):
+            for kind, mine, merged in (
+                ("group", parts.groups, self.groups),
+                ("material", parts.materials, self.materials),
+                ("item", parts.items, self.item_names),
+            ):
                 for code, text in mine.items():
                     self._claim(owners, kind, code, service)
                     merged[code] = text
             self.item_groups.update(parts.item_groups)
         for service in self.all:  # one table of every code a person may meet: the services' own first
-            for table in (service.labels, service.departments.groups, service.departments.items,
-                          service.departments.materials):
+            for table in (
+                service.labels,
+                service.departments.groups,
+                service.departments.items,
+                service.departments.materials,
+            ):
                 for code, text in table.items():
                     self.labels.setdefault(code, text)
 

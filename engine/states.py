@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-STATE_TEXT = {"active": "办理中", "completed": "已办结", "returned": "已退件", "cancelled": "已撤回",
-              "refused": "不予受理"}
+STATE_TEXT = {
+    "active": "办理中",
+    "completed": "已办结",
+    "returned": "已退件",
+    "cancelled": "已撤回",
+    "refused": "不予受理",
+}
 
 
 def state_text(state: str) -> str:

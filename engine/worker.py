@@ -8,7 +8,8 @@ the department ledger in its own transaction and an idempotency key that says wh
 (:func:`~engine.runtime.step_key`): if the worker dies anywhere in a chain, the rerun gets the first
 results back instead of second records. The results are then applied to the instance
 in one transaction guarded by its revision. An instance's service tasks run together: those taken, and
-those that become ready after them, in one load and one save (see ``_run_service_tasks``). A handler that keeps failing becomes an incident: the
+those that become ready after them, in one load and one save (see ``_run_service_tasks``). A handler that keeps
+failing becomes an incident: the
 application waits until an admin retries it (:func:`retry_incident` runs the job at once and says what came of
 it). A handler's business error (a department's refusal) is thrown as a BPMN error on its service task: the
 error boundary event that catches it takes the flow on in the same chain; one that nothing catches is an
@@ -118,9 +119,16 @@ class Worker:
     """``probe(point, **info)`` is called at the points of a chain where a crash matters -- ``before_handler``,
     ``after_handler`` (its ledger committed), ``before_save`` -- so tests can kill the worker there."""
 
-    def __init__(self, ctx: EngineContext, name: str | None = None, lock_seconds: int = DEFAULT_LOCK_SECONDS,
-                 batch: int = 20, chain: int = 50, heartbeat_seconds: float | None = None,
-                 probe: Callable[..., None] = _no_probe) -> None:
+    def __init__(
+        self,
+        ctx: EngineContext,
+        name: str | None = None,
+        lock_seconds: int = DEFAULT_LOCK_SECONDS,
+        batch: int = 20,
+        chain: int = 50,
+        heartbeat_seconds: float | None = None,
+        probe: Callable[..., None] = _no_probe,
+    ) -> None:
         self.ctx = ctx
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{uuid4().hex[:6]}"
         self.lock = timedelta(seconds=lock_seconds)
@@ -258,8 +266,7 @@ class Worker:
         self._reconciled = now
         moved = reconcile(self.ctx)
         if moved:
-            log.info("worker %s: due dates of %d application(s) counted again on the loaded calendar",
-                     self.name, moved)
+            log.info("worker %s: due dates of %d application(s) counted again on the loaded calendar", self.name, moved)
         return moved
 
     def housekeeping_round(self) -> int:
@@ -287,8 +294,19 @@ class Worker:
             for job_id in uow.jobs.candidates(now, self.batch, skip_locked=uow.is_postgresql, external=external):
                 if uow.jobs.lock(job_id, self.name, now, now + self.lock):
                     job = uow.jobs.get(job_id)
-                    taken.append(TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind,
-                                          job.topic, job.activity_id, job.attempts, job.request_id))
+                    taken.append(
+                        TakenJob(
+                            job.id,
+                            job.instance_id,
+                            job.business_key,
+                            job.task_id,
+                            job.kind,
+                            job.topic,
+                            job.activity_id,
+                            job.attempts,
+                            job.request_id,
+                        )
+                    )
             uow.commit()
         return taken
 
@@ -302,8 +320,7 @@ class Worker:
                 metrics.jobs_run.labels(job.kind, metrics.job_topic(job.topic, job.kind), "conflict").inc()
             self._release(jobs)
         except Exception as err:
-            log.warning("job %s (%s) failed: %s", jobs[0].id, jobs[0].topic or jobs[0].kind,
-                        err.__class__.__name__)
+            log.warning("job %s (%s) failed: %s", jobs[0].id, jobs[0].topic or jobs[0].kind, err.__class__.__name__)
             self._failed(jobs[0], err)
             self._release(jobs[1:])
 
@@ -331,8 +348,11 @@ class Worker:
         records: list[StepRecord] = []
         failure: tuple[str, Exception] | None = None
         while failure is None and len(records) < self.chain:
-            ready = [task for task in ready_external_tasks(workflow)
-                     if str(task.id) not in elsewhere and not self.ctx.external.matches(task.task_spec.topic)]
+            ready = [
+                task
+                for task in ready_external_tasks(workflow)
+                if str(task.id) not in elsewhere and not self.ctx.external.matches(task.task_spec.topic)
+            ]
             if not ready:
                 break
             for task in ready[: self.chain - len(records)]:
@@ -341,8 +361,9 @@ class Worker:
                     outcome = self._call_handler(jobs[0].business_key, instance_id, task)
                 except BusinessError as refusal:  # a BPMN error: caught in the diagram, or an incident
                     metrics.jobs_run.labels("service_task", task.task_spec.topic, "refused").inc()
-                    log.info("service task %s (%s) refused: %s", task.task_spec.bpmn_id, task.task_spec.topic,
-                             refusal.code)
+                    log.info(
+                        "service task %s (%s) refused: %s", task.task_spec.bpmn_id, task.task_spec.topic, refusal.code
+                    )
                     caught = refuse(task, refusal)
                     if caught is None:
                         failure = (str(task.id), refusal)
@@ -350,8 +371,12 @@ class Worker:
                     records.append(caught)
                     continue
                 except Exception as err:  # any failure of a department system is an attempt
-                    log.warning("service task %s (%s) failed: %s", task.task_spec.bpmn_id, task.task_spec.topic,
-                                err.__class__.__name__)
+                    log.warning(
+                        "service task %s (%s) failed: %s",
+                        task.task_spec.bpmn_id,
+                        task.task_spec.topic,
+                        err.__class__.__name__,
+                    )
                     failure = (str(task.id), err)
                     break
                 self.probe("after_handler", instance_id=instance_id, activity_id=task.task_spec.bpmn_id)
@@ -362,7 +387,7 @@ class Worker:
         with self.ctx.uow() as uow:
             rows = [uow.jobs.held(job.id, self.name, lock=uow.is_postgresql) for job in jobs]
             if any(row is None for row in rows):  # a lock expired and another worker took a job: it runs
-                for row in rows:                  # them again; give back the ones still ours
+                for row in rows:  # them again; give back the ones still ours
                     if row is not None:
                         uow.jobs.release(row)
                 uow.commit()
@@ -386,11 +411,18 @@ class Worker:
         ledger = _LazyLedger(self.ctx)
         started = time.perf_counter()
         try:
-            outcome = handler(ServiceCall(
-                topic=spec.topic, idempotency_key=step_key(instance_id, task), business_key=business_key,
-                variables=json.loads(json.dumps(task.data)), now=self.ctx.clock.now(),
-                ledger=ledger, properties=dict(getattr(spec, "extensions", {})), calendar=calendar,
-            ))
+            outcome = handler(
+                ServiceCall(
+                    topic=spec.topic,
+                    idempotency_key=step_key(instance_id, task),
+                    business_key=business_key,
+                    variables=json.loads(json.dumps(task.data)),
+                    now=self.ctx.clock.now(),
+                    ledger=ledger,
+                    properties=dict(getattr(spec, "extensions", {})),
+                    calendar=calendar,
+                )
+            )
             ledger.commit()
         finally:
             ledger.close()
@@ -404,10 +436,21 @@ class Worker:
             job = uow.jobs.held(job_id, self.name, lock=False)
             if job is None:
                 return
-            taken = TakenJob(job.id, job.instance_id, job.business_key, job.task_id, job.kind, job.topic,
-                             job.activity_id, job.attempts, job.request_id)
-        with self._heartbeat([taken.id]), log_context.bound(request_id=taken.request_id,
-                                                            business_key=taken.business_key):
+            taken = TakenJob(
+                job.id,
+                job.instance_id,
+                job.business_key,
+                job.task_id,
+                job.kind,
+                job.topic,
+                job.activity_id,
+                job.attempts,
+                job.request_id,
+            )
+        with (
+            self._heartbeat([taken.id]),
+            log_context.bound(request_id=taken.request_id, business_key=taken.business_key),
+        ):
             if taken.kind == "timer":
                 self._guarded([taken], self._fire_timer, taken)
             else:
@@ -426,8 +469,15 @@ class Worker:
             workflow.refresh_timers()
             advance(workflow)
             if task.state != TaskState.WAITING:
-                self.ctx.workflows.record(uow, instance.id, "system", "timer_fired", at=now,
-                                activity_id=job.activity_id, activity_name=task.task_spec.bpmn_name)
+                self.ctx.workflows.record(
+                    uow,
+                    instance.id,
+                    "system",
+                    "timer_fired",
+                    at=now,
+                    activity_id=job.activity_id,
+                    activity_name=task.task_spec.bpmn_name,
+                )
             self.ctx.workflows.save(uow, instance, workflow, [], "system")
             uow.commit()
         metrics.jobs_run.labels("timer", "timer", "done").inc()
@@ -476,7 +526,6 @@ def retry_incident(ctx: EngineContext, principal: Principal, job_id: str) -> dic
 
 def start_background_worker(ctx: EngineContext, stop: threading.Event) -> threading.Thread:
     """The worker ``onething serve`` runs beside the API."""
-    thread = threading.Thread(target=Worker(ctx).run_forever, args=(stop,), name="onething-worker",
-                              daemon=True)
+    thread = threading.Thread(target=Worker(ctx).run_forever, args=(stop,), name="onething-worker", daemon=True)
     thread.start()
     return thread

@@ -23,6 +23,7 @@ from .calendar_source import CalendarSource
 from .clock import Clock, iso
 from .definitions import ParsedDeployment
 from .errors import NotFound
+from .notify import job_channel
 from .persistence.models import (
     UNKNOWN_VERSION,
     HistoryEvent,
@@ -31,11 +32,8 @@ from .persistence.models import (
     ProcessInstance,
     UserTask,
 )
-from .notify import job_channel
 from .persistence.unit_of_work import UnitOfWork
 from .projection import summarize
-from .search import SearchDigests
-from .service import Service
 from .runtime import (
     StepRecord,
     assignee_of,
@@ -47,6 +45,9 @@ from .runtime import (
     waiting_messages,
     waiting_timers,
 )
+from .search import SearchDigests
+from .service import Service
+
 
 class Dependencies(Protocol):
     """What the repository uses of the engine's context (:class:`engine.context.EngineContext`)."""
@@ -92,19 +93,46 @@ class WorkflowRepository:
         except (ValueError, TaskNotFoundException):
             raise NotFound("task not found in the process") from None
 
-    def record(self, uow: UnitOfWork, instance_id: str, actor: str, kind: str, *, at: datetime,
-               activity_id=None, activity_name=None, department=None, item=None, reason=None,
-               detail=None) -> None:
+    def record(
+        self,
+        uow: UnitOfWork,
+        instance_id: str,
+        actor: str,
+        kind: str,
+        *,
+        at: datetime,
+        activity_id=None,
+        activity_name=None,
+        department=None,
+        item=None,
+        reason=None,
+        detail=None,
+    ) -> None:
         uow.history.add(
             HistoryEvent(
-                instance_id=instance_id, at=at, actor=actor, kind=kind, activity_id=activity_id,
-                activity_name=activity_name, department=department, item=item, reason=reason,
+                instance_id=instance_id,
+                at=at,
+                actor=actor,
+                kind=kind,
+                activity_id=activity_id,
+                activity_name=activity_name,
+                department=department,
+                item=item,
+                reason=reason,
                 detail=detail or {},
             )
         )
 
-    def save(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-             records: list[StepRecord], actor: str, *, recounted: WorkdayCalendar | None = None) -> dict[str, Job]:
+    def save(
+        self,
+        uow: UnitOfWork,
+        instance: ProcessInstance,
+        workflow: BpmnWorkflow,
+        records: list[StepRecord],
+        actor: str,
+        *,
+        recounted: WorkdayCalendar | None = None,
+    ) -> dict[str, Job]:
         """Store the workflow's state and project it (summary, user tasks, jobs, messages, history); the
         instance's open jobs by task id. ``recounted``: every open date was just counted again on that
         calendar, which the save counts with too."""
@@ -112,22 +140,39 @@ class WorkflowRepository:
         log_context.set_fields(business_key=instance.business_key)
         calendar = recounted or self.ctx.calendar.current()
         for rec in records:
-            self.record(uow, instance.id, "system", rec.kind, at=now, activity_id=rec.activity_id,
-                        activity_name=rec.activity_name, department=rec.department, item=rec.item,
-                        reason=rec.reason, detail=rec.detail)
+            self.record(
+                uow,
+                instance.id,
+                "system",
+                rec.kind,
+                at=now,
+                activity_id=rec.activity_id,
+                activity_name=rec.activity_name,
+                department=rec.department,
+                item=rec.item,
+                reason=rec.reason,
+                detail=rec.detail,
+            )
         refusals = {rec.detail["caught_by_task"]: rec for rec in records if rec.kind == "business_error"}
         open_tasks = self._sync_user_tasks(uow, instance, workflow, now, calendar, refusals)
         open_jobs = self._sync_jobs(uow, instance, workflow, now)
         self._sync_subscriptions(uow, instance, workflow, now)
-        summary = summarize(workflow, self.ctx.service_of(uow, instance), instance.summary or {}, instance.created_at,
-                            now, calendar)
+        summary = summarize(
+            workflow, self.ctx.service_of(uow, instance), instance.summary or {}, instance.created_at, now, calendar
+        )
         instance.summary = summary
         later_keys = self.ctx.service_of(uow, instance).search.keys_after_step(summary)
         if later_keys:
             uow.search_keys.add_missing(instance.id, self.ctx.search.of(later_keys))
-        self._mark_counted(uow, instance, workflow, open_tasks, calendar,
-                           one_calendar=recounted is not None or self.ctx.calendar.watched() <= 1,
-                           recounted=recounted is not None)
+        self._mark_counted(
+            uow,
+            instance,
+            workflow,
+            open_tasks,
+            calendar,
+            one_calendar=recounted is not None or self.ctx.calendar.watched() <= 1,
+            recounted=recounted is not None,
+        )
         instance.workflow_state = self.ctx.serializer.dumps(workflow)
         instance.serializer_version = self.ctx.serializer.version
         instance.updated_at = now
@@ -138,14 +183,21 @@ class WorkflowRepository:
             instance.end_reason = returned["reason"] if returned else None
             if summary.get("refusals"):
                 instance.end_reason = "；".join(r.get("message") or r.get("code") or "" for r in summary["refusals"])
-            ended = metrics.applications_ended.labels(self.ctx.service_of(uow, instance).name, instance.region,
-                                                      summary["outcome"])
+            ended = metrics.applications_ended.labels(
+                self.ctx.service_of(uow, instance).name, instance.region, summary["outcome"]
+            )
             uow.after_commit(ended.inc)
-            self.record(uow, instance.id, actor, f"instance_{summary['outcome']}", at=now,
-                        activity_id=returned["activity_id"] if returned else None,
-                        department=returned["group"] if returned else None,
-                        item=returned["item"] if returned else None,
-                        reason=instance.end_reason)
+            self.record(
+                uow,
+                instance.id,
+                actor,
+                f"instance_{summary['outcome']}",
+                at=now,
+                activity_id=returned["activity_id"] if returned else None,
+                department=returned["group"] if returned else None,
+                item=returned["item"] if returned else None,
+                reason=instance.end_reason,
+            )
         return open_jobs
 
     def close_open_work(self, uow: UnitOfWork, instance: ProcessInstance, now: datetime) -> None:
@@ -158,9 +210,17 @@ class WorkflowRepository:
         for subscription in uow.subscriptions.for_instance(instance.id):
             uow.subscriptions.delete(subscription)
 
-    def _mark_counted(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-                      open_tasks: list[UserTask], calendar: WorkdayCalendar, *, one_calendar: bool,
-                      recounted: bool) -> None:
+    def _mark_counted(
+        self,
+        uow: UnitOfWork,
+        instance: ProcessInstance,
+        workflow: BpmnWorkflow,
+        open_tasks: list[UserTask],
+        calendar: WorkdayCalendar,
+        *,
+        one_calendar: bool,
+        recounted: bool,
+    ) -> None:
         """Note every year the instance's open dates were counted through and on which version of its days
         (R5.1), so that any later load of one of those years finds it (``uow.counted``).
 
@@ -179,8 +239,13 @@ class WorkflowRepository:
         uow.counted.replace(instance.id, counted)
 
     @staticmethod
-    def _open_spans(service: Service, instance: ProcessInstance, workflow: BpmnWorkflow,
-                    open_tasks: list[UserTask], calendar: WorkdayCalendar) -> tuple[list[tuple], bool]:
+    def _open_spans(
+        service: Service,
+        instance: ProcessInstance,
+        workflow: BpmnWorkflow,
+        open_tasks: list[UserTask],
+        calendar: WorkdayCalendar,
+    ) -> tuple[list[tuple], bool]:
         """(start, end) of every open date of an active instance -- the service's in its summary (e.g. a
         promised date), open steps, waiting timers, handlers' deadlines -- and whether those deadlines are as
         ``calendar`` counts them (one may come back from a department's record of a step run again, counted on
@@ -202,9 +267,15 @@ class WorkflowRepository:
                 as_counted = False
         return spans, as_counted
 
-    def _sync_user_tasks(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-                         now: datetime, calendar: WorkdayCalendar,
-                         refusals: dict[str, StepRecord] | None = None) -> list[UserTask]:
+    def _sync_user_tasks(
+        self,
+        uow: UnitOfWork,
+        instance: ProcessInstance,
+        workflow: BpmnWorkflow,
+        now: datetime,
+        calendar: WorkdayCalendar,
+        refusals: dict[str, StepRecord] | None = None,
+    ) -> list[UserTask]:
         """Rows for the ready user tasks, closed rows for the others; the open rows. A new task the flow
         reached from a department's refusal caught in this step (``refusals``: by the catching event's task)
         keeps it, for the clerk who gets the work back."""
@@ -214,9 +285,17 @@ class WorkflowRepository:
             if row.id not in ready:  # the branch was cancelled (e.g. a return ended the instance)
                 row.completed_at = now
                 row.outcome = "cancelled"
-                self.record(uow, instance.id, "system", "task_cancelled", at=now,
-                            activity_id=row.activity_id, activity_name=row.name,
-                            department=row.candidate_group, item=row.item)
+                self.record(
+                    uow,
+                    instance.id,
+                    "system",
+                    "task_cancelled",
+                    at=now,
+                    activity_id=row.activity_id,
+                    activity_name=row.name,
+                    department=row.candidate_group,
+                    item=row.item,
+                )
             else:
                 ready.pop(row.id)
                 still_open.append(row)
@@ -224,29 +303,52 @@ class WorkflowRepository:
             spec = task.task_spec
             due = due_at(task, now, calendar)
             row = UserTask(
-                id=task_id, instance_id=instance.id, business_key=instance.business_key,
-                activity_id=spec.bpmn_id, name=spec.bpmn_name, item=item_of(spec),
-                form_key=spec.form.key, candidate_group=spec.candidate_groups[0],
-                jurisdiction=instance.jurisdiction, assignee=assignee_of(task), created_at=now,
-                due_at=due, due_provisional=bool(calendar.provisional_years(now, due)),
+                id=task_id,
+                instance_id=instance.id,
+                business_key=instance.business_key,
+                activity_id=spec.bpmn_id,
+                name=spec.bpmn_name,
+                item=item_of(spec),
+                form_key=spec.form.key,
+                candidate_group=spec.candidate_groups[0],
+                jurisdiction=instance.jurisdiction,
+                assignee=assignee_of(task),
+                created_at=now,
+                due_at=due,
+                due_provisional=bool(calendar.provisional_years(now, due)),
                 refusal=_refusal_leading_to(task, refusals or {}, now),
             )
             uow.tasks.add(row)
             still_open.append(row)
-            self.record(uow, instance.id, "system", "task_created", at=now, activity_id=spec.bpmn_id,
-                        activity_name=spec.bpmn_name, department=row.candidate_group, item=row.item,
-                        detail={"task_id": task_id})
+            self.record(
+                uow,
+                instance.id,
+                "system",
+                "task_created",
+                at=now,
+                activity_id=spec.bpmn_id,
+                activity_name=spec.bpmn_name,
+                department=row.candidate_group,
+                item=row.item,
+                detail={"task_id": task_id},
+            )
         return still_open
 
-    def _sync_jobs(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-                   now: datetime) -> dict[str, Job]:
+    def _sync_jobs(
+        self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime
+    ) -> dict[str, Job]:
         """Jobs for the ready service tasks and waiting timers, and none for the others; the open ones by
         task id."""
         wanted: dict[str, dict] = {}
         kept: dict[str, Job] = {}
         for task in ready_external_tasks(workflow):
-            wanted[str(task.id)] = dict(kind="service_task", topic=task.task_spec.topic, due_at=now,
-                                        properties=dict(getattr(task.task_spec, "extensions", {})), task=task)
+            wanted[str(task.id)] = dict(
+                kind="service_task",
+                topic=task.task_spec.topic,
+                due_at=now,
+                properties=dict(getattr(task.task_spec, "extensions", {})),
+                task=task,
+            )
         for task, moment in waiting_timers(workflow):
             wanted[str(task.id)] = dict(kind="timer", topic=None, due_at=moment, properties={}, task=task)
         for job in uow.jobs.for_instance(instance.id):
@@ -263,26 +365,42 @@ class WorkflowRepository:
             if spec["topic"]:
                 uow.signal(job_channel(spec["topic"]))  # an external worker waiting for its topic takes it
             kept[task_id] = Job(
-                id=str(uuid4()), instance_id=instance.id, business_key=instance.business_key, task_id=task_id,
-                activity_id=task.task_spec.bpmn_id, activity_name=task.task_spec.bpmn_name,
-                attempts=0, max_attempts=self.ctx.max_attempts, state="ready", created_at=now, updated_at=now,
+                id=str(uuid4()),
+                instance_id=instance.id,
+                business_key=instance.business_key,
+                task_id=task_id,
+                activity_id=task.task_spec.bpmn_id,
+                activity_name=task.task_spec.bpmn_name,
+                attempts=0,
+                max_attempts=self.ctx.max_attempts,
+                state="ready",
+                created_at=now,
+                updated_at=now,
                 request_id=log_context.current_request_id(),  # the worker's lines for it carry the request's id
                 **spec,
             )
             uow.jobs.add(kept[task_id])
         return kept
 
-    def _sync_subscriptions(self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow,
-                            now: datetime) -> None:
+    def _sync_subscriptions(
+        self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime
+    ) -> None:
         wanted = {str(task.id): (task, name) for task, name in waiting_messages(workflow)}
         for subscription in uow.subscriptions.for_instance(instance.id):
             if wanted.pop(subscription.task_id, None) is None:
                 uow.subscriptions.delete(subscription)
         for task_id, (task, name) in wanted.items():
-            uow.subscriptions.add(MessageSubscription(
-                task_id=task_id, instance_id=instance.id, business_key=instance.business_key,
-                message_name=name, activity_id=task.task_spec.bpmn_id, created_at=now,
-            ))
+            uow.subscriptions.add(
+                MessageSubscription(
+                    task_id=task_id,
+                    instance_id=instance.id,
+                    business_key=instance.business_key,
+                    message_name=name,
+                    activity_id=task.task_spec.bpmn_id,
+                    created_at=now,
+                )
+            )
+
 
 def _refusal_leading_to(task, refusals: dict[str, StepRecord], now: datetime) -> dict | None:
     """The refusal whose catching event ``task`` descends from (the flow went from the event to the task), if
@@ -293,8 +411,14 @@ def _refusal_leading_to(task, refusals: dict[str, StepRecord], now: datetime) ->
     while current is not None:
         found = refusals.get(str(current.id))
         if found is not None:
-            return {"code": found.detail.get("code"), "message": found.reason, "activity_id": found.activity_id,
-                    "activity_name": found.activity_name, "department": found.department, "at": iso(now)}
+            return {
+                "code": found.detail.get("code"),
+                "message": found.reason,
+                "activity_id": found.activity_id,
+                "activity_name": found.activity_name,
+                "department": found.department,
+                "at": iso(now),
+            }
         workflow = current.workflow
         if current.parent is None and workflow is not workflow.top_workflow:
             current = workflow.top_workflow.get_task_from_id(workflow.parent_task_id)

@@ -71,9 +71,11 @@ def not_in_future(value: dt.date | dt.datetime) -> None:
 
 def within_years(years: int, label: str):
     """Validator: an aware datetime not more than ``years`` years before now."""
+
     def check(value: dt.datetime) -> None:
         if isinstance(value, dt.datetime) and value < current_time() - dt.timedelta(days=366 * years):
             raise ValidationError(f"{label}不能早于 {years} 年前")
+
     return check
 
 
@@ -93,8 +95,16 @@ class Text(fields.String):
 
     default_error_messages = {**BASE_MESSAGES, "invalid": "应为文本", "invalid_utf8": "含有无效的字符编码"}
 
-    def __init__(self, label: str, *, allow_blank: bool = False, max_length: int | None = 200,
-                 form_type: str = "string", metadata: Mapping | None = None, **kwargs):
+    def __init__(
+        self,
+        label: str,
+        *,
+        allow_blank: bool = False,
+        max_length: int | None = 200,
+        form_type: str = "string",
+        metadata: Mapping | None = None,
+        **kwargs,
+    ):
         validators = list(_as_list(kwargs.pop("validate", None)))
         if max_length is not None:
             validators.append(validate.Length(max=max_length, error=f"不能超过 {max_length} 个字"))
@@ -150,7 +160,9 @@ class Choice(Text):
     def __init__(self, label: str, options: Mapping[str, str], *, error: str = "不是可选的值", **kwargs):
         self.options = dict(options)
         super().__init__(
-            label, max_length=None, form_type="enum",
+            label,
+            max_length=None,
+            form_type="enum",
             validate=validate.OneOf(list(self.options), error=error),
             metadata={"options": [{"id": code, "name": name} for code, name in self.options.items()]},
             **kwargs,

@@ -19,8 +19,15 @@ import unicodedata
 MIDDLE_DOT = "\u00b7"
 SEPARATORS = frozenset(" -'" + MIDDLE_DOT)
 MAX_COMBINING_RUN = 2
-_FORBIDDEN_CATEGORIES = {"Cc": "控制字符", "Cf": "不可见的格式或方向控制字符", "Co": "私用区字符",
-                         "Cs": "无效的字符编码", "Cn": "未分配的字符", "Zl": "换行符", "Zp": "换段符"}
+_FORBIDDEN_CATEGORIES = {
+    "Cc": "控制字符",
+    "Cf": "不可见的格式或方向控制字符",
+    "Co": "私用区字符",
+    "Cs": "无效的字符编码",
+    "Cn": "未分配的字符",
+    "Zl": "换行符",
+    "Zp": "换段符",
+}
 
 
 def normalize_name(text: str) -> str:
@@ -30,8 +37,8 @@ def normalize_name(text: str) -> str:
 # The CJK ideograph blocks by code point (Unicode 15.1), so that extensions newer than the Python's own
 # Unicode database (3.11 knows 14.0: no extension H or I) are ideographs too.
 IDEOGRAPH_BLOCKS = (
-    (0x4E00, 0x9FFF),    # CJK Unified Ideographs
-    (0x3400, 0x4DBF),    # extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0x3400, 0x4DBF),  # extension A
     (0x20000, 0x2A6DF),  # extension B
     (0x2A700, 0x2B73F),  # extension C
     (0x2B740, 0x2B81F),  # extension D
@@ -40,7 +47,7 @@ IDEOGRAPH_BLOCKS = (
     (0x2EBF0, 0x2EE5F),  # extension I
     (0x30000, 0x3134F),  # extension G
     (0x31350, 0x323AF),  # extension H
-    (0xF900, 0xFAFF),    # CJK Compatibility Ideographs
+    (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
     (0x2F800, 0x2FA1F),  # CJK Compatibility Ideographs Supplement
 )
 

@@ -37,9 +37,13 @@ class ReviewSchema(FormSchema):
 
     def conditional_constraints(self) -> dict:
         """What the checks below make depend on the decision, for a form's description."""
-        found = {"reason": {"required_if": {"field": "decision", "equals": "return"}, "message": "退件须说明原因"},
-                 "materials_checked": {"true_if": {"field": "decision", "equals": "approve"},
-                                       "message": "通过前须核验材料真实有效且与申请表一致"}}
+        found = {
+            "reason": {"required_if": {"field": "decision", "equals": "return"}, "message": "退件须说明原因"},
+            "materials_checked": {
+                "true_if": {"field": "decision", "equals": "approve"},
+                "message": "通过前须核验材料真实有效且与申请表一致",
+            },
+        }
         for key in self.required_on_approve:
             found[key] = {"required_if": {"field": "decision", "equals": "approve"}, "message": "通过时必填"}
         return found
@@ -87,9 +91,13 @@ class TaskForm:
         ``max_length``, ``required_if`` / ``true_if`` (``{"field": "decision", "equals": "approve"}``)."""
         schema = self.schema()
         conditional = getattr(schema, "conditional_constraints", lambda: {})()
-        return {"key": self.key, "fields": [
-            {**described, "constraints": {**described["constraints"], **conditional.get(described["id"], {})}}
-            for described in (_describe_field(name, field) for name, field in schema.fields.items())]}
+        return {
+            "key": self.key,
+            "fields": [
+                {**described, "constraints": {**described["constraints"], **conditional.get(described["id"], {})}}
+                for described in (_describe_field(name, field) for name, field in schema.fields.items())
+            ],
+        }
 
 
 def _describe_field(name: str, field: fields.Field) -> dict:
@@ -99,8 +107,12 @@ def _describe_field(name: str, field: fields.Field) -> dict:
         kind = "date"  # Camunda's "date" type carries a time as well
     if kind not in FIELD_TYPES:
         raise TypeError(f"field {name!r} of type {kind!r} cannot be a task form field")
-    described = {"id": field.data_key or name, "label": meta.get("label", name), "type": kind,
-                 "required": field.required}
+    described = {
+        "id": field.data_key or name,
+        "label": meta.get("label", name),
+        "type": kind,
+        "required": field.required,
+    }
     if kind == "enum":
         described["options"] = list(meta["options"])
     constraints: dict = {"required": field.required}

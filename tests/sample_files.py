@@ -21,7 +21,7 @@ def jpeg(extra: bytes = b"") -> bytes:
 
 
 def pdf(text: str = "hello", size: int = 0) -> bytes:
-    body = (b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n% " + text.encode() + b"\n")
+    body = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n% " + text.encode() + b"\n"
     padding = b"%" + b"0" * max(size - len(body) - 30, 0) + b"\n" if size else b""
     return body + padding + b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
 

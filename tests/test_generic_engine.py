@@ -21,16 +21,51 @@ from tests.second_service import SECOND
 
 ROOT = Path(__file__).resolve().parents[1]
 # words of the engine's own vocabulary that a service's form also happens to use
-GENERIC = frozenset({"name", "phone", "status", "region", "items", "channel", "year", "applicant", "address",
-                     "city", "province", "county", "township", "relationship", "delivery", "bank", "sex",
-                     "id_type", "id_number", "institution", "surname", "nationality", "request", "division_code",
-                     "certificate_number", "follows", "mode", "key", "health"})
+GENERIC = frozenset(
+    {
+        "name",
+        "phone",
+        "status",
+        "region",
+        "items",
+        "channel",
+        "year",
+        "applicant",
+        "address",
+        "city",
+        "province",
+        "county",
+        "township",
+        "relationship",
+        "delivery",
+        "bank",
+        "sex",
+        "id_type",
+        "id_number",
+        "institution",
+        "surname",
+        "nationality",
+        "request",
+        "division_code",
+        "certificate_number",
+        "follows",
+        "mode",
+        "key",
+        "health",
+    }
+)
 
 
 def service_words(service: Service) -> set[str]:
     """What a service calls its things: its name, modules, processes, codes and form fields."""
-    words = {service.name, *service.process_keys, *service.departments.groups, *service.departments.materials,
-             *service.departments.items, *(form.key for form in service.task_forms)}
+    words = {
+        service.name,
+        *service.process_keys,
+        *service.departments.groups,
+        *service.departments.materials,
+        *service.departments.items,
+        *(form.key for form in service.task_forms),
+    }
     schema = service.start_form.schema
 
     def walk(found):
@@ -38,6 +73,7 @@ def service_words(service: Service) -> set[str]:
             words.add(field.data_key or name)
             if isinstance(field, fields.Nested):
                 walk(field.schema)
+
     if schema is not None:
         walk(schema())
     return {word for word in words if word not in GENERIC}
@@ -50,10 +86,14 @@ def newborn_words() -> set[str]:
 def source_words(path: Path) -> list[tuple[int, str]]:
     """(line, word) of every identifier and every string that is not a docstring, in a Python module."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                  and node.body and isinstance(node.body[0], ast.Expr)
-                  and isinstance(node.body[0].value, ast.Constant)}
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
     found = []
     for node in ast.walk(tree):
         texts = []
@@ -77,8 +117,11 @@ def source_words(path: Path) -> list[tuple[int, str]]:
 
 
 def template_words(path: Path) -> list[tuple[int, str]]:
-    return [(number, word) for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-            for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", line)]
+    return [
+        (number, word)
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for word in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", line)
+    ]
 
 
 def named(words: set[str]) -> list[str]:
@@ -117,8 +160,13 @@ def test_the_engine_imports_nothing_of_forms():
     offenders = []
     for path in (ROOT / "engine").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            modules = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                       else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            modules = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
             offenders += [f"{path.relative_to(ROOT)}: {m}" for m in modules if m.split(".")[0] == "forms"]
     assert offenders == []
 
@@ -126,8 +174,13 @@ def test_the_engine_imports_nothing_of_forms():
 def test_two_services_claiming_one_group_are_refused_with_both_names():
     from dataclasses import replace
 
-    clash = replace(SECOND, name="clash", process_keys=frozenset({"clash_process"}), task_forms=(),
-                    departments=Departments(groups={"police": "另一个公安"}))
+    clash = replace(
+        SECOND,
+        name="clash",
+        process_keys=frozenset({"clash_process"}),
+        task_forms=(),
+        departments=Departments(groups={"police": "另一个公安"}),
+    )
     with pytest.raises(DuplicateCode, match=r"group 'police' is claimed by the services newborn and clash"):
         Services([NEWBORN, clash])
 
@@ -137,8 +190,13 @@ def test_a_clashing_material_or_item_is_refused_too(part):
     from dataclasses import replace
 
     code = next(iter(getattr(NEWBORN.departments, part)))
-    clash = replace(SECOND, name="clash", process_keys=frozenset({"clash_process"}), task_forms=(),
-                    departments=Departments(groups={"clash_group": "某部门"}, **{part: {code: "重名"}}))
+    clash = replace(
+        SECOND,
+        name="clash",
+        process_keys=frozenset({"clash_process"}),
+        task_forms=(),
+        departments=Departments(groups={"clash_group": "某部门"}, **{part: {code: "重名"}}),
+    )
     with pytest.raises(DuplicateCode, match=f"{part[:-1]} '{code}' is claimed by the services newborn and clash"):
         Services([NEWBORN, clash])
 
@@ -149,8 +207,9 @@ def test_a_form_key_or_process_claimed_twice_is_refused():
     from engine.forms import DuplicateForm
 
     twin = replace(SECOND, name="twin", departments=Departments(groups={"twin_group": "某部门"}))
-    with pytest.raises(DuplicateCode, match="process 'residence_certificate' is claimed by the services "
-                                            "residence and twin"):
+    with pytest.raises(
+        DuplicateCode, match="process 'residence_certificate' is claimed by the services residence and twin"
+    ):
         Services([SECOND, twin])
     forms_only = replace(twin, process_keys=frozenset({"twin_process"}))
     with pytest.raises(DuplicateForm, match="'community_review' is registered by residence and twin"):

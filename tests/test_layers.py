@@ -25,8 +25,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("engine", "handlers", "forms", "api")
-LEAVES = ("engine.errors", "engine.clock", "engine.safexml", "engine.safejson", "engine.expressions",
-          "engine.calendar")
+LEAVES = ("engine.errors", "engine.clock", "engine.safexml", "engine.safejson", "engine.expressions", "engine.calendar")
 
 
 def module_name(path: Path) -> str:
@@ -83,16 +82,32 @@ def offenders(rule) -> list[str]:
 
 
 def test_the_walk_sees_every_package():
-    assert {"engine.context", "engine.calendar.workdays", "api.calendar", "handlers.newborn.police",
-            "forms.fields", "forms.newborn.application", "engine.cli"} <= set(MODULES)
+    assert {
+        "engine.context",
+        "engine.calendar.workdays",
+        "api.calendar",
+        "handlers.newborn.police",
+        "forms.fields",
+        "forms.newborn.application",
+        "engine.cli",
+    } <= set(MODULES)
     assert "engine.calendar.notice" in IMPORTS["engine.calendar"]
 
 
 @pytest.mark.parametrize("leaf", LEAVES)
 def test_leaves_import_nothing_above_them(leaf):
     allowed = (leaf, "engine.errors", "engine.clock")
-    assert offenders(lambda name, target: within(name, leaf) and any(within(target, p) for p in PACKAGES)
-                     and target in MODULES and not any(within(target, a) for a in allowed)) == []
+    assert (
+        offenders(
+            lambda name, target: (
+                within(name, leaf)
+                and any(within(target, p) for p in PACKAGES)
+                and target in MODULES
+                and not any(within(target, a) for a in allowed)
+            )
+        )
+        == []
+    )
 
 
 def test_dmn_and_bpmn_know_nothing_of_each_other():
@@ -102,18 +117,39 @@ def test_dmn_and_bpmn_know_nothing_of_each_other():
 
 
 def test_persistence_is_the_bottom_of_the_engine():
-    assert offenders(lambda name, target: within(name, "engine.persistence") and target in MODULES
-                     and not within(target, "engine.persistence") and target not in ("engine.errors",)) == []
+    assert (
+        offenders(
+            lambda name, target: (
+                within(name, "engine.persistence")
+                and target in MODULES
+                and not within(target, "engine.persistence")
+                and target not in ("engine.errors",)
+            )
+        )
+        == []
+    )
 
 
 def test_only_persistence_speaks_sql():
-    assert offenders(lambda name, target: target.split(".")[0] in ("sqlalchemy", "alembic")
-                     and not within(name, "engine.persistence")) == []
+    assert (
+        offenders(
+            lambda name, target: (
+                target.split(".")[0] in ("sqlalchemy", "alembic") and not within(name, "engine.persistence")
+            )
+        )
+        == []
+    )
 
 
 def test_only_the_api_speaks_http():
-    assert offenders(lambda name, target: target.split(".")[0] in ("flask", "flask_smorest", "werkzeug", "waitress")
-                     and not within(name, "api")) == []
+    assert (
+        offenders(
+            lambda name, target: (
+                target.split(".")[0] in ("flask", "flask_smorest", "werkzeug", "waitress") and not within(name, "api")
+            )
+        )
+        == []
+    )
     assert offenders(lambda name, target: within(target, "api") and not within(name, "api")) == []
 
 
@@ -122,23 +158,44 @@ ENTRY_POINTS = ("api", "engine.cli", "engine.bootstrap", "engine.worker")
 
 
 def is_service(module: str) -> bool:
-    return within(module, "handlers") or (module.startswith("forms.") and module.split(".")[1] in
-                                          {p.name for p in (ROOT / "forms").iterdir() if p.is_dir()})
+    return within(module, "handlers") or (
+        module.startswith("forms.")
+        and module.split(".")[1] in {p.name for p in (ROOT / "forms").iterdir() if p.is_dir()}
+    )
 
 
 def test_the_engine_imports_no_service():
     assert offenders(lambda name, target: within(name, "engine") and target in MODULES and is_service(target)) == []
-    assert is_service("handlers.newborn.police") and is_service("forms.newborn.items") and not is_service("forms.fields")
+    assert (
+        is_service("handlers.newborn.police") and is_service("forms.newborn.items") and not is_service("forms.fields")
+    )
 
 
 def test_only_entry_points_use_the_use_cases():
-    assert offenders(lambda name, target: within(target, "engine.usecases") and target in MODULES
-                     and not within(name, "engine.usecases") and not any(within(name, e) for e in ENTRY_POINTS)) == []
+    assert (
+        offenders(
+            lambda name, target: (
+                within(target, "engine.usecases")
+                and target in MODULES
+                and not within(name, "engine.usecases")
+                and not any(within(name, e) for e in ENTRY_POINTS)
+            )
+        )
+        == []
+    )
 
 
 def test_services_import_no_entry_point():
-    assert offenders(lambda name, target: is_service(name) and target in MODULES
-                     and any(within(target, e) for e in ENTRY_POINTS + ("engine.usecases",))) == []
+    assert (
+        offenders(
+            lambda name, target: (
+                is_service(name)
+                and target in MODULES
+                and any(within(target, e) for e in ENTRY_POINTS + ("engine.usecases",))
+            )
+        )
+        == []
+    )
 
 
 def unit(module: str) -> str:
@@ -161,7 +218,7 @@ def test_no_cycles_between_packages():
     def visit(node, path):
         for nxt in graph[node]:
             if nxt in path:
-                cycles.add(" → ".join(path[path.index(nxt):] + [nxt]))
+                cycles.add(" → ".join(path[path.index(nxt) :] + [nxt]))
             elif len(path) < 15:
                 visit(nxt, path + [nxt])
 
@@ -175,8 +232,10 @@ def test_the_worker_command_loads_no_web_framework():
     import subprocess
     import sys
 
-    script = ("import sys, engine.cli, engine.worker, engine.bootstrap; engine.cli.parser(['worker']); "
-              "assert not [m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug', 'api')], "
-              "sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug', 'api'))")
+    script = (
+        "import sys, engine.cli, engine.worker, engine.bootstrap; engine.cli.parser(['worker']); "
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug', 'api')], "
+        "sorted(m for m in sys.modules if m.split('.')[0] in ('flask', 'werkzeug', 'api'))"
+    )
     found = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert found.returncode == 0, found.stderr[-2000:]

@@ -256,23 +256,23 @@ def test_checker_reports_bad_feel_unknown_attribute_and_undrawn_decision(tmp_pat
 
 
 LITERAL_DMN = VALID_DMN.replace(
-    '  <dmndi:DMNDI>',
+    "  <dmndi:DMNDI>",
     '  <decision id="all_limits" name="全部时限">\n'
     '    <variable id="InformationItem_all" name="limits" />\n'
     '    <informationRequirement id="InformationRequirement_limit">\n'
     '      <requiredDecision href="#time_limit" />\n'
-    '    </informationRequirement>\n'
+    "    </informationRequirement>\n"
     '    <literalExpression id="LiteralExpression_all">\n'
-    '      <text>concatenate([time_limit], [])</text>\n'
-    '    </literalExpression>\n'
-    '  </decision>\n'
-    '  <dmndi:DMNDI>',
+    "      <text>concatenate([time_limit], [])</text>\n"
+    "    </literalExpression>\n"
+    "  </decision>\n"
+    "  <dmndi:DMNDI>",
 ).replace(
-    '    </dmndi:DMNDiagram>',
+    "    </dmndi:DMNDiagram>",
     '      <dmndi:DMNShape id="DMNShape_all" dmnElementRef="all_limits">\n'
     '        <dc:Bounds height="80" width="180" x="160" y="-60" />\n'
-    '      </dmndi:DMNShape>\n'
-    '    </dmndi:DMNDiagram>',
+    "      </dmndi:DMNShape>\n"
+    "    </dmndi:DMNDiagram>",
 )
 
 
@@ -286,8 +286,7 @@ def test_checker_lints_literal_expression_decisions(tmp_path):
     assert proc.returncode == 0 and summary["ok"], proc.stderr
 
     bad = tmp_path / "bad_literal.dmn"
-    bad.write_text(LITERAL_DMN.replace("concatenate([time_limit], [])", "concatenate([time_limit], "),
-                   encoding="utf-8")
+    bad.write_text(LITERAL_DMN.replace("concatenate([time_limit], [])", "concatenate([time_limit], "), encoding="utf-8")
     proc, summary = _run_check(node, bad)
     assert proc.returncode != 0
     (result,) = summary["files"]

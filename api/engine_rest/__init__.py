@@ -57,8 +57,9 @@ class MergeSlashes:
 
 
 def register(app: Flask) -> None:
-    prefix = "/" + (app.config.get("ENGINE_REST_PATH") or os.environ.get("ONETHING_ENGINE_REST_PATH")
-                    or DEFAULT_PATH).strip("/")
+    prefix = "/" + (
+        app.config.get("ENGINE_REST_PATH") or os.environ.get("ONETHING_ENGINE_REST_PATH") or DEFAULT_PATH
+    ).strip("/")
     app.config["ENGINE_REST_PATH"] = prefix
     app.register_blueprint(blp, url_prefix=prefix)
     app.wsgi_app = MergeSlashes(app.wsgi_app, prefix)

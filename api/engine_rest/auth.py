@@ -42,8 +42,11 @@ def caller() -> Principal:
 
 
 def _refused(principal: Principal, roles: tuple[str, ...]):
-    raise RestError(403, "AuthorizationException",
-                    f"{principal.name} is not allowed to do this here (requires {' or '.join(roles)})")
+    raise RestError(
+        403,
+        "AuthorizationException",
+        f"{principal.name} is not allowed to do this here (requires {' or '.join(roles)})",
+    )
 
 
 def require(*roles: str):

@@ -53,7 +53,9 @@ def as_rest_error(err: EngineError) -> RestError:
     status, kind = CAMUNDA_ERRORS.get(status_of(err), (500, "ProcessEngineException"))
     message, details = str(err), None
     if isinstance(err, Ineligible):
-        message = "不予受理：" + "；".join(f"{r.get('message') or r.get('code')}（{r.get('rule')}）" for r in err.refusals)
+        message = "不予受理：" + "；".join(
+            f"{r.get('message') or r.get('code')}（{r.get('rule')}）" for r in err.refusals
+        )
     elif isinstance(err, InvalidInput) and err.errors:
         message = f"{err}: " + "; ".join(f"{path}: {'，'.join(found)}" for path, found in err.errors.items())
         details = {"errors": err.errors}
@@ -90,8 +92,11 @@ def unknown_path():
     Preflights (``OPTIONS``) stay the preflight route's."""
     prefix = current_app.config["ENGINE_REST_PATH"]
     failed = request.routing_exception
-    if (request.method == "OPTIONS" or not isinstance(failed, (NoRoute, MethodNotAllowed))
-            or not (request.path == prefix or request.path.startswith(prefix + "/"))):
+    if (
+        request.method == "OPTIONS"
+        or not isinstance(failed, (NoRoute, MethodNotAllowed))
+        or not (request.path == prefix or request.path.startswith(prefix + "/"))
+    ):
         return None
     allowed = sorted(set(getattr(failed, "valid_methods", None) or ()) - {"OPTIONS"})
     try:

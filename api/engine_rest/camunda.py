@@ -98,10 +98,18 @@ def definition_dto(definition: dict) -> dict:
 def decision_dto(decision: dict) -> dict:
     """Camunda's DecisionDefinitionDto of a decision version (``engine.usecases.deployments.decision_dict``)."""
     return {
-        "id": definition_id(decision), "key": decision["key"], "category": "http://camunda.org/schema/1.0/dmn",
-        "name": decision.get("name"), "version": decision["version"], "resource": decision.get("resource"),
-        "deploymentId": str(decision["deployment_id"]), "decisionRequirementsDefinitionId": None,
-        "decisionRequirementsDefinitionKey": None, "tenantId": None, "versionTag": None, "historyTimeToLive": None,
+        "id": definition_id(decision),
+        "key": decision["key"],
+        "category": "http://camunda.org/schema/1.0/dmn",
+        "name": decision.get("name"),
+        "version": decision["version"],
+        "resource": decision.get("resource"),
+        "deploymentId": str(decision["deployment_id"]),
+        "decisionRequirementsDefinitionId": None,
+        "decisionRequirementsDefinitionKey": None,
+        "tenantId": None,
+        "versionTag": None,
+        "historyTimeToLive": None,
     }
 
 
@@ -130,9 +138,15 @@ def parse_problems(problems: list) -> RestError:
         where = problem.file + (f":{problem.line}" if problem.line else "")
         element = f" [{problem.element}]" if problem.element else ""
         parts.append(f"{where}{element}: {problem.message}")
-        details.setdefault(problem.file or "deployment", {"errors": [], "warnings": []})["errors"].append({
-            "message": problem.message, "line": problem.line or 0, "column": 0,
-            "mainElementId": problem.element, "elementIds": [problem.element] if problem.element else []})
+        details.setdefault(problem.file or "deployment", {"errors": [], "warnings": []})["errors"].append(
+            {
+                "message": problem.message,
+                "line": problem.line or 0,
+                "column": 0,
+                "mainElementId": problem.element,
+                "elementIds": [problem.element] if problem.element else [],
+            }
+        )
     message = "ENGINE-09005 Could not parse BPMN process. Errors: " + " | ".join(parts)
     return RestError(400, "ParseException", message, details)
 
@@ -164,12 +178,27 @@ def camunda_time_of(text: str | None) -> str | None:
 def task_dto(task: dict) -> dict:
     """Camunda's TaskDto of a user task (``engine.usecases.task_search``'s dict)."""
     return {
-        "id": task["id"], "name": task["name"], "assignee": task["assignee"], "owner": None,
-        "created": camunda_time_of(task["created_at"]), "lastUpdated": None, "due": camunda_time_of(task["due_at"]),
-        "followUp": None, "delegationState": None, "description": None,
-        "executionId": task["process_instance_id"], "parentTaskId": None, "priority": 50,
-        "processDefinitionId": definition_id(task["definition"]), "processInstanceId": task["process_instance_id"],
-        "caseExecutionId": None, "caseDefinitionId": None, "caseInstanceId": None,
-        "taskDefinitionKey": task["activity_id"], "suspended": False, "formKey": task["form_key"],
-        "camundaFormRef": None, "tenantId": None,
+        "id": task["id"],
+        "name": task["name"],
+        "assignee": task["assignee"],
+        "owner": None,
+        "created": camunda_time_of(task["created_at"]),
+        "lastUpdated": None,
+        "due": camunda_time_of(task["due_at"]),
+        "followUp": None,
+        "delegationState": None,
+        "description": None,
+        "executionId": task["process_instance_id"],
+        "parentTaskId": None,
+        "priority": 50,
+        "processDefinitionId": definition_id(task["definition"]),
+        "processInstanceId": task["process_instance_id"],
+        "caseExecutionId": None,
+        "caseDefinitionId": None,
+        "caseInstanceId": None,
+        "taskDefinitionKey": task["activity_id"],
+        "suspended": False,
+        "formKey": task["form_key"],
+        "camundaFormRef": None,
+        "tenantId": None,
     }

@@ -19,9 +19,15 @@ from .camunda import RestError, decision_dto, parse_definition_id
 def _listed(first: int, limit: int | None):
     deployment = query.text("deploymentId")
     return decisions.find_decisions(
-        context(), query.text("key"), bool(query.flag("latestVersion")),
-        int(deployment) if deployment and deployment.isascii() and deployment.isdigit() and len(deployment) < 10
-        else (-1 if deployment else None), first, limit)
+        context(),
+        query.text("key"),
+        bool(query.flag("latestVersion")),
+        int(deployment)
+        if deployment and deployment.isascii() and deployment.isdigit() and len(deployment) < 10
+        else (-1 if deployment else None),
+        first,
+        limit,
+    )
 
 
 @blp.get("/decision-definition")
@@ -49,8 +55,9 @@ def _by_key(key: str) -> dict:
     try:
         return decisions.latest_decision(context(), key)
     except NotFound:
-        raise RestError(404, "InvalidRequestException",
-                        f"No matching decision definition with key: {key} and no tenant-id") from None
+        raise RestError(
+            404, "InvalidRequestException", f"No matching decision definition with key: {key} and no tenant-id"
+        ) from None
 
 
 @blp.get("/decision-definition/key/<key>")
@@ -102,5 +109,3 @@ def decision_evaluate_by_key(principal, key):
 @require(*DEPLOYERS)
 def decision_evaluate(principal, decision_id):
     return _evaluate(_by_id(decision_id))
-
-

@@ -46,22 +46,40 @@ def deployment_create(principal):
     if request.form.get("tenant-id"):
         raise RestError(400, "InvalidRequestException", "tenants are not used here: leave the tenant id empty")
     if request.form.get("deployment-activation-time"):
-        raise RestError(400, "InvalidRequestException", "deployment-activation-time is not supported here: a "
-                                                        "deployment's versions are active at once; deploy when "
-                                                        "they should take effect")
+        raise RestError(
+            400,
+            "InvalidRequestException",
+            "deployment-activation-time is not supported here: a "
+            "deployment's versions are active at once; deploy when "
+            "they should take effect",
+        )
     files = [(upload.filename or name, upload.read()) for name, uploads in request.files.lists() for upload in uploads]
     if not files:
         raise RestError(400, "InvalidRequestException", "No deployment resources contained in the form upload.")
     forms = [name for name, _ in files if name.lower().endswith(".form")]
     if forms:
-        raise RestError(400, "ParseException", "ENGINE-09005 Could not parse BPMN process. Errors: " + " | ".join(
-            f"{name}: Camunda Forms are not used here; a user task's form is the service's (camunda:formKey), so "
-            f"deploy without attaching forms" for name in forms))
-    duplicates = "true" in (request.form.get("enable-duplicate-filtering", "").lower(),
-                            request.form.get("deploy-changed-only", "").lower())
+        raise RestError(
+            400,
+            "ParseException",
+            "ENGINE-09005 Could not parse BPMN process. Errors: "
+            + " | ".join(
+                f"{name}: Camunda Forms are not used here; a user task's form is the service's (camunda:formKey), so "
+                f"deploy without attaching forms"
+                for name in forms
+            ),
+        )
+    duplicates = "true" in (
+        request.form.get("enable-duplicate-filtering", "").lower(),
+        request.form.get("deploy-changed-only", "").lower(),
+    )
     done = deployments.deploy_resources(
-        context(), files, principal.name, name=request.form.get("deployment-name") or None,
-        source=request.form.get("deployment-source") or None, filter_duplicates=duplicates)
+        context(),
+        files,
+        principal.name,
+        name=request.form.get("deployment-name") or None,
+        source=request.form.get("deployment-source") or None,
+        filter_duplicates=duplicates,
+    )
     return jsonify(deployment_with_definitions(done, base()))
 
 
@@ -85,8 +103,11 @@ def deployment_resources(principal, deployment_id):
 def _resource(deployment_id: str, resource_id: str) -> tuple[dict, bytes]:
     number = _number(deployment_id)
     if not (resource_id.isascii() and resource_id.isdigit()) or len(resource_id) > 9:
-        raise RestError(404, "InvalidRequestException", f"Deployment resource with resource id '{resource_id}' for "
-                                                        f"deployment id '{deployment_id}' does not exist.")
+        raise RestError(
+            404,
+            "InvalidRequestException",
+            f"Deployment resource with resource id '{resource_id}' for deployment id '{deployment_id}' does not exist.",
+        )
     return deployments.deployment_resource(context(), number, int(resource_id))
 
 
@@ -102,9 +123,14 @@ def deployment_resource_data(principal, deployment_id, resource_id):
     """A deployed file byte for byte, as a download (never shown as a page)."""
     resource, content = _resource(deployment_id, resource_id)
     media = "application/xml" if resource["name"].lower().endswith((".bpmn", ".dmn")) else "application/octet-stream"
-    return Response(content, mimetype=media, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(resource['name'])}",
-        "X-Content-Type-Options": "nosniff"})
+    return Response(
+        content,
+        mimetype=media,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(resource['name'])}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @blp.delete("/deployment/<deployment_id>")

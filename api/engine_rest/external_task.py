@@ -19,9 +19,9 @@ from engine.usecases import external_tasks as tasks
 from engine.usecases.external_tasks import FetchRequest, TopicRequest
 
 from ..guard import context
+from . import variables as typed_values
 from .auth import require
 from .blueprint import blp, page_args
-from . import variables as typed_values
 from .camunda import RestError, camunda_time, definition_id
 
 log = logging.getLogger(__name__)
@@ -95,8 +95,11 @@ def _topic(entry) -> TopicRequest:
         ids = (ids or ()) + (_text(entry, "processDefinitionId", limit=300) or "",)
     numbers = None
     if ids is not None:  # our definition ids: key:version:number
-        numbers = tuple(int(text.rpartition(":")[2]) for text in ids if text.rpartition(":")[2].isdigit()
-                        and len(text.rpartition(":")[2]) < 10)
+        numbers = tuple(
+            int(text.rpartition(":")[2])
+            for text in ids
+            if text.rpartition(":")[2].isdigit() and len(text.rpartition(":")[2]) < 10
+        )
     values = entry.get("processVariables")
     if values is not None and not isinstance(values, dict):
         raise RestError(400, "InvalidRequestException", "processVariables must be an object of name: value")
@@ -106,7 +109,8 @@ def _topic(entry) -> TopicRequest:
         lock_ms=_number(entry, "lockDuration", low=1, high=tasks.MAX_LOCK_MS),
         variables=_names(entry.get("variables"), "variables"),
         business_key=_text(entry, "businessKey"),
-        definition_keys=keys, definition_ids=numbers,
+        definition_keys=keys,
+        definition_ids=numbers,
         process_variables=values or None,
         local_only=entry.get("localVariables") is True,
         matches_nothing=bool(tenants) or bool(entry.get("processDefinitionVersionTag")),
@@ -127,8 +131,11 @@ class _LongPolls:
             return True
         if time.monotonic() - self.warned > WARN_EVERY_SECONDS:
             self.warned = time.monotonic()
-            log.warning("more external workers wait for work than this process lets wait (%s): they are "
-                        "answered at once; raise ONETHING_THREADS or add API processes", LONG_POLLS)
+            log.warning(
+                "more external workers wait for work than this process lets wait (%s): they are "
+                "answered at once; raise ONETHING_THREADS or add API processes",
+                LONG_POLLS,
+            )
         return False
 
     def give(self) -> None:
@@ -139,8 +146,7 @@ class _LongPolls:
 def _long_polls() -> _LongPolls:
     found = current_app.extensions.get("onething_long_polls")
     if found is None:
-        found = current_app.extensions.setdefault("onething_long_polls",
-                                                  _LongPolls(current_app.config.get(LONG_POLLS)))
+        found = current_app.extensions.setdefault("onething_long_polls", _LongPolls(current_app.config.get(LONG_POLLS)))
     return found
 
 
@@ -185,10 +191,12 @@ def fetch_and_lock(principal):
     topics = body.get("topics")
     if not isinstance(topics, list) or len(topics) > 100:
         raise RestError(400, "InvalidRequestException", "topics must be a list of {topicName, lockDuration}")
-    wanted = FetchRequest(worker_id=_required(body, "workerId"),
-                          max_tasks=_number(body, "maxTasks", low=0, high=tasks.MAX_TASKS),
-                          topics=tuple(_topic(entry) for entry in topics),
-                          wait_ms=_number(body, "asyncResponseTimeout", default=0, high=tasks.MAX_WAIT_MS))
+    wanted = FetchRequest(
+        worker_id=_required(body, "workerId"),
+        max_tasks=_number(body, "maxTasks", low=0, high=tasks.MAX_TASKS),
+        topics=tuple(_topic(entry) for entry in topics),
+        wait_ms=_number(body, "asyncResponseTimeout", default=0, high=tasks.MAX_WAIT_MS),
+    )
     polls = _long_polls()
     waiting = wanted.wait_ms > 0 and polls.take()
     if not waiting:
@@ -204,8 +212,13 @@ def fetch_and_lock(principal):
 def _filters() -> dict:
     args = request.args
     found: dict = {}
-    for name, key in (("externalTaskId", "job_id"), ("topicName", "topic"), ("workerId", "worker"),
-                      ("processInstanceId", "instance_id"), ("businessKey", "business_key")):
+    for name, key in (
+        ("externalTaskId", "job_id"),
+        ("topicName", "topic"),
+        ("workerId", "worker"),
+        ("processInstanceId", "instance_id"),
+        ("businessKey", "business_key"),
+    ):
         if args.get(name):
             found[key] = args[name]
     if args.get("locked", "").lower() == "true":
@@ -269,10 +282,16 @@ def external_task_complete(principal, task_id):
 @require(*WORKERS)
 def external_task_failure(principal, task_id):
     body = _body()
-    tasks.failure(context(), principal, task_id, _required(body, "workerId"),
-                  _text(body, "errorMessage", limit=2000), _text(body, "errorDetails", limit=100_000),
-                  retries=_number(body, "retries", default=0),
-                  retry_timeout_ms=_number(body, "retryTimeout", default=0, high=tasks.MAX_LOCK_MS))
+    tasks.failure(
+        context(),
+        principal,
+        task_id,
+        _required(body, "workerId"),
+        _text(body, "errorMessage", limit=2000),
+        _text(body, "errorDetails", limit=100_000),
+        retries=_number(body, "retries", default=0),
+        retry_timeout_ms=_number(body, "retryTimeout", default=0, high=tasks.MAX_LOCK_MS),
+    )
     return no_content()
 
 
@@ -280,9 +299,15 @@ def external_task_failure(principal, task_id):
 @require(*WORKERS)
 def external_task_bpmn_error(principal, task_id):
     body = _body()
-    tasks.bpmn_error(context(), principal, task_id, _required(body, "workerId"),
-                     _required(body, "errorCode"), _text(body, "errorMessage", limit=2000),
-                     _variables(body))
+    tasks.bpmn_error(
+        context(),
+        principal,
+        task_id,
+        _required(body, "workerId"),
+        _required(body, "errorCode"),
+        _text(body, "errorMessage", limit=2000),
+        _variables(body),
+    )
     return no_content()
 
 
@@ -290,8 +315,13 @@ def external_task_bpmn_error(principal, task_id):
 @require(*WORKERS)
 def external_task_extend_lock(principal, task_id):
     body = _body()
-    tasks.extend_lock(context(), principal, task_id, _required(body, "workerId"),
-                      _number(body, "newDuration", low=1, high=tasks.MAX_LOCK_MS))
+    tasks.extend_lock(
+        context(),
+        principal,
+        task_id,
+        _required(body, "workerId"),
+        _number(body, "newDuration", low=1, high=tasks.MAX_LOCK_MS),
+    )
     return no_content()
 
 
@@ -299,8 +329,13 @@ def external_task_extend_lock(principal, task_id):
 @require(*WORKERS)
 def external_task_lock(principal, task_id):
     body = _body()
-    tasks.lock(context(), principal, task_id, _required(body, "workerId"),
-               _number(body, "lockDuration", low=1, high=tasks.MAX_LOCK_MS))
+    tasks.lock(
+        context(),
+        principal,
+        task_id,
+        _required(body, "workerId"),
+        _number(body, "lockDuration", low=1, high=tasks.MAX_LOCK_MS),
+    )
     return no_content()
 
 

@@ -45,11 +45,15 @@ def _filters() -> dict:
     args = request.args
     kind = args.get("incidentType")
     if kind and kind not in TYPES:
-        raise RestError(400, "InvalidRequestException",
-                        f"incidentType {kind!r} is none of {', '.join(TYPES)} (the only kinds here)")
-    return {"job_id": args.get("incidentId") or None, "instance_id": args.get("processInstanceId") or None,
-            "activity_id": args.get("activityId") or args.get("failedActivityId") or None,
-            "external": TYPES[kind] if kind else None}
+        raise RestError(
+            400, "InvalidRequestException", f"incidentType {kind!r} is none of {', '.join(TYPES)} (the only kinds here)"
+        )
+    return {
+        "job_id": args.get("incidentId") or None,
+        "instance_id": args.get("processInstanceId") or None,
+        "activity_id": args.get("activityId") or args.get("failedActivityId") or None,
+        "external": TYPES[kind] if kind else None,
+    }
 
 
 @blp.get("/incident")

@@ -11,8 +11,10 @@ from flask import current_app, jsonify
 from .blueprint import blp
 from .camunda import VERSION
 
-ERROR = {"type": "object", "properties": {"type": {"type": "string"}, "message": {"type": "string"},
-                                          "code": {"type": "integer"}}}
+ERROR = {
+    "type": "object",
+    "properties": {"type": {"type": "string"}, "message": {"type": "string"}, "code": {"type": "integer"}},
+}
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
 
 
@@ -24,10 +26,16 @@ def _operation(rule, method: str) -> dict:
     operation: dict = {
         "operationId": f"{rule.endpoint.rpartition('.')[2]}",
         "summary": " ".join(summary.split()) or rule.endpoint.rpartition(".")[2].replace("_", " "),
-        "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                       for name in re.findall(r"<(?:[^:>]+:)?([^>]+)>", rule.rule)],
-        "responses": {"default": {"description": "Camunda 7's shape; an error is {type, message, code}",
-                                  "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+        "parameters": [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"<(?:[^:>]+:)?([^>]+)>", rule.rule)
+        ],
+        "responses": {
+            "default": {
+                "description": "Camunda 7's shape; an error is {type, message, code}",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+        },
     }
     if description.strip():
         operation["description"] = " ".join(description.split())
@@ -50,19 +58,26 @@ def document() -> dict:
     prefix = current_app.config["ENGINE_REST_PATH"]
     paths: dict = {}
     for rule in served_rules(prefix):
-        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len(prefix):] or "/")
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len(prefix) :] or "/")
         for method in sorted((rule.methods or set()) - IGNORED_METHODS):
             paths.setdefault(path, {})[method.lower()] = _operation(rule, method)
     return {
         "openapi": "3.0.3",
-        "info": {"title": "onething engine-rest", "version": VERSION,
-                 "description": "The part of Camunda 7's REST API this service answers, in Camunda's shapes, "
-                                "with the same roles, groups and jurisdictions as /api."},
+        "info": {
+            "title": "onething engine-rest",
+            "version": VERSION,
+            "description": "The part of Camunda 7's REST API this service answers, in Camunda's shapes, "
+            "with the same roles, groups and jurisdictions as /api.",
+        },
         "servers": [{"url": prefix}],
         "paths": dict(sorted(paths.items())),
-        "components": {"schemas": {"Error": ERROR}, "securitySchemes": {
-            "basic": {"type": "http", "scheme": "basic", "description": "a person's name and password"},
-            "bearer": {"type": "http", "scheme": "bearer", "description": "a token from `onething user add`"}}},
+        "components": {
+            "schemas": {"Error": ERROR},
+            "securitySchemes": {
+                "basic": {"type": "http", "scheme": "basic", "description": "a person's name and password"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": "a token from `onething user add`"},
+            },
+        },
     }
 
 

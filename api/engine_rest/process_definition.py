@@ -19,8 +19,9 @@ from .camunda import RestError, definition_dto, parse_definition_id
 
 def _listed() -> tuple[list[dict], int]:
     first, limit = page_args()
-    return deployments.find_definitions(context(), request.args.get("key"),
-                                        request.args.get("latestVersion", "").lower() == "true", first, limit)
+    return deployments.find_definitions(
+        context(), request.args.get("key"), request.args.get("latestVersion", "").lower() == "true", first, limit
+    )
 
 
 def _by_id(text: str) -> dict:
@@ -86,19 +87,27 @@ def _start(principal, definition: dict):
         as_text = variables.text_for_objects(kinds, values, instances.object_variables(context(), definition["key"]))
         if as_text:
             raise RestError(400, "InvalidRequestException", "; ".join(as_text))
-        started = instances.start(context(), principal, definition["key"], values,
-                                  business_key=body.get("businessKey"), version=definition["version"],
-                                  idempotency_key=request.headers.get("Idempotency-Key"))
-    return jsonify({
-        "links": [{"method": "GET", "href": f"{base()}/process-instance/{started['id']}", "rel": "self"}],
-        "id": started["id"],
-        "definitionId": definition_dto(definition)["id"],
-        "businessKey": started["business_key"],
-        "caseInstanceId": None,
-        "tenantId": None,
-        "ended": started["state"] != "active",
-        "suspended": False,
-    })
+        started = instances.start(
+            context(),
+            principal,
+            definition["key"],
+            values,
+            business_key=body.get("businessKey"),
+            version=definition["version"],
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+    return jsonify(
+        {
+            "links": [{"method": "GET", "href": f"{base()}/process-instance/{started['id']}", "rel": "self"}],
+            "id": started["id"],
+            "definitionId": definition_dto(definition)["id"],
+            "businessKey": started["business_key"],
+            "caseInstanceId": None,
+            "tenantId": None,
+            "ended": started["state"] != "active",
+            "suspended": False,
+        }
+    )
 
 
 @blp.post("/process-definition/key/<key>/start")
@@ -113,17 +122,23 @@ def start_by_id(principal, definition_id):
     return _start(principal, _by_id(definition_id))
 
 
-
 def _activity_statistics(definition: dict):
     rows = statistics.activity_statistics(context(), definition["id"])
     with_incidents = query.flag("incidents") or query.text("incidentsForType") == "failedJob"
-    return jsonify([{
-        "@class": "org.camunda.bpm.engine.rest.dto.repository.ActivityStatisticsResultDto",
-        "id": row["activity_id"], "instances": row["instances"],
-        "failedJobs": row["incidents"] if query.flag("failedJobs") else 0,
-        "incidents": [{"incidentType": "failedJob", "incidentCount": row["incidents"]}]
-        if with_incidents and row["incidents"] else [],
-    } for row in rows])
+    return jsonify(
+        [
+            {
+                "@class": "org.camunda.bpm.engine.rest.dto.repository.ActivityStatisticsResultDto",
+                "id": row["activity_id"],
+                "instances": row["instances"],
+                "failedJobs": row["incidents"] if query.flag("failedJobs") else 0,
+                "incidents": [{"incidentType": "failedJob", "incidentCount": row["incidents"]}]
+                if with_incidents and row["incidents"]
+                else [],
+            }
+            for row in rows
+        ]
+    )
 
 
 @blp.get("/process-definition/<definition_id>/statistics")
@@ -148,14 +163,21 @@ def definition_statistics(principal):
     found, _ = deployments.find_definitions(context())
     counts = statistics.definition_statistics(context(), [d["id"] for d in found])
     with_incidents = query.flag("incidents") or query.text("incidentsForType") == "failedJob"
-    return jsonify([{
-        "@class": "org.camunda.bpm.engine.rest.dto.repository.ProcessDefinitionStatisticsResultDto",
-        "id": definition_dto(d)["id"], "instances": counts[d["id"]]["instances"],
-        "failedJobs": counts[d["id"]]["incidents"] if query.flag("failedJobs") else 0,
-        "definition": definition_dto(d),
-        "incidents": [{"incidentType": "failedJob", "incidentCount": counts[d["id"]]["incidents"]}]
-        if with_incidents and counts[d["id"]]["incidents"] else [],
-    } for d in found])
+    return jsonify(
+        [
+            {
+                "@class": "org.camunda.bpm.engine.rest.dto.repository.ProcessDefinitionStatisticsResultDto",
+                "id": definition_dto(d)["id"],
+                "instances": counts[d["id"]]["instances"],
+                "failedJobs": counts[d["id"]]["incidents"] if query.flag("failedJobs") else 0,
+                "definition": definition_dto(d),
+                "incidents": [{"incidentType": "failedJob", "incidentCount": counts[d["id"]]["incidents"]}]
+                if with_incidents and counts[d["id"]]["incidents"]
+                else [],
+            }
+            for d in found
+        ]
+    )
 
 
 def _diagram(definition: dict):

@@ -29,10 +29,15 @@ def _criteria(principal) -> instance_search.InstanceCriteria:
         keys = (key,) if keys is None or key in keys else ()
     definition, deployment = query.text("processDefinitionId"), query.text("deploymentId")
     return instance_search.InstanceCriteria(
-        reach=instance_search.reach_of(principal), ids=query.listed("processInstanceIds"),
-        business_key=query.text("businessKey"), business_key_like=query.text("businessKeyLike"),
-        definition_keys=keys, definition_id=number(definition.rpartition(":")[2]) if definition else None,
-        deployment_id=number(deployment) if deployment else None, states=states)
+        reach=instance_search.reach_of(principal),
+        ids=query.listed("processInstanceIds"),
+        business_key=query.text("businessKey"),
+        business_key_like=query.text("businessKeyLike"),
+        definition_keys=keys,
+        definition_id=number(definition.rpartition(":")[2]) if definition else None,
+        deployment_id=number(deployment) if deployment else None,
+        states=states,
+    )
 
 
 def number(text: str) -> int:
@@ -41,8 +46,9 @@ def number(text: str) -> int:
 
 
 def _found(principal, first: int, limit: int | None):
-    return instance_search.find_instances(context(), principal, _criteria(principal), query.variable_tests(),
-                                          query.sorting(SORTS), first, limit)
+    return instance_search.find_instances(
+        context(), principal, _criteria(principal), query.variable_tests(), query.sorting(SORTS), first, limit
+    )
 
 
 @blp.get("/process-instance")
@@ -65,8 +71,9 @@ def _instance(principal, instance_id: str) -> dict:
     try:
         found = instance_search.get_instance(context(), principal, instance_id)
     except NotFound:
-        raise RestError(404, "InvalidRequestException",
-                        f"Process instance with id {instance_id} does not exist") from None
+        raise RestError(
+            404, "InvalidRequestException", f"Process instance with id {instance_id} does not exist"
+        ) from None
     return found
 
 
@@ -100,8 +107,9 @@ def _variables(principal, instance_id: str, names: tuple[str, ...] | None = None
     try:
         return instance_search.read_variables(context(), principal, instance_id, names)
     except NotFound:
-        raise RestError(404, "InvalidRequestException",
-                        f"Process instance with id {instance_id} does not exist") from None
+        raise RestError(
+            404, "InvalidRequestException", f"Process instance with id {instance_id} does not exist"
+        ) from None
 
 
 @blp.get("/process-instance/<instance_id>/variables")
@@ -117,8 +125,7 @@ def instance_variable(principal, instance_id, name):
     """One variable of the instance, typed."""
     found = _variables(principal, instance_id, (name,))
     if name not in found:
-        raise RestError(404, "InvalidRequestException",
-                        f"process instance variable with name {name} does not exist")
+        raise RestError(404, "InvalidRequestException", f"process instance variable with name {name} does not exist")
     return jsonify(variables.typed(found[name]))
 
 
@@ -129,21 +136,33 @@ def instance_activities(principal, instance_id):
     try:
         tree = instance_search.activity_tree(context(), principal, instance_id)
     except NotFound:
-        raise RestError(404, "InvalidRequestException",
-                        f"Process instance with id {instance_id} does not exist") from None
+        raise RestError(
+            404, "InvalidRequestException", f"Process instance with id {instance_id} does not exist"
+        ) from None
     instance = tree["instance"]
     process_definition = instance_definition_id(instance)
 
     def node(activity_id, name, kind, node_id, parent, incidents, children=()):
-        return {"id": node_id, "parentActivityInstanceId": parent, "activityId": activity_id,
-                "activityType": kind, "processInstanceId": instance["id"],
-                "processDefinitionId": process_definition, "childActivityInstances": list(children),
-                "childTransitionInstances": [], "executionIds": [instance["id"]], "activityName": name,
-                "name": name, "incidentIds": incidents,
-                "incidents": [{"incidentType": "failedJob", "incidentCount": len(incidents)}] if incidents else []}
+        return {
+            "id": node_id,
+            "parentActivityInstanceId": parent,
+            "activityId": activity_id,
+            "activityType": kind,
+            "processInstanceId": instance["id"],
+            "processDefinitionId": process_definition,
+            "childActivityInstances": list(children),
+            "childTransitionInstances": [],
+            "executionIds": [instance["id"]],
+            "activityName": name,
+            "name": name,
+            "incidentIds": incidents,
+            "incidents": [{"incidentType": "failedJob", "incidentCount": len(incidents)}] if incidents else [],
+        }
 
-    children = [node(a["activity_id"], a["name"], a["type"], a["id"], instance["id"], a["incidents"])
-                for a in tree["activities"]]
+    children = [
+        node(a["activity_id"], a["name"], a["type"], a["id"], instance["id"], a["incidents"])
+        for a in tree["activities"]
+    ]
     return jsonify(node(process_definition, None, "processDefinition", instance["id"], None, [], children))
 
 
@@ -151,10 +170,13 @@ def instance_activities(principal, instance_id):
 @require(*VIEWERS, "analyst")
 def instance_modification(principal, instance_id):
     """Refused: an instance's tokens are not moved by hand here."""
-    raise RestError(400, "InvalidRequestException",
-                    f"Cannot modify process instance {instance_id}: moving an instance's tokens is not offered here "
-                    f"-- a running application goes on only by its own steps (tasks completed, messages, timers); "
-                    f"to stop it, DELETE /process-instance/{instance_id}")
+    raise RestError(
+        400,
+        "InvalidRequestException",
+        f"Cannot modify process instance {instance_id}: moving an instance's tokens is not offered here "
+        f"-- a running application goes on only by its own steps (tasks completed, messages, timers); "
+        f"to stop it, DELETE /process-instance/{instance_id}",
+    )
 
 
 @blp.post("/message")
@@ -166,8 +188,11 @@ def message_correlate(principal):
     if not isinstance(name, str) or not name:
         raise RestError(400, "InvalidRequestException", "No message name supplied")
     if not isinstance(business_key, str) or not business_key:
-        raise RestError(400, "InvalidRequestException",
-                        "a businessKey is needed: messages are correlated to the application by its business key")
+        raise RestError(
+            400,
+            "InvalidRequestException",
+            "a businessKey is needed: messages are correlated to the application by its business key",
+        )
     with failing_as(f"Cannot correlate message '{name}'"):
         values, _ = variables.read(body.get("processVariables"))
         try:
@@ -177,9 +202,16 @@ def message_correlate(principal):
     if not body.get("resultEnabled"):
         return "", 204
     instance = instance_search.get_instance(context(), principal, done["process_instance_id"])
-    result = {"resultType": "Execution", "execution": {"id": instance["id"], "processInstanceId": instance["id"],
-                                                        "ended": instance["state"] != "active", "tenantId": None},
-              "processInstance": None}
+    result = {
+        "resultType": "Execution",
+        "execution": {
+            "id": instance["id"],
+            "processInstanceId": instance["id"],
+            "ended": instance["state"] != "active",
+            "tenantId": None,
+        },
+        "processInstance": None,
+    }
     if body.get("variablesInResultEnabled"):
         result["variables"] = variables.typed_all(values)
     return jsonify([result])

@@ -16,8 +16,11 @@ MAX_LIST = 1000
 
 
 def refused(name: str, value: str, why: str = "") -> RestError:
-    return RestError(400, "InvalidRequestException",
-                     f"Cannot set query parameter '{name}' to value '{value}'" + (f": {why}" if why else ""))
+    return RestError(
+        400,
+        "InvalidRequestException",
+        f"Cannot set query parameter '{name}' to value '{value}'" + (f": {why}" if why else ""),
+    )
 
 
 def text(name: str) -> str | None:
@@ -71,8 +74,9 @@ def sorting(allowed: tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
     if by is None and order is None:
         return ()
     if by is None or order is None:
-        raise RestError(400, "InvalidRequestException",
-                        "Only a single sorting parameter specified. sortBy and sortOrder required")
+        raise RestError(
+            400, "InvalidRequestException", "Only a single sorting parameter specified. sortBy and sortOrder required"
+        )
     if by not in allowed:
         raise refused("sortBy", by, "one of " + ", ".join(allowed))
     if order not in ("asc", "desc"):
@@ -89,8 +93,9 @@ def variable_tests(name: str = "variables") -> tuple[VariableTest, ...]:
     for expression in value.split(","):
         parts = expression.split("_")
         if len(parts) != 3:
-            raise RestError(400, "InvalidRequestException",
-                            "variable query parameter has to have format KEY_OPERATOR_VALUE.")
+            raise RestError(
+                400, "InvalidRequestException", "variable query parameter has to have format KEY_OPERATOR_VALUE."
+            )
         if parts[1] not in OPERATORS:
             raise RestError(400, "InvalidRequestException", f"Invalid variable comparator specified: {parts[1]}")
         tests.append(VariableTest(*parts))

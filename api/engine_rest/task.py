@@ -25,16 +25,23 @@ FORM_TYPES = {"string": "String", "long": "Long", "boolean": "Boolean", "date": 
 def _criteria(principal) -> task_search.TaskCriteria:
     definition = query.text("processDefinitionId")
     return task_search.queue_criteria(
-        principal, group=query.text("candidateGroup"),
+        principal,
+        group=query.text("candidateGroup"),
         ids=query.listed("taskIdIn") or ((query.text("taskId"),) if query.text("taskId") else None),
-        instance_id=query.text("processInstanceId"), business_key=query.text("processInstanceBusinessKey"),
+        instance_id=query.text("processInstanceId"),
+        business_key=query.text("processInstanceBusinessKey"),
         business_key_like=query.text("processInstanceBusinessKeyLike"),
         definition_key=query.text("processDefinitionKey"),
         definition_id=_number(definition.rpartition(":")[2]) if definition else None,
-        activity_id=query.text("taskDefinitionKey"), assignee=query.text("assignee"),
-        unassigned=bool(query.flag("unassigned")), assigned=bool(query.flag("assigned")),
-        due_before=query.moment("dueBefore"), due_after=query.moment("dueAfter"),
-        created_before=query.moment("createdBefore"), created_after=query.moment("createdAfter"))
+        activity_id=query.text("taskDefinitionKey"),
+        assignee=query.text("assignee"),
+        unassigned=bool(query.flag("unassigned")),
+        assigned=bool(query.flag("assigned")),
+        due_before=query.moment("dueBefore"),
+        due_after=query.moment("dueAfter"),
+        created_before=query.moment("createdBefore"),
+        created_after=query.moment("createdAfter"),
+    )
 
 
 def _number(text: str) -> int:
@@ -81,8 +88,11 @@ def task_claim(principal, task_id):
     """Take the task (``userId`` is the caller: a clerk claims for itself)."""
     user = json_body().get("userId")
     if user not in (None, principal.name):
-        raise RestError(403, "AuthorizationException",
-                        f"{principal.name} cannot claim task {task_id} for {user!r}: a clerk claims tasks for itself")
+        raise RestError(
+            403,
+            "AuthorizationException",
+            f"{principal.name} cannot claim task {task_id} for {user!r}: a clerk claims tasks for itself",
+        )
     _task(principal, task_id)
     tasks.claim(context(), principal, task_id)
     return "", 204
@@ -105,8 +115,9 @@ def _complete(principal, task_id: str, what: str):
         tasks.complete(context(), principal, task_id, values)
     if not body.get("withVariablesInReturn"):
         return "", 204
-    return jsonify(variables.typed_all(instance_search.read_variables(context(), principal,
-                                                                     found["process_instance_id"])))
+    return jsonify(
+        variables.typed_all(instance_search.read_variables(context(), principal, found["process_instance_id"]))
+    )
 
 
 @blp.post("/task/<task_id>/complete")
@@ -138,9 +149,22 @@ def task_form_variables(principal, task_id):
     _task(principal, task_id)
     wanted = query.listed("variableNames")
     fields = task_search.form_fields(context(), principal, task_id)
-    return jsonify({field["id"]: {"type": FORM_TYPES.get(field["type"], "String"), "value": None, "valueInfo": {
-        "label": field["label"], "required": field["required"], "options": field.get("options"),
-        "constraints": field["constraints"]}} for field in fields if wanted is None or field["id"] in wanted})
+    return jsonify(
+        {
+            field["id"]: {
+                "type": FORM_TYPES.get(field["type"], "String"),
+                "value": None,
+                "valueInfo": {
+                    "label": field["label"],
+                    "required": field["required"],
+                    "options": field.get("options"),
+                    "constraints": field["constraints"],
+                },
+            }
+            for field in fields
+            if wanted is None or field["id"] in wanted
+        }
+    )
 
 
 @blp.get("/task/<task_id>/variables")
@@ -157,7 +181,10 @@ def task_variables(principal, task_id):
 def task_rendered_form(principal, task_id):
     """Refused: no HTML form is rendered here."""
     form_key = _task(principal, task_id)["form_key"]
-    raise RestError(404, "InvalidRequestException",
-                    f"No matching rendered form for task with the id {task_id} found: its form ({form_key}) is the "
-                    f"service's, not an HTML form -- read its fields with GET /task/{task_id}/form-variables and "
-                    f"submit them with POST /task/{task_id}/submit-form")
+    raise RestError(
+        404,
+        "InvalidRequestException",
+        f"No matching rendered form for task with the id {task_id} found: its form ({form_key}) is the "
+        f"service's, not an HTML form -- read its fields with GET /task/{task_id}/form-variables and "
+        f"submit them with POST /task/{task_id}/submit-form",
+    )

@@ -26,17 +26,35 @@ from .camunda import RestError, parse_camunda_time
 INTEGER = range(-(2**31), 2**31)
 LONG = range(-(2**63), 2**63)
 SHORT = range(-(2**15), 2**15)
-JAVA_TYPES = {"string": "java.lang.String", "boolean": "java.lang.Boolean", "short": "java.lang.Short",
-              "integer": "java.lang.Integer", "long": "java.lang.Long", "double": "java.lang.Double",
-              "date": "java.util.Date"}
-NAMES = {"string": "String", "boolean": "Boolean", "short": "Short", "integer": "Integer", "long": "Long",
-         "double": "Double", "date": "Date", "json": "Json", "object": "Object", "null": "Null", "xml": "Xml",
-         "bytes": "Bytes", "file": "File"}
+JAVA_TYPES = {
+    "string": "java.lang.String",
+    "boolean": "java.lang.Boolean",
+    "short": "java.lang.Short",
+    "integer": "java.lang.Integer",
+    "long": "java.lang.Long",
+    "double": "java.lang.Double",
+    "date": "java.util.Date",
+}
+NAMES = {
+    "string": "String",
+    "boolean": "Boolean",
+    "short": "Short",
+    "integer": "Integer",
+    "long": "Long",
+    "double": "Double",
+    "date": "Date",
+    "json": "Json",
+    "object": "Object",
+    "null": "Null",
+    "xml": "Xml",
+    "bytes": "Bytes",
+    "file": "File",
+}
 REFUSED = {
     "bytes": "binary values are not process variables here: upload a file as a material of the application "
-             "(POST /api/process-instances/{id}/materials/{code})",
+    "(POST /api/process-instances/{id}/materials/{code})",
     "file": "files are not process variables here: upload a file as a material of the application "
-            "(POST /api/process-instances/{id}/materials/{code})",
+    "(POST /api/process-instances/{id}/materials/{code})",
     "xml": "the processes here read JSON: send the value as Json",
 }
 _INTEGER_TEXT = re.compile(r"[+-]?\d{1,25}")
@@ -75,17 +93,24 @@ def read_one(name: str, variable: dict) -> tuple[Any, str]:
     if kind not in NAMES:
         raise RestError(400, "RestException", f"Unsupported value type '{given}'")
     if kind in REFUSED:
-        raise RestError(400, "InvalidRequestException",
-                        f"Unsupported value type '{given}' for variable '{name}': {REFUSED[kind]}")
+        raise RestError(
+            400, "InvalidRequestException", f"Unsupported value type '{given}' for variable '{name}': {REFUSED[kind]}"
+        )
     if kind in ("json", "object") and value is not None and not isinstance(value, str):
-        raise RestError(400, "InvalidRequestException",
-                        f"Must provide 'null' or String value for value of SerializableValue type '{given}'.")
+        raise RestError(
+            400,
+            "InvalidRequestException",
+            f"Must provide 'null' or String value for value of SerializableValue type '{given}'.",
+        )
     try:
         return _convert(kind, value, variable.get("valueInfo")), NAMES[kind]
     except Refused as err:
         java = JAVA_TYPES.get(kind)
-        head = (f"Cannot convert value '{_shown(value)}' of type '{given}' to java type {java}" if java
-                else f"Cannot convert value '{_shown(value)}' of type '{given}'")
+        head = (
+            f"Cannot convert value '{_shown(value)}' of type '{given}' to java type {java}"
+            if java
+            else f"Cannot convert value '{_shown(value)}' of type '{given}'"
+        )
         raise RestError(400, "InvalidRequestException", f"{head}: {err} (variable '{name}')") from None
 
 
@@ -122,8 +147,10 @@ def _convert(kind: str, value: Any, info: Any) -> Any:
     if kind == "object":
         data_format = (info or {}).get("serializationDataFormat") if isinstance(info, dict) else None
         if data_format != "application/json":
-            raise Refused(f"only valueInfo.serializationDataFormat \"application/json\" is read here, not "
-                          f"{data_format!r} (a Java-serialized object cannot be)")
+            raise Refused(
+                f'only valueInfo.serializationDataFormat "application/json" is read here, not '
+                f"{data_format!r} (a Java-serialized object cannot be)"
+            )
     return _json(value)
 
 
@@ -178,9 +205,11 @@ def text_for_objects(kinds: dict[str, str], values: dict, objects: frozenset[str
     for name in sorted(objects & set(values)):
         if isinstance(values[name], str) and kinds.get(name) in ("String", ""):
             holds = "holds JSON text" if _is_json_object(values[name]) else "is text"
-            found.append(f"variable '{name}' is a String that {holds}, but the process reads it as an object: send "
-                         f"it with type Json (the JSON text as its value) or Object with valueInfo "
-                         f"serializationDataFormat application/json")
+            found.append(
+                f"variable '{name}' is a String that {holds}, but the process reads it as an object: send "
+                f"it with type Json (the JSON text as its value) or Object with valueInfo "
+                f"serializationDataFormat application/json"
+            )
     return found
 
 

@@ -25,7 +25,15 @@ from flask_wtf.csrf import CSRFProtect
 from engine.usecases.web_sessions import SessionPolicy
 
 from . import (  # noqa: F401 (their routes and filters join the blueprint)
-    admin, admin_calendar, admin_users, clerk, external_tasks, names, oversight, search, session,
+    admin,
+    admin_calendar,
+    admin_users,
+    clerk,
+    external_tasks,
+    names,
+    oversight,
+    search,
+    session,
 )
 from .pages import blp
 from .server_session import ServerSessionInterface
@@ -53,11 +61,13 @@ def _secret_key(app: Flask) -> str:
 
 def register(app: Flask) -> None:
     app.config["SECRET_KEY"] = _secret_key(app)
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=os.environ.get("ONETHING_SECURE_COOKIES") == "1",
-                      WTF_CSRF_TIME_LIMIT=None)
-    app.session_interface = ServerSessionInterface(app.config.get("SESSION_POLICY")
-                                                   or SessionPolicy.from_environment())
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("ONETHING_SECURE_COOKIES") == "1",
+        WTF_CSRF_TIME_LIMIT=None,
+    )
+    app.session_interface = ServerSessionInterface(app.config.get("SESSION_POLICY") or SessionPolicy.from_environment())
     csrf = CSRFProtect()
     csrf.init_app(app)
     for blueprint in list(app.blueprints.values()):  # the API and Camunda's REST take tokens, not cookies

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, url_for
 
+from engine.calendar.chinese import chinese_time
 from engine.diagram import render_svg
 from engine.errors import Conflict, NotFound
-from engine.calendar.chinese import chinese_time
 from engine.usecases import calendar, deployments, incidents, oversight
 from engine.worker import retry_incident
 
@@ -36,17 +36,23 @@ def _filters_text(filters: dict) -> str:
 
 def _exports() -> list[dict]:
     titles = {key: table.title for key, table in tables(group_name, division_name).items()}
-    return [{**e, "title": titles.get(e.get("table"), "其他"), "filters_text": _filters_text(e.get("filters") or {})}
-            for e in oversight.recent_exports(context())]
+    return [
+        {**e, "title": titles.get(e.get("table"), "其他"), "filters_text": _filters_text(e.get("filters") or {})}
+        for e in oversight.recent_exports(context())
+    ]
 
 
 @blp.get("/admin")
 @page("admin")
 def admin_home():
-    return render_template("admin.html", incidents=incidents.list_incidents(context(), 1, 50),
-                           definitions=deployments.list_definitions(context()),
-                           years=calendar.list_years(context(), g.principal), exports=_exports(),
-                           action=ActionForm())
+    return render_template(
+        "admin.html",
+        incidents=incidents.list_incidents(context(), 1, 50),
+        definitions=deployments.list_definitions(context()),
+        years=calendar.list_years(context(), g.principal),
+        exports=_exports(),
+        action=ActionForm(),
+    )
 
 
 @blp.get("/admin/incidents/<incident_id>")

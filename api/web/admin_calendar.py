@@ -19,8 +19,13 @@ from .clerk import ActionForm
 from .pages import blp, context, page
 
 WEEKDAYS = "一二三四五六日"
-OUTCOMES = {"loaded": "已载入", "replaced": "已替换", "unchanged": "内容未变", "source_updated": "已更新来源",
-            "refused": "被拒绝"}
+OUTCOMES = {
+    "loaded": "已载入",
+    "replaced": "已替换",
+    "unchanged": "内容未变",
+    "source_updated": "已更新来源",
+    "refused": "被拒绝",
+}
 ORIGINS = {"package": "随软件提供的节假日数据", "notice": "管理员载入的通知", "statutory": "法定节假日推算"}
 
 
@@ -40,8 +45,9 @@ def month_view(year: int, holidays: list[dict], workdays: list[str]) -> list[dic
                     days.append(None)
                     continue
                 text = day.isoformat()
-                kind = ("off" if text in off else "work" if text in worked
-                        else "weekend" if day.weekday() >= 5 else "day")
+                kind = (
+                    "off" if text in off else "work" if text in worked else "weekend" if day.weekday() >= 5 else "day"
+                )
                 days.append({"day": day.day, "kind": kind, "name": off.get(text), "date": text})
             weeks.append(days)
         shown.append({"month": month, "weeks": weeks})
@@ -50,9 +56,17 @@ def month_view(year: int, holidays: list[dict], workdays: list[str]) -> list[dic
 
 def _page(year: int, status: int = 200, problems: list[str] | None = None):
     view = calendar.show_year(context(), year)
-    return render_template("calendar.html", view=view, weekdays=WEEKDAYS, outcomes=OUTCOMES, origins=ORIGINS,
-                           months=month_view(year, view["holidays"], view["workdays"]), problems=problems or [],
-                           action=ActionForm(), limit_kib=MAX_FILE_BYTES // 1024), status
+    return render_template(
+        "calendar.html",
+        view=view,
+        weekdays=WEEKDAYS,
+        outcomes=OUTCOMES,
+        origins=ORIGINS,
+        months=month_view(year, view["holidays"], view["workdays"]),
+        problems=problems or [],
+        action=ActionForm(),
+        limit_kib=MAX_FILE_BYTES // 1024,
+    ), status
 
 
 @blp.get("/admin/calendar/<int:year>")
@@ -92,10 +106,16 @@ def calendar_import(year):
         return _page(year, 422, problems)
     notice = parse_notice(data, year=year)
     current = calendar.show_year(context(), year)
-    return render_template("calendar_preview.html", year=year, notice=notice, current=current,
-                           months=month_view(year, notice.days_json()["holidays"], notice.days_json()["workdays"]),
-                           weekdays=WEEKDAYS, action=ActionForm(),
-                           text=json.dumps(notice.to_json(), ensure_ascii=False, sort_keys=True))
+    return render_template(
+        "calendar_preview.html",
+        year=year,
+        notice=notice,
+        current=current,
+        months=month_view(year, notice.days_json()["holidays"], notice.days_json()["workdays"]),
+        weekdays=WEEKDAYS,
+        action=ActionForm(),
+        text=json.dumps(notice.to_json(), ensure_ascii=False, sort_keys=True),
+    )
 
 
 @blp.post("/admin/calendar/<int:year>/confirm")
@@ -113,6 +133,9 @@ def calendar_confirm(year):
         done = calendar.import_notice(context(), g.principal.name, data, year=year)
     except InvalidNotice as err:
         return _page(year, 422, err.chinese)
-    flash(f"{year}年放假安排{OUTCOMES.get(done['outcome'], '已处理')}（{done['source']['title']}）；"
-          f"{done['recounted']}件在办申请的办结时限已重新计算。", "ok")
+    flash(
+        f"{year}年放假安排{OUTCOMES.get(done['outcome'], '已处理')}（{done['source']['title']}）；"
+        f"{done['recounted']}件在办申请的办结时限已重新计算。",
+        "ok",
+    )
     return redirect(url_for("web.calendar_year", year=year))

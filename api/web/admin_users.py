@@ -30,8 +30,7 @@ FIELD_TEXT = {
     "groups": "所选部门不存在，请重新选择。",
     "jurisdictions": "辖区应为行政区划代码或其前缀（2至12位数字，如 62 或 620102），多个以空格分隔。",
 }
-PORTAL_WARNING = ("这是门户系统使用的账号：停用后，门户将无法再提交申请、上传材料和查询进度，"
-                  "直至重新启用。")
+PORTAL_WARNING = "这是门户系统使用的账号：停用后，门户将无法再提交申请、上传材料和查询进度，直至重新启用。"
 
 
 def chinese_message(err: EngineError, name: str) -> str:
@@ -61,6 +60,7 @@ def at_least_one(message: str):
     def check(form, field) -> None:  # no `required` attribute: it would make every checkbox required
         if not field.data:
             raise ValidationError(message)
+
     return check
 
 
@@ -71,11 +71,14 @@ def division_codes(form, field) -> None:
 
 
 class AccessFields(FlaskForm):
-    roles = Checkboxes("角色", choices=[(r, ROLE_NAMES[r]) for r in ROLES],
-                       validators=[at_least_one(FIELD_TEXT["roles"])])
+    roles = Checkboxes(
+        "角色", choices=[(r, ROLE_NAMES[r]) for r in ROLES], validators=[at_least_one(FIELD_TEXT["roles"])]
+    )
     groups = Checkboxes("部门（办事人员所属）", choices=[])
-    jurisdictions = StringField("辖区（行政区划代码或其前缀，如 62 为甘肃省、6201 为兰州市，多个以空格分隔）",
-                                validators=[Length(max=200, message="辖区至多200个字符。"), division_codes])
+    jurisdictions = StringField(
+        "辖区（行政区划代码或其前缀，如 62 为甘肃省、6201 为兰州市，多个以空格分隔）",
+        validators=[Length(max=200, message="辖区至多200个字符。"), division_codes],
+    )
 
     def with_departments(self):
         self.groups.choices = sorted(context().services.groups.items())
@@ -83,15 +86,20 @@ class AccessFields(FlaskForm):
 
 
 class UserForm(AccessFields):
-    name = StringField("用户名", validators=[DataRequired("请输入用户名。"),
-                                          Length(max=100, message=FIELD_TEXT["name"])])
-    password = PasswordField(f"初始密码（至少{MIN_PASSWORD}位）", validators=[
-        DataRequired("请输入初始密码。"), Length(min=MIN_PASSWORD, max=200, message=PASSWORD_RULE)])
+    name = StringField(
+        "用户名", validators=[DataRequired("请输入用户名。"), Length(max=100, message=FIELD_TEXT["name"])]
+    )
+    password = PasswordField(
+        f"初始密码（至少{MIN_PASSWORD}位）",
+        validators=[DataRequired("请输入初始密码。"), Length(min=MIN_PASSWORD, max=200, message=PASSWORD_RULE)],
+    )
 
 
 class PasswordForm(FlaskForm):
-    password = PasswordField(f"新密码（至少{MIN_PASSWORD}位）", validators=[
-        DataRequired("请输入新密码。"), Length(min=MIN_PASSWORD, max=200, message=PASSWORD_RULE)])
+    password = PasswordField(
+        f"新密码（至少{MIN_PASSWORD}位）",
+        validators=[DataRequired("请输入新密码。"), Length(min=MIN_PASSWORD, max=200, message=PASSWORD_RULE)],
+    )
     again = PasswordField("再次输入新密码", validators=[EqualTo("password", "两次输入的密码不一致。")])
 
 
@@ -106,8 +114,14 @@ def users():
     if form.validate_on_submit():
         name = form.name.data.strip()
         try:
-            accounts.add_user(context(), name, form.roles.data, form.groups.data, form.jurisdictions.data.split(),
-                              password=form.password.data)
+            accounts.add_user(
+                context(),
+                name,
+                form.roles.data,
+                form.groups.data,
+                form.jurisdictions.data.split(),
+                password=form.password.data,
+            )
             flash(f"已添加用户 {name}。", "ok")
             return redirect(url_for("web.users"))
         except EngineError as err:
@@ -123,20 +137,35 @@ def _named_jurisdictions(codes: list[str]) -> list[str]:
 @page("admin")
 def user_access(name):
     current = accounts.user_access(context(), name)
-    form = AccessFields(data=None if request.method == "POST" else {
-        "roles": current["roles"], "groups": current["groups"],
-        "jurisdictions": " ".join(current["jurisdictions"])}).with_departments()
+    form = AccessFields(
+        data=None
+        if request.method == "POST"
+        else {
+            "roles": current["roles"],
+            "groups": current["groups"],
+            "jurisdictions": " ".join(current["jurisdictions"]),
+        }
+    ).with_departments()
     if form.validate_on_submit():
         try:
-            changed = accounts.change_access(context(), name, form.roles.data, form.groups.data,
-                                             form.jurisdictions.data.split(), by=g.principal.name)
-            flash(f"已修改 {name} 的角色、部门和辖区，其登录已结束。" if changed
-                  else f"{name} 的角色、部门和辖区未变。", "ok")
+            changed = accounts.change_access(
+                context(), name, form.roles.data, form.groups.data, form.jurisdictions.data.split(), by=g.principal.name
+            )
+            flash(
+                f"已修改 {name} 的角色、部门和辖区，其登录已结束。" if changed else f"{name} 的角色、部门和辖区未变。",
+                "ok",
+            )
             return redirect(url_for("web.user_access", name=name))
         except EngineError as err:
             flash(f"未能修改：{chinese_message(err, name)}", "error")
-    return render_template("user.html", user=current, form=form, password_form=PasswordForm(prefix="pw"),
-                           action=ActionForm(), jurisdictions=_named_jurisdictions(current["jurisdictions"]))
+    return render_template(
+        "user.html",
+        user=current,
+        form=form,
+        password_form=PasswordForm(prefix="pw"),
+        action=ActionForm(),
+        jurisdictions=_named_jurisdictions(current["jurisdictions"]),
+    )
 
 
 @blp.post("/admin/users/<name>/password")
@@ -177,9 +206,14 @@ def disable_user(name):
             return redirect(url_for("web.users"))
         except EngineError as err:
             flash(f"未能停用：{chinese_message(err, name)}", "error")
-    return render_template("confirm_disable.html", user=user, refusal=_refusal(user), action=ActionForm(),
-                           portal=PORTAL_WARNING if "portal" in user["roles"] else None,
-                           jurisdictions=_named_jurisdictions(user["jurisdictions"]))
+    return render_template(
+        "confirm_disable.html",
+        user=user,
+        refusal=_refusal(user),
+        action=ActionForm(),
+        portal=PORTAL_WARNING if "portal" in user["roles"] else None,
+        jurisdictions=_named_jurisdictions(user["jurisdictions"]),
+    )
 
 
 @blp.post("/admin/users/<name>/enable")

@@ -42,16 +42,34 @@ def queue():
     state = request.args.get("state")
     order = request.args.get("order") if request.args.get("order") in ORDERS else "due"
     descending = request.args.get("desc") == "1"
-    found = tasks.list_tasks(context(), g.principal, group=None,
-                             assignee="me" if mine else ("none" if unclaimed else None),
-                             overdue=state == "overdue", page=_page_number(), per_page=PER_PAGE, item=item,
-                             due_today=state == "today", follow_up=state == "follow_up", order=order,
-                             descending=descending)
+    found = tasks.list_tasks(
+        context(),
+        g.principal,
+        group=None,
+        assignee="me" if mine else ("none" if unclaimed else None),
+        overdue=state == "overdue",
+        page=_page_number(),
+        per_page=PER_PAGE,
+        item=item,
+        due_today=state == "today",
+        follow_up=state == "follow_up",
+        order=order,
+        descending=descending,
+    )
     now = context().clock.now()
     filters = {"show": request.args.get("show", ""), "item": item or "", "state": state or ""}
-    return render_template("queue.html", found=found, counts=found["counts"], now=now, items=own_items,
-                           filters=filters, order=order, descending=descending, action=ActionForm(),
-                           subject_title=_subject_title())
+    return render_template(
+        "queue.html",
+        found=found,
+        counts=found["counts"],
+        now=now,
+        items=own_items,
+        filters=filters,
+        order=order,
+        descending=descending,
+        action=ActionForm(),
+        subject_title=_subject_title(),
+    )
 
 
 def _subject_title() -> str:
@@ -73,12 +91,19 @@ def _task_page(task_id: str, status: int = 200, **shown):
     have = {m["code"] for m in uploaded}
     required = [{**m, "present": m["code"] in have} for m in found["required_materials"]]
     mine_to_give = found["completed_at"] is None and found["assignee"] in (None, g.principal.name)
-    return render_template("task.html", task=found, action=ActionForm(), tool=ToolForm(),
-                           materials=uploaded, required=required,
-                           colleagues=clerk_tools.colleagues(context(), g.principal, task_id) if mine_to_give else [],
-                           history=instances.get_history(context(), g.principal, instance_id),
-                           now=context().clock.now(), today=context().clock.now().astimezone(CHINA).date().isoformat(),
-                           **shown), status
+    return render_template(
+        "task.html",
+        task=found,
+        action=ActionForm(),
+        tool=ToolForm(),
+        materials=uploaded,
+        required=required,
+        colleagues=clerk_tools.colleagues(context(), g.principal, task_id) if mine_to_give else [],
+        history=instances.get_history(context(), g.principal, instance_id),
+        now=context().clock.now(),
+        today=context().clock.now().astimezone(CHINA).date().isoformat(),
+        **shown,
+    ), status
 
 
 @blp.get("/tasks/<task_id>")
@@ -96,10 +121,16 @@ def material(instance_id, code):
     row, content = materials.read(context(), store, g.principal, instance_id, code)
     if row["media_type"] not in ("application/pdf", "image/png", "image/jpeg"):
         abort(404)
-    return Response(content, mimetype=row["media_type"], headers={  # shown in its task page (a PDF in an <object>)
-        "X-Content-Type-Options": "nosniff", "X-Frame-Options": "SAMEORIGIN",
-        "Content-Security-Policy": "default-src 'none'; img-src 'self'; frame-ancestors 'self'",
-        "Content-Disposition": "inline"})
+    return Response(
+        content,
+        mimetype=row["media_type"],
+        headers={  # shown in its task page (a PDF in an <object>)
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "SAMEORIGIN",
+            "Content-Security-Policy": "default-src 'none'; img-src 'self'; frame-ancestors 'self'",
+            "Content-Disposition": "inline",
+        },
+    )
 
 
 @blp.post("/tasks/<task_id>/claim")

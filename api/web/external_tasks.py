@@ -16,5 +16,6 @@ from .pages import blp, context, page
 @blp.get("/admin/external-tasks")
 @page("admin")
 def external_tasks_page():
-    return render_template("external_tasks.html", view=external_tasks.overview(context(), g.principal),
-                           action=ActionForm())
+    return render_template(
+        "external_tasks.html", view=external_tasks.overview(context(), g.principal), action=ActionForm()
+    )

@@ -10,8 +10,14 @@ from engine.divisions import division_text
 
 from .pages import blp, context
 
-ROLE_NAMES = {"portal": "门户系统", "clerk": "办事人员", "analyst": "流程分析人员", "supervisor": "监督人员",
-              "admin": "管理员", "worker": "部门业务系统"}
+ROLE_NAMES = {
+    "portal": "门户系统",
+    "clerk": "办事人员",
+    "analyst": "流程分析人员",
+    "supervisor": "监督人员",
+    "admin": "管理员",
+    "worker": "部门业务系统",
+}
 
 
 def role_name(code: str) -> str:

@@ -26,10 +26,18 @@ from .names import division_name, group_name
 from .oversight_tables import csv_text, tables
 from .pages import blp, context, page
 
-STYLE = pygal.style.Style(font_family="'Noto Sans CJK SC', 'Noto Sans SC', sans-serif", background="white",
-                          plot_background="white", colors=("#1565c0", "#c62828", "#2e7d32"),
-                          label_font_size=13, major_label_font_size=13, value_font_size=12, legend_font_size=13,
-                          title_font_size=15, no_data_font_size=18)
+STYLE = pygal.style.Style(
+    font_family="'Noto Sans CJK SC', 'Noto Sans SC', sans-serif",
+    background="white",
+    plot_background="white",
+    colors=("#1565c0", "#c62828", "#2e7d32"),
+    label_font_size=13,
+    major_label_font_size=13,
+    value_font_size=12,
+    legend_font_size=13,
+    title_font_size=15,
+    no_data_font_size=18,
+)
 CHART_WIDTH = 400  # shown at this width at most, never enlarged: its 13 px labels stay 11 px on a 360 px phone
 NO_DATA = "暂无数据"
 
@@ -71,6 +79,7 @@ def _people(labels: list[str]):
             if _local(element.tag) in ("text", "title", "desc") and (element.text or "").strip() in names:
                 element.set("translate", "no")
         return root
+
     return mark
 
 
@@ -79,12 +88,22 @@ def chart(title: str, rows: list[dict], label: str, series: list[tuple[str, str]
     legend's text and the row's key), every label whole, sized for the page; ``people``: the labels are user
     names."""
     labels = [str(row[label]) for row in rows]
-    chart = pygal.HorizontalBar(style=STYLE, width=CHART_WIDTH, height=110 + 28 * len(series) * max(len(rows), 1),
-                                show_legend=len(series) > 1, legend_at_bottom=True, legend_at_bottom_columns=1,
-                                title=title, disable_xml_declaration=True, truncate_label=-1,
-                                truncate_legend=-1, print_values=True, no_data_text=NO_DATA,
-                                margin_left=8 + _label_room(labels, STYLE.label_font_size),
-                                js=[])  # no tooltip script from pygal's site: the pages fetch nothing from outside
+    chart = pygal.HorizontalBar(
+        style=STYLE,
+        width=CHART_WIDTH,
+        height=110 + 28 * len(series) * max(len(rows), 1),
+        show_legend=len(series) > 1,
+        legend_at_bottom=True,
+        legend_at_bottom_columns=1,
+        title=title,
+        disable_xml_declaration=True,
+        truncate_label=-1,
+        truncate_legend=-1,
+        print_values=True,
+        no_data_text=NO_DATA,
+        margin_left=8 + _label_room(labels, STYLE.label_font_size),
+        js=[],
+    )  # no tooltip script from pygal's site: the pages fetch nothing from outside
     chart.add_xml_filter(inline_safe)
     if people:
         chart.add_xml_filter(_people(labels))
@@ -119,11 +138,20 @@ def scope_of(args, principal) -> tuple[Scope, list[str], dict]:
     item = args.get("item") if args.get("item") in services.item_names else None
     department = args.get("department") if args.get("department") in services.groups else None
     district = args.get("district") if args.get("district") in dict(district_choices(principal)) else None
-    scope = Scope(since=datetime.combine(since, time(), CHINA) if since else None,
-                  until=datetime.combine(until + timedelta(days=1), time(), CHINA) if until else None,
-                  item=item, department=department, district=district)
-    shown = {"since": since.isoformat() if since else "", "until": until.isoformat() if until else "",
-             "item": item or "", "department": department or "", "district": district or ""}
+    scope = Scope(
+        since=datetime.combine(since, time(), CHINA) if since else None,
+        until=datetime.combine(until + timedelta(days=1), time(), CHINA) if until else None,
+        item=item,
+        department=department,
+        district=district,
+    )
+    shown = {
+        "since": since.isoformat() if since else "",
+        "until": until.isoformat() if until else "",
+        "item": item or "",
+        "department": department or "",
+        "district": district or "",
+    }
     return scope, problems, shown
 
 
@@ -145,19 +173,41 @@ def oversight():
     shown_tables = tables(group_name, division_name)
     query = {name: value for name, value in shown.items() if value}
     return render_template(
-        "oversight.html", overdue=rows, now=ctx.clock.now(), levels=levels, tables=shown_tables,
-        filters=shown, problems=problems,
+        "oversight.html",
+        overdue=rows,
+        now=ctx.clock.now(),
+        levels=levels,
+        tables=shown_tables,
+        filters=shown,
+        problems=problems,
         exported={key: url_for("web.oversight_export", table=key, **query) for key in shown_tables},
-        items=services.item_names, groups=services.groups, districts=district_choices(g.principal),
+        items=services.item_names,
+        groups=services.groups,
+        districts=district_choices(g.principal),
         by_department=Counter(group_name(r["group"]) for r in rows),
         by_district=Counter(division_name(r["jurisdiction"]) for r in rows),
         charts=[
-            chart("平均用时（工作日）· 按事项", levels["by_item"], "name", [("平均用时（工作日）", "average_working_days")]),
-            chart("超时件数 · 按部门", levels["by_department"], "department_name",
-                  [("当前超时", "overdue_now"), ("超时（含超时办结）", "overdue")]),
-            chart("已办件数 · 按人员", levels["by_clerk"], "clerk", [("已办", "handled"), ("超时办结", "overdue")],
-                  people=True),
-        ])
+            chart(
+                "平均用时（工作日）· 按事项",
+                levels["by_item"],
+                "name",
+                [("平均用时（工作日）", "average_working_days")],
+            ),
+            chart(
+                "超时件数 · 按部门",
+                levels["by_department"],
+                "department_name",
+                [("当前超时", "overdue_now"), ("超时（含超时办结）", "overdue")],
+            ),
+            chart(
+                "已办件数 · 按人员",
+                levels["by_clerk"],
+                "clerk",
+                [("已办", "handled"), ("超时办结", "overdue")],
+                people=True,
+            ),
+        ],
+    )
 
 
 @blp.get("/oversight/<table>.csv")
@@ -172,8 +222,9 @@ def oversight_export(table):
     day = context().clock.now().astimezone(CHINA).date().isoformat()
     response = Response(csv_text(shown_tables[table], rows), mimetype="text/csv")
     named = quote(f"{shown_tables[table].title}-{day}.csv")  # RFC 6266: the Chinese name, an ASCII one else
-    response.headers["Content-Disposition"] = (f'attachment; filename="oversight-{table}-{day}.csv"; '
-                                               f"filename*=UTF-8''{named}")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"oversight-{table}-{day}.csv\"; filename*=UTF-8''{named}"
+    )
     return response
 
 
@@ -196,8 +247,13 @@ def diagram(instance_id):
 def camunda_webapps():
     """Where Camunda Modeler's "open in Cockpit" links should land: these pages (``cockpitUrl`` is followed by
     ``process-instance/<id>`` or ``repository?...``), at the configured public URL (never the request's Host)."""
-    return jsonify({"adminUrl": public(url_for("web.admin_home")), "cockpitUrl": public("/cockpit/"),
-                    "tasklistUrl": public(url_for("web.queue"))})
+    return jsonify(
+        {
+            "adminUrl": public(url_for("web.admin_home")),
+            "cockpitUrl": public("/cockpit/"),
+            "tasklistUrl": public(url_for("web.queue")),
+        }
+    )
 
 
 @blp.get("/cockpit/process-instance/<instance_id>")

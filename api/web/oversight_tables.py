@@ -29,7 +29,7 @@ class Column:
 
 @dataclass(frozen=True)
 class Table:
-    key: str        # the export's name (engine.usecases.oversight.EXPORTS)
+    key: str  # the export's name (engine.usecases.oversight.EXPORTS)
     title: str
     columns: tuple[Column, ...]
 
@@ -46,6 +46,7 @@ def _days(key: str) -> Cell:
         if value is None:
             return "—"
         return f"{value}（预计）" if row.get("provisional") else value
+
     return cell
 
 
@@ -64,25 +65,35 @@ def _levels(first: tuple[Column, ...]) -> tuple[Column, ...]:
 def tables(group: Callable[[str], str], division: Callable[[str | None], str]) -> dict[str, Table]:
     """The tables, with departments and divisions named by ``group`` and ``division``."""
     return {
-        "overdue": Table("overdue", "当前超时的环节", (
-            Column("申请编号", lambda r: r["business_key"]),
-            Column("环节", lambda r: r["name"] or "未命名环节"),
-            Column("部门", lambda r: group(r["group"])),
-            Column("辖区", lambda r: division(r["jurisdiction"])),
-            Column("应办结（北京时间）", lambda r: chinese_time(r["due_at"]) + ("（预计）" if r["provisional"] else "")),
-            Column("认领人", lambda r: r["assignee"] or "未认领", person=True),
-        )),
+        "overdue": Table(
+            "overdue",
+            "当前超时的环节",
+            (
+                Column("申请编号", lambda r: r["business_key"]),
+                Column("环节", lambda r: r["name"] or "未命名环节"),
+                Column("部门", lambda r: group(r["group"])),
+                Column("辖区", lambda r: division(r["jurisdiction"])),
+                Column(
+                    "应办结（北京时间）", lambda r: chinese_time(r["due_at"]) + ("（预计）" if r["provisional"] else "")
+                ),
+                Column("认领人", lambda r: r["assignee"] or "未认领", person=True),
+            ),
+        ),
         "departments": Table("departments", "按部门", _levels((Column("部门", lambda r: group(r["department"])),))),
         "items": Table("items", "按事项", _levels((Column("事项", lambda r: r["name"]),))),
-        "clerks": Table("clerks", "按人员", (
-            Column("人员", lambda r: r["clerk"], person=True),
-            Column("部门", lambda r: group(r["department"])),
-            Column("已办", lambda r: r["handled"]),
-            Column("退件", lambda r: r["returned"]),
-            Column("超时办结", lambda r: r["overdue"]),
-            Column("平均用时（工作日）", _days("average_working_days")),
-            Column("最长用时（工作日）", _days("max_working_days")),
-        )),
+        "clerks": Table(
+            "clerks",
+            "按人员",
+            (
+                Column("人员", lambda r: r["clerk"], person=True),
+                Column("部门", lambda r: group(r["department"])),
+                Column("已办", lambda r: r["handled"]),
+                Column("退件", lambda r: r["returned"]),
+                Column("超时办结", lambda r: r["overdue"]),
+                Column("平均用时（工作日）", _days("average_working_days")),
+                Column("最长用时（工作日）", _days("max_working_days")),
+            ),
+        ),
     }
 
 

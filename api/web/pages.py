@@ -15,13 +15,11 @@ from engine.usecases.accounts import people_of, principal_of
 
 from ..errors import status_of
 from ..guard import context, guarded
-
 from . import texts
 from .timeline import timeline
 
 log = logging.getLogger(__name__)
-blp = Blueprint("web", __name__, template_folder="templates", static_folder="static",
-                static_url_path="/static/web")
+blp = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static/web")
 
 HOME = {"clerk": "web.queue", "supervisor": "web.oversight", "admin": "web.admin_home"}
 
@@ -54,8 +52,15 @@ def _to_sign_in():
 
 def page(*roles: str):
     """A page for signed-in users holding one of ``roles`` (any role when none given)."""
-    return guarded(roles, signed_in, unknown=_to_sign_in, refused=lambda principal: (
-        render_template("error.html", title="无权访问", message="您的角色不能使用此页面。"), 403))
+    return guarded(
+        roles,
+        signed_in,
+        unknown=_to_sign_in,
+        refused=lambda principal: (
+            render_template("error.html", title="无权访问", message="您的角色不能使用此页面。"),
+            403,
+        ),
+    )
 
 
 def home_of(principal) -> str:
@@ -123,8 +128,7 @@ def _people() -> dict:
 
 @blp.app_context_processor
 def who():
-    return {"principal": getattr(g, "principal", None), "STATES": texts.STATES,
-            "EVENTS": texts.EVENTS}
+    return {"principal": getattr(g, "principal", None), "STATES": texts.STATES, "EVENTS": texts.EVENTS}
 
 
 # what a page says for an engine error, by its status (None: the error's own text, written for people)
@@ -146,17 +150,22 @@ def engine_error(err: EngineError):
         log.exception("unhandled engine error on a page: %s", err.__class__.__name__)
     title, message = PAGE_TEXT.get(status, FAILED)
     own = str(err)  # an engine message written for people is Chinese; an English one never reaches a page
-    return render_template("error.html", title=title,
-                           message=message or (own if texts.is_chinese(own) else DEFAULT_TEXT[status])), status
+    return render_template(
+        "error.html", title=title, message=message or (own if texts.is_chinese(own) else DEFAULT_TEXT[status])
+    ), status
 
 
-DEFAULT_TEXT = {409: "该事项已被其他人员或系统改动，您的操作未生效。请刷新页面后重试。",
-                422: "填写的内容有误，请检查后重新提交。", 503: "暂时无法计算工作日，请联系管理员载入放假安排。"}
+DEFAULT_TEXT = {
+    409: "该事项已被其他人员或系统改动，您的操作未生效。请刷新页面后重试。",
+    422: "填写的内容有误，请检查后重新提交。",
+    503: "暂时无法计算工作日，请联系管理员载入放假安排。",
+}
 
 
 @blp.errorhandler(CSRFError)
 def csrf_failed(err):
     if signed_in() is None:  # the session ended: its form's token went with it; sign in again, nothing lost
         return _to_sign_in()
-    return render_template("error.html", title="请求无效",
-                           message="表单缺少安全校验或已过期，请返回刷新页面后重试。"), 400
+    return render_template(
+        "error.html", title="请求无效", message="表单缺少安全校验或已过期，请返回刷新页面后重试。"
+    ), 400

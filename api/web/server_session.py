@@ -11,7 +11,6 @@ from werkzeug.datastructures import CallbackDict
 from engine.usecases import web_sessions
 from engine.usecases.web_sessions import SessionPolicy
 
-
 STATIC_PATHS = ("/static/", "/favicon.ico")  # our own files: served the same to anyone, signed in or not
 
 
@@ -19,8 +18,14 @@ class ServerSession(CallbackDict, SessionMixin):
     """``sid``: the id the cookie carried (None: not stored yet); ``expired``: the cookie named a session
     that has ended (a page says so); ``renew`` (see :meth:`renew_id`)."""
 
-    def __init__(self, data: dict | None = None, sid: str | None = None, last_seen_at=None,
-                 expired: bool = False, untouched: bool = False) -> None:
+    def __init__(
+        self,
+        data: dict | None = None,
+        sid: str | None = None,
+        last_seen_at=None,
+        expired: bool = False,
+        untouched: bool = False,
+    ) -> None:
         def changed(_self) -> None:
             _self.modified = True
 
@@ -70,20 +75,34 @@ class ServerSessionInterface(SessionInterface):
             elif sid != session.sid:
                 self._give(app, response, sid)
             return
-        if session.sid and session.last_seen_at is not None \
-                and ctx.clock.now() - session.last_seen_at >= web_sessions.TOUCH_EVERY:
+        if (
+            session.sid
+            and session.last_seen_at is not None
+            and ctx.clock.now() - session.last_seen_at >= web_sessions.TOUCH_EVERY
+        ):
             web_sessions.touch(ctx, session.sid, self.policy)
         elif session.expired and not session.sid:
             self._forget(app, response)
 
     def _give(self, app: Flask, response: Response, sid: str) -> None:
         response.vary.add("Cookie")
-        response.set_cookie(self.get_cookie_name(app), sid, domain=self.get_cookie_domain(app),
-                            path=self.get_cookie_path(app), httponly=self.get_cookie_httponly(app),
-                            secure=self.get_cookie_secure(app), samesite=self.get_cookie_samesite(app))
+        response.set_cookie(
+            self.get_cookie_name(app),
+            sid,
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            httponly=self.get_cookie_httponly(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+        )
 
     def _forget(self, app: Flask, response: Response) -> None:
         response.vary.add("Cookie")
-        response.delete_cookie(self.get_cookie_name(app), domain=self.get_cookie_domain(app),
-                               path=self.get_cookie_path(app), secure=self.get_cookie_secure(app),
-                               samesite=self.get_cookie_samesite(app), httponly=self.get_cookie_httponly(app))
+        response.delete_cookie(
+            self.get_cookie_name(app),
+            domain=self.get_cookie_domain(app),
+            path=self.get_cookie_path(app),
+            secure=self.get_cookie_secure(app),
+            samesite=self.get_cookie_samesite(app),
+            httponly=self.get_cookie_httponly(app),
+        )

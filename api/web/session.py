@@ -30,8 +30,9 @@ def login():
     error = None
     if form.validate_on_submit():
         try:
-            principal = authenticate_password(context(), form.name.data.strip(), form.password.data,
-                                              request.remote_addr)
+            principal = authenticate_password(
+                context(), form.name.data.strip(), form.password.data, request.remote_addr
+            )
         except AccountLocked as err:  # err.until is Beijing time
             principal, error = None, f"密码错误次数过多，请于{err.until:%H:%M}后再试。"
         if principal is not None:

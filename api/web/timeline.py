@@ -25,13 +25,15 @@ def _detail_text(event: Mapping, materials: Mapping[str, str], kinds: Mapping[st
     if kind == "follow_up_set":
         return f"跟进日期：{chinese_time(detail['on'])}" if detail.get("on") else "取消跟进日期"
     if kind == "found_by_search":
-        return "按" + "、".join(kinds.get(k, k) for k in detail.get("kinds") or ()) + "查找" \
-            if detail.get("kinds") else ""
+        return (
+            "按" + "、".join(kinds.get(k, k) for k in detail.get("kinds") or ()) + "查找" if detail.get("kinds") else ""
+        )
     return ""
 
 
-def timeline(history: list[Mapping], materials: Mapping[str, str],
-             search_kinds: Mapping[str, str] | None = None) -> list[dict]:
+def timeline(
+    history: list[Mapping], materials: Mapping[str, str], search_kinds: Mapping[str, str] | None = None
+) -> list[dict]:
     """Lines ``{"at", "until", "actor", "event", "what", "count", "activity_name", "reason"}`` in the
     order of their first event."""
     kinds = {**SEARCH_KINDS, **(search_kinds or {})}
@@ -48,15 +50,32 @@ def timeline(history: list[Mapping], materials: Mapping[str, str],
                 if what:
                     _add(line["_what"], what)
                 continue
-            line = {"at": event["at"], "until": event["at"], "actor": event["actor"], "count": 1,
-                    "activity_name": event.get("activity_name"), "reason": None, "_last": at,
-                    "_events": [EVENTS.get(event["kind"], event["kind"])], "_what": [what] if what else []}
+            line = {
+                "at": event["at"],
+                "until": event["at"],
+                "actor": event["actor"],
+                "count": 1,
+                "activity_name": event.get("activity_name"),
+                "reason": None,
+                "_last": at,
+                "_events": [EVENTS.get(event["kind"], event["kind"])],
+                "_what": [what] if what else [],
+            }
             sitting[event["actor"]] = line
             lines.append(line)
             continue
-        lines.append({"at": event["at"], "until": event["at"], "actor": event["actor"], "count": 1,
-                      "activity_name": event.get("activity_name"), "reason": event.get("reason"),
-                      "_events": [EVENTS.get(event["kind"], event["kind"])], "_what": [what] if what else []})
+        lines.append(
+            {
+                "at": event["at"],
+                "until": event["at"],
+                "actor": event["actor"],
+                "count": 1,
+                "activity_name": event.get("activity_name"),
+                "reason": event.get("reason"),
+                "_events": [EVENTS.get(event["kind"], event["kind"])],
+                "_what": [what] if what else [],
+            }
+        )
     for line in lines:
         line["event"] = "、".join(line.pop("_events"))
         line["what"] = "、".join(line.pop("_what"))

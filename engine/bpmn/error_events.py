@@ -29,9 +29,14 @@ def catching_event(task, code: str):
         while parent is not None and isinstance(parent.task_spec, LoopTask):
             current, parent = parent, parent.parent
         if parent is not None and isinstance(parent.task_spec, BoundaryEventSplit):
-            waiting = [t for t in parent.children if t.state == TaskState.WAITING
-                       and isinstance(t.task_spec, BoundaryEvent) and t.task_spec.cancel_activity
-                       and isinstance(t.task_spec.event_definition, ErrorEventDefinition)]
+            waiting = [
+                t
+                for t in parent.children
+                if t.state == TaskState.WAITING
+                and isinstance(t.task_spec, BoundaryEvent)
+                and t.task_spec.cancel_activity
+                and isinstance(t.task_spec.event_definition, ErrorEventDefinition)
+            ]
             for wanted in (code, None):
                 for candidate in waiting:
                     if candidate.task_spec.event_definition.code == wanted:

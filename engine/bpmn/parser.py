@@ -20,10 +20,10 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.parser.task_spec import CAMUNDA_MODEL_NS, CamundaTaskParser, UserTaskParser
 
+from engine.safexml import parse_xml
 
 from .specs import CamundaErrorEventDefinition, ExternalTask, OutcomeEndEvent, ReviewTask
 from .timers import ClockCycle, ClockDuration, ClockTimeDate
-from engine.safexml import parse_xml
 
 
 def _split(value: str | None) -> list[str]:
@@ -35,9 +35,7 @@ class ExternalTaskParser(CamundaTaskParser):
         kind = self.attribute("type", "camunda")
         topic = self.attribute("topic", "camunda")
         if kind != "external" or not topic:
-            self.raise_validation_exception(
-                'a service task must be camunda:type="external" with a camunda:topic'
-            )
+            self.raise_validation_exception('a service task must be camunda:type="external" with a camunda:topic')
         return self.spec_class(self.spec, self.bpmn_id, topic=topic, **self.bpmn_attributes)
 
 
@@ -72,8 +70,9 @@ class _EventParserMixin:
         time_cycle = first(self.xpath(".//bpmn:timeCycle"))
         if time_cycle is not None:
             return ClockCycle(name, (time_cycle.text or "").strip(), description=description)
-        raise ValidationException("a timer needs a timeDate, timeDuration or timeCycle",
-                                  node=self.node, file_name=self.filename)
+        raise ValidationException(
+            "a timer needs a timeDate, timeDuration or timeCycle", node=self.node, file_name=self.filename
+        )
 
     def parse_error_event(self, error_event):
         """An error event matched by its ``bpmn:error``'s ``errorCode`` (none: every error), with the variables

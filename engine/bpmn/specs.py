@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from SpiffWorkflow.bpmn.specs.defaults import EndEvent
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import ErrorEventDefinition
-from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.specs.mixins.bpmn_spec_mixin import BpmnSpecMixin
+from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.camunda.specs.user_task import UserTask
 
 
@@ -37,8 +37,9 @@ class ExternalTask(BpmnSpecMixin):
 class ReviewTask(UserTask):
     """A user task with the Camunda assignment and due-date attributes."""
 
-    def __init__(self, wf_spec, bpmn_id, form, candidate_groups=(), candidate_users=(),
-                 assignee=None, due_date=None, **kwargs):
+    def __init__(
+        self, wf_spec, bpmn_id, form, candidate_groups=(), candidate_users=(), assignee=None, due_date=None, **kwargs
+    ):
         super().__init__(wf_spec, bpmn_id, form, **kwargs)
         self.candidate_groups = list(candidate_groups)
         self.candidate_users = list(candidate_users)

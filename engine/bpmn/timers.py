@@ -16,7 +16,6 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 
-
 from ..calendar.workdays import END_OF_DAY
 from .script_engine import compile_juel
 
@@ -97,7 +96,8 @@ def parse_cycle(text: str, now: datetime) -> tuple[int, datetime, timedelta]:
         if len(parts) == 2 and parts[1].startswith("P"):
             cycles = int(parts[0]) if parts[0] else -1
             duration = TimerEventDefinition.get_timedelta_from_start(
-                TimerEventDefinition.parse_iso_duration(parts[1]), now)
+                TimerEventDefinition.parse_iso_duration(parts[1]), now
+            )
             return cycles, now + duration, duration
         return TimerEventDefinition.parse_iso_recurring_interval(text.strip())
     except Exception as err:

@@ -57,14 +57,16 @@ def render_year(view: dict) -> str:
     worked = {date.fromisoformat(d) for d in view["workdays"]}
     source = view["source"]
     status = "正式（已载入放假安排）" if view["status"] == "official" else "预计（未载入当年国务院放假安排通知）"
-    lines = [f"{year}年  {status}",
-             f"依据：{printable(source['title'])}" + (f"（{printable(source['number'])}）" if source.get("number") else "")]
+    lines = [
+        f"{year}年  {status}",
+        f"依据：{printable(source['title'])}" + (f"（{printable(source['number'])}）" if source.get("number") else ""),
+    ]
     if source.get("loaded_at"):
         lines.append(f"载入：{source['loaded_at']}，{printable(source.get('loaded_by') or '')}（{source['origin']}）")
     lines.append("")
     for first in (1, 4, 7, 10):
         grids = [_month(year, m, off, worked) for m in range(first, first + 3)]
-        lines.extend("   ".join(row).rstrip() for row in zip(*grids))
+        lines.extend("   ".join(row).rstrip() for row in zip(*grids, strict=False))
         lines.append("")
     lines.append(f"{OFF} 放假（法定节假日）   {WORKED} 调休上班   工作日共{view['working_days']}天")
     for block in view["holidays"]:

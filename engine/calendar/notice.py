@@ -40,8 +40,14 @@ MAX_BLOCKS = 40
 MAX_FILE_BYTES = 256 * 1024  # an import file larger than this is no holiday notice (the command's and the page's limit)
 MIN_WORKING_DAYS = 200
 # Characters no text of a notice may hold: what a terminal or a page would act on rather than show.
-FORBIDDEN_CATEGORIES = {"Cc": "控制字符", "Cf": "不可见的格式或方向控制字符", "Co": "私用区字符",
-                        "Cs": "无效的字符编码", "Zl": "换行符", "Zp": "换段符"}
+FORBIDDEN_CATEGORIES = {
+    "Cc": "控制字符",
+    "Cf": "不可见的格式或方向控制字符",
+    "Co": "私用区字符",
+    "Cs": "无效的字符编码",
+    "Zl": "换行符",
+    "Zp": "换段符",
+}
 PACKAGE_NAME = "chinesecalendar"
 
 
@@ -50,8 +56,9 @@ class InvalidNotice(InvalidInput):
     for the admins' page), nothing stored."""
 
     def __init__(self, errors: list[str], chinese: list[str] | None = None) -> None:
-        super().__init__("the calendar file is not a valid holiday notice: " + "; ".join(errors),
-                         errors={"calendar": errors})
+        super().__init__(
+            "the calendar file is not a valid holiday notice: " + "; ".join(errors), errors={"calendar": errors}
+        )
         self.problems = errors
         self.chinese = chinese if chinese is not None else list(errors)
 
@@ -154,8 +161,7 @@ def _text(value, where: str, errors: Problems, required: bool = True, limit: int
 def working_days_in(year: int, days_off, workdays) -> int:
     """The working days of ``year``: Monday to Friday that are not off, and the make-up working days."""
     first, last = date(year, 1, 1), date(year, 12, 31)
-    weekdays = sum(1 for n in range((last - first).days + 1)
-                   if (first + timedelta(days=n)).weekday() < 5)
+    weekdays = sum(1 for n in range((last - first).days + 1) if (first + timedelta(days=n)).weekday() < 5)
     return weekdays - sum(1 for day in set(days_off) if day.weekday() < 5) + len(set(workdays))
 
 
@@ -164,22 +170,28 @@ def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
     Raises :class:`InvalidNotice` listing every problem."""
     errors = Problems()
     if not isinstance(data, Mapping):
-        raise errors.refuse("the file must be a JSON object with year, source, holidays and workdays",
-                            "文件应为一个 JSON 对象，含 year、source、holidays 和 workdays")
+        raise errors.refuse(
+            "the file must be a JSON object with year, source, holidays and workdays",
+            "文件应为一个 JSON 对象，含 year、source、holidays 和 workdays",
+        )
     unknown = sorted(set(data) - {"year", "source", "holidays", "workdays"})
     if unknown:
         errors.add(f"unknown keys {unknown}", f"含有无法识别的项 {unknown}")
     stated = data.get("year")
     if isinstance(stated, bool) or not isinstance(stated, int) or not 1900 <= stated <= 2200:
-        raise errors.refuse(f"year: {stated!r} is not a year (a whole number such as 2027)",
-                            f"year：{stated!r} 不是年份（应为整数，如 2027）")
+        raise errors.refuse(
+            f"year: {stated!r} is not a year (a whole number such as 2027)",
+            f"year：{stated!r} 不是年份（应为整数，如 2027）",
+        )
     if year is not None and stated != year:
         errors.add(f"year: the file is for {stated}, not {year}", f"year：该文件是{stated}年的，不是{year}年的")
     source = data.get("source")
     title = number = None
     if not isinstance(source, Mapping):
-        errors.add("source: an object with the notice's title and number is required",
-                   "source：应写明通知的标题（title）和文号（number）")
+        errors.add(
+            "source: an object with the notice's title and number is required",
+            "source：应写明通知的标题（title）和文号（number）",
+        )
     else:
         title = _text(source.get("title"), "source.title", errors)
         number = _text(source.get("number"), "source.number", errors, limit=100)
@@ -191,8 +203,10 @@ def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
     seen_off: dict[date, str] = {}
     raw_blocks = data.get("holidays")
     if not isinstance(raw_blocks, list) or not raw_blocks:
-        errors.add("holidays: a non-empty list of blocks ({\"name\": ..., \"days\": [...]}) is required",
-                   "holidays：应列出放假安排（每段含 name 和 days），不能为空")
+        errors.add(
+            'holidays: a non-empty list of blocks ({"name": ..., "days": [...]}) is required',
+            "holidays：应列出放假安排（每段含 name 和 days），不能为空",
+        )
         raw_blocks = []
     elif len(raw_blocks) > MAX_BLOCKS:
         errors.add(f"holidays: at most {MAX_BLOCKS} blocks", f"holidays：至多{MAX_BLOCKS}段放假安排")
@@ -211,16 +225,20 @@ def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
         if None in days:
             continue
         days.sort()
-        gaps = [later for earlier, later in zip(days, days[1:]) if later - earlier != timedelta(days=1)]
+        gaps = [later for earlier, later in zip(days, days[1:], strict=False) if later - earlier != timedelta(days=1)]
         if gaps:
-            errors.add(f"{where} ({name}): the days are not one contiguous block "
-                       f"(a gap or repeat before {gaps[0].isoformat()})",
-                       f"{where}（{name}）：日期不连续（{gaps[0].isoformat()}之前有间断或重复）")
+            errors.add(
+                f"{where} ({name}): the days are not one contiguous block "
+                f"(a gap or repeat before {gaps[0].isoformat()})",
+                f"{where}（{name}）：日期不连续（{gaps[0].isoformat()}之前有间断或重复）",
+            )
             continue
         for day in days:
             if day in seen_off:
-                errors.add(f"{where} ({name}): {day.isoformat()} is already off in {seen_off[day]}",
-                           f"{where}（{name}）：{day.isoformat()}已在“{seen_off[day]}”中放假")
+                errors.add(
+                    f"{where} ({name}): {day.isoformat()} is already off in {seen_off[day]}",
+                    f"{where}（{name}）：{day.isoformat()}已在“{seen_off[day]}”中放假",
+                )
             seen_off[day] = name or where
         if name:
             blocks.append(HolidayBlock(name, tuple(days)))
@@ -228,20 +246,25 @@ def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
     workdays: list[date] = []
     raw_workdays = data.get("workdays", [])
     if not isinstance(raw_workdays, list) or len(raw_workdays) > 60:
-        errors.add("workdays: a list of make-up working days (YYYY-MM-DD) is required (may be empty)",
-                   "workdays：应列出调休上班的日期（YYYY-MM-DD，可为空）")
+        errors.add(
+            "workdays: a list of make-up working days (YYYY-MM-DD) is required (may be empty)",
+            "workdays：应列出调休上班的日期（YYYY-MM-DD，可为空）",
+        )
         raw_workdays = []
     for value in raw_workdays:
         day = _date(value, "workdays", stated, errors)
         if day is None:
             continue
         if day.weekday() < 5:
-            errors.add(f"workdays: {value} is a {day.strftime('%A')}; make-up working days fall on a "
-                       f"Saturday or Sunday",
-                       f"workdays：{value}是星期{'一二三四五六日'[day.weekday()]}，调休上班日应为星期六或星期日")
+            errors.add(
+                f"workdays: {value} is a {day.strftime('%A')}; make-up working days fall on a Saturday or Sunday",
+                f"workdays：{value}是星期{'一二三四五六日'[day.weekday()]}，调休上班日应为星期六或星期日",
+            )
         elif day in seen_off:
-            errors.add(f"workdays: {value} is both a day off ({seen_off[day]}) and a working day",
-                       f"workdays：{value}既是放假日（{seen_off[day]}）又是上班日")
+            errors.add(
+                f"workdays: {value} is both a day off ({seen_off[day]}) and a working day",
+                f"workdays：{value}既是放假日（{seen_off[day]}）又是上班日",
+            )
         elif day in workdays:
             errors.add(f"workdays: {value} is listed twice", f"workdays：{value}重复列出")
         else:
@@ -249,8 +272,10 @@ def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
     if not errors:
         count = working_days_in(stated, seen_off, workdays)
         if count < MIN_WORKING_DAYS:
-            errors.add(f"{stated}年按此通知只有{count}个工作日（至少应有{MIN_WORKING_DAYS}个）："
-                       f"放假的日子过多，不像国务院的放假安排，请核对文件")
+            errors.add(
+                f"{stated}年按此通知只有{count}个工作日（至少应有{MIN_WORKING_DAYS}个）："
+                f"放假的日子过多，不像国务院的放假安排，请核对文件"
+            )
     if errors:
         raise errors.refuse()
     return YearNotice(stated, title, number, tuple(sorted(blocks, key=lambda b: b.days[0])), tuple(sorted(workdays)))
@@ -270,9 +295,16 @@ def _installed_version() -> str:
 
 
 # chinesecalendar names its holidays in English; the service shows them in Chinese.
-_PACKAGE_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
-                  "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
-                  "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日"}
+_PACKAGE_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "中国人民抗日战争暨世界反法西斯战争胜利70周年纪念日",
+}
 
 
 def blocks_of(named_days: Mapping[date, str]) -> tuple[HolidayBlock, ...]:

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from typing import Iterable, Mapping
 
 from ..clock import CHINA
@@ -68,8 +68,11 @@ class YearDays:
         """What the year's working days are, in 16 characters: official or provisional (``o``/``p``) and a
         digest of its days off and make-up working days. Two loads with the same days have one version;
         every change of a day, or of the status, gives another (what a date was counted on, R5.1)."""
-        text = ",".join(d.isoformat() for d in sorted(self.days_off)) + "|" + ",".join(
-            d.isoformat() for d in sorted(self.make_up))
+        text = (
+            ",".join(d.isoformat() for d in sorted(self.days_off))
+            + "|"
+            + ",".join(d.isoformat() for d in sorted(self.make_up))
+        )
         return ("o" if self.official else "p") + hashlib.sha256(text.encode("ascii")).hexdigest()[:15]
 
 
@@ -187,4 +190,3 @@ class WorkdayCalendar:
         if closing is not None and local.time() >= closing:
             start += timedelta(days=1)
         return datetime.combine(self.add_working_days(start, n), closing or END_OF_DAY, tzinfo=CHINA)
-

@@ -48,8 +48,7 @@ def _db_upgrade(args) -> int:
     if found.state == "current":
         print(f"database schema already at revision {found.head} (the newest)", flush=True)
     else:
-        print(f"database schema upgraded from {found.current or found.state} to revision {found.head}",
-              flush=True)
+        print(f"database schema upgraded from {found.current or found.state} to revision {found.head}", flush=True)
     return 0
 
 
@@ -83,8 +82,9 @@ def _db_restore(args) -> int:
     from engine.materials import configured_directory
     from engine.persistence.database import database_url
 
-    return _reported(lambda: restore(database_url(), configured_directory(), Path(args.file), force=args.force,
-                                     progress=_progress))
+    return _reported(
+        lambda: restore(database_url(), configured_directory(), Path(args.file), force=args.force, progress=_progress)
+    )
 
 
 def _reported(run) -> int:
@@ -198,8 +198,10 @@ def _deploy(args) -> int:
         if definition["created"]:
             print(f"deployed {definition['key']} version {definition['version']}")
         else:
-            print(f"{definition['key']} version {definition['version']} unchanged: its new instances run with "
-                  f"this deployment's decisions")
+            print(
+                f"{definition['key']} version {definition['version']} unchanged: its new instances run with "
+                f"this deployment's decisions"
+            )
     for decision in done["decisions"]:
         print(f"deployed decision {decision['key']} version {decision['version']}")
     for problem in done["deployment"]["forced_over"] or []:
@@ -220,8 +222,7 @@ def _calendar_import(args) -> int:
         print(f"error: {args.file}: no such file", file=sys.stderr)
         return 2
     if path.stat().st_size > MAX_CALENDAR_FILE:
-        print(f"error: {args.file}: larger than {MAX_CALENDAR_FILE // 1024} KiB; not a holiday notice",
-              file=sys.stderr)
+        print(f"error: {args.file}: larger than {MAX_CALENDAR_FILE // 1024} KiB; not a holiday notice", file=sys.stderr)
         return 2
     try:
         data = safejson.loads(path.read_text(encoding="utf-8"), "the file")
@@ -240,18 +241,19 @@ def _calendar_import(args) -> int:
         problems = getattr(err, "problems", None) or [str(err)]
         print(f"error: {args.file}: refused, nothing changed: {'; '.join(problems)}", file=sys.stderr)
         return 1
-    print(f"{result['year']}: {result['outcome']} ({result['source']['title']}"
-          f"{'，' + result['source']['number'] if result['source'].get('number') else ''}); "
-          f"{result['recounted']} application(s) had their due dates counted again")
+    print(
+        f"{result['year']}: {result['outcome']} ({result['source']['title']}"
+        f"{'，' + result['source']['number'] if result['source'].get('number') else ''}); "
+        f"{result['recounted']} application(s) had their due dates counted again"
+    )
     return 0
 
 
 def _calendar_show(args) -> int:
     from engine.bootstrap import ready_context
+    from engine.calendar.grid import render_year
     from engine.errors import EngineError
     from engine.usecases.calendar import show_year
-
-    from engine.calendar.grid import render_year
 
     try:
         print(render_year(show_year(ready_context(), args.year)))
@@ -269,8 +271,10 @@ def _calendar_list(args) -> int:
     listed = list_years(ready_context(), None)
     for year in listed["years"]:
         number = f"（{printable(year['number'])}）" if year["number"] else ""
-        print(f"{year['year']}  official  {printable(year['title'])}{number}"
-              f"  {year['loaded_at']} {printable(year['loaded_by'])}")
+        print(
+            f"{year['year']}  official  {printable(year['title'])}{number}"
+            f"  {year['loaded_at']} {printable(year['loaded_by'])}"
+        )
     for year in listed["provisional_years"]:
         print(f"{year}  provisional  statutory holidays only (no notice loaded)")
     for year in listed["uncovered_years"]:
@@ -283,18 +287,23 @@ def _retention_run(args) -> int:
     from engine.usecases.retention import run
 
     report = run(ready_context(), by=args.by, dry_run=args.dry_run)
-    verb = {"archive": "would archive" if args.dry_run else "archived",
-            "erase": "would erase" if args.dry_run else "erased"}
+    verb = {
+        "archive": "would archive" if args.dry_run else "archived",
+        "erase": "would erase" if args.dry_run else "erased",
+    }
     for touched in report.touched:
-        print(f"{touched.business_key}  {touched.service}  {touched.state}  ended {touched.ended_at}  "
-              f"{' and '.join(verb[action] for action in touched.actions)}")
+        print(
+            f"{touched.business_key}  {touched.service}  {touched.state}  ended {touched.ended_at}  "
+            f"{' and '.join(verb[action] for action in touched.actions)}"
+        )
     for business_key in report.skipped:
         print(f"{business_key}  changed meanwhile: left for the next run")
     for name in report.unmanaged:
         print(f"service {name}: no retention policy, its applications are kept whole")
     what = "would touch" if args.dry_run else "touched"
-    print(f"retention{' (dry run: nothing changed)' if args.dry_run else ''}: {what} {len(report.touched)} "
-          f"application(s)")
+    print(
+        f"retention{' (dry run: nothing changed)' if args.dry_run else ''}: {what} {len(report.touched)} application(s)"
+    )
     return 0
 
 
@@ -306,8 +315,9 @@ def _retention_hold(args) -> int:
 
     operator = Principal(name=args.by, roles=frozenset({"admin"}), groups=frozenset(), jurisdictions=("",))
     try:
-        found = set_hold(ready_context(), operator, args.hold, getattr(args, "reason", None),
-                         business_key=args.business_key)
+        found = set_hold(
+            ready_context(), operator, args.hold, getattr(args, "reason", None), business_key=args.business_key
+        )
     except EngineError as err:
         print(f"error: {err} {getattr(err, 'errors', '') or ''}".rstrip(), file=sys.stderr)
         return 2
@@ -323,8 +333,10 @@ def _retention_policy(args) -> int:
         if policy["archive_after_days"] is None:
             print(f"{policy['service']}  kept whole (no policy)")
         else:
-            print(f"{policy['service']}  archive after {policy['archive_after_days']} day(s), erase personal values "
-                  f"after {policy['erase_after_days']} day(s)  {policy['reasoning']}")
+            print(
+                f"{policy['service']}  archive after {policy['archive_after_days']} day(s), erase personal values "
+                f"after {policy['erase_after_days']} day(s)  {policy['reasoning']}"
+            )
     return 0
 
 
@@ -342,28 +354,40 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
 
     worker = sub.add_parser("worker", help="run only the background worker (service tasks and timers)")
     worker.add_argument("--name", default=None)
-    worker.add_argument("--lock-seconds", type=int, default=30,
-                        help="how long a taken job stays locked without a heartbeat (kept alive while it runs; "
-                             "a dead worker's jobs are taken again after it)")
+    worker.add_argument(
+        "--lock-seconds",
+        type=int,
+        default=30,
+        help="how long a taken job stays locked without a heartbeat (kept alive while it runs; "
+        "a dead worker's jobs are taken again after it)",
+    )
     worker.add_argument("--idle-wait", type=float, default=1.0)
     worker.add_argument("--upgrade", action="store_true", help=UPGRADE_HELP)
     worker.set_defaults(run=_worker)
 
     db = sub.add_parser("db", help="the database schema (Alembic migrations)").add_subparsers(
-        dest="db_command", required=True)
-    db.add_parser("upgrade", help="upgrade the schema of DATABASE_URL to this release's").set_defaults(
-        run=_db_upgrade)
-    db.add_parser("current", help="print the schema revision of DATABASE_URL (exit 1 unless the newest)"
-                  ).set_defaults(run=_db_current)
-    backup = db.add_parser("backup", help="write the database of DATABASE_URL and the materials of MATERIALS_DIR "
-                                          "to one archive, while the service runs (pg_dump / SQLite's backup)")
+        dest="db_command", required=True
+    )
+    db.add_parser("upgrade", help="upgrade the schema of DATABASE_URL to this release's").set_defaults(run=_db_upgrade)
+    db.add_parser("current", help="print the schema revision of DATABASE_URL (exit 1 unless the newest)").set_defaults(
+        run=_db_current
+    )
+    backup = db.add_parser(
+        "backup",
+        help="write the database of DATABASE_URL and the materials of MATERIALS_DIR "
+        "to one archive, while the service runs (pg_dump / SQLite's backup)",
+    )
     backup.add_argument("file", help="the archive to write (a new file; readable by its owner only)")
     backup.set_defaults(run=_db_backup)
-    restore = db.add_parser("restore", help="restore an archive of `db backup` into the empty database of "
-                                            "DATABASE_URL and into MATERIALS_DIR (services stopped)")
+    restore = db.add_parser(
+        "restore",
+        help="restore an archive of `db backup` into the empty database of "
+        "DATABASE_URL and into MATERIALS_DIR (services stopped)",
+    )
     restore.add_argument("file")
-    restore.add_argument("--force", action="store_true",
-                         help="restore even into a database that holds tables: what it holds is replaced")
+    restore.add_argument(
+        "--force", action="store_true", help="restore even into a database that holds tables: what it holds is replaced"
+    )
     restore.set_defaults(run=_db_restore)
 
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", required=True)
@@ -372,11 +396,15 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     add.add_argument("--role", action="append", required=True)
     add.add_argument("--group", action="append", default=[])
     add.add_argument("--jurisdiction", action="append", default=[])
-    add.add_argument("--password", action="store_true",
-                     help="also give a password (asked for; for people: Camunda Modeler's HTTP Basic)")
+    add.add_argument(
+        "--password",
+        action="store_true",
+        help="also give a password (asked for; for people: Camunda Modeler's HTTP Basic)",
+    )
     add.set_defaults(run=_user_add)
-    passwd = user.add_parser("passwd",
-                             help="set a user's password (asked for), unlock the account and end its sessions")
+    passwd = user.add_parser(
+        "passwd", help="set a user's password (asked for), unlock the account and end its sessions"
+    )
     passwd.add_argument("name")
     passwd.set_defaults(run=_user_passwd)
     rev = user.add_parser("revoke", help="disable a user: its token, its password and its sessions")
@@ -389,12 +417,16 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     dep = sub.add_parser("deploy", help="deploy .bpmn/.dmn files as a new version")
     dep.add_argument("files", nargs="+")
     dep.add_argument("--by", default="cli")
-    dep.add_argument("--force", action="store_true",
-                     help="deploy even when the dry run on workflows/samples finds a regression (recorded)")
+    dep.add_argument(
+        "--force",
+        action="store_true",
+        help="deploy even when the dry run on workflows/samples finds a regression (recorded)",
+    )
     dep.set_defaults(run=_deploy)
 
     cal = sub.add_parser("calendar", help="the working-day calendar: official and provisional years").add_subparsers(
-        dest="calendar_command", required=True)
+        dest="calendar_command", required=True
+    )
     imp = cal.add_parser("import", help="load a year's State Council holiday notice (JSON, see the README)")
     imp.add_argument("file")
     imp.add_argument("--by", default=os.environ.get("USER") or "cli", help="who loads it (recorded)")
@@ -403,13 +435,14 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     show.add_argument("year", type=int)
     show.set_defaults(run=_calendar_show)
     cal.add_parser("list", help="the official years and the provisional ones near today").set_defaults(
-        run=_calendar_list)
+        run=_calendar_list
+    )
 
-    ret = sub.add_parser("retention", help="finished applications: archived, then their personal data erased, "
-                                           "as each service's policy says").add_subparsers(
-        dest="retention_command", required=True)
-    ret_run = ret.add_parser("run", help="archive and erase what the policies say is due now (the workers do "
-                                         "it daily)")
+    ret = sub.add_parser(
+        "retention",
+        help="finished applications: archived, then their personal data erased, as each service's policy says",
+    ).add_subparsers(dest="retention_command", required=True)
+    ret_run = ret.add_parser("run", help="archive and erase what the policies say is due now (the workers do it daily)")
     ret_run.add_argument("--dry-run", action="store_true", help="only list what it would archive and erase")
     ret_run.add_argument("--by", default=os.environ.get("USER") or "cli", help="who runs it (recorded)")
     ret_run.set_defaults(run=_retention_run)
@@ -423,8 +456,9 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     release.add_argument("--reason", default=None)
     release.add_argument("--by", default=os.environ.get("USER") or "cli", help="who ends it (recorded)")
     release.set_defaults(run=_retention_hold, hold=False)
-    ret.add_parser("policy", help="each service's policy in force (ONETHING_RETENTION overrides the days)"
-                   ).set_defaults(run=_retention_policy)
+    ret.add_parser(
+        "policy", help="each service's policy in force (ONETHING_RETENTION overrides the days)"
+    ).set_defaults(run=_retention_policy)
 
     asked = next((arg for arg in (sys.argv[1:] if argv is None else argv) if not arg.startswith("-")), None)
     if asked not in BUILT_IN:
@@ -440,8 +474,9 @@ VERBOSE_HELP = "also print the libraries' progress lines (Alembic's migration st
 def _add_verbose(command: argparse.ArgumentParser, top: bool = True) -> None:
     """``-v``/``--verbose`` on ``command`` and every sub-command under it, so that it may be given anywhere
     (``onething -v db upgrade``, ``onething db upgrade -v``)."""
-    command.add_argument(*VERBOSE_FLAGS, action="store_true", help=VERBOSE_HELP,
-                         default=False if top else argparse.SUPPRESS)
+    command.add_argument(
+        *VERBOSE_FLAGS, action="store_true", help=VERBOSE_HELP, default=False if top else argparse.SUPPRESS
+    )
     for action in command._actions:
         if isinstance(action, argparse._SubParsersAction):
             for child in action.choices.values():

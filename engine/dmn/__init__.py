@@ -15,5 +15,11 @@ from .model import Decision, DecisionSet, DecisionTable
 from .parser import parse_dmn
 
 __all__ = [
-    "Decision", "DecisionError", "DecisionResult", "DecisionSet", "DecisionTable", "evaluate_decision", "parse_dmn",
+    "Decision",
+    "DecisionError",
+    "DecisionResult",
+    "DecisionSet",
+    "DecisionTable",
+    "evaluate_decision",
+    "parse_dmn",
 ]

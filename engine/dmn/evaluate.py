@@ -102,8 +102,11 @@ class DecisionResult:
             return self.collect_entries()
         if mapping == "resultList":
             return self.result_list()
-        raise DecisionError(f"decision {self.decision_id!r}: unknown result mapping {mapping!r} "
-                            f"(use one of {', '.join(RESULT_MAPPINGS)})", self.decision_id)
+        raise DecisionError(
+            f"decision {self.decision_id!r}: unknown result mapping {mapping!r} "
+            f"(use one of {', '.join(RESULT_MAPPINGS)})",
+            self.decision_id,
+        )
 
     @property
     def value(self) -> Any:
@@ -117,11 +120,15 @@ class DecisionResult:
     def _misfit(self, mapping: str, what: str) -> DecisionError:
         return DecisionError(
             f"decision {self.decision_id!r}: result mapping {mapping} does not fit a result with {what}"
-            f" (matched rules: {', '.join(self.rule_ids) or 'none'})", self.decision_id, self.rule_ids)
+            f" (matched rules: {', '.join(self.rule_ids) or 'none'})",
+            self.decision_id,
+            self.rule_ids,
+        )
 
 
-def evaluate_decision(decisions: Mapping[str, Decision], decision_id: str, variables: Mapping[str, Any], *,
-                      now: datetime) -> DecisionResult:
+def evaluate_decision(
+    decisions: Mapping[str, Decision], decision_id: str, variables: Mapping[str, Any], *, now: datetime
+) -> DecisionResult:
     """Evaluate ``decision_id`` (after the decisions it requires) over ``variables``; raise DecisionError."""
     context = dict(variables)
     order = _evaluation_order(decisions, decision_id)
@@ -214,7 +221,7 @@ class _TableRun:
             raise self._fail(f"input {column.title!r}: {err}") from None
 
     def matches(self, rule: Rule) -> bool:
-        for column, value, test in zip(self.table.inputs, self.values, rule.tests):
+        for column, value, test in zip(self.table.inputs, self.values, rule.tests, strict=True):
             if test.is_any:
                 continue
             self.cell_context[column.variable] = value
@@ -227,7 +234,7 @@ class _TableRun:
 
     def outputs(self, rule: Rule) -> dict[str, Any]:
         entry = {}
-        for column, expression in zip(self.table.outputs, rule.outputs):
+        for column, expression in zip(self.table.outputs, rule.outputs, strict=True):
             if expression is None:
                 continue
             try:
@@ -246,18 +253,20 @@ class _TableRun:
             matched = matched[:1]
         entries = [self.outputs(rule) for rule in matched]
         if policy == "ANY" and any(entry != entries[0] for entry in entries):
-            raise self._fail(f"hit policy ANY needs matching rules to agree, but rules {', '.join(ids)} give "
-                             "different outputs", ids)
+            raise self._fail(
+                f"hit policy ANY needs matching rules to agree, but rules {', '.join(ids)} give different outputs", ids
+            )
         if policy == "ANY":
             matched, entries = matched[:1], entries[:1]
         if policy in ("PRIORITY", "OUTPUT ORDER"):
-            ranked = sorted(zip(matched, entries), key=lambda pair: self._rank(*pair))
+            ranked = sorted(zip(matched, entries, strict=True), key=lambda pair: self._rank(*pair))
             ranked = ranked[:1] if policy == "PRIORITY" else ranked
             matched, entries = [rule for rule, _ in ranked], [entry for _, entry in ranked]
         if self.table.aggregation:
             return self._aggregate(matched, entries)
-        return DecisionResult(self.decision.id, tuple(entries), tuple(rule.id for rule in matched),
-                              self.table.multi_hit)
+        return DecisionResult(
+            self.decision.id, tuple(entries), tuple(rule.id for rule in matched), self.table.multi_hit
+        )
 
     def _rank(self, rule: Rule, entry: dict[str, Any]) -> tuple[int, ...]:
         ranks = []
@@ -270,8 +279,9 @@ class _TableRun:
             elif value in column.values:
                 ranks.append(column.values.index(value))
             else:
-                raise self._fail(f"rule {rule.id!r}: the value of output {column.name!r} is not one of its "
-                                 "output values", (rule.id,))
+                raise self._fail(
+                    f"rule {rule.id!r}: the value of output {column.name!r} is not one of its output values", (rule.id,)
+                )
         return tuple(ranks)
 
     def _aggregate(self, matched: list[Rule], entries: list[dict[str, Any]]) -> DecisionResult:
@@ -283,8 +293,10 @@ class _TableRun:
         if not values:
             return DecisionResult(self.decision.id, (), ids)
         if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
-            raise self._fail(f"COLLECT {aggregation} needs numbers, but output {output.name!r} of rules "
-                             f"{', '.join(ids)} is not always a number", ids)
+            raise self._fail(
+                f"COLLECT {aggregation} needs numbers, but output {output.name!r} of rules "
+                f"{', '.join(ids)} is not always a number",
+                ids,
+            )
         total = {"SUM": sum, "MIN": min, "MAX": max}[aggregation](values)
         return DecisionResult(self.decision.id, ({output.name: total},), ids)
-

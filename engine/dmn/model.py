@@ -122,10 +122,14 @@ class DecisionSet(Mapping):
     def add(self, decision: Decision) -> None:
         existing = self._decisions.get(decision.id)
         if existing is not None:
-            self._problems.append(Problem(
-                file=decision.file, line=decision.line, element=decision.id,
-                message=f"decision id {decision.id!r} is already defined in {existing.file}",
-            ))
+            self._problems.append(
+                Problem(
+                    file=decision.file,
+                    line=decision.line,
+                    element=decision.id,
+                    message=f"decision id {decision.id!r} is already defined in {existing.file}",
+                )
+            )
             return
         self._decisions[decision.id] = decision
 
@@ -142,16 +146,24 @@ class DecisionSet(Mapping):
         for decision in self._decisions.values():
             for required in decision.required:
                 if required not in self._decisions:
-                    problems.append(Problem(
-                        file=decision.file, line=decision.line, element=decision.id,
-                        message=f"decision {decision.id!r} requires unknown decision {required!r}",
-                    ))
+                    problems.append(
+                        Problem(
+                            file=decision.file,
+                            line=decision.line,
+                            element=decision.id,
+                            message=f"decision {decision.id!r} requires unknown decision {required!r}",
+                        )
+                    )
             if self.cycle_through(decision.id):
-                problems.append(Problem(
-                    file=decision.file, line=decision.line, element=decision.id,
-                    message=f"decision {decision.id!r} requires itself: "
-                            + " -> ".join(self.cycle_through(decision.id)),
-                ))
+                problems.append(
+                    Problem(
+                        file=decision.file,
+                        line=decision.line,
+                        element=decision.id,
+                        message=f"decision {decision.id!r} requires itself: "
+                        + " -> ".join(self.cycle_through(decision.id)),
+                    )
+                )
         return problems
 
     def cycle_through(self, decision_id: str) -> list[str] | None:

@@ -1,7 +1,8 @@
 """Reading DMN files as Camunda Modeler 5 writes them (DMN 1.3; 1.1 and 1.2 namespaces accepted too).
 
 Every ``<decision>`` with a ``<decisionTable>`` or a ``<literalExpression>`` (FEEL, named by the decision's
-``<variable>``) becomes a :class:`~engine.dmn.model.Decision`; each cell or expression is compiled ONCE with the FEEL compiler (input entries as unary tests, input expressions and output entries
+``<variable>``) becomes a :class:`~engine.dmn.model.Decision`; each cell or expression is compiled ONCE with the FEEL
+compiler (input entries as unary tests, input expressions and output entries
 as expressions). Nothing stops at the first mistake: every unparseable cell, unknown hit policy or
 typeRef, missing output name... is reported as a :class:`~engine.errors.Problem` with the file, the XML
 line, the element (rule id for a cell, else the decision/input/output id), the cell text, and a message
@@ -13,9 +14,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-from engine.safexml import UnsafeXml, parse_xml
 from engine.errors import Problem
 from engine.expressions import ExpressionError, feel
+from engine.safexml import UnsafeXml, parse_xml
 
 from .model import (
     AGGREGATIONS,
@@ -72,14 +73,25 @@ class _FileReader:
     def _children(self, element, name: str) -> list:
         return element.findall(self._tag(name))
 
-    def _problem(self, element, message: str, element_id: str | None = None, expression: str | None = None,
-                 line: int | None = None) -> None:
+    def _problem(
+        self,
+        element,
+        message: str,
+        element_id: str | None = None,
+        expression: str | None = None,
+        line: int | None = None,
+    ) -> None:
         self.broken = True
         where = f"decision {self.decision_id!r}: " if self.decision_id else ""
-        self.decisions.report(Problem(
-            file=self.file, line=line or element.sourceline, element=element_id or element.get("id"),
-            message=where + message, expression=expression,
-        ))
+        self.decisions.report(
+            Problem(
+                file=self.file,
+                line=line or element.sourceline,
+                element=element_id or element.get("id"),
+                message=where + message,
+                expression=expression,
+            )
+        )
 
     def _text(self, element) -> tuple[str, int | None]:
         """The ``<text>`` child of a cell, and its line."""
@@ -138,10 +150,22 @@ class _FileReader:
         elif literal_element is not None:
             literal = self._literal(element, literal_element)
         else:
-            self._problem(element, "only decision tables and literal expressions are supported "
-                                   "(no <decisionTable> or <literalExpression> found)", decision_id)
-        return Decision(id=decision_id, name=element.get("name"), file=self.file, line=element.sourceline,
-                        table=table, required=required, broken=self.broken, literal=literal)
+            self._problem(
+                element,
+                "only decision tables and literal expressions are supported "
+                "(no <decisionTable> or <literalExpression> found)",
+                decision_id,
+            )
+        return Decision(
+            id=decision_id,
+            name=element.get("name"),
+            file=self.file,
+            line=element.sourceline,
+            table=table,
+            required=required,
+            broken=self.broken,
+            literal=literal,
+        )
 
     def _literal(self, decision, element) -> LiteralExpression:
         """``<variable name typeRef>`` + ``<literalExpression><text>FEEL</text>``: the value is the result."""
@@ -149,8 +173,11 @@ class _FileReader:
         name = (variable.get("name") or "").strip() if variable is not None else ""
         type_ref = self._type_ref(variable, self.decision_id) if variable is not None else None
         if not name:
-            self._problem(decision, "a literal expression decision needs a <variable name=...> naming its result",
-                          self.decision_id)
+            self._problem(
+                decision,
+                "a literal expression decision needs a <variable name=...> naming its result",
+                self.decision_id,
+            )
         self._check_language(element, self.decision_id)
         text, line = self._text(element)
         compiled = None
@@ -158,8 +185,9 @@ class _FileReader:
             self._problem(element, "the literal expression is empty", self.decision_id, line=line)
         else:
             compiled = self._compile(feel.compile_expression, text, line, self.decision_id, "literal expression")
-        return LiteralExpression(id=element.get("id"), variable=name or self.decision_id, type_ref=type_ref,
-                                 text=text, expression=compiled)
+        return LiteralExpression(
+            id=element.get("id"), variable=name or self.decision_id, type_ref=type_ref, text=text, expression=compiled
+        )
 
     def _table(self, element) -> DecisionTable:
         hit_policy = (element.get("hitPolicy") or "UNIQUE").strip().upper().replace("_", " ")
@@ -168,8 +196,9 @@ class _FileReader:
         if hit_policy not in HIT_POLICIES:
             self._problem(element, f"unknown hit policy {hit_policy!r}", self.decision_id)
         if aggregation is not None and aggregation not in AGGREGATIONS:
-            self._problem(element, f"unknown aggregation {aggregation!r} (use SUM, MIN, MAX or COUNT)",
-                          self.decision_id)
+            self._problem(
+                element, f"unknown aggregation {aggregation!r} (use SUM, MIN, MAX or COUNT)", self.decision_id
+            )
         elif aggregation is not None and hit_policy != "COLLECT":
             self._problem(element, f"aggregation {aggregation} needs hit policy COLLECT", self.decision_id)
         inputs = tuple(self._input(i) for i in self._children(element, "input"))
@@ -181,13 +210,20 @@ class _FileReader:
             self._problem(element, f"output name {name!r} is used twice", self.decision_id)
         if aggregation is not None and len(outputs) > 1:
             self._problem(element, f"aggregation {aggregation} needs exactly one output", self.decision_id)
-        listed = any(self._text(v)[0] for o in self._children(element, "output")
-                     for v in self._children(o, "outputValues"))
+        listed = any(
+            self._text(v)[0] for o in self._children(element, "output") for v in self._children(o, "outputValues")
+        )
         if hit_policy in ("PRIORITY", "OUTPUT ORDER") and not listed:
             self._problem(element, f"hit policy {hit_policy} needs <outputValues> on an output", self.decision_id)
         rules = tuple(self._rule(r, inputs, outputs) for r in self._children(element, "rule"))
-        return DecisionTable(id=element.get("id"), hit_policy=hit_policy, aggregation=aggregation,
-                             inputs=inputs, outputs=outputs, rules=rules)
+        return DecisionTable(
+            id=element.get("id"),
+            hit_policy=hit_policy,
+            aggregation=aggregation,
+            inputs=inputs,
+            outputs=outputs,
+            rules=rules,
+        )
 
     def _input(self, element) -> Input:
         input_id = element.get("id") or ""
@@ -202,8 +238,9 @@ class _FileReader:
         if not text:
             self._problem(element, f"input {label or input_id!r} has no input expression", input_id, line=line)
         else:
-            compiled = self._compile(feel.compile_expression, text, line, input_id,
-                                     f"input expression of {label or input_id!r}")
+            compiled = self._compile(
+                feel.compile_expression, text, line, input_id, f"input expression of {label or input_id!r}"
+            )
         return Input(id=input_id, label=label, text=text, expression=compiled, type_ref=type_ref, variable=variable)
 
     def _output(self, element) -> Output:
@@ -217,8 +254,13 @@ class _FileReader:
             text, line = self._text(values_element)
             if text:
                 values = self._output_values(text, line, output_id)
-        return Output(id=output_id, label=element.get("label"), name=name or output_id,
-                      type_ref=self._type_ref(element, output_id), values=values)
+        return Output(
+            id=output_id,
+            label=element.get("label"),
+            name=name or output_id,
+            type_ref=self._type_ref(element, output_id),
+            values=values,
+        )
 
     def _output_values(self, text: str, line, output_id: str) -> tuple | None:
         """``"high","low"`` → ("high", "low"): a list of literals, in priority order."""
@@ -228,10 +270,15 @@ class _FileReader:
             values = None
         if not isinstance(values, list) or any(isinstance(v, (list, dict)) or v is None for v in values):
             self.broken = True
-            self.decisions.report(Problem(
-                file=self.file, line=line, element=output_id, expression=text,
-                message=f"decision {self.decision_id!r}: output values must be a comma-separated list of literals",
-            ))
+            self.decisions.report(
+                Problem(
+                    file=self.file,
+                    line=line,
+                    element=output_id,
+                    expression=text,
+                    message=f"decision {self.decision_id!r}: output values must be a comma-separated list of literals",
+                )
+            )
             return None
         return tuple(values)
 
@@ -240,21 +287,32 @@ class _FileReader:
         input_entries = self._children(element, "inputEntry")
         output_entries = self._children(element, "outputEntry")
         if len(input_entries) != len(inputs) or len(output_entries) != len(outputs):
-            self._problem(element, f"rule {rule_id!r} has {len(input_entries)} input and {len(output_entries)} "
-                                   f"output entries; the table has {len(inputs)} inputs and {len(outputs)} outputs",
-                          rule_id)
+            self._problem(
+                element,
+                f"rule {rule_id!r} has {len(input_entries)} input and {len(output_entries)} "
+                f"output entries; the table has {len(inputs)} inputs and {len(outputs)} outputs",
+                rule_id,
+            )
         tests = []
-        for entry, column in zip(input_entries, inputs):
+        for entry, column in zip(input_entries, inputs, strict=True):
             text, line = self._text(entry)
             self._check_language(entry, rule_id)
-            tests.append(self._compile(feel.compile_unary_tests, text, line, rule_id,
-                                       f"rule {rule_id!r}, input {column.title!r}"))
+            tests.append(
+                self._compile(
+                    feel.compile_unary_tests, text, line, rule_id, f"rule {rule_id!r}, input {column.title!r}"
+                )
+            )
         conclusions = []
-        for entry, column in zip(output_entries, outputs):
+        for entry, column in zip(output_entries, outputs, strict=True):
             text, line = self._text(entry)
             self._check_language(entry, rule_id)
-            conclusions.append(None if not text else self._compile(
-                feel.compile_expression, text, line, rule_id, f"rule {rule_id!r}, output {column.name!r}"))
+            conclusions.append(
+                None
+                if not text
+                else self._compile(
+                    feel.compile_expression, text, line, rule_id, f"rule {rule_id!r}, output {column.name!r}"
+                )
+            )
         return Rule(id=rule_id, line=element.sourceline, tests=tuple(tests), outputs=tuple(conclusions))
 
     def _compile(self, compiler, text: str, line: int | None, element_id: str, where: str):
@@ -262,8 +320,13 @@ class _FileReader:
             return compiler(text)
         except ExpressionError as err:
             self.broken = True
-            self.decisions.report(Problem(
-                file=self.file, line=line, element=element_id, expression=text,
-                message=f"decision {self.decision_id!r}, {where}: not valid FEEL: {err.message}",
-            ))
+            self.decisions.report(
+                Problem(
+                    file=self.file,
+                    line=line,
+                    element=element_id,
+                    expression=text,
+                    message=f"decision {self.decision_id!r}, {where}: not valid FEEL: {err.message}",
+                )
+            )
             return None

@@ -10,8 +10,8 @@ Usage::
 Nothing here uses Python ``eval``/``exec`` or attribute access on context objects.
 """
 
-from .errors import ExpressionError, ExpressionEvaluationError
 from . import feel, juel
+from .errors import ExpressionError, ExpressionEvaluationError
 from .feel_types import YearsMonths
 
 __all__ = ["ExpressionError", "ExpressionEvaluationError", "YearsMonths", "juel", "feel"]

@@ -21,8 +21,17 @@ def _fail(msg: str):
 
 
 def _tname(v) -> str:
-    return {type(None): "null", bool: "Boolean", int: "Long", float: "Double", Decimal: "BigDecimal",
-            str: "String", dict: "Map", list: "List", tuple: "List"}.get(type(v), type(v).__name__)
+    return {
+        type(None): "null",
+        bool: "Boolean",
+        int: "Long",
+        float: "Double",
+        Decimal: "BigDecimal",
+        str: "String",
+        dict: "Map",
+        list: "List",
+        tuple: "List",
+    }.get(type(v), type(v).__name__)
 
 
 def is_long(v) -> bool:
@@ -123,13 +132,16 @@ def to_string(v) -> str:
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(to_string(x) if x is not None else "null" for x in v) + "]"
     if isinstance(v, dict):
-        return "{" + ", ".join(f"{to_string(k)}={to_string(x) if x is not None else 'null'}" for k, x in v.items()) + "}"
+        return (
+            "{" + ", ".join(f"{to_string(k)}={to_string(x) if x is not None else 'null'}" for k, x in v.items()) + "}"
+        )
     if isinstance(v, datetime):
         return v.isoformat()
     return str(v)
 
 
 # -- arithmetic ---------------------------------------------------------------
+
 
 def _kind(a, b):
     if isinstance(a, Decimal) or isinstance(b, Decimal):
@@ -202,6 +214,7 @@ def neg(a):
 
 
 # -- comparison ---------------------------------------------------------------
+
 
 def _coerce_pair(a, b):
     if isinstance(a, Decimal) or isinstance(b, Decimal):

@@ -30,8 +30,9 @@ class FeelExpression:
         self.tree = tree
         self._fn = build(tree) if tree is not None else (lambda c, e: None)
 
-    def evaluate(self, context: Mapping[str, Any] | None = None, *, today: date | None = None,
-                 now: datetime | None = None) -> Any:
+    def evaluate(
+        self, context: Mapping[str, Any] | None = None, *, today: date | None = None, now: datetime | None = None
+    ) -> Any:
         """Evaluate against ``context``; ``today``/``now`` pin ``today()``/``now()``.
 
         Numbers come back as int when integral, else float; durations as timedelta or YearsMonths.
@@ -58,8 +59,14 @@ class FeelUnaryTests:
         self.is_any = len(tests) == 1 and isinstance(tests[0], AnyTest)
         self._fn = build_tests(tests)
 
-    def test(self, value: Any, context: Mapping[str, Any] | None = None, *, today: date | None = None,
-             now: datetime | None = None) -> bool | None:
+    def test(
+        self,
+        value: Any,
+        context: Mapping[str, Any] | None = None,
+        *,
+        today: date | None = None,
+        now: datetime | None = None,
+    ) -> bool | None:
         """Three-valued result of the tests for ``value`` (None = null)."""
         v = to_feel(value)
         try:
@@ -69,8 +76,14 @@ class FeelUnaryTests:
         except _INTERNAL as exc:
             raise ExpressionEvaluationError(f"Cannot evaluate FEEL unary tests: {exc}", self.source) from exc
 
-    def matches(self, value: Any, context: Mapping[str, Any] | None = None, *, today: date | None = None,
-                now: datetime | None = None) -> bool:
+    def matches(
+        self,
+        value: Any,
+        context: Mapping[str, Any] | None = None,
+        *,
+        today: date | None = None,
+        now: datetime | None = None,
+    ) -> bool:
         """True when ``value`` satisfies the tests (null counts as no match)."""
         return self.test(value, context, today=today, now=now) is True
 

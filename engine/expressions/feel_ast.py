@@ -139,7 +139,7 @@ _STRING_ESCAPES = {'"': '"', "'": "'", "\\": "\\", "n": "\n", "r": "\r", "t": "\
 
 
 def unquote(token: Token, source: str) -> str:
-    body = token.value[token.value.index('"') + 1:-1]
+    body = token.value[token.value.index('"') + 1 : -1]
     out, i = [], 0
     while i < len(body):
         ch = body[i]
@@ -151,8 +151,8 @@ def unquote(token: Token, source: str) -> str:
         if nxt in _STRING_ESCAPES:
             out.append(_STRING_ESCAPES[nxt])
             i += 2
-        elif nxt == "u" and len(body) >= i + 6 and all(c in "0123456789abcdefABCDEF" for c in body[i + 2:i + 6]):
-            out.append(chr(int(body[i + 2:i + 6], 16)))
+        elif nxt == "u" and len(body) >= i + 6 and all(c in "0123456789abcdefABCDEF" for c in body[i + 2 : i + 6]):
+            out.append(chr(int(body[i + 2 : i + 6], 16)))
             i += 6
         else:
             raise ExpressionError(f"Invalid escape sequence '\\{nxt}' in string literal", source, token.start_pos)

@@ -11,7 +11,12 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, Decima
 
 from . import feel_ops as ops
 from .feel_types import (
-    YearsMonths, format_value, parse_date, parse_date_time, parse_duration, parse_time,
+    YearsMonths,
+    format_value,
+    parse_date,
+    parse_date_time,
+    parse_duration,
+    parse_time,
 )
 
 _D = Decimal
@@ -45,6 +50,7 @@ def parse_at_literal(text: str):
 
 
 # -- temporal -------------------------------------------------------------------
+
 
 def _date(env, *args):
     if len(args) == 1:
@@ -131,8 +137,20 @@ def _now(env):
 
 
 _WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-           "October", "November", "December")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
 
 def _on_date(fn):
@@ -143,6 +161,7 @@ def _on_date(fn):
 
 
 # -- strings --------------------------------------------------------------------
+
 
 def _str_fn(fn, arity=1):
     def impl(env, *args):
@@ -164,7 +183,7 @@ def _substring(env, s, start, length=None):
     n = _int(length) if length is not None else None
     if n is None or n < 0:
         return None
-    return chars[begin:begin + n]
+    return chars[begin : begin + n]
 
 
 def _string_join(env, items, delimiter=None):
@@ -190,6 +209,7 @@ def _number(env, text, grouping=None, decimal_sep=None):
 
 
 # -- lists ----------------------------------------------------------------------
+
 
 def _count(env, *args):
     return _D(len(_items(args)))
@@ -269,7 +289,7 @@ def _sublist(lst, start, length=None):
         return None
     begin = i - 1 if i > 0 else len(lst) + i
     n = _int(length) if length is not None else None
-    return lst[begin:] if length is None else (lst[begin:begin + n] if n is not None else None)
+    return lst[begin:] if length is None else (lst[begin : begin + n] if n is not None else None)
 
 
 def _concatenate(env, *lists):
@@ -279,6 +299,7 @@ def _concatenate(env, *lists):
 
 
 # -- numbers --------------------------------------------------------------------
+
 
 def _num_fn(fn):
     def impl(env, *args):
@@ -329,8 +350,8 @@ FUNCTIONS = {
     "upper case": (1, 1, _str_fn(str.upper)),
     "lower case": (1, 1, _str_fn(str.lower)),
     "substring": (2, 3, _substring),
-    "substring before": (2, 2, _str_fn(lambda s, m: s[:s.find(m)] if m in s else "", 2)),
-    "substring after": (2, 2, _str_fn(lambda s, m: s[s.find(m) + len(m):] if m in s else "", 2)),
+    "substring before": (2, 2, _str_fn(lambda s, m: s[: s.find(m)] if m in s else "", 2)),
+    "substring after": (2, 2, _str_fn(lambda s, m: s[s.find(m) + len(m) :] if m in s else "", 2)),
     "contains": (2, 2, _str_fn(lambda s, m: m in s, 2)),
     "starts with": (2, 2, _str_fn(lambda s, m: s.startswith(m), 2)),
     "ends with": (2, 2, _str_fn(lambda s, m: s.endswith(m), 2)),

@@ -12,8 +12,24 @@ from decimal import Decimal, DecimalException
 
 from . import feel_ops as ops
 from .feel_ast import (
-    AnyTest, Between, CallE, CmpTest, ContextE, ExprTest, IfE, InE, InputValue, ListE, Lit, Name, Neg,
-    Node, NotTest, Op, PathE, RangeTest,
+    AnyTest,
+    Between,
+    CallE,
+    CmpTest,
+    ContextE,
+    ExprTest,
+    IfE,
+    InE,
+    InputValue,
+    ListE,
+    Lit,
+    Name,
+    Neg,
+    Node,
+    NotTest,
+    Op,
+    PathE,
+    RangeTest,
 )
 from .feel_builtins import FUNCTIONS
 from .feel_types import YearsMonths, to_feel
@@ -36,11 +52,19 @@ class Env:
 
 
 _PROPERTIES = {
-    date: {"year": lambda v: _D(v.year), "month": lambda v: _D(v.month), "day": lambda v: _D(v.day),
-           "weekday": lambda v: _D(v.isoweekday())},
+    date: {
+        "year": lambda v: _D(v.year),
+        "month": lambda v: _D(v.month),
+        "day": lambda v: _D(v.day),
+        "weekday": lambda v: _D(v.isoweekday()),
+    },
     time: {"hour": lambda v: _D(v.hour), "minute": lambda v: _D(v.minute), "second": lambda v: _D(v.second)},
-    timedelta: {"days": lambda v: _D(v.days), "hours": lambda v: _D(v.seconds // 3600),
-                "minutes": lambda v: _D(v.seconds // 60 % 60), "seconds": lambda v: _D(v.seconds % 60)},
+    timedelta: {
+        "days": lambda v: _D(v.days),
+        "hours": lambda v: _D(v.seconds // 3600),
+        "minutes": lambda v: _D(v.seconds // 60 % 60),
+        "seconds": lambda v: _D(v.seconds % 60),
+    },
     YearsMonths: {"years": lambda v: _D(v.years_part), "months": lambda v: _D(v.months_part)},
 }
 _PROPERTIES[datetime] = {**_PROPERTIES[date], **_PROPERTIES[time]}
@@ -57,8 +81,19 @@ def get_path(value, key: str):
     return prop(value) if prop is not None else None
 
 
-_BINARY = {"eq": ops.equals, "ne": ops.ne, "lt": ops.lt, "le": ops.le, "gt": ops.gt, "ge": ops.ge,
-           "add": ops.add, "sub": ops.sub, "mul": ops.mul, "div": ops.div, "pow": ops.power}
+_BINARY = {
+    "eq": ops.equals,
+    "ne": ops.ne,
+    "lt": ops.lt,
+    "le": ops.le,
+    "gt": ops.gt,
+    "ge": ops.ge,
+    "add": ops.add,
+    "sub": ops.sub,
+    "mul": ops.mul,
+    "div": ops.div,
+    "pow": ops.power,
+}
 _CALL_ERRORS = (TypeError, ValueError, ArithmeticError, DecimalException, AttributeError, IndexError, KeyError)
 
 
@@ -147,6 +182,7 @@ def _call(node: CallE):
 
 
 # -- unary tests --------------------------------------------------------------------
+
 
 def _uses_input(node) -> bool:
     if isinstance(node, InputValue):

@@ -51,7 +51,7 @@ def equals(a, b):
         if len(a) != len(b):
             return False
         result = True
-        for x, y in zip(a, b):
+        for x, y in zip(a, b, strict=True):
             r = equals(x, y)
             if r is False:
                 return False
@@ -143,6 +143,7 @@ def logical_not(a):
 
 
 # -- arithmetic ---------------------------------------------------------------
+
 
 def _is_num(v) -> bool:
     return v.__class__ is Decimal

@@ -50,6 +50,7 @@ class YearsMonths:
 
 # -- ISO-8601 scanning (tiny hand-written scanners, no regular expressions) --------------
 
+
 def _digits(text: str, count: int | None = None) -> bool:
     return bool(text) and all("0" <= c <= "9" for c in text) and (count is None or len(text) == count)
 
@@ -78,7 +79,7 @@ def _split_zone(text: str):
     for sign in "+-":
         idx = text.rfind(sign)
         if idx > 0:
-            clock, off = text[:idx], text[idx + 1:]
+            clock, off = text[:idx], text[idx + 1 :]
             hh, _, mm = off.partition(":")
             if not (_digits(hh, 2) and _digits(mm, 2)):
                 return None, None
@@ -160,8 +161,13 @@ def parse_duration(text: str):
     sign = -1 if neg else 1
     if years_months:
         return YearsMonths(sign * int(fields.get("Y", 0) * 12 + fields.get("M", 0)))
-    seconds = (fields.get("W", 0) * 604800 + fields.get("D", 0) * 86400 + fields.get("h", 0) * 3600
-               + fields.get("m", 0) * 60 + fields.get("s", 0))
+    seconds = (
+        fields.get("W", 0) * 604800
+        + fields.get("D", 0) * 86400
+        + fields.get("h", 0) * 3600
+        + fields.get("m", 0) * 60
+        + fields.get("s", 0)
+    )
     whole = int(seconds)
     return sign * timedelta(seconds=whole, microseconds=int((seconds - whole) * 1000000))
 
@@ -246,6 +252,7 @@ def format_date_time(dt: datetime) -> str:
 
 
 # -- Python <-> FEEL ---------------------------------------------------------
+
 
 def to_feel(v):
     """Normalise a Python value read from the context into a FEEL value."""

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import el_coercion as el
 from .errors import ExpressionError, ExpressionEvaluationError
-from .juel_ast import Composite, Node, Var, Member, Unary, Binary, Ternary, Call, parse
+from .juel_ast import Binary, Call, Composite, Member, Node, Ternary, Unary, Var, parse
 from .juel_eval import FUNCTIONS, build
 
 __all__ = ["compile", "JuelExpression"]

@@ -12,6 +12,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from .errors import ExpressionError
 
+
 class Node:
     """Base class of JUEL syntax-tree nodes."""
 
@@ -82,7 +83,9 @@ def _unquote(token: Token, source: str) -> str:
         if ch == "\\":
             nxt = body[i + 1]
             if nxt not in _ESCAPES:
-                raise ExpressionError(f"Invalid escape sequence '\\{nxt}' in string literal {token.value}", source, token.start_pos)
+                raise ExpressionError(
+                    f"Invalid escape sequence '\\{nxt}' in string literal {token.value}", source, token.start_pos
+                )
             out.append(_ESCAPES[nxt])
             i += 2
         else:

@@ -26,8 +26,17 @@ FUNCTIONS = {
 }
 
 _BINARY = {
-    "eq": el.eq, "ne": el.ne, "lt": el.lt, "gt": el.gt, "le": el.le, "ge": el.ge,
-    "add": el.add, "sub": el.sub, "mul": el.mul, "div": el.div, "mod": el.mod,
+    "eq": el.eq,
+    "ne": el.ne,
+    "lt": el.lt,
+    "gt": el.gt,
+    "le": el.le,
+    "ge": el.ge,
+    "add": el.add,
+    "sub": el.sub,
+    "mul": el.mul,
+    "div": el.div,
+    "mod": el.mod,
 }
 _to_bool = el.to_boolean
 
@@ -44,7 +53,9 @@ def build(node: Node, source: str):
         return _member(node, source)
     if kind is Unary:
         operand = build(node.operand, source)
-        fn = {"neg": el.neg, "not": lambda v: not (v if v.__class__ is bool else _to_bool(v)), "empty": el.empty}[node.op]
+        fn = {"neg": el.neg, "not": lambda v: not (v if v.__class__ is bool else _to_bool(v)), "empty": el.empty}[
+            node.op
+        ]
         return lambda c, o: fn(operand(c, o))
     if kind is Binary:
         return _binary(node, source)

@@ -26,8 +26,7 @@ from .writer_queue import WriterQueue, lock_file_of
 
 DEFAULT_SQLITE_PATH = Path("instance") / "onething.db"
 AUTO_UPGRADE_ENV = "ONETHING_AUTO_UPGRADE"
-UPGRADE_HINT = (f"run `onething db upgrade` (or start with --upgrade, or set {AUTO_UPGRADE_ENV}=1), "
-                f"then start again")
+UPGRADE_HINT = f"run `onething db upgrade` (or start with --upgrade, or set {AUTO_UPGRADE_ENV}=1), then start again"
 _SCHEMA_LOCK = 0x6F6E657468696E67  # any constant: the advisory lock PostgreSQL schema changes take
 
 log = logging.getLogger(__name__)
@@ -81,8 +80,13 @@ def make_engine(url: str | None = None) -> Engine:
     logging.getLogger("sqlalchemy.engine.Engine").addFilter(_WITHOUT_ROWS)
     if url.startswith("sqlite"):
         # a pooled connection for every API thread: one opened and closed per request costs its PRAGMAs
-        engine = create_engine(url, hide_parameters=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE,
-                               connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None})
+        engine = create_engine(
+            url,
+            hide_parameters=True,
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_SIZE,
+            connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
+        )
         event.listen(engine, "connect", _tune_sqlite)
         event.listen(engine, "begin", _begin)
     else:
@@ -137,13 +141,16 @@ class SchemaStatus:
         if self.state == "empty":
             return f"the database is empty (this release creates schema revision {self.head})"
         if self.state == "unversioned":
-            return (f"the database has onething tables but no migration history (made before migrations "
-                    f"existed); this release needs schema revision {self.head}: {UPGRADE_HINT}")
+            return (
+                f"the database has onething tables but no migration history (made before migrations "
+                f"existed); this release needs schema revision {self.head}: {UPGRADE_HINT}"
+            )
         if self.state == "unknown":
-            return (f"the database schema is at revision {self.current}, which this release does not know "
-                    f"(made by a newer release?); this release needs {self.head}")
-        return (f"the database schema is at revision {self.current}, this release needs {self.head}: "
-                f"{UPGRADE_HINT}")
+            return (
+                f"the database schema is at revision {self.current}, which this release does not know "
+                f"(made by a newer release?); this release needs {self.head}"
+            )
+        return f"the database schema is at revision {self.current}, this release needs {self.head}: {UPGRADE_HINT}"
 
 
 def schema_status(connection: Connection) -> SchemaStatus:
@@ -178,9 +185,11 @@ def _migrating(engine: Engine) -> Iterator[Connection]:
                     broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
                     if broken:
                         tables = sorted({row[0] for row in broken})
-                        raise ForeignKeysBroken(f"the schema change left {len(broken)} row(s) of "
-                                                f"{', '.join(tables)} referring to rows that are not there: "
-                                                f"nothing was changed")
+                        raise ForeignKeysBroken(
+                            f"the schema change left {len(broken)} row(s) of "
+                            f"{', '.join(tables)} referring to rows that are not there: "
+                            f"nothing was changed"
+                        )
         finally:
             if sqlite:
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
@@ -200,8 +209,10 @@ def create_schema(engine: Engine, upgrade: bool | None = None) -> SchemaStatus:
         if status.state == "unversioned" and upgrade:
             adopted = migrations.unversioned_revision(inspect(connection))
             if adopted is None:
-                raise SchemaOutdated("the database has some onething tables but not a whole schema: "
-                                     "restore it from a backup or use an empty database")
+                raise SchemaOutdated(
+                    "the database has some onething tables but not a whole schema: "
+                    "restore it from a backup or use an empty database"
+                )
             migrations.stamp(connection, adopted)
         elif status.state == "unknown" or (status.state != "empty" and not upgrade):
             raise SchemaOutdated(status.describe())

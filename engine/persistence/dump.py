@@ -62,6 +62,7 @@ def _sqlite_path(url: str) -> Path:
 
 # --- PostgreSQL's programs -------------------------------------------------------------------------------
 
+
 def _debian_version(path: str) -> int:
     version = Path(path).parts[-3]
     return int(version) if version.isdigit() else 0
@@ -81,8 +82,10 @@ def pg_program(name: str) -> Path:
     found = shutil.which(name)
     if found:
         return Path(found)
-    raise DumpError(f"{name} not found: install PostgreSQL's client programs (Debian: apt-get install "
-                    f"postgresql-client) or set {PG_BINDIR_VARIABLE} to the directory that holds them")
+    raise DumpError(
+        f"{name} not found: install PostgreSQL's client programs (Debian: apt-get install "
+        f"postgresql-client) or set {PG_BINDIR_VARIABLE} to the directory that holds them"
+    )
 
 
 def _libpq(url: str) -> tuple[str, dict[str, str]]:
@@ -96,11 +99,15 @@ def _libpq(url: str) -> tuple[str, dict[str, str]]:
 
 
 def _run(program: Path, args: list[str], env: dict[str, str]) -> None:
-    done = subprocess.run([str(program), *args], env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, errors="replace")
+    done = subprocess.run(
+        [str(program), *args], env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, errors="replace"
+    )
     if done.returncode != 0:
-        said = [line for line in (done.stderr or done.stdout).splitlines()
-                if line.strip() and not line.lstrip().startswith(_QUOTING)]
+        said = [
+            line
+            for line in (done.stderr or done.stdout).splitlines()
+            if line.strip() and not line.lstrip().startswith(_QUOTING)
+        ]
         raise DumpError(f"{program.name} failed (exit {done.returncode}):\n  " + "\n  ".join(said[-20:]))
 
 
@@ -110,6 +117,7 @@ def pg_version(program: Path) -> str:
 
 
 # --- what a database holds -------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Contents:
@@ -146,8 +154,9 @@ def _contents(url: str) -> Contents:
             if not {ProcessInstance.__tablename__, Material.__tablename__} <= set(tables):
                 return Contents(tables=tables, revision=revision)
             applications = connection.scalar(select(func.count()).select_from(ProcessInstance))
-            active = connection.scalar(select(func.count()).select_from(ProcessInstance)
-                                       .where(ProcessInstance.state == "active"))
+            active = connection.scalar(
+                select(func.count()).select_from(ProcessInstance).where(ProcessInstance.state == "active")
+            )
             materials = frozenset(connection.scalars(select(Material.sha256).distinct()))
             return Contents(tables, revision, applications, active, materials)
     finally:
@@ -155,6 +164,7 @@ def _contents(url: str) -> Contents:
 
 
 # --- copy out, copy in -----------------------------------------------------------------------------------
+
 
 def dump(url: str, target: Path) -> str:
     """Write a consistent copy of the database to ``target``; a line saying with what."""

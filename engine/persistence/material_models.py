@@ -18,8 +18,14 @@ from .models import Base
 class Material(Base):
     __tablename__ = "materials"
     __table_args__ = (
-        Index("ux_materials_current", "instance_id", "code", unique=True,
-              sqlite_where=text("superseded_at IS NULL"), postgresql_where=text("superseded_at IS NULL")),
+        Index(
+            "ux_materials_current",
+            "instance_id",
+            "code",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id"), index=True)

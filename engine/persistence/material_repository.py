@@ -14,20 +14,27 @@ class Materials:
 
     def current(self, instance_id: str, code: str) -> Material | None:
         return self.session.scalars(
-            select(Material).where(Material.instance_id == instance_id, Material.code == code,
-                                   Material.superseded_at.is_(None))
+            select(Material).where(
+                Material.instance_id == instance_id, Material.code == code, Material.superseded_at.is_(None)
+            )
         ).first()
 
     def current_for_instance(self, instance_id: str) -> list[Material]:
-        return list(self.session.scalars(
-            select(Material).where(Material.instance_id == instance_id, Material.superseded_at.is_(None))
-            .order_by(Material.code)
-        ))
+        return list(
+            self.session.scalars(
+                select(Material)
+                .where(Material.instance_id == instance_id, Material.superseded_at.is_(None))
+                .order_by(Material.code)
+            )
+        )
 
     def last_version(self, instance_id: str, code: str) -> int:
-        return self.session.scalar(
-            select(func.max(Material.version)).where(Material.instance_id == instance_id, Material.code == code)
-        ) or 0
+        return (
+            self.session.scalar(
+                select(func.max(Material.version)).where(Material.instance_id == instance_id, Material.code == code)
+            )
+            or 0
+        )
 
     def add(self, material: Material) -> None:
         self.session.add(material)

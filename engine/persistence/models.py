@@ -51,7 +51,7 @@ class Deployment(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     deployed_at: Mapped[datetime]
     deployed_by: Mapped[str] = mapped_column(String(100))
-    name: Mapped[str | None] = mapped_column(String(255))    # what the deployer called it (Camunda's deployment-name)
+    name: Mapped[str | None] = mapped_column(String(255))  # what the deployer called it (Camunda's deployment-name)
     source: Mapped[str | None] = mapped_column(String(255))  # where it came from (Camunda Modeler, api, bundled)
     # a forced deployment: the dry-run findings on the sample applications it went over (None: none)
     forced_over: Mapped[list | None]
@@ -143,8 +143,13 @@ class ProcessInstance(Base):
     __table_args__ = (
         # one active instance per subject (the service's digest, never personal data: for a newborn, a hash
         # of the mother's ID and the birth time)
-        Index("ux_instances_active_subject", "subject_key", unique=True,
-              sqlite_where=text("state = 'active'"), postgresql_where=text("state = 'active'")),
+        Index(
+            "ux_instances_active_subject",
+            "subject_key",
+            unique=True,
+            sqlite_where=text("state = 'active'"),
+            postgresql_where=text("state = 'active'"),
+        ),
     )
 
 
@@ -160,8 +165,7 @@ class CountedYear(Base):
 
     __tablename__ = "instance_calendar_years"
     __table_args__ = (Index("ix_instance_calendar_years_year_version", "year", "version"),)
-    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
-                                             primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[str] = mapped_column(String(20))
 
@@ -197,8 +201,7 @@ class SearchKey(Base):
     value (an ID number, a phone, a name), never the value itself."""
 
     __tablename__ = "search_keys"
-    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"),
-                                             primary_key=True)
+    instance_id: Mapped[str] = mapped_column(ForeignKey("process_instances.id", ondelete="CASCADE"), primary_key=True)
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)
     digest: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 

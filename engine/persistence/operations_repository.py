@@ -21,10 +21,14 @@ class Operations:
     def open_tasks(self, now: datetime) -> list[tuple[str, str, int, int]]:
         """(candidate group, jurisdiction, open tasks, of which overdue now) for every pair with open tasks."""
         overdue = func.count().filter(UserTask.due_at < now)
-        return [(group, jurisdiction, total, late) for group, jurisdiction, total, late in self.session.execute(
-            select(UserTask.candidate_group, UserTask.jurisdiction, func.count(), overdue)
-            .where(UserTask.completed_at.is_(None))
-            .group_by(UserTask.candidate_group, UserTask.jurisdiction))]
+        return [
+            (group, jurisdiction, total, late)
+            for group, jurisdiction, total, late in self.session.execute(
+                select(UserTask.candidate_group, UserTask.jurisdiction, func.count(), overdue)
+                .where(UserTask.completed_at.is_(None))
+                .group_by(UserTask.candidate_group, UserTask.jurisdiction)
+            )
+        ]
 
     def jobs(self, now: datetime) -> list[tuple[str, str | None, str, int]]:
         """(kind, topic, state, count): ``running`` (a worker holds it), ``due`` (free and due now),
@@ -33,14 +37,22 @@ class Operations:
             (Job.state == "incident", "incident"),
             (and_(Job.locked_until.is_not(None), Job.locked_until >= now), "running"),
             (Job.due_at <= now, "due"),
-            else_="waiting")
-        return [(kind, topic, label, count) for kind, topic, label, count in self.session.execute(
-            select(Job.kind, Job.topic, state, func.count()).group_by(Job.kind, Job.topic, state))]
+            else_="waiting",
+        )
+        return [
+            (kind, topic, label, count)
+            for kind, topic, label, count in self.session.execute(
+                select(Job.kind, Job.topic, state, func.count()).group_by(Job.kind, Job.topic, state)
+            )
+        ]
 
     def oldest_due(self, now: datetime) -> datetime | None:
         """The due moment of the longest-waiting job no worker holds."""
-        return self.session.scalar(select(func.min(Job.due_at)).where(
-            Job.state == "ready", Job.due_at <= now, (Job.locked_until.is_(None)) | (Job.locked_until < now)))
+        return self.session.scalar(
+            select(func.min(Job.due_at)).where(
+                Job.state == "ready", Job.due_at <= now, (Job.locked_until.is_(None)) | (Job.locked_until < now)
+            )
+        )
 
     # -- workers' heartbeats ----------------------------------------------------------------------------
 
@@ -48,8 +60,11 @@ class Operations:
         """Say that worker ``name`` runs (once written, only ``seen_at`` moves)."""
         dialect = self.session.get_bind().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        self.session.execute(insert(WorkerHeartbeat).values(name=name, started_at=started_at, seen_at=now)
-                             .on_conflict_do_update(index_elements=["name"], set_={"seen_at": now}))
+        self.session.execute(
+            insert(WorkerHeartbeat)
+            .values(name=name, started_at=started_at, seen_at=now)
+            .on_conflict_do_update(index_elements=["name"], set_={"seen_at": now})
+        )
 
     def forget_worker(self, name: str) -> None:
         self.session.execute(delete(WorkerHeartbeat).where(WorkerHeartbeat.name == name))
@@ -59,4 +74,3 @@ class Operations:
 
     def last_worker_seen(self) -> datetime | None:
         return self.session.scalar(select(func.max(WorkerHeartbeat.seen_at)))
-

@@ -48,7 +48,8 @@ class Definitions:
     def _live(query):
         """Only versions of deployments that were not deleted."""
         return query.join(Deployment, Deployment.id == ProcessDefinition.deployment_id).where(
-            Deployment.deleted_at.is_(None))
+            Deployment.deleted_at.is_(None)
+        )
 
     def latest(self, key: str) -> ProcessDefinition | None:
         """The newest version of ``key`` whose deployment was not deleted."""
@@ -73,34 +74,50 @@ class Definitions:
         return self.session.scalar(
             select(func.max(DeploymentProcess.deployment_id))
             .join(Deployment, Deployment.id == DeploymentProcess.deployment_id)
-            .where(DeploymentProcess.definition_id == definition_id, Deployment.deleted_at.is_(None)))
+            .where(DeploymentProcess.definition_id == definition_id, Deployment.deleted_at.is_(None))
+        )
 
     def run_in(self, deployment_id: int) -> list[ProcessDefinition]:
         """The process versions a deployment runs (minted by it or carried unchanged), by key."""
-        return list(self.session.scalars(
-            select(ProcessDefinition).join(DeploymentProcess, DeploymentProcess.definition_id == ProcessDefinition.id)
-            .where(DeploymentProcess.deployment_id == deployment_id).order_by(ProcessDefinition.key)))
+        return list(
+            self.session.scalars(
+                select(ProcessDefinition)
+                .join(DeploymentProcess, DeploymentProcess.definition_id == ProcessDefinition.id)
+                .where(DeploymentProcess.deployment_id == deployment_id)
+                .order_by(ProcessDefinition.key)
+            )
+        )
 
     def latest_deployment_of(self, keys: list[str]) -> Deployment | None:
         """The newest deployment (not deleted) running a version of one of ``keys`` (a service's processes)."""
         return self.session.scalars(
-            select(Deployment).join(DeploymentProcess, DeploymentProcess.deployment_id == Deployment.id)
+            select(Deployment)
+            .join(DeploymentProcess, DeploymentProcess.deployment_id == Deployment.id)
             .join(ProcessDefinition, ProcessDefinition.id == DeploymentProcess.definition_id)
             .where(ProcessDefinition.key.in_(keys), Deployment.deleted_at.is_(None))
-            .order_by(Deployment.id.desc()).limit(1)).first()
+            .order_by(Deployment.id.desc())
+            .limit(1)
+        ).first()
 
     def latest_deployment_with_file(self, filenames: list[str]) -> Deployment | None:
         """The newest deployment (not deleted) running some process and holding a file of one of these names."""
         return self.session.scalars(
-            select(Deployment).join(DeploymentFile, DeploymentFile.deployment_id == Deployment.id)
-            .where(DeploymentFile.filename.in_(filenames), Deployment.deleted_at.is_(None),
-                   Deployment.id.in_(select(DeploymentProcess.deployment_id)))
-            .order_by(Deployment.id.desc()).limit(1)).first()
+            select(Deployment)
+            .join(DeploymentFile, DeploymentFile.deployment_id == Deployment.id)
+            .where(
+                DeploymentFile.filename.in_(filenames),
+                Deployment.deleted_at.is_(None),
+                Deployment.id.in_(select(DeploymentProcess.deployment_id)),
+            )
+            .order_by(Deployment.id.desc())
+            .limit(1)
+        ).first()
 
     def latest_named(self, name: str | None, source: str | None) -> Deployment | None:
         """The newest deployment (not deleted) of this name and source (Camunda's duplicate filtering)."""
         return self.session.scalars(
-            self._deployments_query(name, source, exact=True).order_by(Deployment.id.desc()).limit(1)).first()
+            self._deployments_query(name, source, exact=True).order_by(Deployment.id.desc()).limit(1)
+        ).first()
 
     def latest_files_named(self, name: str | None, source: str | None, filenames: list[str]) -> dict[str, str]:
         """File name -> SHA-256 of the newest file of each of ``filenames`` among the deployments (not deleted)
@@ -109,16 +126,20 @@ class Definitions:
         rows = self.session.execute(
             select(DeploymentFile.filename, DeploymentFile.sha256)
             .where(DeploymentFile.deployment_id.in_(named), DeploymentFile.filename.in_(filenames))
-            .order_by(DeploymentFile.deployment_id))
+            .order_by(DeploymentFile.deployment_id)
+        )
         return {filename: sha for filename, sha in rows}
 
     def instances_on(self, deployment_id: int, active_only: bool) -> list[str]:
         """Ids of the instances running on a deployment's files (only those still active with
         ``active_only``), oldest first."""
         minted = select(ProcessDefinition.id).where(ProcessDefinition.deployment_id == deployment_id)
-        query = select(ProcessInstance.id).where(or_(
-            ProcessInstance.deployment_id == deployment_id,
-            ProcessInstance.deployment_id.is_(None) & ProcessInstance.definition_id.in_(minted)))
+        query = select(ProcessInstance.id).where(
+            or_(
+                ProcessInstance.deployment_id == deployment_id,
+                ProcessInstance.deployment_id.is_(None) & ProcessInstance.definition_id.in_(minted),
+            )
+        )
         if active_only:
             query = query.where(ProcessInstance.state == "active")
         return list(self.session.scalars(query.order_by(ProcessInstance.created_at)))
@@ -133,16 +154,12 @@ class Definitions:
         if not storable(version):
             return None
         return self.session.scalars(
-            select(ProcessDefinition).where(
-                ProcessDefinition.key == key, ProcessDefinition.version == version
-            )
+            select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
         ).first()
 
     def all(self) -> list[ProcessDefinition]:
         return list(
-            self.session.scalars(
-                select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version)
-            )
+            self.session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.key, ProcessDefinition.version))
         )
 
     def count(self) -> int:
@@ -153,14 +170,19 @@ class Definitions:
         if key is not None:
             query = query.where(ProcessDefinition.key == key)
         if latest_only:
-            newest = (self._live(select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version")))
-                      .group_by(ProcessDefinition.key).subquery())
-            query = query.join(newest, (ProcessDefinition.key == newest.c.key)
-                               & (ProcessDefinition.version == newest.c.version))
+            newest = (
+                self._live(select(ProcessDefinition.key, func.max(ProcessDefinition.version).label("version")))
+                .group_by(ProcessDefinition.key)
+                .subquery()
+            )
+            query = query.join(
+                newest, (ProcessDefinition.key == newest.c.key) & (ProcessDefinition.version == newest.c.version)
+            )
         return query
 
-    def matching(self, key: str | None, latest_only: bool, offset: int,
-                 limit: int | None) -> tuple[list[ProcessDefinition], int]:
+    def matching(
+        self, key: str | None, latest_only: bool, offset: int, limit: int | None
+    ) -> tuple[list[ProcessDefinition], int]:
         """Versions of ``key`` (of every process when None; only each one's newest with ``latest_only``),
         ordered by key and version, one page of them, and how many match."""
         query = self._matching(key, latest_only)
@@ -170,8 +192,14 @@ class Definitions:
 
     def file_digests(self, deployment_id: int) -> list[tuple[str, str]]:
         """(file name, SHA-256) of a deployment's files, without reading their content."""
-        return [tuple(row) for row in self.session.execute(
-            select(DeploymentFile.filename, DeploymentFile.sha256).where(DeploymentFile.deployment_id == deployment_id))]
+        return [
+            tuple(row)
+            for row in self.session.execute(
+                select(DeploymentFile.filename, DeploymentFile.sha256).where(
+                    DeploymentFile.deployment_id == deployment_id
+                )
+            )
+        ]
 
     @staticmethod
     def _deployments_query(name: str | None, source: str | None, exact: bool = False):
@@ -184,18 +212,25 @@ class Definitions:
                 query = query.where(column.is_(None))
         return query
 
-    def deployments(self, first: int, limit: int | None, name: str | None = None,
-                    source: str | None = None) -> list[Deployment]:
+    def deployments(
+        self, first: int, limit: int | None, name: str | None = None, source: str | None = None
+    ) -> list[Deployment]:
         query = self._deployments_query(name, source).order_by(Deployment.id).offset(first)
         return list(self.session.scalars(query.limit(limit) if limit is not None else query))
 
     def count_deployments(self, name: str | None = None, source: str | None = None) -> int:
-        return self.session.scalar(
-            select(func.count()).select_from(self._deployments_query(name, source).subquery())) or 0
+        return (
+            self.session.scalar(select(func.count()).select_from(self._deployments_query(name, source).subquery())) or 0
+        )
 
     def of_deployment(self, deployment_id: int) -> list[ProcessDefinition]:
-        return list(self.session.scalars(select(ProcessDefinition).where(
-            ProcessDefinition.deployment_id == deployment_id).order_by(ProcessDefinition.key)))
+        return list(
+            self.session.scalars(
+                select(ProcessDefinition)
+                .where(ProcessDefinition.deployment_id == deployment_id)
+                .order_by(ProcessDefinition.key)
+            )
+        )
 
     def deployment(self, deployment_id: int) -> Deployment | None:
         return self.session.get(Deployment, deployment_id) if storable(deployment_id) else None
@@ -203,17 +238,22 @@ class Definitions:
     def files(self, deployment_id: int) -> list[DeploymentFile]:
         return list(
             self.session.scalars(
-                select(DeploymentFile)
-                .where(DeploymentFile.deployment_id == deployment_id)
-                .order_by(DeploymentFile.id)
+                select(DeploymentFile).where(DeploymentFile.deployment_id == deployment_id).order_by(DeploymentFile.id)
             )
         )
 
-    def add_deployment(self, files: list[tuple[str, bytes]], who: str, at: datetime,
-                       forced_over: list[dict] | None = None, name: str | None = None,
-                       source: str | None = None) -> Deployment:
-        deployment = Deployment(deployed_at=at, deployed_by=who, forced_over=forced_over or None, name=name,
-                                source=source)
+    def add_deployment(
+        self,
+        files: list[tuple[str, bytes]],
+        who: str,
+        at: datetime,
+        forced_over: list[dict] | None = None,
+        name: str | None = None,
+        source: str | None = None,
+    ) -> Deployment:
+        deployment = Deployment(
+            deployed_at=at, deployed_by=who, forced_over=forced_over or None, name=name, source=source
+        )
         self.session.add(deployment)
         self.session.flush()
         for filename, content in files:
@@ -240,21 +280,22 @@ class Instances:
 
     def locked(self, instance_id: str) -> ProcessInstance | None:
         """The instance, row-locked for the transaction: another writer of it waits until this one ends."""
-        return self.session.scalars(select(ProcessInstance).where(ProcessInstance.id == instance_id)
-                                    .with_for_update().execution_options(populate_existing=True)).first()
+        return self.session.scalars(
+            select(ProcessInstance)
+            .where(ProcessInstance.id == instance_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
 
     def by_business_key(self, business_key: str) -> ProcessInstance | None:
-        return self.session.scalars(
-            select(ProcessInstance).where(ProcessInstance.business_key == business_key)
-        ).first()
+        return self.session.scalars(select(ProcessInstance).where(ProcessInstance.business_key == business_key)).first()
 
     def add(self, instance: ProcessInstance) -> None:
         self.session.add(instance)
 
     def active_for_subject(self, subject_key: str) -> ProcessInstance | None:
         return self.session.scalars(
-            select(ProcessInstance).where(ProcessInstance.subject_key == subject_key,
-                                          ProcessInstance.state == "active")
+            select(ProcessInstance).where(ProcessInstance.subject_key == subject_key, ProcessInstance.state == "active")
         ).first()
 
 
@@ -302,27 +343,41 @@ class Tasks:
         """How many open tasks of ``groups`` in ``jurisdictions`` there are: in all, held by ``user``,
         unclaimed, and late now -- in one statement."""
         tasks = self._open_of(groups, jurisdictions).subquery()
-        row = self.session.execute(select(
-            func.count(),
-            func.count().filter(tasks.c.assignee == user),
-            func.count().filter(tasks.c.assignee.is_(None)),
-            func.count().filter(tasks.c.due_at < now),
-        ).select_from(tasks)).one()
+        row = self.session.execute(
+            select(
+                func.count(),
+                func.count().filter(tasks.c.assignee == user),
+                func.count().filter(tasks.c.assignee.is_(None)),
+                func.count().filter(tasks.c.due_at < now),
+            ).select_from(tasks)
+        ).one()
         return {"all": row[0], "mine": row[1], "unclaimed": row[2], "overdue": row[3]}
 
     def late_in(self, jurisdictions: list[str], now: datetime) -> list[UserTask]:
         """Open tasks in ``jurisdictions`` past their due moment, the longest overdue first."""
         if not jurisdictions:
             return []
-        return list(self.session.scalars(
-            select(UserTask).where(UserTask.completed_at.is_(None), UserTask.due_at < now,
-                                   or_(*[UserTask.jurisdiction.startswith(p) for p in jurisdictions]))
-            .order_by(UserTask.due_at, UserTask.id)))
+        return list(
+            self.session.scalars(
+                select(UserTask)
+                .where(
+                    UserTask.completed_at.is_(None),
+                    UserTask.due_at < now,
+                    or_(*[UserTask.jurisdiction.startswith(p) for p in jurisdictions]),
+                )
+                .order_by(UserTask.due_at, UserTask.id)
+            )
+        )
 
     # the queue's orders: a column of the task or of its instance
-    QUEUE_ORDERS = {"due": UserTask.due_at, "filed": ProcessInstance.created_at,
-                    "applicant": ProcessInstance.applicant_name, "subject": ProcessInstance.subject_name,
-                    "district": UserTask.jurisdiction, "follow_up": UserTask.follow_up_on}
+    QUEUE_ORDERS = {
+        "due": UserTask.due_at,
+        "filed": ProcessInstance.created_at,
+        "applicant": ProcessInstance.applicant_name,
+        "subject": ProcessInstance.subject_name,
+        "district": UserTask.jurisdiction,
+        "follow_up": UserTask.follow_up_on,
+    }
 
     def queue(
         self,
@@ -357,24 +412,38 @@ class Tasks:
             query = query.where(UserTask.follow_up_on <= follow_up_by)
         total = self.session.scalar(select(func.count()).select_from(query.subquery())) or 0
         column = self.QUEUE_ORDERS.get(order, UserTask.due_at)
-        rows = (tuple(row) for row in self.session.execute(
-            query.add_columns(ProcessInstance).join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
-            .order_by(column.is_(None), column.desc() if descending else column, UserTask.due_at.is_(None),
-                      UserTask.due_at, UserTask.created_at, UserTask.id)
-            .offset(offset)
-            .limit(limit)
-        ))
+        rows = (
+            tuple(row)
+            for row in self.session.execute(
+                query.add_columns(ProcessInstance)
+                .join(ProcessInstance, ProcessInstance.id == UserTask.instance_id)
+                .order_by(
+                    column.is_(None),
+                    column.desc() if descending else column,
+                    UserTask.due_at.is_(None),
+                    UserTask.due_at,
+                    UserTask.created_at,
+                    UserTask.id,
+                )
+                .offset(offset)
+                .limit(limit)
+            )
+        )
         return list(rows), total
 
     def with_instances(self, tasks: list[UserTask]) -> list[tuple[UserTask, ProcessInstance]]:
         """The tasks, each with its instance (one query)."""
         ids = {task.instance_id for task in tasks}
-        found = {row.id: row for row in self.session.scalars(
-            select(ProcessInstance).where(ProcessInstance.id.in_(ids)))} if ids else {}
+        found = (
+            {row.id: row for row in self.session.scalars(select(ProcessInstance).where(ProcessInstance.id.in_(ids)))}
+            if ids
+            else {}
+        )
         return [(task, found[task.instance_id]) for task in tasks]
 
-    def in_jurisdictions(self, jurisdictions: list[str], since: datetime | None,
-                         until: datetime | None) -> list[UserTask]:
+    def in_jurisdictions(
+        self, jurisdictions: list[str], since: datetime | None, until: datetime | None
+    ) -> list[UserTask]:
         """User tasks (open and done) of applications in ``jurisdictions``, created in [since, until)."""
         if not jurisdictions:
             return []
@@ -402,8 +471,11 @@ class Tasks:
         """Atomically pass an open task that ``holder`` holds, or nobody does, to ``to``."""
         result = self.session.execute(
             update(UserTask)
-            .where(UserTask.id == task_id, UserTask.completed_at.is_(None),
-                   or_(UserTask.assignee.is_(None), UserTask.assignee == holder))
+            .where(
+                UserTask.id == task_id,
+                UserTask.completed_at.is_(None),
+                or_(UserTask.assignee.is_(None), UserTask.assignee == holder),
+            )
             .values(assignee=to)
         )
         return result.rowcount == 1
@@ -444,8 +516,9 @@ class Audit:
         self.session.add(event)
 
     def recent(self, limit: int) -> list[AuditEvent]:
-        return list(self.session.scalars(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-                                         .limit(limit)))
+        return list(
+            self.session.scalars(select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit))
+        )
 
 
 class Users:
@@ -522,8 +595,11 @@ def _in_jurisdictions(jurisdictions: Iterable[str]):
     prefixes = list(jurisdictions)
     if not prefixes:
         return false()
-    return Job.instance_id.in_(select(ProcessInstance.id).where(
-        or_(*[ProcessInstance.jurisdiction.startswith(prefix, autoescape=True) for prefix in prefixes])))
+    return Job.instance_id.in_(
+        select(ProcessInstance.id).where(
+            or_(*[ProcessInstance.jurisdiction.startswith(prefix, autoescape=True) for prefix in prefixes])
+        )
+    )
 
 
 class Jobs:
@@ -565,8 +641,7 @@ class Jobs:
         ``external`` topics (external workers take those)."""
         query = (
             select(Job.id)
-            .where(Job.state == "ready", Job.due_at <= now,
-                   or_(Job.locked_until.is_(None), Job.locked_until < now))
+            .where(Job.state == "ready", Job.due_at <= now, or_(Job.locked_until.is_(None), Job.locked_until < now))
             .order_by(Job.due_at)
             .limit(limit)
         )
@@ -580,8 +655,7 @@ class Jobs:
         """Take a job if it is still free; False if another worker took it first."""
         result = self.session.execute(
             update(Job)
-            .where(Job.id == job_id, Job.state == "ready",
-                   or_(Job.locked_until.is_(None), Job.locked_until < now))
+            .where(Job.id == job_id, Job.state == "ready", or_(Job.locked_until.is_(None), Job.locked_until < now))
             .values(locked_by=worker, locked_until=until, locked_at=now)
         )
         return result.rowcount == 1
@@ -589,13 +663,15 @@ class Jobs:
     def extend(self, job_ids: list[str], worker: str, until: datetime) -> int:
         """Keep this worker's locks on ``job_ids`` until ``until`` (the heartbeat); how many it still held."""
         result = self.session.execute(
-            update(Job).where(Job.id.in_(job_ids), Job.locked_by == worker).values(locked_until=until))
+            update(Job).where(Job.id.in_(job_ids), Job.locked_by == worker).values(locked_until=until)
+        )
         return result.rowcount
 
     def locked_row(self, job_id: str) -> Job | None:
         """The job, row-locked for the transaction (PostgreSQL: another worker's answer waits for this one)."""
-        return self.session.scalars(select(Job).where(Job.id == job_id).with_for_update()
-                                    .execution_options(populate_existing=True)).first()
+        return self.session.scalars(
+            select(Job).where(Job.id == job_id).with_for_update().execution_options(populate_existing=True)
+        ).first()
 
     def held(self, job_id: str, worker: str, lock: bool) -> Job | None:
         """The job if this worker still holds it (row-locked for the transaction when ``lock``)."""
@@ -609,17 +685,30 @@ class Jobs:
 
     # -- external workers -----------------------------------------------------------------------
 
-    def free_for_topic(self, topic: str, jurisdictions: Iterable[str], now: datetime, limit: int,
-                       skip_locked: bool, business_key: str | None = None,
-                       definition_keys: Iterable[str] | None = None,
-                       definition_ids: Iterable[int] | None = None) -> list[str]:
+    def free_for_topic(
+        self,
+        topic: str,
+        jurisdictions: Iterable[str],
+        now: datetime,
+        limit: int,
+        skip_locked: bool,
+        business_key: str | None = None,
+        definition_keys: Iterable[str] | None = None,
+        definition_ids: Iterable[int] | None = None,
+    ) -> list[str]:
         """Ids of the service tasks of ``topic`` an external worker may take now (due, unlocked or their lock
         expired) in ``jurisdictions``, the oldest first; narrowed to one application (``business_key``) or to
         processes (``definition_keys``, ``definition_ids``)."""
         query = (
             select(Job.id)
-            .where(Job.kind == "service_task", Job.topic == topic, Job.state == "ready", Job.due_at <= now,
-                   or_(Job.locked_until.is_(None), Job.locked_until < now), _in_jurisdictions(jurisdictions))
+            .where(
+                Job.kind == "service_task",
+                Job.topic == topic,
+                Job.state == "ready",
+                Job.due_at <= now,
+                or_(Job.locked_until.is_(None), Job.locked_until < now),
+                _in_jurisdictions(jurisdictions),
+            )
             .order_by(Job.due_at, Job.created_at, Job.id)
             .limit(limit)
         )
@@ -631,8 +720,9 @@ class Jobs:
                 definitions = definitions.where(ProcessDefinition.key.in_(list(definition_keys)))
             if definition_ids is not None:
                 definitions = definitions.where(ProcessDefinition.id.in_([i for i in definition_ids if storable(i)]))
-            query = query.where(Job.instance_id.in_(
-                select(ProcessInstance.id).where(ProcessInstance.definition_id.in_(definitions))))
+            query = query.where(
+                Job.instance_id.in_(select(ProcessInstance.id).where(ProcessInstance.definition_id.in_(definitions)))
+            )
         if skip_locked:
             query = query.with_for_update(skip_locked=True)
         return list(self.session.scalars(query))
@@ -640,24 +730,44 @@ class Jobs:
     def next_free(self, topics: Iterable[str], jurisdictions: Iterable[str], now: datetime) -> datetime | None:
         """The next moment after ``now`` at which a job of ``topics`` may become free to take (it falls due, or
         its lock expires), if any is known; never later than the real moment."""
-        matching = [Job.kind == "service_task", Job.topic.in_(list(topics)), Job.state == "ready",
-                  _in_jurisdictions(jurisdictions)]
+        matching = [
+            Job.kind == "service_task",
+            Job.topic.in_(list(topics)),
+            Job.state == "ready",
+            _in_jurisdictions(jurisdictions),
+        ]
         due = self.session.scalar(select(func.min(Job.due_at)).where(*matching, Job.due_at > now))
         expiring = self.session.scalar(select(func.min(Job.locked_until)).where(*matching, Job.locked_until > now))
         moments = [moment for moment in (due, expiring) if moment is not None]
         return min(moments) if moments else None
 
-    def external(self, external: TopicSet, jurisdictions: Iterable[str], *, job_id: str | None = None,
-                 topic: str | None = None, worker: str | None = None, locked: bool | None = None,
-                 instance_id: str | None = None, business_key: str | None = None,
-                 with_retries_left: bool | None = None, now: datetime | None = None,
-                 offset: int = 0, limit: int | None = None) -> tuple[list[Job], int]:
+    def external(
+        self,
+        external: TopicSet,
+        jurisdictions: Iterable[str],
+        *,
+        job_id: str | None = None,
+        topic: str | None = None,
+        worker: str | None = None,
+        locked: bool | None = None,
+        instance_id: str | None = None,
+        business_key: str | None = None,
+        with_retries_left: bool | None = None,
+        now: datetime | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[list[Job], int]:
         """The service tasks of ``external`` topics in ``jurisdictions``, filtered, oldest first, and their
         count. ``locked``: held by a worker now (True) or not (False); ``with_retries_left``: not an incident
         (True) or one (False)."""
         query = select(Job).where(Job.kind == "service_task", _of_topics(external), _in_jurisdictions(jurisdictions))
-        for column, value in ((Job.id, job_id), (Job.topic, topic), (Job.locked_by, worker),
-                              (Job.instance_id, instance_id), (Job.business_key, business_key)):
+        for column, value in (
+            (Job.id, job_id),
+            (Job.topic, topic),
+            (Job.locked_by, worker),
+            (Job.instance_id, instance_id),
+            (Job.business_key, business_key),
+        ):
             if value is not None:
                 query = query.where(column == value)
         if locked is not None and now is not None:
@@ -671,10 +781,18 @@ class Jobs:
             query = query.limit(limit)
         return list(self.session.scalars(query)), total
 
-    def incidents_where(self, jurisdictions: Iterable[str], *, job_id: str | None = None,
-                        instance_id: str | None = None, activity_id: str | None = None,
-                        external: TopicSet | None = None, in_process: bool | None = None,
-                        offset: int = 0, limit: int | None = None) -> tuple[list[Job], int]:
+    def incidents_where(
+        self,
+        jurisdictions: Iterable[str],
+        *,
+        job_id: str | None = None,
+        instance_id: str | None = None,
+        activity_id: str | None = None,
+        external: TopicSet | None = None,
+        in_process: bool | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[list[Job], int]:
         """Incidents in ``jurisdictions``, filtered, the latest first, and their count; ``in_process``: only
         those of jobs the in-process worker runs (True) or external workers (False), by ``external``."""
         query = select(Job).where(Job.state == "incident", _in_jurisdictions(jurisdictions))
@@ -694,13 +812,19 @@ class Jobs:
         """For each ``external`` topic with jobs: how many wait for a worker, are held by one, are incidents."""
         held = and_(Job.locked_until.is_not(None), Job.locked_until >= now)
         rows = self.session.execute(
-            select(Job.topic,
-                   func.count().filter(Job.state == "ready", not_(held)),
-                   func.count().filter(Job.state == "ready", held),
-                   func.count().filter(Job.state == "incident"))
-            .where(Job.kind == "service_task", _of_topics(external)).group_by(Job.topic))
-        return {topic: {"waiting": waiting, "locked": locked, "incidents": incidents}
-                for topic, waiting, locked, incidents in rows}
+            select(
+                Job.topic,
+                func.count().filter(Job.state == "ready", not_(held)),
+                func.count().filter(Job.state == "ready", held),
+                func.count().filter(Job.state == "incident"),
+            )
+            .where(Job.kind == "service_task", _of_topics(external))
+            .group_by(Job.topic)
+        )
+        return {
+            topic: {"waiting": waiting, "locked": locked, "incidents": incidents}
+            for topic, waiting, locked, incidents in rows
+        }
 
 
 class Subscriptions:
@@ -711,15 +835,19 @@ class Subscriptions:
         self.session.add(subscription)
 
     def for_instance(self, instance_id: str) -> list[MessageSubscription]:
-        return list(self.session.scalars(
-            select(MessageSubscription).where(MessageSubscription.instance_id == instance_id)))
+        return list(
+            self.session.scalars(select(MessageSubscription).where(MessageSubscription.instance_id == instance_id))
+        )
 
     def find(self, business_key: str, message_name: str) -> MessageSubscription | None:
         return self.session.scalars(
-            select(MessageSubscription).where(
+            select(MessageSubscription)
+            .where(
                 MessageSubscription.business_key == business_key,
                 MessageSubscription.message_name == message_name,
-            ).order_by(MessageSubscription.created_at).limit(1)
+            )
+            .order_by(MessageSubscription.created_at)
+            .limit(1)
         ).first()
 
     def delete(self, subscription: MessageSubscription) -> None:
@@ -764,8 +892,9 @@ class CalendarYears:
         return self.session.get(CalendarImport, entry_id) if storable(entry_id) else None
 
     def imports(self, year: int) -> list[CalendarImport]:
-        return list(self.session.scalars(
-            select(CalendarImport).where(CalendarImport.year == year).order_by(CalendarImport.id)))
+        return list(
+            self.session.scalars(select(CalendarImport).where(CalendarImport.year == year).order_by(CalendarImport.id))
+        )
 
     def revision(self) -> int:
         """Grows with every change of the official years (the newest import's id; 0: none yet)."""
@@ -804,16 +933,25 @@ class CountedYears:
 
     def versions(self) -> list[tuple[int, str]]:
         """Every (year, version) some active instance was counted on."""
-        return [(year, version) for year, version in self.session.execute(
-            select(CountedYear.year, CountedYear.version).distinct().order_by(CountedYear.year))]
+        return [
+            (year, version)
+            for year, version in self.session.execute(
+                select(CountedYear.year, CountedYear.version).distinct().order_by(CountedYear.year)
+            )
+        ]
 
     def instances_counted_on(self, pairs: list[tuple[int, str]]) -> list[str]:
         """The active instances counted on one of ``pairs`` (year, version), the oldest first."""
         if not pairs:
             return []
         matches = or_(*[(CountedYear.year == year) & (CountedYear.version == version) for year, version in pairs])
-        return list(self.session.scalars(
-            select(ProcessInstance.id)
-            .where(ProcessInstance.state == "active",
-                   ProcessInstance.id.in_(select(CountedYear.instance_id).where(matches)))
-            .order_by(ProcessInstance.created_at)))
+        return list(
+            self.session.scalars(
+                select(ProcessInstance.id)
+                .where(
+                    ProcessInstance.state == "active",
+                    ProcessInstance.id.in_(select(CountedYear.instance_id).where(matches)),
+                )
+                .order_by(ProcessInstance.created_at)
+            )
+        )

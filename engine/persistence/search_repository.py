@@ -19,8 +19,12 @@ class SearchKeys:
         """Store the (kind, digest) pairs the instance does not have yet."""
         if not keys:
             return
-        have = set(tuple(row) for row in self.session.execute(
-            select(SearchKey.kind, SearchKey.digest).where(SearchKey.instance_id == instance_id)))
+        have = set(
+            tuple(row)
+            for row in self.session.execute(
+                select(SearchKey.kind, SearchKey.digest).where(SearchKey.instance_id == instance_id)
+            )
+        )
         for kind, digest in sorted(set(keys) - have):
             self.session.add(SearchKey(instance_id=instance_id, kind=kind, digest=digest))
 
@@ -28,9 +32,15 @@ class SearchKeys:
         """Delete the instance's keys: once its personal data are erased, nobody finds it by them."""
         self.session.execute(delete(SearchKey).where(SearchKey.instance_id == instance_id))
 
-    def find(self, digests: Collection[tuple[str, str]], business_keys: Collection[str],
-             jurisdictions: Collection[str], groups: Collection[str] | None,
-             every_instance_of: Collection[str], limit: int) -> list[ProcessInstance]:
+    def find(
+        self,
+        digests: Collection[tuple[str, str]],
+        business_keys: Collection[str],
+        jurisdictions: Collection[str],
+        groups: Collection[str] | None,
+        every_instance_of: Collection[str],
+        limit: int,
+    ) -> list[ProcessInstance]:
         """Instances with one of the (kind, digest) pairs or business keys, in ``jurisdictions`` (prefixes),
         newest first; with ``groups``, only those a task of one of the groups belongs to, or whose process is one
         of ``every_instance_of`` (process keys whose instances these groups see all of: coordinators)."""
@@ -38,27 +48,41 @@ class SearchKeys:
             return []
         matches = []
         if digests:
-            matches.append(exists().where(
-                SearchKey.instance_id == ProcessInstance.id,
-                or_(*[(SearchKey.kind == kind) & (SearchKey.digest == digest) for kind, digest in digests])))
+            matches.append(
+                exists().where(
+                    SearchKey.instance_id == ProcessInstance.id,
+                    or_(*[(SearchKey.kind == kind) & (SearchKey.digest == digest) for kind, digest in digests]),
+                )
+            )
         if business_keys:
             matches.append(ProcessInstance.business_key.in_(list(business_keys)))
         query = select(ProcessInstance).where(
-            or_(*matches), or_(*[ProcessInstance.jurisdiction.startswith(p) for p in jurisdictions]))
+            or_(*matches), or_(*[ProcessInstance.jurisdiction.startswith(p) for p in jurisdictions])
+        )
         if groups is not None:
-            reach = [exists().where(UserTask.instance_id == ProcessInstance.id,
-                                    UserTask.candidate_group.in_(list(groups)))]
+            reach = [
+                exists().where(UserTask.instance_id == ProcessInstance.id, UserTask.candidate_group.in_(list(groups)))
+            ]
             if every_instance_of:
-                reach.append(ProcessInstance.definition_id.in_(
-                    select(ProcessDefinition.id).where(ProcessDefinition.key.in_(list(every_instance_of)))))
+                reach.append(
+                    ProcessInstance.definition_id.in_(
+                        select(ProcessDefinition.id).where(ProcessDefinition.key.in_(list(every_instance_of)))
+                    )
+                )
             query = query.where(or_(*reach))
-        return list(self.session.scalars(
-            query.order_by(ProcessInstance.created_at.desc(), ProcessInstance.id).limit(limit)))
+        return list(
+            self.session.scalars(query.order_by(ProcessInstance.created_at.desc(), ProcessInstance.id).limit(limit))
+        )
 
     def kinds_matching(self, instance_id: str, digests: Collection[tuple[str, str]]) -> set[str]:
         """The kinds of the instance's keys among ``digests``."""
         if not digests:
             return set()
-        return set(self.session.scalars(select(SearchKey.kind).where(
-            SearchKey.instance_id == instance_id,
-            or_(*[(SearchKey.kind == kind) & (SearchKey.digest == digest) for kind, digest in digests]))))
+        return set(
+            self.session.scalars(
+                select(SearchKey.kind).where(
+                    SearchKey.instance_id == instance_id,
+                    or_(*[(SearchKey.kind == kind) & (SearchKey.digest == digest) for kind, digest in digests]),
+                )
+            )
+        )

@@ -14,10 +14,8 @@ from ..errors import Conflict
 from . import signals
 from .database import Sessions
 from .decision_repository import DecisionDefinitions
-from .search import Search
 from .material_repository import Materials
 from .operations_repository import Operations
-from .search_repository import SearchKeys
 from .repositories import (
     Audit,
     CalendarYears,
@@ -33,6 +31,8 @@ from .repositories import (
     Users,
 )
 from .retention_repository import RetentionRecords
+from .search import Search
+from .search_repository import SearchKeys
 from .sign_in_repositories import SignInThrottles, WebSessions
 
 

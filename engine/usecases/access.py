@@ -35,5 +35,7 @@ def reach_of(principal: Principal) -> Reach:
     """Whose instances a caller's searches read: the portal those it filed, staff those in their jurisdictions
     (the same reach as :func:`check_instance_visible`)."""
     staff = principal.has_role("clerk", "supervisor", "admin")
-    return Reach(starter=principal.name if principal.has_role("portal") else None,
-                 jurisdictions=tuple(principal.jurisdictions) if staff else ())
+    return Reach(
+        starter=principal.name if principal.has_role("portal") else None,
+        jurisdictions=tuple(principal.jurisdictions) if staff else (),
+    )

@@ -51,13 +51,17 @@ def password_problem(password: str) -> str | None:
 
 
 def _principal(user: User) -> Principal:
-    return Principal(name=user.name, roles=frozenset(user.roles), groups=frozenset(user.groups),
-                     jurisdictions=tuple(user.jurisdictions))
+    return Principal(
+        name=user.name,
+        roles=frozenset(user.roles),
+        groups=frozenset(user.groups),
+        jurisdictions=tuple(user.jurisdictions),
+    )
 
 
-
-def _access_problems(ctx: EngineContext, roles: list[str], groups: list[str],
-                     jurisdictions: list[str]) -> dict[str, list[str]]:
+def _access_problems(
+    ctx: EngineContext, roles: list[str], groups: list[str], jurisdictions: list[str]
+) -> dict[str, list[str]]:
     errors = {}
     bad_roles = [r for r in roles if r not in ROLES]
     if not roles or bad_roles:
@@ -73,8 +77,14 @@ def _access_problems(ctx: EngineContext, roles: list[str], groups: list[str],
     return errors
 
 
-def add_user(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
-             jurisdictions: list[str], password: str | None = None) -> str:
+def add_user(
+    ctx: EngineContext,
+    name: str,
+    roles: list[str],
+    groups: list[str],
+    jurisdictions: list[str],
+    password: str | None = None,
+) -> str:
     errors = {}
     if password is not None and password_problem(password):
         errors["password"] = [password_problem(password)]
@@ -87,10 +97,17 @@ def add_user(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
     with ctx.uow() as uow:
         if uow.users.by_name(name) is not None:
             raise Conflict(f"user {name!r} exists")
-        uow.users.add(User(name=name, token_hash=hash_token(token), roles=sorted(set(roles)),
-                           groups=sorted(set(groups)), jurisdictions=sorted(set(jurisdictions)),
-                           created_at=ctx.clock.now(),
-                           password_hash=_HASHER.hash(password) if password is not None else None))
+        uow.users.add(
+            User(
+                name=name,
+                token_hash=hash_token(token),
+                roles=sorted(set(roles)),
+                groups=sorted(set(groups)),
+                jurisdictions=sorted(set(jurisdictions)),
+                created_at=ctx.clock.now(),
+                password_hash=_HASHER.hash(password) if password is not None else None,
+            )
+        )
         uow.commit()
     return token
 
@@ -118,8 +135,9 @@ def set_password(ctx: EngineContext, name: str, password: str) -> None:
         uow.commit()
 
 
-def change_access(ctx: EngineContext, name: str, roles: list[str], groups: list[str],
-                  jurisdictions: list[str], by: str | None = None) -> bool:
+def change_access(
+    ctx: EngineContext, name: str, roles: list[str], groups: list[str], jurisdictions: list[str], by: str | None = None
+) -> bool:
     """Give a user other roles, groups or jurisdictions; every session of the user ends with the change.
     Whether anything changed. Taking the admin role from oneself (``by``) or from the last admin is refused."""
     errors = _access_problems(ctx, roles, groups, jurisdictions)
@@ -242,12 +260,19 @@ def list_users(ctx: EngineContext) -> list[dict]:
     (from some address only), or None."""
     with ctx.reader() as uow:
         locks = sign_in_limits.locks(uow, ctx.clock.now())
-        return [{"name": u.name, "roles": list(u.roles), "groups": list(u.groups),
-                 "jurisdictions": list(u.jurisdictions), "disabled": u.revoked_at is not None,
-                 "disabled_at": iso(u.revoked_at) if u.revoked_at else None,
-                 "has_password": u.password_hash is not None,
-                 "locked": locks.get(sign_in_limits.account_key(u.name))}
-                for u in uow.users.all()]
+        return [
+            {
+                "name": u.name,
+                "roles": list(u.roles),
+                "groups": list(u.groups),
+                "jurisdictions": list(u.jurisdictions),
+                "disabled": u.revoked_at is not None,
+                "disabled_at": iso(u.revoked_at) if u.revoked_at else None,
+                "has_password": u.password_hash is not None,
+                "locked": locks.get(sign_in_limits.account_key(u.name)),
+            }
+            for u in uow.users.all()
+        ]
 
 
 def user_access(ctx: EngineContext, name: str) -> dict:
@@ -256,8 +281,13 @@ def user_access(ctx: EngineContext, name: str) -> dict:
         user = uow.users.by_name(name)
         if user is None:
             raise NotFound(f"no user {name!r}")
-        return {"name": user.name, "roles": list(user.roles), "groups": list(user.groups),
-                "jurisdictions": list(user.jurisdictions), "disabled": user.revoked_at is not None}
+        return {
+            "name": user.name,
+            "roles": list(user.roles),
+            "groups": list(user.groups),
+            "jurisdictions": list(user.jurisdictions),
+            "disabled": user.revoked_at is not None,
+        }
 
 
 def forget_what_has_ended(ctx: EngineContext, policy: SessionPolicy) -> int:

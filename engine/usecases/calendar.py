@@ -23,11 +23,18 @@ from uuid import UUID
 from SpiffWorkflow.exceptions import TaskNotFoundException
 
 from ..bpmn.timers import recount_timer
-from ..calendar import (WorkdayCalendar, YearNotice, blocks_json, blocks_of, package_notices, parse_notice,
-                        statutory_days_off)
+from ..calendar import (
+    WorkdayCalendar,
+    YearNotice,
+    blocks_json,
+    blocks_of,
+    package_notices,
+    parse_notice,
+    statutory_days_off,
+)
 from ..calendar.chinese import PROVISIONAL_MARK, chinese_day
 from ..calendar.workdays import CalendarNotCovered
-from ..clock import CHINA, iso
+from ..clock import iso
 from ..context import EngineContext
 from ..errors import NotFound
 from ..persistence.models import CalendarImport, CalendarYear
@@ -45,13 +52,30 @@ RECOUNT_ATTEMPTS = 5
 
 
 def _row(notice: YearNotice, origin: str, at: datetime, by: str) -> CalendarYear:
-    return CalendarYear(year=notice.year, origin=origin, title=notice.title, number=notice.number,
-                        days=notice.days_json(), fingerprint=notice.fingerprint, loaded_at=at, loaded_by=by)
+    return CalendarYear(
+        year=notice.year,
+        origin=origin,
+        title=notice.title,
+        number=notice.number,
+        days=notice.days_json(),
+        fingerprint=notice.fingerprint,
+        loaded_at=at,
+        loaded_by=by,
+    )
 
 
 def _record(notice: YearNotice, origin: str, at: datetime, by: str, outcome: str, detail: dict) -> CalendarImport:
-    return CalendarImport(year=notice.year, at=at, by=by, origin=origin, title=notice.title,
-                          number=notice.number, fingerprint=notice.fingerprint, outcome=outcome, detail=detail)
+    return CalendarImport(
+        year=notice.year,
+        at=at,
+        by=by,
+        origin=origin,
+        title=notice.title,
+        number=notice.number,
+        fingerprint=notice.fingerprint,
+        outcome=outcome,
+        detail=detail,
+    )
 
 
 def seed_from_package(ctx: EngineContext) -> list[int]:
@@ -76,8 +100,13 @@ def seed_from_package(ctx: EngineContext) -> list[int]:
             added.append(notice.year)
         uow.commit()
     if added:
-        log.info("working-day calendar: %d year(s) loaded from %s (%d-%d)", len(added), notices[0].title,
-                 min(added), max(added))
+        log.info(
+            "working-day calendar: %d year(s) loaded from %s (%d-%d)",
+            len(added),
+            notices[0].title,
+            min(added),
+            max(added),
+        )
         ctx.calendar.invalidate()
         reconcile(ctx, years=added)
     return added
@@ -129,15 +158,25 @@ def year_view(calendar: WorkdayCalendar, year: int, row: CalendarYear | None, im
     """What the service counts with in ``year``: official (with its source) or provisional."""
     if row is not None:
         holidays, workdays = row.days.get("holidays", []), row.days.get("workdays", [])
-        source = {"title": row.title, "number": row.number, "origin": row.origin,
-                  "loaded_at": iso(row.loaded_at), "loaded_by": row.loaded_by}
+        source = {
+            "title": row.title,
+            "number": row.number,
+            "origin": row.origin,
+            "loaded_at": iso(row.loaded_at),
+            "loaded_by": row.loaded_by,
+        }
     else:
         statutory = statutory_days_off(year)
         if statutory is None:
             raise CalendarNotCovered(year)
         holidays, workdays = blocks_json(blocks_of(statutory)), []
-        source = {"title": "《全国年节及纪念日放假办法》（2024年修订）的法定节假日及补假，未载入当年国务院放假安排通知",
-                  "number": None, "origin": "statutory", "loaded_at": None, "loaded_by": None}
+        source = {
+            "title": "《全国年节及纪念日放假办法》（2024年修订）的法定节假日及补假，未载入当年国务院放假安排通知",
+            "number": None,
+            "origin": "statutory",
+            "loaded_at": None,
+            "loaded_by": None,
+        }
     return {
         "year": year,
         "status": "official" if row is not None else "provisional",
@@ -145,10 +184,22 @@ def year_view(calendar: WorkdayCalendar, year: int, row: CalendarYear | None, im
         "source": source,
         "holidays": holidays,
         "workdays": workdays,
-        "working_days": sum(calendar.is_working_day(date.fromordinal(d))
-                            for d in range(date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal() + 1)),
-        "imports": [{"at": iso(e.at), "by": e.by, "origin": e.origin, "title": e.title, "number": e.number,
-                     "outcome": e.outcome, "recounted": (e.detail or {}).get("recounted")} for e in imports],
+        "working_days": sum(
+            calendar.is_working_day(date.fromordinal(d))
+            for d in range(date(year, 1, 1).toordinal(), date(year, 12, 31).toordinal() + 1)
+        ),
+        "imports": [
+            {
+                "at": iso(e.at),
+                "by": e.by,
+                "origin": e.origin,
+                "title": e.title,
+                "number": e.number,
+                "outcome": e.outcome,
+                "recounted": (e.detail or {}).get("recounted"),
+            }
+            for e in imports
+        ],
     }
 
 
@@ -165,17 +216,29 @@ def calendar_status(ctx: EngineContext) -> dict:
     all (for /api/health and the list of years)."""
     calendar = ctx.calendar.current()
     now = ctx.clock.now()
-    return {"official_years": calendar.official_years(),
-            "provisional_years": provisional_years_near(calendar, now),
-            "uncovered_years": uncovered_years_near(calendar, now)}
+    return {
+        "official_years": calendar.official_years(),
+        "provisional_years": provisional_years_near(calendar, now),
+        "uncovered_years": uncovered_years_near(calendar, now),
+    }
 
 
 def list_years(ctx: EngineContext, principal: Principal) -> dict:
     calendar = ctx.calendar.current()
     with ctx.reader() as uow:
-        years = [{"year": r.year, "status": "official", "origin": r.origin, "title": r.title,
-                  "number": r.number, "loaded_at": iso(r.loaded_at), "loaded_by": r.loaded_by}
-                 for r in uow.calendar.all() if calendar.is_official(r.year)]
+        years = [
+            {
+                "year": r.year,
+                "status": "official",
+                "origin": r.origin,
+                "title": r.title,
+                "number": r.number,
+                "loaded_at": iso(r.loaded_at),
+                "loaded_by": r.loaded_by,
+            }
+            for r in uow.calendar.all()
+            if calendar.is_official(r.year)
+        ]
     return {**calendar_status(ctx), "years": years}
 
 
@@ -188,8 +251,11 @@ def reconcile(ctx: EngineContext, years: list[int] | None = None, actor: str = "
     two versions at once (``years``: only those years); the number whose dates moved."""
     calendar = ctx.calendar.current()
     with ctx.reader() as uow:
-        stale = [(year, version) for year, version in uow.counted.versions()
-                 if (years is None or year in years) and version != calendar.version(year)]
+        stale = [
+            (year, version)
+            for year, version in uow.counted.versions()
+            if (years is None or year in years) and version != calendar.version(year)
+        ]
         instance_ids = uow.counted.instances_counted_on(stale)
     return sum(recount_instance(ctx, instance_id, actor) for instance_id in instance_ids)
 
@@ -209,8 +275,14 @@ def _recount_deadline(found: dict, calendar: WorkdayCalendar) -> dict | None:
     found.update(due=new, provisional=provisional)
     if old == new:
         return None
-    return {"what": "notice", "name": "办理期限", "from": old, "to": new, "from_provisional": was_provisional,
-            "to_provisional": provisional}
+    return {
+        "what": "notice",
+        "name": "办理期限",
+        "from": old,
+        "to": new,
+        "from_provisional": was_provisional,
+        "to_provisional": provisional,
+    }
 
 
 def _recount_handler_deadlines(workflow, calendar: WorkdayCalendar) -> list[dict]:
@@ -242,8 +314,9 @@ def _recount_once(ctx: EngineContext, instance_id: str, actor: str) -> bool:
         instance = uow.instances.get(instance_id)
         if instance is None or instance.state != "active":
             return False
-        changed_years = sorted(year for year, version in uow.counted.for_instance(instance.id).items()
-                               if version != calendar.version(year))
+        changed_years = sorted(
+            year for year, version in uow.counted.for_instance(instance.id).items() if version != calendar.version(year)
+        )
         workflow = ctx.workflows.load(uow, instance)
         summary = copy.deepcopy(instance.summary or {})
         changes = ctx.service_of(uow, instance).projection.recount(summary, instance.created_at, calendar)
@@ -255,22 +328,43 @@ def _recount_once(ctx: EngineContext, instance_id: str, actor: str) -> bool:
             new = due_at(task, row.created_at, calendar)
             provisional = bool(calendar.provisional_years(row.created_at, new))
             if new != row.due_at:
-                changes.append({"what": row.activity_id, "name": row.name, "from": iso(row.due_at), "to": iso(new),
-                                "from_provisional": row.due_provisional, "to_provisional": provisional})
+                changes.append(
+                    {
+                        "what": row.activity_id,
+                        "name": row.name,
+                        "from": iso(row.due_at),
+                        "to": iso(new),
+                        "from_provisional": row.due_provisional,
+                        "to_provisional": provisional,
+                    }
+                )
                 row.due_at = new
             row.due_provisional = provisional
         for task, _ in waiting_timers(workflow):
             moved = recount_timer(task, calendar)
             if moved and moved[0] != moved[1]:
-                changes.append({"what": f"timer:{task.task_spec.bpmn_id}", "name": task.task_spec.bpmn_name,
-                                "from": iso(moved[0]), "to": iso(moved[1])})
+                changes.append(
+                    {
+                        "what": f"timer:{task.task_spec.bpmn_id}",
+                        "name": task.task_spec.bpmn_name,
+                        "from": iso(moved[0]),
+                        "to": iso(moved[1]),
+                    }
+                )
         changes += _recount_handler_deadlines(workflow, calendar)
         instance.summary = summary
         ctx.workflows.save(uow, instance, workflow, [], actor, recounted=calendar)
         if changes:
             sources = _sources(calendar, changed_years)
-            ctx.workflows.record(uow, instance.id, actor, "deadlines_recounted", at=now, reason=_reason(changes, sources),
-                       detail={"changes": changes, "years": changed_years, "sources": sources})
+            ctx.workflows.record(
+                uow,
+                instance.id,
+                actor,
+                "deadlines_recounted",
+                at=now,
+                reason=_reason(changes, sources),
+                detail={"changes": changes, "years": changed_years, "sources": sources},
+            )
         uow.commit()
         return bool(changes)
 
@@ -294,8 +388,13 @@ def _reason(changes: list[dict], sources: list[str]) -> str:
         if change["what"].startswith("timer:"):
             continue  # a step's overdue timer moves with its due date
         label = change.get("label") or (
-            "告知申请人的办理期限" if change["what"] == "notice" else f"“{change.get('name') or change['what']}”办结时限")
-        parts.append(f"{label}由{chinese_day(change['from'], bool(change.get('from_provisional')))}调整为"
-                     f"{chinese_day(change['to'], bool(change.get('to_provisional')))}")
+            "告知申请人的办理期限"
+            if change["what"] == "notice"
+            else f"“{change.get('name') or change['what']}”办结时限"
+        )
+        parts.append(
+            f"{label}由{chinese_day(change['from'], bool(change.get('from_provisional')))}调整为"
+            f"{chinese_day(change['to'], bool(change.get('to_provisional')))}"
+        )
     basis = "、".join(sources) or "已载入的国务院放假安排通知"
     return "；".join(parts or ["办结时限已按放假安排重新计算"]) + f"，依据{basis}"

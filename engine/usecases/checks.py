@@ -14,11 +14,12 @@ from ..users import Principal
 
 
 def _only_checked_process(ctx: EngineContext) -> str:
-    keys = sorted(key for service in ctx.services.all if service.dry_run is not None
-                  for key in service.process_keys)
+    keys = sorted(key for service in ctx.services.all if service.dry_run is not None for key in service.process_keys)
     if len(keys) != 1:
-        raise NotFound("name the process: POST /api/process-definitions/{key}/check"
-                       f" ({', '.join(keys) or 'no installed service has a dry run'})")
+        raise NotFound(
+            "name the process: POST /api/process-definitions/{key}/check"
+            f" ({', '.join(keys) or 'no installed service has a dry run'})"
+        )
     return keys[0]
 
 

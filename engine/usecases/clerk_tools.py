@@ -30,8 +30,13 @@ def comment(ctx: EngineContext, principal: Principal, instance_id: str, text: st
         instance = check_materials_access(ctx, uow, principal, uow.instances.get(instance_id))
         ctx.workflows.record(uow, instance.id, principal.name, "comment", at=now, reason=text)
         uow.commit()
-        return {"instance_id": instance.id, "business_key": instance.business_key, "actor": principal.name,
-                "text": text, "at": now.isoformat()}
+        return {
+            "instance_id": instance.id,
+            "business_key": instance.business_key,
+            "actor": principal.name,
+            "text": text,
+            "at": now.isoformat(),
+        }
 
 
 def _open_task(principal: Principal, row: UserTask | None) -> UserTask:
@@ -51,10 +56,18 @@ def set_follow_up(ctx: EngineContext, principal: Principal, task_id: str, on: da
         if row.assignee not in (None, principal.name):
             raise Conflict("该任务由其他人员办理")
         row.follow_up_on = on
-        ctx.workflows.record(uow, row.instance_id, principal.name, "follow_up_set", at=now,
-                             activity_id=row.activity_id, activity_name=row.name,
-                             department=row.candidate_group, item=row.item,
-                             detail={"task_id": task_id, "on": on.isoformat() if on else None})
+        ctx.workflows.record(
+            uow,
+            row.instance_id,
+            principal.name,
+            "follow_up_set",
+            at=now,
+            activity_id=row.activity_id,
+            activity_name=row.name,
+            department=row.candidate_group,
+            item=row.item,
+            detail={"task_id": task_id, "on": on.isoformat() if on else None},
+        )
         uow.commit()
         return task_dict(row, now)
 
@@ -67,10 +80,15 @@ def colleagues(ctx: EngineContext, principal: Principal, task_id: str) -> list[s
 
 
 def _colleagues_of(uow, row: UserTask, me: str) -> list[str]:
-    return [user.name for user in uow.users.all()
-            if user.name != me and user.revoked_at is None and "clerk" in user.roles
-            and row.candidate_group in user.groups
-            and any(row.jurisdiction.startswith(prefix) for prefix in user.jurisdictions)]
+    return [
+        user.name
+        for user in uow.users.all()
+        if user.name != me
+        and user.revoked_at is None
+        and "clerk" in user.roles
+        and row.candidate_group in user.groups
+        and any(row.jurisdiction.startswith(prefix) for prefix in user.jurisdictions)
+    ]
 
 
 def hand_over(ctx: EngineContext, principal: Principal, task_id: str, to: str | None) -> dict:
@@ -81,17 +99,23 @@ def hand_over(ctx: EngineContext, principal: Principal, task_id: str, to: str | 
         if row.assignee not in (None, principal.name):
             raise Conflict("该任务由其他人员办理")
         if not to or to not in _colleagues_of(uow, row, principal.name):
-            raise InvalidInput("只能转给同一部门、辖区内的其他工作人员", {
-                "assignee": ["只能转给同一部门、辖区内的其他工作人员"]})
+            raise InvalidInput(
+                "只能转给同一部门、辖区内的其他工作人员", {"assignee": ["只能转给同一部门、辖区内的其他工作人员"]}
+            )
         if not uow.tasks.give(task_id, principal.name, to):
             raise Conflict("该任务已由其他人员认领或办理")
-        ctx.workflows.record(uow, row.instance_id, principal.name, "task_assigned", at=now,
-                             activity_id=row.activity_id, activity_name=row.name,
-                             department=row.candidate_group, item=row.item,
-                             detail={"task_id": task_id, "to": to})
+        ctx.workflows.record(
+            uow,
+            row.instance_id,
+            principal.name,
+            "task_assigned",
+            at=now,
+            activity_id=row.activity_id,
+            activity_name=row.name,
+            department=row.candidate_group,
+            item=row.item,
+            detail={"task_id": task_id, "to": to},
+        )
         uow.commit()
         uow.session.refresh(row)
         return task_dict(row, now)
-
-
-

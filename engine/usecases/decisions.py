@@ -15,9 +15,14 @@ from .deployments import decision_dict
 __all__ = ["decision_by_id", "decision_xml", "evaluate", "find_decisions", "latest_decision"]
 
 
-def find_decisions(ctx: EngineContext, key: str | None = None, latest_only: bool = False,
-                   deployment_id: int | None = None, first: int = 0,
-                   limit: int | None = None) -> tuple[list[dict], int]:
+def find_decisions(
+    ctx: EngineContext,
+    key: str | None = None,
+    latest_only: bool = False,
+    deployment_id: int | None = None,
+    first: int = 0,
+    limit: int | None = None,
+) -> tuple[list[dict], int]:
     """Decision versions of deployments not deleted, by key and version: one page, and how many match."""
     with ctx.reader() as uow:
         rows, total = uow.decisions.matching(key, latest_only, deployment_id, first, limit)
@@ -27,8 +32,12 @@ def find_decisions(ctx: EngineContext, key: str | None = None, latest_only: bool
 def _by_id(uow, number: int, key: str, version: int) -> DecisionDefinition:
     found = uow.decisions.get(number)
     deployment = uow.definitions.deployment(found.deployment_id) if found is not None else None
-    if found is None or (found.key, found.version) != (key, version) or deployment is None or \
-            deployment.deleted_at is not None:
+    if (
+        found is None
+        or (found.key, found.version) != (key, version)
+        or deployment is None
+        or deployment.deleted_at is not None
+    ):
         raise NotFound(f"No matching decision definition with id {key}:{version}:{number}")
     return found
 

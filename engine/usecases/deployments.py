@@ -30,11 +30,7 @@ log = logging.getLogger(__name__)
 
 def bundled_files(directory: Path) -> list[tuple[str, bytes]]:
     """A service's process files (its ``workflows`` folder's .bpmn and .dmn)."""
-    return [
-        (path.name, path.read_bytes())
-        for path in sorted(directory.iterdir())
-        if path.suffix in (".bpmn", ".dmn")
-    ]
+    return [(path.name, path.read_bytes()) for path in sorted(directory.iterdir()) if path.suffix in (".bpmn", ".dmn")]
 
 
 def _process_keys(files: list[tuple[str, bytes]]) -> set[str]:
@@ -47,8 +43,11 @@ def _process_keys(files: list[tuple[str, bytes]]) -> set[str]:
             root = parse_xml(content)
         except UnsafeXml:
             continue
-        keys.update(p.get("id") for p in root.iter(f"{{{BPMN_NS}}}process")
-                    if p.get("isExecutable", "true") == "true" and p.get("id"))
+        keys.update(
+            p.get("id")
+            for p in root.iter(f"{{{BPMN_NS}}}process")
+            if p.get("isExecutable", "true") == "true" and p.get("id")
+        )
     return keys
 
 
@@ -61,8 +60,14 @@ def _latest_of(uow, ctx: EngineContext, files: list[tuple[str, bytes]], service:
         if keys:
             owners = {ctx.services.for_process(key) for key in keys}
             if len(owners) > 1:
-                raise InvalidDeployment([Problem(file=files[0][0], message="the files belong to several services: "
-                                                 "deploy each service's files on their own")])
+                raise InvalidDeployment(
+                    [
+                        Problem(
+                            file=files[0][0],
+                            message="the files belong to several services: deploy each service's files on their own",
+                        )
+                    ]
+                )
             service = owners.pop()
         else:  # decision tables only: the service whose latest deployment has a file of that name
             holder = uow.definitions.latest_deployment_with_file(sorted({name for name, _ in files}))
@@ -73,8 +78,9 @@ def _latest_of(uow, ctx: EngineContext, files: list[tuple[str, bytes]], service:
     return service, uow.definitions.latest_deployment_of(sorted(service.process_keys))
 
 
-def deploy(ctx: EngineContext, files: list[tuple[str, bytes]], who: str, *, force: bool = False,
-           service: Service | None = None) -> list[dict]:
+def deploy(
+    ctx: EngineContext, files: list[tuple[str, bytes]], who: str, *, force: bool = False, service: Service | None = None
+) -> list[dict]:
     """Deploy ``files`` for a service; raises ``InvalidDeployment`` with every problem, storing nothing.
     ``force`` deploys even when the dry run on the service's samples finds a regression (recorded with the
     deployment). The process versions the deployment runs (``created``: minted by it)."""
@@ -96,15 +102,29 @@ def _answer(uow, deployment, uploaded: set[str], created: bool) -> dict:
     """What a deployment says of itself: the process versions it runs (``created``: minted by it; ``uploaded``:
     their file was in the upload), the decision versions it minted."""
     forced = deployment.forced_over
-    runs = [{**definition_dict(d, forced), "created": d.deployment_id == deployment.id,
-             "uploaded": d.filename in uploaded} for d in uow.definitions.run_in(deployment.id)]
-    return {"deployment": deployment_dict(deployment), "created": created, "definitions": runs,
-            "decisions": [decision_dict(d) for d in uow.decisions.of_deployment(deployment.id)]}
+    runs = [
+        {**definition_dict(d, forced), "created": d.deployment_id == deployment.id, "uploaded": d.filename in uploaded}
+        for d in uow.definitions.run_in(deployment.id)
+    ]
+    return {
+        "deployment": deployment_dict(deployment),
+        "created": created,
+        "definitions": runs,
+        "decisions": [decision_dict(d) for d in uow.decisions.of_deployment(deployment.id)],
+    }
 
 
-def deploy_resources(ctx: EngineContext, files: list[tuple[str, bytes]], who: str, *, force: bool = False,
-                     service: Service | None = None, name: str | None = None, source: str | None = None,
-                     filter_duplicates: bool = False) -> dict:
+def deploy_resources(
+    ctx: EngineContext,
+    files: list[tuple[str, bytes]],
+    who: str,
+    *,
+    force: bool = False,
+    service: Service | None = None,
+    name: str | None = None,
+    source: str | None = None,
+    filter_duplicates: bool = False,
+) -> dict:
     """Deploy as :func:`deploy` does, naming the deployment; ``filter_duplicates`` (Camunda's): when every file
     is the newest of its name among the deployments of this name and source, no deployment is made and that
     newest one is answered. ``{"deployment", "created", "definitions", "decisions"}``.
@@ -129,21 +149,28 @@ def deploy_resources(ctx: EngineContext, files: list[tuple[str, bytes]], who: st
         parsed = parse_deployment(all_files, ctx.checks())
         foreign = sorted(key for key in parsed.specs if service is None or key not in service.process_keys)
         if foreign:
-            raise InvalidDeployment([Problem(file=parsed.files[key], element=key,
-                                             message=f"process {key!r} belongs to no installed service")
-                                     for key in foreign])
+            raise InvalidDeployment(
+                [
+                    Problem(
+                        file=parsed.files[key], element=key, message=f"process {key!r} belongs to no installed service"
+                    )
+                    for key in foreign
+                ]
+            )
         overridden = []
         if latest is not None and service.dry_run is not None:
             samples, unreadable = load_samples(service.dry_run, service.samples)
             current = ctx.parsed(uow, latest.id).decisions
-            found = unreadable + regressions(service.dry_run, current, parsed.decisions, samples,
-                                             ctx.calendar.current())
+            found = unreadable + regressions(
+                service.dry_run, current, parsed.decisions, samples, ctx.calendar.current()
+            )
             if found and not force:
                 raise InvalidDeployment(found)
             overridden = [problem.to_dict() for problem in found]
         now = ctx.clock.now()
-        deployment = uow.definitions.add_deployment(all_files, who, now, forced_over=overridden, name=name,
-                                                    source=source)
+        deployment = uow.definitions.add_deployment(
+            all_files, who, now, forced_over=overridden, name=name, source=source
+        )
         digests = {filename: hashlib.sha256(content).hexdigest() for filename, content in all_files}
         for key in sorted(parsed.specs):
             definition = _version_to_run(uow, key, parsed, digests, deployment, who, now)
@@ -165,9 +192,15 @@ def _version_to_run(uow, key: str, parsed, digests: dict[str, str], deployment, 
     previous = uow.definitions.latest(key)
     if previous is not None and _same_file(uow, previous, parsed.files[key], digests):
         return previous
-    definition = ProcessDefinition(key=key, version=uow.definitions.max_version(key) + 1, name=parsed.names[key],
-                                   filename=parsed.files[key], deployment_id=deployment.id, deployed_at=now,
-                                   deployed_by=who)
+    definition = ProcessDefinition(
+        key=key,
+        version=uow.definitions.max_version(key) + 1,
+        name=parsed.names[key],
+        filename=parsed.files[key],
+        deployment_id=deployment.id,
+        deployed_at=now,
+        deployed_by=who,
+    )
     uow.definitions.add(definition)
     uow.flush()
     return definition
@@ -175,8 +208,10 @@ def _version_to_run(uow, key: str, parsed, digests: dict[str, str], deployment, 
 
 def _same_file(uow, previous, filename: str, digests: dict[str, str]) -> bool:
     """Whether a version's file (by name, in the deployment that minted it) is ``filename`` byte for byte."""
-    return previous.filename == filename and \
-        dict(uow.definitions.file_digests(previous.deployment_id)).get(filename) == digests[filename]
+    return (
+        previous.filename == filename
+        and dict(uow.definitions.file_digests(previous.deployment_id)).get(filename) == digests[filename]
+    )
 
 
 def _record_decision(uow, decision, digests: dict[str, str], deployment, who: str, now) -> None:
@@ -185,9 +220,17 @@ def _record_decision(uow, decision, digests: dict[str, str], deployment, who: st
     if previous is not None and _same_file(uow, previous, decision.file, digests):
         return
     highest = uow.decisions.latest_any(decision.id)
-    uow.decisions.add(DecisionDefinition(
-        key=decision.id, version=(highest.version + 1) if highest else 1, name=(decision.name or None),
-        filename=decision.file, deployment_id=deployment.id, deployed_at=now, deployed_by=who))
+    uow.decisions.add(
+        DecisionDefinition(
+            key=decision.id,
+            version=(highest.version + 1) if highest else 1,
+            name=(decision.name or None),
+            filename=decision.file,
+            deployment_id=deployment.id,
+            deployed_at=now,
+            deployed_by=who,
+        )
+    )
 
 
 def deploy_bundled_if_empty(ctx: EngineContext) -> list[dict]:
@@ -201,8 +244,9 @@ def deploy_bundled_if_empty(ctx: EngineContext) -> list[dict]:
     return created
 
 
-def find_definitions(ctx: EngineContext, key: str | None = None, latest_only: bool = False, first: int = 0,
-                     limit: int | None = None) -> tuple[list[dict], int]:
+def find_definitions(
+    ctx: EngineContext, key: str | None = None, latest_only: bool = False, first: int = 0, limit: int | None = None
+) -> tuple[list[dict], int]:
     """Process versions (of ``key``; only the newest of each with ``latest_only``) by key and version, one page
     of them, and how many match -- chosen and paged by the database."""
     with ctx.reader() as uow:
@@ -220,8 +264,7 @@ def definition_by_id(ctx: EngineContext, definition_id: int, key: str, version: 
     """The process version of this id, if it is ``key`` version ``version`` (ids the facade composes)."""
     with ctx.reader() as uow:
         found = uow.definitions.get(definition_id)
-        if found is None or found.key != key or found.version != version or \
-                _live(uow, found.deployment_id) is None:
+        if found is None or found.key != key or found.version != version or _live(uow, found.deployment_id) is None:
             raise NotFound(f"No matching definition with id {key}:{version}:{definition_id}")
         return definition_dict(found, _forced_over(uow, found))
 
@@ -278,12 +321,19 @@ def definition_dict(d: ProcessDefinition, forced_over: list[dict] | None = None)
 
 
 def deployment_dict(d) -> dict:
-    return {"id": d.id, "name": d.name, "source": d.source, "deployed_at": d.deployed_at,
-            "deployed_by": d.deployed_by, "forced_over": d.forced_over or []}
+    return {
+        "id": d.id,
+        "name": d.name,
+        "source": d.source,
+        "deployed_at": d.deployed_at,
+        "deployed_by": d.deployed_by,
+        "forced_over": d.forced_over or [],
+    }
 
 
-def list_deployments(ctx: EngineContext, first: int = 0, limit: int | None = None, name: str | None = None,
-                     source: str | None = None) -> tuple[list[dict], int]:
+def list_deployments(
+    ctx: EngineContext, first: int = 0, limit: int | None = None, name: str | None = None, source: str | None = None
+) -> tuple[list[dict], int]:
     """Deployments, oldest first (a page of them), and how many match."""
     with ctx.reader() as uow:
         rows = [deployment_dict(d) for d in uow.definitions.deployments(first, limit, name, source)]
@@ -315,8 +365,10 @@ def deployment_resources(ctx: EngineContext, deployment_id: int) -> list[dict]:
     """The files of a deployment (those uploaded and those carried over): ``{"id", "name", "deployment_id"}``."""
     with ctx.reader() as uow:
         _live_deployment(uow, deployment_id)
-        return [{"id": f.id, "name": f.filename, "deployment_id": deployment_id}
-                for f in uow.definitions.files(deployment_id)]
+        return [
+            {"id": f.id, "name": f.filename, "deployment_id": deployment_id}
+            for f in uow.definitions.files(deployment_id)
+        ]
 
 
 def deployment_resource(ctx: EngineContext, deployment_id: int, resource_id: int) -> tuple[dict, bytes]:
@@ -326,8 +378,9 @@ def deployment_resource(ctx: EngineContext, deployment_id: int, resource_id: int
         for f in uow.definitions.files(deployment_id):
             if f.id == resource_id:
                 return {"id": f.id, "name": f.filename, "deployment_id": deployment_id}, f.content
-        raise NotFound(f"Deployment resource with resource id '{resource_id}' for deployment id "
-                       f"'{deployment_id}' does not exist.")
+        raise NotFound(
+            f"Deployment resource with resource id '{resource_id}' for deployment id '{deployment_id}' does not exist."
+        )
 
 
 def delete_deployment(ctx: EngineContext, principal: Principal, deployment_id: int, cascade: bool) -> dict:
@@ -340,8 +393,10 @@ def delete_deployment(ctx: EngineContext, principal: Principal, deployment_id: i
         _live_deployment(uow, deployment_id)
         running = uow.definitions.instances_on(deployment_id, active_only=True)
     if running and not cascade:
-        raise Conflict(f"Deployment {deployment_id} cannot be deleted: {len(running)} application(s) run on it; "
-                       f"delete with cascade=true to cancel them")
+        raise Conflict(
+            f"Deployment {deployment_id} cannot be deleted: {len(running)} application(s) run on it; "
+            f"delete with cascade=true to cancel them"
+        )
     if running and not principal.has_role("admin"):
         raise Forbidden(f"cascade=true would cancel {len(running)} running application(s): only an admin may")
     for instance_id in running:  # one transaction each: a delete stopped half-way is finished by running it again
@@ -352,11 +407,18 @@ def delete_deployment(ctx: EngineContext, principal: Principal, deployment_id: i
             raise Conflict(f"an application was started on deployment {deployment_id} meanwhile; delete it again")
         uow.definitions.delete_deployment(found, principal.name, ctx.clock.now())
         uow.commit()
-    log.info("deployment %s deleted by %s (%d application(s) cancelled)", deployment_id, principal.name,
-             len(running))
+    log.info("deployment %s deleted by %s (%d application(s) cancelled)", deployment_id, principal.name, len(running))
     return {"id": deployment_id, "cancelled": running}
 
 
 def decision_dict(d: DecisionDefinition) -> dict:
-    return {"id": d.id, "key": d.key, "version": d.version, "name": d.name, "resource": d.filename,
-            "deployment_id": d.deployment_id, "deployed_at": iso(d.deployed_at), "deployed_by": d.deployed_by}
+    return {
+        "id": d.id,
+        "key": d.key,
+        "version": d.version,
+        "name": d.name,
+        "resource": d.filename,
+        "deployment_id": d.deployment_id,
+        "deployed_at": iso(d.deployed_at),
+        "deployed_by": d.deployed_by,
+    }

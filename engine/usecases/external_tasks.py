@@ -95,18 +95,24 @@ def may_work_on(principal: Principal, topic: str | None) -> bool:
 def _check_topics(ctx: EngineContext, principal: Principal, topics: Iterable[str]) -> None:
     for topic in topics:
         if not may_work_on(principal, topic):
-            raise Forbidden(f"{principal.name} may not fetch topic {topic!r}: a worker fetches its own "
-                            f"department's topics ({', '.join(f'{g}.*' for g in sorted(principal.groups)) or 'none'})")
+            raise Forbidden(
+                f"{principal.name} may not fetch topic {topic!r}: a worker fetches its own "
+                f"department's topics ({', '.join(f'{g}.*' for g in sorted(principal.groups)) or 'none'})"
+            )
         if not ctx.external.matches(topic):
-            raise InvalidInput(f"topic {topic!r} is run in process here, not by external workers "
-                               f"(ONETHING_EXTERNAL_TOPICS: {', '.join(ctx.external.describe()) or 'none'})", {})
+            raise InvalidInput(
+                f"topic {topic!r} is run in process here, not by external workers "
+                f"(ONETHING_EXTERNAL_TOPICS: {', '.join(ctx.external.describe()) or 'none'})",
+                {},
+            )
 
 
 # -- fetch and lock -------------------------------------------------------------------------------
 
 
-def fetch_and_lock(ctx: EngineContext, principal: Principal, request: FetchRequest,
-                   alive: Callable[[], bool] = lambda: True) -> list[dict]:
+def fetch_and_lock(
+    ctx: EngineContext, principal: Principal, request: FetchRequest, alive: Callable[[], bool] = lambda: True
+) -> list[dict]:
     """Lock up to ``max_tasks`` free tasks of the topics for the worker and return them with their variables;
     when there are none, wait up to ``wait_ms`` for some (woken by the notifier, looking again only when
     something changed or a known job falls due or its lock expires), then ``[]``. Nothing is locked for a
@@ -130,8 +136,14 @@ def fetch_and_lock(ctx: EngineContext, principal: Principal, request: FetchReque
                 return []
 
 
-def _wait(ctx: EngineContext, principal: Principal, subscription, topics: list[TopicRequest], deadline: float,
-          alive: Callable[[], bool]) -> bool:
+def _wait(
+    ctx: EngineContext,
+    principal: Principal,
+    subscription,
+    topics: list[TopicRequest],
+    deadline: float,
+    alive: Callable[[], bool],
+) -> bool:
     """Wait until something may have become free for the worker: True to look again, False when the time ran
     out or the client went."""
     with ctx.reader() as uow:
@@ -148,8 +160,9 @@ def _wait(ctx: EngineContext, principal: Principal, subscription, topics: list[T
             return True
 
 
-def _fetch_once(ctx: EngineContext, principal: Principal, worker_id: str, max_tasks: int,
-                topics: list[TopicRequest]) -> list[dict]:
+def _fetch_once(
+    ctx: EngineContext, principal: Principal, worker_id: str, max_tasks: int, topics: list[TopicRequest]
+) -> list[dict]:
     now = ctx.clock.now()
     with ctx.reader() as uow:  # a look without the writer's lock (SQLite) first: most looks find nothing
         wanted = _choose(ctx, uow, principal, now, max_tasks, topics, skip_locked=False)
@@ -159,8 +172,9 @@ def _fetch_once(ctx: EngineContext, principal: Principal, worker_id: str, max_ta
     with ctx.uow() as uow:
         for topic, ids in _choose(ctx, uow, principal, now, max_tasks, topics, skip_locked=uow.is_postgresql):
             for job_id in ids:
-                if len(taken) < max_tasks and uow.jobs.lock(job_id, worker_id, now,
-                                                            now + timedelta(milliseconds=topic.lock_ms)):
+                if len(taken) < max_tasks and uow.jobs.lock(
+                    job_id, worker_id, now, now + timedelta(milliseconds=topic.lock_ms)
+                ):
                     taken.append((job_id, topic))
         if not taken:
             return []
@@ -179,18 +193,31 @@ def _fetch_once(ctx: EngineContext, principal: Principal, worker_id: str, max_ta
     return found
 
 
-def _choose(ctx: EngineContext, uow: UnitOfWork, principal: Principal, now: datetime, max_tasks: int,
-            topics: list[TopicRequest], skip_locked: bool) -> list[tuple[TopicRequest, list[str]]]:
+def _choose(
+    ctx: EngineContext,
+    uow: UnitOfWork,
+    principal: Principal,
+    now: datetime,
+    max_tasks: int,
+    topics: list[TopicRequest],
+    skip_locked: bool,
+) -> list[tuple[TopicRequest, list[str]]]:
     """The free jobs of each topic the worker may take now, up to ``max_tasks`` in all."""
     picked, count = [], 0
     for topic in topics:
         if count >= max_tasks:
             break
         room = max_tasks - count
-        ids = uow.jobs.free_for_topic(topic.name, principal.jurisdictions, now,
-                                      room if not topic.process_variables else MAX_TASKS, skip_locked,
-                                      business_key=topic.business_key, definition_keys=topic.definition_keys,
-                                      definition_ids=topic.definition_ids)
+        ids = uow.jobs.free_for_topic(
+            topic.name,
+            principal.jurisdictions,
+            now,
+            room if not topic.process_variables else MAX_TASKS,
+            skip_locked,
+            business_key=topic.business_key,
+            definition_keys=topic.definition_keys,
+            definition_ids=topic.definition_ids,
+        )
         if topic.process_variables:
             ids = [i for i in ids if _has_values(ctx, uow, i, topic.process_variables)][:room]
         if ids:
@@ -208,8 +235,9 @@ def _has_values(ctx: EngineContext, uow: UnitOfWork, job_id: str, wanted: dict) 
     return all(name in task.data and task.data[name] == value for name, value in wanted.items())
 
 
-def _locked_task(ctx: EngineContext, uow: UnitOfWork, job_id: str, worker_id: str, topic: TopicRequest,
-                 workflows: dict[str, Any]) -> dict | None:
+def _locked_task(
+    ctx: EngineContext, uow: UnitOfWork, job_id: str, worker_id: str, topic: TopicRequest, workflows: dict[str, Any]
+) -> dict | None:
     """A task just locked, as the worker gets it: the job, its variables and its step's idempotency key; None
     when the step went meanwhile (the application ended, another change)."""
     job = uow.jobs.get(job_id)
@@ -231,8 +259,11 @@ def _locked_task(ctx: EngineContext, uow: UnitOfWork, job_id: str, worker_id: st
         data = {}
     elif topic.variables is not None:
         data = {name: data[name] for name in topic.variables if name in data}
-    return {**external_task_dict(ctx, uow, job, instance), "variables": data,
-            "extension_properties": {**(job.properties or {}), IDEMPOTENCY_KEY: step_key(instance.id, task)}}
+    return {
+        **external_task_dict(ctx, uow, job, instance),
+        "variables": data,
+        "extension_properties": {**(job.properties or {}), IDEMPOTENCY_KEY: step_key(instance.id, task)},
+    }
 
 
 def give_back(ctx: EngineContext, worker_id: str, job_ids: list[str]) -> None:
@@ -249,8 +280,9 @@ def give_back(ctx: EngineContext, worker_id: str, job_ids: list[str]) -> None:
 # -- the answers of a worker ----------------------------------------------------------------------
 
 
-def _external_job(ctx: EngineContext, uow: UnitOfWork, principal: Principal, job_id: str, *,
-                  for_update: bool = False) -> tuple[Job, ProcessInstance]:
+def _external_job(
+    ctx: EngineContext, uow: UnitOfWork, principal: Principal, job_id: str, *, for_update: bool = False
+) -> tuple[Job, ProcessInstance]:
     """The job of an external task the caller may see (another jurisdiction's, or one the in-process worker
     runs, is not found) and work on (a worker of another department is refused)."""
     if not (isinstance(job_id, str) and len(job_id) <= 36):
@@ -264,14 +296,18 @@ def _external_job(ctx: EngineContext, uow: UnitOfWork, principal: Principal, job
     instance = uow.instances.get(job.instance_id)
     if instance is None or not principal.covers(instance.jurisdiction):
         raise NotFound(f"External task with id {job_id} does not exist")
-    if principal.has_role(WORKER_ROLE) and not principal.has_role("admin", "supervisor") \
-            and not may_work_on(principal, job.topic):
+    if (
+        principal.has_role(WORKER_ROLE)
+        and not principal.has_role("admin", "supervisor")
+        and not may_work_on(principal, job.topic)
+    ):
         raise Forbidden(f"{principal.name} may not work on topic {job.topic!r} (another department's)")
     return job, instance
 
 
-def _held(ctx: EngineContext, uow: UnitOfWork, principal: Principal, job_id: str, worker_id: str,
-          what: str) -> tuple[Job, ProcessInstance]:
+def _held(
+    ctx: EngineContext, uow: UnitOfWork, principal: Principal, job_id: str, worker_id: str, what: str
+) -> tuple[Job, ProcessInstance]:
     """The job of an external task ``worker_id`` holds, row-locked; 400 when another worker holds it or none."""
     job, instance = _external_job(ctx, uow, principal, job_id, for_update=True)
     if not may_work_on(principal, job.topic):
@@ -282,8 +318,14 @@ def _held(ctx: EngineContext, uow: UnitOfWork, principal: Principal, job_id: str
     return job, instance
 
 
-def _steps_on(ctx: EngineContext, principal: Principal, job_id: str, worker_id: str, what: str,
-              step: Callable[[UnitOfWork, Job, ProcessInstance, Any], StepRecord | None]) -> None:
+def _steps_on(
+    ctx: EngineContext,
+    principal: Principal,
+    job_id: str,
+    worker_id: str,
+    what: str,
+    step: Callable[[UnitOfWork, Job, ProcessInstance, Any], StepRecord | None],
+) -> None:
     """Load the application, ``step`` its task (a record for the history, or None: nothing to save), step the
     flow on and save, in one transaction -- again on the new state when the application changed meanwhile."""
     for attempt in range(SAVE_ATTEMPTS):
@@ -321,8 +363,15 @@ def complete(ctx: EngineContext, principal: Principal, job_id: str, worker_id: s
     _steps_on(ctx, principal, job_id, worker_id, "completed", step)
 
 
-def bpmn_error(ctx: EngineContext, principal: Principal, job_id: str, worker_id: str, code: str,
-               message: str | None, variables: dict) -> None:
+def bpmn_error(
+    ctx: EngineContext,
+    principal: Principal,
+    job_id: str,
+    worker_id: str,
+    code: str,
+    message: str | None,
+    variables: dict,
+) -> None:
     """The department refused the step (Camunda's ``handleBpmnError``): thrown on the service task, where the
     diagram's error boundary event for ``code`` catches it (with ``variables``), or an incident at once."""
     try:
@@ -333,22 +382,36 @@ def bpmn_error(ctx: EngineContext, principal: Principal, job_id: str, worker_id:
     def step(uow, job, instance, task) -> StepRecord | None:
         caught = refuse(task, error, variables)
         if caught is None:
-            count_failure(ctx, uow, job, Failure(error.code, error.message, f"bpmnError {error.code}"),
-                          ctx.clock.now())
+            count_failure(ctx, uow, job, Failure(error.code, error.message, f"bpmnError {error.code}"), ctx.clock.now())
         return caught
 
     _steps_on(ctx, principal, job_id, worker_id, "failed with a BPMN error", step)
 
 
-def failure(ctx: EngineContext, principal: Principal, job_id: str, worker_id: str, message: str | None,
-            details: str | None, retries: int, retry_timeout_ms: int) -> None:
+def failure(
+    ctx: EngineContext,
+    principal: Principal,
+    job_id: str,
+    worker_id: str,
+    message: str | None,
+    details: str | None,
+    retries: int,
+    retry_timeout_ms: int,
+) -> None:
     """A failed attempt: again after ``retry_timeout_ms`` while ``retries`` remain, else an incident."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
         job, _ = _held(ctx, uow, principal, job_id, worker_id, "failed")
         text = (message or "").strip() or NO_MESSAGE
-        count_failure(ctx, uow, job, Failure(None, text, details or text), now, retries_left=retries,
-                      retry_in=timedelta(milliseconds=retry_timeout_ms))
+        count_failure(
+            ctx,
+            uow,
+            job,
+            Failure(None, text, details or text),
+            now,
+            retries_left=retries,
+            retry_in=timedelta(milliseconds=retry_timeout_ms),
+        )
         if job.state == "ready" and job.due_at <= now:
             uow.signal(job_channel(str(job.topic)))
         uow.commit()
@@ -376,8 +439,12 @@ def lock(ctx: EngineContext, principal: Principal, job_id: str, worker_id: str, 
             raise InvalidInput(f"External Task {job_id} has no retries left: an incident", {})
         if job.locked_by not in (None, worker_id) and job.locked_until is not None and job.locked_until >= now:
             raise InvalidInput(f"External Task {job_id} is already locked by worker '{job.locked_by}'", {})
-        uow.jobs.hold(job, worker_id, now if job.locked_by != worker_id else (job.locked_at or now),
-                      now + timedelta(milliseconds=duration_ms))
+        uow.jobs.hold(
+            job,
+            worker_id,
+            now if job.locked_by != worker_id else (job.locked_at or now),
+            now + timedelta(milliseconds=duration_ms),
+        )
         uow.commit()
 
 
@@ -405,9 +472,16 @@ def set_retries(ctx: EngineContext, principal: Principal, job_id: str, retries: 
             job.due_at = now
             uow.jobs.release(job)
             uow.signal(job_channel(str(job.topic)))
-            ctx.workflows.record(uow, job.instance_id, principal.name, "incident_retried", at=now,
-                                 activity_id=job.activity_id, activity_name=job.activity_name,
-                                 detail={"job_id": job.id, "attempts": job.attempts, "retries": retries})
+            ctx.workflows.record(
+                uow,
+                job.instance_id,
+                principal.name,
+                "incident_retried",
+                at=now,
+                activity_id=job.activity_id,
+                activity_name=job.activity_name,
+                detail={"job_id": job.id, "attempts": job.attempts, "retries": retries},
+            )
         elif retries == 0 and job.state == "ready":
             job.error_message = job.error_message or f"重试次数由{principal.name}设为0"
             make_incident(ctx, uow, job, now)
@@ -424,13 +498,22 @@ def external_task_dict(ctx: EngineContext, uow: UnitOfWork, job: Job, instance: 
         raise NotFound(f"External task with id {job.id} does not exist")
     definition = ctx.definition(uow, instance.definition_id)
     return {
-        "id": job.id, "topic": job.topic, "worker_id": job.locked_by, "lock_expiration": job.locked_until,
-        "locked_at": job.locked_at, "created_at": job.created_at, "activity_id": job.activity_id,
-        "activity_name": job.activity_name, "task_id": job.task_id, "process_instance_id": job.instance_id,
-        "business_key": job.business_key, "definition": {"id": definition.id, "key": definition.key,
-                                                          "version": definition.version},
-        "retries": retries_of(job), "error_message": job.error_message if job.attempts else None,
-        "suspended": False, "state": job.state,
+        "id": job.id,
+        "topic": job.topic,
+        "worker_id": job.locked_by,
+        "lock_expiration": job.locked_until,
+        "locked_at": job.locked_at,
+        "created_at": job.created_at,
+        "activity_id": job.activity_id,
+        "activity_name": job.activity_name,
+        "task_id": job.task_id,
+        "process_instance_id": job.instance_id,
+        "business_key": job.business_key,
+        "definition": {"id": definition.id, "key": definition.key, "version": definition.version},
+        "retries": retries_of(job),
+        "error_message": job.error_message if job.attempts else None,
+        "suspended": False,
+        "state": job.state,
     }
 
 
@@ -441,18 +524,22 @@ def _visible_topics(ctx: EngineContext, principal: Principal) -> ExternalTopics:
     groups = frozenset(principal.groups)
     if ctx.external.everything:
         return ExternalTopics(departments=groups)
-    return ExternalTopics(topics=frozenset(t for t in ctx.external.topics if _department(t) in groups),
-                          departments=ctx.external.departments & groups)
+    return ExternalTopics(
+        topics=frozenset(t for t in ctx.external.topics if _department(t) in groups),
+        departments=ctx.external.departments & groups,
+    )
 
 
-def list_external_tasks(ctx: EngineContext, principal: Principal, *, first: int = 0, limit: int | None = None,
-                        **filters) -> tuple[list[dict], int]:
+def list_external_tasks(
+    ctx: EngineContext, principal: Principal, *, first: int = 0, limit: int | None = None, **filters
+) -> tuple[list[dict], int]:
     """External tasks the caller may see, filtered (``job_id``, ``topic``, ``worker``, ``locked``,
     ``instance_id``, ``business_key``, ``with_retries_left``), oldest first, and their count."""
     now = ctx.clock.now()
     with ctx.reader() as uow:
-        rows, total = uow.jobs.external(_visible_topics(ctx, principal), principal.jurisdictions, now=now,
-                                        offset=first, limit=limit, **filters)
+        rows, total = uow.jobs.external(
+            _visible_topics(ctx, principal), principal.jurisdictions, now=now, offset=first, limit=limit, **filters
+        )
         return [external_task_dict(ctx, uow, job) for job in rows], total
 
 
@@ -479,8 +566,13 @@ def parse_notices(value: Any) -> tuple[Notice, ...]:
         raise InvalidInput(problem, {NOTICES: [problem]})
     found = []
     for n, entry in enumerate(value):
-        if not isinstance(entry, dict) or not isinstance(entry.get("audience"), str) \
-                or not isinstance(entry.get("text"), str) or not entry["audience"] or not entry["text"]:
+        if (
+            not isinstance(entry, dict)
+            or not isinstance(entry.get("audience"), str)
+            or not isinstance(entry.get("text"), str)
+            or not entry["audience"]
+            or not entry["text"]
+        ):
             raise InvalidInput(problem, {f"{NOTICES}.{n}": [problem]})
         fields = {key: entry.get(key) for key in ("due", "place", "counted_from")}
         if any(v is not None and not isinstance(v, str) for v in fields.values()):
@@ -495,9 +587,17 @@ def parse_notices(value: Any) -> tuple[Notice, ...]:
                     datetime.fromisoformat(moment)
                 except ValueError:
                     raise InvalidInput(problem, {f"{NOTICES}.{n}.{key}": ["an ISO date, e.g. 2026-12-01"]}) from None
-        found.append(Notice(entry["audience"][:100], entry["text"][:2000], due=fields["due"], place=fields["place"],
-                            counted_from=fields["counted_from"], working_days=days,
-                            provisional=bool(entry.get("provisional"))))
+        found.append(
+            Notice(
+                entry["audience"][:100],
+                entry["text"][:2000],
+                due=fields["due"],
+                place=fields["place"],
+                counted_from=fields["counted_from"],
+                working_days=days,
+                provisional=bool(entry.get("provisional")),
+            )
+        )
     return tuple(found)
 
 
@@ -513,10 +613,15 @@ def overview(ctx: EngineContext, principal: Principal) -> dict:
         topics = []
         for topic in sorted(ctx.registry.topics() | set(counts)):
             department = _department(topic)
-            topics.append({"topic": topic, "department": department,
-                           "department_name": ctx.services.groups.get(department, department),
-                           "external": ctx.external.matches(topic),
-                           **counts.get(topic, {"waiting": 0, "locked": 0, "incidents": 0})})
+            topics.append(
+                {
+                    "topic": topic,
+                    "department": department,
+                    "department_name": ctx.services.groups.get(department, department),
+                    "external": ctx.external.matches(topic),
+                    **counts.get(topic, {"waiting": 0, "locked": 0, "incidents": 0}),
+                }
+            )
         held, _ = uow.jobs.external(ctx.external, principal.jurisdictions, locked=True, now=now)
         locked = [external_task_dict(ctx, uow, job) for job in held]
     incidents, _ = find_incidents(ctx, principal, external=True, limit=100)

@@ -62,8 +62,9 @@ def readiness(ctx: EngineContext) -> dict:
             checks["worker"] = _check(False, "no worker is running (none has written its heartbeat)")
         else:
             silent = (wall_clock() - seen).total_seconds()
-            checks["worker"] = _check(silent <= WORKER_SILENT_AFTER.total_seconds(),
-                                      f"a worker was last seen {silent:.0f} s ago")
+            checks["worker"] = _check(
+                silent <= WORKER_SILENT_AFTER.total_seconds(), f"a worker was last seen {silent:.0f} s ago"
+            )
     checks["calendar"] = _calendar_check(ctx)
     return {"status": "ready" if all(check["ok"] for check in checks.values()) else "not_ready", "checks": checks}
 
@@ -74,8 +75,11 @@ def _calendar_check(ctx: EngineContext) -> dict:
     except Exception as err:  # noqa: BLE001 -- the calendar's years are read from the database
         return _check(False, f"the calendar cannot be read ({err.__class__.__name__})")
     if uncovered:
-        return _check(False, f"cannot count working days through {', '.join(map(str, uncovered))}: load the State "
-                             f"Council's holiday notice (`onething calendar import`)")
+        return _check(
+            False,
+            f"cannot count working days through {', '.join(map(str, uncovered))}: load the State "
+            f"Council's holiday notice (`onething calendar import`)",
+        )
     return _check(True, "every year in use can be counted")
 
 

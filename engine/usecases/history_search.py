@@ -33,12 +33,18 @@ __all__ = [
 ]
 
 # our states → Camunda's historic process instance states
-STATES = {"active": "ACTIVE", "completed": "COMPLETED", "cancelled": "EXTERNALLY_TERMINATED",
-          "returned": "INTERNALLY_TERMINATED", "refused": "INTERNALLY_TERMINATED"}
+STATES = {
+    "active": "ACTIVE",
+    "completed": "COMPLETED",
+    "cancelled": "EXTERNALLY_TERMINATED",
+    "returned": "INTERNALLY_TERMINATED",
+    "refused": "INTERNALLY_TERMINATED",
+}
 
 
-def find_instances(ctx: EngineContext, criteria: InstanceCriteria, sorting: Sorting = (), first: int = 0,
-                   limit: int | None = None) -> tuple[list[dict], int]:
+def find_instances(
+    ctx: EngineContext, criteria: InstanceCriteria, sorting: Sorting = (), first: int = 0, limit: int | None = None
+) -> tuple[list[dict], int]:
     """Instances of any state matching (reach included), one page, and how many match."""
     with ctx.reader() as uow:
         rows, total = uow.search.instances(criteria, sorting, first, limit)
@@ -52,22 +58,40 @@ def activity_reach(principal: Principal) -> Reach:
     return Reach(jurisdictions=tuple(principal.jurisdictions))
 
 
-def find_activities(ctx: EngineContext, reach: Reach, instance_id: str | None = None,
-                    activity_id: str | None = None, activity_type: str | None = None, finished: bool | None = None,
-                    sorting: Sorting = (), first: int = 0, limit: int | None = None) -> tuple[list[dict], int]:
+def find_activities(
+    ctx: EngineContext,
+    reach: Reach,
+    instance_id: str | None = None,
+    activity_id: str | None = None,
+    activity_type: str | None = None,
+    finished: bool | None = None,
+    sorting: Sorting = (),
+    first: int = 0,
+    limit: int | None = None,
+) -> tuple[list[dict], int]:
     """Activity instances in reach: user tasks and the activities the history recorded, one page."""
     with ctx.reader() as uow:
-        rows, total = uow.search.activities(reach, instance_id, activity_id, activity_type, finished, sorting,
-                                            first, limit)
+        rows, total = uow.search.activities(
+            reach, instance_id, activity_id, activity_type, finished, sorting, first, limit
+        )
         found = []
         for row in rows:
             definition = ctx.definition(uow, row.definition_id)
-            found.append({
-                "id": row.id, "instance_id": row.instance_id, "activity_id": row.activity_id,
-                "activity_name": row.activity_name, "activity_type": row.activity_type,
-                "started_at": row.started, "ended_at": row.ended, "assignee": row.assignee,
-                "task_id": row.task_id, "canceled": bool(row.canceled),
-                "definition": {"id": definition.id, "key": definition.key, "version": definition.version}})
+            found.append(
+                {
+                    "id": row.id,
+                    "instance_id": row.instance_id,
+                    "activity_id": row.activity_id,
+                    "activity_name": row.activity_name,
+                    "activity_type": row.activity_type,
+                    "started_at": row.started,
+                    "ended_at": row.ended,
+                    "assignee": row.assignee,
+                    "task_id": row.task_id,
+                    "canceled": bool(row.canceled),
+                    "definition": {"id": definition.id, "key": definition.key, "version": definition.version},
+                }
+            )
         return found, total
 
 
@@ -81,8 +105,9 @@ def task_reach(principal: Principal) -> tuple[Reach, tuple[str, ...] | None]:
     raise Forbidden("the history of tasks is read by clerks, supervisors and admins")
 
 
-def find_tasks(ctx: EngineContext, criteria: TaskCriteria, sorting: Sorting = (), first: int = 0,
-               limit: int | None = None) -> tuple[list[dict], int]:
+def find_tasks(
+    ctx: EngineContext, criteria: TaskCriteria, sorting: Sorting = (), first: int = 0, limit: int | None = None
+) -> tuple[list[dict], int]:
     """User tasks open and done (``outcome``: approve, return, cancelled), one page."""
     now = ctx.clock.now()
     if criteria.groups == () or not criteria.reach.jurisdictions:
@@ -92,13 +117,20 @@ def find_tasks(ctx: EngineContext, criteria: TaskCriteria, sorting: Sorting = ()
         found = []
         for task, definition_id in rows:
             definition = ctx.definition(uow, definition_id)
-            found.append({**task_dict(task, now), "outcome": task.outcome, "completed_by": task.completed_by,
-                          "definition": {"id": definition.id, "key": definition.key, "version": definition.version}})
+            found.append(
+                {
+                    **task_dict(task, now),
+                    "outcome": task.outcome,
+                    "completed_by": task.completed_by,
+                    "definition": {"id": definition.id, "key": definition.key, "version": definition.version},
+                }
+            )
         return found, total
 
 
-def instance_variables(ctx: EngineContext, principal: Principal, instance_ids: tuple[str, ...],
-                       names: tuple[str, ...] | None = None) -> list[dict]:
+def instance_variables(
+    ctx: EngineContext, principal: Principal, instance_ids: tuple[str, ...], names: tuple[str, ...] | None = None
+) -> list[dict]:
     """The variables of each instance (in reach; those out of reach are left out), as read now: one entry per
     (instance, name) with the instance's process version and start."""
     found = []
@@ -112,8 +144,15 @@ def instance_variables(ctx: EngineContext, principal: Principal, instance_ids: t
             definition = ctx.definition(uow, instance.definition_id)
             created: datetime = instance.created_at
         for name, value in sorted(values.items()):
-            found.append({"instance_id": instance_id, "name": name, "value": value, "created_at": created,
-                          "definition": {"id": definition.id, "key": definition.key, "version": definition.version}})
+            found.append(
+                {
+                    "instance_id": instance_id,
+                    "name": name,
+                    "value": value,
+                    "created_at": created,
+                    "definition": {"id": definition.id, "key": definition.key, "version": definition.version},
+                }
+            )
     return found
 
 

@@ -65,10 +65,16 @@ def incident_detail(ctx: EngineContext, principal: Principal, job_id: str) -> di
         found["department"] = department if department in ctx.services.groups else None
         instance = uow.instances.get(job.instance_id)
         found["history"] = [
-            {"at": iso(e.at), "kind": e.kind, "actor": e.actor, "reason": e.reason,
-             "attempts": (e.detail or {}).get("attempts")}
+            {
+                "at": iso(e.at),
+                "kind": e.kind,
+                "actor": e.actor,
+                "reason": e.reason,
+                "attempts": (e.detail or {}).get("attempts"),
+            }
             for e in uow.history.for_instance(job.instance_id)
-            if e.kind in ("incident_created", "incident_retried") and e.activity_id == job.activity_id]
+            if e.kind in ("incident_created", "incident_retried") and e.activity_id == job.activity_id
+        ]
         try:
             check_instance_visible(principal, instance)
         except NotFound:
@@ -80,13 +86,28 @@ def incident_detail(ctx: EngineContext, principal: Principal, job_id: str) -> di
         except NotFound:
             data = {}
         shown = service.views.task(mask_personal(data, ctx.services.personal_keys() | NAMES), job.activity_id)
-        ctx.workflows.record(uow, instance.id, principal.name, "personal_data_read", at=now,
-                             activity_id=job.activity_id, department=found["department"],
-                             detail={"incident": job.id, "masked": True, "fields": sorted(shown.data)})
+        ctx.workflows.record(
+            uow,
+            instance.id,
+            principal.name,
+            "personal_data_read",
+            at=now,
+            activity_id=job.activity_id,
+            department=found["department"],
+            detail={"incident": job.id, "masked": True, "fields": sorted(shown.data)},
+        )
         uow.commit()
-        return {**found, "sections": [asdict(section) for section in shown.sections],
-                "application": {"id": instance.id, "business_key": instance.business_key, "state": instance.state,
-                                "service": service.title, "created_at": iso(instance.created_at)}}
+        return {
+            **found,
+            "sections": [asdict(section) for section in shown.sections],
+            "application": {
+                "id": instance.id,
+                "business_key": instance.business_key,
+                "state": instance.state,
+                "service": service.title,
+                "created_at": iso(instance.created_at),
+            },
+        }
 
 
 def reopen(ctx: EngineContext, principal: Principal, job_id: str, runner: str, locked_until: datetime) -> dict:
@@ -111,9 +132,16 @@ def reopen(ctx: EngineContext, principal: Principal, job_id: str, runner: str, l
             uow.signal(job_channel(job.topic))
         else:
             uow.jobs.hold(job, runner, now, locked_until)
-        ctx.workflows.record(uow, job.instance_id, principal.name, "incident_retried", at=now,
-                   activity_id=job.activity_id, activity_name=job.activity_name,
-                   detail={"job_id": job.id, "attempts": job.attempts})
+        ctx.workflows.record(
+            uow,
+            job.instance_id,
+            principal.name,
+            "incident_retried",
+            at=now,
+            activity_id=job.activity_id,
+            activity_name=job.activity_name,
+            detail={"job_id": job.id, "attempts": job.attempts},
+        )
         uow.commit()
         return before
 
@@ -129,29 +157,58 @@ def retry_outcome(ctx: EngineContext, before: dict) -> dict:
         found = incident_dict(job)
         if job.state == "incident":
             why = "重试失败，原因与上次相同" if found["message"] == before["message"] else "重试失败"
-            return {**found, "outcome": "failed",
-                    "outcome_message": f"{why}：{found['message'] or '原因不明'}（已尝试{job.attempts}次）。"}
+            return {
+                **found,
+                "outcome": "failed",
+                "outcome_message": f"{why}：{found['message'] or '原因不明'}（已尝试{job.attempts}次）。",
+            }
         if before.get("external"):
-            return {**found, "outcome": "queued",
-                    "outcome_message": "已恢复，已交回部门系统，待其领取后办理，请稍后刷新查看。"}
-        return {**found, "outcome": "queued", "outcome_message": "已恢复，后台将尽快执行（定时环节到时执行），请稍后刷新查看。"}
+            return {
+                **found,
+                "outcome": "queued",
+                "outcome_message": "已恢复，已交回部门系统，待其领取后办理，请稍后刷新查看。",
+            }
+        return {
+            **found,
+            "outcome": "queued",
+            "outcome_message": "已恢复，后台将尽快执行（定时环节到时执行），请稍后刷新查看。",
+        }
 
 
-def find_incidents(ctx: EngineContext, principal: Principal, *, first: int = 0, limit: int | None = None,
-                   job_id: str | None = None, instance_id: str | None = None, activity_id: str | None = None,
-                   external: bool | None = None) -> tuple[list[dict], int]:
+def find_incidents(
+    ctx: EngineContext,
+    principal: Principal,
+    *,
+    first: int = 0,
+    limit: int | None = None,
+    job_id: str | None = None,
+    instance_id: str | None = None,
+    activity_id: str | None = None,
+    external: bool | None = None,
+) -> tuple[list[dict], int]:
     """Incidents of applications in the caller's jurisdictions, the latest first, with their process version
     and whether external workers run the step (``external``: only those, or only the others); their count."""
     with ctx.reader() as uow:
         rows, total = uow.jobs.incidents_where(
-            principal.jurisdictions, job_id=job_id, instance_id=instance_id, activity_id=activity_id,
-            external=ctx.external, in_process=None if external is None else not external,
-            offset=first, limit=limit)
+            principal.jurisdictions,
+            job_id=job_id,
+            instance_id=instance_id,
+            activity_id=activity_id,
+            external=ctx.external,
+            in_process=None if external is None else not external,
+            offset=first,
+            limit=limit,
+        )
         found = []
         for job in rows:
             instance = uow.instances.get(job.instance_id)
             definition = ctx.definition(uow, instance.definition_id)
-            found.append({**incident_dict(job), "job_kind": job.kind,
-                          "external": job.kind == "service_task" and ctx.external.matches(job.topic),
-                          "definition": {"id": definition.id, "key": definition.key, "version": definition.version}})
+            found.append(
+                {
+                    **incident_dict(job),
+                    "job_kind": job.kind,
+                    "external": job.kind == "service_task" and ctx.external.matches(job.topic),
+                    "definition": {"id": definition.id, "key": definition.key, "version": definition.version},
+                }
+            )
         return found, total

@@ -65,8 +65,12 @@ class VariableTest:
             return (actual == expected) == (self.operator == "eq")
         if actual is None or isinstance(actual, bool):
             return False
-        return {"gt": actual > expected, "gteq": actual >= expected, "lt": actual < expected,
-                "lteq": actual <= expected}[self.operator]
+        return {
+            "gt": actual > expected,
+            "gteq": actual >= expected,
+            "lt": actual < expected,
+            "lteq": actual <= expected,
+        }[self.operator]
 
 
 _INCOMPARABLE = object()
@@ -92,17 +96,32 @@ def _like(pattern: str) -> re.Pattern:
 
 def instance_dict(instance: ProcessInstance, definition) -> dict:
     return {
-        "id": instance.id, "business_key": instance.business_key, "state": instance.state,
-        "definition": {"id": definition.id, "key": definition.key, "version": definition.version,
-                       "name": definition.name},
-        "deployment_id": instance.deployment_id, "started_by": instance.started_by,
-        "created_at": instance.created_at, "ended_at": instance.ended_at, "end_reason": instance.end_reason,
+        "id": instance.id,
+        "business_key": instance.business_key,
+        "state": instance.state,
+        "definition": {
+            "id": definition.id,
+            "key": definition.key,
+            "version": definition.version,
+            "name": definition.name,
+        },
+        "deployment_id": instance.deployment_id,
+        "started_by": instance.started_by,
+        "created_at": instance.created_at,
+        "ended_at": instance.ended_at,
+        "end_reason": instance.end_reason,
     }
 
 
-def find_instances(ctx: EngineContext, principal: Principal, criteria: InstanceCriteria,
-                   variables: tuple[VariableTest, ...] = (), sorting: Sorting = (), first: int = 0,
-                   limit: int | None = None) -> tuple[list[dict], int]:
+def find_instances(
+    ctx: EngineContext,
+    principal: Principal,
+    criteria: InstanceCriteria,
+    variables: tuple[VariableTest, ...] = (),
+    sorting: Sorting = (),
+    first: int = 0,
+    limit: int | None = None,
+) -> tuple[list[dict], int]:
     """One page of the instances in the caller's reach matching ``criteria`` and ``variables``, and how many
     match."""
     with ctx.reader() as uow:
@@ -116,8 +135,10 @@ def find_instances(ctx: EngineContext, principal: Principal, criteria: InstanceC
                 raise InvalidInput("a filter on personal data is not allowed", {"variables": [why]})
         candidates = uow.search.instance_ids(criteria, sorting, MAX_SCANNED + 1)
         if len(candidates) > MAX_SCANNED:
-            why = (f"a filter on variables reads each instance: narrow the query to at most {MAX_SCANNED} "
-                   f"instances (processDefinitionKey, businessKeyLike…)")
+            why = (
+                f"a filter on variables reads each instance: narrow the query to at most {MAX_SCANNED} "
+                f"instances (processDefinitionKey, businessKeyLike…)"
+            )
             raise InvalidInput("too many instances to filter by variables", {"variables": [why]})
         matching = []
         for instance_id in candidates:
@@ -127,7 +148,7 @@ def find_instances(ctx: EngineContext, principal: Principal, criteria: InstanceC
             found = process_variables(ctx.workflows.load(uow, instance))
             if all(test.matches(found) for test in variables):
                 matching.append(instance)
-        page = matching[first:None if limit is None else first + limit]
+        page = matching[first : None if limit is None else first + limit]
         return [instance_dict(row, ctx.definition(uow, row.definition_id)) for row in page], len(matching)
 
 
@@ -138,26 +159,30 @@ def get_instance(ctx: EngineContext, principal: Principal, instance_id: str) -> 
         return instance_dict(instance, ctx.definition(uow, instance.definition_id))
 
 
-def _check_reader(ctx: EngineContext, uow, principal: Principal,
-                  instance: ProcessInstance | None) -> tuple[ProcessInstance, bool]:
+def _check_reader(
+    ctx: EngineContext, uow, principal: Principal, instance: ProcessInstance | None
+) -> tuple[ProcessInstance, bool]:
     """The instance if the caller may read its variables (else Forbidden; out of reach: NotFound), and whether
     it reads them masked (the applicant's portal)."""
     instance = check_instance_visible(principal, instance)
     if principal.has_role("supervisor", "admin") and principal.covers(instance.jurisdiction):
         return instance, False
     if principal.has_role("clerk") and principal.covers(instance.jurisdiction):
-        handling = {task.candidate_group for task in uow.tasks.for_instance(instance.id)} | \
-            set(ctx.service_of(uow, instance).departments.coordinators)
+        handling = {task.candidate_group for task in uow.tasks.for_instance(instance.id)} | set(
+            ctx.service_of(uow, instance).departments.coordinators
+        )
         if principal.groups & handling:
             return instance, False
     if principal.has_role("portal") and instance.started_by == principal.name:
         return instance, True
-    raise Forbidden("only the applicant, the departments handling the application, supervisors and admins may "
-                    "read its variables")
+    raise Forbidden(
+        "only the applicant, the departments handling the application, supervisors and admins may read its variables"
+    )
 
 
-def read_variables(ctx: EngineContext, principal: Principal, instance_id: str,
-                   names: tuple[str, ...] | None = None) -> dict:
+def read_variables(
+    ctx: EngineContext, principal: Principal, instance_id: str, names: tuple[str, ...] | None = None
+) -> dict:
     """The instance's variables (only ``names``, when given); staff's reading is recorded."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
@@ -168,8 +193,14 @@ def read_variables(ctx: EngineContext, principal: Principal, instance_id: str,
         if masked:
             return mask_personal(found, ctx.service_of(uow, instance).views.personal_keys)
         if found:
-            ctx.workflows.record(uow, instance.id, principal.name, "personal_data_read", at=now,
-                                 detail={"variables": sorted(found), "via": "engine-rest"})
+            ctx.workflows.record(
+                uow,
+                instance.id,
+                principal.name,
+                "personal_data_read",
+                at=now,
+                detail={"variables": sorted(found), "via": "engine-rest"},
+            )
             uow.commit()
         return found
 
@@ -190,18 +221,41 @@ def activity_tree(ctx: EngineContext, principal: Principal, instance_id: str) ->
                 spec = task.task_spec
                 if not _is_activity(spec):
                     continue
-                children.append({"id": str(task.id), "activity_id": spec.bpmn_id, "name": spec.bpmn_name,
-                                 "type": activity_type(spec), "incidents": incidents.get(str(task.id), [])})
+                children.append(
+                    {
+                        "id": str(task.id),
+                        "activity_id": spec.bpmn_id,
+                        "name": spec.bpmn_name,
+                        "type": activity_type(spec),
+                        "incidents": incidents.get(str(task.id), []),
+                    }
+                )
         return {"instance": instance_dict(instance, definition), "activities": children}
 
 
-_TYPES = (("UserTask", "userTask"), ("ExternalTask", "serviceTask"), ("DecisionTask", "businessRuleTask"),
-          ("ScriptTask", "scriptTask"), ("CallActivity", "callActivity"), ("SubWorkflowTask", "subProcess"),
-          ("ManualTask", "manualTask"), ("ExclusiveGateway", "exclusiveGateway"),
-          ("InclusiveGateway", "inclusiveGateway"), ("ParallelGateway", "parallelGateway"),
-          ("EventBasedGateway", "eventBasedGateway"), ("StartEvent", "startEvent"))
-_EVENTS = (("Message", "Message"), ("Timer", "Timer"), ("Clock", "Timer"), ("Error", "Error"), ("Signal", "Signal"),
-           ("Escalation", "Escalation"), ("Terminate", "Terminate"))
+_TYPES = (
+    ("UserTask", "userTask"),
+    ("ExternalTask", "serviceTask"),
+    ("DecisionTask", "businessRuleTask"),
+    ("ScriptTask", "scriptTask"),
+    ("CallActivity", "callActivity"),
+    ("SubWorkflowTask", "subProcess"),
+    ("ManualTask", "manualTask"),
+    ("ExclusiveGateway", "exclusiveGateway"),
+    ("InclusiveGateway", "inclusiveGateway"),
+    ("ParallelGateway", "parallelGateway"),
+    ("EventBasedGateway", "eventBasedGateway"),
+    ("StartEvent", "startEvent"),
+)
+_EVENTS = (
+    ("Message", "Message"),
+    ("Timer", "Timer"),
+    ("Clock", "Timer"),
+    ("Error", "Error"),
+    ("Signal", "Signal"),
+    ("Escalation", "Escalation"),
+    ("Terminate", "Terminate"),
+)
 
 
 def activity_type(spec) -> str:
@@ -212,8 +266,11 @@ def activity_type(spec) -> str:
     if "BoundaryEvent" in classes:
         return f"boundary{kind or 'Event'}"
     if "IntermediateCatchEvent" in classes:
-        return {"Message": "intermediateMessageCatch", "Timer": "intermediateTimer",
-                "Signal": "intermediateSignalCatch"}.get(kind, "intermediateCatchEvent")
+        return {
+            "Message": "intermediateMessageCatch",
+            "Timer": "intermediateTimer",
+            "Signal": "intermediateSignalCatch",
+        }.get(kind, "intermediateCatchEvent")
     if "IntermediateThrowEvent" in classes:
         return f"intermediate{kind}ThrowEvent" if kind else "intermediateNoneThrowEvent"
     if "EndEvent" in classes:
@@ -227,5 +284,9 @@ def _is_activity(spec) -> bool:
     if getattr(spec, "bpmn_id", None) is None:
         return False
     kind = activity_type(spec)
-    return kind.endswith("Task") or kind.startswith("intermediate") and "Catch" in kind or \
-        kind in ("intermediateTimer", "subProcess", "callActivity")
+    return (
+        kind.endswith("Task")
+        or kind.startswith("intermediate")
+        and "Catch" in kind
+        or kind in ("intermediateTimer", "subProcess", "callActivity")
+    )

@@ -25,15 +25,17 @@ def _check_code(ctx: EngineContext, code: str) -> str:
     return code
 
 
-def check_materials_access(ctx: EngineContext, uow, principal: Principal,
-                           instance: ProcessInstance | None) -> ProcessInstance:
+def check_materials_access(
+    ctx: EngineContext, uow, principal: Principal, instance: ProcessInstance | None
+) -> ProcessInstance:
     """The applicant, or a clerk of a department working on the application -- one given a task of it, or one
     of the service's coordinators (404 out of reach, else 403)."""
     instance = check_instance_visible(principal, instance)
     if principal.has_role("portal") and instance.started_by == principal.name:
         return instance
-    groups = {task.candidate_group for task in uow.tasks.for_instance(instance.id)} | \
-        set(ctx.service_of(uow, instance).departments.coordinators)
+    groups = {task.candidate_group for task in uow.tasks.for_instance(instance.id)} | set(
+        ctx.service_of(uow, instance).departments.coordinators
+    )
     if principal.has_role("clerk") and principal.groups & groups:
         return instance
     raise Forbidden("only the applicant and the departments handling this application may use its materials")
@@ -41,14 +43,28 @@ def check_materials_access(ctx: EngineContext, uow, principal: Principal,
 
 def material_dict(ctx: EngineContext, row: Material) -> dict:
     return {
-        "code": row.code, "name": ctx.services.materials.get(row.code, row.code), "version": row.version, "filename": row.filename,
-        "media_type": row.media_type, "size": row.size, "sha256": row.sha256,
-        "uploaded_by": row.uploaded_by, "uploaded_at": iso(row.uploaded_at),
+        "code": row.code,
+        "name": ctx.services.materials.get(row.code, row.code),
+        "version": row.version,
+        "filename": row.filename,
+        "media_type": row.media_type,
+        "size": row.size,
+        "sha256": row.sha256,
+        "uploaded_by": row.uploaded_by,
+        "uploaded_at": iso(row.uploaded_at),
     }
 
 
-def upload(ctx: EngineContext, store: MaterialStore, principal: Principal, instance_id: str, code: str,
-           content: bytes, filename: str | None, max_bytes: int) -> tuple[dict, bool]:
+def upload(
+    ctx: EngineContext,
+    store: MaterialStore,
+    principal: Principal,
+    instance_id: str,
+    code: str,
+    content: bytes,
+    filename: str | None,
+    max_bytes: int,
+) -> tuple[dict, bool]:
     """Store a new current version of ``code``; (its description, whether it replaced an earlier one)."""
     _check_code(ctx, code)
     now = ctx.clock.now()
@@ -62,13 +78,32 @@ def upload(ctx: EngineContext, store: MaterialStore, principal: Principal, insta
         if previous is not None:
             previous.superseded_at = now
             uow.flush()
-        row = Material(instance_id=instance.id, code=code, version=uow.materials.last_version(instance.id, code) + 1,
-                       filename=sanitize_filename(filename), media_type=media_type, size=len(content),
-                       sha256=sha256, uploaded_by=principal.name, uploaded_at=now)
+        row = Material(
+            instance_id=instance.id,
+            code=code,
+            version=uow.materials.last_version(instance.id, code) + 1,
+            filename=sanitize_filename(filename),
+            media_type=media_type,
+            size=len(content),
+            sha256=sha256,
+            uploaded_by=principal.name,
+            uploaded_at=now,
+        )
         uow.materials.add(row)
-        ctx.workflows.record(uow, instance.id, principal.name, "material_uploaded", at=now,
-                   detail={"code": code, "sha256": sha256, "version": row.version, "media_type": media_type,
-                           "size": len(content)})
+        ctx.workflows.record(
+            uow,
+            instance.id,
+            principal.name,
+            "material_uploaded",
+            at=now,
+            detail={
+                "code": code,
+                "sha256": sha256,
+                "version": row.version,
+                "media_type": media_type,
+                "size": len(content),
+            },
+        )
         try:
             uow.commit()
         except ConcurrentUpdate:
@@ -83,8 +118,9 @@ def list_materials(ctx: EngineContext, principal: Principal, instance_id: str) -
         return [material_dict(ctx, row) for row in uow.materials.current_for_instance(instance.id)]
 
 
-def read(ctx: EngineContext, store: MaterialStore, principal: Principal, instance_id: str,
-         code: str) -> tuple[dict, bytes]:
+def read(
+    ctx: EngineContext, store: MaterialStore, principal: Principal, instance_id: str, code: str
+) -> tuple[dict, bytes]:
     """The current version of ``code`` and its bytes; the read is recorded (R8.1)."""
     _check_code(ctx, code)
     now = ctx.clock.now()
@@ -94,13 +130,20 @@ def read(ctx: EngineContext, store: MaterialStore, principal: Principal, instanc
         if row is None:
             raise NotFound(f"no {code} has been uploaded for this application")
         if instance.erased_at is not None:  # the retention policy erased its personal data (engine.retention)
-            raise NotFound(f"the materials of this application were erased on {iso(instance.erased_at)} "
-                           f"under the retention policy")
+            raise NotFound(
+                f"the materials of this application were erased on {iso(instance.erased_at)} under the retention policy"
+            )
         try:
             content = store.get(row.sha256)
         except FileNotFoundError:  # deleted by a retention run whose erasure has not committed yet
             raise NotFound("the file of this material is no longer kept (retention policy)") from None
-        ctx.workflows.record(uow, instance.id, principal.name, "material_read", at=now,
-                   detail={"code": code, "sha256": row.sha256, "version": row.version})
+        ctx.workflows.record(
+            uow,
+            instance.id,
+            principal.name,
+            "material_read",
+            at=now,
+            detail={"code": code, "sha256": row.sha256, "version": row.version},
+        )
         uow.commit()
         return material_dict(ctx, row), content

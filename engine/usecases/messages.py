@@ -13,8 +13,7 @@ from ..users import Principal
 from .access import check_instance_visible
 
 
-def correlate(ctx: EngineContext, principal: Principal, name: str, business_key: str,
-              variables: dict) -> dict:
+def correlate(ctx: EngineContext, principal: Principal, name: str, business_key: str, variables: dict) -> dict:
     """Deliver message ``name`` to the application ``business_key`` waits with; 404 if none waits."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
@@ -27,13 +26,25 @@ def correlate(ctx: EngineContext, principal: Principal, name: str, business_key:
         event = BpmnEvent(MessageEventDefinition(name), payload={"payload": variables, "result_var": name})
         workflow.send_event(event)
         advance(workflow)
-        ctx.workflows.record(uow, instance.id, principal.name, "message_received", at=now,
-                   activity_id=task.task_spec.bpmn_id, activity_name=task.task_spec.bpmn_name,
-                   item=item_of(task.task_spec), detail={"message": name, "variables": variables})
+        ctx.workflows.record(
+            uow,
+            instance.id,
+            principal.name,
+            "message_received",
+            at=now,
+            activity_id=task.task_spec.bpmn_id,
+            activity_name=task.task_spec.bpmn_name,
+            item=item_of(task.task_spec),
+            detail={"message": name, "variables": variables},
+        )
         ctx.workflows.save(uow, instance, workflow, [], principal.name)
         try:
             uow.commit()
         except ConcurrentUpdate:
             raise Conflict("the application changed meanwhile; send the message again") from None
-        return {"process_instance_id": instance.id, "business_key": instance.business_key,
-                "activity_id": task.task_spec.bpmn_id, "state": instance.state}
+        return {
+            "process_instance_id": instance.id,
+            "business_key": instance.business_key,
+            "activity_id": task.task_spec.bpmn_id,
+            "state": instance.state,
+        }

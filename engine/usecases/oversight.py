@@ -9,16 +9,15 @@ from datetime import datetime
 
 from SpiffWorkflow.task import TaskState
 
-
+from ..calendar import CalendarNotCovered, WorkdayCalendar
 from ..clock import CHINA, iso
 from ..context import EngineContext
 from ..diagram import render_svg
 from ..errors import InvalidInput
 from ..overdue import is_overdue, late_now
 from ..persistence.models import AuditEvent
-from ..users import Principal
-from ..calendar import CalendarNotCovered, WorkdayCalendar
 from ..runtime import completed_tasks, tasks_in
+from ..users import Principal
 from .access import check_instance_visible
 from .deployments import definition_file
 from .retention import archived_steps
@@ -69,7 +68,7 @@ class _Tally:
         self.provisional: set[int] = set()
         self.handled = 0
         self.returned = 0
-        self.overdue = 0      # late now, or finished late
+        self.overdue = 0  # late now, or finished late
         self.overdue_now = 0  # open and late now
         self.open = 0
         self.days: list[int] = []
@@ -92,12 +91,18 @@ class _Tally:
             self.provisional.update(self.calendar.provisional_years(task.created_at, task.completed_at))
 
     def as_dict(self) -> dict:
-        return {"handled": self.handled, "returned": self.returned, "open": self.open,
-                "overdue": self.overdue, "overdue_now": self.overdue_now,
-                "average_working_days": round(sum(self.days) / len(self.days), 2) if self.days else None,
-                "max_working_days": max(self.days) if self.days else None,
-                # working days or open due dates counted through a year whose notice is not loaded (R5.1)
-                "provisional": bool(self.provisional), "provisional_years": sorted(self.provisional)}
+        return {
+            "handled": self.handled,
+            "returned": self.returned,
+            "open": self.open,
+            "overdue": self.overdue,
+            "overdue_now": self.overdue_now,
+            "average_working_days": round(sum(self.days) / len(self.days), 2) if self.days else None,
+            "max_working_days": max(self.days) if self.days else None,
+            # working days or open due dates counted through a year whose notice is not loaded (R5.1)
+            "provisional": bool(self.provisional),
+            "provisional_years": sorted(self.provisional),
+        }
 
 
 @dataclass(frozen=True)
@@ -112,8 +117,11 @@ class Scope:
     district: str | None = None
 
     def filters(self) -> dict:
-        return {key: value.isoformat() if isinstance(value, datetime) else value
-                for key, value in asdict(self).items() if value is not None}
+        return {
+            key: value.isoformat() if isinstance(value, datetime) else value
+            for key, value in asdict(self).items()
+            if value is not None
+        }
 
 
 EVERYTHING = Scope()
@@ -125,18 +133,26 @@ def _prefixes(principal: Principal, district: str | None) -> list[str]:
         return list(principal.jurisdictions)
     if not (district.isascii() and district.isdigit() and len(district) <= 12):
         raise InvalidInput("invalid district", {"district": ["a division code prefix, e.g. 6201"]})
-    narrowed = {district if district.startswith(mine) else mine
-                for mine in principal.jurisdictions if district.startswith(mine) or mine.startswith(district)}
+    narrowed = {
+        district if district.startswith(mine) else mine
+        for mine in principal.jurisdictions
+        if district.startswith(mine) or mine.startswith(district)
+    }
     return sorted(narrowed)
 
 
 def _in_scope(tasks: Iterable, scope: Scope) -> list:
-    return [t for t in tasks if (scope.item is None or t.item == scope.item)
-            and (scope.department is None or t.candidate_group == scope.department)]
+    return [
+        t
+        for t in tasks
+        if (scope.item is None or t.item == scope.item)
+        and (scope.department is None or t.candidate_group == scope.department)
+    ]
 
 
-def service_levels(ctx: EngineContext, principal: Principal, since: datetime | None,
-                   until: datetime | None, scope: Scope = EVERYTHING) -> dict:
+def service_levels(
+    ctx: EngineContext, principal: Principal, since: datetime | None, until: datetime | None, scope: Scope = EVERYTHING
+) -> dict:
     """Per item, department and clerk: handled, returned, working days taken, overdue (R8.4); ``scope``
     narrows to an item, a department, a district (its period is ``since`` and ``until``)."""
     now = ctx.clock.now()
@@ -149,8 +165,7 @@ def service_levels(ctx: EngineContext, principal: Principal, since: datetime | N
     by_department: dict[str, _Tally] = defaultdict(tally)
     by_clerk: dict[tuple[str, str], _Tally] = defaultdict(tally)
     with ctx.reader() as uow:
-        for task in _in_scope(uow.tasks.in_jurisdictions(_prefixes(principal, scope.district), since, until),
-                              scope):
+        for task in _in_scope(uow.tasks.in_jurisdictions(_prefixes(principal, scope.district), since, until), scope):
             if task.item:
                 by_item[task.item].add(task, now)
             by_department[task.candidate_group].add(task, now)
@@ -161,8 +176,10 @@ def service_levels(ctx: EngineContext, principal: Principal, since: datetime | N
         "uncovered_years": uncovered_years_near(calendar, now),
         "since": since.isoformat() if since else None,
         "until": until.isoformat() if until else None,
-        "by_item": [{"item": code, "name": ctx.services.item_names.get(code, code),
-                     **t.as_dict()} for code, t in sorted(by_item.items())],
+        "by_item": [
+            {"item": code, "name": ctx.services.item_names.get(code, code), **t.as_dict()}
+            for code, t in sorted(by_item.items())
+        ],
         "by_department": [{"department": d, **t.as_dict()} for d, t in sorted(by_department.items())],
         "by_clerk": [{"clerk": c, "department": d, **t.as_dict()} for (c, d), t in sorted(by_clerk.items())],
     }
@@ -175,11 +192,22 @@ def overdue_now(ctx: EngineContext, principal: Principal, scope: Scope = EVERYTH
     groups = ctx.services.groups
     with ctx.reader() as uow:
         late = _in_scope(uow.tasks.late_in(_prefixes(principal, scope.district), now), scope)
-        return [{"task_id": t.id, "instance_id": t.instance_id, "business_key": t.business_key, "name": t.name,
-                 "item": t.item, "group": t.candidate_group,
-                 "department": groups.get(t.candidate_group, t.candidate_group), "jurisdiction": t.jurisdiction, "due_at": iso(t.due_at), "provisional": bool(t.due_provisional),
-                 "assignee": t.assignee}
-                for t in late]
+        return [
+            {
+                "task_id": t.id,
+                "instance_id": t.instance_id,
+                "business_key": t.business_key,
+                "name": t.name,
+                "item": t.item,
+                "group": t.candidate_group,
+                "department": groups.get(t.candidate_group, t.candidate_group),
+                "jurisdiction": t.jurisdiction,
+                "due_at": iso(t.due_at),
+                "provisional": bool(t.due_provisional),
+                "assignee": t.assignee,
+            }
+            for t in late
+        ]
 
 
 # the tables a supervisor may export, and whether they name people (their export is then recorded)
@@ -198,8 +226,14 @@ def export(ctx: EngineContext, principal: Principal, table: str, scope: Scope) -
         rows = levels[{"items": "by_item", "departments": "by_department", "clerks": "by_clerk"}[table]]
     if EXPORTS[table]:
         with ctx.uow() as uow:
-            uow.audit.record(AuditEvent(at=ctx.clock.now(), actor=principal.name, kind="table_exported",
-                                        detail={"table": table, "filters": scope.filters(), "rows": len(rows)}))
+            uow.audit.record(
+                AuditEvent(
+                    at=ctx.clock.now(),
+                    actor=principal.name,
+                    kind="table_exported",
+                    detail={"table": table, "filters": scope.filters(), "rows": len(rows)},
+                )
+            )
             uow.commit()
     return rows
 
@@ -207,5 +241,6 @@ def export(ctx: EngineContext, principal: Principal, table: str, scope: Scope) -
 def recent_exports(ctx: EngineContext, limit: int = 20) -> list[dict]:
     """The latest recorded exports (who, when, which table, the filters, how many rows), newest first."""
     with ctx.reader() as uow:
-        return [{"at": iso(e.at), "by": e.actor, **e.detail} for e in uow.audit.recent(limit)
-                if e.kind == "table_exported"]
+        return [
+            {"at": iso(e.at), "by": e.actor, **e.detail} for e in uow.audit.recent(limit) if e.kind == "table_exported"
+        ]

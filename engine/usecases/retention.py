@@ -56,17 +56,28 @@ class Report:
     more: bool = False  # a run with a limit left some due instances for the next
 
     def as_dict(self) -> dict:
-        return {"at": iso(self.at), "dry_run": self.dry_run, "touched": [asdict(t) for t in self.touched],
-                "skipped": self.skipped, "services_without_policy": self.unmanaged}
+        return {
+            "at": iso(self.at),
+            "dry_run": self.dry_run,
+            "touched": [asdict(t) for t in self.touched],
+            "skipped": self.skipped,
+            "services_without_policy": self.unmanaged,
+        }
 
 
 def policy_view(ctx: EngineContext) -> list[dict]:
     """Each installed service's policy in force (``None`` days: kept whole)."""
     found = policies(ctx.services.all)
-    return [{"service": s.name, "title": s.title,
-             "archive_after_days": found[s.name].archive_after_days if s.name in found else None,
-             "erase_after_days": found[s.name].erase_after_days if s.name in found else None,
-             "reasoning": found[s.name].reasoning if s.name in found else ""} for s in ctx.services.all]
+    return [
+        {
+            "service": s.name,
+            "title": s.title,
+            "archive_after_days": found[s.name].archive_after_days if s.name in found else None,
+            "erase_after_days": found[s.name].erase_after_days if s.name in found else None,
+            "reasoning": found[s.name].reasoning if s.name in found else "",
+        }
+        for s in ctx.services.all
+    ]
 
 
 def _actions(instance: ProcessInstance, policy: Retention, now: datetime) -> tuple[str, ...]:
@@ -78,8 +89,9 @@ def _actions(instance: ProcessInstance, policy: Retention, now: datetime) -> tup
     return tuple(action for action, due in (("archive", archive), ("erase", erase)) if due)
 
 
-def _due(ctx: EngineContext, now: datetime,
-         limit: int | None = None) -> tuple[list[tuple[Service, Retention, str, Touched]], list[str]]:
+def _due(
+    ctx: EngineContext, now: datetime, limit: int | None = None
+) -> tuple[list[tuple[Service, Retention, str, Touched]], list[str]]:
     """(service, policy, instance id, what is due) of the instances due now (``limit`` + 1 at most); the services
     without a policy."""
     found = policies(ctx.services.all)
@@ -95,16 +107,20 @@ def _due(ctx: EngineContext, now: datetime,
         while True:
             with ctx.reader() as uow:
                 batch = uow.retention.due(sorted(service.process_keys), archive_before, erase_before, after)
-                due += [(service, policy, instance.id, _touched(service, instance, actions)) for instance in batch
-                        if (actions := _actions(instance, policy, now))]
+                due += [
+                    (service, policy, instance.id, _touched(service, instance, actions))
+                    for instance in batch
+                    if (actions := _actions(instance, policy, now))
+                ]
                 if not batch or (limit is not None and len(due) > limit):
                     break
                 after = batch[-1].id
     return due, unmanaged
 
 
-def run(ctx: EngineContext, by: str, dry_run: bool = False, store: MaterialStore | None = None,
-        limit: int | None = None) -> Report:
+def run(
+    ctx: EngineContext, by: str, dry_run: bool = False, store: MaterialStore | None = None, limit: int | None = None
+) -> Report:
     """Archive and erase what the policies say is due now (service clock); with ``dry_run`` only list it. With
     ``limit``, at most that many instances (``Report.more``: some are left for the next run)."""
     now = ctx.clock.now()
@@ -127,11 +143,16 @@ def run(ctx: EngineContext, by: str, dry_run: bool = False, store: MaterialStore
                 report.touched.append(done)
                 log.info("retention: %s", " and ".join(done.actions))
     with ctx.uow() as uow:
-        uow.retention.add_run(RetentionRun(
-            started_at=now, finished_at=ctx.clock.now(), by=by[:100],
-            archived=sum("archive" in t.actions for t in report.touched),
-            erased=sum("erase" in t.actions for t in report.touched),
-            detail=[{"business_key": t.business_key, "actions": list(t.actions)} for t in report.touched]))
+        uow.retention.add_run(
+            RetentionRun(
+                started_at=now,
+                finished_at=ctx.clock.now(),
+                by=by[:100],
+                archived=sum("archive" in t.actions for t in report.touched),
+                erased=sum("erase" in t.actions for t in report.touched),
+                detail=[{"business_key": t.business_key, "actions": list(t.actions)} for t in report.touched],
+            )
+        )
         uow.commit()
     return report
 
@@ -140,8 +161,9 @@ def _touched(service: Service, instance: ProcessInstance, actions: tuple[str, ..
     return Touched(instance.business_key, service.name, instance.state, iso(instance.ended_at) or "", actions)
 
 
-def _apply(ctx: EngineContext, service: Service, policy: Retention, instance_id: str, by: str,
-           store: MaterialStore) -> Touched | None:
+def _apply(
+    ctx: EngineContext, service: Service, policy: Retention, instance_id: str, by: str, store: MaterialStore
+) -> Touched | None:
     now = ctx.clock.now()
     with ctx.uow() as uow:
         instance = uow.instances.get(instance_id)
@@ -158,24 +180,52 @@ def _apply(ctx: EngineContext, service: Service, policy: Retention, instance_id:
         return _touched(service, instance, actions)
 
 
-def _archive(ctx: EngineContext, uow: UnitOfWork, instance: ProcessInstance, service: Service, policy: Retention,
-             by: str, now: datetime) -> None:
+def _archive(
+    ctx: EngineContext,
+    uow: UnitOfWork,
+    instance: ProcessInstance,
+    service: Service,
+    policy: Retention,
+    by: str,
+    now: datetime,
+) -> None:
     """The workflow state replaced by the compact record (the summary and the history stay)."""
     before = len(instance.workflow_state or "")
     workflow = ctx.workflows.load(uow, instance)
-    record = archive_record(workflow_facts(workflow).data, (t.task_spec.bpmn_id for t in completed_tasks(workflow)
-                                                            if t.task_spec.bpmn_id), policy,
-                            service.views.personal_keys, iso(now) or "")
+    record = archive_record(
+        workflow_facts(workflow).data,
+        (t.task_spec.bpmn_id for t in completed_tasks(workflow) if t.task_spec.bpmn_id),
+        policy,
+        service.views.personal_keys,
+        iso(now) or "",
+    )
     instance.archive = record
     instance.workflow_state = ""
     instance.archived_at = now
-    ctx.workflows.record(uow, instance.id, by, "instance_archived", at=now, detail={
-        "archive_after_days": policy.archive_after_days, "state_bytes_before": before,
-        "kept": sorted(record["data"])})
+    ctx.workflows.record(
+        uow,
+        instance.id,
+        by,
+        "instance_archived",
+        at=now,
+        detail={
+            "archive_after_days": policy.archive_after_days,
+            "state_bytes_before": before,
+            "kept": sorted(record["data"]),
+        },
+    )
 
 
-def _erase(ctx: EngineContext, uow: UnitOfWork, instance: ProcessInstance, service: Service, policy: Retention,
-           by: str, now: datetime, store: MaterialStore) -> None:
+def _erase(
+    ctx: EngineContext,
+    uow: UnitOfWork,
+    instance: ProcessInstance,
+    service: Service,
+    policy: Retention,
+    by: str,
+    now: datetime,
+    store: MaterialStore,
+) -> None:
     """Every personal value out of what the instance left; its materials' files deleted."""
     record = dict(instance.archive or {})
     eraser = Eraser(service.views.personal_keys, record.pop("personal_values", []))
@@ -201,8 +251,14 @@ def _erase(ctx: EngineContext, uow: UnitOfWork, instance: ProcessInstance, servi
         if not uow.retention.file_kept_elsewhere(sha256, instance.id):
             deleted += store.delete(sha256)
     instance.erased_at = now
-    ctx.workflows.record(uow, instance.id, by, "personal_data_erased", at=now, detail={
-        "erase_after_days": policy.erase_after_days, "values": eraser.changed, "files_deleted": deleted})
+    ctx.workflows.record(
+        uow,
+        instance.id,
+        by,
+        "personal_data_erased",
+        at=now,
+        detail={"erase_after_days": policy.erase_after_days, "values": eraser.changed, "files_deleted": deleted},
+    )
 
 
 def due(ctx: EngineContext) -> bool:
@@ -212,8 +268,15 @@ def due(ctx: EngineContext) -> bool:
         return last is None or ctx.clock.now() - last.started_at >= RUN_EVERY
 
 
-def set_hold(ctx: EngineContext, principal: Principal, hold: bool, reason: str | None, *,
-             instance_id: str | None = None, business_key: str | None = None) -> dict:
+def set_hold(
+    ctx: EngineContext,
+    principal: Principal,
+    hold: bool,
+    reason: str | None,
+    *,
+    instance_id: str | None = None,
+    business_key: str | None = None,
+) -> dict:
     """Put an instance under a legal hold (retention leaves it as it is) or release it; recorded in its
     history with who and why. A hold needs a reason."""
     reason = (reason or "").strip() or None
@@ -226,12 +289,20 @@ def set_hold(ctx: EngineContext, principal: Principal, hold: bool, reason: str |
         found = uow.instances.get(instance_id) if instance_id else uow.instances.by_business_key(business_key or "")
         instance = check_instance_visible(principal, found)
         if hold and instance.erased_at is not None:
-            raise Conflict(f"the personal data of {instance.business_key} were erased on {iso(instance.erased_at)}: "
-                           f"there is nothing left to hold")
+            raise Conflict(
+                f"the personal data of {instance.business_key} were erased on {iso(instance.erased_at)}: "
+                f"there is nothing left to hold"
+            )
         if instance.legal_hold != hold:
             instance.legal_hold = hold
-            ctx.workflows.record(uow, instance.id, principal.name, "legal_hold_set" if hold else "legal_hold_released",
-                                 at=now, reason=reason)
+            ctx.workflows.record(
+                uow,
+                instance.id,
+                principal.name,
+                "legal_hold_set" if hold else "legal_hold_released",
+                at=now,
+                reason=reason,
+            )
             try:
                 uow.commit()
             except ConcurrentUpdate:
@@ -240,9 +311,14 @@ def set_hold(ctx: EngineContext, principal: Principal, hold: bool, reason: str |
 
 
 def hold_view(instance: ProcessInstance) -> dict:
-    return {"id": instance.id, "business_key": instance.business_key, "state": instance.state,
-            "legal_hold": instance.legal_hold, "archived_at": iso(instance.archived_at),
-            "erased_at": iso(instance.erased_at)}
+    return {
+        "id": instance.id,
+        "business_key": instance.business_key,
+        "state": instance.state,
+        "legal_hold": instance.legal_hold,
+        "archived_at": iso(instance.archived_at),
+        "erased_at": iso(instance.erased_at),
+    }
 
 
 def get_hold(ctx: EngineContext, principal: Principal, instance_id: str) -> dict:
@@ -255,4 +331,3 @@ def archived_steps(instance: ProcessInstance) -> set[str] | None:
     if instance.archive is None:
         return None
     return set(instance.archive.get("done_steps") or [])
-

@@ -47,8 +47,12 @@ def load_samples(dry_run: DryRun, directory: Path) -> tuple[list[Sample], list[P
             found = dry_run.sample(json.loads(path.read_text(encoding="utf-8")))
             samples.append(Sample(name, found.request, found.as_of))
         except InvalidInput as err:
-            problems.append(Problem(file=name, message=f"the sample is not a valid request: "
-                                                       f"{json.dumps(err.errors, ensure_ascii=False)}"))
+            problems.append(
+                Problem(
+                    file=name,
+                    message=f"the sample is not a valid request: {json.dumps(err.errors, ensure_ascii=False)}",
+                )
+            )
         except (OSError, ValueError, TypeError, AttributeError, KeyError) as err:
             problems.append(Problem(file=name, message=f"the sample cannot be read: {err}"))
     return samples, problems
@@ -65,8 +69,9 @@ def _verdict(dry_run: DryRun, decisions: DecisionSet, sample: Sample, calendar: 
     return "accepted", ""
 
 
-def regressions(dry_run: DryRun, current: DecisionSet, new: DecisionSet, samples: list[Sample],
-                calendar: WorkdayCalendar) -> list[Problem]:
+def regressions(
+    dry_run: DryRun, current: DecisionSet, new: DecisionSet, samples: list[Sample], calendar: WorkdayCalendar
+) -> list[Problem]:
     """Samples the current tables accept and the new ones refuse or cannot answer for."""
     problems = []
     for sample in samples:
@@ -75,9 +80,16 @@ def regressions(dry_run: DryRun, current: DecisionSet, new: DecisionSet, samples
             continue
         after, what = _verdict(dry_run, new, sample, calendar)
         if after == "refused":
-            problems.append(Problem(file=sample.file, message=f"the current version accepts this sample; the "
-                                                              f"new one refuses it: {what}"))
+            problems.append(
+                Problem(
+                    file=sample.file, message=f"the current version accepts this sample; the new one refuses it: {what}"
+                )
+            )
         elif after == "no answer":
-            problems.append(Problem(file=sample.file, message=f"the current version accepts this sample; the "
-                                                              f"new one cannot decide it: {what}"))
+            problems.append(
+                Problem(
+                    file=sample.file,
+                    message=f"the current version accepts this sample; the new one cannot decide it: {what}",
+                )
+            )
     return problems

@@ -27,28 +27,46 @@ def find(ctx: EngineContext, principal: Principal, text: str | None) -> dict:
     digests = ctx.search.of(read)
     business_keys = {query, query.upper()} if query.isascii() else set()
     clerk_only = principal.has_role("clerk") and not principal.has_role("supervisor", "admin")
-    coordinated = [key for service in ctx.services.all if principal.groups & service.departments.coordinators
-                   for key in service.process_keys]
+    coordinated = [
+        key
+        for service in ctx.services.all
+        if principal.groups & service.departments.coordinators
+        for key in service.process_keys
+    ]
     with ctx.uow() as uow:
-        found = uow.search_keys.find(digests, business_keys, principal.jurisdictions,
-                                     sorted(principal.groups) if clerk_only else None, coordinated, LIMIT)
+        found = uow.search_keys.find(
+            digests,
+            business_keys,
+            principal.jurisdictions,
+            sorted(principal.groups) if clerk_only else None,
+            coordinated,
+            LIMIT,
+        )
         items = []
         for instance in found:
             service = ctx.service_of(uow, instance)
             matched = sorted(uow.search_keys.kinds_matching(instance.id, digests)) or (
-                ["business_key"] if instance.business_key in business_keys else [])
+                ["business_key"] if instance.business_key in business_keys else []
+            )
             tasks = [t for t in uow.tasks.for_instance(instance.id) if t.candidate_group in principal.groups]
             latest = max(tasks, key=lambda t: (t.completed_at is None, t.created_at), default=None)
-            items.append({
-                "id": instance.id, "business_key": instance.business_key, "state": instance.state,
-                "service": service.title, "subject_title": service.subject_title,
-                "applicant_name": instance.applicant_name, "subject_name": instance.subject_name,
-                "filed_at": iso(instance.created_at), "jurisdiction": instance.jurisdiction,
-                "matched": matched, "task_id": latest.id if latest else None,
-                "task_name": latest.name if latest else None,
-                "task_open": bool(latest and latest.completed_at is None),
-            })
-            ctx.workflows.record(uow, instance.id, principal.name, "found_by_search", at=now,
-                                 detail={"kinds": matched})
+            items.append(
+                {
+                    "id": instance.id,
+                    "business_key": instance.business_key,
+                    "state": instance.state,
+                    "service": service.title,
+                    "subject_title": service.subject_title,
+                    "applicant_name": instance.applicant_name,
+                    "subject_name": instance.subject_name,
+                    "filed_at": iso(instance.created_at),
+                    "jurisdiction": instance.jurisdiction,
+                    "matched": matched,
+                    "task_id": latest.id if latest else None,
+                    "task_name": latest.name if latest else None,
+                    "task_open": bool(latest and latest.completed_at is None),
+                }
+            )
+            ctx.workflows.record(uow, instance.id, principal.name, "found_by_search", at=now, detail={"kinds": matched})
         uow.commit()
     return {"items": items, "total": len(items), "limit": LIMIT}

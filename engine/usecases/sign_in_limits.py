@@ -55,7 +55,7 @@ def address_key(address: str | None) -> str:
 class Reservation:
     account: str
     address: str
-    known: bool                 # the account signed in from this address lately: its own count does not apply
+    known: bool  # the account signed in from this address lately: its own count does not apply
     locked_until: datetime | None  # a source at its limit: nothing was counted, nothing may be verified
 
 

@@ -25,5 +25,7 @@ def definition_statistics(ctx: EngineContext, definition_ids: list[int]) -> dict
     with ctx.reader() as uow:
         counts = uow.search.instance_counts(definition_ids)
         incidents = uow.search.incident_counts(definition_ids)
-    return {definition: {"instances": counts.get(definition, (0, 0))[0], "incidents": incidents.get(definition, 0)}
-            for definition in definition_ids}
+    return {
+        definition: {"instances": counts.get(definition, (0, 0))[0], "incidents": incidents.get(definition, 0)}
+        for definition in definition_ids
+    }

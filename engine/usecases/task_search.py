@@ -18,18 +18,22 @@ def queue_criteria(principal: Principal, group: str | None = None, **filters) ->
     """The clerk's queue (open tasks of its groups -- of ``group`` only, when one of them -- in its
     jurisdictions), with Camunda's filters."""
     groups = tuple(sorted(principal.groups if group is None else principal.groups & {group}))
-    return TaskCriteria(reach=Reach(jurisdictions=tuple(principal.jurisdictions)), groups=groups, open_only=True,
-                        **filters)
+    return TaskCriteria(
+        reach=Reach(jurisdictions=tuple(principal.jurisdictions)), groups=groups, open_only=True, **filters
+    )
 
 
 def _with_definition(ctx: EngineContext, uow, task, definition_id: int, now) -> dict:
     definition = ctx.definition(uow, definition_id)
-    return {**task_dict(task, now),
-            "definition": {"id": definition.id, "key": definition.key, "version": definition.version}}
+    return {
+        **task_dict(task, now),
+        "definition": {"id": definition.id, "key": definition.key, "version": definition.version},
+    }
 
 
-def find_tasks(ctx: EngineContext, criteria: TaskCriteria, sorting: Sorting = (), first: int = 0,
-               limit: int | None = None) -> tuple[list[dict], int]:
+def find_tasks(
+    ctx: EngineContext, criteria: TaskCriteria, sorting: Sorting = (), first: int = 0, limit: int | None = None
+) -> tuple[list[dict], int]:
     """One page of the tasks matching (each with its instance's process version), and how many match."""
     now = ctx.clock.now()
     if criteria.groups == () or not criteria.reach.jurisdictions and criteria.reach.starter is None:

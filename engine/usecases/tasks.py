@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from dataclasses import asdict
+from datetime import datetime
 
 from SpiffWorkflow.task import TaskState
 
@@ -23,10 +22,17 @@ from .access import check_instance_visible, check_task_workable
 def task_dict(task: UserTask, now, instance: ProcessInstance | None = None) -> dict:
     """A task as the API and pages give it; with its ``instance``, what the queue shows of the application too
     (who filed it, who it is about, when, where)."""
-    shown = {} if instance is None else {
-        "applicant_name": instance.applicant_name, "subject_name": instance.subject_name,
-        "filed_at": iso(instance.created_at), "jurisdiction": instance.jurisdiction,
-        "instance_state": instance.state}
+    shown = (
+        {}
+        if instance is None
+        else {
+            "applicant_name": instance.applicant_name,
+            "subject_name": instance.subject_name,
+            "filed_at": iso(instance.created_at),
+            "jurisdiction": instance.jurisdiction,
+            "instance_state": instance.state,
+        }
+    )
     return {
         **shown,
         "id": task.id,
@@ -38,8 +44,7 @@ def task_dict(task: UserTask, now, instance: ProcessInstance | None = None) -> d
         "due_at": iso(task.due_at),
         "provisional": bool(task.due_provisional),
         "overdue": late_now(task.due_at, now, task.completed_at),
-        "due_today": (task.completed_at is None and task.due_at is not None
-                      and now <= task.due_at <= _end_of_day(now)),
+        "due_today": (task.completed_at is None and task.due_at is not None and now <= task.due_at <= _end_of_day(now)),
         "process_instance_id": task.instance_id,
         "business_key": task.business_key,
         "form_key": task.form_key,
@@ -52,32 +57,57 @@ def task_dict(task: UserTask, now, instance: ProcessInstance | None = None) -> d
     }
 
 
-def list_tasks(ctx: EngineContext, principal: Principal, *, group: str | None, assignee: str | None,
-               overdue: bool, page: int, per_page: int, item: str | None = None,
-               due_today: bool = False, order: str = "due", descending: bool = False,
-               follow_up: bool = False) -> dict:
+def list_tasks(
+    ctx: EngineContext,
+    principal: Principal,
+    *,
+    group: str | None,
+    assignee: str | None,
+    overdue: bool,
+    page: int,
+    per_page: int,
+    item: str | None = None,
+    due_today: bool = False,
+    order: str = "due",
+    descending: bool = False,
+    follow_up: bool = False,
+) -> dict:
     """One page of the clerk's queue (the filters as given; ``follow_up``: those whose follow-up date has
     come) in ``order`` (``due``, ``filed``, ``applicant``, ``subject``, ``district``, ``follow_up``), and the
     queue's counts: all, mine, unclaimed and late now."""
     groups = sorted(principal.groups if group is None else principal.groups & {group})
     now = ctx.clock.now()
     if not groups or not principal.jurisdictions:
-        return {"items": [], "total": 0, "page": page, "per_page": per_page,
-                "counts": {"all": 0, "mine": 0, "unclaimed": 0, "overdue": 0}}
+        return {
+            "items": [],
+            "total": 0,
+            "page": page,
+            "per_page": per_page,
+            "counts": {"all": 0, "mine": 0, "unclaimed": 0, "overdue": 0},
+        }
     with ctx.reader() as uow:
         rows, total = uow.tasks.queue(
-            groups, list(principal.jurisdictions),
+            groups,
+            list(principal.jurisdictions),
             assignee=principal.name if assignee == "me" else None,
             unassigned=assignee == "none",
             overdue_at=now if overdue else None,
-            offset=(page - 1) * per_page, limit=per_page, item=item,
+            offset=(page - 1) * per_page,
+            limit=per_page,
+            item=item,
             due_before=_end_of_day(now) if due_today else None,
-            order=order, descending=descending,
+            order=order,
+            descending=descending,
             follow_up_by=now.astimezone(CHINA).date() if follow_up else None,
         )
         counts = uow.tasks.queue_counts(groups, list(principal.jurisdictions), principal.name, now)
-        return {"items": [task_dict(t, now, instance) for t, instance in rows], "total": total, "page": page,
-                "per_page": per_page, "counts": counts}
+        return {
+            "items": [task_dict(t, now, instance) for t, instance in rows],
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+            "counts": counts,
+        }
 
 
 def _end_of_day(now: datetime) -> datetime:
@@ -90,8 +120,12 @@ def completed_by_me(ctx: EngineContext, principal: Principal, page: int, per_pag
     now = ctx.clock.now()
     with ctx.reader() as uow:
         rows, total = uow.tasks.completed_by(principal.name, (page - 1) * per_page, per_page)
-        return {"items": [task_dict(t, now, instance) for t, instance in uow.tasks.with_instances(rows)],
-                "total": total, "page": page, "per_page": per_page}
+        return {
+            "items": [task_dict(t, now, instance) for t, instance in uow.tasks.with_instances(rows)],
+            "total": total,
+            "page": page,
+            "per_page": per_page,
+        }
 
 
 def task_form(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
@@ -123,15 +157,28 @@ def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
             shown = service.views.task(task_data, row.activity_id)
             data, sections = shown.data, [asdict(section) for section in shown.sections]
             required = [asdict(material) for material in service.views.required_materials(task_data)]
-            ctx.workflows.record(uow, instance.id, principal.name, "personal_data_read", at=now,
-                                 activity_id=row.activity_id, department=row.candidate_group,
-                                 detail={"task_id": task_id, "fields": sorted(data)})
+            ctx.workflows.record(
+                uow,
+                instance.id,
+                principal.name,
+                "personal_data_read",
+                at=now,
+                activity_id=row.activity_id,
+                department=row.candidate_group,
+                detail={"task_id": task_id, "fields": sorted(data)},
+            )
             uow.commit()
         ending = list(service.views.ending_on_return(summary, row.activity_id)) if row.completed_at is None else []
-        return {**task_dict(row, now, instance), "form": ctx.services.task_forms.get(row.form_key).describe(),
-                "data": data, "sections": sections, "items": summary.get("items", []),
-                "required_materials": required, "ending_on_return": ending,
-                "subject_title": service.subject_title}
+        return {
+            **task_dict(row, now, instance),
+            "form": ctx.services.task_forms.get(row.form_key).describe(),
+            "data": data,
+            "sections": sections,
+            "items": summary.get("items", []),
+            "required_materials": required,
+            "ending_on_return": ending,
+            "subject_title": service.subject_title,
+        }
 
 
 def claim(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
@@ -155,9 +202,17 @@ def _set_claim(ctx: EngineContext, principal: Principal, task_id: str, take: boo
         changed = uow.tasks.claim(task_id, principal.name) if take else uow.tasks.unclaim(task_id, principal.name)
         if not changed:
             raise Conflict("task is held by another clerk")
-        ctx.workflows.record(uow, row.instance_id, principal.name, "task_claimed" if take else "task_unclaimed", at=now,
-                   activity_id=row.activity_id, activity_name=row.name, department=row.candidate_group,
-                   item=row.item)
+        ctx.workflows.record(
+            uow,
+            row.instance_id,
+            principal.name,
+            "task_claimed" if take else "task_unclaimed",
+            at=now,
+            activity_id=row.activity_id,
+            activity_name=row.name,
+            department=row.candidate_group,
+            item=row.item,
+        )
         uow.commit()
         uow.session.refresh(row)
         return task_dict(row, now)
@@ -180,7 +235,9 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
             raise Conflict("task is no longer open")
         task.data.update(values)
         task.data.setdefault("reviews", {})[row.activity_id] = {
-            **values, "clerk": principal.name, "at": iso(now),
+            **values,
+            "clerk": principal.name,
+            "at": iso(now),
         }
         task.run()
         row.assignee = principal.name
@@ -188,10 +245,19 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
         row.completed_by = principal.name
         row.outcome = values.get("decision")
         row.reason = values.get("reason")
-        ctx.workflows.record(uow, instance.id, principal.name, "task_completed", at=now,
-                   activity_id=row.activity_id, activity_name=row.name, department=row.candidate_group,
-                   item=row.item, reason=values.get("reason"),
-                   detail={"decision": values.get("decision"), "task_id": task_id})
+        ctx.workflows.record(
+            uow,
+            instance.id,
+            principal.name,
+            "task_completed",
+            at=now,
+            activity_id=row.activity_id,
+            activity_name=row.name,
+            department=row.candidate_group,
+            item=row.item,
+            reason=values.get("reason"),
+            detail={"decision": values.get("decision"), "task_id": task_id},
+        )
         advance(workflow)
         ctx.workflows.save(uow, instance, workflow, [], principal.name)
         try:

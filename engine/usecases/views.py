@@ -8,21 +8,32 @@ from datetime import datetime
 
 from ..clock import iso
 from ..context import DefinitionRef
-from ..persistence.models import ProcessInstance, UserTask
 from ..overdue import is_overdue
+from ..persistence.models import ProcessInstance, UserTask
 from ..service import Service
 from ..states import state_text
 
 
-
-def instance_view(instance: ProcessInstance, definition: DefinitionRef, service: Service, tasks: list[UserTask],
-                  now: datetime, mask: bool) -> dict:
+def instance_view(
+    instance: ProcessInstance,
+    definition: DefinitionRef,
+    service: Service,
+    tasks: list[UserTask],
+    now: datetime,
+    mask: bool,
+) -> dict:
     summary = instance.summary or {}
     open_steps = [
         {
-            "task_id": t.id, "activity_id": t.activity_id, "name": t.name, "group": t.candidate_group,
-            "assignee": t.assignee, "created_at": iso(t.created_at), "due_at": iso(t.due_at),
-            "provisional": bool(t.due_provisional), "overdue": is_overdue(t.due_at, now, t.completed_at),
+            "task_id": t.id,
+            "activity_id": t.activity_id,
+            "name": t.name,
+            "group": t.candidate_group,
+            "assignee": t.assignee,
+            "created_at": iso(t.created_at),
+            "due_at": iso(t.due_at),
+            "provisional": bool(t.due_provisional),
+            "overdue": is_overdue(t.due_at, now, t.completed_at),
         }
         for t in tasks
         if t.completed_at is None

@@ -31,6 +31,7 @@ class SessionPolicy:
     @classmethod
     def from_environment(cls) -> "SessionPolicy":
         """The limits from the environment; a value that is not a positive number is refused at start."""
+
         def read(variable: str, default: float) -> float:
             text = os.environ.get(variable, "").strip()
             if not text:
@@ -43,8 +44,9 @@ class SessionPolicy:
                 raise ValueError(f"{variable} must be a positive number (got {text!r})")
             return value
 
-        return cls(idle=timedelta(minutes=read(IDLE_VARIABLE, 30)),
-                   lifetime=timedelta(hours=read(LIFETIME_VARIABLE, 12)))
+        return cls(
+            idle=timedelta(minutes=read(IDLE_VARIABLE, 30)), lifetime=timedelta(hours=read(LIFETIME_VARIABLE, 12))
+        )
 
     def ended(self, row: WebSession, now: datetime) -> bool:
         return row.last_seen_at < now - self.idle or row.created_at < now - self.lifetime
@@ -71,8 +73,9 @@ def load(ctx: EngineContext, session_id: str, policy: SessionPolicy) -> StoredSe
         return StoredSession(dict(row.data), row.user_name, row.last_seen_at)
 
 
-def store(ctx: EngineContext, session_id: str | None, data: dict, policy: SessionPolicy,
-          renew: bool = False) -> str | None:
+def store(
+    ctx: EngineContext, session_id: str | None, data: dict, policy: SessionPolicy, renew: bool = False
+) -> str | None:
     """Keep what a session holds; the id to give the browser. A new session (no id, or ``renew``: signing in)
     gets a new id and the old one ends. None when the session ended meanwhile (signed out elsewhere, timed
     out): nothing is kept and it is not brought back."""
@@ -90,8 +93,9 @@ def store(ctx: EngineContext, session_id: str | None, data: dict, policy: Sessio
             return None
         if row is None:
             session_id = new_token()
-            uow.web_sessions.add(WebSession(id_hash=hash_token(session_id), user_name=user, data=data,
-                                            created_at=now, last_seen_at=now))
+            uow.web_sessions.add(
+                WebSession(id_hash=hash_token(session_id), user_name=user, data=data, created_at=now, last_seen_at=now)
+            )
         else:
             row.data, row.user_name, row.last_seen_at = data, user, now
         uow.commit()

@@ -22,7 +22,6 @@ from collections.abc import Mapping
 
 from marshmallow import ValidationError, validate, validates_schema
 
-from forms.newborn.ethnicities import ETHNICITIES
 from forms.fields import (
     OTHER_ID_RE,
     REQUIRED,
@@ -46,12 +45,13 @@ from forms.fields import (
     resident_id_problem,
     within_years,
 )
+from forms.newborn.ethnicities import ETHNICITIES
+from forms.newborn.items import ITEMS
+from forms.newborn.regions import REGIONS
 
 # A birth longer ago than this is no newborn's: refused as input (the policy's own refusals, such as a
 # declaration after one month, R3.4, apply to what is inside it).
 BIRTH_YEARS_BACK = 5
-from forms.newborn.items import ITEMS
-from forms.newborn.regions import REGIONS
 
 ID_TYPES = {
     "resident_id": "居民身份证",
@@ -92,8 +92,13 @@ class ParentSchema(FormSchema):
     id_type = Choice("证件类型", ID_TYPES, required=True)
     id_number = IdNumber("证件号码", required=True)
     nationality = Text("国籍", required=True, max_length=50)
-    ethnicity = Choice("民族", {name: name for name in ETHNICITIES}, required=True, allow_none=True,
-                       error="民族应为56个民族名称之一（如 汉族）")
+    ethnicity = Choice(
+        "民族",
+        {name: name for name in ETHNICITIES},
+        required=True,
+        allow_none=True,
+        error="民族应为56个民族名称之一（如 汉族）",
+    )
     phone = Phone("手机号码", required=True)
     hukou_division = Division("户籍地行政区划代码", allow_none=True)
     hukou_address = Text("户籍地址", allow_none=True)
@@ -206,10 +211,8 @@ class MaternityReimbursementSchema(FormSchema):
 
 
 class DeliverySchema(FormSchema):
-    birth_certificate = Choice("出生医学证明送达方式", {"mail": "邮寄", "pickup": "到助产机构领取"},
-                               allow_none=True)
-    social_security_card = Choice("社会保障卡送达方式", {"mail": "邮寄", "pickup": "到银行网点领取"},
-                                  allow_none=True)
+    birth_certificate = Choice("出生医学证明送达方式", {"mail": "邮寄", "pickup": "到助产机构领取"}, allow_none=True)
+    social_security_card = Choice("社会保障卡送达方式", {"mail": "邮寄", "pickup": "到银行网点领取"}, allow_none=True)
     recipient_name = PersonName("收件人姓名", allow_none=True)
     recipient_phone = Phone("收件人手机号码", allow_none=True)
     recipient_address = Text("收件地址", allow_none=True)
@@ -217,8 +220,9 @@ class DeliverySchema(FormSchema):
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _check_recipient(self, data, original, **kwargs):
         if "mail" in (data.get("birth_certificate"), data.get("social_security_card")):
-            missing = [k for k in ("recipient_name", "recipient_phone", "recipient_address")
-                       if absent(data, original, k)]
+            missing = [
+                k for k in ("recipient_name", "recipient_phone", "recipient_address") if absent(data, original, k)
+            ]
             if missing:
                 raise ValidationError({k: ["选择邮寄的，须填写收件信息"] for k in missing})
 
@@ -232,11 +236,16 @@ class ApplicantSchema(FormSchema):
 class ApplicationSchema(FormSchema):
     """The whole application, as the portal or a window clerk submits it."""
 
-    region = Choice("地区", {code: region.name for code, region in REGIONS.items()}, required=True,
-                    error="不支持的地区")
+    region = Choice(
+        "地区", {code: region.name for code, region in REGIONS.items()}, required=True, error="不支持的地区"
+    )
     channel = Choice("申请渠道", CHANNELS, required=True)
-    items = Many(Choice("事项", {item.code: item.name for item in ITEMS}, error="未知事项"), "申请事项",
-                 required=True, validate=validate.Length(min=1, error="至少选择一个事项"))
+    items = Many(
+        Choice("事项", {item.code: item.name for item in ITEMS}, error="未知事项"),
+        "申请事项",
+        required=True,
+        validate=validate.Length(min=1, error="至少选择一个事项"),
+    )
     mother = Section(ParentSchema, "母亲信息", required=True)
     father = Section(ParentSchema, "父亲信息", allow_none=True)
     marriage = Section(MarriageSchema, "婚姻信息", required=True)
@@ -247,8 +256,9 @@ class ApplicationSchema(FormSchema):
     maternity_reimbursement = Section(MaternityReimbursementSchema, "生育医疗费用报销信息", allow_none=True)
     delivery = Section(DeliverySchema, "送达方式", allow_none=True)
     applicant = Section(ApplicantSchema, "申请人信息", required=True)
-    commitment_signed = Flag("承诺所填信息真实有效并签名", required=True,
-                             validate=validate.Equal(True, error="须承诺所填信息真实有效并签名"))
+    commitment_signed = Flag(
+        "承诺所填信息真实有效并签名", required=True, validate=validate.Equal(True, error="须承诺所填信息真实有效并签名")
+    )
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
     def _check_sections(self, data, original, **kwargs):

@@ -97,33 +97,54 @@ def _parse(code: str, raw: Any) -> RegionProfile:
     top = _fields(
         raw,
         code,
-        {"name", "division_prefix", "birth_certificate", "police_visit", "social_security_card",
-         "medical_insurance", "maternity_reimbursement"},
+        {
+            "name",
+            "division_prefix",
+            "birth_certificate",
+            "police_visit",
+            "social_security_card",
+            "medical_insurance",
+            "maternity_reimbursement",
+        },
     )
     if not (isinstance(top["division_prefix"], str) and top["division_prefix"].isdigit()):
         raise ValueError(f"{code}.division_prefix: expected GB/T 2260 digits")
 
     bc = _fields(top["birth_certificate"], f"{code}.birth_certificate", {"counterfoil_mailed_to_police_station"})
 
-    pv = _fields(top["police_visit"], f"{code}.police_visit", {"rule", "required", "within_working_days", "bring", "purpose"})
+    pv = _fields(
+        top["police_visit"], f"{code}.police_visit", {"rule", "required", "within_working_days", "bring", "purpose"}
+    )
     within = pv["within_working_days"]
     if within is not None and not (isinstance(within, int) and within >= 0):
         raise ValueError(f"{code}.police_visit.within_working_days: expected a number of working days or null")
     if pv["required"] and within is None:
         raise ValueError(f"{code}.police_visit: a required visit needs within_working_days")
-    visit = PoliceVisit(str(pv["rule"]), bool(pv["required"]), within,
-                        _strings(pv["bring"], f"{code}.police_visit.bring"), str(pv["purpose"]))
+    visit = PoliceVisit(
+        str(pv["rule"]),
+        bool(pv["required"]),
+        within,
+        _strings(pv["bring"], f"{code}.police_visit.bring"),
+        str(pv["purpose"]),
+    )
 
-    sc = _fields(top["social_security_card"], f"{code}.social_security_card",
-                 {"delivery_options", "default_delivery", "pickup_bring"})
+    sc = _fields(
+        top["social_security_card"],
+        f"{code}.social_security_card",
+        {"delivery_options", "default_delivery", "pickup_bring"},
+    )
     options = _strings(sc["delivery_options"], f"{code}.social_security_card.delivery_options")
     if not set(options) <= set(DELIVERY_MODES) or sc["default_delivery"] not in options:
-        raise ValueError(f"{code}.social_security_card: delivery options must be among {DELIVERY_MODES} "
-                         f"and include the default")
+        raise ValueError(
+            f"{code}.social_security_card: delivery options must be among {DELIVERY_MODES} and include the default"
+        )
     card = CardProfile(options, sc["default_delivery"], tuple(sc["pickup_bring"]))
 
-    mi = _fields(top["medical_insurance"], f"{code}.medical_insurance",
-                 {"enrolment_window_days", "late_payment", "payment_channels"})
+    mi = _fields(
+        top["medical_insurance"],
+        f"{code}.medical_insurance",
+        {"enrolment_window_days", "late_payment", "payment_channels"},
+    )
     late = None
     if mi["late_payment"] is not None:
         lp = _fields(mi["late_payment"], f"{code}.medical_insurance.late_payment", {"coverage_waiting_days", "premium"})

@@ -11,9 +11,9 @@ import logging
 from datetime import date
 from typing import Callable, Protocol
 
-from engine.handlers import HandlerResult, Ledger, Notice, ServiceCall
+from engine.handlers import HandlerRegistry, HandlerResult, Ledger, Notice, ServiceCall
+
 from .common import application, bind, once, section, serial, today
-from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,16 @@ class LocalCdcSystem:
         self.ledger = ledger
 
     def issue_vaccination_certificate(self, key, *, on, institution):
-        return once(self.ledger, DEPARTMENT, f"issue:{key}", lambda: {
-            "certificate_number": serial(self.ledger, "cdc.vaccination_certificate", "JZ", on),
-            "issued_on": on.isoformat(),
-            "issued_by": institution,
-        })
+        return once(
+            self.ledger,
+            DEPARTMENT,
+            f"issue:{key}",
+            lambda: {
+                "certificate_number": serial(self.ledger, "cdc.vaccination_certificate", "JZ", on),
+                "issued_on": on.isoformat(),
+                "issued_by": institution,
+            },
+        )
 
 
 def issue_vaccination_certificate(call: ServiceCall, system: CdcSystem) -> HandlerResult:

@@ -11,10 +11,9 @@ import functools
 from datetime import date, datetime
 from typing import Any, Callable, Mapping, TypeVar
 
+from engine.handlers import Handler, HandlerError, HandlerResult, Ledger, ServiceCall
 from forms.newborn.facts import local_day
 from forms.newborn.items import ITEMS_BY_CODE
-
-from engine.handlers import Handler, HandlerError, HandlerResult, Ledger, ServiceCall
 from forms.newborn.regions import RegionProfile, UnknownRegion, profile
 
 S = TypeVar("S")
@@ -93,4 +92,3 @@ def bind(handler: Callable[[ServiceCall, S], HandlerResult], factory: Callable[[
         return handler(call, factory(call))
 
     return run
-

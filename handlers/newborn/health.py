@@ -10,9 +10,9 @@ import logging
 from datetime import date
 from typing import Callable, Protocol
 
-from engine.handlers import HandlerResult, Ledger, Notice, ServiceCall
+from engine.handlers import HandlerRegistry, HandlerResult, Ledger, Notice, ServiceCall
+
 from .common import application, bind, once, serial, today
-from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +34,15 @@ class LocalHealthSystem:
         self.ledger = ledger
 
     def register_guidance(self, key, *, on):
-        return once(self.ledger, DEPARTMENT, f"guidance:{key}", lambda: {
-            "registration_number": serial(self.ledger, "health.parenting_guidance", "YE", on),
-            "registered_on": on.isoformat(),
-        })
+        return once(
+            self.ledger,
+            DEPARTMENT,
+            f"guidance:{key}",
+            lambda: {
+                "registration_number": serial(self.ledger, "health.parenting_guidance", "YE", on),
+                "registered_on": on.isoformat(),
+            },
+        )
 
 
 def register_guidance(call: ServiceCall, system: HealthSystem) -> HandlerResult:
@@ -46,8 +51,10 @@ def register_guidance(call: ServiceCall, system: HealthSystem) -> HandlerResult:
     record = system.register_guidance(call.idempotency_key, on=today(call))
     log.info("parenting guidance registration %s for %s", record["registration_number"], call.business_key)
     record["number"] = record["registration_number"]
-    notice = Notice("applicant", f"已为您登记科学育儿指导服务（登记编号{record['registration_number']}），"
-                                 "卫生健康部门将为您提供育儿指导。")
+    notice = Notice(
+        "applicant",
+        f"已为您登记科学育儿指导服务（登记编号{record['registration_number']}），卫生健康部门将为您提供育儿指导。",
+    )
     return HandlerResult(item=ITEM, result=record, notices=(notice,))
 
 

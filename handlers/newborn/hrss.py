@@ -12,9 +12,9 @@ import logging
 from datetime import date
 from typing import Callable, Protocol
 
-from engine.handlers import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
+from engine.handlers import HandlerError, HandlerRegistry, HandlerResult, Ledger, Notice, ServiceCall
+
 from .common import application, bind, once, region_profile, section, serial, today
-from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +37,17 @@ class LocalHrssSystem:
         self.ledger = ledger
 
     def apply_card(self, key, *, on, bank, delivery):
-        return once(self.ledger, DEPARTMENT, f"apply:{key}", lambda: {
-            "application_number": serial(self.ledger, "hrss.card_application", "SB", on),
-            "applied_on": on.isoformat(),
-            "bank": bank,
-            "delivery": delivery,
-        })
+        return once(
+            self.ledger,
+            DEPARTMENT,
+            f"apply:{key}",
+            lambda: {
+                "application_number": serial(self.ledger, "hrss.card_application", "SB", on),
+                "applied_on": on.isoformat(),
+                "bank": bank,
+                "delivery": delivery,
+            },
+        )
 
 
 def apply_card(call: ServiceCall, system: HrssSystem) -> HandlerResult:
@@ -59,12 +64,16 @@ def apply_card(call: ServiceCall, system: HrssSystem) -> HandlerResult:
     record.update(number=record["application_number"], delivery_requested=requested)
 
     if record["delivery"] == "mail":
-        text = (f"社会保障卡申领已受理（申领编号{record['application_number']}），制卡数据已推送至{record['bank']}，"
-                "制卡完成后将邮寄至您填写的收件地址。")
+        text = (
+            f"社会保障卡申领已受理（申领编号{record['application_number']}），制卡数据已推送至{record['bank']}，"
+            "制卡完成后将邮寄至您填写的收件地址。"
+        )
     else:
         bring = "、".join(card.pickup_bring)
-        text = (f"社会保障卡申领已受理（申领编号{record['application_number']}），制卡数据已推送至{record['bank']}。"
-                f"制卡完成后请到{record['bank']}网点领取并激活" + (f"，请携带{bring}" if bring else "") + "。")
+        text = (
+            f"社会保障卡申领已受理（申领编号{record['application_number']}），制卡数据已推送至{record['bank']}。"
+            f"制卡完成后请到{record['bank']}网点领取并激活" + (f"，请携带{bring}" if bring else "") + "。"
+        )
         if requested != record["delivery"]:
             text += "本地社会保障卡暂不提供邮寄，需到银行网点领取。"
     return HandlerResult(item=ITEM, result=record, notices=(Notice("applicant", text, place=record["bank"]),))

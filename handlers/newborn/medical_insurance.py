@@ -21,10 +21,10 @@ import logging
 from datetime import date, timedelta
 from typing import Callable, Protocol
 
-from engine.handlers import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
-from .common import application, birth_date, bind, once, region_profile, section, serial, today
+from engine.handlers import HandlerError, HandlerRegistry, HandlerResult, Ledger, Notice, ServiceCall
 from forms.newborn.regions import LatePayment
-from engine.handlers import HandlerRegistry
+
+from .common import application, bind, birth_date, once, region_profile, section, serial, today
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,10 @@ def coverage_periods(born: date, choice: str) -> list[dict]:
     if choice == NEXT:
         return [{"year": year + 1, "start": born.isoformat(), "end": date(year + 1, 12, 31).isoformat()}]
     if choice == CURRENT_AND_NEXT:
-        return [this_year, {"year": year + 1, "start": date(year + 1, 1, 1).isoformat(),
-                            "end": date(year + 1, 12, 31).isoformat()}]
+        return [
+            this_year,
+            {"year": year + 1, "start": date(year + 1, 1, 1).isoformat(), "end": date(year + 1, 12, 31).isoformat()},
+        ]
     raise ValueError(f"unknown enrolment year choice {choice!r}")
 
 
@@ -107,18 +109,28 @@ class LocalMedicalInsuranceSystem:
         self.ledger = ledger
 
     def enrol(self, key, *, on, years, insured_division):
-        return once(self.ledger, DEPARTMENT, f"enrol:{key}", lambda: {
-            "enrolment_number": serial(self.ledger, "medical_insurance.enrolment", "YB", on),
-            "enrolled_on": on.isoformat(),
-            "years": list(years),
-            "insured_division": insured_division,
-        })
+        return once(
+            self.ledger,
+            DEPARTMENT,
+            f"enrol:{key}",
+            lambda: {
+                "enrolment_number": serial(self.ledger, "medical_insurance.enrolment", "YB", on),
+                "enrolled_on": on.isoformat(),
+                "years": list(years),
+                "insured_division": insured_division,
+            },
+        )
 
     def open_maternity_claim(self, key, *, on):
-        return once(self.ledger, DEPARTMENT, f"maternity:{key}", lambda: {
-            "claim_number": serial(self.ledger, "medical_insurance.maternity_claim", "BX", on),
-            "opened_on": on.isoformat(),
-        })
+        return once(
+            self.ledger,
+            DEPARTMENT,
+            f"maternity:{key}",
+            lambda: {
+                "claim_number": serial(self.ledger, "medical_insurance.maternity_claim", "BX", on),
+                "opened_on": on.isoformat(),
+            },
+        )
 
 
 # --- handlers --------------------------------------------------------------------------------------------
@@ -137,8 +149,12 @@ def enrol(call: ServiceCall, system: MedicalInsuranceSystem) -> HandlerResult:
     # never starts, so the handler has no copy of that rule
     periods = coverage_periods(born, choice)
     due = premium_due_by(born, insurance.enrolment_window_days)
-    record = system.enrol(call.idempotency_key, on=today(call), years=[p["year"] for p in periods],
-                          insured_division=form.get("insured_division"))
+    record = system.enrol(
+        call.idempotency_key,
+        on=today(call),
+        years=[p["year"] for p in periods],
+        insured_division=form.get("insured_division"),
+    )
     log.info("medical insurance enrolment %s for %s", record["enrolment_number"], call.business_key)
     late = insurance.late_payment
     record.update(
@@ -146,21 +162,30 @@ def enrol(call: ServiceCall, system: MedicalInsuranceSystem) -> HandlerResult:
         year_choice=choice,
         coverage=periods,
         premium_due_by=due.isoformat(),
-        late_payment=(None if late is None else {
-            "premium": late.premium,
-            "coverage_starts_days_after_payment": late.coverage_waiting_days + 1,
-        }),
+        late_payment=(
+            None
+            if late is None
+            else {
+                "premium": late.premium,
+                "coverage_starts_days_after_payment": late.coverage_waiting_days + 1,
+            }
+        ),
         payment_channels=list(insurance.payment_channels),
     )
 
     channels = "、".join(insurance.payment_channels)
     years = "、".join(f"{p['year']}年" for p in periods)
-    text = (f"新生儿{years}城乡居民医保参保登记信息已录入（登记编号{record['enrolment_number']}）。"
-            f"请于{due.isoformat()}前" + (f"通过{channels}等渠道" if channels else "按规定") +
-            f"缴纳参保费，缴费确认后参保登记办结，自出生之日起至{periods[-1]['end']}享受城乡居民医保待遇。")
+    text = (
+        f"新生儿{years}城乡居民医保参保登记信息已录入（登记编号{record['enrolment_number']}）。"
+        f"请于{due.isoformat()}前"
+        + (f"通过{channels}等渠道" if channels else "按规定")
+        + f"缴纳参保费，缴费确认后参保登记办结，自出生之日起至{periods[-1]['end']}享受城乡居民医保待遇。"
+    )
     if late is not None:
-        text += (f"出生{insurance.enrolment_window_days}日后缴费的，需按年度个人缴费标准和政府补助标准之和缴纳，"
-                 f"并自缴费之日起{late.coverage_waiting_days}日后（不含{late.coverage_waiting_days}日）才享受待遇。")
+        text += (
+            f"出生{insurance.enrolment_window_days}日后缴费的，需按年度个人缴费标准和政府补助标准之和缴纳，"
+            f"并自缴费之日起{late.coverage_waiting_days}日后（不含{late.coverage_waiting_days}日）才享受待遇。"
+        )
     return HandlerResult(item=ENROL_ITEM, result=record, notices=(Notice("applicant", text, due=due.isoformat()),))
 
 
@@ -178,15 +203,21 @@ def confirm_enrolment(call: ServiceCall, system: MedicalInsuranceSystem) -> Hand
     insurance = region_profile(call).medical_insurance
     born = birth_date(application(call))
     try:
-        starts = coverage_start(born, paid_on, window_days=insurance.enrolment_window_days,
-                                late=insurance.late_payment)
+        starts = coverage_start(born, paid_on, window_days=insurance.enrolment_window_days, late=insurance.late_payment)
     except (LatePaymentNotProvided, ValueError) as err:
         raise HandlerError(f"{paid_on.isoformat()}缴纳的参保费无法确认：{COVERAGE_REFUSALS[type(err)]}") from None
-    record = {**enrolment, "status": "enrolled", "paid_on": paid_on.isoformat(), "coverage_start": starts.isoformat(),
-              "payment_channel": payment.get("channel")}
+    record = {
+        **enrolment,
+        "status": "enrolled",
+        "paid_on": paid_on.isoformat(),
+        "coverage_start": starts.isoformat(),
+        "payment_channel": payment.get("channel"),
+    }
     ends = enrolment.get("coverage", [{}])[-1].get("end")
-    text = (f"医保缴费已确认（登记编号{record['enrolment_number']}），参保登记已办结，"
-            f"自{starts.isoformat()}起" + (f"至{ends}" if ends else "") + "享受城乡居民医保待遇。")
+    text = (
+        f"医保缴费已确认（登记编号{record['enrolment_number']}），参保登记已办结，"
+        f"自{starts.isoformat()}起" + (f"至{ends}" if ends else "") + "享受城乡居民医保待遇。"
+    )
     log.info("medical insurance enrolment %s confirmed for %s", record["enrolment_number"], call.business_key)
     return HandlerResult(item=ENROL_ITEM, result=record, notices=(Notice("applicant", text),))
 
@@ -202,10 +233,13 @@ def reimburse_maternity(call: ServiceCall, system: MedicalInsuranceSystem) -> Ha
     record = system.open_maternity_claim(call.idempotency_key, on=today(call))
     log.info("manual maternity claim %s for %s", record["claim_number"], call.business_key)
     account_given = all(form.get(k) for k in ("bank_name", "account_number", "account_holder"))
-    record.update(number=record["claim_number"], mode="manual_claim", materials=list(materials),
-                  bank_account_given=account_given)
-    text = (f"生育医疗费用未在出院时直接结算，已为您登记手工（零星）报销（报销编号{record['claim_number']}）。"
-            f"请提交以下材料：{'、'.join(materials)}。")
+    record.update(
+        number=record["claim_number"], mode="manual_claim", materials=list(materials), bank_account_given=account_given
+    )
+    text = (
+        f"生育医疗费用未在出院时直接结算，已为您登记手工（零星）报销（报销编号{record['claim_number']}）。"
+        f"请提交以下材料：{'、'.join(materials)}。"
+    )
     if not account_given:
         text += "申请表中的银行账户信息不完整，请补充开户行名称、银行账户和户名。"
     return HandlerResult(item=MATERNITY_ITEM, result=record, notices=(Notice("applicant", text),))
@@ -215,8 +249,9 @@ def local_system(call: ServiceCall) -> MedicalInsuranceSystem:
     return LocalMedicalInsuranceSystem(call.ledger)
 
 
-def register(registry: HandlerRegistry,
-             system_factory: Callable[[ServiceCall], MedicalInsuranceSystem] = local_system) -> None:
+def register(
+    registry: HandlerRegistry, system_factory: Callable[[ServiceCall], MedicalInsuranceSystem] = local_system
+) -> None:
     registry.register("medical_insurance.enrol", bind(enrol, system_factory))
     registry.register("medical_insurance.reimburse_maternity", bind(reimburse_maternity, system_factory))
     registry.register("medical_insurance.confirm_enrolment", bind(confirm_enrolment, system_factory))

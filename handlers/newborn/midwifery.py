@@ -18,9 +18,9 @@ import logging
 from datetime import date
 from typing import Callable, Protocol
 
-from engine.handlers import BusinessError, HandlerError, HandlerResult, Ledger, Notice, ServiceCall
+from engine.handlers import BusinessError, HandlerError, HandlerRegistry, HandlerResult, Ledger, Notice, ServiceCall
+
 from .common import application, bind, once, region_profile, review, section, serial, today
-from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +33,9 @@ CERTIFICATE_NUMBER_TAKEN = "certificate_number_taken"  # the errorCode the proce
 class MidwiferySystem(Protocol):
     """The birth-certificate management system (出生医学证明管理系统). Idempotent on ``key``."""
 
-    def issue_birth_certificate(self, key: str, *, certificate_number: str, on: date,
-                                mail_counterfoil_to_police: bool) -> dict:
+    def issue_birth_certificate(
+        self, key: str, *, certificate_number: str, on: date, mail_counterfoil_to_police: bool
+    ) -> dict:
         """Issue the electronic certificate for a printed certificate number; returns
         ``{"certificate_number", "licence_number", "issued_on", "counterfoil": {...}}``."""
 
@@ -50,8 +51,9 @@ class LocalMidwiferySystem:
         if found is None:
             holder = self.ledger.recall(DEPARTMENT, f"certificate:{certificate_number}")
             if holder is not None and holder.get("key") != key:
-                raise BusinessError(CERTIFICATE_NUMBER_TAKEN,
-                                    "该出生医学证明编号已被其他申请使用，请核对纸质证件上的编号后重新填写")
+                raise BusinessError(
+                    CERTIFICATE_NUMBER_TAKEN, "该出生医学证明编号已被其他申请使用，请核对纸质证件上的编号后重新填写"
+                )
 
         def make() -> dict:
             record = {
@@ -61,8 +63,11 @@ class LocalMidwiferySystem:
                 "counterfoil": {
                     "included": True,
                     "mailed_to_police_station": bool(mail_counterfoil_to_police),
-                    "mail_number": (serial(self.ledger, "midwifery.counterfoil_mail", "FY", on)
-                                    if mail_counterfoil_to_police else None),
+                    "mail_number": (
+                        serial(self.ledger, "midwifery.counterfoil_mail", "FY", on)
+                        if mail_counterfoil_to_police
+                        else None
+                    ),
                 },
             }
             self.ledger.remember(DEPARTMENT, f"certificate:{certificate_number}", {"key": key})
@@ -78,8 +83,12 @@ def issue_birth_certificate(call: ServiceCall, system: MidwiferySystem) -> Handl
     if not number:
         raise HandlerError("审核结果中没有出生医学证明编号：应由助产机构人员填写纸质证件上的编号")
     profile = region_profile(call)
-    record = system.issue_birth_certificate(call.idempotency_key, certificate_number=number, on=today(call),
-                                            mail_counterfoil_to_police=profile.counterfoil_mailed_to_police_station)
+    record = system.issue_birth_certificate(
+        call.idempotency_key,
+        certificate_number=number,
+        on=today(call),
+        mail_counterfoil_to_police=profile.counterfoil_mailed_to_police_station,
+    )
     log.info("birth certificate issued for %s (licence %s)", call.business_key, record["licence_number"])
 
     delivery = section(app, "delivery").get("birth_certificate") or "pickup"
@@ -88,21 +97,27 @@ def issue_birth_certificate(call: ServiceCall, system: MidwiferySystem) -> Handl
 
     notices = []
     if delivery == "mail":
-        text = (f"《出生医学证明》（编号{number}）已签发，电子证照已推送至省一体化政务服务平台；"
-                "纸质证件将邮寄至您填写的收件地址。")
+        text = (
+            f"《出生医学证明》（编号{number}）已签发，电子证照已推送至省一体化政务服务平台；"
+            "纸质证件将邮寄至您填写的收件地址。"
+        )
         notices.append(Notice("applicant", text))
     else:
-        text = (f"《出生医学证明》（编号{number}）已签发，电子证照已推送至省一体化政务服务平台；"
-                f"请到{institution}领取纸质证件。")
+        text = (
+            f"《出生医学证明》（编号{number}）已签发，电子证照已推送至省一体化政务服务平台；"
+            f"请到{institution}领取纸质证件。"
+        )
         notices.append(Notice("applicant", text, place=institution))
     if record["counterfoil"]["mailed_to_police_station"]:
         station = section(app, "hukou").get("police_station") or None
-        notices.append(Notice(
-            "police",
-            f"《出生医学证明》（编号{number}）副页已由{institution}邮寄至户籍地派出所，邮寄编号"
-            f"{record['counterfoil']['mail_number']}。",
-            place=station,
-        ))
+        notices.append(
+            Notice(
+                "police",
+                f"《出生医学证明》（编号{number}）副页已由{institution}邮寄至户籍地派出所，邮寄编号"
+                f"{record['counterfoil']['mail_number']}。",
+                place=station,
+            )
+        )
     return HandlerResult(item=ITEM, result=record, notices=tuple(notices))
 
 
@@ -110,6 +125,7 @@ def local_system(call: ServiceCall) -> MidwiferySystem:
     return LocalMidwiferySystem(call.ledger)
 
 
-def register(registry: HandlerRegistry,
-             system_factory: Callable[[ServiceCall], MidwiferySystem] = local_system) -> None:
+def register(
+    registry: HandlerRegistry, system_factory: Callable[[ServiceCall], MidwiferySystem] = local_system
+) -> None:
     registry.register("midwifery.issue_birth_certificate", bind(issue_birth_certificate, system_factory))

@@ -34,10 +34,20 @@ from typing import Callable, Mapping, Protocol
 
 from stdnum.cn import ric
 
-from engine.handlers import PROVISIONAL_MARK, BusinessError, HandlerError, HandlerResult, Ledger, Notice, ServiceCall, WorkingDays
-from .common import application, birth_date, bind, once, region_profile, review, section, serial, today
+from engine.handlers import (
+    PROVISIONAL_MARK,
+    BusinessError,
+    HandlerError,
+    HandlerRegistry,
+    HandlerResult,
+    Ledger,
+    Notice,
+    ServiceCall,
+    WorkingDays,
+)
 from forms.newborn.regions import PoliceVisit
-from engine.handlers import HandlerRegistry
+
+from .common import application, bind, birth_date, once, region_profile, review, section, serial, today
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +60,10 @@ MAX_SEQUENCE = 995
 PARENTS = ("father", "mother")
 PARENT_NAMES = {"father": "父亲", "mother": "母亲"}
 POLICE_STATION_REQUIRED = "police_station_required"  # the errorCode the process catches
-RULE_TEXT = {"R3.5": "父母一方为学生集体户口的，在家庭户口所在地登记",
-             "R3.6": "父母一方为现役军人的，在非军人一方的户籍地登记"}
+RULE_TEXT = {
+    "R3.5": "父母一方为学生集体户口的，在家庭户口所在地登记",
+    "R3.6": "父母一方为现役军人的，在非军人一方的户籍地登记",
+}
 
 
 @dataclass(frozen=True)
@@ -105,8 +117,10 @@ def choose_station(app: Mapping, hukou_review: Mapping, station_rule: Mapping | 
     if override:
         return Station(override, division, parent, "hukou_review")
     if parent != hukou.get("follows"):
-        raise _enter_the_station(f"按规定（{RULE_TEXT.get(rule, '落户派出所的规定')}）新生儿在{PARENT_NAMES[parent]}"
-                                 "户籍地的派出所登记，不是申请中填写的派出所")
+        raise _enter_the_station(
+            f"按规定（{RULE_TEXT.get(rule, '落户派出所的规定')}）新生儿在{PARENT_NAMES[parent]}"
+            "户籍地的派出所登记，不是申请中填写的派出所"
+        )
     return Station(hukou.get("police_station") or None, division, parent, rule)
 
 
@@ -126,8 +140,9 @@ def citizen_id_number(division_code: str, born: date, sex: str, n: int) -> str:
 class PoliceSystem(Protocol):
     """The police household registration system (“互联网+公安”服务平台). Idempotent on ``key``."""
 
-    def register_birth(self, key: str, *, on: date, division_code: str, birth_date: date, sex: str,
-                       station: dict) -> dict:
+    def register_birth(
+        self, key: str, *, on: date, division_code: str, birth_date: date, sex: str, station: dict
+    ) -> dict:
         """Returns ``{"registration_number", "citizen_id_number", "registered_on", "police_station"}``."""
 
 
@@ -151,8 +166,9 @@ class LocalPoliceSystem:
         return once(self.ledger, DEPARTMENT, f"register:{key}", make)
 
 
-def visit(profile_visit: PoliceVisit, registered_on: date, station: str | None,
-          calendar: WorkingDays | None) -> tuple[dict, Notice]:
+def visit(
+    profile_visit: PoliceVisit, registered_on: date, station: str | None, calendar: WorkingDays | None
+) -> tuple[dict, Notice]:
     """The applicant's visit to the station after approval (R2.8 / R2.9), due date from the working-day
     calendar; a date counted through a year whose holiday notice is not loaded yet says 预计 (R5.1)."""
     due, provisional, counted = None, False, {}
@@ -166,12 +182,20 @@ def visit(profile_visit: PoliceVisit, registered_on: date, station: str | None,
     bring = "、".join(profile_visit.bring)
     where = station or "落户地派出所"
     if due:
-        text = (f"出生登记已办结。请于{due}{PROVISIONAL_MARK if provisional else ''}前（{days}个工作日内）"
-                f"携带{bring}到{where}{profile_visit.purpose}，只需跑一次。")
+        text = (
+            f"出生登记已办结。请于{due}{PROVISIONAL_MARK if provisional else ''}前（{days}个工作日内）"
+            f"携带{bring}到{where}{profile_visit.purpose}，只需跑一次。"
+        )
     else:
         text = f"出生登记已办结。您可根据需要携带{bring}到{where}{profile_visit.purpose}。"
-    info = {"rule": profile_visit.rule, "required": profile_visit.required, "due": due,
-            "bring": list(profile_visit.bring), "purpose": profile_visit.purpose, **counted}
+    info = {
+        "rule": profile_visit.rule,
+        "required": profile_visit.required,
+        "due": due,
+        "bring": list(profile_visit.bring),
+        "purpose": profile_visit.purpose,
+        **counted,
+    }
     return info, Notice("applicant", text, due=due, place=station, **counted)
 
 
@@ -183,12 +207,26 @@ def register_birth(call: ServiceCall, system: PoliceSystem) -> HandlerResult:
     if not station.division_code:
         raise HandlerError("申请中没有落户地行政区划代码")
     sex = section(app, "newborn").get("sex")
-    record = system.register_birth(call.idempotency_key, on=today(call), division_code=station.division_code,
-                                   birth_date=birth_date(app), sex=sex, station=asdict(station))
-    log.info("birth registered for %s as %s (rule %s)", call.business_key, record["registration_number"],
-             record["police_station"]["rule"])
-    visit_info, notice = visit(region_profile(call).police_visit, date.fromisoformat(record["registered_on"]),
-                               record["police_station"]["name"], call.calendar)
+    record = system.register_birth(
+        call.idempotency_key,
+        on=today(call),
+        division_code=station.division_code,
+        birth_date=birth_date(app),
+        sex=sex,
+        station=asdict(station),
+    )
+    log.info(
+        "birth registered for %s as %s (rule %s)",
+        call.business_key,
+        record["registration_number"],
+        record["police_station"]["rule"],
+    )
+    visit_info, notice = visit(
+        region_profile(call).police_visit,
+        date.fromisoformat(record["registered_on"]),
+        record["police_station"]["name"],
+        call.calendar,
+    )
     record.update(number=record["registration_number"], visit=visit_info)
     return HandlerResult(item=ITEM, result=record, notices=(notice,))
 

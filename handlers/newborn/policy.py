@@ -17,15 +17,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from forms.newborn.facts import derive_facts
-from forms.newborn.items import ITEMS_BY_CODE, chosen_map
-
+from engine.calendar import WorkdayCalendar
 from engine.clock import iso
 from engine.dmn import DecisionError, evaluate_decision
 from engine.errors import PolicyError
 from engine.expressions import ExpressionError
-from engine.calendar import WorkdayCalendar
 from engine.expressions.juel_workdays import closing_time
+from forms.newborn.facts import derive_facts
+from forms.newborn.items import ITEMS_BY_CODE, chosen_map
 
 ELIGIBILITY, MATERIALS, TIME_LIMITS = "eligibility", "materials", "time_limits"
 
@@ -38,8 +37,11 @@ def decision_variables(application: Mapping, now: datetime) -> dict[str, Any]:
 def start_variables(application: Mapping, now: datetime) -> dict[str, Any]:
     """The variables an instance starts with: the decisions' variables, and ``chosen`` / ``channel`` that the
     process's gateways read."""
-    return {**decision_variables(application, now), "chosen": chosen_map(application["items"]),
-            "channel": application["channel"]}
+    return {
+        **decision_variables(application, now),
+        "chosen": chosen_map(application["items"]),
+        "channel": application["channel"],
+    }
 
 
 def _decide(decisions: Mapping, decision_id: str, variables: Mapping, now: datetime):
@@ -54,8 +56,7 @@ def refusals(decisions: Mapping, variables: Mapping, now: datetime) -> list[dict
     value = _decide(decisions, ELIGIBILITY, variables, now).value or []
     if not isinstance(value, list) or not all(isinstance(entry, Mapping) for entry in value):
         raise PolicyError(f"decision {ELIGIBILITY!r} must give a list of refusals (rule, code, message)")
-    return [{"rule": entry.get("rule"), "code": entry.get("code"), "message": entry.get("message")}
-            for entry in value]
+    return [{"rule": entry.get("rule"), "code": entry.get("code"), "message": entry.get("message")} for entry in value]
 
 
 def materials(decisions: Mapping, variables: Mapping, now: datetime) -> list[dict]:
@@ -115,8 +116,10 @@ def check(decisions: Mapping, application: Mapping, now: datetime, calendar: Wor
         "eligible": not refused,
         "refusals": refused,
         "materials": materials(decisions, variables, now),
-        "items": [{"code": code, "department": ITEMS_BY_CODE[code].department,
-                   "due_working_days": limits.get(code)} for code in application["items"]],
+        "items": [
+            {"code": code, "department": ITEMS_BY_CODE[code].department, "due_working_days": limits.get(code)}
+            for code in application["items"]
+        ],
         "promised_working_days": limits.get("promised_total"),
         "promised_by": iso(promised),
         "promised_by_provisional": bool(calendar.provisional_years(now, promised)),

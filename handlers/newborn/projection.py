@@ -18,8 +18,9 @@ from forms.newborn.items import ITEMS_BY_CODE
 from .policy import due_by, promised_by
 
 
-def project(facts: WorkflowFacts, previous: dict, created_at: datetime, now: datetime,
-            calendar: WorkdayCalendar) -> dict:
+def project(
+    facts: WorkflowFacts, previous: dict, created_at: datetime, now: datetime, calendar: WorkdayCalendar
+) -> dict:
     """Items, limits and due dates of the instance's summary."""
     items = []
     for code, picked in facts.data.get("chosen", {}).items():
@@ -54,8 +55,14 @@ STARTED = ("in_progress", "done", "returned")
 FINISHED = ("done", "returned", "stopped")
 
 
-def stamp_due_dates(summary: dict, previous: dict, created_at: datetime, now: datetime,
-                    calendar: WorkdayCalendar, outcome: str | None = None) -> None:
+def stamp_due_dates(
+    summary: dict,
+    previous: dict,
+    created_at: datetime,
+    now: datetime,
+    calendar: WorkdayCalendar,
+    outcome: str | None = None,
+) -> None:
     """Give each item of ``summary`` its ``started_at``, ``finished_at``, ``due_at`` and ``due_provisional``
     (R5.1, R5.3, R2.7).
 
@@ -80,8 +87,9 @@ def stamp_due_dates(summary: dict, previous: dict, created_at: datetime, now: da
         old = before.get(item["code"], {})
         started = old.get("started_at") or (iso(now) if item["status"] in STARTED else None)
         finished = old.get("finished_at") or (iso(now) if item["status"] in FINISHED else None)
-        due, provisional = (old.get("due_at"), bool(old.get("due_provisional"))) if old.get("started_at") \
-            else (None, False)
+        due, provisional = (
+            (old.get("due_at"), bool(old.get("due_provisional"))) if old.get("started_at") else (None, False)
+        )
         if due is None and started:
             moment = due_by(limits, item["code"], datetime.fromisoformat(started), calendar)
             due, provisional = iso(moment), bool(calendar.provisional_years(datetime.fromisoformat(started), moment))
@@ -101,8 +109,16 @@ def recount_due_dates(summary: dict, created_at: datetime, calendar: WorkdayCale
     moment = promised_by(limits, created_at, calendar)
     promised, provisional = iso(moment), bool(calendar.provisional_years(created_at, moment))
     if promised != summary["promised_by"]:
-        changes.append({"what": "promised_by", "label": "承诺办结时限", "from": summary["promised_by"], "to": promised,
-                        "from_provisional": bool(summary.get("promised_provisional")), "to_provisional": provisional})
+        changes.append(
+            {
+                "what": "promised_by",
+                "label": "承诺办结时限",
+                "from": summary["promised_by"],
+                "to": promised,
+                "from_provisional": bool(summary.get("promised_provisional")),
+                "to_provisional": provisional,
+            }
+        )
     summary.update(promised_by=promised, promised_provisional=provisional)
     for item in summary.get("items", []):
         if item.get("finished_at"):
@@ -114,9 +130,17 @@ def recount_due_dates(summary: dict, created_at: datetime, calendar: WorkdayCale
         if not item.get("started_at") or moment is None:
             due, provisional = promised, summary["promised_provisional"]
         if due != item.get("due_at"):
-            changes.append({"what": item["code"], "label": f"“{item.get('name') or item['code']}”办结时限",
-                            "name": item.get("name"), "from": item.get("due_at"), "to": due,
-                            "from_provisional": bool(item.get("due_provisional")), "to_provisional": provisional})
+            changes.append(
+                {
+                    "what": item["code"],
+                    "label": f"“{item.get('name') or item['code']}”办结时限",
+                    "name": item.get("name"),
+                    "from": item.get("due_at"),
+                    "to": due,
+                    "from_provisional": bool(item.get("due_provisional")),
+                    "to_provisional": provisional,
+                }
+            )
         item.update(due_at=due, due_provisional=provisional)
     return changes
 

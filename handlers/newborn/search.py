@@ -51,9 +51,11 @@ class NewbornSearch:
 
     def keys_after_step(self, summary: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
         """The newborn's citizen ID number once the police registered it."""
-        return tuple(("id_number", normalize_id(str((item.get("result") or {})["citizen_id_number"])))
-                     for item in summary.get("items") or ()
-                     if isinstance(item.get("result"), Mapping) and item["result"].get("citizen_id_number"))
+        return tuple(
+            ("id_number", normalize_id(str((item.get("result") or {})["citizen_id_number"])))
+            for item in summary.get("items") or ()
+            if isinstance(item.get("result"), Mapping) and item["result"].get("citizen_id_number")
+        )
 
     def read_query(self, text: str) -> tuple[tuple[str, str], ...]:
         compact = re.sub(r"[\s\-]", "", text)

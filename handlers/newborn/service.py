@@ -17,10 +17,10 @@ from marshmallow import ValidationError
 from engine.errors import InvalidInput
 from engine.service import Demo, Departments, Retention, SampleRequest, Service, Started
 from forms.errors import flatten_errors
+from forms.layout import option_labels
 from forms.newborn.application import ApplicationSchema, validate_application
 from forms.newborn.items import DEPARTMENTS, ITEMS, ITEMS_BY_CODE
 from forms.newborn.material_codes import MATERIALS
-from forms.layout import option_labels
 from forms.newborn.reviews import TASK_FORMS
 
 from . import policy, projection, register
@@ -118,17 +118,30 @@ RETENTION = Retention(
     archive_after_days=30,
     erase_after_days=180,
     kept_data=frozenset({"chosen", "limits", "refusals", "reviews", "results", "station_rule", "steps"}),
-    personal_fields=frozenset({
-        "application.mother.name", "application.father.name", "application.applicant.name",
-        "application.newborn.surname", "application.newborn.given_name", "application.newborn.born_at",
-        "application.hukou.householder_name", "application.delivery.recipient_name",
-        "application.maternity_reimbursement.account_holder", "application.marriage.certificate_number"}),
-    reasoning=("The purpose -- the seven items delivered -- is achieved when the application ends; the "
-               "departments keep their certificates and registrations in their own systems. The workflow state "
-               "goes after 30 days (a month for the applicant's questions and a returned application filed "
-               "again); personal values after 180 days, the six months within which a decision can be "
-               "challenged in court (行政诉讼法 Art. 46), which also covers reconsideration (60 days)."),
+    personal_fields=frozenset(
+        {
+            "application.mother.name",
+            "application.father.name",
+            "application.applicant.name",
+            "application.newborn.surname",
+            "application.newborn.given_name",
+            "application.newborn.born_at",
+            "application.hukou.householder_name",
+            "application.delivery.recipient_name",
+            "application.maternity_reimbursement.account_holder",
+            "application.marriage.certificate_number",
+        }
+    ),
+    reasoning=(
+        "The purpose -- the seven items delivered -- is achieved when the application ends; the "
+        "departments keep their certificates and registrations in their own systems. The workflow state "
+        "goes after 30 days (a month for the applicant's questions and a returned application filed "
+        "again); personal values after 180 days, the six months within which a decision can be "
+        "challenged in court (行政诉讼法 Art. 46), which also covers reconsideration (60 days)."
+    ),
 )
+
+
 def labels() -> dict[str, str]:
     """Every code a person may meet in the newborn service's data, in Chinese: the application's options, the
     review forms' options (decisions), the items' statuses."""
@@ -165,9 +178,10 @@ NEWBORN = Service(
         jurisdiction="62",
         request=lambda now: {"application": sample_application(now, channel="window")},
         approval=approval_for,
-        messages={"premium_paid": ("缴纳医保费", {"channel": "微信", "amount": 400}),
-                  "hukou_page_printed": ("到派出所打印户口页",
-                                         {"police_station": "兰州市公安局城关分局庆阳路派出所"})},
+        messages={
+            "premium_paid": ("缴纳医保费", {"channel": "微信", "amount": 400}),
+            "hukou_page_printed": ("到派出所打印户口页", {"police_station": "兰州市公安局城关分局庆阳路派出所"}),
+        },
     ),
     business_key_prefix="NB",
     retention=RETENTION,

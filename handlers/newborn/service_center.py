@@ -15,11 +15,10 @@ import logging
 from datetime import date
 from typing import Callable, Protocol
 
+from engine.handlers import HandlerError, HandlerRegistry, HandlerResult, Ledger, Notice, ServiceCall
 from forms.newborn.items import ITEM_CODES, ITEMS_BY_CODE
 
-from engine.handlers import HandlerError, HandlerResult, Ledger, Notice, ServiceCall
 from .common import application, bind, item_name, once, section, serial, today
-from engine.handlers import HandlerRegistry
 
 log = logging.getLogger(__name__)
 
@@ -55,38 +54,57 @@ class LocalServiceCenterSystem:
         self.ledger = ledger
 
     def accept(self, key, *, on, items, departments, channel):
-        return once(self.ledger, DEPARTMENT, f"accept:{key}", lambda: {
-            "acceptance_number": serial(self.ledger, "service_center.acceptance", "SL", on),
-            "accepted_on": on.isoformat(),
-            "channel": channel,
-            "items": list(items),
-            "departments": list(departments),
-        })
+        return once(
+            self.ledger,
+            DEPARTMENT,
+            f"accept:{key}",
+            lambda: {
+                "acceptance_number": serial(self.ledger, "service_center.acceptance", "SL", on),
+                "accepted_on": on.isoformat(),
+                "channel": channel,
+                "items": list(items),
+                "departments": list(departments),
+            },
+        )
 
     def push(self, key, *, on, source_item, reference, departments):
-        return once(self.ledger, DEPARTMENT, f"push:{key}", lambda: {
-            "push_id": serial(self.ledger, "service_center.push", "TS", on),
-            "pushed_on": on.isoformat(),
-            "source_item": source_item,
-            "reference": reference,
-            "departments": list(departments),
-        })
+        return once(
+            self.ledger,
+            DEPARTMENT,
+            f"push:{key}",
+            lambda: {
+                "push_id": serial(self.ledger, "service_center.push", "TS", on),
+                "pushed_on": on.isoformat(),
+                "source_item": source_item,
+                "reference": reference,
+                "departments": list(departments),
+            },
+        )
 
     def notify(self, key, *, on, lines):
-        return once(self.ledger, DEPARTMENT, f"notify:{key}", lambda: {
-            "notice_id": serial(self.ledger, "service_center.notice", "FK", on),
-            "notified_on": on.isoformat(),
-            "items": [dict(line) for line in lines],
-        })
-
+        return once(
+            self.ledger,
+            DEPARTMENT,
+            f"notify:{key}",
+            lambda: {
+                "notice_id": serial(self.ledger, "service_center.notice", "FK", on),
+                "notified_on": on.isoformat(),
+                "items": [dict(line) for line in lines],
+            },
+        )
 
     def report_overdue(self, key, *, on, item, department):
-        return once(self.ledger, DEPARTMENT, f"overdue:{key}", lambda: {
-            "report_number": serial(self.ledger, "service_center.overdue", "DB", on),
-            "reported_on": on.isoformat(),
-            "item": item,
-            "department": department,
-        })
+        return once(
+            self.ledger,
+            DEPARTMENT,
+            f"overdue:{key}",
+            lambda: {
+                "report_number": serial(self.ledger, "service_center.overdue", "DB", on),
+                "reported_on": on.isoformat(),
+                "item": item,
+                "department": department,
+            },
+        )
 
 
 def chosen_items(call: ServiceCall) -> list[str]:
@@ -105,12 +123,12 @@ def dispatch(call: ServiceCall, system: ServiceCenterSystem) -> HandlerResult:
         raise HandlerError("申请没有选择任何联办事项（R1.1）")
     departments = list(dict.fromkeys(ITEMS_BY_CODE[code].department for code in items))
     channel = call.variables.get("channel") or application(call).get("channel")
-    record = system.accept(call.idempotency_key, on=today(call), items=items, departments=departments,
-                           channel=channel)
+    record = system.accept(call.idempotency_key, on=today(call), items=items, departments=departments, channel=channel)
     number = record["acceptance_number"]
     log.info("accepted %s as %s for %d items", call.business_key, number, len(items))
-    notices = [Notice("applicant", f"您的新生儿出生“一件事”联办申请已受理，受理编号{number}。"
-                                   f"可在政务服务网随时查询办理进度。")]
+    notices = [
+        Notice("applicant", f"您的新生儿出生“一件事”联办申请已受理，受理编号{number}。可在政务服务网随时查询办理进度。")
+    ]
     for department in record["departments"]:
         names = "、".join(item_name(c) for c in record["items"] if ITEMS_BY_CODE[c].department == department)
         notices.append(Notice(department, f"联办申请{number}已分发，请办理：{names}。"))
@@ -122,8 +140,13 @@ def push_results(call: ServiceCall, system: ServiceCenterSystem) -> HandlerResul
     hukou = section(call.variables.get("results"), "hukou_registration")
     if not hukou:
         raise HandlerError("没有可推送的户口登记结果（R2.5：结果推送在出生登记之后）")
-    record = system.push(call.idempotency_key, on=today(call), source_item="hukou_registration",
-                         reference=hukou.get("registration_number"), departments=list(PUSH_RECIPIENTS))
+    record = system.push(
+        call.idempotency_key,
+        on=today(call),
+        source_item="hukou_registration",
+        reference=hukou.get("registration_number"),
+        departments=list(PUSH_RECIPIENTS),
+    )
     notices = tuple(
         Notice(department, f"出生登记结果（登记编号{record['reference']}）已同步，推送编号{record['push_id']}。")
         for department in record["departments"]
@@ -164,8 +187,10 @@ def report_overdue(call: ServiceCall, system: ServiceCenterSystem) -> HandlerRes
     record = system.report_overdue(call.idempotency_key, on=today(call), item=item, department=department)
     what = item_name(item) if item in ITEMS_BY_CODE else "窗口受理"
     acceptance = section(call.variables.get("steps"), "service_center.dispatch").get("acceptance_number")
-    text = (f"联办申请{acceptance or call.business_key}的“{what}”已超过办结时限，请尽快办理"
-            f"（督办编号{record['report_number']}）。")
+    text = (
+        f"联办申请{acceptance or call.business_key}的“{what}”已超过办结时限，请尽快办理"
+        f"（督办编号{record['report_number']}）。"
+    )
     notices = (Notice(department, text), Notice("supervisor", text))
     return HandlerResult(item=None, result=record, notices=notices)
 
@@ -174,8 +199,9 @@ def local_system(call: ServiceCall) -> ServiceCenterSystem:
     return LocalServiceCenterSystem(call.ledger)
 
 
-def register(registry: HandlerRegistry,
-             system_factory: Callable[[ServiceCall], ServiceCenterSystem] = local_system) -> None:
+def register(
+    registry: HandlerRegistry, system_factory: Callable[[ServiceCall], ServiceCenterSystem] = local_system
+) -> None:
     registry.register("service_center.dispatch", bind(dispatch, system_factory))
     registry.register("service_center.push_results", bind(push_results, system_factory))
     registry.register("service_center.notify_result", bind(notify_result, system_factory))

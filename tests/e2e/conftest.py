@@ -9,12 +9,12 @@ from datetime import datetime
 import pytest
 
 from api import create_app
-from handlers.newborn.samples import approval_for, sample_application
 from engine.bootstrap import build_context
-from engine.clock import CLOCK_START_VARIABLE, CHINA, Clock
+from engine.clock import CHINA, CLOCK_START_VARIABLE, Clock
 from engine.usecases.accounts import add_user
 from engine.worker import Worker
 from handlers.newborn import default_registry
+from handlers.newborn.samples import approval_for, sample_application
 from tests.support.databases import SPECS, fresh_database
 
 USERS = {
@@ -64,12 +64,18 @@ class Api:
         return self.call("POST", path, user, **kw)
 
     def start(self, application, user="portal", drain=True, headers=None, **extra):
-        return self.post("/api/process-definitions/newborn_birth/start", user, drain=drain,
-                         headers=headers or {}, json={"variables": {"application": application}, **extra})
+        return self.post(
+            "/api/process-definitions/newborn_birth/start",
+            user,
+            drain=drain,
+            headers=headers or {},
+            json={"variables": {"application": application}, **extra},
+        )
 
     def message(self, name, business_key, user="portal", **variables):
-        return self.post("/api/messages", user,
-                         json={"name": name, "business_key": business_key, "variables": variables})
+        return self.post(
+            "/api/messages", user, json={"name": name, "business_key": business_key, "variables": variables}
+        )
 
     def open_steps(self, instance_id, user="portal"):
         return self.get(f"/api/process-instances/{instance_id}", user).get_json()["open_steps"]
@@ -99,8 +105,9 @@ class Api:
         """Approve with the task's form; each approval gets its own certificate number."""
         seq = next(self._certificates) if seq is None else seq
         task = self.get(f"/api/tasks/{task_id}", clerk).get_json()
-        return self.post(f"/api/tasks/{task_id}/complete", clerk,
-                         json={"variables": approval_for(task["form_key"], seq)})
+        return self.post(
+            f"/api/tasks/{task_id}/complete", clerk, json={"variables": approval_for(task["form_key"], seq)}
+        )
 
 
 # The service clock of every HTTP test starts at a fixed moment (a Wednesday morning in a week without

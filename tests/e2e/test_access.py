@@ -30,8 +30,9 @@ def test_wrong_role_is_403(api, application):
 def test_two_clerks_racing_to_claim_get_200_and_409(api, application, ctx):
     from engine.usecases.accounts import add_user
 
-    api.tokens["midwifery_b"] = add_user(ctx, "midwifery_b", roles=["clerk"], groups=["midwifery"],
-                                         jurisdictions=["62"])
+    api.tokens["midwifery_b"] = add_user(
+        ctx, "midwifery_b", roles=["clerk"], groups=["midwifery"], jurisdictions=["62"]
+    )
     _, step = _first_task(api, application)
     barrier = threading.Barrier(2)
     statuses = {}
@@ -85,8 +86,19 @@ def test_task_queue_filters(api, clock):
     queue = api.get("/api/tasks", "midwifery").get_json()
     assert queue["total"] == 2 and queue["page"] == 1 and queue["per_page"] == 50
     assert queue["items"][0]["process_instance_id"] == first["id"]  # due first
-    assert set(queue["items"][0]) >= {"id", "name", "activity_id", "group", "assignee", "created_at", "due_at",
-                                      "overdue", "process_instance_id", "business_key", "form_key"}
+    assert set(queue["items"][0]) >= {
+        "id",
+        "name",
+        "activity_id",
+        "group",
+        "assignee",
+        "created_at",
+        "due_at",
+        "overdue",
+        "process_instance_id",
+        "business_key",
+        "form_key",
+    }
     task_id = queue["items"][0]["id"]
     api.post(f"/api/tasks/{task_id}/claim", "midwifery")
     mine = api.get("/api/tasks?assignee=me", "midwifery").get_json()
@@ -106,8 +118,12 @@ def test_progress_view_masks_personal_data(api, application):
     """R8.2: the applicant's view shows no ID numbers or phone numbers in clear."""
     body = api.start(application).get_json()
     text = api.get(f"/api/applications/{body['business_key']}/progress", "portal").get_data(as_text=True)
-    for secret in (application["mother"]["id_number"], application["father"]["id_number"],
-                   application["mother"]["phone"], application["applicant"]["phone"]):
+    for secret in (
+        application["mother"]["id_number"],
+        application["father"]["id_number"],
+        application["mother"]["phone"],
+        application["applicant"]["phone"],
+    ):
         assert secret not in text
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.newborn.samples import sample_application
 
+
 def test_full_gansu_window_application_completes(api, clock):
     """R2.4 window intake, R2.1 birth certificate first, R2.2 hukou second, then the rest: completed."""
     started = api.start(sample_application(clock.now(), channel="window"))
@@ -12,14 +13,19 @@ def test_full_gansu_window_application_completes(api, clock):
     assert body["state"] == "active" and body["definition"] == {"key": "newborn_birth", "version": 1}
 
     seen = api.walk_to_end(body["id"])
-    assert seen == ["window_intake", "birth_certificate_review", "hukou_review", "hukou_page_printed",
-                    "premium_paid"]
+    assert seen == ["window_intake", "birth_certificate_review", "hukou_review", "hukou_page_printed", "premium_paid"]
 
     instance = api.get(f"/api/process-instances/{body['id']}", "portal").get_json()
     assert instance["state"] == "completed"
     assert [i["code"] for i in instance["items"]] == [
-        "birth_certificate", "vaccination_certificate", "hukou_registration", "social_security_card",
-        "medical_insurance", "maternity_reimbursement", "parenting_guidance"]
+        "birth_certificate",
+        "vaccination_certificate",
+        "hukou_registration",
+        "social_security_card",
+        "medical_insurance",
+        "maternity_reimbursement",
+        "parenting_guidance",
+    ]
     assert all(i["status"] == "done" and i["result"] for i in instance["items"])
     assert instance["items"][0]["due_at"] is not None
 
@@ -50,7 +56,9 @@ def test_only_chosen_items_are_done(api, clock):
     instance = api.get(f"/api/process-instances/{body['id']}", "portal").get_json()
     assert instance["state"] == "completed"
     assert [(i["code"], i["status"]) for i in instance["items"]] == [
-        ("birth_certificate", "done"), ("parenting_guidance", "done")]
+        ("birth_certificate", "done"),
+        ("parenting_guidance", "done"),
+    ]
     history = api.get(f"/api/process-instances/{body['id']}/history?per_page=200", "supervisor").get_json()
     ran = {e["activity_id"] for e in history["items"] if e["kind"] == "service_task_completed"}
     assert "register_hukou" not in ran and "apply_social_security_card" not in ran
@@ -65,8 +73,9 @@ def test_police_return_reaches_the_applicant(api, application):
     [step] = api.open_steps(body["id"])
     assert step["activity_id"] == "hukou_review"
     reason = "户主与新生儿关系填写有误，请核对户口簿后重新申请"
-    response = api.post(f"/api/tasks/{step['task_id']}/complete", "police",
-                        json={"variables": {"decision": "return", "reason": reason}})
+    response = api.post(
+        f"/api/tasks/{step['task_id']}/complete", "police", json={"variables": {"decision": "return", "reason": reason}}
+    )
     assert response.status_code == 200, response.get_json()
 
     instance = api.get(f"/api/process-instances/{body['id']}", "portal").get_json()
@@ -107,8 +116,11 @@ def test_birth_certificate_return_stops_every_branch(api, application):
     """R2.1/R2.6: returned at the first step, nothing later is opened (no hukou review appears)."""
     body = api.start(application).get_json()
     [step] = api.open_steps(body["id"])
-    response = api.post(f"/api/tasks/{step['task_id']}/complete", "midwifery",
-                        json={"variables": {"decision": "return", "reason": "分娩登记信息与母亲身份证不一致"}})
+    response = api.post(
+        f"/api/tasks/{step['task_id']}/complete",
+        "midwifery",
+        json={"variables": {"decision": "return", "reason": "分娩登记信息与母亲身份证不一致"}},
+    )
     assert response.status_code == 200
     assert response.get_json()["process_instance_state"] == "returned"
     instance = api.get(f"/api/process-instances/{body['id']}", "portal").get_json()

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from engine.backup import BackupError, restore
 from engine.bootstrap import build_context
 from engine.persistence.database import make_engine
-from engine.persistence.models import Base, HistoryEvent, Job
+from engine.persistence.models import Base, Job
 from engine.usecases.accounts import add_user
 from handlers.newborn.samples import sample_application
 from tests.sample_files import pdf, png
@@ -36,9 +36,14 @@ from tests.support.services import ROOT, onething, services
 
 
 def command(url: str, materials: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(onething(*args), cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, "DATABASE_URL": url, "MATERIALS_DIR": str(materials),
-                               "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        onething(*args),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "DATABASE_URL": url, "MATERIALS_DIR": str(materials), "PYTHONPATH": str(ROOT)},
+    )
 
 
 def snapshot(url: str) -> dict[str, list]:
@@ -46,9 +51,13 @@ def snapshot(url: str) -> dict[str, list]:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            return {name: [dict(row._mapping) for row in
-                           connection.execute(select(table).order_by(*table.primary_key.columns)).all()]
-                    for name, table in Base.metadata.tables.items()}
+            return {
+                name: [
+                    dict(row._mapping)
+                    for row in connection.execute(select(table).order_by(*table.primary_key.columns)).all()
+                ]
+                for name, table in Base.metadata.tables.items()
+            }
     finally:
         engine.dispose()
 
@@ -84,9 +93,12 @@ def wait_for_the_worker(url: str, timeout: float = 120) -> None:
 def put_material(base_url: str, token: str, instance_id: str, code: str, content: bytes, filename: str) -> int:
     parts = urlsplit(base_url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-    connection.request("PUT", f"/api/process-instances/{instance_id}/materials/{code}?filename={quote(filename)}",
-                       body=content, headers={"Authorization": f"Bearer {token}",
-                                              "Content-Type": "application/octet-stream"})
+    connection.request(
+        "PUT",
+        f"/api/process-instances/{instance_id}/materials/{code}?filename={quote(filename)}",
+        body=content,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/octet-stream"},
+    )
     status = connection.getresponse().status
     connection.close()
     return status
@@ -121,10 +133,21 @@ def test_a_backup_taken_mid_run_restores_into_an_empty_database(database_url, tm
         uploads = {1: pdf("结婚证 1"), 2: png(2, 3), 3: pdf("结婚证 3")}
         for seq, content in uploads.items():
             instance_id = in_flight[seq - 1].instance_id
-            assert put_material(base, tokens["portal"], instance_id, "marriage_certificate", content,
-                                "王芳的结婚证.pdf") == 201
-        assert put_material(base, tokens["portal"], in_flight[0].instance_id, "marriage_certificate",
-                            pdf("结婚证 1, 第二版"), "王芳的结婚证.pdf") == 200
+            assert (
+                put_material(base, tokens["portal"], instance_id, "marriage_certificate", content, "王芳的结婚证.pdf")
+                == 201
+            )
+        assert (
+            put_material(
+                base,
+                tokens["portal"],
+                in_flight[0].instance_id,
+                "marriage_certificate",
+                pdf("结婚证 1, 第二版"),
+                "王芳的结婚证.pdf",
+            )
+            == 200
+        )
         wait_for_the_worker(database_url)
 
         # 1. the worker running, no request under way: the backup is the database as it is
@@ -138,8 +161,10 @@ def test_a_backup_taken_mid_run_restores_into_an_empty_database(database_url, tm
         before = set(by_id(expected["process_instances"]))
         with concurrent.futures.ThreadPoolExecutor(4) as pool:
             backing_up = pool.submit(command, database_url, materials, "db", "backup", str(busy_archive))
-            moving = [pool.submit(carry, [Client(base)], tokens, seq, outcome, actions=1)
-                      for seq, outcome in enumerate(in_flight, 1)]
+            moving = [
+                pool.submit(carry, [Client(base)], tokens, seq, outcome, actions=1)
+                for seq, outcome in enumerate(in_flight, 1)
+            ]
             moving += [pool.submit(drive, [Client(base)], tokens, seq, now, actions=1) for seq in (6, 7)]
             moved = [future.result(timeout=300) for future in moving]
             made = backing_up.result(timeout=300)
@@ -174,7 +199,7 @@ def test_a_backup_taken_mid_run_restores_into_an_empty_database(database_url, tm
         assert before <= set(instances) <= set(by_id(source["process_instances"]))
         then, later = histories(restored["history_events"]), histories(source["history_events"])
         for instance_id in instances:  # each application's history up to one moment, nothing half-written
-            assert later[instance_id][:len(then[instance_id])] == then[instance_id]
+            assert later[instance_id][: len(then[instance_id])] == then[instance_id]
         source_tasks = by_id(source["user_tasks"])
         for task in restored["user_tasks"]:
             if task["completed_at"] is not None:  # completed then: the same now
@@ -182,16 +207,27 @@ def test_a_backup_taken_mid_run_restores_into_an_empty_database(database_url, tm
         assert all(row in source["materials"] for row in restored["materials"])
         assert files_of(restored_materials) == files_of(materials)
 
-        active = [(seq, o) for seq, o in enumerate(moved, 1) if o.instance_id in instances
-                  and instances[o.instance_id]["state"] == "active"]
+        active = [
+            (seq, o)
+            for seq, o in enumerate(moved, 1)
+            if o.instance_id in instances and instances[o.instance_id]["state"] == "active"
+        ]
         assert {seq for seq, _ in active} >= {1, 2, 3}  # under way when the backup began, and when it ended
         with services(url, tmp_path / "restored-logs", env={"MATERIALS_DIR": str(restored_materials)}) as running:
             with concurrent.futures.ThreadPoolExecutor(4) as pool:
-                carried = list(pool.map(
-                    lambda item: carry([Client(running.urls[0])], tokens, item[0],
-                                       Outcome(instance_id=item[1].instance_id, business_key=item[1].business_key),
-                                       deadline_s=150),
-                    active, timeout=300))
+                carried = list(
+                    pool.map(
+                        lambda item: carry(
+                            [Client(running.urls[0])],
+                            tokens,
+                            item[0],
+                            Outcome(instance_id=item[1].instance_id, business_key=item[1].business_key),
+                            deadline_s=150,
+                        ),
+                        active,
+                        timeout=300,
+                    )
+                )
         assert [o.state for o in carried] == ["completed"] * len(active)
 
     said = "".join(done.stdout + done.stderr for done in printed)
@@ -199,14 +235,16 @@ def test_a_backup_taken_mid_run_restores_into_an_empty_database(database_url, tm
     assert not [value for value in personal_values(range(1, 8), now) | {"王芳的结婚证"} if value in said]
 
 
-def test_a_restore_refuses_what_it_must_not_restore_and_changes_nothing(database_url, tmp_path, api, app,
-                                                                        application, clock):
+def test_a_restore_refuses_what_it_must_not_restore_and_changes_nothing(
+    database_url, tmp_path, api, app, application, clock
+):
     materials = tmp_path / "materials"
     app.config["MATERIALS_DIR"] = str(materials)
     started = api.start(application).get_json()
     content = pdf("出生医学证明")
-    response = api.call("PUT", f"/api/process-instances/{started['id']}/materials/marriage_certificate", "portal",
-                        data=content)
+    response = api.call(
+        "PUT", f"/api/process-instances/{started['id']}/materials/marriage_certificate", "portal", data=content
+    )
     assert response.status_code == 201
     archive = tmp_path / "backup.tar"
     made = command(database_url, materials, "db", "backup", str(archive))
@@ -241,7 +279,7 @@ def test_a_restore_refuses_what_it_must_not_restore_and_changes_nothing(database
         refused = command(url, elsewhere, "db", "restore", str(junk))
         assert refused.returncode == 1 and "not an onething backup" in refused.stderr
         cut = tmp_path / "cut.tar"
-        cut.write_bytes(archive.read_bytes()[:archive.stat().st_size // 2])
+        cut.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
         refused = command(url, elsewhere, "db", "restore", str(cut))
         assert refused.returncode == 1 and "damaged" in refused.stderr and "Traceback" not in refused.stderr
         assert snapshot_is_empty(url) and not [p for p in elsewhere.rglob("*") if p.is_file()]
@@ -259,7 +297,9 @@ def test_a_restore_refuses_what_it_must_not_restore_and_changes_nothing(database
         attempts.append(("db", "restore", str(archive)))
     for args in attempts:
         refused = command(unreachable, materials, *args)
-        assert refused.returncode == 1 and "cannot read the PostgreSQL database onething on 127.0.0.1:9" in refused.stderr
+        assert (
+            refused.returncode == 1 and "cannot read the PostgreSQL database onething on 127.0.0.1:9" in refused.stderr
+        )
         assert "s3cret" not in refused.stdout + refused.stderr and "Traceback" not in refused.stderr
 
     # another kind of database than the backup's: said before anything is read or written
@@ -281,17 +321,22 @@ def test_a_material_damaged_on_disk_is_left_out_and_said(database_url, tmp_path,
     app.config["MATERIALS_DIR"] = str(materials)
     started = api.start(application).get_json()
     for code, content in (("marriage_certificate", pdf("结婚证")), ("parent_id_cards", png(3, 3))):
-        assert api.call("PUT", f"/api/process-instances/{started['id']}/materials/{code}", "portal",
-                        data=content).status_code == 201
+        assert (
+            api.call(
+                "PUT", f"/api/process-instances/{started['id']}/materials/{code}", "portal", data=content
+            ).status_code
+            == 201
+        )
     damaged = hashlib.sha256(png(3, 3)).hexdigest()
     (materials / damaged).write_bytes(png(3, 4))  # the disk changed it under the service
     archive = tmp_path / "backup.tar"
     made = command(database_url, materials, "db", "backup", str(archive))
     assert made.returncode == 1 and f"{damaged[:12]}… no longer matches its hash" in made.stderr
     with tarfile.open(archive) as tar:
-        assert [n for n in tar.getnames() if n.startswith("materials/")] == [f"materials/{hashlib.sha256(pdf('结婚证')).hexdigest()}"]
+        assert [n for n in tar.getnames() if n.startswith("materials/")] == [
+            f"materials/{hashlib.sha256(pdf('结婚证')).hexdigest()}"
+        ]
     with empty_database(tmp_path) as url:
         done = command(url, tmp_path / "restored", "db", "restore", str(archive))
         assert done.returncode == 1 and "1 material file(s) the database records are not in" in done.stderr
         assert "restore: done: 1 application(s), 1 active" in done.stdout
-

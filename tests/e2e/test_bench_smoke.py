@@ -14,14 +14,21 @@ from tests.support.databases import on_postgresql
 
 ROOT = Path(__file__).resolve().parents[2]
 NUMBER = r"[0-9]+(?:\.[0-9]+)?"
-LINE = re.compile(rf"bench: db=sqlite lifecycles_per_s=(?P<x>{NUMBER}) floor_per_s=(?P<y>{NUMBER}) "
-                  rf"ratio={NUMBER} p50_ms={NUMBER} p99_ms={NUMBER} tasklist_ms_at_100k={NUMBER}")
+LINE = re.compile(
+    rf"bench: db=sqlite lifecycles_per_s=(?P<x>{NUMBER}) floor_per_s=(?P<y>{NUMBER}) "
+    rf"ratio={NUMBER} p50_ms={NUMBER} p99_ms={NUMBER} tasklist_ms_at_100k={NUMBER}"
+)
 
 
 @pytest.mark.skipif(on_postgresql(), reason="runs on SQLite only, in make test's SQLite pass")
 def test_quick_benchmark_ends_with_the_bench_line(service_clock_pinned):
-    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--db", "sqlite"],
-                          cwd=ROOT, capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--db", "sqlite"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     lines = done.stdout.strip().splitlines()
     assert LINE.fullmatch(lines[-1]), lines[-5:]

@@ -9,7 +9,6 @@ fails the same way says so at once.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 
@@ -46,7 +45,8 @@ def refused_application(api, clock, taken: str, seq: int = 2) -> tuple[str, dict
 
 
 def test_a_certificate_number_already_used_goes_back_to_the_midwife_and_the_correction_carries_it_on(
-        api, ctx, app, clock):
+    api, ctx, app, clock
+):
     first = api.start(sample_application(clock.now(), seq=1)).get_json()
     api.walk_to_end(first["id"])
     taken = issued_number(api, first["id"])
@@ -84,7 +84,7 @@ def test_a_certificate_number_already_used_goes_back_to_the_midwife_and_the_corr
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
     assert browser.post("/login", data={"name": "mw-web", "password": PASSWORD, "csrf_token": csrf}).status_code == 302
     page = browser.get(f"/tasks/{back['task_id']}").get_data(as_text=True)
-    top = page[page.index("<h1>"):page.index('class="columns"')]
+    top = page[page.index("<h1>") : page.index('class="columns"')]
     assert 'class="refusal" role="alert"' in top and "出具电子出生医学证明未能办理" in top and TAKEN in top
     assert "部门退回更正" in page and "certificate_number_taken" not in page
     assert "退回更正" in browser.get("/tasks").get_data(as_text=True)
@@ -166,8 +166,7 @@ def test_no_station_from_the_rules_goes_back_to_the_police_clerk(api, ctx, clock
 
     assert api.post(f"/api/tasks/{back['task_id']}/claim", "police").status_code == 200
     entered = {**approval_for("hukou_review"), "police_station": "兰州市公安局城关分局庆阳路派出所"}
-    assert api.post(f"/api/tasks/{back['task_id']}/complete", "police",
-                    json={"variables": entered}).status_code == 200
+    assert api.post(f"/api/tasks/{back['task_id']}/complete", "police", json={"variables": entered}).status_code == 200
     api.walk_to_end(body["id"])
     instance = api.get(f"/api/process-instances/{body['id']}", "supervisor").get_json()
     assert instance["state"] == "completed"
@@ -206,8 +205,7 @@ def registry(refusing):
     return wrapped
 
 
-def test_a_business_error_nothing_catches_is_an_incident_at_once_that_says_what_it_is_about(
-        api, clock, refusing):
+def test_a_business_error_nothing_catches_is_an_incident_at_once_that_says_what_it_is_about(api, clock, refusing):
     card = refusing["hrss.apply_card"]
     card.refusing = True
     body = api.start(sample_application(clock.now(), seq=4)).get_json()
@@ -226,7 +224,9 @@ def test_a_business_error_nothing_catches_is_an_incident_at_once_that_says_what_
 
     again = api.post(f"/api/incidents/{incident['id']}/retry", "admin", drain=False).get_json()
     assert again["outcome"] == "failed" and again["attempts"] == 2 and card.calls == 2
-    assert "原因与上次相同" in again["outcome_message"] and "所选服务银行已停止办理社会保障卡" in again["outcome_message"]
+    assert (
+        "原因与上次相同" in again["outcome_message"] and "所选服务银行已停止办理社会保障卡" in again["outcome_message"]
+    )
     assert [i["id"] for i in api.get("/api/incidents", "admin").get_json()["items"]] == [incident["id"]]
 
     card.refusing = False

@@ -16,12 +16,12 @@ from datetime import datetime
 import pytest
 
 from api import create_app
-from engine.cli import main
-from handlers.newborn.samples import sample_application
 from engine.bootstrap import build_context
+from engine.cli import main
 from engine.clock import CHINA, Clock
 from engine.usecases.accounts import add_user
 from engine.worker import Worker
+from handlers.newborn.samples import sample_application
 from tests.support.calendars import NOTICE_2027
 
 NOTICE = json.loads(NOTICE_2027.read_text(encoding="utf-8"))
@@ -49,8 +49,10 @@ def instance(api, instance_id, user="portal"):
 
 def provisional_everywhere_it_should_be(view, official_years):
     """Every date of an instance view is provisional exactly when it falls in a year without a notice."""
+
     def expected(moment):
         return datetime.fromisoformat(moment).year not in official_years
+
     for item in view["items"]:
         assert item["provisional"] is expected(item["due_at"]), item
     for step in view["open_steps"]:
@@ -59,6 +61,7 @@ def provisional_everywhere_it_should_be(view, official_years):
 
 
 # -- today's real date ---------------------------------------------------------------------------------------
+
 
 def test_r5_1_on_the_real_date_applications_start_and_the_dry_run_answers(database_url, registry):
     """No clock pinned: in December 2026 Guizhou's 23 working days reach 2027, which has no notice yet."""
@@ -74,8 +77,11 @@ def test_r5_1_on_the_real_date_applications_start_and_the_dry_run_answers(databa
         assert check.status_code == 200, check.get_json()
         promised = check.get_json()["promised_by"]
         assert check.get_json()["promised_by_provisional"] is (datetime.fromisoformat(promised).year not in official)
-        started = client.post("/api/process-definitions/newborn_birth/start", headers=headers,
-                              json={"variables": {"application": application}})
+        started = client.post(
+            "/api/process-definitions/newborn_birth/start",
+            headers=headers,
+            json={"variables": {"application": application}},
+        )
         assert started.status_code == 201, started.get_json()
         worker.run_until_idle()
         view = client.get(f"/api/process-instances/{started.get_json()['id']}", headers=headers).get_json()
@@ -83,6 +89,7 @@ def test_r5_1_on_the_real_date_applications_start_and_the_dry_run_answers(databa
 
 
 # -- provisional, then official ------------------------------------------------------------------------------
+
 
 def test_r5_1_provisional_dates_are_marked_in_every_view(api, clock):
     """Guizhou on 24 December 2026: 23 working days end in 2027 -- 预计 in the views, the progress texts, the
@@ -134,7 +141,9 @@ def test_r5_1_loading_the_2027_notice_moves_open_due_dates_and_re_arms_the_timer
     [entry] = [e for e in history(ctx, body["id"]) if e[0] == "deadlines_recounted"]
     assert "承诺办结时限由2027年1月5日（预计）调整为2027年1月6日" in entry[1]
     assert "“出生登记审核”办结时限由2027年1月4日（预计）调整为2027年1月5日" in entry[1]
-    assert entry[1].endswith("依据国务院办公厅关于2027年部分节假日安排的通知（测试用，日期为虚构）（国办发明电〔2026〕99号）")
+    assert entry[1].endswith(
+        "依据国务院办公厅关于2027年部分节假日安排的通知（测试用，日期为虚构）（国办发明电〔2026〕99号）"
+    )
     assert entry[2]["years"] == [2027]
 
     again = import_2027(api).get_json()  # the same notice again changes nothing
@@ -195,8 +204,9 @@ def test_r5_1_a_completed_application_keeps_what_it_recorded(api, ctx, clock):
     assert "deadlines_recounted" not in [k for k, *_ in history(ctx, body["id"])]
 
 
-def test_r5_1_an_application_saved_on_an_older_calendar_is_caught_up_by_the_worker(api, ctx, database_url,
-                                                                                     clock, registry):
+def test_r5_1_an_application_saved_on_an_older_calendar_is_caught_up_by_the_worker(
+    api, ctx, database_url, clock, registry
+):
     """Another process counted with a calendar from before the import (its cache not yet refreshed): the
     worker's reconciliation counts that application again."""
     move_to(clock, "2026-12-30 10:00")
@@ -205,9 +215,11 @@ def test_r5_1_an_application_saved_on_an_older_calendar_is_caught_up_by_the_work
     assert not other.calendar.current().is_official(2027)
     assert import_2027(api).status_code == 200
     client = create_app({"TESTING": True, "SECRET_KEY": "tests"}, context=other).test_client()
-    started = client.post("/api/process-definitions/newborn_birth/start",
-                          headers={"Authorization": f"Bearer {api.tokens['portal']}"},
-                          json={"variables": {"application": sample_application(clock.now())}})
+    started = client.post(
+        "/api/process-definitions/newborn_birth/start",
+        headers={"Authorization": f"Bearer {api.tokens['portal']}"},
+        json={"variables": {"application": sample_application(clock.now())}},
+    )
     assert started.status_code == 201
     instance_id = started.get_json()["id"]
     assert instance(api, instance_id)["promised_by"] == "2027-01-05T23:59:59+08:00"  # the stale count
@@ -216,23 +228,29 @@ def test_r5_1_an_application_saved_on_an_older_calendar_is_caught_up_by_the_work
     view = instance(api, instance_id)
     assert view["promised_by"] == "2027-01-06T23:59:59+08:00" and view["promised_by_provisional"] is False
     with ctx.reader() as uow:
-        assert set(uow.counted.for_instance(instance_id).values()) == {ctx.calendar.current().version(2026),
-                                                                       ctx.calendar.current().version(2027)}
+        assert set(uow.counted.for_instance(instance_id).values()) == {
+            ctx.calendar.current().version(2026),
+            ctx.calendar.current().version(2027),
+        }
 
 
 # -- refused imports -----------------------------------------------------------------------------------------
+
 
 def changed(notice, **change):
     return {**notice, **change}
 
 
-@pytest.mark.parametrize("body, reason", [
-    (changed(NOTICE, holidays=[{"name": "元旦", "days": ["2026-12-31", "2027-01-01"]}]), "not in 2027"),
-    (changed(NOTICE, workdays=["2027-01-06"]), "Wednesday"),
-    (changed(NOTICE, workdays=["2027-01-02"]), "both a day off"),
-    (changed(NOTICE, year=2028), "not 2027"),
-    (changed(NOTICE, holidays=[{"name": "春节", "days": ["2027-02-05", "2027-02-07"]}]), "contiguous"),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        (changed(NOTICE, holidays=[{"name": "元旦", "days": ["2026-12-31", "2027-01-01"]}]), "not in 2027"),
+        (changed(NOTICE, workdays=["2027-01-06"]), "Wednesday"),
+        (changed(NOTICE, workdays=["2027-01-02"]), "both a day off"),
+        (changed(NOTICE, year=2028), "not 2027"),
+        (changed(NOTICE, holidays=[{"name": "春节", "days": ["2027-02-05", "2027-02-07"]}]), "contiguous"),
+    ],
+)
 def test_r5_1_a_bad_notice_is_refused_with_the_reason_and_nothing_changes(api, body, reason):
     response = import_2027(api, body=body)
     assert response.status_code == 422 and response.mimetype == "application/problem+json"
@@ -256,12 +274,21 @@ def test_r5_1_every_role_reads_a_year(api):
     assert "2026-01-04" in year["workdays"] and year["imports"][0]["outcome"] == "loaded"
     provisional = api.get("/api/calendar/2027", "supervisor").get_json()
     assert provisional["provisional"] is True and provisional["workdays"] == []
-    assert [b["name"] for b in provisional["holidays"]] == ["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"]
+    assert [b["name"] for b in provisional["holidays"]] == [
+        "元旦",
+        "春节",
+        "清明节",
+        "劳动节",
+        "端午节",
+        "中秋节",
+        "国庆节",
+    ]
     listed = api.get("/api/calendar", "analyst").get_json()
     assert 2026 in listed["official_years"] and 2027 in listed["provisional_years"]
 
 
 # -- the command line ----------------------------------------------------------------------------------------
+
 
 def run_cli(*argv):
     out, err = io.StringIO(), io.StringIO()

@@ -26,8 +26,10 @@ WELL_KNOWN = "/.well-known/camunda-automation-platform/webapps"
 def weeks_off(count: int) -> dict:
     """The 2027 notice with ``count`` whole weeks off (Monday to Sunday, five working days each) from 1 February."""
     first = date(2027, 2, 1)
-    blocks = [{"name": f"第{n + 1}周", "days": [(first + timedelta(days=7 * n + d)).isoformat() for d in range(7)]}
-              for n in range(count)]
+    blocks = [
+        {"name": f"第{n + 1}周", "days": [(first + timedelta(days=7 * n + d)).isoformat() for d in range(7)]}
+        for n in range(count)
+    ]
     return {**NOTICE, "holidays": blocks, "workdays": []}
 
 
@@ -35,7 +37,9 @@ def test_a_year_keeps_at_least_200_working_days():
     assert len(parse_notice(weeks_off(12)).days_off) == 84  # 261 - 60 = 201 working days: a notice
     with pytest.raises(InvalidNotice) as refused:
         parse_notice(weeks_off(13))  # 196
-    assert refused.value.problems == ["2027年按此通知只有196个工作日（至少应有200个）：放假的日子过多，不像国务院的放假安排，请核对文件"]
+    assert refused.value.problems == [
+        "2027年按此通知只有196个工作日（至少应有200个）：放假的日子过多，不像国务院的放假安排，请核对文件"
+    ]
 
 
 def test_a_notice_with_every_day_off_is_refused_with_the_count(api):
@@ -73,15 +77,20 @@ def run_cli(*argv):
     return code, out.getvalue(), err.getvalue()
 
 
-@pytest.mark.parametrize("content, words", [
-    ('{"year": ' * 20_000 + "1" + "}" * 20_000, ["nested deeper than 64 levels"]),  # a RecursionError before
-    ("[" * 5000, ["nested deeper than 64 levels"]),
-    ("{", ["not JSON"]),
-    ('{"year": ' + "9" * 5000 + "}", ["characters (at most 40)"]),
-    (json.dumps({**NOTICE, "source": {**NOTICE["source"], "title": "通知\x1b[2J"}}), ["U+001B", "nothing changed"]),
-    (json.dumps({**NOTICE, "workdays": ["2027-01-06"], "holidays": [{"name": "x", "days": ["2027-13-01"]}]}),
-     ["nothing changed", "Wednesday", "2027-13-01"]),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        ('{"year": ' * 20_000 + "1" + "}" * 20_000, ["nested deeper than 64 levels"]),  # a RecursionError before
+        ("[" * 5000, ["nested deeper than 64 levels"]),
+        ("{", ["not JSON"]),
+        ('{"year": ' + "9" * 5000 + "}", ["characters (at most 40)"]),
+        (json.dumps({**NOTICE, "source": {**NOTICE["source"], "title": "通知\x1b[2J"}}), ["U+001B", "nothing changed"]),
+        (
+            json.dumps({**NOTICE, "workdays": ["2027-01-06"], "holidays": [{"name": "x", "days": ["2027-13-01"]}]}),
+            ["nothing changed", "Wednesday", "2027-13-01"],
+        ),
+    ],
+)
 def test_the_import_command_reports_a_bad_file_in_one_line(api, database_url, monkeypatch, tmp_path, content, words):
     monkeypatch.setenv("DATABASE_URL", database_url)
     bad = tmp_path / "2027.json"
@@ -95,10 +104,20 @@ def test_the_import_command_reports_a_bad_file_in_one_line(api, database_url, mo
 
 
 def test_a_year_stored_with_such_characters_is_shown_without_them():
-    view = {"year": 2027, "status": "official", "working_days": 249, "workdays": [],
-            "holidays": [{"name": "元\u202e旦", "days": ["2027-01-01"]}],
-            "source": {"title": "通知\x1b[2J\x07", "number": "〔2026〕\u202e1号", "loaded_at": "2026-12-01",
-                       "loaded_by": "op\x1b", "origin": "import"}}
+    view = {
+        "year": 2027,
+        "status": "official",
+        "working_days": 249,
+        "workdays": [],
+        "holidays": [{"name": "元\u202e旦", "days": ["2027-01-01"]}],
+        "source": {
+            "title": "通知\x1b[2J\x07",
+            "number": "〔2026〕\u202e1号",
+            "loaded_at": "2026-12-01",
+            "loaded_by": "op\x1b",
+            "origin": "import",
+        },
+    }
     text = render_year(view)
     assert not {"\x1b", "\x07", "\u202e"} & set(text)
     assert "通知<U+001B>[2J<U+0007>" in text and "元<U+202E>旦" in text
@@ -115,16 +134,28 @@ def test_the_well_known_answer_names_the_configured_public_url(ctx, monkeypatch,
     monkeypatch.setenv("ONETHING_PUBLIC_URL", "https://yjs.example.gov.cn/onething/")
     client = create_app({"TESTING": True, "SECRET_KEY": "tests"}, context=ctx).test_client()
     urls = client.get(WELL_KNOWN, headers={"Host": "evil.example"}).get_json()
-    assert urls == {"adminUrl": "https://yjs.example.gov.cn/onething/admin",
-                    "cockpitUrl": "https://yjs.example.gov.cn/onething/cockpit/",
-                    "tasklistUrl": "https://yjs.example.gov.cn/onething/tasks"}
-    listed = client.get("/engine-rest/deployment", headers={"Host": "evil.example",
-                                                            "Authorization": f"Bearer {api.tokens['analyst']}"})
+    assert urls == {
+        "adminUrl": "https://yjs.example.gov.cn/onething/admin",
+        "cockpitUrl": "https://yjs.example.gov.cn/onething/cockpit/",
+        "tasklistUrl": "https://yjs.example.gov.cn/onething/tasks",
+    }
+    listed = client.get(
+        "/engine-rest/deployment", headers={"Host": "evil.example", "Authorization": f"Bearer {api.tokens['analyst']}"}
+    )
     assert listed.get_json()[0]["links"][0]["href"] == "https://yjs.example.gov.cn/onething/engine-rest/deployment/1"
 
 
-@pytest.mark.parametrize("value", ["yjs.example.gov.cn", "ftp://yjs.example.gov.cn", "https://", "https://u:p@h",
-                                   "https://h/?q=1", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "yjs.example.gov.cn",
+        "ftp://yjs.example.gov.cn",
+        "https://",
+        "https://u:p@h",
+        "https://h/?q=1",
+        "javascript:alert(1)",
+    ],
+)
 def test_a_public_url_that_is_no_address_stops_the_start(ctx, monkeypatch, value):
     from api.public_url import BadPublicUrl
 

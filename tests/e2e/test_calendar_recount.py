@@ -33,8 +33,10 @@ from tests.support.calendars import NOTICE_2027
 NOTICE = json.loads(NOTICE_2027.read_text(encoding="utf-8"))
 # A supplementary notice for 2027 (invented): 1-8 January off, and no make-up Saturday on the 9th.
 SUPPLEMENT = copy.deepcopy(NOTICE)
-SUPPLEMENT["source"] = {"title": "国务院办公厅关于2027年部分节假日安排的补充通知（测试用，日期为虚构）",
-                        "number": "国办发明电〔2026〕100号"}
+SUPPLEMENT["source"] = {
+    "title": "国务院办公厅关于2027年部分节假日安排的补充通知（测试用，日期为虚构）",
+    "number": "国办发明电〔2026〕100号",
+}
 SUPPLEMENT["holidays"][0]["days"] = [f"2027-01-0{d}" for d in range(1, 9)]
 SUPPLEMENT["workdays"] = [d for d in NOTICE["workdays"] if d != "2027-01-09"]
 
@@ -71,10 +73,16 @@ def dates_of(api, ctx, instance_id) -> dict:
     view = api.get(f"/api/process-instances/{instance_id}", "portal").get_json()
     assert "items" in view, view
     with ctx.reader() as uow:
-        timers = sorted((job.activity_id, job.due_at.isoformat()) for job in uow.jobs.for_instance(instance_id)
-                        if job.kind == "timer")
-    visits = [i["result"]["visit"] for i in view["items"]
-              if i["code"] == "hukou_registration" and (i.get("result") or {}).get("visit")]
+        timers = sorted(
+            (job.activity_id, job.due_at.isoformat())
+            for job in uow.jobs.for_instance(instance_id)
+            if job.kind == "timer"
+        )
+    visits = [
+        i["result"]["visit"]
+        for i in view["items"]
+        if i["code"] == "hukou_registration" and (i.get("result") or {}).get("visit")
+    ]
     return {
         "promised_by": (view["promised_by"], view["promised_by_provisional"]),
         "items": sorted((i["code"], i["due_at"], i["provisional"]) for i in view["items"]),
@@ -125,7 +133,9 @@ def test_r5_1_replacing_the_official_2027_moves_every_active_application_as_a_re
 
     [(reason, detail)] = history(ctx, gansu)
     assert reason.startswith("承诺办结时限由2027年1月6日调整为2027年1月12日") and "预计" not in reason
-    assert reason.endswith("依据国务院办公厅关于2027年部分节假日安排的补充通知（测试用，日期为虚构）（国办发明电〔2026〕100号）")
+    assert reason.endswith(
+        "依据国务院办公厅关于2027年部分节假日安排的补充通知（测试用，日期为虚构）（国办发明电〔2026〕100号）"
+    )
     assert detail["years"] == [2027]
     [(reason, _)] = history(ctx, visited)
     assert "告知申请人的办理期限由2027年1月6日调整为2027年1月12日" in reason
@@ -135,7 +145,8 @@ def test_r5_1_replacing_the_official_2027_moves_every_active_application_as_a_re
 
 
 def test_r5_1_amending_the_official_2026_moves_applications_and_the_worker_catches_up_stale_ones(
-        api, ctx, clock, database_url, registry):
+    api, ctx, clock, database_url, registry
+):
     """An amendment of the official 2026 (31 December off) moves dates counted through it -- also of an
     application another process counted a moment later on the days before the amendment."""
     move_to(clock, "2026-12-28 10:00")  # Monday
@@ -148,7 +159,10 @@ def test_r5_1_amending_the_official_2026_moves_applications_and_the_worker_catch
     amended = package_notices()
     [notice_2026] = [n for n in amended if n.year == 2026]
     body = notice_2026.to_json()
-    body["source"] = {"title": "国务院办公厅关于2026年岁末放假的通知（测试用，日期为虚构）", "number": "国办发明电〔2026〕101号"}
+    body["source"] = {
+        "title": "国务院办公厅关于2026年岁末放假的通知（测试用，日期为虚构）",
+        "number": "国办发明电〔2026〕101号",
+    }
     body["holidays"].append({"name": "岁末", "days": ["2026-12-31"]})
     loaded = load(api, body)
     assert loaded["outcome"] == "replaced" and loaded["recounted"] == 1
@@ -159,9 +173,11 @@ def test_r5_1_amending_the_official_2026_moves_applications_and_the_worker_catch
     assert "国办发明电〔2026〕101号" in reason and detail["years"] == [2026]
 
     client = create_app({"TESTING": True, "SECRET_KEY": "tests"}, context=other).test_client()
-    started = client.post("/api/process-definitions/newborn_birth/start",
-                          headers={"Authorization": f"Bearer {api.tokens['portal']}"},
-                          json={"variables": {"application": sample_application(clock.now(), seq=2)}})
+    started = client.post(
+        "/api/process-definitions/newborn_birth/start",
+        headers={"Authorization": f"Bearer {api.tokens['portal']}"},
+        json={"variables": {"application": sample_application(clock.now(), seq=2)}},
+    )
     assert started.status_code == 201
     stale = started.get_json()["id"]
     api.worker.run_until_idle()  # its service tasks: this worker counts on the amended days, the rest stays
@@ -187,8 +203,16 @@ def test_r5_1_a_calendar_that_changes_during_a_step_is_caught_up(api, ctx, clock
         clerk = CLERK_OF[step["group"]]
         assert api.post(f"/api/tasks/{step['task_id']}/claim", clerk).status_code == 200
         form_key = api.get(f"/api/tasks/{step['task_id']}", clerk).get_json()["form_key"]
-        assert api.call("POST", f"/api/tasks/{step['task_id']}/complete", clerk, drain=n == 1,
-                        json={"variables": approval_for(form_key, n)}).status_code == 200
+        assert (
+            api.call(
+                "POST",
+                f"/api/tasks/{step['task_id']}/complete",
+                clerk,
+                drain=n == 1,
+                json={"variables": approval_for(form_key, n)},
+            ).status_code
+            == 200
+        )
     assert load(api, SUPPLEMENT)["recounted"] == 1  # the promised date moves; the visit is not counted yet
 
     def probe(point, **info):  # the stale worker's cache expires between the registration and the save
@@ -205,7 +229,8 @@ def test_r5_1_a_calendar_that_changes_during_a_step_is_caught_up(api, ctx, clock
 
 
 def test_r5_1_alternating_loads_under_traffic_end_with_every_application_counted_on_the_last(
-        api, app, ctx, clock, database_url, registry):
+    api, app, ctx, clock, database_url, registry
+):
     """Two notices for 2027 loaded in turn while applications are filed and approved in other threads -- one
     of them another process, whose calendar is up to five seconds old: once the worker has reconciled,
     every active application is counted on the notice loaded last."""
@@ -252,8 +277,11 @@ def test_r5_1_alternating_loads_under_traffic_end_with_every_application_counted
         finally:
             lanes_done.release()
 
-    threads = [threading.Thread(target=loader), threading.Thread(target=traffic, args=(1, app, ctx)),
-               threading.Thread(target=traffic, args=(2, other_app, other))]
+    threads = [
+        threading.Thread(target=loader),
+        threading.Thread(target=traffic, args=(1, app, ctx)),
+        threading.Thread(target=traffic, args=(2, other_app, other)),
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -292,12 +320,31 @@ def test_r5_1_applications_counted_before_the_upgrade_are_counted_again_once(api
         with engine.begin() as connection:
             command.downgrade(migrations.config(connection), before_0007c)
         with Session(engine) as session:  # the old release's import, without its recount
-            session.add(CalendarYear(year=2027, origin="notice", title=notice.title, number=notice.number,
-                                     days=notice.days_json(), fingerprint=notice.fingerprint,
-                                     loaded_at=clock.now(), loaded_by="admin"))
-            session.add(CalendarImport(year=2027, at=clock.now(), by="admin", origin="notice", title=notice.title,
-                                       number=notice.number, fingerprint=notice.fingerprint, outcome="loaded",
-                                       detail={}))
+            session.add(
+                CalendarYear(
+                    year=2027,
+                    origin="notice",
+                    title=notice.title,
+                    number=notice.number,
+                    days=notice.days_json(),
+                    fingerprint=notice.fingerprint,
+                    loaded_at=clock.now(),
+                    loaded_by="admin",
+                )
+            )
+            session.add(
+                CalendarImport(
+                    year=2027,
+                    at=clock.now(),
+                    by="admin",
+                    origin="notice",
+                    title=notice.title,
+                    number=notice.number,
+                    fingerprint=notice.fingerprint,
+                    outcome="loaded",
+                    detail={},
+                )
+            )
             session.commit()
         with engine.begin() as connection:
             migrations.upgrade(connection)

@@ -11,22 +11,33 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from handlers.newborn.samples import sample_application
 from engine.persistence.unit_of_work import ReadOnlyViolation
 from engine.worker import Worker
+from handlers.newborn.samples import sample_application
 
 from .conftest import CLERK_OF, Api
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_worker_killed_mid_job_is_taken_over_and_the_side_effect_happens_once(api, application, ctx,
-                                                                              database_url, clock):
+def test_worker_killed_mid_job_is_taken_over_and_the_side_effect_happens_once(
+    api, application, ctx, database_url, clock
+):
     body = api.start(application, drain=False).get_json()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    died = subprocess.run([sys.executable, str(ROOT / "tests/e2e/dying_worker.py"), database_url, "30",
-                           str(clock.offset.total_seconds())],
-                          env=env, cwd=ROOT, capture_output=True, timeout=60)
+    died = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "tests/e2e/dying_worker.py"),
+            database_url,
+            "30",
+            str(clock.offset.total_seconds()),
+        ],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=60,
+    )
     assert died.returncode == -9, died.stderr.decode()[-2000:]
 
     with ctx.uow() as uow:
@@ -37,8 +48,9 @@ def test_worker_killed_mid_job_is_taken_over_and_the_side_effect_happens_once(ap
     assert api.worker.run_until_idle() > 0
 
     history = api.get(f"/api/process-instances/{body['id']}/history?per_page=200", "supervisor").get_json()
-    dispatched = [e for e in history["items"]
-                  if e["kind"] == "service_task_completed" and e["activity_id"] == "dispatch"]
+    dispatched = [
+        e for e in history["items"] if e["kind"] == "service_task_completed" and e["activity_id"] == "dispatch"
+    ]
     assert len(dispatched) == 1
     assert dispatched[0]["detail"]["result"]["acceptance_number"].endswith("000001")
     with ctx.uow() as uow:  # the department issued one acceptance number, not two
@@ -67,8 +79,12 @@ def test_two_concurrent_completions_one_wins_the_other_is_409(api, application):
 
 def test_fifty_applications_from_several_threads_with_two_workers(app, ctx, api, clock):
     stop = threading.Event()
-    workers = [threading.Thread(target=Worker(ctx, name=f"w{n}").run_forever, args=(stop,),
-                                kwargs={"idle_wait": 0.02}, daemon=True) for n in (1, 2)]
+    workers = [
+        threading.Thread(
+            target=Worker(ctx, name=f"w{n}").run_forever, args=(stop,), kwargs={"idle_wait": 0.02}, daemon=True
+        )
+        for n in (1, 2)
+    ]
     for w in workers:
         w.start()
     started: list[dict] = []
@@ -106,8 +122,9 @@ def test_fifty_applications_from_several_threads_with_two_workers(app, ctx, api,
         for body in started:
             instance = uow.instances.get(body["id"])
             assert instance.state == "completed", body
-            done = Counter(e.activity_id for e in uow.history.for_instance(body["id"])
-                           if e.kind == "service_task_completed")
+            done = Counter(
+                e.activity_id for e in uow.history.for_instance(body["id"]) if e.kind == "service_task_completed"
+            )
             assert done and max(done.values()) == 1, done  # no step ran twice to completion
             assert uow.jobs.for_instance(body["id"]) == []
         series = f"service_center.acceptance.{clock.now():%Y%m%d}"

@@ -16,9 +16,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from handlers.newborn.samples import approval_for, sample_application
 from engine.persistence.models import LedgerEntry
 from engine.worker import DEFAULT_LOCK_SECONDS, Worker
+from handlers.newborn.samples import approval_for, sample_application
 
 CLERKS = {"service_center": "service_center", "midwifery": "midwifery", "police": "police"}
 
@@ -61,16 +61,24 @@ def lifecycle(api, ctx, clock, seq: int, probe) -> tuple[str, list]:
         if view["state"] != "active":
             break
         for waiting in view["waiting_for"]:
-            response = api.post("/api/messages", "portal", drain=False, json={
-                "name": waiting["message"], "business_key": view["business_key"], "variables": {}})
+            response = api.post(
+                "/api/messages",
+                "portal",
+                drain=False,
+                json={"name": waiting["message"], "business_key": view["business_key"], "variables": {}},
+            )
             assert response.status_code == 200, response.get_json()
             run_workers(api, ctx, clock, probe, crashed)
         for step in view["open_steps"]:
             clerk = CLERKS[step["group"]]
             assert api.post(f"/api/tasks/{step['task_id']}/claim", clerk, drain=False).status_code == 200
             task = api.get(f"/api/tasks/{step['task_id']}", clerk).get_json()
-            response = api.post(f"/api/tasks/{step['task_id']}/complete", clerk, drain=False,
-                                json={"variables": approval_for(task["form_key"], seq)})
+            response = api.post(
+                f"/api/tasks/{step['task_id']}/complete",
+                clerk,
+                drain=False,
+                json={"variables": approval_for(task["form_key"], seq)},
+            )
             assert response.status_code == 200, response.get_json()
             run_workers(api, ctx, clock, probe, crashed)
     assert view["state"] == "completed", view

@@ -48,11 +48,19 @@ def test_redeploy_creates_version_2_and_running_instances_keep_version_1(api, ap
 
 
 def test_broken_deployment_lists_every_problem_and_stores_nothing(api):
-    broken = (BPMN.replace(b'camunda:topic="hrss.apply_card"', b'camunda:topic="hrss.print_money"')
-                  .replace(b'camunda:formKey="hukou_review"', b'camunda:formKey="no_such_form"'))
+    broken = BPMN.replace(b'camunda:topic="hrss.apply_card"', b'camunda:topic="hrss.print_money"').replace(
+        b'camunda:formKey="hukou_review"', b'camunda:formKey="no_such_form"'
+    )
     nowhere = BPMN.replace(b'targetRef="feedback"', b'targetRef="nowhere"', 1)
-    response = deploy(api, [("newborn_birth.bpmn", broken), ("notes.txt", b"hello"),
-                            ("bad.bpmn", b"<definitions><oops></definitions>"), ("nowhere.bpmn", nowhere)])
+    response = deploy(
+        api,
+        [
+            ("newborn_birth.bpmn", broken),
+            ("notes.txt", b"hello"),
+            ("bad.bpmn", b"<definitions><oops></definitions>"),
+            ("nowhere.bpmn", nowhere),
+        ],
+    )
     assert response.status_code == 422
     problems = response.get_json()["problems"]
     messages = " | ".join(f"{p['file']}:{p['line']}:{p['message']}" for p in problems)
@@ -90,8 +98,10 @@ def test_only_analysts_deploy(api):
 
 def test_python_script_task_is_refused_at_deployment(api):
     """A script task may only hold an expression of the restricted dialect; Python is refused."""
-    script = (b'<bpmn:scriptTask id="evil_script" name="x" scriptFormat="python">'
-              b"<bpmn:script>import os; os.system('touch /tmp/pwned2')</bpmn:script></bpmn:scriptTask>")
+    script = (
+        b'<bpmn:scriptTask id="evil_script" name="x" scriptFormat="python">'
+        b"<bpmn:script>import os; os.system('touch /tmp/pwned2')</bpmn:script></bpmn:scriptTask>"
+    )
     attack = BPMN.replace(b"</bpmn:process>", script + b"</bpmn:process>")
     response = deploy(api, [("newborn_birth.bpmn", attack)])
     assert response.status_code == 422
@@ -101,9 +111,11 @@ def test_python_script_task_is_refused_at_deployment(api):
 
 
 def test_billion_laughs_is_refused_without_expanding(api):
-    laughs = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">' + b"".join(
-        f'<!ENTITY lol{i} "{"&lol{}".format(i - 1 if i > 1 else "") * 10}">'.encode() for i in range(1, 10)
-    ) + b"]><lolz>&lol9;</lolz>"
+    laughs = (
+        b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + b"".join(f'<!ENTITY lol{i} "{"&lol{}".format(i - 1 if i > 1 else "") * 10}">'.encode() for i in range(1, 10))
+        + b"]><lolz>&lol9;</lolz>"
+    )
     response = deploy(api, [("lol.bpmn", laughs)])
     assert response.status_code == 422
     assert "DOCTYPE" in response.get_json()["problems"][0]["message"]
@@ -116,23 +128,32 @@ TIME_LIMITS = (WORKFLOWS / "time_limits.dmn").read_text(encoding="utf-8")
 
 def without_rule(text: str, rule_id: str) -> bytes:
     begin = text.index(f'<rule id="{rule_id}">')
-    return (text[:begin] + text[text.index("</rule>", begin) + len("</rule>"):]).encode()
+    return (text[:begin] + text[text.index("</rule>", begin) + len("</rule>") :]).encode()
 
 
 def test_a_script_task_in_another_language_is_refused(api):
     """``scriptFormat="javascript"`` with a body that happens to be valid JUEL would run as JUEL."""
-    script = (b'<bpmn:scriptTask id="js_script" name="x" scriptFormat="javascript">'
-              b"<bpmn:script>${1 + 1}</bpmn:script></bpmn:scriptTask>")
+    script = (
+        b'<bpmn:scriptTask id="js_script" name="x" scriptFormat="javascript">'
+        b"<bpmn:script>${1 + 1}</bpmn:script></bpmn:scriptTask>"
+    )
     response = deploy(api, [("newborn_birth.bpmn", BPMN.replace(b"</bpmn:process>", script + b"</bpmn:process>"))])
     assert response.status_code == 422
     [problem] = [p for p in response.get_json()["problems"] if p["element"] == "js_script"]
     assert "scriptFormat 'javascript'" in problem["message"] and problem["line"]
     juel = script.replace(b'scriptFormat="javascript"', b'scriptFormat="juel"')
-    assert not [p for p in deploy(api, [("newborn_birth.bpmn", BPMN.replace(b"</bpmn:process>", juel + b"</bpmn:process>"))]).get_json().get("problems", []) if p["element"] == "js_script"]
+    assert not [
+        p
+        for p in deploy(api, [("newborn_birth.bpmn", BPMN.replace(b"</bpmn:process>", juel + b"</bpmn:process>"))])
+        .get_json()
+        .get("problems", [])
+        if p["element"] == "js_script"
+    ]
 
 
-@pytest.mark.parametrize("condition", [b"chosen['birth_certificate'] == True", b"yes", b"${a} ${b}",
-                                       b"${chosen.birth_certificate} and more"])
+@pytest.mark.parametrize(
+    "condition", [b"chosen['birth_certificate'] == True", b"yes", b"${a} ${b}", b"${chosen.birth_certificate} and more"]
+)
 def test_a_condition_that_is_not_one_expression_is_refused(api, condition):
     """Plain text in a condition (Python pasted in) deploys today and, a non-empty string, counts as true."""
     attack = BPMN.replace(b"${chosen.birth_certificate}", condition, 1)
@@ -161,15 +182,13 @@ def test_time_limits_without_a_gansu_row_are_refused_by_the_dry_run(api, applica
 
 def test_a_version_that_refuses_a_sample_is_refused_and_force_records_it(api, ctx, tmp_path):
     """An analyst's own sample (a Guizhou window application) and a broken sample file."""
+    from dataclasses import replace
     from datetime import datetime
 
-    from handlers.newborn.samples import sample_application
     from engine.clock import CHINA
     from engine.errors import InvalidDeployment
     from engine.usecases.deployments import deploy as deploy_files
-
-    from dataclasses import replace
-
+    from handlers.newborn.samples import sample_application
     from handlers.newborn.service import NEWBORN
 
     service = replace(NEWBORN, workflows=tmp_path)  # the newborn service with this test's samples

@@ -22,8 +22,12 @@ SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 def deploy(api, content: bytes, user="analyst"):
-    return api.post("/api/deployments", user, data={"files": [(io.BytesIO(content), "newborn_birth.bpmn")]},
-                    content_type="multipart/form-data")
+    return api.post(
+        "/api/deployments",
+        user,
+        data={"files": [(io.BytesIO(content), "newborn_birth.bpmn")]},
+        content_type="multipart/form-data",
+    )
 
 
 def signed_in(app, ctx, name, roles, groups=()):
@@ -59,8 +63,7 @@ def test_an_id_that_is_no_xml_name_is_refused_with_file_line_and_element(api):
     response = deploy(api, content)
     assert response.status_code == 422
     [problem] = [p for p in response.get_json()["problems"] if "NCName" in p["message"]]
-    line = next(n for n, text in enumerate(content.decode("utf-8").splitlines(), 1)
-                if "<bpmn:textAnnotation" in text)
+    line = next(n for n, text in enumerate(content.decode("utf-8").splitlines(), 1) if "<bpmn:textAnnotation" in text)
     assert problem["file"] == "newborn_birth.bpmn" and problem["line"] == line and problem["element"] == PAYLOAD_ID
     assert len(api.get("/api/process-definitions", "supervisor").get_json()) == 1  # nothing stored
 
@@ -76,10 +79,17 @@ def test_a_shape_without_bounds_is_refused_naming_its_element(api):
 def test_camunda_modeler_is_told_the_same_way_as_its_other_parse_errors(api, ctx):
     add_user(ctx, "analyst-m", ["analyst"], [], [], password=PASSWORD)
     basic = "Basic " + base64.b64encode(f"analyst-m:{PASSWORD}".encode()).decode()
-    data = {"deployment-name": "newborn_birth", "deployment-source": "Camunda Modeler",
-            "newborn_birth.bpmn": (io.BytesIO(with_note(PAYLOAD_ID, bounds=False)), "newborn_birth.bpmn")}
-    response = api.client.post("/engine-rest/deployment/create", headers={"authorization": basic}, data=data,
-                               content_type="multipart/form-data")
+    data = {
+        "deployment-name": "newborn_birth",
+        "deployment-source": "Camunda Modeler",
+        "newborn_birth.bpmn": (io.BytesIO(with_note(PAYLOAD_ID, bounds=False)), "newborn_birth.bpmn"),
+    }
+    response = api.client.post(
+        "/engine-rest/deployment/create",
+        headers={"authorization": basic},
+        data=data,
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     body = response.get_json()
     assert body["type"] == "ParseException" and body["message"].startswith("ENGINE-09005")
@@ -113,7 +123,8 @@ def test_a_stored_payload_is_drawn_inert_and_admins_see_it_inside_a_page(app, ap
     page = admin.get(f"/admin/definitions/newborn_birth/{version}")
     assert page.status_code == 200
     assert f'<img class="diagram" src="/admin/definitions/newborn_birth/{version}/diagram.svg"' in page.get_data(
-        as_text=True)
+        as_text=True
+    )
     for url in (f"/admin/definitions/newborn_birth/{version}/diagram.svg", f"/applications/{body['id']}/diagram.svg"):
         response = admin.get(url)
         assert_inert_svg(response)

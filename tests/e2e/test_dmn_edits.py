@@ -16,11 +16,15 @@ def with_rule(decision_id: str, cells: list[str], code: str) -> bytes:
     """eligibility.dmn with one more rule (Modeler's XML shape) at the end of ``decision_id``'s table."""
     start = ELIGIBILITY.index(f'<decision id="{decision_id}"')
     end = ELIGIBILITY.index("</decisionTable>", start)
-    entries = "".join(f'\n        <inputEntry id="UnaryTests_{code}_{n}">\n          <text>{cell}</text>\n'
-                      f"        </inputEntry>" for n, cell in enumerate(cells))
-    outputs = "".join(f'\n        <outputEntry id="LiteralExpression_{code}_{name}">\n          <text>{value}</text>\n'
-                      f"        </outputEntry>" for name, value in
-                      (("rule", '"R9.9"'), ("code", f'"{code}"'), ("message", '"系统测试规则：暂停受理。"')))
+    entries = "".join(
+        f'\n        <inputEntry id="UnaryTests_{code}_{n}">\n          <text>{cell}</text>\n        </inputEntry>'
+        for n, cell in enumerate(cells)
+    )
+    outputs = "".join(
+        f'\n        <outputEntry id="LiteralExpression_{code}_{name}">\n          <text>{value}</text>\n'
+        f"        </outputEntry>"
+        for name, value in (("rule", '"R9.9"'), ("code", f'"{code}"'), ("message", '"系统测试规则：暂停受理。"'))
+    )
     rule = f'  <rule id="DecisionRule_{code}">{entries}{outputs}\n      </rule>\n    '
     return (ELIGIBILITY[:end] + rule + ELIGIBILITY[end:]).encode("utf-8")
 
@@ -35,7 +39,8 @@ EDITS = [
 
 @pytest.mark.parametrize("decision, cells, code", EDITS, ids=[e[2] for e in EDITS])
 def test_an_edited_table_deployed_changes_the_check_and_running_instances_keep_theirs(
-        api, application, decision, cells, code):
+    api, application, decision, cells, code
+):
     before = dry_run(api, application).get_json()
     assert before["eligible"] is True, before["refusals"]
     running = api.start(application).get_json()
@@ -46,7 +51,9 @@ def test_an_edited_table_deployed_changes_the_check_and_running_instances_keep_t
     # the new rule refuses the bundled Gansu sample: the dry run stops it, the analyst forces it (on purpose)
     refused = deploy(api, [("eligibility.dmn", edited)])
     assert refused.status_code == 422 and refused.get_json()["problems"][0]["file"] == "samples/gansu.json"
-    assert code in refused.get_json()["problems"][0]["message"] or "R9.9" in refused.get_json()["problems"][0]["message"]
+    assert (
+        code in refused.get_json()["problems"][0]["message"] or "R9.9" in refused.get_json()["problems"][0]["message"]
+    )
     response = deploy(api, [("eligibility.dmn", edited)], force=True)
     assert response.status_code == 201, response.get_json()
 

@@ -6,10 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.newborn.samples import sample_application
+from engine.handlers import HandlerError, HandlerRegistry
 from handlers.newborn import default_registry
-from engine.handlers import HandlerError
-from engine.handlers import HandlerRegistry
+from handlers.newborn.samples import sample_application
 
 
 class FaultyDepartment:
@@ -231,6 +230,7 @@ def test_deploying_version_2_while_version_1_runs_both_finish(api, clock):
     names = {}
     for body in (v1, v2):
         history = api.get(f"/api/process-instances/{body['id']}/history?per_page=200", "supervisor").get_json()
-        names[body["definition"]["version"]] = {e["activity_name"] for e in history["items"]
-                                                if e["activity_id"] == "feedback"}
+        names[body["definition"]["version"]] = {
+            e["activity_name"] for e in history["items"] if e["activity_id"] == "feedback"
+        }
     assert names == {1: {"结果反馈"}, 2: {"结果反馈（第二版）"}}

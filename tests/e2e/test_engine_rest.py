@@ -30,8 +30,10 @@ def people(ctx):
 
 
 def basic(user: str, password: str = PASSWORD) -> dict:
-    return {"authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
-            "accept": "application/json"}
+    return {
+        "authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
+        "accept": "application/json",
+    }
 
 
 def modeler_deploy(client, files, headers, name="newborn_birth", base=BASE):
@@ -44,8 +46,11 @@ def modeler_deploy(client, files, headers, name="newborn_birth", base=BASE):
 
 def test_the_connection_check_asks_for_credentials_then_accepts_them(api, people):
     client = api.client
-    for headers in ({"accept": "application/json"}, {"accept": "application/json", "authorization": "undefined"},
-                    {"authorization": "Basic !!notbase64"}):
+    for headers in (
+        {"accept": "application/json"},
+        {"accept": "application/json", "authorization": "undefined"},
+        {"authorization": "Basic !!notbase64"},
+    ):
         response = client.get(f"{BASE}/deployment?maxResults=0", headers=headers)
         assert response.status_code == 401, headers  # the Modeler then shows its Basic / Bearer fields
         assert response.headers["WWW-Authenticate"].startswith("Basic")
@@ -65,8 +70,12 @@ def test_wrong_password_is_401_and_repeated_failures_lock(api, people):
         assert response.status_code == 401 and response.headers["WWW-Authenticate"]
     locked = client.get(f"{BASE}/deployment?maxResults=0", headers=basic("analyst-1"))
     assert locked.status_code == 401 and "try again after" in locked.get_json()["message"]
-    assert client.get(f"{BASE}/deployment?maxResults=0",
-                      headers={"authorization": f"Bearer {api.tokens['analyst']}"}).status_code == 200
+    assert (
+        client.get(
+            f"{BASE}/deployment?maxResults=0", headers={"authorization": f"Bearer {api.tokens['analyst']}"}
+        ).status_code
+        == 200
+    )
 
 
 def test_deploy_an_edited_diagram_with_its_table_then_unchanged_again(api, people):
@@ -78,7 +87,11 @@ def test_deploy_an_edited_diagram_with_its_table_then_unchanged_again(api, peopl
     [(definition_id, definition)] = body["deployedProcessDefinitions"].items()
     assert definition_id == definition["id"] == f"newborn_birth:2:{definition_id.split(':')[-1]}"
     assert "/" not in definition_id and "?" not in definition_id and "#" not in definition_id
-    assert (definition["key"], definition["version"], definition["resource"]) == ("newborn_birth", 2, "newborn_birth.bpmn")
+    assert (definition["key"], definition["version"], definition["resource"]) == (
+        "newborn_birth",
+        2,
+        "newborn_birth.bpmn",
+    )
     assert definition["deploymentId"] == body["id"] and definition["suspended"] is False
     assert body["name"] == "newborn_birth" and body["source"] == "Camunda Modeler"
     again = modeler_deploy(api.client, files, basic("analyst-1")).get_json()
@@ -86,8 +99,9 @@ def test_deploy_an_edited_diagram_with_its_table_then_unchanged_again(api, peopl
     assert again["deployedProcessDefinitions"] == body["deployedProcessDefinitions"]
     xml = api.client.get(f"{BASE}/process-definition/{definition_id}/xml", headers=basic("analyst-1")).get_json()
     assert xml["bpmn20Xml"].encode() == edited
-    latest = api.client.get(f"{BASE}/process-definition?key=newborn_birth&latestVersion=true",
-                            headers=basic("analyst-1")).get_json()
+    latest = api.client.get(
+        f"{BASE}/process-definition?key=newborn_birth&latestVersion=true", headers=basic("analyst-1")
+    ).get_json()
     assert [d["version"] for d in latest] == [2]
 
 
@@ -113,13 +127,23 @@ def test_only_analysts_and_admins_deploy(api, people):
 
 
 def test_start_with_typed_variables_goes_through_the_portals_validation(api, people, clock):
-    definition_id = next(iter(modeler_deploy(api.client, [("newborn_birth.bpmn", BPMN, "text/xml")],
-                                             basic("analyst-1")).get_json()["deployedProcessDefinitions"]))
+    definition_id = next(
+        iter(
+            modeler_deploy(api.client, [("newborn_birth.bpmn", BPMN, "text/xml")], basic("analyst-1")).get_json()[
+                "deployedProcessDefinitions"
+            ]
+        )
+    )
     application = sample_application(clock.now())
-    variables = {"application": {"value": json.dumps(application, ensure_ascii=False), "type": "Json"},
-                 "note": {"value": 5, "type": "Integer"}}
-    started = api.client.post(f"{BASE}/process-definition/{definition_id}/start", headers=basic("analyst-1"),
-                              json={"businessKey": None, "variables": variables})
+    variables = {
+        "application": {"value": json.dumps(application, ensure_ascii=False), "type": "Json"},
+        "note": {"value": 5, "type": "Integer"},
+    }
+    started = api.client.post(
+        f"{BASE}/process-definition/{definition_id}/start",
+        headers=basic("analyst-1"),
+        json={"businessKey": None, "variables": variables},
+    )
     assert started.status_code == 200, started.get_json()
     body = started.get_json()
     assert body["id"] and body["definitionId"] == definition_id and body["ended"] is False
@@ -128,29 +152,47 @@ def test_start_with_typed_variables_goes_through_the_portals_validation(api, peo
 
     application = sample_application(clock.now(), seq=2)
     application["marriage"]["status"] = "divorced"
-    refused = api.client.post(f"{BASE}/process-definition/key/newborn_birth/start", headers=basic("analyst-1"),
-                              json={"variables": {"application": {"value": json.dumps(application), "type": "Json"}}})
+    refused = api.client.post(
+        f"{BASE}/process-definition/key/newborn_birth/start",
+        headers=basic("analyst-1"),
+        json={"variables": {"application": {"value": json.dumps(application), "type": "Json"}}},
+    )
     assert refused.status_code == 400 and refused.get_json()["message"].startswith(
-        f"Cannot instantiate process definition newborn_birth:1:{definition_id.split(':')[-1]}: 不予受理：")
+        f"Cannot instantiate process definition newborn_birth:1:{definition_id.split(':')[-1]}: 不予受理："
+    )
     assert "R3.2" in refused.get_json()["message"]
-    bad = api.client.post(f"{BASE}/process-definition/key/newborn_birth/start", headers=basic("analyst-1"),
-                          json={"variables": {"application": {"value": "{not json", "type": "Json"}}})
+    bad = api.client.post(
+        f"{BASE}/process-definition/key/newborn_birth/start",
+        headers=basic("analyst-1"),
+        json={"variables": {"application": {"value": "{not json", "type": "Json"}}},
+    )
     assert bad.status_code == 400 and "Json" in bad.get_json()["message"]
-    missing = api.client.post(f"{BASE}/process-definition/key/newborn_birth/start", headers=basic("analyst-1"),
-                              json={"businessKey": None, "variables": None})
+    missing = api.client.post(
+        f"{BASE}/process-definition/key/newborn_birth/start",
+        headers=basic("analyst-1"),
+        json={"businessKey": None, "variables": None},
+    )
     assert missing.status_code == 400 and "variables.application" in missing.get_json()["message"]
-    assert api.client.post(f"{BASE}/process-definition/nope:1:9/start", headers=basic("analyst-1"),
-                           json={}).status_code == 404
+    assert (
+        api.client.post(f"{BASE}/process-definition/nope:1:9/start", headers=basic("analyst-1"), json={}).status_code
+        == 404
+    )
 
 
 def test_preflight_cors_and_a_trailing_slash(api, people):
-    preflight = api.client.options(f"{BASE}/deployment/create", headers={
-        "Origin": "null", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "authorization, content-type, accept"})
+    preflight = api.client.options(
+        f"{BASE}/deployment/create",
+        headers={
+            "Origin": "null",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type, accept",
+        },
+    )
     assert preflight.status_code in (200, 204)
     assert preflight.headers["Access-Control-Allow-Origin"] == "null"
     assert "authorization" in preflight.headers["Access-Control-Allow-Headers"]
-    doubled = modeler_deploy(api.client, [("newborn_birth.bpmn", BPMN, "text/xml")], basic("analyst-1"),
-                             base=BASE + "/")
+    doubled = modeler_deploy(
+        api.client, [("newborn_birth.bpmn", BPMN, "text/xml")], basic("analyst-1"), base=BASE + "/"
+    )
     assert doubled.status_code == 200  # //deployment/create, no redirect
     assert doubled.headers["Access-Control-Allow-Origin"] == "*"

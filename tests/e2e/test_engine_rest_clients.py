@@ -30,8 +30,11 @@ from tests.support.services import free_port, onething, process, wait_healthy
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows" / "newborn"
 PASSWORD = "correct horse battery"
 PEOPLE = {  # name: (roles, groups, jurisdictions)
-    "analyst-1": (["analyst"], [], []), "admin-1": (["admin"], [], ["62"]), "portal-1": (["portal"], [], ["62"]),
-    "mw-1": (["clerk"], ["midwifery"], ["62"]), "police-1": (["clerk"], ["police"], ["6201"]),
+    "analyst-1": (["analyst"], [], []),
+    "admin-1": (["admin"], [], ["62"]),
+    "portal-1": (["portal"], [], ["62"]),
+    "mw-1": (["clerk"], ["midwifery"], ["62"]),
+    "police-1": (["clerk"], ["police"], ["6201"]),
     "sv-1": (["supervisor"], [], ["62"]),
 }
 CLERKS = ("mw-1", "police-1")
@@ -87,12 +90,15 @@ class Bearer(requests.auth.AuthBase):
         return request
 
 
-def test_a_full_application_through_pycamunda_and_generic_camunda_client(ctx, database_url, tmp_path, statuses,
-                                                                         service_clock_pinned):
+def test_a_full_application_through_pycamunda_and_generic_camunda_client(
+    ctx, database_url, tmp_path, statuses, service_clock_pinned
+):
     # people sign in with their password (HTTP Basic: the analyst); machines that poll use a token (every Basic
     # request is a password check, limited per address)
-    tokens = {name: add_user(ctx, name, roles, groups, jurisdictions, password=PASSWORD)
-              for name, (roles, groups, jurisdictions) in PEOPLE.items()}
+    tokens = {
+        name: add_user(ctx, name, roles, groups, jurisdictions, password=PASSWORD)
+        for name, (roles, groups, jurisdictions) in PEOPLE.items()
+    }
     port = free_port()
     url = f"http://127.0.0.1:{port}/engine-rest"
     with process(onething("serve", "--port", str(port)), database_url, tmp_path / "serve.log") as child:
@@ -109,8 +115,10 @@ def test_a_full_application_through_pycamunda_and_generic_camunda_client(ctx, da
             if user not in clients:
                 configuration = camunda.Configuration(host=url, username=user, password=PASSWORD)
                 clients[user] = camunda.ApiClient(configuration)
-                clients[user].set_default_header("Authorization", configuration.get_basic_auth_token()
-                                                 if user == "analyst-1" else f"Bearer {tokens[user]}")
+                clients[user].set_default_header(
+                    "Authorization",
+                    configuration.get_basic_auth_token() if user == "analyst-1" else f"Bearer {tokens[user]}",
+                )
             return clients[user]
 
         # the portal starts an application (pycamunda), the application as a Json variable
@@ -125,12 +133,14 @@ def test_a_full_application_through_pycamunda_and_generic_camunda_client(ctx, da
         # each review: the clerk whose queue shows it claims it and completes it with its form's variables
         reviewed = []
         for _ in range(2):
+
             def a_task():
                 for clerk in CLERKS:
                     found = camunda.TaskApi(gen(clerk)).get_tasks(process_instance_id=instance.id_)
                     if found:
                         return clerk, found[0]
                 return None
+
             clerk, task = until(a_task, "review task")
             mine = py(pycamunda.task.GetList(url, process_instance_id=instance.id_, candidate_group=None), clerk)
             assert [t.id_ for t in mine] == [task.id]
@@ -150,13 +160,15 @@ def test_a_full_application_through_pycamunda_and_generic_camunda_client(ctx, da
         def sent(name: str, variables: dict):
             def attempt():
                 correlate = pycamunda.message.CorrelateSingle(
-                    url, message_name=name, business_key=instance.business_key, result_enabled=True)
+                    url, message_name=name, business_key=instance.business_key, result_enabled=True
+                )
                 for key, value in variables.items():
                     correlate.add_process_variable(key, value)
                 try:
                     return py(correlate, "portal-1")
                 except pycamunda.PyCamundaException:
                     return None  # not waiting for it yet: the worker is still on the steps before
+
             return until(attempt, f"message {name}")
 
         for name, (_, variables) in NEWBORN.demo.messages.items():
@@ -165,6 +177,7 @@ def test_a_full_application_through_pycamunda_and_generic_camunda_client(ctx, da
 
         # the instance and its history
         history = camunda.HistoricProcessInstanceApi(gen("sv-1"))
+
         def completed():
             found = history.get_historic_process_instance(instance.id_)
             return found if found.state == "COMPLETED" else None
@@ -176,20 +189,31 @@ def test_a_full_application_through_pycamunda_and_generic_camunda_client(ctx, da
         variables = py(pycamunda.processinst.VariablesGetList(url, instance.id_), "sv-1")
         assert variables["region"].value == "gansu" and variables["application"].type_ == "Json"
         activities = camunda.HistoricActivityInstanceApi(gen("sv-1")).get_historic_activity_instances(
-            process_instance_id=instance.id_, sort_by="startTime", sort_order="asc")
+            process_instance_id=instance.id_, sort_by="startTime", sort_order="asc"
+        )
         reviews = [a for a in activities if a.activity_type == "userTask"]
-        assert [(a.activity_id, a.assignee) for a in reviews] == [("birth_certificate_review", "mw-1"),
-                                                                  ("hukou_review", "police-1")]
+        assert [(a.activity_id, a.assignee) for a in reviews] == [
+            ("birth_certificate_review", "mw-1"),
+            ("hukou_review", "police-1"),
+        ]
         assert {"serviceTask", "intermediateMessageCatch"} <= {a.activity_type for a in activities}
         tasks = camunda.HistoricTaskInstanceApi(gen("sv-1")).get_historic_task_instances(
-            process_instance_id=instance.id_)
+            process_instance_id=instance.id_
+        )
         assert {(t.task_definition_key, t.delete_reason) for t in tasks} == {
-            ("birth_certificate_review", "completed"), ("hukou_review", "completed")}
+            ("birth_certificate_review", "completed"),
+            ("hukou_review", "completed"),
+        }
         kept = camunda.HistoricVariableInstanceApi(gen("sv-1")).get_historic_variable_instances(
-            process_instance_id=instance.id_, variable_name="region")
+            process_instance_id=instance.id_, variable_name="region"
+        )
         assert [(v.name, v.value) for v in kept] == [("region", "gansu")]
-        assert camunda.ProcessInstanceApi(gen("sv-1")).get_process_instances_count(
-            business_key=instance.business_key).count == 0  # ended: history only
+        assert (
+            camunda.ProcessInstanceApi(gen("sv-1"))
+            .get_process_instances_count(business_key=instance.business_key)
+            .count
+            == 0
+        )  # ended: history only
 
         # an analyst tries a decision table
         evaluate = pycamunda.decisiondef.Evaluate(url, key="time_limits")
@@ -197,14 +221,20 @@ def test_a_full_application_through_pycamunda_and_generic_camunda_client(ctx, da
         [limits] = py(evaluate, "analyst-1")
         assert limits["hukou_registration"].value == 1
         by_generic = camunda.DecisionDefinitionApi(gen("analyst-1")).evaluate_decision_by_key(
-            "time_limits", evaluate_decision_dto=camunda.EvaluateDecisionDto(
-                variables={"region": camunda.VariableValueDto(value="guizhou", type="String")}))
+            "time_limits",
+            evaluate_decision_dto=camunda.EvaluateDecisionDto(
+                variables={"region": camunda.VariableValueDto(value="guizhou", type="String")}
+            ),
+        )
         assert by_generic[0]["hukou_registration"].value >= 1
 
         # a test deployment, an application on it, and the deployment deleted with cascade by an admin
         edited = tmp_path / "newborn_birth.bpmn"
-        edited.write_bytes((WORKFLOWS / "newborn_birth.bpmn").read_bytes().replace(
-            "出生登记审核".encode(), "出生登记审核（测试）".encode()))
+        edited.write_bytes(
+            (WORKFLOWS / "newborn_birth.bpmn")
+            .read_bytes()
+            .replace("出生登记审核".encode(), "出生登记审核（测试）".encode())
+        )
         create = pycamunda.deployment.Create(url, name="test", source="pycamunda", enable_duplicate_filtering=True)
         with open(edited, "rb") as file:
             create.add_resource(file)
@@ -214,12 +244,21 @@ def test_a_full_application_through_pycamunda_and_generic_camunda_client(ctx, da
         resources = py(pycamunda.deployment.GetResources(url, test_deployment.id_), "analyst-1")
         assert "newborn_birth.bpmn" in {r.name for r in resources}
         on_test = camunda.ProcessDefinitionApi(gen("portal-1")).start_process_instance(
-            test_definition, start_process_instance_dto=camunda.StartProcessInstanceDto(variables={
-                "application": camunda.VariableValueDto(value=json.dumps(sample_application(
-                    service_clock_pinned, seq=2), ensure_ascii=False), type="Json")}))
+            test_definition,
+            start_process_instance_dto=camunda.StartProcessInstanceDto(
+                variables={
+                    "application": camunda.VariableValueDto(
+                        value=json.dumps(sample_application(service_clock_pinned, seq=2), ensure_ascii=False),
+                        type="Json",
+                    )
+                }
+            ),
+        )
         py(pycamunda.deployment.Delete(url, test_deployment.id_, cascade=True), "admin-1")
         cancelled = history.get_historic_process_instance(on_test.id)
-        assert cancelled.state == "EXTERNALLY_TERMINATED" and f"部署{test_deployment.id_}已删除" in cancelled.delete_reason
+        assert (
+            cancelled.state == "EXTERNALLY_TERMINATED" and f"部署{test_deployment.id_}已删除" in cancelled.delete_reason
+        )
         latest = py(pycamunda.processdef.Get(url, key="newborn_birth"), "analyst-1")
         assert latest.version == 1
 

@@ -22,8 +22,9 @@ def deploy(api, files, user="analyst", name="newborn_birth", source="Camunda Mod
     data = {"deployment-name": name, "deployment-source": source, "enable-duplicate-filtering": "true", **extra}
     for filename, content in files:
         data[filename] = (io.BytesIO(content), filename, "application/octet-stream")
-    return api.client.post(f"{BASE}/deployment/create", headers=bearer(api, user), data=data,
-                           content_type="multipart/form-data")
+    return api.client.post(
+        f"{BASE}/deployment/create", headers=bearer(api, user), data=data, content_type="multipart/form-data"
+    )
 
 
 def hukou_due(api, instance_id):
@@ -69,9 +70,15 @@ def test_duplicate_filtering_is_per_deployment_name(api):
     assert list(named_b["deployedProcessDefinitions"]) == [definition_id]  # the same BPMN: the same version
     # another source under the same name is another series too
     assert deploy(api, [("newborn_birth.bpmn", edited)], name="a", source="curl").get_json()["id"] not in (
-        first["id"], named_b["id"])
-    activation = deploy(api, [("newborn_birth.bpmn", edited)], name="a",
-                        **{"deployment-activation-time": "2027-01-01T00:00:00.000+0800"})
+        first["id"],
+        named_b["id"],
+    )
+    activation = deploy(
+        api,
+        [("newborn_birth.bpmn", edited)],
+        name="a",
+        **{"deployment-activation-time": "2027-01-01T00:00:00.000+0800"},
+    )
     assert activation.status_code == 400 and "deployment-activation-time" in activation.get_json()["message"]
 
 
@@ -81,29 +88,38 @@ def test_a_deployments_files_and_deleting_it(api, clock):
     deployment_id = test_deployment["id"]
     resources = api.client.get(f"{BASE}/deployment/{deployment_id}/resources", headers=bearer(api, "analyst"))
     assert sorted(r["name"] for r in resources.get_json()) == sorted(
-        ["newborn_birth.bpmn", "eligibility.dmn", "materials.dmn", "police_station.dmn", "time_limits.dmn"])
+        ["newborn_birth.bpmn", "eligibility.dmn", "materials.dmn", "police_station.dmn", "time_limits.dmn"]
+    )
     bpmn = next(r for r in resources.get_json() if r["name"] == "newborn_birth.bpmn")
     one = api.client.get(f"{BASE}/deployment/{deployment_id}/resources/{bpmn['id']}", headers=bearer(api, "analyst"))
     assert one.get_json() == bpmn
-    data = api.client.get(f"{BASE}/deployment/{deployment_id}/resources/{bpmn['id']}/data",
-                          headers=bearer(api, "analyst"))
+    data = api.client.get(
+        f"{BASE}/deployment/{deployment_id}/resources/{bpmn['id']}/data", headers=bearer(api, "analyst")
+    )
     assert data.data == edited and data.headers["Content-Disposition"].startswith("attachment")
-    assert api.client.get(f"{BASE}/deployment/{deployment_id}/resources/999999/data",
-                          headers=bearer(api, "analyst")).status_code == 404
+    assert (
+        api.client.get(
+            f"{BASE}/deployment/{deployment_id}/resources/999999/data", headers=bearer(api, "analyst")
+        ).status_code
+        == 404
+    )
     started = start(api, clock)  # runs on the test deployment (its version is the latest)
     refused = api.client.delete(f"{BASE}/deployment/{deployment_id}", headers=bearer(api, "analyst"))
     assert refused.status_code == 409 and "cascade=true" in refused.get_json()["message"]
     analyst = api.client.delete(f"{BASE}/deployment/{deployment_id}?cascade=true", headers=bearer(api, "analyst"))
     assert analyst.status_code == 403 and "only an admin" in analyst.get_json()["message"]
-    assert api.client.delete(f"{BASE}/deployment/{deployment_id}?cascade=true",
-                             headers=bearer(api, "admin")).status_code == 204
+    assert (
+        api.client.delete(f"{BASE}/deployment/{deployment_id}?cascade=true", headers=bearer(api, "admin")).status_code
+        == 204
+    )
     view = api.get(f"/api/process-instances/{started['id']}", "supervisor").get_json()
     assert view["state"] == "cancelled"
     history = api.get(f"/api/process-instances/{started['id']}/history", "supervisor").get_json()["items"]
     assert history[-1]["kind"] == "instance_cancelled" and f"部署{deployment_id}已删除" in history[-1]["reason"]
     assert api.client.get(f"{BASE}/deployment/{deployment_id}", headers=bearer(api, "analyst")).status_code == 404
-    assert deployment_id not in {d["id"] for d in api.client.get(f"{BASE}/deployment",
-                                                                   headers=bearer(api, "analyst")).get_json()}
+    assert deployment_id not in {
+        d["id"] for d in api.client.get(f"{BASE}/deployment", headers=bearer(api, "analyst")).get_json()
+    }
     latest = api.client.get(f"{BASE}/process-definition/key/newborn_birth", headers=bearer(api, "analyst"))
     assert latest.get_json()["version"] == 1  # the version before is the latest again
     assert start(api, clock, 2)["definition"]["version"] == 1
@@ -116,26 +132,40 @@ def test_decisions_listed_read_and_evaluated(api):
     listed = api.client.get(f"{BASE}/decision-definition?latestVersion=true", headers=headers).get_json()
     assert {"time_limits", "eligibility", "materials", "police_station_rule"} <= {d["key"] for d in listed}
     assert api.client.get(f"{BASE}/decision-definition/count?key=time_limits", headers=headers).get_json() == {
-        "count": 1}
+        "count": 1
+    }
     limits = api.client.get(f"{BASE}/decision-definition/key/time_limits", headers=headers).get_json()
     assert limits["name"] == "办结时限（工作日）" and limits["resource"] == "time_limits.dmn"
     by_id = api.client.get(f"{BASE}/decision-definition/{limits['id']}", headers=headers).get_json()
     assert by_id == limits
     xml = api.client.get(f"{BASE}/decision-definition/{limits['id']}/xml", headers=headers).get_json()
     assert xml["dmnXml"].encode("utf-8") == (WORKFLOWS / "time_limits.dmn").read_bytes()
-    evaluated = api.client.post(f"{BASE}/decision-definition/key/time_limits/evaluate", headers=headers,
-                                json={"variables": {"region": {"value": "gansu", "type": "String"}}})
+    evaluated = api.client.post(
+        f"{BASE}/decision-definition/key/time_limits/evaluate",
+        headers=headers,
+        json={"variables": {"region": {"value": "gansu", "type": "String"}}},
+    )
     assert evaluated.status_code == 200, evaluated.get_json()
     [result] = evaluated.get_json()
     assert result["hukou_registration"] == {"type": "Integer", "value": 1, "valueInfo": {}}
-    unknown = api.client.post(f"{BASE}/decision-definition/key/time_limits/evaluate", headers=headers,
-                              json={"variables": {"region": {"value": "atlantis", "type": "String"}}})
+    unknown = api.client.post(
+        f"{BASE}/decision-definition/key/time_limits/evaluate",
+        headers=headers,
+        json={"variables": {"region": {"value": "atlantis", "type": "String"}}},
+    )
     assert unknown.status_code == 200 and unknown.get_json() == []  # no row for it: no result
-    wrong = api.client.post(f"{BASE}/decision-definition/key/time_limits/evaluate", headers=headers,
-                            json={"variables": {"region": {"value": 10**30, "type": "Integer"}}})
+    wrong = api.client.post(
+        f"{BASE}/decision-definition/key/time_limits/evaluate",
+        headers=headers,
+        json={"variables": {"region": {"value": 10**30, "type": "Integer"}}},
+    )
     assert wrong.status_code == 400 and "java.lang.Integer" in wrong.get_json()["message"]
-    assert api.client.post(f"{BASE}/decision-definition/key/time_limits/evaluate", headers=bearer(api, "portal"),
-                           json={}).status_code == 403
+    assert (
+        api.client.post(
+            f"{BASE}/decision-definition/key/time_limits/evaluate", headers=bearer(api, "portal"), json={}
+        ).status_code
+        == 403
+    )
     assert api.client.get(f"{BASE}/decision-definition/key/nothing", headers=headers).status_code == 404
 
 
@@ -143,8 +173,9 @@ def test_statistics_count_instances_and_incidents_per_activity(api, ctx, clock):
     first = start(api, clock, 1)
     start(api, clock, 2)
     headers = bearer(api, "supervisor")
-    stats = api.client.get(f"{BASE}/process-definition/key/newborn_birth/statistics?incidents=true&failedJobs=true",
-                           headers=headers).get_json()
+    stats = api.client.get(
+        f"{BASE}/process-definition/key/newborn_birth/statistics?incidents=true&failedJobs=true", headers=headers
+    ).get_json()
     by_activity = {row["id"]: row for row in stats}
     assert by_activity["birth_certificate_review"]["instances"] == 2
     with ctx.uow() as uow:  # a job whose attempts ran out (here the review's overdue timer)
@@ -152,8 +183,9 @@ def test_statistics_count_instances_and_incidents_per_activity(api, ctx, clock):
         job.state = "incident"
         activity = job.activity_id
         uow.commit()
-    stats = api.client.get(f"{BASE}/process-definition/key/newborn_birth/statistics?incidents=true&failedJobs=true",
-                           headers=headers).get_json()
+    stats = api.client.get(
+        f"{BASE}/process-definition/key/newborn_birth/statistics?incidents=true&failedJobs=true", headers=headers
+    ).get_json()
     row = next(r for r in stats if r["id"] == activity)
     assert row["failedJobs"] == 1 and row["incidents"] == [{"incidentType": "failedJob", "incidentCount": 1}]
     overall = api.client.get(f"{BASE}/process-definition/statistics?incidents=true", headers=headers).get_json()

@@ -14,7 +14,7 @@ def served(app) -> set[tuple[str, str]]:
     found = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("engine_rest.") and rule.endpoint != "engine_rest.preflight":
-            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len(BASE):])
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len(BASE) :])
             found |= {(path, method.lower()) for method in rule.methods - {"HEAD", "OPTIONS"}}
     return found
 
@@ -25,9 +25,14 @@ def test_the_document_lists_exactly_the_routes(api, app):
     document = response.get_json()
     listed = {(path, method) for path, operations in document["paths"].items() for method in operations}
     assert listed == served(app)
-    assert {("/process-instance", "get"), ("/task/{task_id}/complete", "post"), ("/history/task", "get"),
-            ("/decision-definition/key/{key}/evaluate", "post"), ("/deployment/{deployment_id}", "delete"),
-            ("/openapi.json", "get")} <= listed
+    assert {
+        ("/process-instance", "get"),
+        ("/task/{task_id}/complete", "post"),
+        ("/history/task", "get"),
+        ("/decision-definition/key/{key}/evaluate", "post"),
+        ("/deployment/{deployment_id}", "delete"),
+        ("/openapi.json", "get"),
+    } <= listed
     claim = document["paths"]["/task/{task_id}/claim"]["post"]
     assert claim["x-roles"] == ["clerk"] and claim["parameters"][0]["name"] == "task_id"
     assert claim["summary"].startswith("Take the task")

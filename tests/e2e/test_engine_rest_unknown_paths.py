@@ -22,8 +22,10 @@ UNKNOWN = ["/nope", "/filter", "/task/1/delegate", "/", "", "/deployment/1/resou
 
 
 def basic(user: str = "analyst-1", password: str = PASSWORD) -> dict:
-    return {"authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
-            "accept": "application/json"}
+    return {
+        "authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
+        "accept": "application/json",
+    }
 
 
 @pytest.fixture
@@ -35,8 +37,7 @@ def client(api, ctx):
 @pytest.mark.parametrize("path", UNKNOWN)
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "DELETE"])
 def test_an_unknown_path_asks_for_credentials_then_is_camundas_404(client, method, path):
-    for headers in ({"accept": "application/json"}, {"authorization": "undefined"},
-                    basic(password="not the password")):
+    for headers in ({"accept": "application/json"}, {"authorization": "undefined"}, basic(password="not the password")):
         refused = client.open(BASE + path, method=method, headers=headers)
         assert refused.status_code == 401, (method, path, headers)
         assert refused.mimetype == "application/json" and refused.headers["WWW-Authenticate"].startswith("Basic")
@@ -51,8 +52,11 @@ def test_an_unknown_path_asks_for_credentials_then_is_camundas_404(client, metho
 
 def test_a_method_the_path_does_not_take_is_405_after_the_credentials(client):
     assert client.post(f"{BASE}/deployment", headers={"accept": "application/json"}).status_code == 401
-    for method, path, allowed in (("POST", "/deployment", "GET"), ("DELETE", "/version", "GET"),
-                                  ("PUT", "/process-definition/key/newborn_birth/start", "POST")):
+    for method, path, allowed in (
+        ("POST", "/deployment", "GET"),
+        ("DELETE", "/version", "GET"),
+        ("PUT", "/process-definition/key/newborn_birth/start", "POST"),
+    ):
         response = client.open(BASE + path, method=method, headers=basic())
         assert response.status_code == 405, (method, path)
         assert response.get_json()["type"] == "NotAllowedException"
@@ -68,14 +72,16 @@ def test_preflights_stay_unauthenticated_and_elsewhere_nothing_changes(client):
     assert client.get(f"{BASE}/version").status_code == 200
 
 
-def test_unknown_paths_against_onething_serve_with_raw_http_and_a_camunda_client(database_url, tmp_path,
-                                                                                   service_clock_pinned):
+def test_unknown_paths_against_onething_serve_with_raw_http_and_a_camunda_client(
+    database_url, tmp_path, service_clock_pinned
+):
     add_person(database_url, "analyst-1", "analyst")
     port = free_port()
     with process(onething("serve", "--port", str(port)), database_url, tmp_path / "serve.log") as child:
         wait_healthy(f"http://127.0.0.1:{port}", child, tmp_path / "serve.log")
-        status, headers, body = request(port, "GET", BASE + "/filter?maxResults=1",
-                                        {"accept": "application/json", "authorization": "undefined"})
+        status, headers, body = request(
+            port, "GET", BASE + "/filter?maxResults=1", {"accept": "application/json", "authorization": "undefined"}
+        )
         assert status == 401 and headers["www-authenticate"].startswith("Basic")
         assert json.loads(body)["type"] == "AuthenticationException"
         status, headers, body = request(port, "GET", BASE + "//filter?maxResults=1", basic())
@@ -85,8 +91,9 @@ def test_unknown_paths_against_onething_serve_with_raw_http_and_a_camunda_client
         assert status == 405 and json.loads(body)["type"] == "NotAllowedException" and "GET" in headers["allow"]
 
         def client(username: str, password: str) -> camunda.ApiClient:
-            configuration = camunda.Configuration(host=f"http://127.0.0.1:{port}{BASE}", username=username,
-                                                  password=password)
+            configuration = camunda.Configuration(
+                host=f"http://127.0.0.1:{port}{BASE}", username=username, password=password
+            )
             api_client = camunda.ApiClient(configuration)
             api_client.set_default_header("Authorization", configuration.get_basic_auth_token())
             return api_client

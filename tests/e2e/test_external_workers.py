@@ -41,7 +41,6 @@ PASSWORD = "department system password"
 NODE = shutil.which("node")
 
 
-
 @pytest.fixture(autouse=True)
 def npm_client_installed():
     """The npm client is installed by `make node` (npm ci in tests/external_workers): without it these tests
@@ -56,23 +55,31 @@ def npm_client_installed():
 
 def worker_accounts(ctx) -> dict[str, str]:
     """A police worker and a medical-insurance worker (tokens; the same names sign in with PASSWORD)."""
-    return {name: add_user(ctx, name, ["worker"], [group], ["62"], password=PASSWORD)
-            for name, group in (("police-system", "police"), ("mi-system", "medical_insurance"))}
+    return {
+        name: add_user(ctx, name, ["worker"], [group], ["62"], password=PASSWORD)
+        for name, group in (("police-system", "police"), ("mi-system", "medical_insurance"))
+    }
 
 
 @contextmanager
 def police_worker(database_url: str, url: str, logs: Path, name: str, store: Path, **env):
-    with process([NODE, str(WORKERS / "police_worker.mjs")], database_url, logs / f"{name}.log",
-                 {"ENGINE_REST": f"{url}/engine-rest", "WORKER_ID": name, "DEPARTMENT_DIR": str(store),
-                  **env}) as child:
+    with process(
+        [NODE, str(WORKERS / "police_worker.mjs")],
+        database_url,
+        logs / f"{name}.log",
+        {"ENGINE_REST": f"{url}/engine-rest", "WORKER_ID": name, "DEPARTMENT_DIR": str(store), **env},
+    ) as child:
         yield child
 
 
 @contextmanager
 def insurance_worker(database_url: str, url: str, logs: Path, name: str, store: Path, **env):
-    with process([sys.executable, str(WORKERS / "medical_insurance_worker.py")], database_url,
-                 logs / f"{name}.log", {"ENGINE_REST": f"{url}/engine-rest", "WORKER_ID": name,
-                                         "DEPARTMENT_DIR": str(store), **env}) as child:
+    with process(
+        [sys.executable, str(WORKERS / "medical_insurance_worker.py")],
+        database_url,
+        logs / f"{name}.log",
+        {"ENGINE_REST": f"{url}/engine-rest", "WORKER_ID": name, "DEPARTMENT_DIR": str(store), **env},
+    ) as child:
         yield child
 
 
@@ -100,8 +107,9 @@ def wait_for(predicate, timeout: float, what: str, poll: float = 0.1):
 def completed_steps(ctx, instance_id: str) -> Counter:
     """How many times each service task of the application was completed."""
     with ctx.reader() as uow:
-        return Counter(e.activity_id for e in uow.history.for_instance(instance_id)
-                       if e.kind == "service_task_completed")
+        return Counter(
+            e.activity_id for e in uow.history.for_instance(instance_id) if e.kind == "service_task_completed"
+        )
 
 
 APPLICATIONS = 50
@@ -120,10 +128,12 @@ def test_two_stock_workers_per_topic_carry_50_gansu_applications(database_url, t
     with services(database_url, logs, apis=1, workers=1, threads=16, env=EXTERNAL) as running, ExitStack() as stack:
         url = running.urls[0]
         for n in (1, 2):
-            stack.enter_context(police_worker(database_url, url, logs, f"police-{n}", police_store,
-                                              TOKEN=systems["police-system"]))
-            stack.enter_context(insurance_worker(database_url, url, logs, f"insurance-{n}", insurance_store,
-                                                 TOKEN=systems["mi-system"]))
+            stack.enter_context(
+                police_worker(database_url, url, logs, f"police-{n}", police_store, TOKEN=systems["police-system"])
+            )
+            stack.enter_context(
+                insurance_worker(database_url, url, logs, f"insurance-{n}", insurance_store, TOKEN=systems["mi-system"])
+            )
 
         def one(seq: int):
             client = Client(url)
@@ -135,8 +145,10 @@ def test_two_stock_workers_per_topic_carry_50_gansu_applications(database_url, t
         with concurrent.futures.ThreadPoolExecutor(THREADS) as pool:
             outcomes = list(pool.map(one, range(1, APPLICATIONS + 1), timeout=300))
         assert all(p.poll() is None for p in running.apis + running.workers), "a process died"
-    print(f"\n{APPLICATIONS} applications with two external workers per topic: "
-          f"{time.monotonic() - started:.1f} s", flush=True)
+    print(
+        f"\n{APPLICATIONS} applications with two external workers per topic: {time.monotonic() - started:.1f} s",
+        flush=True,
+    )
 
     assert [o.state for o in outcomes] == ["completed"] * APPLICATIONS
     for outcome in outcomes:
@@ -148,8 +160,12 @@ def test_two_stock_workers_per_topic_carry_50_gansu_applications(database_url, t
     assert len(list(police_store.glob("*.json"))) == APPLICATIONS
     enrolled = lines(logs, "enrolled")
     assert len(enrolled) == len(set(enrolled)) == 2 * APPLICATIONS  # an enrolment and a maternity claim each
-    completed_by = Counter(line.split()[1] for log in logs.glob("police-*.log")
-                           for line in log.read_text().splitlines() if " completed " in line)
+    completed_by = Counter(
+        line.split()[1]
+        for log in logs.glob("police-*.log")
+        for line in log.read_text().splitlines()
+        if " completed " in line
+    )
     assert set(completed_by) == {"police-1", "police-2"}, completed_by  # both workers took work
     with ctx.reader() as uow:
         assert uow.jobs.incidents(0, 10)[1] == 0
@@ -167,9 +183,16 @@ def long_poll(url: str, token: str, topic: str, worker: str, wait_ms: int) -> tu
     """One fetchAndLock over its own connection: (status, tasks)."""
     client = Client(url, timeout=wait_ms / 1000 + 30)
     try:
-        return client.post("/engine-rest/external-task/fetchAndLock", token, {
-            "workerId": worker, "maxTasks": 1, "asyncResponseTimeout": wait_ms,
-            "topics": [{"topicName": topic, "lockDuration": 60000}]})
+        return client.post(
+            "/engine-rest/external-task/fetchAndLock",
+            token,
+            {
+                "workerId": worker,
+                "maxTasks": 1,
+                "asyncResponseTimeout": wait_ms,
+                "topics": [{"topicName": topic, "lockDuration": 60000}],
+            },
+        )
     finally:
         client.close()
 
@@ -177,20 +200,36 @@ def long_poll(url: str, token: str, topic: str, worker: str, wait_ms: int) -> tu
 def open_long_poll(url: str, token: str, topic: str, worker: str, wait_ms: int) -> socket.socket:
     """A fetchAndLock sent on a raw connection whose answer nobody will read (the client goes away)."""
     host, port = url.removeprefix("http://").split(":")
-    body = json.dumps({"workerId": worker, "maxTasks": 1, "asyncResponseTimeout": wait_ms,
-                       "topics": [{"topicName": topic, "lockDuration": 60000}]}).encode()
+    body = json.dumps(
+        {
+            "workerId": worker,
+            "maxTasks": 1,
+            "asyncResponseTimeout": wait_ms,
+            "topics": [{"topicName": topic, "lockDuration": 60000}],
+        }
+    ).encode()
     sock = socket.create_connection((host, int(port)))
-    sock.sendall(b"POST /engine-rest/external-task/fetchAndLock HTTP/1.1\r\nHost: x\r\n"
-                 b"Content-Type: application/json\r\nAuthorization: Bearer " + token.encode() +
-                 b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+    sock.sendall(
+        b"POST /engine-rest/external-task/fetchAndLock HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/json\r\nAuthorization: Bearer "
+        + token.encode()
+        + b"\r\nContent-Length: "
+        + str(len(body)).encode()
+        + b"\r\n\r\n"
+        + body
+    )
     return sock
 
 
 def until_hukou_review(client: Client, tokens: dict, seq: int, now, application=None) -> tuple[Outcome, dict]:
     """Start application ``seq`` and approve its reviews until the police review is open; the application (as
     :func:`carry` goes on with it) and that task."""
-    status, body = client.call("POST", "/api/process-definitions/newborn_birth/start", tokens["portal"],
-                               {"variables": {"application": application or application_for(seq, now)}})
+    status, body = client.call(
+        "POST",
+        "/api/process-definitions/newborn_birth/start",
+        tokens["portal"],
+        {"variables": {"application": application or application_for(seq, now)}},
+    )
     assert status == 201, body
     started = Outcome(instance_id=body["id"], business_key=body["business_key"])
     return started, next_review(client, tokens, body["id"], "hukou_review", seq)
@@ -198,6 +237,7 @@ def until_hukou_review(client: Client, tokens: dict, seq: int, now, application=
 
 def next_review(client: Client, tokens: dict, instance_id: str, wanted: str, seq: int) -> dict:
     """Approve the open reviews (and deliver the messages) until the review ``wanted`` is open; that task."""
+
     def step():
         _, instance = client.get(f"/api/process-instances/{instance_id}", tokens["portal"])
         for task in instance["open_steps"]:
@@ -205,15 +245,18 @@ def next_review(client: Client, tokens: dict, instance_id: str, wanted: str, seq
                 return task
             assert client.post(f"/api/tasks/{task['task_id']}/claim", tokens[task["group"]])[0] == 200
             _, form = client.get(f"/api/tasks/{task['task_id']}", tokens[task["group"]])
-            status, answer = client.post(f"/api/tasks/{task['task_id']}/complete", tokens[task["group"]],
-                                         {"variables": approval_for(form["form_key"], seq)})
+            status, answer = client.post(
+                f"/api/tasks/{task['task_id']}/complete",
+                tokens[task["group"]],
+                {"variables": approval_for(form["form_key"], seq)},
+            )
             assert status == 200, answer
         return None
+
     return wait_for(step, 60, f"the review {wanted}", poll=0.05)
 
 
-def test_a_long_poll_waits_without_cost_and_is_answered_when_work_comes(database_url, tmp_path,
-                                                                        service_clock_pinned):
+def test_a_long_poll_waits_without_cost_and_is_answered_when_work_comes(database_url, tmp_path, service_clock_pinned):
     ctx = build_context(database_url)
     tokens = {name: add_user(ctx, name, **spec) for name, spec in accounts().items()}
     systems = worker_accounts(ctx)
@@ -238,8 +281,11 @@ def test_a_long_poll_waits_without_cost_and_is_answered_when_work_comes(database
         started, review = until_hukou_review(Client(first), tokens, 1, now)
         instance_id = started.instance_id
         answer: dict = {}
-        poller = threading.Thread(target=lambda: answer.update(
-            result=long_poll(first, police, "police.register_birth", "waiting", 20000), at=time.monotonic()))
+        poller = threading.Thread(
+            target=lambda: answer.update(
+                result=long_poll(first, police, "police.register_birth", "waiting", 20000), at=time.monotonic()
+            )
+        )
         gone = open_long_poll(first, police, "police.register_birth", "gone", 20000)
         poller.start()
         time.sleep(1.0)  # both polls are waiting
@@ -247,15 +293,19 @@ def test_a_long_poll_waits_without_cost_and_is_answered_when_work_comes(database
         time.sleep(0.5)
         assert clerk.post(f"/api/tasks/{review['task_id']}/claim", tokens["police"])[0] == 200
         asked = time.monotonic()
-        status, _ = clerk.post(f"/api/tasks/{review['task_id']}/complete", tokens["police"],
-                               {"variables": approval_for("hukou_review", 1)})
+        status, _ = clerk.post(
+            f"/api/tasks/{review['task_id']}/complete", tokens["police"], {"variables": approval_for("hukou_review", 1)}
+        )
         approved = time.monotonic()  # the job was committed before this answer
         assert status == 200
         poller.join(timeout=30)
         delay = answer["at"] - approved
-        print(f"a waiting fetchAndLock was answered {delay * 1000:.0f} ms after the approval that made its job "
-              f"returned (the approval took {(approved - asked) * 1000:.0f} ms; made through the other API "
-              f"process)", flush=True)
+        print(
+            f"a waiting fetchAndLock was answered {delay * 1000:.0f} ms after the approval that made its job "
+            f"returned (the approval took {(approved - asked) * 1000:.0f} ms; made through the other API "
+            f"process)",
+            flush=True,
+        )
         status, tasks = answer["result"]
         assert status == 200 and [t["processInstanceId"] for t in tasks] == [instance_id]
         assert tasks[0]["workerId"] == "waiting" and delay < 10  # a generous bound: it is printed above
@@ -266,11 +316,22 @@ def test_a_long_poll_waits_without_cost_and_is_answered_when_work_comes(database
         assert clerk.post(f"/engine-rest/external-task/{tasks[0]['id']}/unlock", police)[0] == 204
         js, python = readme_workers(tmp_path / "readme")
         with ExitStack() as workers:
-            workers.enter_context(process([NODE, str(js)], database_url, tmp_path / "logs" / "readme-js.log",
-                                          {"ONETHING_URL": f"{first}/engine-rest", "ONETHING_TOKEN": police}))
-            workers.enter_context(process([sys.executable, str(python)], database_url,
-                                          tmp_path / "logs" / "readme-py.log",
-                                          {"ONETHING_URL": f"{second}/engine-rest", "ONETHING_TOKEN": insurance}))
+            workers.enter_context(
+                process(
+                    [NODE, str(js)],
+                    database_url,
+                    tmp_path / "logs" / "readme-js.log",
+                    {"ONETHING_URL": f"{first}/engine-rest", "ONETHING_TOKEN": police},
+                )
+            )
+            workers.enter_context(
+                process(
+                    [sys.executable, str(python)],
+                    database_url,
+                    tmp_path / "logs" / "readme-py.log",
+                    {"ONETHING_URL": f"{second}/engine-rest", "ONETHING_TOKEN": insurance},
+                )
+            )
             outcome = carry([clerk], tokens, 1, started, deadline_s=60)
         assert outcome.state == "completed"
         _, view = clerk.get(f"/api/process-instances/{instance_id}", tokens["supervisor"])
@@ -295,8 +356,9 @@ def readme_workers(folder: Path) -> tuple[Path, Path]:
     return folder / "police-worker.mjs", folder / "mi_worker.py"
 
 
-def test_failures_bpmn_errors_a_killed_worker_and_another_departments_topic(database_url, tmp_path,
-                                                                           service_clock_pinned):
+def test_failures_bpmn_errors_a_killed_worker_and_another_departments_topic(
+    database_url, tmp_path, service_clock_pinned
+):
     ctx = build_context(database_url)
     tokens = {name: add_user(ctx, name, **spec) for name, spec in accounts().items()}
     tokens["admin"] = add_user(ctx, "admin", ["admin"], [], ["62"])
@@ -312,37 +374,60 @@ def test_failures_bpmn_errors_a_killed_worker_and_another_departments_topic(data
         client = Client(url)
 
         # a police worker asking for a medical-insurance topic is refused (403), and fetches nothing
-        with police_worker(database_url, url, logs, "nosy", police_store, TOPIC="medical_insurance.enrol",
-                           TOKEN=systems["police-system"]):
+        with police_worker(
+            database_url,
+            url,
+            logs,
+            "nosy",
+            police_store,
+            TOPIC="medical_insurance.enrol",
+            TOKEN=systems["police-system"],
+        ):
             wait_for(lambda: "poll error 403" in (logs / "nosy.log").read_text(), 30, "the nosy worker's 403")
 
         # a medical-insurance system that is down: three attempts, then an incident an admin retries
         police_one = stack.enter_context(police_worker(database_url, url, logs, "police-1", police_store, **basic))
-        failing = stack.enter_context(insurance_worker(database_url, url, logs, "insurance-down", insurance_store,
-                                                       FAIL="1", **bearer_insurance))
-        status, body = client.call("POST", "/api/process-definitions/newborn_birth/start", tokens["portal"],
-                                   {"variables": {"application": application_for(1, now)}})
+        failing = stack.enter_context(
+            insurance_worker(database_url, url, logs, "insurance-down", insurance_store, FAIL="1", **bearer_insurance)
+        )
+        status, body = client.call(
+            "POST",
+            "/api/process-definitions/newborn_birth/start",
+            tokens["portal"],
+            {"variables": {"application": application_for(1, now)}},
+        )
         assert status == 201
         first: dict = {"outcome": None}
-        runner = threading.Thread(target=lambda: first.update(outcome=carry(
-            [Client(url)], tokens, 1, Outcome(instance_id=body["id"], business_key=body["business_key"]),
-            deadline_s=120)))
+        runner = threading.Thread(
+            target=lambda: first.update(
+                outcome=carry(
+                    [Client(url)],
+                    tokens,
+                    1,
+                    Outcome(instance_id=body["id"], business_key=body["business_key"]),
+                    deadline_s=120,
+                )
+            )
+        )
         runner.start()
 
         def incidents():  # the enrolment and the maternity reimbursement, each tried three times
             items = client.get("/api/incidents", tokens["admin"])[1]["items"]
             return items if len(items) == 2 and all(i["attempts"] == 3 for i in items) else None
+
         found = wait_for(incidents, 60, "the incidents of the failing worker", poll=0.2)
         assert {i["activity_id"] for i in found} == {"enrol_medical_insurance", "reimburse_maternity"}
         assert {i["message"] for i in found} == {"医保系统暂不可用"}
         assert {i["business_key"] for i in found} == {body["business_key"]}
-        assert len([line for line in (logs / "insurance-down.log").read_text().splitlines()
-                    if " failing " in line]) == 6
+        assert (
+            len([line for line in (logs / "insurance-down.log").read_text().splitlines() if " failing " in line]) == 6
+        )
         _, listed = client.get("/engine-rest/external-task?noRetriesLeft=true", tokens["admin"])
         assert sorted(t["activityId"] for t in listed) == ["enrol_medical_insurance", "reimburse_maternity"]
         stop(failing)
-        stack.enter_context(insurance_worker(database_url, url, logs, "insurance-1", insurance_store,
-                                             **bearer_insurance))
+        stack.enter_context(
+            insurance_worker(database_url, url, logs, "insurance-1", insurance_store, **bearer_insurance)
+        )
         for incident in found:
             status, retried = client.post(f"/api/incidents/{incident['id']}/retry", tokens["admin"])
             assert status == 200 and retried["outcome"] == "queued", retried
@@ -356,15 +441,32 @@ def test_failures_bpmn_errors_a_killed_worker_and_another_departments_topic(data
         second, review = until_hukou_review(client, tokens, 2, now, application)
         second_id = second.instance_id
         assert client.post(f"/api/tasks/{review['task_id']}/claim", tokens["police"])[0] == 200
-        assert client.post(f"/api/tasks/{review['task_id']}/complete", tokens["police"],
-                           {"variables": approval_for("hukou_review", 2)})[0] == 200
+        assert (
+            client.post(
+                f"/api/tasks/{review['task_id']}/complete",
+                tokens["police"],
+                {"variables": approval_for("hukou_review", 2)},
+            )[0]
+            == 200
+        )
         back = next_review(client, tokens, second_id, "hukou_review", 2)
         assert back["task_id"] != review["task_id"]
         _, task = client.get(f"/api/tasks/{back['task_id']}", tokens["police"])
         assert task["refusal"]["code"] == "police_station_required" and "派出所全称" in task["refusal"]["message"]
         assert client.post(f"/api/tasks/{back['task_id']}/claim", tokens["police"])[0] == 200
-        assert client.post(f"/api/tasks/{back['task_id']}/complete", tokens["police"], {"variables": {
-            **approval_for("hukou_review", 2), "police_station": "兰州市公安局城关分局庆阳路派出所"}})[0] == 200
+        assert (
+            client.post(
+                f"/api/tasks/{back['task_id']}/complete",
+                tokens["police"],
+                {
+                    "variables": {
+                        **approval_for("hukou_review", 2),
+                        "police_station": "兰州市公安局城关分局庆阳路派出所",
+                    }
+                },
+            )[0]
+            == 200
+        )
         outcome = carry([client], tokens, 2, second, deadline_s=120)
         assert outcome.state == "completed"
         assert lines(logs, "refused") == [f"{second_id}:register_hukou"]
@@ -374,19 +476,35 @@ def test_failures_bpmn_errors_a_killed_worker_and_another_departments_topic(data
         # the birth registered already (the idempotency key): one registration, one completion
         stop(police_one)
         marker = tmp_path / "hung"
-        doomed = stack.enter_context(police_worker(database_url, url, logs, "police-doomed", police_store,
-                                                   HANG_AFTER_REGISTER=str(marker), LOCK_MS="3000",
-                                                   TOKEN=systems["police-system"]))
+        doomed = stack.enter_context(
+            police_worker(
+                database_url,
+                url,
+                logs,
+                "police-doomed",
+                police_store,
+                HANG_AFTER_REGISTER=str(marker),
+                LOCK_MS="3000",
+                TOKEN=systems["police-system"],
+            )
+        )
         third, review = until_hukou_review(client, tokens, 3, now)
         third_id = third.instance_id
         assert client.post(f"/api/tasks/{review['task_id']}/claim", tokens["police"])[0] == 200
-        assert client.post(f"/api/tasks/{review['task_id']}/complete", tokens["police"],
-                           {"variables": approval_for("hukou_review", 3)})[0] == 200
+        assert (
+            client.post(
+                f"/api/tasks/{review['task_id']}/complete",
+                tokens["police"],
+                {"variables": approval_for("hukou_review", 3)},
+            )[0]
+            == 200
+        )
         wait_for(marker.exists, 30, "the doomed worker's registration")
         doomed.send_signal(signal.SIGKILL)
         doomed.wait(timeout=10)
-        stack.enter_context(police_worker(database_url, url, logs, "police-2", police_store,
-                                          TOKEN=systems["police-system"]))
+        stack.enter_context(
+            police_worker(database_url, url, logs, "police-2", police_store, TOKEN=systems["police-system"])
+        )
         outcome = carry([client], tokens, 3, third, deadline_s=120)
         assert outcome.state == "completed"
         key = f"{third_id}:register_hukou"

@@ -44,8 +44,9 @@ def schema(app):
 
 
 def test_the_document_describes_every_route_of_the_policy(schema):
-    documented = {(op.ok().method.upper(), re.sub(r"{(\w+)}", r"<\1>", op.ok().path))
-                  for op in schema.get_all_operations()}
+    documented = {
+        (op.ok().method.upper(), re.sub(r"{(\w+)}", r"<\1>", op.ok().path)) for op in schema.get_all_operations()
+    }
     assert documented == set(DOCUMENTED)
 
 
@@ -57,8 +58,13 @@ def fuzz(api, operation, roles, ids) -> None:
         strategies += [operation.as_strategy(generation_mode=mode, path_parameters=real) for mode in MODES]
 
     @given(case=st.one_of(strategies), role=st.sampled_from(roles))
-    @settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large])
+    @settings(
+        max_examples=EXAMPLES,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+    )
     def answers_as_documented(case, role):
         response = case.call(headers={"Authorization": f"Bearer {api.tokens[SPEAKER[role]]}"})
         case.validate_response(response, checks=CHECKS)
@@ -82,9 +88,12 @@ TOO_LARGE = 10**33
 def test_numbers_too_large_for_the_database_are_422_not_500(api, application):
     """Found by the fuzzer: a huge page or version reached SQLite and overflowed its integers (500)."""
     ids = real_ids(api, application)
-    for path, role in ((f"/api/incidents?page={TOO_LARGE}", "admin"), (f"/api/tasks?page={TOO_LARGE}", "clerk"),
-                       (f"/api/process-definitions/newborn_birth/xml?version={TOO_LARGE}", "analyst"),
-                       (f"/api/process-instances/{ids['instance_id']}/history?page={TOO_LARGE}", "supervisor"),
-                       (f"/api/process-instances/{ids['instance_id']}/materials?page={TOO_LARGE}", "portal")):
+    for path, role in (
+        (f"/api/incidents?page={TOO_LARGE}", "admin"),
+        (f"/api/tasks?page={TOO_LARGE}", "clerk"),
+        (f"/api/process-definitions/newborn_birth/xml?version={TOO_LARGE}", "analyst"),
+        (f"/api/process-instances/{ids['instance_id']}/history?page={TOO_LARGE}", "supervisor"),
+        (f"/api/process-instances/{ids['instance_id']}/materials?page={TOO_LARGE}", "portal"),
+    ):
         response = api.get(path, SPEAKER[role])
         assert response.status_code == 422 and response.mimetype == "application/problem+json", path

@@ -39,8 +39,9 @@ def test_ready_with_a_worker_running_and_not_without_one(api, ctx):
     assert (status, body["status"], failing(body)) == (200, "ready", set())
 
     with ctx.uow() as uow:  # the worker went silent (killed): its heartbeat is two minutes old
-        uow.session.execute(text("UPDATE worker_heartbeats SET seen_at = :at"),
-                            {"at": datetime.now(CHINA) - timedelta(minutes=2)})
+        uow.session.execute(
+            text("UPDATE worker_heartbeats SET seen_at = :at"), {"at": datetime.now(CHINA) - timedelta(minutes=2)}
+        )
         uow.commit()
     status, body = ready(api)
     assert status == 503 and failing(body) == {"worker"} and "last seen 12" in body["checks"]["worker"]["detail"]
@@ -62,7 +63,10 @@ def test_not_ready_while_the_schema_is_behind(api, ctx):
     try:
         status, body = ready(api)
         assert status == 503 and failing(body) == {"schema"}
-        assert PREVIOUS in body["checks"]["schema"]["detail"] and "onething db upgrade" in body["checks"]["schema"]["detail"]
+        assert (
+            PREVIOUS in body["checks"]["schema"]["detail"]
+            and "onething db upgrade" in body["checks"]["schema"]["detail"]
+        )
         assert api.get("/api/health/live").status_code == 200
     finally:
         with ctx.uow() as uow:

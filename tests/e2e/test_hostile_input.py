@@ -29,8 +29,9 @@ def nested(depth: int) -> str:
     return '{"a":' * depth + "1" + "}" * depth
 
 
-@pytest.mark.parametrize("path, user", [(START, "portal"), ("/api/applications/check", "portal"),
-                                        ("/api/messages", "portal")])
+@pytest.mark.parametrize(
+    "path, user", [(START, "portal"), ("/api/applications/check", "portal"), ("/api/messages", "portal")]
+)
 def test_a_body_nested_2000_deep_is_400_not_a_recursion_error(api, path, user):
     response = raw_post(api, path, user, '{"variables": {"application": ' + nested(2000) + "}}")
     assert response.status_code == 400 and response.mimetype == PROBLEM
@@ -54,8 +55,9 @@ def test_a_lone_surrogate_is_422_naming_where_it_is(api, application):
     assert response.status_code == 422 and "name" in response.get_json()["errors"]
 
 
-@pytest.mark.parametrize("born_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00",
-                                     "1850-05-01T08:00:00+08:00"])
+@pytest.mark.parametrize(
+    "born_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "1850-05-01T08:00:00+08:00"]
+)
 def test_a_birth_time_no_birth_can_have_is_422(api, application, born_at):
     application["newborn"]["born_at"] = born_at
     response = api.start(application)
@@ -64,17 +66,20 @@ def test_a_birth_time_no_birth_can_have_is_422(api, application, born_at):
     assert api.post("/api/applications/check", "portal", json=application).status_code == 422
 
 
-@pytest.mark.parametrize("name", [
-    "王\u202e芳",            # right-to-left override
-    "王\u200d芳",            # zero-width joiner
-    "\ufeff王芳",            # BOM
-    "Jose" + "\u0301" * 50,  # 50 combining marks
-    "王 芳",                 # a space inside a Chinese name
-    "王芳1",                 # a digit
-    "·王芳",                 # a dot at the start
-    "王Fang",                # two scripts
-    "John\u2028Smith",       # a line separator
-])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "王\u202e芳",  # right-to-left override
+        "王\u200d芳",  # zero-width joiner
+        "\ufeff王芳",  # BOM
+        "Jose" + "\u0301" * 50,  # 50 combining marks
+        "王 芳",  # a space inside a Chinese name
+        "王芳1",  # a digit
+        "·王芳",  # a dot at the start
+        "王Fang",  # two scripts
+        "John\u2028Smith",  # a line separator
+    ],
+)
 def test_names_the_registry_cannot_print_are_refused_naming_the_field(api, application, name):
     application["mother"]["name"] = name
     response = api.start(application)
@@ -90,7 +95,7 @@ def test_names_the_registry_cannot_print_are_refused_naming_the_field(api, appli
 def test_names_the_registry_writes_are_taken_normalised(api, ctx, application):
     application["mother"]["name"] = "阿依古丽·买买提"
     application["father"]["name"] = "Jose\u0301 O'Neil-Smith"  # decomposed é
-    application["newborn"]["given_name"] = "𠀀明"               # an extension B ideograph
+    application["newborn"]["given_name"] = "𠀀明"  # an extension B ideograph
     response = api.start(application)
     assert response.status_code == 201, response.get_json()
     task = api.get(f"/api/tasks/{api.open_steps(response.get_json()['id'])[0]['task_id']}", "midwifery").get_json()
@@ -108,7 +113,10 @@ def test_the_service_keeps_serving_after_hostile_input(api, application):
 # -- property-based: no body makes a 500 -------------------------------------------------------------------
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
     | st.text(st.characters(codec=None, exclude_categories=()), max_size=20),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
     max_leaves=12,
@@ -137,8 +145,13 @@ def replaced(document, path, value):
     return copy
 
 
-SETTINGS = settings(max_examples=60, derandomize=True, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=60,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 
 @SETTINGS

@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from handlers.newborn.samples import sample_application
 from forms.newborn.material_codes import MATERIALS
+from handlers.newborn.samples import sample_application
 from tests.sample_files import DISGUISED, jpeg, pdf, png
 
 
@@ -40,22 +40,41 @@ def history(api, instance):
 def test_upload_list_download_and_history(api, instance, materials_dir):
     """R8.1: each upload and each read is recorded with who, when, the code and the hash."""
     content = pdf("结婚证")
-    response = put(api, instance, "marriage_certificate", content, query_string={"filename": "../../结婚证.pdf"},
-                   content_type="image/png")  # the declared type is ignored
+    response = put(
+        api,
+        instance,
+        "marriage_certificate",
+        content,
+        query_string={"filename": "../../结婚证.pdf"},
+        content_type="image/png",
+    )  # the declared type is ignored
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     sha = hashlib.sha256(content).hexdigest()
-    assert body == {**body, "code": "marriage_certificate", "name": "结婚证", "version": 1, "filename": "结婚证.pdf",
-                    "media_type": "application/pdf", "size": len(content), "sha256": sha, "uploaded_by": "portal"}
+    assert body == {
+        **body,
+        "code": "marriage_certificate",
+        "name": "结婚证",
+        "version": 1,
+        "filename": "结婚证.pdf",
+        "media_type": "application/pdf",
+        "size": len(content),
+        "sha256": sha,
+        "uploaded_by": "portal",
+    }
     assert [p.name for p in materials_dir.iterdir()] == [sha]  # content-addressed, nothing else left behind
 
     image = png(2, 3)
-    response = put(api, instance, "parent_id_cards", {"file": (io.BytesIO(image), "id.pdf")},
-                   content_type="multipart/form-data")
+    response = put(
+        api, instance, "parent_id_cards", {"file": (io.BytesIO(image), "id.pdf")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 201 and response.get_json()["media_type"] == "image/png"
 
     listing = api.get(url(instance), "portal").get_json()
-    assert listing["total"] == 2 and [m["code"] for m in listing["items"]] == ["marriage_certificate", "parent_id_cards"]
+    assert listing["total"] == 2 and [m["code"] for m in listing["items"]] == [
+        "marriage_certificate",
+        "parent_id_cards",
+    ]
 
     download = api.get(url(instance, "parent_id_cards", content=True), "midwifery")
     assert download.status_code == 200 and download.data == image
@@ -64,11 +83,16 @@ def test_upload_list_download_and_history(api, instance, materials_dir):
     assert download.headers["Content-Disposition"].startswith("attachment;")
     assert "sandbox" in download.headers["Content-Security-Policy"]
 
-    events = [(e["kind"], e["actor"], e["detail"].get("code"), e["detail"].get("sha256")) for e in history(api, instance)
-              if e["kind"].startswith("material_")]
-    assert events == [("material_uploaded", "portal", "marriage_certificate", sha),
-                      ("material_uploaded", "portal", "parent_id_cards", hashlib.sha256(image).hexdigest()),
-                      ("material_read", "midwifery", "parent_id_cards", hashlib.sha256(image).hexdigest())]
+    events = [
+        (e["kind"], e["actor"], e["detail"].get("code"), e["detail"].get("sha256"))
+        for e in history(api, instance)
+        if e["kind"].startswith("material_")
+    ]
+    assert events == [
+        ("material_uploaded", "portal", "marriage_certificate", sha),
+        ("material_uploaded", "portal", "parent_id_cards", hashlib.sha256(image).hexdigest()),
+        ("material_read", "midwifery", "parent_id_cards", hashlib.sha256(image).hexdigest()),
+    ]
 
 
 def test_a_new_upload_replaces_the_current_version_and_keeps_the_old(api, instance, ctx):
@@ -84,12 +108,23 @@ def test_a_new_upload_replaces_the_current_version_and_keeps_the_old(api, instan
 @pytest.mark.parametrize("kind", sorted(DISGUISED))
 def test_anything_but_jpeg_png_or_pdf_is_415_whatever_its_name(api, instance, materials_dir, kind):
     """A renamed executable, script or archive — or a truncated image — is refused by its content."""
-    response = put(api, instance, "birth_certificate", {"file": (io.BytesIO(DISGUISED[kind]), "证明.pdf")},
-                   content_type="multipart/form-data")
+    response = put(
+        api,
+        instance,
+        "birth_certificate",
+        {"file": (io.BytesIO(DISGUISED[kind]), "证明.pdf")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 415, kind
     assert response.mimetype == "application/problem+json" and response.get_json()["status"] == 415
-    raw = put(api, instance, "birth_certificate", DISGUISED[kind], content_type="application/pdf",
-              query_string={"filename": "证明.pdf"})
+    raw = put(
+        api,
+        instance,
+        "birth_certificate",
+        DISGUISED[kind],
+        content_type="application/pdf",
+        query_string={"filename": "证明.pdf"},
+    )
     assert raw.status_code == 415
     assert not materials_dir.exists() or not any(materials_dir.iterdir())
     assert api.get(url(instance), "portal").get_json()["total"] == 0
@@ -104,8 +139,9 @@ def test_size_limit_is_413_and_configurable(api, app, instance):
     assert put(api, instance, "invoices", pdf(size=900)).status_code == 200
     too_big = put(api, instance, "invoices", pdf(size=1100))
     assert too_big.status_code == 413 and too_big.mimetype == "application/problem+json"
-    multipart = put(api, instance, "invoices", {"file": (io.BytesIO(pdf(size=1100)), "a.pdf")},
-                    content_type="multipart/form-data")
+    multipart = put(
+        api, instance, "invoices", {"file": (io.BytesIO(pdf(size=1100)), "a.pdf")}, content_type="multipart/form-data"
+    )
     assert multipart.status_code == 413
 
 
@@ -117,8 +153,9 @@ def test_unknown_code_is_404_with_the_known_codes(api, instance):
 
 
 def test_multipart_without_a_file_field_is_422(api, instance):
-    response = put(api, instance, "invoices", {"other": (io.BytesIO(pdf()), "a.pdf")},
-                   content_type="multipart/form-data")
+    response = put(
+        api, instance, "invoices", {"other": (io.BytesIO(pdf()), "a.pdf")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 422
 
 
@@ -134,8 +171,14 @@ def test_who_may_upload_and_read(api, clock):
         assert put(api, instance, "guardian_id", png(), user=user).status_code in (200, 201), user
         assert api.get(url(instance, "guardian_id", content=True), user).status_code == 200, user
         assert api.get(url(instance), user).status_code == 200, user
-    for user, status in (("other_portal", 404), ("police_guizhou", 404), ("police", 403), ("supervisor", 403),
-                         ("admin", 403), ("analyst", 403)):
+    for user, status in (
+        ("other_portal", 404),
+        ("police_guizhou", 404),
+        ("police", 403),
+        ("supervisor", 403),
+        ("admin", 403),
+        ("analyst", 403),
+    ):
         assert put(api, instance, "guardian_id", png(), user=user).status_code == status, user
         assert api.get(url(instance, "guardian_id", content=True), user).status_code == status, user
         assert api.get(url(instance), user).status_code == status, user

@@ -9,8 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from engine.cli import main
 from engine.bootstrap import ready_context
+from engine.cli import main
 from engine.persistence import migrations
 from engine.persistence.database import SchemaOutdated, create_schema, make_engine, schema_status
 from engine.persistence.models import Base
@@ -32,8 +32,7 @@ def engine(empty_url):
 
 def differences(engine) -> list:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True,
-                                                               "compare_server_default": True})
+        context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": True})
         return compare_metadata(context, Base.metadata)
 
 

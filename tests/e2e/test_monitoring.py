@@ -60,12 +60,20 @@ def exposed(api, ctx, monkeypatch, application) -> str:
 
 def test_labels_are_templates_and_codes(api, ctx, monkeypatch, application):
     text = exposed(api, ctx, monkeypatch, application)
-    routes = {sample.labels["route"] for family in text_string_to_metric_families(text) for sample in family.samples
-              if "route" in sample.labels}
+    routes = {
+        sample.labels["route"]
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if "route" in sample.labels
+    }
     assert "/api/process-instances/<instance_id>" in routes and "(unmatched)" in routes
     assert not [route for route in routes if re.search(r"[0-9a-f]{8}-|NB20", route)]
-    labels = {value for family in text_string_to_metric_families(text) for sample in family.samples
-              for value in sample.labels.values()}
+    labels = {
+        value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        for value in sample.labels.values()
+    }
     assert not [value for value in labels if re.search(r"[0-9a-f]{8}-[0-9a-f]{4}|^NB\d{8}|\d{17}[\dX]", value)]
 
 
@@ -77,8 +85,12 @@ def test_the_alert_rules_and_the_dashboard_use_what_the_service_exposes(api, ctx
     text = exposed(api, ctx, monkeypatch, application)
     names = {family.name + suffix for family in text_string_to_metric_families(text) for suffix in SUFFIXES}
     rules = yaml.safe_load(RULES.read_text(encoding="utf-8"))["groups"][0]["rules"]
-    assert {rule["alert"] for rule in rules} >= {"OnethingIncidentsOpen", "OnethingOverdueRising",
-                                                 "OnethingWorkerSilent", "OnethingJobLatencyHigh"}
+    assert {rule["alert"] for rule in rules} >= {
+        "OnethingIncidentsOpen",
+        "OnethingOverdueRising",
+        "OnethingWorkerSilent",
+        "OnethingJobLatencyHigh",
+    }
     for rule in rules:
         assert rule["labels"]["severity"] in ("warning", "critical") and rule["annotations"]["summary"], rule
         assert used_names(rule["expr"]) <= names, (rule["alert"], used_names(rule["expr"]) - names)

@@ -41,30 +41,42 @@ def test_a_json_variable_nested_deep_is_camundas_400(api, basic, depth):
     camunda_400(start_with_json(api, basic, "[" * depth + "]" * depth), "application", "Json")
 
 
-@pytest.mark.parametrize("text, words", [
-    ('{"x": ' + "9" * 100 + "}", ["characters (at most 40)"]),
-    ('{"x": ' + "9" * 5000 + "}", ["characters (at most 40)"]),
-    ('{"x": 1e400}', ["too large"]),
-    ('{"x": NaN}', ["NaN"]),
-    ('{"x": "\\ud800"}', ["not valid Unicode"]),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ('{"x": ' + "9" * 100 + "}", ["characters (at most 40)"]),
+        ('{"x": ' + "9" * 5000 + "}", ["characters (at most 40)"]),
+        ('{"x": 1e400}', ["too large"]),
+        ('{"x": NaN}', ["NaN"]),
+        ('{"x": "\\ud800"}', ["not valid Unicode"]),
+    ],
+)
 def test_huge_or_broken_values_inside_a_json_variable_are_camundas_400(api, basic, text, words):
     camunda_400(start_with_json(api, basic, text), *words)
 
 
 def test_a_double_beyond_a_float_is_400_everywhere(api, basic):
-    response = api.client.post(START, headers=basic, data='{"variables": {"x": {"value": 1e400, "type": "Double"}}}',
-                               content_type="application/json")
+    response = api.client.post(
+        START,
+        headers=basic,
+        data='{"variables": {"x": {"value": 1e400, "type": "Double"}}}',
+        content_type="application/json",
+    )
     camunda_400(response, "too large")
     response = api.post("/api/applications/check", "portal", data='{"x": 1e400}', content_type="application/json")
     assert response.status_code == 400 and "too large" in response.get_json()["detail"]
 
 
-@pytest.mark.parametrize("path", [
-    "/engine-rest/deployment/99999999999999999999999", "/engine-rest/deployment/2147483648",
-    "/engine-rest/deployment/²", "/engine-rest/process-definition/newborn_birth:²:1",
-    "/engine-rest/process-definition/newborn_birth:99999999999999999999:99999999999999999999/xml",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/engine-rest/deployment/99999999999999999999999",
+        "/engine-rest/deployment/2147483648",
+        "/engine-rest/deployment/²",
+        "/engine-rest/process-definition/newborn_birth:²:1",
+        "/engine-rest/process-definition/newborn_birth:99999999999999999999:99999999999999999999/xml",
+    ],
+)
 def test_ids_beyond_the_column_are_404(api, basic, path):
     response = api.client.get(path, headers=basic)
     assert response.status_code == 404 and response.get_json()["type"] in ("RestException", "InvalidRequestException")
@@ -95,9 +107,16 @@ def test_an_id_number_of_superscript_digits_is_422_not_a_500(api, application):
 
 # NUL (U+0000): SQLite stores it, PostgreSQL refuses it in any text -- a 500 there before this check.
 
-@pytest.mark.parametrize("path, user", [("/api/process-instances/%00", "portal"), ("/api/tasks/a%00b", "midwifery"),
-                                        ("/api/applications/%00/progress", "portal"),
-                                        ("/api/process-definitions/%00/xml", "analyst")])
+
+@pytest.mark.parametrize(
+    "path, user",
+    [
+        ("/api/process-instances/%00", "portal"),
+        ("/api/tasks/a%00b", "midwifery"),
+        ("/api/applications/%00/progress", "portal"),
+        ("/api/process-definitions/%00/xml", "analyst"),
+    ],
+)
 def test_nul_in_a_path_is_not_found(api, path, user):
     assert api.get(path, user).status_code == 404
 
@@ -111,8 +130,12 @@ def test_nul_in_a_query_a_header_or_a_body_is_refused(api, basic, application):
     assert response.status_code == 422 and "name" in response.get_json()["errors"]
     response = start_with_json(api, basic, json.dumps({"x": "\x00"}))
     camunda_400(response, "NUL")
-    upload = api.post("/api/deployments", "analyst", data={"files": [(io.BytesIO(b"<x/>"), "a\x00.bpmn")]},
-                      content_type="multipart/form-data")
+    upload = api.post(
+        "/api/deployments",
+        "analyst",
+        data={"files": [(io.BytesIO(b"<x/>"), "a\x00.bpmn")]},
+        content_type="multipart/form-data",
+    )
     assert upload.status_code == 400
 
 
@@ -127,5 +150,6 @@ def test_nul_in_a_name_is_refused_naming_where_it_is(api, application):
     application["mother"]["name"] = "王\x00芳"  # refused with every body's text, before the form reads it
     response = api.start(application)
     assert response.status_code == 422
-    assert response.get_json()["errors"] == {"variables.application.mother.name": [
-        "含有无效的字符（不是有效的Unicode字符，或空字符U+0000）"]}
+    assert response.get_json()["errors"] == {
+        "variables.application.mother.name": ["含有无效的字符（不是有效的Unicode字符，或空字符U+0000）"]
+    }

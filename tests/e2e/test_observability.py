@@ -44,8 +44,12 @@ def scrape(base: str, token: str | None = TOKEN) -> tuple[int, str]:
 
 def total(text: str, name: str, **labels: str) -> float:
     """The sum of the samples ``name`` whose labels include ``labels``."""
-    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
-               if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()))
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items())
+    )
 
 
 def readiness(base: str) -> tuple[int, dict]:
@@ -86,8 +90,12 @@ def test_metrics_logs_and_readiness_across_processes(database_url, tmp_path, ser
     secrets = {value for value in personal_data(application) if value}
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
-    env = {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir), "ONETHING_METRICS_TOKEN": TOKEN,
-           "ONETHING_LOG_FORMAT": "json", "ONETHING_LOG_LEVEL": "INFO"}
+    env = {
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
+        "ONETHING_METRICS_TOKEN": TOKEN,
+        "ONETHING_LOG_FORMAT": "json",
+        "ONETHING_LOG_LEVEL": "INFO",
+    }
     logs = tmp_path / "logs"
 
     with services(database_url, logs, apis=2, workers=1, env=env) as running:
@@ -99,10 +107,16 @@ def test_metrics_logs_and_readiness_across_processes(database_url, tmp_path, ser
 
         port = int(second.rsplit(":", 1)[1])
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        connection.request("POST", "/api/process-definitions/newborn_birth/start",
-                           body=json.dumps({"variables": {"application": application}}, ensure_ascii=False).encode(),
-                           headers={"Authorization": f"Bearer {tokens['portal']}", "X-Request-ID": REQUEST_ID,
-                                    "Content-Type": "application/json"})
+        connection.request(
+            "POST",
+            "/api/process-definitions/newborn_birth/start",
+            body=json.dumps({"variables": {"application": application}}, ensure_ascii=False).encode(),
+            headers={
+                "Authorization": f"Bearer {tokens['portal']}",
+                "X-Request-ID": REQUEST_ID,
+                "Content-Type": "application/json",
+            },
+        )
         answer = connection.getresponse()
         started = json.loads(answer.read())
         assert answer.status == 201 and answer.getheader("X-Request-ID") == REQUEST_ID, started
@@ -111,8 +125,13 @@ def test_metrics_logs_and_readiness_across_processes(database_url, tmp_path, ser
         outcome = carry(clients, tokens, 2, Outcome(instance_id=started["id"], business_key=started["business_key"]))
         assert outcome.state == "completed"
 
-        after = wait_for(lambda: (text := scrape(first)[1]) and total(
-            text, "onething_applications_ended_total", outcome="completed") >= 1 and text)
+        after = wait_for(
+            lambda: (
+                (text := scrape(first)[1])
+                and total(text, "onething_applications_ended_total", outcome="completed") >= 1
+                and text
+            )
+        )
         # the start, answered by the other API process, counted here
         assert total(after, "onething_http_requests_total", route=START_ROUTE, status="201", method="POST") == 1
         assert total(after, "onething_http_request_duration_seconds_count", route=START_ROUTE) == 1
@@ -141,8 +160,13 @@ def test_metrics_logs_and_readiness_across_processes(database_url, tmp_path, ser
     assert all({"time", "level", "logger", "message"} <= set(line) for line in everything)
     leaks = {secret for line in everything for secret in secrets if secret in json.dumps(line, ensure_ascii=False)}
     assert leaks == set()
-    [start_line] = [line for name, found in lines.items() if name.startswith("api") for line in found
-                    if line.get("request_id") == REQUEST_ID and line["logger"] == "api.access"]
+    [start_line] = [
+        line
+        for name, found in lines.items()
+        if name.startswith("api")
+        for line in found
+        if line.get("request_id") == REQUEST_ID and line["logger"] == "api.access"
+    ]
     assert start_line["business_key"] == outcome.business_key and start_line["user"] == "portal"
     assert start_line["route"] == START_ROUTE and "201" in start_line["message"]
     handled = [line for line in lines["worker0.log"] if line.get("request_id") == REQUEST_ID]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from handlers.newborn.samples import sample_application
 from engine.safexml import parse_xml
+from handlers.newborn.samples import sample_application
 
 
 def test_diagram_marks_done_active_and_overdue_steps(api, application, clock):
@@ -32,8 +32,11 @@ def test_service_levels_per_item_department_and_clerk(api, clock):
     api.walk_to_end(done["id"])
     returned = api.start(sample_application(clock.now(), seq=2)).get_json()
     [step] = api.open_steps(returned["id"])
-    api.post(f"/api/tasks/{step['task_id']}/complete", "midwifery",
-             json={"variables": {"decision": "return", "reason": "出生医学证明信息有误"}})
+    api.post(
+        f"/api/tasks/{step['task_id']}/complete",
+        "midwifery",
+        json={"variables": {"decision": "return", "reason": "出生医学证明信息有误"}},
+    )
     late = api.start(sample_application(clock.now(), seq=3)).get_json()
     clock.advance(timedelta(days=10))
 
@@ -60,7 +63,8 @@ def test_overdue_now_lists_the_late_open_steps_of_the_jurisdictions(api, clock):
     fresh = api.start(sample_application(clock.now(), seq=2)).get_json()
     rows = api.get("/api/oversight/overdue", "supervisor").get_json()
     assert [(r["business_key"], r["group"], r["department"]) for r in rows] == [
-        (late["business_key"], "midwifery", "助产机构")]
+        (late["business_key"], "midwifery", "助产机构")
+    ]
     assert rows[0]["due_at"] < clock.now().isoformat() and rows[0]["assignee"] is None
     assert fresh["business_key"] not in {r["business_key"] for r in rows}
     assert api.get("/api/oversight/overdue", "admin").get_json() == rows

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from handlers.newborn.samples import sample_application
 from engine.clock import CHINA
-from handlers.newborn.service import subject_key
 from forms.newborn.application import validate_application
+from handlers.newborn.samples import sample_application
+from handlers.newborn.service import subject_key
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows" / "newborn"
 PROBLEM = "application/problem+json"
@@ -35,8 +35,9 @@ def dry_run(api, application, user="portal"):
 
 def deploy(api, files, user="analyst", force=False):
     data = {"files": [(io.BytesIO(content), name) for name, content in files]}
-    return api.post("/api/deployments" + ("?force=true" if force else ""), user, data=data,
-                    content_type="multipart/form-data")
+    return api.post(
+        "/api/deployments" + ("?force=true" if force else ""), user, data=data, content_type="multipart/form-data"
+    )
 
 
 def nothing_started(api, ctx, application, now) -> bool:
@@ -49,6 +50,7 @@ def nothing_started(api, ctx, application, now) -> bool:
 
 # -- the dry run (CONTRACT: POST /api/applications/check) ------------------------------------------------------
 
+
 def test_check_of_an_eligible_gansu_application(api, ctx, application, clock):
     """R4.1 materials once with their items, R5 time limits, the promised total (Gansu 3); nothing stored."""
     response = dry_run(api, application)
@@ -58,7 +60,8 @@ def test_check_of_an_eligible_gansu_application(api, ctx, application, clock):
     assert [(m["code"], m["copies"], m["items"]) for m in body["materials"]] == [
         ("parent_id_cards", 2, ["birth_certificate", "social_security_card"]),
         ("hukou_books", 3, ["hukou_registration", "social_security_card"]),
-        ("marriage_certificate", 1, ["birth_certificate", "hukou_registration"])]
+        ("marriage_certificate", 1, ["birth_certificate", "hukou_registration"]),
+    ]
     assert body["items"][2] == {"code": "hukou_registration", "department": "police", "due_working_days": 1}
     assert body["promised_working_days"] == 3
     assert body["promised_by"] == "2026-11-30T23:59:59+08:00"  # Wednesday + 3 working days, over a weekend
@@ -74,7 +77,10 @@ def test_check_of_a_guizhou_application_lists_every_exclusion(api, clock):
     body = dry_run(api, application).get_json()
     assert body["eligible"] is False
     assert [(r["rule"], r["code"]) for r in body["refusals"]] == [
-        ("R3.10", "divorced_or_single_parent"), ("R3.12", "parents_different_ethnicity"), ("R3.8", "no_name")]
+        ("R3.10", "divorced_or_single_parent"),
+        ("R3.12", "parents_different_ethnicity"),
+        ("R3.8", "no_name"),
+    ]
     assert all(r["message"] for r in body["refusals"])
     assert body["promised_working_days"] == 23 and body["promised_by"].endswith("T17:00:00+08:00")
     assert [m["code"] for m in body["materials"]][0] == "application_form"
@@ -85,8 +91,12 @@ def test_check_mixed_ethnicity_in_gansu_adds_the_letter(api, application):
     application["father"]["ethnicity"] = "回族"
     body = dry_run(api, application).get_json()
     assert body["eligible"] is True
-    assert {"code": "ethnicity_confirmation", "name": "民族成分确认书", "copies": 1,
-            "items": ["hukou_registration"]} in body["materials"]
+    assert {
+        "code": "ethnicity_confirmation",
+        "name": "民族成分确认书",
+        "copies": 1,
+        "items": ["hukou_registration"],
+    } in body["materials"]
 
 
 def test_check_validates_the_form_like_start(api, application):
@@ -103,6 +113,7 @@ def test_check_is_for_the_portal(api, application):
 
 # -- starting (422 with refusals, nothing started) -------------------------------------------------------------
 
+
 def test_an_ineligible_start_is_422_with_the_refusals_and_starts_nothing(api, ctx, application, clock):
     """R3.2/R3.4 (Gansu): the same refusals as the check, as the problem's ``refusals``."""
     application["marriage"]["status"] = "unmarried_cohabiting"
@@ -111,7 +122,9 @@ def test_an_ineligible_start_is_422_with_the_refusals_and_starts_nothing(api, ct
     assert response.status_code == 422 and response.mimetype == PROBLEM
     problem = response.get_json()
     assert [(r["rule"], r["code"]) for r in problem["refusals"]] == [
-        ("R3.2", "not_in_wedlock"), ("R3.4", "declared_after_one_month")]
+        ("R3.2", "not_in_wedlock"),
+        ("R3.4", "declared_after_one_month"),
+    ]
     assert problem["refusals"] == dry_run(api, application).get_json()["refusals"]
     assert nothing_started(api, ctx, application, clock.now())
 
@@ -151,17 +164,21 @@ def test_the_process_itself_refuses_and_nothing_is_stored(api, ctx, application,
 
 # -- working-day due dates (R5.1, R5.2, R5.3) --------------------------------------------------------------------
 
+
 def open_step(api, instance_id):
     [step] = api.open_steps(instance_id)
     return step
 
 
-@pytest.mark.parametrize("now, expected", [
-    ("2026-11-27 10:00", "2026-11-30T23:59:59+08:00"),   # Friday: 1 working day is Monday
-    ("2026-09-30 10:00", "2026-10-08T23:59:59+08:00"),   # National Day: 1-7 October off
-    ("2026-09-18 10:00", "2026-09-20T23:59:59+08:00"),   # Sunday 20 September is a make-up working day
-    ("2025-12-31 10:00", "2026-01-04T23:59:59+08:00"),   # 2025 → 2026: 1-2 January off, Sunday 4th worked
-])
+@pytest.mark.parametrize(
+    "now, expected",
+    [
+        ("2026-11-27 10:00", "2026-11-30T23:59:59+08:00"),  # Friday: 1 working day is Monday
+        ("2026-09-30 10:00", "2026-10-08T23:59:59+08:00"),  # National Day: 1-7 October off
+        ("2026-09-18 10:00", "2026-09-20T23:59:59+08:00"),  # Sunday 20 September is a make-up working day
+        ("2025-12-31 10:00", "2026-01-04T23:59:59+08:00"),  # 2025 → 2026: 1-2 January off, Sunday 4th worked
+    ],
+)
 def test_r5_1_gansu_birth_certificate_review_due_in_working_days(api, clock, now, expected):
     move_to(clock, now)
     body = api.start(sample_application(clock.now())).get_json()
@@ -202,6 +219,7 @@ def test_r5_2_guizhou_window_intake_due_by_17_00_and_flagged_overdue_after(api, 
 
 # -- the applicant's progress (R2.7, R2.8) -------------------------------------------------------------------------
 
+
 def test_progress_shows_every_item_with_due_date_and_next_step(api, application, clock):
     body = api.start(application).get_json()
     progress = api.get(f"/api/applications/{body['business_key']}/progress", "portal").get_json()
@@ -232,12 +250,15 @@ def test_progress_shows_every_item_with_due_date_and_next_step(api, application,
 def test_progress_marks_an_item_overdue(api, application, clock):
     body = api.start(application).get_json()
     move_to(clock, "2026-11-27 09:00")  # the birth certificate was due by the end of 26 November
-    items = {i["code"]: i for i in api.get(f"/api/applications/{body['business_key']}/progress",
-                                           "portal").get_json()["items"]}
+    items = {
+        i["code"]: i
+        for i in api.get(f"/api/applications/{body['business_key']}/progress", "portal").get_json()["items"]
+    }
     assert items["birth_certificate"]["overdue"] is True and items["hukou_registration"]["overdue"] is False
 
 
 # -- analysts change policy by deploying a DMN file (no code change) ----------------------------------------------
+
 
 def edited(name: str, old: str, new: str) -> bytes:
     text = (WORKFLOWS / name).read_text(encoding="utf-8")
@@ -268,9 +289,12 @@ def test_a_new_refusal_row_refuses(api, clock):
     start = '<rule id="DecisionRule_guizhou_no_name">'
     text = (WORKFLOWS / "eligibility.dmn").read_text(encoding="utf-8")
     begin = text.index(start)
-    row = text[begin:text.index("</rule>", begin) + len("</rule>")]
-    gansu_row = (row.replace("guizhou_no_name", "gansu_no_name").replace('"guizhou"', '"gansu"')
-                 .replace("R3.8 贵州暂不纳入情形1", "甘肃：新生儿须已取名"))
+    row = text[begin : text.index("</rule>", begin) + len("</rule>")]
+    gansu_row = (
+        row.replace("guizhou_no_name", "gansu_no_name")
+        .replace('"guizhou"', '"gansu"')
+        .replace("R3.8 贵州暂不纳入情形1", "甘肃：新生儿须已取名")
+    )
     content = edited("eligibility.dmn", row, row + "\n      " + gansu_row)
     assert deploy(api, [("eligibility.dmn", content)]).status_code == 201
     application = sample_application(clock.now())
@@ -285,7 +309,7 @@ def test_a_unique_table_with_two_matching_rows_is_a_problem(api, application):
     refuses it; forced anyway, the check answers a problem naming both rules."""
     text = (WORKFLOWS / "time_limits.dmn").read_text(encoding="utf-8")
     begin = text.index('<rule id="DecisionRule_gansu">')
-    row = text[begin:text.index("</rule>", begin) + len("</rule>")]
+    row = text[begin : text.index("</rule>", begin) + len("</rule>")]
     again = row.replace("_gansu", "_gansu_again").replace('id="DecisionRule_gansu"', 'id="DecisionRule_gansu_again"')
     files = [("time_limits.dmn", edited("time_limits.dmn", row, row + "\n      " + again))]
     refused = deploy(api, files)

@@ -3,7 +3,8 @@ systemd starts them -- their ExecStart commands, the environment file's variable
 test's environment, in the state directory -- on an empty database: the first starts prepare it, the
 README's ``onething user add`` commands make the users, an application with an uploaded material goes
 through to its end. The API instance runs no worker thread (the worker unit's process runs every service
-task), and its ``/metrics`` shows the worker's counts (the units' one ``PROMETHEUS_MULTIPROC_DIR``). Behind the reverse proxy, waitress believes its ``X-Forwarded-*`` headers from
+task), and its ``/metrics`` shows the worker's counts (the units' one ``PROMETHEUS_MULTIPROC_DIR``). Behind the
+reverse proxy, waitress believes its ``X-Forwarded-*`` headers from
 ``ONETHING_TRUSTED_PROXY`` only (the scheme, host and client address the app sees).
 
 Also: the units pass ``systemd-analyze verify`` (where the machine has it), the compose file has the
@@ -15,13 +16,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 import os
 import re
 import shlex
 import shutil
 import signal
 import subprocess
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -37,8 +38,13 @@ from tests.support.services import ROOT, free_port, onething, stop, wait_healthy
 
 DEPLOY = ROOT / "deploy"
 INSTALLED = "/opt/onething/.venv/bin/onething"
-UNITS = ("onething-api@.service", "onething-worker@.service", "onething.target", "onething-backup.service",
-         "onething-backup.timer")
+UNITS = (
+    "onething-api@.service",
+    "onething-worker@.service",
+    "onething.target",
+    "onething-backup.service",
+    "onething-backup.timer",
+)
 
 
 def unit(name: str) -> dict[str, dict[str, list[str]]]:
@@ -87,16 +93,19 @@ def unit_environment(name: str, runtime: Path) -> dict[str, str]:
 def settings_read_by_the_service() -> set[str]:
     """Every environment variable the production code names (DATABASE_URL, ONETHING_*, MATERIALS_*)."""
     pattern = re.compile(r"""["'](DATABASE_URL|ONETHING_[A-Z_]+|MATERIALS_[A-Z_]+)["']""")
-    return {match for package in ("engine", "api", "handlers", "forms")
-            for path in (ROOT / package).rglob("*.py") for match in pattern.findall(path.read_text(encoding="utf-8"))}
+    return {
+        match
+        for package in ("engine", "api", "handlers", "forms")
+        for path in (ROOT / package).rglob("*.py")
+        for match in pattern.findall(path.read_text(encoding="utf-8"))
+    }
 
 
 @contextmanager
 def started(argv: list[str], env: dict[str, str], cwd: Path, log: Path):
     """A process as systemd starts it: its environment only, its working directory; SIGTERM to stop."""
     with open(log, "ab") as out:
-        child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+        child = subprocess.Popen(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         yield child
     finally:
@@ -109,27 +118,45 @@ def cli(tmp_path: Path, env: dict[str, str], state: Path, *args: str) -> subproc
     env_file, program = tmp_path / "onething.env", tmp_path / "onething"
     if not env_file.exists():
         env_file.write_text("".join(f"{key}={value}\n" for key, value in env.items()))
-        program.write_text(f"#!/bin/sh\nexec {shlex.join(onething())} \"$@\"\n")
+        program.write_text(f'#!/bin/sh\nexec {shlex.join(onething())} "$@"\n')
         program.chmod(0o755)
-    return subprocess.run([str(DEPLOY / "onething-cli"), *args], capture_output=True, text=True, timeout=120,
-                          env={"PATH": env["PATH"], "ONETHING_ENV_FILE": str(env_file),
-                               "ONETHING_STATE_DIR": str(state), "ONETHING_BIN": str(program)})
+    return subprocess.run(
+        [str(DEPLOY / "onething-cli"), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={
+            "PATH": env["PATH"],
+            "ONETHING_ENV_FILE": str(env_file),
+            "ONETHING_STATE_DIR": str(state),
+            "ONETHING_BIN": str(program),
+        },
+    )
 
 
 def test_the_units_run_the_service_from_an_empty_database(tmp_path):
     state = tmp_path / "var-lib-onething"  # WorkingDirectory= / StateDirectory=
     state.mkdir(mode=0o700)
     with empty_database(tmp_path) as url:
-        env = {**environment_file(), "DATABASE_URL": url, "ONETHING_INSTANCE_DIR": str(state),
-               "MATERIALS_DIR": str(state / "materials"),
-               "ONETHING_CLOCK_START": FIXED_NOW.isoformat(),  # a rehearsal: the clock of the other tests
-               "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(state), "PYTHONPATH": str(ROOT)}
+        env = {
+            **environment_file(),
+            "DATABASE_URL": url,
+            "ONETHING_INSTANCE_DIR": str(state),
+            "MATERIALS_DIR": str(state / "materials"),
+            "ONETHING_CLOCK_START": FIXED_NOW.isoformat(),  # a rehearsal: the clock of the other tests
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(state),
+            "PYTHONPATH": str(ROOT),
+        }
         # the metrics directory every process of the machine shares, as the units set it; a scraper's token
         environment = unit_environment("onething-api@.service", tmp_path / "run")
         assert environment == unit_environment("onething-worker@.service", tmp_path / "run")
         env.update(environment, ONETHING_METRICS_TOKEN="the-scrapers-token")
         port = free_port()
-        api_argv, worker_argv = exec_start("onething-api@.service", str(port)), exec_start("onething-worker@.service", "1")
+        api_argv, worker_argv = (
+            exec_start("onething-api@.service", str(port)),
+            exec_start("onething-worker@.service", "1"),
+        )
         assert "--no-worker" in api_argv  # the worker is a unit of its own
         api_log, worker_log = tmp_path / "api.log", tmp_path / "worker.log"
         with started(api_argv, env, state, api_log) as api, started(worker_argv, env, state, worker_log) as worker:
@@ -139,7 +166,9 @@ def test_the_units_run_the_service_from_an_empty_database(tmp_path):
             tokens = {}
             for name, spec in accounts().items():  # the README's commands, through deploy/onething-cli
                 args = ["user", "add", name] + [f"--role={r}" for r in spec["roles"]]
-                args += [f"--group={g}" for g in spec["groups"]] + [f"--jurisdiction={j}" for j in spec["jurisdictions"]]
+                args += [f"--group={g}" for g in spec["groups"]] + [
+                    f"--jurisdiction={j}" for j in spec["jurisdictions"]
+                ]
                 done = cli(tmp_path, env, state, *args)
                 assert done.returncode == 0, done.stderr[-2000:]
                 assert "INFO" not in done.stdout + done.stderr  # no migration chatter
@@ -148,8 +177,12 @@ def test_the_units_run_the_service_from_an_empty_database(tmp_path):
             client = Client(base)
             outcome = drive([client], tokens, 1, FIXED_NOW, actions=0)
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            connection.request("PUT", f"/api/process-instances/{outcome.instance_id}/materials/marriage_certificate",
-                               body=pdf("结婚证"), headers={"Authorization": f"Bearer {tokens['portal']}"})
+            connection.request(
+                "PUT",
+                f"/api/process-instances/{outcome.instance_id}/materials/marriage_certificate",
+                body=pdf("结婚证"),
+                headers={"Authorization": f"Bearer {tokens['portal']}"},
+            )
             assert connection.getresponse().status == 201
             connection.close()
             assert carry([client], tokens, 1, outcome).state == "completed"
@@ -183,8 +216,10 @@ def seen_by_the_app(monkeypatch, trusted: str | None, headers: dict) -> dict:
         monkeypatch.setenv("ONETHING_TRUSTED_PROXY", trusted)
 
     def app(environ, start_response):
-        seen = {key: environ.get(key) for key in ("wsgi.url_scheme", "HTTP_HOST", "REMOTE_ADDR",
-                                                  "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO")}
+        seen = {
+            key: environ.get(key)
+            for key in ("wsgi.url_scheme", "HTTP_HOST", "REMOTE_ADDR", "HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO")
+        }
         start_response("200 OK", [("Content-Type", "application/json")])
         return [json.dumps(seen).encode()]
 
@@ -211,8 +246,13 @@ def seen_by_the_app(monkeypatch, trusted: str | None, headers: dict) -> dict:
         thread.join(timeout=10)
 
 
-PROXIED = {"Host": "127.0.0.1:8001", "X-Forwarded-Proto": "https", "X-Forwarded-Host": "onething.example.gov.cn",
-           "X-Forwarded-Port": "443", "X-Forwarded-For": "203.0.113.7"}
+PROXIED = {
+    "Host": "127.0.0.1:8001",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Host": "onething.example.gov.cn",
+    "X-Forwarded-Port": "443",
+    "X-Forwarded-For": "203.0.113.7",
+}
 
 
 def test_the_reverse_proxys_headers_are_believed_from_its_address_only(monkeypatch):
@@ -239,10 +279,20 @@ def test_systemd_accepts_the_units(tmp_path):
     program.chmod(0o755)
     for name in UNITS:
         (tmp_path / name).write_text((DEPLOY / name).read_text(encoding="utf-8").replace(INSTALLED, str(program)))
-    for name in ("onething-api@8001.service", "onething-worker@1.service", "onething.target",
-                 "onething-backup.service", "onething-backup.timer"):
-        done = subprocess.run(["systemd-analyze", "verify", "--man=no", str(tmp_path / name)], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=120)
+    for name in (
+        "onething-api@8001.service",
+        "onething-worker@1.service",
+        "onething.target",
+        "onething-backup.service",
+        "onething-backup.timer",
+    ):
+        done = subprocess.run(
+            ["systemd-analyze", "verify", "--man=no", str(tmp_path / name)],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         ours = [line for line in (done.stdout + done.stderr).splitlines() if "onething" in line]
         assert done.returncode == 0 and not ours, f"{name}:\n{done.stdout}{done.stderr}"
 
@@ -275,11 +325,16 @@ def test_the_compose_file_runs_the_api_the_worker_postgresql_and_the_proxy():
     assert set(services) == {"db", "api", "worker", "proxy"}
     db, api, worker, proxy = (services[name] for name in ("db", "api", "worker", "proxy"))
     assert db["image"].split("/")[-1].startswith("postgres:") and "pg_isready" in " ".join(db["healthcheck"]["test"])
-    assert api["build"]["dockerfile"] == "deploy/Containerfile" and (DEPLOY.parent / api["build"]["dockerfile"]).is_file()
+    assert (
+        api["build"]["dockerfile"] == "deploy/Containerfile" and (DEPLOY.parent / api["build"]["dockerfile"]).is_file()
+    )
     assert api["command"] == ["onething", "serve", "--no-worker"] and worker["command"] == ["onething", "worker"]
     assert api["image"] == worker["image"]  # one image, two processes
     for app in (api, worker):
-        assert app["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://") and "@db:5432/" in app["environment"]["DATABASE_URL"]
+        assert (
+            app["environment"]["DATABASE_URL"].startswith("postgresql+psycopg://")
+            and "@db:5432/" in app["environment"]["DATABASE_URL"]
+        )
         assert app["depends_on"]["db"]["condition"] == "service_healthy"
         assert app["env_file"] == ["onething.env"]
     assert worker["depends_on"]["api"]["condition"] == "service_healthy"
@@ -303,8 +358,13 @@ def test_docker_compose_accepts_the_compose_file(tmp_path):
     if probe.returncode != 0:
         pytest.skip("docker compose is not available here (the YAML is checked above)")
     env = {**os.environ, "POSTGRES_PASSWORD": "x", "ONETHING_SECRET_KEY": "y", "ONETHING_DOMAIN": "example.org"}
-    done = subprocess.run(["docker", "compose", "-f", str(DEPLOY / "compose.yaml"), "config", "--quiet"],
-                          capture_output=True, text=True, env=env, timeout=120)
+    done = subprocess.run(
+        ["docker", "compose", "-f", str(DEPLOY / "compose.yaml"), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
 
 

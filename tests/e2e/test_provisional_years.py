@@ -10,10 +10,10 @@ from datetime import datetime
 
 import pytest
 
-from engine.usecases.accounts import add_user
-from handlers.newborn.samples import sample_application
 from engine.calendar.statutory import LAST_YEAR
 from engine.clock import CHINA
+from engine.usecases.accounts import add_user
+from handlers.newborn.samples import sample_application
 from tests.e2e.test_calendar import provisional_everywhere_it_should_be
 
 # Decembers before the years whose Mid-Autumn falls on 1-3 October (2028, 2031, 2039, 2047?, ...), and a
@@ -81,7 +81,11 @@ def test_r5_1_a_year_that_cannot_be_computed_is_refused_in_chinese_and_never_lis
     guizhou = api.start(sample_application(clock.now(), region="guizhou", seq=2))
     assert guizhou.status_code == 503 and guizhou.mimetype == "application/problem+json"
     detail = guizhou.get_json()["detail"]
-    assert f"{LAST_YEAR + 1}年" in detail and "超出农历和节气的推算范围" in detail and "国务院放假安排通知尚未载入" in detail
+    assert (
+        f"{LAST_YEAR + 1}年" in detail
+        and "超出农历和节气的推算范围" in detail
+        and "国务院放假安排通知尚未载入" in detail
+    )
     health = api.get("/api/health").get_json()
     assert health["status"] == "degraded" and health["calendar"]["uncovered_years"] == [LAST_YEAR + 1, LAST_YEAR + 2]
     assert health["calendar"]["provisional_years"] == [LAST_YEAR - 1, LAST_YEAR]

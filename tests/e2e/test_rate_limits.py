@@ -24,8 +24,10 @@ def limited_app(ctx, **limits):
 @pytest.fixture
 def people(ctx):
     add_user(ctx, "analyst-web", ["analyst"], [], ["62"], password=PASSWORD)
-    return {"portal": add_user(ctx, "portal-x", ["portal"], [], ["62"]),
-            "other": add_user(ctx, "portal-y", ["portal"], [], ["62"])}
+    return {
+        "portal": add_user(ctx, "portal-x", ["portal"], [], ["62"]),
+        "other": add_user(ctx, "portal-y", ["portal"], [], ["62"]),
+    }
 
 
 def retry_after(response) -> int:
@@ -42,8 +44,9 @@ def test_basic_requests_beyond_the_limit_get_camundas_429(ctx, people):
     assert set(body) == {"type", "message", "code"} and body["message"].startswith("Too many requests")
     assert refused.headers["Access-Control-Allow-Origin"]  # the Modeler's CORS answer still applies
     assert modeler_check(client_at(app, "192.0.2.11"), "analyst-web").status_code == 200  # per client
-    bearer = modeler.get("/engine-rest/deployment?maxResults=0",
-                         headers={"authorization": f"Bearer {people['portal']}"})
+    bearer = modeler.get(
+        "/engine-rest/deployment?maxResults=0", headers={"authorization": f"Bearer {people['portal']}"}
+    )
     assert bearer.status_code != 429  # a token is not a password: only Basic counts here
 
 
@@ -75,8 +78,7 @@ def test_api_calls_beyond_the_limit_get_problem_json_per_caller(ctx, people):
 def test_refused_credentials_beyond_the_limit_are_turned_away_whatever_token_they_try(ctx, people):
     app = limited_app(ctx, refused="3 per minute")
     guesser = client_at(app, "192.0.2.40")
-    answers = [guesser.get("/api/tasks", headers={"Authorization": f"Bearer guess-{n}"}).status_code
-               for n in range(5)]
+    answers = [guesser.get("/api/tasks", headers={"Authorization": f"Bearer guess-{n}"}).status_code for n in range(5)]
     assert answers == [401, 401, 401, 429, 429]
     assert guesser.get("/engine-rest/deployment", headers={"authorization": "Bearer guess-9"}).status_code == 429
     assert client_at(app, "192.0.2.41").get("/api/tasks", headers={"Authorization": "Bearer x"}).status_code == 401
@@ -106,13 +108,15 @@ def test_the_limits_are_configurable_and_checked_at_start(ctx, monkeypatch):
 def test_x_forwarded_for_counts_only_behind_a_trusted_proxy(ctx, people):
     direct = limited_app(ctx, passwords="2 per minute")
     client = client_at(direct, "192.0.2.60")
-    for n in range(2):
+    for _ in range(2):
         modeler_check(client, "analyst-web")
     spoofed = client.get("/engine-rest/deployment", headers={**basic("analyst-web"), "X-Forwarded-For": "10.1.1.1"})
     assert spoofed.status_code == 429  # the header is anyone's to write: not believed
 
-    proxied = create_app({"TESTING": True, "SECRET_KEY": "tests", "TRUSTED_PROXIES": "1",
-                          "RATE_LIMITS": {"passwords": "2 per minute"}}, context=ctx)
+    proxied = create_app(
+        {"TESTING": True, "SECRET_KEY": "tests", "TRUSTED_PROXIES": "1", "RATE_LIMITS": {"passwords": "2 per minute"}},
+        context=ctx,
+    )
     proxy = client_at(proxied, "127.0.0.1")
     first = {**basic("analyst-web"), "X-Forwarded-For": "198.51.100.7"}
     assert [proxy.get("/engine-rest/deployment", headers=first).status_code for _ in range(3)] == [200, 200, 429]

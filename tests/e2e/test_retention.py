@@ -38,9 +38,11 @@ def personal(application: dict, n: int) -> dict:
         person["phone"] = f"139{n:04d}{'1' if who == '母' else '2'}234"
         person["hukou_address"] = person["current_address"] = f"甘肃省兰州市城关区第{n}街{who}巷{n}号"
     application["hukou"]["householder_name"] = application["father"]["name"]
-    application["delivery"].update(recipient_name=application["father"]["name"],
-                                   recipient_phone=application["father"]["phone"],
-                                   recipient_address=f"甘肃省兰州市安宁区收件路{n}号")
+    application["delivery"].update(
+        recipient_name=application["father"]["name"],
+        recipient_phone=application["father"]["phone"],
+        recipient_address=f"甘肃省兰州市安宁区收件路{n}号",
+    )
     application["applicant"].update(name=application["father"]["name"], phone=application["father"]["phone"])
     application["newborn"]["given_name"] = f"{numerals[n]}宝"
     application["marriage"]["certificate_number"] = f"J620102-2020-{n:06d}"
@@ -49,9 +51,19 @@ def personal(application: dict, n: int) -> dict:
 
 def secrets_of(application: dict) -> set[str]:
     mother, father, delivery = application["mother"], application["father"], application["delivery"]
-    return {mother["id_number"], father["id_number"], mother["phone"], father["phone"], mother["name"],
-            father["name"], mother["hukou_address"], father["hukou_address"], delivery["recipient_address"],
-            application["newborn"]["given_name"], application["marriage"]["certificate_number"]}
+    return {
+        mother["id_number"],
+        father["id_number"],
+        mother["phone"],
+        father["phone"],
+        mother["name"],
+        father["name"],
+        mother["hukou_address"],
+        father["hukou_address"],
+        delivery["recipient_address"],
+        application["newborn"]["given_name"],
+        application["marriage"]["certificate_number"],
+    }
 
 
 def database_text(ctx) -> str:
@@ -76,8 +88,13 @@ def start(api, clock, n: int, finish: str | None = "complete"):
     assert started.status_code == 201, started.get_json()
     body = started.get_json()
     name = application["mother"]["name"]
-    upload = api.call("PUT", f"/api/process-instances/{body['id']}/materials/parent_id_cards", "portal",
-                      data=jpeg(name.encode()), query_string={"filename": f"{name}身份证.jpg"})
+    upload = api.call(
+        "PUT",
+        f"/api/process-instances/{body['id']}/materials/parent_id_cards",
+        "portal",
+        data=jpeg(name.encode()),
+        query_string={"filename": f"{name}身份证.jpg"},
+    )
     assert upload.status_code == 201
     if finish == "complete":
         api.walk_to_end(body["id"])
@@ -85,8 +102,11 @@ def start(api, clock, n: int, finish: str | None = "complete"):
         while (step := api.open_steps(body["id"])[0])["activity_id"] != "hukou_review":
             assert api.approve(step["task_id"], CLERK_OF[step["group"]]).status_code == 200
         reason = f"母亲{application['mother']['name']}电话{application['mother']['phone']}无法接通，请核对"
-        done = api.post(f"/api/tasks/{step['task_id']}/complete", "police",
-                        json={"variables": {"decision": "return", "reason": reason}})
+        done = api.post(
+            f"/api/tasks/{step['task_id']}/complete",
+            "police",
+            json={"variables": {"decision": "return", "reason": reason}},
+        )
         assert done.status_code == 200, done.get_json()
     return body, application
 
@@ -99,8 +119,11 @@ def store(app, tmp_path):
 
 def dump_rows(ctx) -> list[str]:
     with ctx.reader() as uow:
-        return [repr(tuple(row)) for table in Base.metadata.sorted_tables
-                for row in uow.session.execute(select(table).order_by(*table.primary_key.columns))]
+        return [
+            repr(tuple(row))
+            for table in Base.metadata.sorted_tables
+            for row in uow.session.execute(select(table).order_by(*table.primary_key.columns))
+        ]
 
 
 def test_a_run_archives_and_erases_what_the_policy_says_and_nothing_else(api, ctx, clock, store):
@@ -108,10 +131,19 @@ def test_a_run_archives_and_erases_what_the_policy_says_and_nothing_else(api, ct
     returned, returned_app = start(api, clock, 2, finish="return")
     held, held_app = start(api, clock, 3)
     running, running_app = start(api, clock, 4, finish=None)
-    assert api.call("PUT", f"/api/process-instances/{held['id']}/legal-hold", "admin",
-                    json={"hold": True, "reason": "行政复议案件审理中"}).status_code == 200
-    assert api.call("PUT", f"/api/process-instances/{held['id']}/legal-hold", "admin",
-                    json={"hold": True}).status_code == 422  # a hold needs a reason
+    assert (
+        api.call(
+            "PUT",
+            f"/api/process-instances/{held['id']}/legal-hold",
+            "admin",
+            json={"hold": True, "reason": "行政复议案件审理中"},
+        ).status_code
+        == 200
+    )
+    assert (
+        api.call("PUT", f"/api/process-instances/{held['id']}/legal-hold", "admin", json={"hold": True}).status_code
+        == 422
+    )  # a hold needs a reason
     citizen_id = row_of(ctx, completed["id"]).summary["items"][2]["result"]["citizen_id_number"]
     state_before = len(row_of(ctx, completed["id"]).workflow_state)
     assert state_before > 50_000
@@ -123,12 +155,16 @@ def test_a_run_archives_and_erases_what_the_policy_says_and_nothing_else(api, ct
     before = dump_rows(ctx)
     listed = retention.run(ctx, by="test", store=store, dry_run=True)
     assert {(t.business_key, t.actions) for t in listed.touched} == {
-        (completed["business_key"], ("archive",)), (returned["business_key"], ("archive",))}
+        (completed["business_key"], ("archive",)),
+        (returned["business_key"], ("archive",)),
+    }
     assert dump_rows(ctx) == before
 
     report = retention.run(ctx, by="test", store=store)
     assert {(t.business_key, t.actions) for t in report.touched} == {
-        (completed["business_key"], ("archive",)), (returned["business_key"], ("archive",))}
+        (completed["business_key"], ("archive",)),
+        (returned["business_key"], ("archive",)),
+    }
     archived = row_of(ctx, completed["id"])
     assert archived.workflow_state == "" and archived.archived_at is not None and archived.erased_at is None
     assert set(archived.archive["data"]) <= RETENTION.kept_data and "application" not in archived.archive["data"]
@@ -150,7 +186,9 @@ def test_a_run_archives_and_erases_what_the_policy_says_and_nothing_else(api, ct
     files = {row.name for row in (store.directory.iterdir())}
     report = retention.run(ctx, by="test", store=store)
     assert {(t.business_key, t.actions) for t in report.touched} == {
-        (completed["business_key"], ("erase",)), (returned["business_key"], ("erase",))}
+        (completed["business_key"], ("erase",)),
+        (returned["business_key"], ("erase",)),
+    }
     everything = database_text(ctx)
     for erased, application in ((completed, completed_app), (returned, returned_app)):
         leaks = {secret for secret in secrets_of(application) | {citizen_id} if secret in everything}
@@ -184,8 +222,15 @@ def test_a_run_archives_and_erases_what_the_policy_says_and_nothing_else(api, ct
     assert {entry["business_key"] for entry in runs[2].detail} == {completed["business_key"], returned["business_key"]}
 
     # the hold released: the next run archives and erases it at once; the running one never
-    assert api.call("PUT", f"/api/process-instances/{held['id']}/legal-hold", "admin",
-                    json={"hold": False, "reason": "复议结束"}).status_code == 200
+    assert (
+        api.call(
+            "PUT",
+            f"/api/process-instances/{held['id']}/legal-hold",
+            "admin",
+            json={"hold": False, "reason": "复议结束"},
+        ).status_code
+        == 200
+    )
     report = retention.run(ctx, by="test", store=store)
     assert [(t.business_key, t.actions) for t in report.touched] == [(held["business_key"], ("archive", "erase"))]
     assert row_of(ctx, running["id"]).workflow_state and row_of(ctx, running["id"]).state == "active"
@@ -197,17 +242,24 @@ def test_a_legal_hold_is_for_admins_and_recorded(api, clock, store):
     assert api.call("PUT", path, "supervisor", json={"hold": True, "reason": "x"}).status_code == 403
     assert api.call("PUT", path, "portal", json={"hold": True, "reason": "x"}).status_code == 403
     assert api.call("PUT", path, "admin", json={"hold": "maybe"}).status_code == 422
-    assert api.call("PUT", "/api/process-instances/nope/legal-hold", "admin",
-                    json={"hold": True, "reason": "x"}).status_code == 404
+    assert (
+        api.call(
+            "PUT", "/api/process-instances/nope/legal-hold", "admin", json={"hold": True, "reason": "x"}
+        ).status_code
+        == 404
+    )
     set_ = api.call("PUT", path, "admin", json={"hold": True, "reason": "法院调取证据"})
     assert set_.status_code == 200 and set_.get_json()["legal_hold"] is True
     assert api.get(path, "admin").get_json()["legal_hold"] is True
     history = api.get(f"/api/process-instances/{body['id']}/history?per_page=200", "supervisor").get_json()
     assert [(e["actor"], e["reason"]) for e in history["items"] if e["kind"] == "legal_hold_set"] == [
-        ("admin", "法院调取证据")]
+        ("admin", "法院调取证据")
+    ]
     policies = api.get("/api/retention/policies", "admin").get_json()
     assert {p["service"]: (p["archive_after_days"], p["erase_after_days"]) for p in policies}["newborn"] == (
-        ARCHIVE, ERASE)
+        ARCHIVE,
+        ERASE,
+    )
 
 
 def test_the_command_line_lists_holds_and_runs(api, ctx, clock, store, database_url, monkeypatch, capsys):
@@ -251,7 +303,9 @@ def test_the_workers_run_it_once_a_day(api, ctx, clock, store, monkeypatch):
     assert retention.due(ctx) and other.retention_round() == 0 and not retention.due(ctx)
     with ctx.reader() as uow:
         assert [run.by for run in uow.session.execute(select(Base.metadata.tables["retention_runs"])).all()] == [
-            "worker daily", "worker another"]
+            "worker daily",
+            "worker another",
+        ]
 
 
 def test_the_workers_go_through_a_backlog_a_batch_a_round(api, ctx, clock, store, monkeypatch):

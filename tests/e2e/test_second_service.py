@@ -47,8 +47,12 @@ def test_a_second_service_runs_beside_the_newborn_service(two, clock):
     assert started.status_code == 201, started.get_json()
     body = started.get_json()
     assert body["business_key"].startswith("JZ") and body["definition"]["key"] == "residence_certificate"
-    newborn = call("POST", "/api/process-definitions/newborn_birth/start", "portal",
-                   json={"variables": {"application": sample_application(clock.now())}})
+    newborn = call(
+        "POST",
+        "/api/process-definitions/newborn_birth/start",
+        "portal",
+        json={"variables": {"application": sample_application(clock.now())}},
+    )
     assert newborn.status_code == 201
     worker.run_until_idle()
 
@@ -58,8 +62,12 @@ def test_a_second_service_runs_beside_the_newborn_service(two, clock):
     form = call("GET", f"/api/tasks/{task['id']}", "community").get_json()["form"]
     assert [f["id"] for f in form["fields"]][:1] == ["decision"]
     assert call("POST", f"/api/tasks/{task['id']}/claim", "community").status_code == 200
-    done = call("POST", f"/api/tasks/{task['id']}/complete", "community",
-                json={"variables": {"decision": "approve", "materials_checked": True}})
+    done = call(
+        "POST",
+        f"/api/tasks/{task['id']}/complete",
+        "community",
+        json={"variables": {"decision": "approve", "materials_checked": True}},
+    )
     assert done.status_code == 200, done.get_json()
     worker.run_until_idle()
 
@@ -79,18 +87,26 @@ def test_the_community_clerk_reads_the_request_with_the_service_s_own_labels(two
     """Issue 21: what a clerk sees of an instance comes from its service (sections with the form's labels and
     options), through the API and on the task page in a real browser."""
     ctx, call, worker = two
-    started = call("POST", START, "portal", json={"variables": {"request": {**REQUEST["request"],
-                                                                            "purpose": "school"}}})
+    started = call(
+        "POST", START, "portal", json={"variables": {"request": {**REQUEST["request"], "purpose": "school"}}}
+    )
     assert started.status_code == 201, started.get_json()
     worker.run_until_idle()
     [task] = call("GET", "/api/tasks", "community").get_json()["items"]
     found = call("GET", f"/api/tasks/{task['id']}", "community").get_json()
     assert found["data"]["request"]["applicant"]["name"] == "张伟"
     assert found["sections"] == [
-        {"title": "居住证明申请", "rows": [{"label": "社区所在行政区划代码", "value": "甘肃省兰州市城关区（620102）"},
-                                       {"label": "证明用途", "value": "子女入学"}]},
-        {"title": "申请人", "rows": [{"label": "申请人姓名", "value": "张伟"},
-                                   {"label": "居住地址", "value": "兰州市城关区庆阳路1号"}]},
+        {
+            "title": "居住证明申请",
+            "rows": [
+                {"label": "社区所在行政区划代码", "value": "甘肃省兰州市城关区（620102）"},
+                {"label": "证明用途", "value": "子女入学"},
+            ],
+        },
+        {
+            "title": "申请人",
+            "rows": [{"label": "申请人姓名", "value": "张伟"}, {"label": "居住地址", "value": "兰州市城关区庆阳路1号"}],
+        },
     ]
     _see_it_in_the_browser(ctx, task["id"])
 
@@ -104,8 +120,9 @@ def _see_it_in_the_browser(ctx, task_id):
     from tests.e2e.test_web_browser import CHROMIUM, FLAGS, PASSWORD
 
     add_user(ctx, "community-web", roles=["clerk"], groups=["community"], jurisdictions=["62"], password=PASSWORD)
-    server = make_server("127.0.0.1", 0, create_app({"TESTING": True, "SECRET_KEY": "tests"}, context=ctx),
-                         threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, create_app({"TESTING": True, "SECRET_KEY": "tests"}, context=ctx), threaded=True
+    )
     threading.Thread(target=server.serve_forever, daemon=True).start()
     site = f"http://127.0.0.1:{server.server_port}"
     try:

@@ -53,19 +53,33 @@ def drawn(page, name):
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
 
 
-def test_a_diagram_payload_is_inert_on_every_page_that_shows_a_diagram(chromium, site, api, clock, ctx,  # noqa: F811
-                                                                      monkeypatch, admin_user):
+def test_a_diagram_payload_is_inert_on_every_page_that_shows_a_diagram(
+    chromium,
+    site,
+    api,
+    clock,
+    ctx,  # noqa: F811
+    monkeypatch,
+    admin_user,
+):
     basic = "Basic " + base64.b64encode(f"analyst-b:{PASSWORD}".encode()).decode()
     add_user(ctx, "analyst-b", ["analyst"], [], [], password=PASSWORD)
-    refused = api.client.post("/engine-rest/deployment/create", headers={"authorization": basic},
-                              data={"deployment-name": "newborn_birth", "newborn_birth.bpmn": (
-                                  io.BytesIO(with_note(PAYLOAD_ID)), "newborn_birth.bpmn")},
-                              content_type="multipart/form-data")
+    refused = api.client.post(
+        "/engine-rest/deployment/create",
+        headers={"authorization": basic},
+        data={
+            "deployment-name": "newborn_birth",
+            "newborn_birth.bpmn": (io.BytesIO(with_note(PAYLOAD_ID)), "newborn_birth.bpmn"),
+        },
+        content_type="multipart/form-data",
+    )
     assert refused.status_code == 400 and "NCName" in refused.get_json()["message"]
     version = stored_without_checks(api, monkeypatch, with_note(PAYLOAD_ID))
     body = filed(api, clock, material=False)
-    svgs = [f"{site}/applications/{body['id']}/diagram.svg",
-            f"{site}/admin/definitions/newborn_birth/{version}/diagram.svg"]
+    svgs = [
+        f"{site}/applications/{body['id']}/diagram.svg",
+        f"{site}/admin/definitions/newborn_birth/{version}/diagram.svg",
+    ]
     pages = []
 
     clerk = signed_in(chromium, site, "mw-1")

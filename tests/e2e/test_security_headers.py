@@ -21,14 +21,25 @@ from tests.sample_files import png
 
 PASSWORD = "headers password 1"
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
-ROLES = {"clerk": (["clerk"], ["midwifery"], "/tasks"), "supervisor": (["supervisor"], [], "/oversight"),
-         "admin": (["admin"], [], "/admin")}
+ROLES = {
+    "clerk": (["clerk"], ["midwifery"], "/tasks"),
+    "supervisor": (["supervisor"], [], "/oversight"),
+    "admin": (["admin"], [], "/admin"),
+}
 REACHED = {  # what the walk must have seen, per role (a page dropped from the links would go unchecked)
     None: {"web.login", "web.index", "web.camunda_webapps"},
     "clerk": {"web.queue", "web.task", "web.material", "web.diagram", "web.done", "web.account"},
     "supervisor": {"web.oversight", "web.application", "web.diagram", "web.account"},
-    "admin": {"web.admin_home", "web.users", "web.definition", "web.definition_diagram", "web.calendar_year",
-              "web.oversight", "web.application", "web.diagram"},
+    "admin": {
+        "web.admin_home",
+        "web.users",
+        "web.definition",
+        "web.definition_diagram",
+        "web.calendar_year",
+        "web.oversight",
+        "web.application",
+        "web.diagram",
+    },
 }
 
 
@@ -38,7 +49,9 @@ def sign_in(app, ctx, role):
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    assert client.post("/login", data={"name": f"{role}-h", "password": PASSWORD, "csrf_token": csrf}).status_code == 302
+    assert (
+        client.post("/login", data={"name": f"{role}-h", "password": PASSWORD, "csrf_token": csrf}).status_code == 302
+    )
     return client
 
 
@@ -46,7 +59,7 @@ def links_of(html: str, base: str) -> set[str]:
     """Same-site paths a browser would fetch or follow from a page (links, images, objects, scripts, styles)."""
     document = lxml.html.fromstring(html)
     found = set()
-    for element, attribute, link, _ in document.iterlinks():
+    for element, _attribute, link, _ in document.iterlinks():
         if element.tag == "form":
             continue  # forms post (CSRF-checked): the walk only reads
         parts = urlsplit(urljoin(base, link))
@@ -121,8 +134,13 @@ def assert_no_inline_script(path: str, html: str) -> None:
 def filed(api, clock):
     """An application with a material, on its first review."""
     body = api.start(sample_application(clock.now())).get_json()
-    response = api.call("PUT", f"/api/process-instances/{body['id']}/materials/marriage_certificate?filename=jz.png",
-                        "portal", data=png(4, 3), content_type="image/png")
+    response = api.call(
+        "PUT",
+        f"/api/process-instances/{body['id']}/materials/marriage_certificate?filename=jz.png",
+        "portal",
+        data=png(4, 3),
+        content_type="image/png",
+    )
     assert response.status_code in (200, 201)
     return body
 
@@ -150,14 +168,18 @@ def test_the_apis_answers_with_personal_data_are_never_stored(api, ctx, filed):
     add_user(ctx, "analyst-h", ["analyst"], [], [], password=PASSWORD)
     basic = {"Authorization": "Basic " + base64.b64encode(f"analyst-h:{PASSWORD}".encode()).decode()}
     [step] = api.open_steps(filed["id"])
-    answers = [api.get("/api/tasks", "midwifery"), api.get(f"/api/tasks/{step['task_id']}", "midwifery"),
-               api.get(f"/api/process-instances/{filed['id']}", "portal"),
-               api.get(f"/api/process-instances/{filed['id']}/history", "supervisor"),
-               api.get(f"/api/process-instances/{filed['id']}/materials/marriage_certificate", "midwifery"),
-               api.get(f"/api/applications/{filed['business_key']}/progress", "portal"),
-               api.get("/api/health"), api.get("/api/nothing-here", "portal"),
-               api.client.get("/engine-rest/deployment", headers=basic),
-               api.client.get("/engine-rest/process-definition/key/newborn_birth/xml", headers=basic)]
+    answers = [
+        api.get("/api/tasks", "midwifery"),
+        api.get(f"/api/tasks/{step['task_id']}", "midwifery"),
+        api.get(f"/api/process-instances/{filed['id']}", "portal"),
+        api.get(f"/api/process-instances/{filed['id']}/history", "supervisor"),
+        api.get(f"/api/process-instances/{filed['id']}/materials/marriage_certificate", "midwifery"),
+        api.get(f"/api/applications/{filed['business_key']}/progress", "portal"),
+        api.get("/api/health"),
+        api.get("/api/nothing-here", "portal"),
+        api.client.get("/engine-rest/deployment", headers=basic),
+        api.client.get("/engine-rest/process-definition/key/newborn_birth/xml", headers=basic),
+    ]
     for response in answers:
         assert response.headers["Cache-Control"] == "no-store", response.request.path
         assert response.headers["X-Content-Type-Options"] == "nosniff"

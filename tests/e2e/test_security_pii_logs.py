@@ -72,11 +72,22 @@ def personal_data(application: dict) -> set[str]:
     refund = application["maternity_reimbursement"]
     delivery = application["delivery"]
     return {
-        mother["id_number"], father["id_number"], mother["phone"], father["phone"],
-        application["applicant"]["phone"], delivery["recipient_phone"],
-        mother["hukou_address"], mother["current_address"], father["hukou_address"], delivery["recipient_address"],
-        mother["name"], father["name"], application["hukou"]["householder_name"],
-        refund["account_number"], refund["account_holder"], application["marriage"]["certificate_number"],
+        mother["id_number"],
+        father["id_number"],
+        mother["phone"],
+        father["phone"],
+        application["applicant"]["phone"],
+        delivery["recipient_phone"],
+        mother["hukou_address"],
+        mother["current_address"],
+        father["hukou_address"],
+        delivery["recipient_address"],
+        mother["name"],
+        father["name"],
+        application["hukou"]["householder_name"],
+        refund["account_number"],
+        refund["account_holder"],
+        application["marriage"]["certificate_number"],
     }
 
 
@@ -84,15 +95,24 @@ def test_a_whole_application_logs_no_personal_data(api, app, clock, everything, 
     app.config["MATERIALS_DIR"] = str(tmp_path / "materials")
     application = sample_application(clock.now(), channel="window")
     application["mother"].update(current_address="甘肃省兰州市七里河区西津西路88号", phone="13912345678")
-    application["maternity_reimbursement"] = {"settled_at_discharge": False, "bank_name": "中国农业银行",
-                                              "account_number": "6228480402564890018", "account_holder": "王芳"}
+    application["maternity_reimbursement"] = {
+        "settled_at_discharge": False,
+        "bank_name": "中国农业银行",
+        "account_number": "6228480402564890018",
+        "account_holder": "王芳",
+    }
     application["delivery"].update(recipient_phone="13700001111", recipient_address="甘肃省兰州市安宁区银滩路5号")
 
     started = api.start(application)
     assert started.status_code == 201, started.get_json()
     instance_id = started.get_json()["id"]
-    upload = api.call("PUT", f"/api/process-instances/{instance_id}/materials/parent_id_cards", "portal",
-                      data=jpeg(), query_string={"filename": f"{application['mother']['name']}身份证.jpg"})
+    upload = api.call(
+        "PUT",
+        f"/api/process-instances/{instance_id}/materials/parent_id_cards",
+        "portal",
+        data=jpeg(),
+        query_string={"filename": f"{application['mother']['name']}身份证.jpg"},
+    )
     assert upload.status_code == 201
     api.get(f"/api/process-instances/{instance_id}/materials/parent_id_cards/content", "service_center")
     api.walk_to_end(instance_id)
@@ -110,8 +130,13 @@ def test_a_whole_application_logs_no_personal_data(api, app, clock, everything, 
 
     lines = [json.loads(line) for line in json_output.getvalue().splitlines()]  # each line one JSON object
     assert len(lines) >= len(everything.texts) and {"spiff", "sqlalchemy", "handlers"} <= {
-        line["logger"].split(".")[0] for line in lines}
+        line["logger"].split(".")[0] for line in lines
+    }
     assert any(line.get("request_id") and line.get("route") for line in lines)  # the requests' lines say which
-    leaks = [(line["logger"], secret) for line in lines for secret in secrets
-             if secret in json.dumps(line, ensure_ascii=False)]
+    leaks = [
+        (line["logger"], secret)
+        for line in lines
+        for secret in secrets
+        if secret in json.dumps(line, ensure_ascii=False)
+    ]
     assert leaks == [], sorted(set(leaks))

@@ -62,14 +62,24 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
 }
 
 # The user that speaks for each role (conftest's USERS): the clerk works the first review's group.
-SPEAKER = {"portal": "portal", "clerk": "midwifery", "analyst": "analyst", "supervisor": "supervisor",
-           "admin": "admin", "worker": "worker"}
+SPEAKER = {
+    "portal": "portal",
+    "clerk": "midwifery",
+    "analyst": "analyst",
+    "supervisor": "supervisor",
+    "admin": "admin",
+    "worker": "worker",
+}
 DUMMY = "00000000-0000-0000-0000-000000000000"
 
 
 def api_routes(app) -> list[tuple[str, str]]:
-    return sorted((method, rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/")
-                  for method in rule.methods - {"HEAD", "OPTIONS"})
+    return sorted(
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    )
 
 
 def real_ids(api, application) -> dict[str, str]:
@@ -80,8 +90,15 @@ def real_ids(api, application) -> dict[str, str]:
     started = api.start(application).get_json()
     [step] = api.open_steps(started["id"])
     api.call("PUT", f"/api/process-instances/{started['id']}/materials/marriage_certificate", "portal", data=pdf())
-    return {"key": "newborn_birth", "instance_id": started["id"], "business_key": started["business_key"],
-            "task_id": step["task_id"], "incident_id": DUMMY, "code": "marriage_certificate", "year": "2027"}
+    return {
+        "key": "newborn_birth",
+        "instance_id": started["id"],
+        "business_key": started["business_key"],
+        "task_id": step["task_id"],
+        "incident_id": DUMMY,
+        "code": "marriage_certificate",
+        "year": "2027",
+    }
 
 
 @pytest.fixture
@@ -106,8 +123,13 @@ def test_the_policy_lists_every_route(app):
 
 def test_every_route_refuses_a_missing_or_malformed_token(api, app, ids):
     for method, rule in api_routes(app):
-        for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Basic cG9ydGFsOnB3"},
-                        {"Authorization": "Bearer not-a-token"}, {"Authorization": api.tokens["portal"]}):
+        for headers in (
+            {},
+            {"Authorization": "Bearer "},
+            {"Authorization": "Basic cG9ydGFsOnB3"},
+            {"Authorization": "Bearer not-a-token"},
+            {"Authorization": api.tokens["portal"]},
+        ):
             status = call(api, method, rule, ids, headers).status_code
             if POLICY[(method, rule)] == PUBLIC:
                 assert status == 200, (method, rule, headers)
@@ -116,8 +138,9 @@ def test_every_route_refuses_a_missing_or_malformed_token(api, app, ids):
 
 
 def test_every_route_refuses_a_revoked_token(api, app, ctx, ids):
-    token = add_user(ctx, "revoked-everything", roles=list(ROLES), groups=["midwifery", "service_center"],
-                     jurisdictions=["62"])
+    token = add_user(
+        ctx, "revoked-everything", roles=list(ROLES), groups=["midwifery", "service_center"], jurisdictions=["62"]
+    )
     revoke(ctx, "revoked-everything")
     for method, rule in api_routes(app):
         status = call(api, method, rule, ids, {"Authorization": f"Bearer {token}"}).status_code
@@ -136,7 +159,12 @@ def test_every_route_admits_exactly_the_roles_of_the_policy(api, app, ids, role)
             assert response.mimetype == "application/problem+json"
         else:
             assert response.status_code not in (401, 403) and response.status_code < 500, (
-                method, rule, role, response.status_code, response.get_data(as_text=True)[:300])
+                method,
+                rule,
+                role,
+                response.status_code,
+                response.get_data(as_text=True)[:300],
+            )
 
 
 def test_a_token_revoked_with_the_command_line_gets_401(api, database_url, monkeypatch):

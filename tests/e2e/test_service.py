@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 from contextlib import redirect_stdout
 
-from engine.cli import main
 from api.demo import run_demo
+from engine.cli import main
 
 
 def test_health(api):
@@ -20,9 +20,15 @@ def test_openapi_document_is_generated_from_the_schemas(api):
     spec = api.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     paths = spec["paths"]
-    for path in ("/api/process-definitions/{key}/start", "/api/process-instances/{instance_id}",
-                 "/api/applications/{business_key}/progress", "/api/tasks", "/api/tasks/{task_id}/complete",
-                 "/api/deployments", "/api/health"):
+    for path in (
+        "/api/process-definitions/{key}/start",
+        "/api/process-instances/{instance_id}",
+        "/api/applications/{business_key}/progress",
+        "/api/tasks",
+        "/api/tasks/{task_id}/complete",
+        "/api/deployments",
+        "/api/health",
+    ):
         assert path in paths, path
     assert "Application" in spec["components"]["schemas"]
     mother = spec["components"]["schemas"]["Application"]["properties"]["mother"]
@@ -43,8 +49,10 @@ def test_user_add_prints_the_token_alone_on_the_last_line(tmp_path, monkeypatch)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     out = io.StringIO()
     with redirect_stdout(out):
-        assert main(["user", "add", "lanzhou-police-1", "--role", "clerk", "--group", "police",
-                     "--jurisdiction", "6201"]) == 0
+        assert (
+            main(["user", "add", "lanzhou-police-1", "--role", "clerk", "--group", "police", "--jurisdiction", "6201"])
+            == 0
+        )
     token = out.getvalue().strip().splitlines()[-1]
     assert len(token) >= 32 and " " not in token
     with redirect_stdout(io.StringIO()):

@@ -34,8 +34,9 @@ def test_two_api_processes_and_two_workers_on_one_database(database_url, tmp_pat
     now = ctx.clock.now()
 
     with services(database_url, tmp_path / "logs", apis=2, workers=2, threads=4) as running:
+
         def one(seq: int):
-            clients = [Client(url) for url in running.urls[seq % 2:] + running.urls[:seq % 2]]
+            clients = [Client(url) for url in running.urls[seq % 2 :] + running.urls[: seq % 2]]
             try:
                 return drive(clients, tokens, seq, now, race=True, deadline_s=150)
             finally:

@@ -71,8 +71,10 @@ def client_at(app, address="127.0.0.1"):
 
 
 def basic(user, password=PASSWORD):
-    return {"authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
-            "accept": "application/json"}
+    return {
+        "authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode(),
+        "accept": "application/json",
+    }
 
 
 def modeler_check(client, user, password=PASSWORD):
@@ -108,8 +110,9 @@ def test_eight_concurrent_sign_ins_get_at_most_five_password_checks(app, people,
     forms = [token(browser.get("/login")) for browser in browsers]
 
     def guess(n):
-        response = browsers[n].post("/login", data={"name": "mw-web", "password": f"wrong guess {n}",
-                                                    "csrf_token": forms[n]})
+        response = browsers[n].post(
+            "/login", data={"name": "mw-web", "password": f"wrong guess {n}", "csrf_token": forms[n]}
+        )
         return response.status_code, response.get_data(as_text=True)
 
     answers = at_once(8, guess)
@@ -148,7 +151,8 @@ def test_a_flood_of_wrong_basic_passwords_leaves_the_account_to_its_owner(app, p
 
 
 def test_unknown_names_wrong_passwords_and_locked_sources_answer_alike_after_one_hash_each(
-        app, people, hasher, ctx, clock):
+    app, people, hasher, ctx, clock
+):
     add_user(ctx, "gone", ["clerk"], ["midwifery"], ["62"], password=PASSWORD)
     accounts.revoke(ctx, "gone")
     browser = app.test_client()
@@ -162,15 +166,19 @@ def test_unknown_names_wrong_passwords_and_locked_sources_answer_alike_after_one
         sign_in(browser, "mw-web", "wrong password 1")
     fifth = clock.now()
     hasher.verified.clear()
-    locked = {name: sign_in(browser, name, PASSWORD if name == "mw-web" else "anything 1")
-              for name in ("nobody-at-all", "mw-web")}
+    locked = {
+        name: sign_in(browser, name, PASSWORD if name == "mw-web" else "anything 1")
+        for name in ("nobody-at-all", "mw-web")
+    }
     assert {r.status_code for r in locked.values()} == {401}
     texts = [re.sub(r'value="[^"]+"', "", r.get_data(as_text=True)) for r in locked.values()]
     assert texts[0] == texts[1]  # "locked" tells nothing about whether the name exists either
     hours, minutes = lock_time(texts[0])
     end = fifth + timedelta(minutes=15)  # Beijing time (the service clock is 10:0x in Beijing, 02:0x UTC)
-    assert (hours, minutes) in {(end.hour, end.minute), ((end + timedelta(minutes=1)).hour,
-                                                        (end + timedelta(minutes=1)).minute)}
+    assert (hours, minutes) in {
+        (end.hour, end.minute),
+        ((end + timedelta(minutes=1)).hour, (end + timedelta(minutes=1)).minute),
+    }
     assert len(hasher.verified) == 2 and stored_hash(ctx, "mw-web") not in hasher.verified  # same work, no guess
 
     unknown = modeler_check(app.test_client(), "nobody-else", "wrong password 1")
@@ -192,8 +200,10 @@ def test_a_lock_ends_after_15_minutes_and_a_new_password_ends_it_at_once(app, pe
     for _ in range(5):
         sign_in(browser, "mw-web", "wrong password 1")
     page = admin.get("/admin/users/mw-web")
-    admin.post("/admin/users/mw-web/password", data={"pw-password": "a new password 1", "pw-again": "a new password 1",
-                                                     "csrf_token": token(page)})
+    admin.post(
+        "/admin/users/mw-web/password",
+        data={"pw-password": "a new password 1", "pw-again": "a new password 1", "csrf_token": token(page)},
+    )
     assert sign_in(client_at(app, REAL_USER), "mw-web", "a new password 1").status_code == 302
     assert stored_hash(ctx, "mw-web").startswith("$argon2id$")
 
@@ -242,13 +252,18 @@ def test_bursts_against_onething_serve_get_five_checks_each(people, database_url
     concurrency: on PostgreSQL nothing queues the writers)."""
     port = free_port()
     log = tmp_path / "serve.log"
-    with process(onething("serve", "--port", str(port), "--no-worker"), database_url, log,
-                 env={"ONETHING_SECRET_KEY": "a key for this test only"}) as child:
+    with process(
+        onething("serve", "--port", str(port), "--no-worker"),
+        database_url,
+        log,
+        env={"ONETHING_SECRET_KEY": "a key for this test only"},
+    ) as child:
         wait_healthy(f"http://127.0.0.1:{port}", child, log)
 
         def modeler(n):
-            status, _, body = request(port, "GET", f"{BASE}/deployment?maxResults=0",
-                                      basic("admin-web", f"wrong guess {n}"))
+            status, _, body = request(
+                port, "GET", f"{BASE}/deployment?maxResults=0", basic("admin-web", f"wrong guess {n}")
+            )
             return status, json.loads(body)["message"]
 
         answers = at_once(16, modeler)
@@ -266,8 +281,9 @@ def test_bursts_against_onething_serve_get_five_checks_each(people, database_url
         def sign_in_over_http(n):
             cookie, csrf = forms[n]
             form = urlencode({"name": "mw-web", "password": f"wrong guess {n}", "csrf_token": csrf}).encode()
-            status, _, body = request(port, "POST", "/login", {"cookie": cookie,
-                                      "content-type": "application/x-www-form-urlencoded"}, form)
+            status, _, body = request(
+                port, "POST", "/login", {"cookie": cookie, "content-type": "application/x-www-form-urlencoded"}, form
+            )
             return status, body.decode()
 
         answers = at_once(8, sign_in_over_http)

@@ -30,8 +30,14 @@ FIXTURE = ROOT / "tests" / "fixtures" / f"release_{PREVIOUS}.json.gz"
 
 
 def command(url: str, *args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run(onething(*args), cwd=ROOT, capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **env, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        onething(*args),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **env, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)},
+    )
 
 
 def history(url: str) -> dict[str, list[tuple]]:
@@ -44,8 +50,11 @@ def history(url: str) -> dict[str, list[tuple]]:
     engine = make_engine(url)
     try:
         with engine.connect() as connection:
-            rows = connection.execute(select(HistoryEvent.instance_id, HistoryEvent.kind, HistoryEvent.activity_id,
-                                             HistoryEvent.actor).order_by(HistoryEvent.id)).all()
+            rows = connection.execute(
+                select(
+                    HistoryEvent.instance_id, HistoryEvent.kind, HistoryEvent.activity_id, HistoryEvent.actor
+                ).order_by(HistoryEvent.id)
+            ).all()
     finally:
         engine.dispose()
     found: dict[str, list[tuple]] = {}
@@ -77,8 +86,9 @@ def test_the_previous_release_database_is_upgraded_and_every_application_finishe
 
         upgraded = command(url, "db", "upgrade", env=env)
         assert upgraded.returncode == 0, upgraded.stderr[-3000:]
-        assert (f"upgraded from {PREVIOUS} to revision {head}" if head != PREVIOUS
-                else f"already at revision {head}") in upgraded.stdout
+        assert (
+            f"upgraded from {PREVIOUS} to revision {head}" if head != PREVIOUS else f"already at revision {head}"
+        ) in upgraded.stdout
         assert "alembic" not in upgraded.stdout + upgraded.stderr  # no migration chatter without -v
         assert command(url, "db", "current", env=env).returncode == 0
 
@@ -93,9 +103,13 @@ def test_the_previous_release_database_is_upgraded_and_every_application_finishe
             def finish(application: dict) -> Outcome:
                 clients = [Client(running.urls[0])]
                 try:
-                    return carry(clients, tokens, application["seq"],
-                                 Outcome(instance_id=application["id"], business_key=application["business_key"]),
-                                 deadline_s=150)
+                    return carry(
+                        clients,
+                        tokens,
+                        application["seq"],
+                        Outcome(instance_id=application["id"], business_key=application["business_key"]),
+                        deadline_s=150,
+                    )
                 finally:
                     clients[0].close()
 
@@ -107,11 +121,11 @@ def test_the_previous_release_database_is_upgraded_and_every_application_finishe
         after = history(url)
         for application in applications:
             old, new = before[application["id"]], after[application["id"]]
-            assert new[:len(old)] == old, application["business_key"]  # the history goes on, nothing rewritten
+            assert new[: len(old)] == old, application["business_key"]  # the history goes on, nothing rewritten
             if application["state"] == "completed":
                 assert new == old
             else:
-                assert [e[0] for e in new[len(old):]].count("instance_completed") == 1, application["business_key"]
+                assert [e[0] for e in new[len(old) :]].count("instance_completed") == 1, application["business_key"]
 
 
 @pytest.mark.skipif(on_postgresql(), reason="PostgreSQL alters a table in place; SQLite rebuilds it")
@@ -125,8 +139,10 @@ def test_a_migration_that_rebuilds_a_table_other_rows_refer_to_keeps_them(databa
     with engine.begin() as connection:
         older = migrations.scripts().get_revision(head).down_revision
         migrations.stamp(connection, older)
-        before = {table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
-                  for table in ("process_instances", "user_tasks", "jobs", "history_events")}
+        before = {
+            table: connection.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+            for table in ("process_instances", "user_tasks", "jobs", "history_events")
+        }
     assert before["jobs"] and before["history_events"]
 
     def rebuilding(connection, revision="head"):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 def test_invalid_application_is_422_with_field_paths(api, application):
     application["mother"]["id_number"] = application["mother"]["id_number"][:-1] + (
-        "0" if application["mother"]["id_number"][-1] != "0" else "1")
+        "0" if application["mother"]["id_number"][-1] != "0" else "1"
+    )
     application["applicant"]["phone"] = "12345"
     application["items"].append("passport")
     response = api.start(application)
@@ -32,8 +33,9 @@ def test_missing_variables_is_422(api):
 
 
 def test_unknown_process_is_404(api, application):
-    response = api.post("/api/process-definitions/nope/start", "portal",
-                        json={"variables": {"application": application}})
+    response = api.post(
+        "/api/process-definitions/nope/start", "portal", json={"variables": {"application": application}}
+    )
     assert response.status_code == 404
 
 
@@ -41,13 +43,16 @@ def test_return_without_reason_is_422_and_task_stays_open(api, application):
     """R2.6: a return must state its reason."""
     body = api.start(application).get_json()
     [step] = api.open_steps(body["id"])
-    response = api.post(f"/api/tasks/{step['task_id']}/complete", "midwifery",
-                        json={"variables": {"decision": "return"}})
+    response = api.post(
+        f"/api/tasks/{step['task_id']}/complete", "midwifery", json={"variables": {"decision": "return"}}
+    )
     assert response.status_code == 422
     assert "reason" in response.get_json()["errors"]
-    bad_number = api.post(f"/api/tasks/{step['task_id']}/complete", "midwifery",
-                          json={"variables": {"decision": "approve", "materials_checked": True,
-                                              "certificate_number": "12"}})
+    bad_number = api.post(
+        f"/api/tasks/{step['task_id']}/complete",
+        "midwifery",
+        json={"variables": {"decision": "approve", "materials_checked": True, "certificate_number": "12"}},
+    )
     assert bad_number.status_code == 422
     assert "certificate_number" in bad_number.get_json()["errors"]
     assert [s["task_id"] for s in api.open_steps(body["id"])] == [step["task_id"]]

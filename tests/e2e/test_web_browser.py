@@ -28,12 +28,24 @@ from handlers.newborn.samples import approval_for, sample_application
 from tests.sample_files import png
 
 CHROMIUM = os.environ.get("ONETHING_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = ["--no-sandbox", "--lang=zh-CN", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+FLAGS = [
+    "--no-sandbox",
+    "--lang=zh-CN",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 PASSWORD = "clerk password 1"
-PEOPLE = {"mw-1": (["clerk"], ["midwifery"], ["62"]), "mw-2": (["clerk"], ["midwifery"], ["6201"]),
-          "police-1": (["clerk"], ["police"], ["620102"]), "gz-midwifery": (["clerk"], ["midwifery"], ["52"]),
-          "sup-1": (["supervisor"], [], ["62"])}
+PEOPLE = {
+    "mw-1": (["clerk"], ["midwifery"], ["62"]),
+    "mw-2": (["clerk"], ["midwifery"], ["6201"]),
+    "police-1": (["clerk"], ["police"], ["620102"]),
+    "gz-midwifery": (["clerk"], ["midwifery"], ["52"]),
+    "sup-1": (["supervisor"], [], ["62"]),
+}
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +84,13 @@ def filed(api, clock, seq=1, material=True):
     """An application filed by the portal (with its marriage certificate as a picture), the worker drained."""
     body = api.start(sample_application(clock.now(), seq=seq)).get_json()
     if material:
-        response = api.call("PUT", f"/api/process-instances/{body['id']}/materials/marriage_certificate?filename=jz.png",
-                            "portal", data=png(40, 30), content_type="image/png")
+        response = api.call(
+            "PUT",
+            f"/api/process-instances/{body['id']}/materials/marriage_certificate?filename=jz.png",
+            "portal",
+            data=png(40, 30),
+            content_type="image/png",
+        )
         assert response.status_code in (200, 201), response.get_json()
     return body
 
@@ -202,8 +219,12 @@ def test_screenshots(chromium, site, api, clock, ctx, tmp_path):
     incident = filed(api, clock, seq=6, material=False)
     [step] = api.open_steps(incident["id"])
     api.post(f"/api/tasks/{step['task_id']}/claim", "midwifery")
-    api.post(f"/api/tasks/{step['task_id']}/complete", "midwifery", drain=False,
-             json={"variables": approval_for("birth_certificate_review", 6)})
+    api.post(
+        f"/api/tasks/{step['task_id']}/complete",
+        "midwifery",
+        drain=False,
+        json={"variables": approval_for("birth_certificate_review", 6)},
+    )
     with ctx.uow() as uow:  # its next step failed every attempt (as the worker makes incidents)
         job = next(j for j in uow.jobs.for_instance(incident["id"]) if j.kind != "timer")
         job.state, job.attempts, job.error_message = "incident", 5, "出生医学证明系统暂时不可用，请稍后重试"

@@ -45,6 +45,7 @@ def test_a_clerk_finds_an_application_by_each_kind_of_key(chromium, site, api, c
     application = api.get(f"/api/process-instances/{body['id']}", "supervisor").get_json()
     assert application["business_key"] == body["business_key"]
     from handlers.newborn.samples import sample_application
+
     sent = sample_application(clock.now(), seq=3)
     child_id = registered(api, body)
     page = signed_in(chromium, site, "police-1")
@@ -85,14 +86,19 @@ def _a_day_of_work(api, clock):
     third = filed(api, clock, seq=5, material=False)
     [step] = api.open_steps(third["id"])
     assert api.post(f"/api/tasks/{step['task_id']}/claim", "midwifery").status_code == 200
-    assert api.post(f"/api/tasks/{step['task_id']}/complete", "midwifery", json={"variables": {
-        "decision": "return", "reason": "出生时间与住院记录不一致"}}).status_code == 200
+    assert (
+        api.post(
+            f"/api/tasks/{step['task_id']}/complete",
+            "midwifery",
+            json={"variables": {"decision": "return", "reason": "出生时间与住院记录不一致"}},
+        ).status_code
+        == 200
+    )
     return first
 
 
 @pytest.mark.parametrize("viewport", [{"width": 1366, "height": 768}, PHONE], ids=["desktop", "phone"])
-def test_every_page_a_clerk_reaches_is_in_chinese_without_console_errors(chromium, site, api, ctx, clock,
-                                                                         viewport):
+def test_every_page_a_clerk_reaches_is_in_chinese_without_console_errors(chromium, site, api, ctx, clock, viewport):
     first = _a_day_of_work(api, clock)
     clock.advance(timedelta(days=3))
     api.worker.run_until_idle()
@@ -105,9 +111,18 @@ def test_every_page_a_clerk_reaches_is_in_chinese_without_console_errors(chromiu
             page.get_by_role("button", name="认领").click()
             page.get_by_label("写给其他经办人员的意见").fill("请核对出生时间")
             page.get_by_role("button", name="记录意见").click()
-        result = walk(page, f"{site}/tasks", codes, phone=viewport == PHONE,
-                      extra=[f"{site}/search?q={first['business_key']}", f"{site}/search?q=王芳",
-                             f"{site}/tasks?state=overdue", f"{site}/tasks?order=applicant&desc=1"])
+        result = walk(
+            page,
+            f"{site}/tasks",
+            codes,
+            phone=viewport == PHONE,
+            extra=[
+                f"{site}/search?q={first['business_key']}",
+                f"{site}/search?q=王芳",
+                f"{site}/tasks?state=overdue",
+                f"{site}/tasks?order=applicant&desc=1",
+            ],
+        )
         assert len(result.visited) >= 5, result.visited
         assert not result.problems, "\n".join(result.problems)
 
@@ -115,9 +130,14 @@ def test_every_page_a_clerk_reaches_is_in_chinese_without_console_errors(chromiu
 def test_the_walk_fails_on_a_code_left_in_english(chromium, site, api, ctx, clock):
     """The walker itself: a page showing a raw code is reported (so its silence above means something)."""
     from tests.support.pages import codes_in
+
     codes = known_codes(ctx)
     assert codes_in(["gansu", "birth_certificate, marriage_certificate", "620102", "resident_id"], codes) == [
-        "gansu", "birth_certificate, marriage_certificate", "620102", "resident_id"]
+        "gansu",
+        "birth_certificate, marriage_certificate",
+        "620102",
+        "resident_id",
+    ]
     assert codes_in(["甘肃省兰州市城关区（620102）", "王芳", "NB20261125ABCDEF01"], codes) == []
 
 
@@ -132,9 +152,15 @@ def test_a_missing_material_is_flagged(chromium, site, api, clock):
 
 def test_materials_open_full_size_with_zoom_rotate_and_next(chromium, site, api, clock):
     from tests.sample_files import png
+
     body = filed(api, clock)
-    response = api.call("PUT", f"/api/process-instances/{body['id']}/materials/parent_id_cards?filename=id.png",
-                        "portal", data=png(900, 600), content_type="image/png")
+    response = api.call(
+        "PUT",
+        f"/api/process-instances/{body['id']}/materials/parent_id_cards?filename=id.png",
+        "portal",
+        data=png(900, 600),
+        content_type="image/png",
+    )
     assert response.status_code in (200, 201)
     page = signed_in(chromium, site, "mw-1")
     page.get_by_role("link", name="出生医学证明签发审核").click()

@@ -24,10 +24,38 @@ from tests.support.pages import ConsoleErrors, known_codes, walk
 
 PHONE = {"width": 390, "height": 844}
 # codes a person must never read as they are (besides the services' groups, items, materials and regions)
-CODES = {"online", "window", "mail", "pickup", "family", "married", "female", "male", "father", "mother",
-         "current", "resident_id", "portal", "system", "official", "provisional", "statutory", "package",
-         "notice", "loaded", "replaced", "unchanged", "failure", "business_error", "return", "approve",
-         "gansu", "guizhou", *ROLES, *STATE_TEXT}
+CODES = {
+    "online",
+    "window",
+    "mail",
+    "pickup",
+    "family",
+    "married",
+    "female",
+    "male",
+    "father",
+    "mother",
+    "current",
+    "resident_id",
+    "portal",
+    "system",
+    "official",
+    "provisional",
+    "statutory",
+    "package",
+    "notice",
+    "loaded",
+    "replaced",
+    "unchanged",
+    "failure",
+    "business_error",
+    "return",
+    "approve",
+    "gansu",
+    "guizhou",
+    *ROLES,
+    *STATE_TEXT,
+}
 
 
 @pytest.fixture
@@ -81,7 +109,8 @@ def test_a_supervisor_filters_and_exports_the_tables(chromium, site, api, clock,
     with ctx.reader() as uow:
         recorded = [(e.actor, e.kind, e.detail) for e in uow.audit.recent(10)]
     assert [(actor, kind, detail["table"]) for actor, kind, detail in recorded] == [
-        ("sup-1", "table_exported", "clerks")]
+        ("sup-1", "table_exported", "clerks")
+    ]
     assert recorded[0][2]["rows"] == len(rows) - 1
 
 
@@ -145,9 +174,11 @@ def test_an_admin_imports_a_year_from_its_month_view(chromium, admin_site, api, 
     expect(page.get_by_role("heading", name="2027年工作日历")).to_contain_text("预计")
     expect(page.get_by_role("table", name="2027年10月")).to_contain_text("国庆节")
     bad = tmp_path / "bad.json"
-    bad.write_text('{"year": 2027, "source": {"title": "通知", "number": "1号"}, '
-                   '"holidays": [{"name": "元旦", "days": ["2027-01-01"]}], "workdays": ["2027-01-06"]}',
-                   encoding="utf-8")
+    bad.write_text(
+        '{"year": 2027, "source": {"title": "通知", "number": "1号"}, '
+        '"holidays": [{"name": "元旦", "days": ["2027-01-01"]}], "workdays": ["2027-01-06"]}',
+        encoding="utf-8",
+    )
     page.get_by_label("通知文件").set_input_files(str(bad))
     page.get_by_role("button", name="检查并预览").click()
     expect(page.get_by_role("alert")).to_contain_text("2027-01-06是星期三，调休上班日应为星期六或星期日")
@@ -167,8 +198,12 @@ def an_incident(api, ctx, clock) -> tuple[dict, str]:
     body = filed(api, clock, material=False)
     [step] = api.open_steps(body["id"])
     api.post(f"/api/tasks/{step['task_id']}/claim", "midwifery")
-    api.post(f"/api/tasks/{step['task_id']}/complete", "midwifery", drain=False,
-             json={"variables": approval_for("birth_certificate_review", 7)})
+    api.post(
+        f"/api/tasks/{step['task_id']}/complete",
+        "midwifery",
+        drain=False,
+        json={"variables": approval_for("birth_certificate_review", 7)},
+    )
     with ctx.uow() as uow:
         [job] = [j for j in uow.jobs.for_instance(body["id"]) if j.kind != "timer"]
         job.state, job.attempts, job.error_message = "incident", 5, "出生医学证明系统暂时不可用"
@@ -191,8 +226,10 @@ def test_an_admin_reads_an_incident_and_retries_it(chromium, admin_site, api, ct
     page.get_by_role("button", name="立即重试").click()
     expect(page.get_by_text("重试成功，该环节已办理，申请继续办理。")).to_be_visible()
     expect(page.get_by_role("heading", name="故障（0）")).to_be_visible()
-    kinds = [e["kind"] for e in api.get(f"/api/process-instances/{body['id']}/history?per_page=200",
-                                        "supervisor").get_json()["items"]]
+    kinds = [
+        e["kind"]
+        for e in api.get(f"/api/process-instances/{body['id']}/history?per_page=200", "supervisor").get_json()["items"]
+    ]
     assert "incident_retried" in kinds and "personal_data_read" in kinds
 
 
@@ -222,11 +259,19 @@ def test_every_supervisor_and_admin_page_reads_chinese_on_a_phone(chromium, admi
     with_a_late_step_and_a_done_one(api, clock)
     an_incident(api, ctx, clock)
     codes = known_codes(ctx, CODES)
-    for name, starts in (("sup-1", ["/oversight", "/admin/calendar/2027"]),
-                         ("admin-1", ["/admin", "/admin/users", "/admin/users/gateway/disable", "/oversight"])):
+    for name, starts in (
+        ("sup-1", ["/oversight", "/admin/calendar/2027"]),
+        ("admin-1", ["/admin", "/admin/users", "/admin/users/gateway/disable", "/oversight"]),
+    ):
         page = signed_in(chromium, admin_site, name)
         page.set_viewport_size(PHONE)
-        result = walk(page, admin_site + starts[0], codes, phone=True, max_pages=60,
-                      extra=[admin_site + path for path in starts[1:]])
+        result = walk(
+            page,
+            admin_site + starts[0],
+            codes,
+            phone=True,
+            max_pages=60,
+            extra=[admin_site + path for path in starts[1:]],
+        )
         assert len(result.visited) >= (3 if name == "sup-1" else 8), result.visited
         assert result.problems == [], (name, result.problems)

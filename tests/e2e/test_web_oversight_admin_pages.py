@@ -26,6 +26,7 @@ def supervisor(app, ctx):
         client = app.test_client()
         assert sign_in(client, "sup-web").status_code == 302
         return client
+
     return signed_in
 
 
@@ -55,7 +56,8 @@ def test_filters_narrow_the_tables_to_an_item_a_department_and_a_district(superv
         if query.startswith("since"):  # the period counts service levels; what is late now stays
             assert "当前超时（1 件）" in page and "暂无数据" in page
     assert "当前超时（1 件）" in supervisor.get("/oversight?district=620102&item=birth_certificate").get_data(
-        as_text=True)
+        as_text=True
+    )
     page = supervisor.get("/oversight?since=2026-13-01&until=yesterday").get_data(as_text=True)
     assert "起始日期应为日期" in page and "截止日期应为日期" in page
 
@@ -86,7 +88,7 @@ def test_the_csv_defuses_formulas_and_records_only_tables_naming_people(supervis
         recorded = [(e.actor, e.detail["table"], e.detail["filters"]) for e in uow.audit.recent(10)]
     assert recorded == [("sup-web", "overdue", {"district": "6201"}), ("sup-web", "clerks", {})]
     listed = admin.get("/admin").get_data(as_text=True)  # the admins see them
-    assert "当前超时的环节</td><td data-label=\"筛选\">甘肃省兰州市</td>" in listed and "按人员" in listed
+    assert '当前超时的环节</td><td data-label="筛选">甘肃省兰州市</td>' in listed and "按人员" in listed
 
 
 def test_the_last_admin_stays_whoever_asks(ctx, api, capsys):
@@ -107,8 +109,11 @@ def test_the_last_admin_stays_whoever_asks(ctx, api, capsys):
 
 def test_an_admin_cannot_take_its_own_admin_role_nor_disable_itself(admin, ctx):
     page = admin.get("/admin/users/admin-web")
-    done = admin.post("/admin/users/admin-web", data={"roles": ["supervisor"], "jurisdictions": "62",
-                                                      "csrf_token": token(page)}, follow_redirects=True)
+    done = admin.post(
+        "/admin/users/admin-web",
+        data={"roles": ["supervisor"], "jurisdictions": "62", "csrf_token": token(page)},
+        follow_redirects=True,
+    )
     assert "不能停用自己的账号，也不能取消自己的管理员角色" in done.get_data(as_text=True)
     done = admin.post("/admin/users/admin-web/disable", data={"confirmed": "yes", "csrf_token": token(page)})
     assert "不能停用自己的账号" in done.get_data(as_text=True)
@@ -119,9 +124,12 @@ def test_the_calendar_import_says_what_is_wrong_in_chinese(admin, ctx):
     page = admin.get("/admin/calendar/2027")
 
     def upload(content: bytes, name="n.json"):
-        return admin.post("/admin/calendar/2027/import", data={"csrf_token": token(page),
-                                                               "notice": (BytesIO(content), name)},
-                          content_type="multipart/form-data")
+        return admin.post(
+            "/admin/calendar/2027/import",
+            data={"csrf_token": token(page), "notice": (BytesIO(content), name)},
+            content_type="multipart/form-data",
+        )
+
     too_big = upload(b" " * (256 * 1024 + 1))
     assert too_big.status_code == 422 and "文件超过256 KiB" in too_big.get_data(as_text=True)
     assert "不是有效的 JSON" in upload(b"{not json").get_data(as_text=True)

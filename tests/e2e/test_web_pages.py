@@ -33,15 +33,26 @@ def admin(app, ctx):
 def test_an_admin_adds_disables_and_resets_users(admin, app, ctx):
     page = admin.get("/admin/users")
     assert page.status_code == 200 and "添加用户" in page.get_data(as_text=True)
-    done = admin.post("/admin/users", data={"name": "mw-new", "roles": ["clerk"], "groups": ["midwifery"],
-                                            "jurisdictions": "6201", "password": "new clerk pass",
-                                            "csrf_token": token(page)}, follow_redirects=True)
+    done = admin.post(
+        "/admin/users",
+        data={
+            "name": "mw-new",
+            "roles": ["clerk"],
+            "groups": ["midwifery"],
+            "jurisdictions": "6201",
+            "password": "new clerk pass",
+            "csrf_token": token(page),
+        },
+        follow_redirects=True,
+    )
     assert "已添加用户 mw-new" in done.get_data(as_text=True)
     clerk = app.test_client()
     assert sign_in(clerk, "mw-new", "new clerk pass").headers["Location"].endswith("/tasks")
     page = admin.get("/admin/users/mw-new")
-    admin.post("/admin/users/mw-new/password", data={"pw-password": "another clerk pass",
-                                                     "pw-again": "another clerk pass", "csrf_token": token(page)})
+    admin.post(
+        "/admin/users/mw-new/password",
+        data={"pw-password": "another clerk pass", "pw-again": "another clerk pass", "csrf_token": token(page)},
+    )
     assert sign_in(app.test_client(), "mw-new", "new clerk pass").status_code == 401
     assert sign_in(app.test_client(), "mw-new", "another clerk pass").status_code == 302
     page = admin.get("/admin/users/mw-new/disable")  # a confirmation page first
@@ -64,8 +75,10 @@ def test_an_admin_retries_an_incident_and_sees_deployments_and_the_calendar(admi
     page = admin.get("/admin")
     text = page.get_data(as_text=True)
     assert "部署与版本" in text and "工作日历" in text
-    assert re.search(f">{body['business_key']}</a></td><td[^>]*>{step}</td>\\s*<td[^>]*>系统暂时不可用</td>\\s*"
-                     "<td[^>]*>5次</td>", text)
+    assert re.search(
+        f">{body['business_key']}</a></td><td[^>]*>{step}</td>\\s*<td[^>]*>系统暂时不可用</td>\\s*<td[^>]*>5次</td>",
+        text,
+    )
     done = admin.post(f"/admin/incidents/{job_id}/retry", data={"csrf_token": token(page)}, follow_redirects=True)
     assert "已恢复，后台将尽快执行（定时环节到时执行）" in done.get_data(as_text=True)  # the timer is not due yet
     with ctx.reader() as uow:
@@ -88,8 +101,9 @@ def test_pages_keep_roles_apart(app, ctx, api):
     assert sign_in(app.test_client(), "sup-web").headers["Location"].endswith("/oversight")
     evil = app.test_client()
     page = evil.get("/login")
-    response = evil.post("/login?next=https://evil.example/", data={"name": "sup-web", "password": PASSWORD,
-                                                                     "csrf_token": token(page)})
+    response = evil.post(
+        "/login?next=https://evil.example/", data={"name": "sup-web", "password": PASSWORD, "csrf_token": token(page)}
+    )
     assert response.headers["Location"].endswith("/oversight")  # never sent to another site
 
 

@@ -75,8 +75,11 @@ def test_a_copied_cookie_is_refused_after_the_admin_resets_the_password(app, peo
     thief = copy_of(app, clerk)
     admin = signed_in_client(app, "admin-web")
     page = admin.get("/admin/users/mw-web")
-    done = admin.post("/admin/users/mw-web/password", data={"pw-password": "a brand new one", "pw-again": "a brand new one",
-                                                            "csrf_token": token(page)}, follow_redirects=True)
+    done = admin.post(
+        "/admin/users/mw-web/password",
+        data={"pw-password": "a brand new one", "pw-again": "a brand new one", "csrf_token": token(page)},
+        follow_redirects=True,
+    )
     assert "其登录已结束" in done.get_data(as_text=True)
     assert not opens_the_queue(thief) and not opens_the_queue(clerk)
     assert opens_the_queue(signed_in_client_with(app, "mw-web", "a brand new one"))
@@ -112,20 +115,27 @@ def test_a_copied_cookie_is_refused_after_a_change_of_roles_groups_or_jurisdicti
     admin = signed_in_client(app, "admin-web")
     page = admin.get("/admin/users/mw-web")
     assert 'value="62"' in page.get_data(as_text=True)  # the form shows what the user has
-    unchanged = admin.post("/admin/users/mw-web", data={"roles": ["clerk"], "groups": ["midwifery"],
-                                                        "jurisdictions": "62", "csrf_token": token(page)},
-                           follow_redirects=True)
+    unchanged = admin.post(
+        "/admin/users/mw-web",
+        data={"roles": ["clerk"], "groups": ["midwifery"], "jurisdictions": "62", "csrf_token": token(page)},
+        follow_redirects=True,
+    )
     assert "未变" in unchanged.get_data(as_text=True)
     assert opens_the_queue(thief)  # nothing changed: nothing ends
-    changed = admin.post("/admin/users/mw-web", data={"roles": ["clerk"], "groups": ["midwifery"],
-                                                      "jurisdictions": "6201", "csrf_token": token(page)},
-                         follow_redirects=True)
+    changed = admin.post(
+        "/admin/users/mw-web",
+        data={"roles": ["clerk"], "groups": ["midwifery"], "jurisdictions": "6201", "csrf_token": token(page)},
+        follow_redirects=True,
+    )
     assert "其登录已结束" in changed.get_data(as_text=True)
     assert not opens_the_queue(thief) and not opens_the_queue(clerk)
     again = signed_in_client(app, "mw-web")
     assert again.get("/account").status_code == 200
-    wrong = admin.post("/admin/users/mw-web", data={"roles": ["clerk"], "groups": ["no_such"], "jurisdictions": "x",
-                                                    "csrf_token": token(page)}, follow_redirects=True)
+    wrong = admin.post(
+        "/admin/users/mw-web",
+        data={"roles": ["clerk"], "groups": ["no_such"], "jurisdictions": "x", "csrf_token": token(page)},
+        follow_redirects=True,
+    )
     assert wrong.status_code == 200 and opens_the_queue(again)  # refused by the form: nothing changed
 
 
@@ -171,8 +181,10 @@ def test_signing_in_gives_a_new_session_id(app, people):
     before = browser.get_cookie(COOKIE).value
     fixed = app.test_client()  # an attacker who planted that id in the victim's browser
     fixed.set_cookie(COOKIE, before)
-    assert browser.post("/login", data={"name": "mw-web", "password": PASSWORD,
-                                        "csrf_token": token(page)}).status_code == 302
+    assert (
+        browser.post("/login", data={"name": "mw-web", "password": PASSWORD, "csrf_token": token(page)}).status_code
+        == 302
+    )
     after = browser.get_cookie(COOKIE).value
     assert after != before
     assert opens_the_queue(browser)
@@ -193,8 +205,10 @@ def test_the_cookie_is_a_random_id_and_the_database_keeps_only_its_hash(app, peo
     assert cookie.http_only and cookie.same_site == "Lax"
     assert "." not in cookie.value and len(cookie.value) >= 43  # 256 random bits, nothing signed inside
     with ctx.reader() as uow:
-        rows = [(row.id_hash, row.data) for row in
-                uow.session.scalars(select(WebSession).where(WebSession.user_name == "mw-web"))]
+        rows = [
+            (row.id_hash, row.data)
+            for row in uow.session.scalars(select(WebSession).where(WebSession.user_name == "mw-web"))
+        ]
     assert [id_hash for id_hash, _ in rows] == [hash_token(cookie.value)]
     assert cookie.value not in str(rows)
 

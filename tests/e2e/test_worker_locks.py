@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
-from handlers.newborn.samples import sample_application
-from handlers.newborn import default_registry
 from engine.handlers import HandlerRegistry
 from engine.worker import DEFAULT_LOCK_SECONDS, Worker
+from handlers.newborn import default_registry
+from handlers.newborn.samples import sample_application
 
 from .test_crash_points import CrashAt, Killed
 

@@ -55,21 +55,30 @@ def serial(key: str, prefix: str) -> str:
 def handle(task: ExternalTask) -> TaskResult:
     if env.get("FAIL"):
         say(f"failing {task.get_topic_name()}")
-        return task.failure("医保系统暂不可用", "connection refused by the enrolment service", max_retries=2,
-                            retry_timeout=200)
+        return task.failure(
+            "医保系统暂不可用", "connection refused by the enrolment service", max_retries=2, retry_timeout=200
+        )
     key = task.get_extension_property("idempotencyKey")
     topic = task.get_topic_name()
     application = json.loads(task.get_variable("application"))
     results = json.loads(task.get_variable("results") or "{}")
     born = application["newborn"]["born_at"][:10]
     if topic == "medical_insurance.enrol":
-        record, made = once(key, lambda: {"enrolment_number": serial(key, "YB"),
-                                          "enrolled_on": datetime.date.today().isoformat()})
+        record, made = once(
+            key, lambda: {"enrolment_number": serial(key, "YB"), "enrolled_on": datetime.date.today().isoformat()}
+        )
         record.update(number=record["enrolment_number"], coverage=[{"start": born, "end": f"{born[:4]}-12-31"}])
     elif topic == "medical_insurance.confirm_enrolment":
         paid = json.loads(task.get_variable("premium_paid") or "{}")
-        record, made = {**results["medical_insurance"], "status": "enrolled", "coverage_start": born,
-                        "payment_channel": paid.get("channel")}, False
+        record, made = (
+            {
+                **results["medical_insurance"],
+                "status": "enrolled",
+                "coverage_start": born,
+                "payment_channel": paid.get("channel"),
+            },
+            False,
+        )
     else:
         record, made = once(key, lambda: {"claim_number": serial(key, "BX")})
         record.update(number=record["claim_number"], mode="manual_claim")
@@ -79,10 +88,18 @@ def handle(task: ExternalTask) -> TaskResult:
 
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stdout)
-    auth = ({"auth_bearer": {"access_token": env["TOKEN"]}} if env.get("TOKEN")
-            else {"auth_basic": {"username": env["USERNAME"], "password": env["PASSWORD"]}})
-    config = {**auth, "maxTasks": 1, "lockDuration": int(env.get("LOCK_MS", "20000")),
-              "asyncResponseTimeout": int(env.get("WAIT_MS", "10000")), "sleepSeconds": 1}
+    auth = (
+        {"auth_bearer": {"access_token": env["TOKEN"]}}
+        if env.get("TOKEN")
+        else {"auth_basic": {"username": env["USERNAME"], "password": env["PASSWORD"]}}
+    )
+    config = {
+        **auth,
+        "maxTasks": 1,
+        "lockDuration": int(env.get("LOCK_MS", "20000")),
+        "asyncResponseTimeout": int(env.get("WAIT_MS", "10000")),
+        "sleepSeconds": 1,
+    }
     say("polling " + ", ".join(TOPICS))
     ExternalTaskWorker(worker_id=env["WORKER_ID"], base_url=env["ENGINE_REST"], config=config).subscribe(TOPICS, handle)
 

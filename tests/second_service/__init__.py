@@ -58,9 +58,15 @@ class RequestForm:
         except ValidationError as err:
             raise InvalidInput("申请填写有误", flatten_errors(err.messages)) from None
         name = request["applicant"]["name"]
-        return Started(variables={"request": request}, jurisdiction=request["division_code"],
-                       region=request["division_code"][:2], subject_key=None,
-                       search_keys=(("name", "".join(name.split())),), applicant_name=name, subject_name=name)
+        return Started(
+            variables={"request": request},
+            jurisdiction=request["division_code"],
+            region=request["division_code"][:2],
+            subject_key=None,
+            search_keys=(("name", "".join(name.split())),),
+            applicant_name=name,
+            subject_name=name,
+        )
 
 
 class CertificateViews:
@@ -76,8 +82,7 @@ class CertificateViews:
 
     def task(self, data, activity_id) -> TaskView:
         request = data.get("request") or {}
-        return TaskView(data={"request": request},
-                        sections=lay_out(ResidenceRequestSchema(), request, "居住证明申请"))
+        return TaskView(data={"request": request}, sections=lay_out(ResidenceRequestSchema(), request, "居住证明申请"))
 
     def required_materials(self, data) -> tuple:
         return ()
@@ -104,8 +109,11 @@ def issue_certificate(call: ServiceCall) -> HandlerResult:
     if record is None:
         record = {"certificate_number": f"JZ{call.now:%Y%m%d}{call.ledger.next_number('community.certificate'):04d}"}
         call.ledger.remember(DEPARTMENT, key, record)
-    return HandlerResult(item=None, result=record,
-                         notices=(Notice("applicant", f"居住证明已开具，编号{record['certificate_number']}。"),))
+    return HandlerResult(
+        item=None,
+        result=record,
+        notices=(Notice("applicant", f"居住证明已开具，编号{record['certificate_number']}。"),),
+    )
 
 
 def register(registry: HandlerRegistry) -> None:
@@ -118,15 +126,20 @@ SECOND = Service(
     process_keys=frozenset({PROCESS}),
     workflows=Path(__file__).resolve().parent / "workflows",
     departments=Departments(groups={DEPARTMENT: "社区居委会"}),
-    task_forms=FormRegistry([TaskForm("community_review", "社区审核", DEPARTMENT, CommunityReviewSchema)],
-                            owner="residence"),
+    task_forms=FormRegistry(
+        [TaskForm("community_review", "社区审核", DEPARTMENT, CommunityReviewSchema)], owner="residence"
+    ),
     register_handlers=register,
     start_form=RequestForm(),
     views=CertificateViews(),
     business_key_prefix="JZ",
-    retention=Retention(archive_after_days=7, erase_after_days=90, kept_data=frozenset({"results", "reviews"}),
-                        personal_fields=frozenset({"request.applicant.name"}),
-                        reasoning="a certificate is collected within days; a complaint within three months"),
+    retention=Retention(
+        archive_after_days=7,
+        erase_after_days=90,
+        kept_data=frozenset({"results", "reviews"}),
+        personal_fields=frozenset({"request.applicant.name"}),
+        reasoning="a certificate is collected within days; a complaint within three months",
+    ),
     search=ApplicantSearch(),
     labels=dict(PURPOSES),
     subject_title="申请人",

@@ -17,11 +17,15 @@ PAYLOAD_NAME = '<script>alert("name")</script>'
 def with_note(note_id: str = "note_1", name: str = "备注", bounds: bool = True, bpmn: bytes = BPMN) -> bytes:
     """``bpmn`` with a text annotation ``note_id`` named ``name`` and its shape (``bounds=False``: a shape
     without ``dc:Bounds``, as a hand-edited or generated file may have)."""
-    annotation = f'<bpmn:textAnnotation id={quoteattr(note_id)} name={quoteattr(name)}><bpmn:text>备注</bpmn:text>' \
-                 f'</bpmn:textAnnotation>'
-    shape = (f'<bpmndi:BPMNShape id="note_di" bpmnElement={quoteattr(note_id)}>'
-             + ('<dc:Bounds x="170" y="80" width="120" height="40" />' if bounds else "")
-             + "</bpmndi:BPMNShape>")
+    annotation = (
+        f"<bpmn:textAnnotation id={quoteattr(note_id)} name={quoteattr(name)}><bpmn:text>备注</bpmn:text>"
+        f"</bpmn:textAnnotation>"
+    )
+    shape = (
+        f'<bpmndi:BPMNShape id="note_di" bpmnElement={quoteattr(note_id)}>'
+        + ('<dc:Bounds x="170" y="80" width="120" height="40" />' if bounds else "")
+        + "</bpmndi:BPMNShape>"
+    )
     text = bpmn.decode("utf-8").replace("</bpmn:process>", annotation + "</bpmn:process>", 1)
     text = text.replace("</bpmndi:BPMNPlane>", shape + "</bpmndi:BPMNPlane>", 1)
     return text.encode("utf-8")

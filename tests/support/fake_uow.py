@@ -71,12 +71,19 @@ class FakeDefinitions:
         self.state["runs"].append((deployment_id, definition_id))
 
     def deployment_running(self, definition_id):
-        return max((d for d, v in self.state["runs"] if v == definition_id
-                    and self.state["deployments"][d].deleted_at is None), default=None)
+        return max(
+            (
+                d
+                for d, v in self.state["runs"]
+                if v == definition_id and self.state["deployments"][d].deleted_at is None
+            ),
+            default=None,
+        )
 
     def run_in(self, deployment_id):
-        return sorted((self.state["definitions"][v] for d, v in self.state["runs"] if d == deployment_id),
-                      key=lambda d: d.key)
+        return sorted(
+            (self.state["definitions"][v] for d, v in self.state["runs"] if d == deployment_id), key=lambda d: d.key
+        )
 
     def _live_deployments(self):
         return sorted((d for d in self.state["deployments"].values() if d.deleted_at is None), key=lambda d: -d.id)
@@ -85,8 +92,14 @@ class FakeDefinitions:
         return next((d for d in self._live_deployments() if any(v.key in keys for v in self.run_in(d.id))), None)
 
     def latest_deployment_with_file(self, filenames):
-        return next((d for d in self._live_deployments() if self.run_in(d.id)
-                     and {name for name, _ in self.state["files"][d.id]} & set(filenames)), None)
+        return next(
+            (
+                d
+                for d in self._live_deployments()
+                if self.run_in(d.id) and {name for name, _ in self.state["files"][d.id]} & set(filenames)
+            ),
+            None,
+        )
 
     def latest_named(self, name, source):
         return next((d for d in self._live_deployments() if (d.name, d.source) == (name, source)), None)
@@ -114,11 +127,10 @@ class FakeDefinitions:
         found = [d for d in self.all() if key is None or d.key == key]
         if latest_only:
             found = [d for d in found if d is self.latest(d.key)]
-        return found[offset:None if limit is None else offset + limit], len(found)
+        return found[offset : None if limit is None else offset + limit], len(found)
 
     def files(self, deployment_id):
-        return [SimpleNamespace(filename=name, content=content) for name, content in
-                self.state["files"][deployment_id]]
+        return [SimpleNamespace(filename=name, content=content) for name, content in self.state["files"][deployment_id]]
 
     def file_digests(self, deployment_id):
         return [(name, hashlib.sha256(content).hexdigest()) for name, content in self.state["files"][deployment_id]]
@@ -127,15 +139,24 @@ class FakeDefinitions:
         return self.state["deployments"].get(deployment_id)
 
     def add_deployment(self, files, who, at, forced_over=None, name=None, source=None):
-        deployment = SimpleNamespace(id=next(self.ids), deployed_by=who, deployed_at=at, forced_over=forced_over,
-                                     name=name, source=source, deleted_at=None, deleted_by=None)
+        deployment = SimpleNamespace(
+            id=next(self.ids),
+            deployed_by=who,
+            deployed_at=at,
+            forced_over=forced_over,
+            name=name,
+            source=source,
+            deleted_at=None,
+            deleted_by=None,
+        )
         self.state["deployments"][deployment.id] = deployment
         self.state["files"][deployment.id] = list(files)
         return deployment
 
     def of_deployment(self, deployment_id):
-        return sorted((d for d in self.state["definitions"].values() if d.deployment_id == deployment_id),
-                      key=lambda d: d.key)
+        return sorted(
+            (d for d in self.state["definitions"].values() if d.deployment_id == deployment_id), key=lambda d: d.key
+        )
 
     def add(self, definition):
         definition.id = next(self.ids)
@@ -151,17 +172,20 @@ class FakeDecisions:
         self.state["decisions"][definition.id] = definition
 
     def latest(self, key):
-        found = [d for d in self.state["decisions"].values() if d.key == key
-                 and self.state["deployments"][d.deployment_id].deleted_at is None]
+        found = [
+            d
+            for d in self.state["decisions"].values()
+            if d.key == key and self.state["deployments"][d.deployment_id].deleted_at is None
+        ]
         return max(found, key=lambda d: d.version, default=None)
 
     def latest_any(self, key):
-        return max((d for d in self.state["decisions"].values() if d.key == key), key=lambda d: d.version,
-                   default=None)
+        return max((d for d in self.state["decisions"].values() if d.key == key), key=lambda d: d.version, default=None)
 
     def of_deployment(self, deployment_id):
-        return sorted((d for d in self.state["decisions"].values() if d.deployment_id == deployment_id),
-                      key=lambda d: d.key)
+        return sorted(
+            (d for d in self.state["decisions"].values() if d.deployment_id == deployment_id), key=lambda d: d.key
+        )
 
 
 class FakeUnitOfWork:
@@ -169,8 +193,10 @@ class FakeUnitOfWork:
         self.store, self.read_only = store, read_only
 
     def __enter__(self):
-        self.state = {name: copy.copy(getattr(self.store, name)) for name in ("users", "deployments", "files",
-                                                                            "definitions", "runs", "decisions")}
+        self.state = {
+            name: copy.copy(getattr(self.store, name))
+            for name in ("users", "deployments", "files", "definitions", "runs", "decisions")
+        }
         self.users = FakeUsers(self.state)
         self.definitions = FakeDefinitions(self.state, self.store.ids)
         self.decisions = FakeDecisions(self.state, self.store.ids)
@@ -207,7 +233,12 @@ class FakeContext(EngineContext):
 
 def fake_context(services, clock: Clock | None = None) -> FakeContext:
     installed = Services(list(services))
-    ctx = FakeContext(sessions=None, services=installed, registry=installed.handlers(), clock=clock or Clock(),
-                      calendar=StaticCalendarSource(PACKAGE_CALENDAR))
+    ctx = FakeContext(
+        sessions=None,
+        services=installed,
+        registry=installed.handlers(),
+        clock=clock or Clock(),
+        calendar=StaticCalendarSource(PACKAGE_CALENDAR),
+    )
     ctx.store = Store()
     return ctx

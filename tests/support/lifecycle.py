@@ -19,14 +19,18 @@ from handlers.newborn.samples import approval_for, sample_application
 from .http import Client
 
 GROUPS = ("service_center", "midwifery", "police")
-MESSAGES = {"premium_paid": {"channel": "微信", "amount": 400},
-            "hukou_page_printed": {"police_station": "兰州市公安局城关分局庆阳路派出所"}}
+MESSAGES = {
+    "premium_paid": {"channel": "微信", "amount": 400},
+    "hukou_page_printed": {"police_station": "兰州市公安局城关分局庆阳路派出所"},
+}
 
 
 def accounts() -> dict[str, dict]:
     """The users to create: the portal, two clerks per group (``<group>`` and ``<group>-2``), a supervisor."""
-    users = {"portal": dict(roles=["portal"], groups=[], jurisdictions=["62"]),
-             "supervisor": dict(roles=["supervisor"], groups=[], jurisdictions=["62"])}
+    users = {
+        "portal": dict(roles=["portal"], groups=[], jurisdictions=["62"]),
+        "supervisor": dict(roles=["supervisor"], groups=[], jurisdictions=["62"]),
+    }
     for group in GROUPS:
         users[group] = dict(roles=["clerk"], groups=[group], jurisdictions=["62"])
         users[f"{group}-2"] = dict(roles=["clerk"], groups=[group], jurisdictions=["6201"])
@@ -59,9 +63,18 @@ class Stalled(AssertionError):
     pass
 
 
-def drive(clients: list[Client], tokens: dict[str, str], seq: int, now: datetime, *, race: bool = False,
-          deadline_s: float = 120, poll_s: float = 0.02, max_poll_s: float = 0.5,
-          actions: int | None = None) -> Outcome:
+def drive(
+    clients: list[Client],
+    tokens: dict[str, str],
+    seq: int,
+    now: datetime,
+    *,
+    race: bool = False,
+    deadline_s: float = 120,
+    poll_s: float = 0.02,
+    max_poll_s: float = 0.5,
+    actions: int | None = None,
+) -> Outcome:
     """Walk application ``seq`` to its end; raises :class:`Stalled` (an AssertionError) if it does not end.
 
     While only the worker has work, it looks again after ``poll_s``, doubling the pause up to ``max_poll_s``
@@ -73,18 +86,44 @@ def drive(clients: list[Client], tokens: dict[str, str], seq: int, now: datetime
     def call(method, path, user, body=None):
         return next(turn).call(method, path, tokens[user], body)
 
-    status, body = call("POST", "/api/process-definitions/newborn_birth/start", "portal",
-                        {"variables": {"application": application_for(seq, now)}})
+    status, body = call(
+        "POST",
+        "/api/process-definitions/newborn_birth/start",
+        "portal",
+        {"variables": {"application": application_for(seq, now)}},
+    )
     if status != 201:
         raise Stalled(f"start {seq}: {status} {body}")
     outcome = Outcome(instance_id=body["id"], business_key=body["business_key"])
-    return carry(clients, tokens, seq, outcome, race=race, deadline_s=deadline_s, poll_s=poll_s,
-                 max_poll_s=max_poll_s, started=started, turn=turn, actions=actions)
+    return carry(
+        clients,
+        tokens,
+        seq,
+        outcome,
+        race=race,
+        deadline_s=deadline_s,
+        poll_s=poll_s,
+        max_poll_s=max_poll_s,
+        started=started,
+        turn=turn,
+        actions=actions,
+    )
 
 
-def carry(clients: list[Client], tokens: dict[str, str], seq: int, outcome: Outcome, *, race: bool = False,
-          deadline_s: float = 120, poll_s: float = 0.02, max_poll_s: float = 0.5, started: float | None = None,
-          turn=None, actions: int | None = None) -> Outcome:
+def carry(
+    clients: list[Client],
+    tokens: dict[str, str],
+    seq: int,
+    outcome: Outcome,
+    *,
+    race: bool = False,
+    deadline_s: float = 120,
+    poll_s: float = 0.02,
+    max_poll_s: float = 0.5,
+    started: float | None = None,
+    turn=None,
+    actions: int | None = None,
+) -> Outcome:
     """Walk the application of ``outcome`` (started already, as application ``seq``) on to its end, as
     :func:`drive` does; also one the service took over from elsewhere (a restored backup, an upgrade). With
     ``actions``, stop (state ``active``) once that many reviews were completed or messages delivered."""
@@ -113,8 +152,12 @@ def carry(clients: list[Client], tokens: dict[str, str], seq: int, outcome: Outc
             if actions is not None and done >= actions:
                 break
             name = waiting["message"]
-            status, answer = call("POST", "/api/messages", "portal", {
-                "name": name, "business_key": outcome.business_key, "variables": MESSAGES.get(name, {})})
+            status, answer = call(
+                "POST",
+                "/api/messages",
+                "portal",
+                {"name": name, "business_key": outcome.business_key, "variables": MESSAGES.get(name, {})},
+            )
             if status not in (200, 404, 409):  # 404/409: delivered or raced meanwhile: look again
                 raise Stalled(f"{outcome.business_key}: message {name}: {status} {answer}")
             done += status == 200
@@ -132,8 +175,9 @@ def carry(clients: list[Client], tokens: dict[str, str], seq: int, outcome: Outc
             status, task = call("GET", f"/api/tasks/{task_id}", clerk)
             if status != 200:
                 raise Stalled(f"{outcome.business_key}: GET task {status} {task}")
-            status, answer = call("POST", f"/api/tasks/{task_id}/complete", clerk,
-                                  {"variables": approval_for(task["form_key"], seq)})
+            status, answer = call(
+                "POST", f"/api/tasks/{task_id}/complete", clerk, {"variables": approval_for(task["form_key"], seq)}
+            )
             if status not in (200, 409):  # 409: a worker saved the instance meanwhile: look again
                 raise Stalled(f"{outcome.business_key}: complete {status} {answer}")
             done += status == 200

@@ -50,8 +50,18 @@ PAST_THE_EDGE = """() => Array.from(document.querySelectorAll('body *'))
   .slice(0, 3).map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className ? '.' + e.className : '')
                         + ' ' + JSON.stringify((e.textContent || '').trim().slice(0, 30)))"""
 _TOKENS = re.compile(r"[\s,，、;；:：()（）/|·]+")
-NOT_PAGES = ("/logout", "/static/", "/favicon", "/materials/", "diagram.svg", ".svg", ".csv", ".json", "/api/",
-             "/engine-rest")
+NOT_PAGES = (
+    "/logout",
+    "/static/",
+    "/favicon",
+    "/materials/",
+    "diagram.svg",
+    ".svg",
+    ".csv",
+    ".json",
+    "/api/",
+    "/engine-rest",
+)
 
 
 def known_codes(ctx, extra: Iterable[str] = ()) -> frozenset[str]:
@@ -71,9 +81,13 @@ def known_codes(ctx, extra: Iterable[str] = ()) -> frozenset[str]:
             codes.add(described["id"])
             codes.update(option["id"] for option in described.get("options") or ())
         codes.add(key)
-    codes.update(STATE_TEXT, ROLES, ("system", "approve", "return", "None", "none", "null", "True", "False",
-                                     "true", "false", "No data"))
+    codes.update(
+        STATE_TEXT,
+        ROLES,
+        ("system", "approve", "return", "None", "none", "null", "True", "False", "true", "false", "No data"),
+    )
     from api.web.texts import EVENTS  # the history's kinds
+
     codes.update(EVENTS)
     with ctx.reader() as uow:
         users = uow.users.all()
@@ -95,8 +109,11 @@ def _field_names(schema) -> set[str]:
 def codes_in(texts: Iterable[str], codes: frozenset[str]) -> list[str]:
     """The ASCII-only texts that are, or hold as a word of their own, one of ``codes`` (a code beside its
     Chinese name, as in ``甘肃省兰州市城关区（620102）``, is read by name)."""
-    return [text for text in texts
-            if text.isascii() and (text in codes or any(token in codes for token in _TOKENS.split(text) if token))]
+    return [
+        text
+        for text in texts
+        if text.isascii() and (text in codes or any(token in codes for token in _TOKENS.split(text) if token))
+    ]
 
 
 class ConsoleErrors:
@@ -117,8 +134,16 @@ class Walk:
     problems: list[str] = field(default_factory=list)
 
 
-def walk(page, start: str, codes: frozenset[str], *, max_pages: int = 40, phone: bool = False,
-         follow: Callable[[str], bool] = lambda url: True, extra: Iterable[str] = ()) -> Walk:
+def walk(
+    page,
+    start: str,
+    codes: frozenset[str],
+    *,
+    max_pages: int = 40,
+    phone: bool = False,
+    follow: Callable[[str], bool] = lambda url: True,
+    extra: Iterable[str] = (),
+) -> Walk:
     """Visit ``start`` and every page of its site its links reach (and the ``extra`` URLs), at most
     ``max_pages``; each page is checked for codes, console errors and (``phone``) a width beyond the screen.
     ``follow`` may refuse a URL (e.g. another role's pages)."""
@@ -145,8 +170,9 @@ def walk(page, start: str, codes: frozenset[str], *, max_pages: int = 40, phone:
         if phone:
             wider = page.evaluate(WIDER_THAN_SCREEN)
             if wider > 0:
-                result.problems.append(f"{where}: {wider}px wider than the screen: "
-                                       + ", ".join(page.evaluate(PAST_THE_EDGE)))
+                result.problems.append(
+                    f"{where}: {wider}px wider than the screen: " + ", ".join(page.evaluate(PAST_THE_EDGE))
+                )
         for link in page.evaluate(LINKS):
             target = urlparse(urljoin(url, link))
             if (target.scheme, target.netloc) != (site.scheme, site.netloc):

@@ -38,8 +38,13 @@ from typing import Iterator
 SERVER_USER = "postgres"
 
 # Test settings: a throwaway cluster need not survive a power cut.
-FAST = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
-        "wal_level": "minimal", "max_wal_senders": "0"}  # minimal WAL: CREATE DATABASE copies faster
+FAST = {
+    "fsync": "off",
+    "synchronous_commit": "off",
+    "full_page_writes": "off",
+    "wal_level": "minimal",
+    "max_wal_senders": "0",
+}  # minimal WAL: CREATE DATABASE copies faster
 COMMON = {"max_connections": "300", "shared_buffers": "128MB", "log_min_messages": "warning"}
 
 
@@ -55,8 +60,10 @@ def _bindir_of_path() -> Path | None:
 
 
 def _bindir_of_debian() -> Path | None:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"),
-                        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin/initdb"),
+        key=lambda p: int(Path(p).parts[-3]) if Path(p).parts[-3].isdigit() else 0,
+    )
     return Path(candidates[-1]).parent if candidates else None
 
 
@@ -89,8 +96,9 @@ def _server_account() -> tuple[int, int] | None:
     try:
         entry = pwd.getpwnam(SERVER_USER)
     except KeyError:
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                        SERVER_USER], check=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVER_USER], check=True
+        )
         entry = pwd.getpwnam(SERVER_USER)
     return entry.pw_uid, entry.pw_gid
 
@@ -126,16 +134,14 @@ class _Runner:
         kwargs = {}
         if self.account is not None:
             kwargs = dict(user=self.account[0], group=self.account[1], extra_groups=[])
-        done = subprocess.run([str(self.bindir / program), *args], capture_output=True, text=True,
-                              cwd="/", **kwargs)
+        done = subprocess.run([str(self.bindir / program), *args], capture_output=True, text=True, cwd="/", **kwargs)
         if check and done.returncode != 0:
             raise RuntimeError(f"{program} {' '.join(args)} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
         return done
 
 
 @contextmanager
-def cluster(durable: bool = False, settings: dict[str, str] | None = None,
-            install: bool = True) -> Iterator[Cluster]:
+def cluster(durable: bool = False, settings: dict[str, str] | None = None, install: bool = True) -> Iterator[Cluster]:
     """Start a throwaway server; stop it and remove its directory on exit.
 
     ``durable=False`` (tests) turns fsync and synchronous commit off; ``durable=True`` keeps the defaults.
@@ -149,15 +155,44 @@ def cluster(durable: bool = False, settings: dict[str, str] | None = None,
         if account is not None:
             os.chown(directory, *account)
         data = directory / "data"
-        run("initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-locale",
-            "--no-sync", "--no-instructions")
-        options = {**COMMON, **({} if durable else FAST), **(settings or {}),
-                   "listen_addresses": "127.0.0.1", "unix_socket_directories": str(directory)}
+        run(
+            "initdb",
+            "-D",
+            str(data),
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-sync",
+            "--no-instructions",
+        )
+        options = {
+            **COMMON,
+            **({} if durable else FAST),
+            **(settings or {}),
+            "listen_addresses": "127.0.0.1",
+            "unix_socket_directories": str(directory),
+        }
         for attempt in range(5):
             port = _free_port()
             flags = " ".join([f"-p {port}"] + [f"-c {k}={v}" for k, v in options.items()])
-            started_run = run("pg_ctl", "-D", str(data), "-l", str(directory / "server.log"), "-w", "-t", "60",
-                              "-o", flags, "start", check=False)
+            started_run = run(
+                "pg_ctl",
+                "-D",
+                str(data),
+                "-l",
+                str(directory / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                flags,
+                "start",
+                check=False,
+            )
             if started_run.returncode == 0:
                 started = True
                 break
@@ -195,8 +230,9 @@ def _run_command(command: list[str], durable: bool) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.support.pgcluster",
-                                     description="run a command against a throwaway PostgreSQL server")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.support.pgcluster", description="run a command against a throwaway PostgreSQL server"
+    )
     sub = parser.add_subparsers(dest="verb", required=True)
     run = sub.add_parser("run", help="start a server, run the command with DATABASE_URL set, stop it")
     run.add_argument("--durable", action="store_true", help="keep fsync and synchronous commit on")

@@ -53,8 +53,10 @@ def export(url: str) -> dict:
                     continue
                 order = list(table.primary_key.columns) or list(table.columns)
                 rows = connection.execute(select(table).order_by(*order)).all()
-                tables[table.name] = {"columns": [c.name for c in table.columns],
-                                      "rows": [[_encode(v) for v in row] for row in rows]}
+                tables[table.name] = {
+                    "columns": [c.name for c in table.columns],
+                    "rows": [[_encode(v) for v in row] for row in rows],
+                }
     finally:
         engine.dispose()
     return {"format": FORMAT, "revision": revision, "tables": tables}
@@ -63,11 +65,13 @@ def export(url: str) -> dict:
 def _decoder(column, dialect: str):
     kind = column.type
     if isinstance(kind, DateTime):
+
         def read(value):
             if value is None:
                 return None
             moment = datetime.fromisoformat(value).astimezone(timezone.utc)
             return moment if dialect == "postgresql" else moment.replace(tzinfo=None)
+
         return read
     if isinstance(kind, LargeBinary):
         return lambda value: None if value is None else base64.b64decode(value)
@@ -92,8 +96,10 @@ def load(url: str, data: dict) -> None:
                     continue
                 stored = data["tables"][table.name]
                 decoders = [_decoder(table.columns[name], dialect) for name in stored["columns"]]
-                rows = [{name: decode(value) for name, decode, value in zip(stored["columns"], decoders, row)}
-                        for row in stored["rows"]]
+                rows = [
+                    {name: decode(value) for name, decode, value in zip(stored["columns"], decoders, row, strict=True)}
+                    for row in stored["rows"]
+                ]
                 if rows:
                     connection.execute(table.insert(), rows)
                 if dialect == "postgresql":
@@ -105,8 +111,7 @@ def load(url: str, data: dict) -> None:
 def _advance_sequences(connection, table) -> None:
     """Rows inserted with their ids leave a serial column's sequence behind: move it past them."""
     for column in table.primary_key.columns:
-        sequence = connection.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"),
-                                     {"t": table.name, "c": column.name})
+        sequence = connection.scalar(text("SELECT pg_get_serial_sequence(:t, :c)"), {"t": table.name, "c": column.name})
         if sequence:
             last = connection.scalar(select(func.max(column)))
             if last is not None:
@@ -120,6 +125,7 @@ def read(path: Path) -> dict:
 
 # --- making the fixture (with the release it records) ----------------------------------------------------
 
+
 def make(path: Path) -> None:
     """Run applications to every kind of wait on this release's code and write the database as data."""
     import tempfile
@@ -129,10 +135,9 @@ def make(path: Path) -> None:
     from engine.clock import Clock
     from engine.usecases.accounts import add_user
     from engine.worker import Worker
-
+    from handlers.newborn.samples import approval_for
     from tests.e2e.conftest import FIXED_NOW
     from tests.support.lifecycle import MESSAGES, accounts, application_for
-    from handlers.newborn.samples import approval_for
 
     with tempfile.TemporaryDirectory() as work:
         url = f"sqlite:///{work}/release.db"
@@ -145,13 +150,16 @@ def make(path: Path) -> None:
         worker = Worker(ctx, name="release-worker")
 
         def call(method, path, user, body=None):
-            response = client.open(path, method=method, json=body,
-                                   headers={"Authorization": f"Bearer {tokens[user]}"})
+            response = client.open(path, method=method, json=body, headers={"Authorization": f"Bearer {tokens[user]}"})
             return response.status_code, response.get_json()
 
         def start(seq):
-            status, body = call("POST", "/api/process-definitions/newborn_birth/start", "portal",
-                                {"variables": {"application": application_for(seq, clock.now())}})
+            status, body = call(
+                "POST",
+                "/api/process-definitions/newborn_birth/start",
+                "portal",
+                {"variables": {"application": application_for(seq, clock.now())}},
+            )
             assert status == 201, body
             return body
 
@@ -170,13 +178,21 @@ def make(path: Path) -> None:
                     step = state["open_steps"][0]
                     assert call("POST", f"/api/tasks/{step['task_id']}/claim", step["group"])[0] == 200
                     status, task = call("GET", f"/api/tasks/{step['task_id']}", step["group"])
-                    status, answer = call("POST", f"/api/tasks/{step['task_id']}/complete", step["group"],
-                                          {"variables": approval_for(task["form_key"], seq)})
+                    status, answer = call(
+                        "POST",
+                        f"/api/tasks/{step['task_id']}/complete",
+                        step["group"],
+                        {"variables": approval_for(task["form_key"], seq)},
+                    )
                     assert status == 200, answer
                 else:
                     name = state["waiting_for"][0]["message"]
-                    status, answer = call("POST", "/api/messages", "portal", {
-                        "name": name, "business_key": instance["business_key"], "variables": MESSAGES.get(name, {})})
+                    status, answer = call(
+                        "POST",
+                        "/api/messages",
+                        "portal",
+                        {"name": name, "business_key": instance["business_key"], "variables": MESSAGES.get(name, {})},
+                    )
                     assert status == 200, answer
             state = state_of(instance)
             if then_claim:
@@ -187,18 +203,34 @@ def make(path: Path) -> None:
         applications = []
         # (seq, reviews or messages done, then claim the next review); odd seqs come by the window (one
         # review more: the intake), even ones online
-        plan = [(2, 0, False), (3, 0, True), (4, 2, False), (5, 1, True), (6, 3, False), (7, 2, False),
-                (8, 99, False)]
+        plan = [(2, 0, False), (3, 0, True), (4, 2, False), (5, 1, True), (6, 3, False), (7, 2, False), (8, 99, False)]
         for seq, actions, then_claim in plan:
             instance = start(seq)
             state = advance(instance, seq, actions, then_claim)
-            applications.append({"seq": seq, "id": instance["id"], "business_key": instance["business_key"],
-                                 "state": state["state"], "claimed": then_claim,
-                                 "waiting": sorted([s["activity_id"] for s in state["open_steps"]]
-                                                   + [w["message"] for w in state["waiting_for"]])})
+            applications.append(
+                {
+                    "seq": seq,
+                    "id": instance["id"],
+                    "business_key": instance["business_key"],
+                    "state": state["state"],
+                    "claimed": then_claim,
+                    "waiting": sorted(
+                        [s["activity_id"] for s in state["open_steps"]] + [w["message"] for w in state["waiting_for"]]
+                    ),
+                }
+            )
         pending = start(1)  # the last: its service tasks wait for a worker that has not run yet
-        applications.insert(0, {"seq": 1, "id": pending["id"], "business_key": pending["business_key"],
-                                "state": "active", "claimed": False, "waiting": ["service tasks not yet run"]})
+        applications.insert(
+            0,
+            {
+                "seq": 1,
+                "id": pending["id"],
+                "business_key": pending["business_key"],
+                "state": "active",
+                "claimed": False,
+                "waiting": ["service tasks not yet run"],
+            },
+        )
         ctx.sessions.engine.dispose()
         data = export(url)
         if data["revision"] != migrations.head():

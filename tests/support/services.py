@@ -33,8 +33,9 @@ def process(argv: list[str], database_url: str, log: Path, env: dict | None = No
     """Run ``argv`` with ``DATABASE_URL``; on exit SIGTERM it, then SIGKILL after 10 s."""
     environment = {**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT), **(env or {})}
     with open(log, "ab") as out:
-        child = subprocess.Popen(argv, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT,
-                                 start_new_session=True)
+        child = subprocess.Popen(
+            argv, cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         yield child
     finally:
@@ -75,8 +76,15 @@ class Running:
 
 
 @contextmanager
-def services(database_url: str, logs: Path, apis: int = 1, workers: int = 1, threads: int = 8,
-             idle_wait: float = 0.02, env: dict | None = None) -> Iterator[Running]:
+def services(
+    database_url: str,
+    logs: Path,
+    apis: int = 1,
+    workers: int = 1,
+    threads: int = 8,
+    idle_wait: float = 0.02,
+    env: dict | None = None,
+) -> Iterator[Running]:
     """``apis`` × ``onething serve --no-worker`` and ``workers`` × ``onething worker``, healthy, with ``env``
     added to their environment. The database must be initialised before (schema, deployment, users)."""
     logs.mkdir(parents=True, exist_ok=True)
@@ -85,13 +93,25 @@ def services(database_url: str, logs: Path, apis: int = 1, workers: int = 1, thr
         for n in range(apis):
             port = free_port()
             log = logs / f"api{n}.log"
-            child = stack.enter_context(process(onething("serve", "--no-worker", "--port", str(port),
-                                                         "--threads", str(threads)), database_url, log, env))
+            child = stack.enter_context(
+                process(
+                    onething("serve", "--no-worker", "--port", str(port), "--threads", str(threads)),
+                    database_url,
+                    log,
+                    env,
+                )
+            )
             urls.append(f"http://127.0.0.1:{port}")
             started.append((urls[-1], child, log))
         worker_processes = [
-            stack.enter_context(process(onething("worker", "--name", f"worker-{n}", "--idle-wait", str(idle_wait)),
-                                        database_url, logs / f"worker{n}.log", env))
+            stack.enter_context(
+                process(
+                    onething("worker", "--name", f"worker-{n}", "--idle-wait", str(idle_wait)),
+                    database_url,
+                    logs / f"worker{n}.log",
+                    env,
+                )
+            )
             for n in range(workers)
         ]
         for url, child, log in started:

@@ -89,7 +89,7 @@ _UNARY = [
     ("? > 3", 2, {}, False),
     ('starts with(?, "62")', "620102", {}, True),
     ("string length(?) = 6", "620102", {}, True),
-    ('mother.hukou_division', "620102", PEOPLE, True),
+    ("mother.hukou_division", "620102", PEOPLE, True),
     ("> mother.age", 30, PEOPLE, True),
 ]
 
@@ -164,7 +164,7 @@ _EXPRESSIONS = [
     ('date("2020-04-06") < date("2020-04-07")', {}, True),
     ('duration("P1D") + duration("PT12H")', {}, DUR("P1DT12H")),
     ('duration("P1Y") + duration("P6M")', {}, DUR("P1Y6M")),
-    ("birth + duration(\"P30D\")", {"birth": D("2026-09-15")}, D("2026-10-15")),
+    ('birth + duration("P30D")', {"birth": D("2026-09-15")}, D("2026-10-15")),
     ('date("2026-10-01").year', {}, 2026),
     ('string length("foo")', {}, 3),
     ('substring("foobar", 3)', {}, "obar"),
@@ -215,11 +215,11 @@ _EXPRESSIONS = [
 def _rows():
     rows = []
     for i, (text, value, context, expected) in enumerate(_UNARY, 1):
-        rows.append({"id": f"u{i:03d}", "kind": "unary", "text": text, "context": context, "input": value,
-                     "expected": expected})
+        rows.append(
+            {"id": f"u{i:03d}", "kind": "unary", "text": text, "context": context, "input": value, "expected": expected}
+        )
     for i, (text, context, expected) in enumerate(_EXPRESSIONS, 1):
-        rows.append({"id": f"e{i:03d}", "kind": "expression", "text": text, "context": context,
-                     "expected": expected})
+        rows.append({"id": f"e{i:03d}", "kind": "expression", "text": text, "context": context, "expected": expected})
     return rows
 
 
@@ -230,6 +230,7 @@ ROWS = _rows()
 FEELIN_EXCEPTIONS = {
     # DMN 1.3 spec example (10.3.4.3): the result is a years-and-months duration, P1Y8M, and
     # feel-scala returns P1Y8M; feelin 8.2.0 keeps the leftover days and prints "P1Y8M2D".
-    "years and months duration(date(\"2011-12-22\"), date(\"2013-08-24\"))":
-        "feelin keeps the day remainder in a years-and-months duration",
+    'years and months duration(date("2011-12-22"), date("2013-08-24"))': (
+        "feelin keeps the day remainder in a years-and-months duration"
+    ),
 }

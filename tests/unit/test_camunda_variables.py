@@ -21,39 +21,69 @@ def refused(type_, value, info=None) -> str:
     return err.value.message
 
 
-@pytest.mark.parametrize("type_, value, expected", [
-    ("Integer", 5, 5), ("integer", "-7", -7), ("Integer", 2**31 - 1, 2**31 - 1), ("Long", 2**63 - 1, 2**63 - 1),
-    ("Short", -32768, -32768), ("Double", 1, 1.0), ("Double", "2.5", 2.5), ("Boolean", True, True),
-    ("Boolean", "false", False), ("String", "text", "text"), ("String", 5, "5"), ("String", True, "true"),
-    ("Null", "ignored", None), ("Json", '{"a": [1, 2]}', {"a": [1, 2]}), ("Json", None, None),
-    ("Object", '{"a": 1}', {"a": 1}), ("Date", "2026-11-25T10:00:00.000+0800", "2026-11-25T10:00:00+08:00"),
-    ("Date", "2026-11-25T10:00:00.250-0130", "2026-11-25T10:00:00.250-01:30"), (None, {"raw": 1}, {"raw": 1}),
-])
+@pytest.mark.parametrize(
+    "type_, value, expected",
+    [
+        ("Integer", 5, 5),
+        ("integer", "-7", -7),
+        ("Integer", 2**31 - 1, 2**31 - 1),
+        ("Long", 2**63 - 1, 2**63 - 1),
+        ("Short", -32768, -32768),
+        ("Double", 1, 1.0),
+        ("Double", "2.5", 2.5),
+        ("Boolean", True, True),
+        ("Boolean", "false", False),
+        ("String", "text", "text"),
+        ("String", 5, "5"),
+        ("String", True, "true"),
+        ("Null", "ignored", None),
+        ("Json", '{"a": [1, 2]}', {"a": [1, 2]}),
+        ("Json", None, None),
+        ("Object", '{"a": 1}', {"a": 1}),
+        ("Date", "2026-11-25T10:00:00.000+0800", "2026-11-25T10:00:00+08:00"),
+        ("Date", "2026-11-25T10:00:00.250-0130", "2026-11-25T10:00:00.250-01:30"),
+        (None, {"raw": 1}, {"raw": 1}),
+    ],
+)
 def test_converted(type_, value, expected):
-    info = {"serializationDataFormat": "application/json", "objectTypeName": "java.util.HashMap"} \
-        if type_ == "Object" else None
+    info = (
+        {"serializationDataFormat": "application/json", "objectTypeName": "java.util.HashMap"}
+        if type_ == "Object"
+        else None
+    )
     assert one(type_, value, info)[0] == expected
 
 
-@pytest.mark.parametrize("type_, value, java", [
-    ("Integer", 10**30, "java.lang.Integer"), ("Integer", 2**31, "java.lang.Integer"),
-    ("Integer", 5.5, "java.lang.Integer"), ("Integer", True, "java.lang.Integer"),
-    ("Long", 2**63, "java.lang.Long"), ("Short", 40000, "java.lang.Short"), ("Double", "many", "java.lang.Double"),
-    ("Boolean", "yes", "java.lang.Boolean"), ("Date", "2026-11-25", "java.util.Date"),
-    ("Date", "2026-11-25T10:00:00+08:00", "java.util.Date"), ("Date", "2026-02-30T10:00:00.000+0800", "java.util.Date"),
-    ("String", {"a": 1}, "java.lang.String"),
-])
+@pytest.mark.parametrize(
+    "type_, value, java",
+    [
+        ("Integer", 10**30, "java.lang.Integer"),
+        ("Integer", 2**31, "java.lang.Integer"),
+        ("Integer", 5.5, "java.lang.Integer"),
+        ("Integer", True, "java.lang.Integer"),
+        ("Long", 2**63, "java.lang.Long"),
+        ("Short", 40000, "java.lang.Short"),
+        ("Double", "many", "java.lang.Double"),
+        ("Boolean", "yes", "java.lang.Boolean"),
+        ("Date", "2026-11-25", "java.util.Date"),
+        ("Date", "2026-11-25T10:00:00+08:00", "java.util.Date"),
+        ("Date", "2026-02-30T10:00:00.000+0800", "java.util.Date"),
+        ("String", {"a": 1}, "java.lang.String"),
+    ],
+)
 def test_refused_with_camundas_message(type_, value, java):
     message = refused(type_, value)
     assert message.startswith("Cannot convert value '") and f"of type '{type_}' to java type {java}: " in message
 
 
 def test_serializable_types_and_those_not_taken():
-    assert refused("Json", {"a": 1}) == \
-        "Must provide 'null' or String value for value of SerializableValue type 'Json'."
+    assert (
+        refused("Json", {"a": 1}) == "Must provide 'null' or String value for value of SerializableValue type 'Json'."
+    )
     assert "not JSON text" in refused("Json", "{not json")
-    assert "application/json" in refused("Object", "rO0ABX", {"serializationDataFormat":
-                                                              "application/x-java-serialized-object"})
+    assert "application/json" in refused(
+        "Object", "rO0ABX", {"serializationDataFormat": "application/x-java-serialized-object"}
+    )
     assert refused("Whatever", 1) == "Unsupported value type 'Whatever'"
     for kind in ("Bytes", "File", "Xml"):
         assert refused(kind, "x").startswith(f"Unsupported value type '{kind}'")
@@ -65,8 +95,10 @@ def test_text_where_the_process_reads_an_object_is_named():
     [why] = text_for_objects(kinds, values, frozenset({"application"}))
     assert "'application' is a String that holds JSON text" in why and "type Json" in why
     values, kinds = read({"application": {"value": "hello"}})
-    assert "is text, but the process reads it as an object" in text_for_objects(kinds, values,
-                                                                                 frozenset({"application"}))[0]
+    assert (
+        "is text, but the process reads it as an object"
+        in text_for_objects(kinds, values, frozenset({"application"}))[0]
+    )
     values, kinds = read({"application": {"value": '{"a": 1}', "type": "Json"}})
     assert text_for_objects(kinds, values, frozenset({"application"})) == []
 

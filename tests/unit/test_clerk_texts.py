@@ -3,13 +3,14 @@ search keys, and grouping an application's history into lines a person reads (is
 
 from __future__ import annotations
 
-from engine.divisions import division_name, division_text, divisions_within
-from engine.search import SearchDigests
-from handlers.newborn.search import NewbornSearch, name_key, start_keys
-from handlers.newborn.samples import sample_application
+from datetime import datetime
+
 from api.web.timeline import timeline
 from engine.calendar.chinese import BEIJING
-from datetime import datetime
+from engine.divisions import division_name, division_text, divisions_within
+from engine.search import SearchDigests
+from handlers.newborn.samples import sample_application
+from handlers.newborn.search import NewbornSearch, name_key, start_keys
 
 
 def test_divisions_are_named_by_province_prefecture_and_county():
@@ -64,8 +65,15 @@ def test_digests_are_keyed():
 
 
 def _event(at, actor, kind, **more):
-    return {"at": f"2026-11-25T{at}:00+08:00", "actor": actor, "kind": kind, "detail": more.pop("detail", {}),
-            "activity_name": None, "reason": None, **more}
+    return {
+        "at": f"2026-11-25T{at}:00+08:00",
+        "actor": actor,
+        "kind": kind,
+        "detail": more.pop("detail", {}),
+        "activity_name": None,
+        "reason": None,
+        **more,
+    }
 
 
 def test_reads_of_one_sitting_are_one_line_naming_the_materials():
@@ -81,5 +89,9 @@ def test_reads_of_one_sitting_are_one_line_naming_the_materials():
     ]
     lines = timeline(history, {"marriage_certificate": "结婚证", "parent_id_cards": "父母身份证"})
     assert [(line["event"], line["what"], line["count"]) for line in lines] == [
-        ("提交申请", "", 1), ("上传材料", "结婚证", 1), ("查看个人信息、查看材料", "结婚证、父母身份证", 4),
-        ("认领", "", 1), ("查看个人信息", "", 1)]
+        ("提交申请", "", 1),
+        ("上传材料", "结婚证", 1),
+        ("查看个人信息、查看材料", "结婚证、父母身份证", 4),
+        ("认领", "", 1),
+        ("查看个人信息", "", 1),
+    ]

@@ -15,40 +15,67 @@ DMN13 = "https://www.omg.org/spec/DMN/20191111/MODEL/"
 NOW = datetime(2026, 11, 25, 10, 30, tzinfo=timezone(timedelta(hours=8)))
 
 
-def dmn_table(decision_id: str, *, inputs, outputs, rules, hit_policy: str | None = None,
-              aggregation: str | None = None, required=(), input_variable: str | None = None) -> str:
+def dmn_table(
+    decision_id: str,
+    *,
+    inputs,
+    outputs,
+    rules,
+    hit_policy: str | None = None,
+    aggregation: str | None = None,
+    required=(),
+    input_variable: str | None = None,
+) -> str:
     """One ``<decision>``: ``inputs`` [(expression, typeRef)], ``outputs`` [(name, typeRef[, outputValues])],
     ``rules`` [(input cells, output cells)] with rule ids ``<decision>_r1``, ``_r2``..."""
     attrs = (f' hitPolicy="{hit_policy}"' if hit_policy else "") + (
-        f' aggregation="{aggregation}"' if aggregation else "")
+        f' aggregation="{aggregation}"' if aggregation else ""
+    )
     var = f' camunda:inputVariable="{input_variable}"' if input_variable else ""
     lines = [f'  <decision id="{decision_id}" name="{decision_id}">']
     for i, ref in enumerate(required):
-        lines += [f'    <informationRequirement id="{decision_id}_req{i}">',
-                  f'      <requiredDecision href="#{ref}" />', "    </informationRequirement>"]
+        lines += [
+            f'    <informationRequirement id="{decision_id}_req{i}">',
+            f'      <requiredDecision href="#{ref}" />',
+            "    </informationRequirement>",
+        ]
     lines.append(f'    <decisionTable id="{decision_id}_table"{attrs}>')
     for i, (expression, type_ref) in enumerate(inputs):
         type_attr = f' typeRef="{type_ref}"' if type_ref else ""
-        lines += [f'      <input id="{decision_id}_in{i}" label="in{i}"{var}>',
-                  f'        <inputExpression id="{decision_id}_ie{i}"{type_attr}>',
-                  f"          <text>{escape(expression)}</text>", "        </inputExpression>", "      </input>"]
+        lines += [
+            f'      <input id="{decision_id}_in{i}" label="in{i}"{var}>',
+            f'        <inputExpression id="{decision_id}_ie{i}"{type_attr}>',
+            f"          <text>{escape(expression)}</text>",
+            "        </inputExpression>",
+            "      </input>",
+        ]
     for i, (name, type_ref, *values) in enumerate(outputs):
         type_attr = f' typeRef="{type_ref}"' if type_ref else ""
         if values:
-            lines += [f'      <output id="{decision_id}_out{i}" label="{name}" name="{name}"{type_attr}>',
-                      f'        <outputValues id="{decision_id}_ov{i}">',
-                      f"          <text>{escape(values[0])}</text>", "        </outputValues>", "      </output>"]
+            lines += [
+                f'      <output id="{decision_id}_out{i}" label="{name}" name="{name}"{type_attr}>',
+                f'        <outputValues id="{decision_id}_ov{i}">',
+                f"          <text>{escape(values[0])}</text>",
+                "        </outputValues>",
+                "      </output>",
+            ]
         else:
             lines.append(f'      <output id="{decision_id}_out{i}" label="{name}" name="{name}"{type_attr} />')
     for r, (tests, conclusions) in enumerate(rules, 1):
         rule_id = f"{decision_id}_r{r}"
         lines.append(f'      <rule id="{rule_id}">')
         for c, text in enumerate(tests):
-            lines += [f'        <inputEntry id="{rule_id}_i{c}">', f"          <text>{escape(text)}</text>",
-                      "        </inputEntry>"]
+            lines += [
+                f'        <inputEntry id="{rule_id}_i{c}">',
+                f"          <text>{escape(text)}</text>",
+                "        </inputEntry>",
+            ]
         for c, text in enumerate(conclusions):
-            lines += [f'        <outputEntry id="{rule_id}_o{c}">', f"          <text>{escape(text)}</text>",
-                      "        </outputEntry>"]
+            lines += [
+                f'        <outputEntry id="{rule_id}_o{c}">',
+                f"          <text>{escape(text)}</text>",
+                "        </outputEntry>",
+            ]
         lines.append("      </rule>")
     lines += ["    </decisionTable>", "  </decision>"]
     return "\n".join(lines)
@@ -59,7 +86,8 @@ def dmn_file(*decisions: str, namespace: str = DMN13) -> bytes:
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<definitions xmlns="{namespace}" xmlns:camunda="http://camunda.org/schema/1.0/dmn" '
         'id="Definitions_test" name="test" namespace="http://camunda.org/schema/1.0/dmn">\n'
-        + "\n".join(decisions) + "\n</definitions>\n"
+        + "\n".join(decisions)
+        + "\n</definitions>\n"
     ).encode()
 
 
@@ -70,8 +98,14 @@ def decide(decision_xml: str, variables: dict, decision_id: str = "d", *more: st
 
 
 def x_table(hit_policy, rules, aggregation=None, output=("out", None)):
-    return dmn_table("d", hit_policy=hit_policy, aggregation=aggregation, inputs=[("x", "integer")],
-                     outputs=[output], rules=[((test,), (out,)) for test, out in rules])
+    return dmn_table(
+        "d",
+        hit_policy=hit_policy,
+        aggregation=aggregation,
+        inputs=[("x", "integer")],
+        outputs=[output],
+        rules=[((test,), (out,)) for test, out in rules],
+    )
 
 
 # -- hit policies ---------------------------------------------------------------------------------------
@@ -148,7 +182,7 @@ AGGREGATION_CASES = [
 def test_collect_aggregation(aggregation, rules, type_ref, x, expected):
     result = decide(x_table("COLLECT", rules, aggregation=aggregation, output=("out", type_ref)), {"x": x})
     assert result.result_list() == expected
-    assert all(type(a) is type(b) for a, b in zip(result.collect_entries(), [e["out"] for e in expected]))
+    assert all(type(a) is type(b) for a, b in zip(result.collect_entries(), [e["out"] for e in expected], strict=True))
 
 
 def test_collect_sum_of_strings_is_an_error():
@@ -196,17 +230,22 @@ def test_result_mapping(result, mapping, expected):
         assert result.mapped(mapping) == expected
 
 
-@pytest.mark.parametrize("mapping, expected", [
-    ("singleEntry", None), ("singleResult", None), ("collectEntries", []), ("resultList", []),
-])
+@pytest.mark.parametrize(
+    "mapping, expected",
+    [
+        ("singleEntry", None),
+        ("singleResult", None),
+        ("collectEntries", []),
+        ("resultList", []),
+    ],
+)
 def test_no_rule_matched_gives_empty_result_per_mapping(mapping, expected):
     result = decide(x_table("UNIQUE", [("< 0", '"a"')]), {"x": 5})
     assert result.entries == () and result.mapped(mapping) == expected
 
 
 def test_empty_output_entry_leaves_the_output_out():
-    table = dmn_table("d", inputs=[("x", None)], outputs=[("a", None), ("b", None)],
-                      rules=[(("-",), ('"A"', ""))])
+    table = dmn_table("d", inputs=[("x", None)], outputs=[("a", None), ("b", None)], rules=[(("-",), ('"A"', ""))])
     assert decide(table, {"x": 1}).single_result() == {"a": "A"}
 
 
@@ -221,7 +260,7 @@ INPUT_TYPE_CASES = [
     ("string", 2, '"2"', True),
     (None, 2, '"2"', False),
     ("string", True, '"true"', True),
-    ("long", 2 ** 40, "> 1000000000000", True),
+    ("long", 2**40, "> 1000000000000", True),
     ("double", "2.5", "2.5", True),
     ("double", 2, "2", True),
     ("boolean", "TRUE", "true", True),
@@ -241,11 +280,23 @@ def test_input_type_ref(type_ref, value, entry, matches):
     assert decide(table, {"v": value}).collect_entries() == (["hit"] if matches else [])
 
 
-@pytest.mark.parametrize("type_ref, value", [
-    ("integer", 2.5), ("integer", "2.0"), ("integer", True), ("integer", 2 ** 40), ("integer", "x"),
-    ("long", 2 ** 70), ("double", "abc"), ("boolean", "yes"), ("boolean", 1), ("date", "02/11/2026"),
-    ("date", 20261102), ("string", {"a": 1}),
-])
+@pytest.mark.parametrize(
+    "type_ref, value",
+    [
+        ("integer", 2.5),
+        ("integer", "2.0"),
+        ("integer", True),
+        ("integer", 2**40),
+        ("integer", "x"),
+        ("long", 2**70),
+        ("double", "abc"),
+        ("boolean", "yes"),
+        ("boolean", 1),
+        ("date", "02/11/2026"),
+        ("date", 20261102),
+        ("string", {"a": 1}),
+    ],
+)
 def test_input_that_cannot_be_converted_is_an_error(type_ref, value):
     table = dmn_table("d", inputs=[("v", type_ref)], outputs=[("out", None)], rules=[(("-",), ('"hit"',))])
     with pytest.raises(DecisionError, match=f"typeRef '{type_ref}'"):
@@ -261,9 +312,15 @@ def test_conversion_errors_do_not_show_the_value():
 
 
 OUTPUT_TYPE_CASES = [
-    ("integer", '"3"', 3), ("integer", "3.0", 3), ("double", "1", 1.0), ("string", "5", "5"),
-    ("boolean", '"false"', False), ("date", '"2026-01-02"', date(2026, 1, 2)),
-    ("date", 'date("2026-01-02")', date(2026, 1, 2)), (None, "[1, 2]", [1, 2]), ("string", "null", None),
+    ("integer", '"3"', 3),
+    ("integer", "3.0", 3),
+    ("double", "1", 1.0),
+    ("string", "5", "5"),
+    ("boolean", '"false"', False),
+    ("date", '"2026-01-02"', date(2026, 1, 2)),
+    ("date", 'date("2026-01-02")', date(2026, 1, 2)),
+    (None, "[1, 2]", [1, 2]),
+    ("string", "null", None),
 ]
 
 
@@ -282,52 +339,97 @@ def test_output_that_cannot_be_converted_is_an_error():
 
 # -- context: variables, input variable, clock -------------------------------------------------------------
 
+
 def test_input_expression_is_feel_over_the_variables():
-    table = dmn_table("d", inputs=[("application.mother.age + 1", "integer")], outputs=[("out", None)],
-                      rules=[(("> 30",), ('"older"',)), (("<= 30",), ('"younger"',))])
+    table = dmn_table(
+        "d",
+        inputs=[("application.mother.age + 1", "integer")],
+        outputs=[("out", None)],
+        rules=[(("> 30",), ('"older"',)), (("<= 30",), ('"younger"',))],
+    )
     assert decide(table, {"application": {"mother": {"age": 30}}}).single_entry() == "older"
 
 
 @pytest.mark.parametrize("input_variable, entry", [(None, "cellInput > 3"), ("age", "age > 3"), (None, "? > 3")])
 def test_entries_see_the_input_value_by_name(input_variable, entry):
-    table = dmn_table("d", inputs=[("months", None)], outputs=[("out", None)], rules=[((entry,), ('"yes"',))],
-                      input_variable=input_variable)
+    table = dmn_table(
+        "d",
+        inputs=[("months", None)],
+        outputs=[("out", None)],
+        rules=[((entry,), ('"yes"',))],
+        input_variable=input_variable,
+    )
     assert decide(table, {"months": 5}).collect_entries() == ["yes"]
     assert decide(table, {"months": 2}).collect_entries() == []
 
 
 def test_entries_and_outputs_see_other_variables():
-    table = dmn_table("d", inputs=[("age", None)], outputs=[("out", None)],
-                      rules=[(("> limit",), ("age - limit",))])
+    table = dmn_table("d", inputs=[("age", None)], outputs=[("out", None)], rules=[(("> limit",), ("age - limit",))])
     assert decide(table, {"age": 9, "limit": 5}).single_entry() == 4
 
 
 def test_today_and_now_are_pinned_to_the_given_now():
-    table = dmn_table("d", inputs=[("due", "date")], outputs=[("today", "date"), ("now", None)],
-                      rules=[(("< today()",), ("today()", "now()"))])
+    table = dmn_table(
+        "d",
+        inputs=[("due", "date")],
+        outputs=[("today", "date"), ("now", None)],
+        rules=[(("< today()",), ("today()", "now()"))],
+    )
     assert decide(table, {"due": "2026-11-24"}).single_result() == {"today": date(2026, 11, 25), "now": NOW}
     assert decide(table, {"due": "2026-11-25"}).single_result() is None
 
 
 # -- required decisions ---------------------------------------------------------------------------------
 
-BASE = dmn_table("base", inputs=[("region", "string")], outputs=[("days", "integer")],
-                 rules=[(('"gansu"',), ("1",)), (('"guizhou"',), ("3",))])
-PAIR = dmn_table("pair", required=["base"], inputs=[("days", None)], outputs=[("lo", None), ("hi", None)],
-                 rules=[(("-",), ("days", "days * 2"))])
-LIST = dmn_table("options", hit_policy="COLLECT", inputs=[("region", None)], outputs=[("option", None)],
-                 rules=[(("-",), ('"current"',)), (('"gansu"',), ('"next"',))])
-TOP = dmn_table("top", required=["pair", "options", "base"], inputs=[("1", None)],
-                outputs=[("summary", None)],
-                rules=[(("-",), ("{lo: lo, hi: hi, option: option, base: base, pair: pair, options: options}",))])
+BASE = dmn_table(
+    "base",
+    inputs=[("region", "string")],
+    outputs=[("days", "integer")],
+    rules=[(('"gansu"',), ("1",)), (('"guizhou"',), ("3",))],
+)
+PAIR = dmn_table(
+    "pair",
+    required=["base"],
+    inputs=[("days", None)],
+    outputs=[("lo", None), ("hi", None)],
+    rules=[(("-",), ("days", "days * 2"))],
+)
+LIST = dmn_table(
+    "options",
+    hit_policy="COLLECT",
+    inputs=[("region", None)],
+    outputs=[("option", None)],
+    rules=[(("-",), ('"current"',)), (('"gansu"',), ('"next"',))],
+)
+TOP = dmn_table(
+    "top",
+    required=["pair", "options", "base"],
+    inputs=[("1", None)],
+    outputs=[("summary", None)],
+    rules=[(("-",), ("{lo: lo, hi: hi, option: option, base: base, pair: pair, options: options}",))],
+)
 
 
-@pytest.mark.parametrize("region, summary", [
-    ("gansu", {"lo": 1, "hi": 2, "option": ["current", "next"], "base": 1, "pair": {"lo": 1, "hi": 2},
-               "options": ["current", "next"]}),
-    ("guizhou", {"lo": 3, "hi": 6, "option": ["current"], "base": 3, "pair": {"lo": 3, "hi": 6},
-                 "options": ["current"]}),
-])
+@pytest.mark.parametrize(
+    "region, summary",
+    [
+        (
+            "gansu",
+            {
+                "lo": 1,
+                "hi": 2,
+                "option": ["current", "next"],
+                "base": 1,
+                "pair": {"lo": 1, "hi": 2},
+                "options": ["current", "next"],
+            },
+        ),
+        (
+            "guizhou",
+            {"lo": 3, "hi": 6, "option": ["current"], "base": 3, "pair": {"lo": 3, "hi": 6}, "options": ["current"]},
+        ),
+    ],
+)
 def test_required_decisions_feed_outputs_by_name_and_results_by_id(region, summary):
     """Camunda 7: a single result's outputs become variables by name, a COLLECT's become lists; DMN 1.3:
     the decision's id holds its result (single output: the value; several: a context; COLLECT: a list)."""
@@ -335,8 +437,14 @@ def test_required_decisions_feed_outputs_by_name_and_results_by_id(region, summa
 
 
 def test_a_required_decision_without_match_leaves_its_id_null():
-    result = decide(dmn_table("top", required=["base"], inputs=[("1", None)], outputs=[("out", None)],
-                              rules=[(("-",), ("[base, days]",))]), {"region": "beijing", "days": 9}, "top", BASE)
+    result = decide(
+        dmn_table(
+            "top", required=["base"], inputs=[("1", None)], outputs=[("out", None)], rules=[(("-",), ("[base, days]",))]
+        ),
+        {"region": "beijing", "days": 9},
+        "top",
+        BASE,
+    )
     assert result.single_entry() == [None, 9]
 
 
@@ -347,10 +455,14 @@ def test_required_decision_outputs_override_variables():
 def test_each_required_decision_is_evaluated_once(monkeypatch):
     seen = []
     original = evaluate_module._evaluate_table
-    monkeypatch.setattr(evaluate_module, "_evaluate_table",
-                        lambda decision, *args: seen.append(decision.id) or original(decision, *args))
-    diamond = dmn_table("top", required=["pair", "base"], inputs=[("1", None)], outputs=[("out", None)],
-                        rules=[(("-",), ("hi",))])
+    monkeypatch.setattr(
+        evaluate_module,
+        "_evaluate_table",
+        lambda decision, *args: seen.append(decision.id) or original(decision, *args),
+    )
+    diamond = dmn_table(
+        "top", required=["pair", "base"], inputs=[("1", None)], outputs=[("out", None)], rules=[(("-",), ("hi",))]
+    )
     assert decide(diamond, {"region": "gansu"}, "top", BASE, PAIR).single_entry() == 2
     assert seen == ["base", "pair", "top"]
 
@@ -370,33 +482,54 @@ def test_variables_are_not_modified():
 # -- literal expression decisions ------------------------------------------------------------------------
 
 
-def literal(decision_id: str, text: str, *, variable: str = "result", type_ref: str | None = None,
-            required=()) -> str:
+def literal(decision_id: str, text: str, *, variable: str = "result", type_ref: str | None = None, required=()) -> str:
     """A literal expression decision as Camunda Modeler 5 writes it: ``<variable>`` then the expression."""
     type_attr = f' typeRef="{type_ref}"' if type_ref else ""
-    lines = [f'  <decision id="{decision_id}" name="{decision_id}">',
-             f'    <variable id="{decision_id}_var" name="{variable}"{type_attr} />']
+    lines = [
+        f'  <decision id="{decision_id}" name="{decision_id}">',
+        f'    <variable id="{decision_id}_var" name="{variable}"{type_attr} />',
+    ]
     for i, ref in enumerate(required):
-        lines += [f'    <informationRequirement id="{decision_id}_req{i}">',
-                  f'      <requiredDecision href="#{ref}" />', "    </informationRequirement>"]
-    lines += [f'    <literalExpression id="{decision_id}_le">', f"      <text>{escape(text)}</text>",
-              "    </literalExpression>", "  </decision>"]
+        lines += [
+            f'    <informationRequirement id="{decision_id}_req{i}">',
+            f'      <requiredDecision href="#{ref}" />',
+            "    </informationRequirement>",
+        ]
+    lines += [
+        f'    <literalExpression id="{decision_id}_le">',
+        f"      <text>{escape(text)}</text>",
+        "    </literalExpression>",
+        "  </decision>",
+    ]
     return "\n".join(lines)
 
 
-REFUSE_A = dmn_table("refuse_a", hit_policy="COLLECT", inputs=[("x", None)], outputs=[("rule", None), ("code", None)],
-                     rules=[(("> 1",), ('"R1"', '"big"')), (("> 2",), ('"R2"', '"bigger"'))])
-REFUSE_B = dmn_table("refuse_b", hit_policy="COLLECT", inputs=[("y", None)], outputs=[("rule", None), ("code", None)],
-                     rules=[(('"no"',), ('"R3"', '"said_no"'))])
+REFUSE_A = dmn_table(
+    "refuse_a",
+    hit_policy="COLLECT",
+    inputs=[("x", None)],
+    outputs=[("rule", None), ("code", None)],
+    rules=[(("> 1",), ('"R1"', '"big"')), (("> 2",), ('"R2"', '"bigger"'))],
+)
+REFUSE_B = dmn_table(
+    "refuse_b",
+    hit_policy="COLLECT",
+    inputs=[("y", None)],
+    outputs=[("rule", None), ("code", None)],
+    rules=[(('"no"',), ('"R3"', '"said_no"'))],
+)
 GATHER = literal("gather", "concatenate(refuse_a, refuse_b)", variable="refusals", required=["refuse_a", "refuse_b"])
 
 
-@pytest.mark.parametrize("x, y, expected", [
-    (0, "yes", []),
-    (2, "yes", [{"rule": "R1", "code": "big"}]),
-    (3, "no", [{"rule": "R1", "code": "big"}, {"rule": "R2", "code": "bigger"}, {"rule": "R3", "code": "said_no"}]),
-    (0, "no", [{"rule": "R3", "code": "said_no"}]),
-])
+@pytest.mark.parametrize(
+    "x, y, expected",
+    [
+        (0, "yes", []),
+        (2, "yes", [{"rule": "R1", "code": "big"}]),
+        (3, "no", [{"rule": "R1", "code": "big"}, {"rule": "R2", "code": "bigger"}, {"rule": "R3", "code": "said_no"}]),
+        (0, "no", [{"rule": "R3", "code": "said_no"}]),
+    ],
+)
 def test_literal_expression_gathers_required_collect_tables(x, y, expected):
     """A literal expression decision (DMN 1.3, Camunda 7 FEEL) sees each required decision's result by id:
     concatenating COLLECT tables gives every matching row, as one list, in the order listed."""
@@ -406,13 +539,16 @@ def test_literal_expression_gathers_required_collect_tables(x, y, expected):
     assert result.value == expected
 
 
-@pytest.mark.parametrize("text, type_ref, variables, expected", [
-    ("a + 1", None, {"a": 1}, 2),
-    ("a + 1", "string", {"a": 1}, "2"),
-    ('"7"', "integer", {}, 7),
-    ("today()", "date", {}, date(2026, 11, 25)),
-    ("missing", None, {}, None),
-])
+@pytest.mark.parametrize(
+    "text, type_ref, variables, expected",
+    [
+        ("a + 1", None, {"a": 1}, 2),
+        ("a + 1", "string", {"a": 1}, "2"),
+        ('"7"', "integer", {}, 7),
+        ("today()", "date", {}, date(2026, 11, 25)),
+        ("missing", None, {}, None),
+    ],
+)
 def test_literal_expression_value_and_type_ref(text, type_ref, variables, expected):
     assert decide(literal("d", text, type_ref=type_ref), variables).single_entry() == expected
 
@@ -424,7 +560,12 @@ def test_literal_expression_failure_names_the_decision():
 
 def test_a_table_may_require_a_literal_expression():
     double = literal("double", "n * 2", variable="twice")
-    table = dmn_table("d", required=["double"], inputs=[("twice", None)], outputs=[("out", None)],
-                      rules=[(("> 5",), ('"big"',)), (("<= 5",), ('"small"',))])
+    table = dmn_table(
+        "d",
+        required=["double"],
+        inputs=[("twice", None)],
+        outputs=[("out", None)],
+        rules=[(("> 5",), ('"big"',)), (("<= 5",), ('"small"',))],
+    )
     assert decide(table, {"n": 3}, "d", double).single_entry() == "big"
     assert decide(table, {"n": 2}, "d", double).single_entry() == "small"

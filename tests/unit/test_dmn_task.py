@@ -4,7 +4,6 @@ state without the tables; deployment problems for DMN cells and decision refs.""
 from __future__ import annotations
 
 import json
-from tests.support.calendars import FIXED_CALENDARS
 from pathlib import Path
 
 import pytest
@@ -12,13 +11,12 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
-from engine.business_rules import ProcessParser
 from engine.bpmn.script_engine import JuelScriptEngine
-from engine.business_rules import StateSerializer
+from engine.business_rules import DecisionTask, ProcessParser, StateSerializer, link_decisions
 from engine.definitions import Checks, SpecCache, parse_deployment
-from engine.business_rules import DecisionTask, link_decisions
 from engine.errors import InvalidDeployment
 from engine.runtime import advance, ready_review_tasks
+from tests.support.calendars import FIXED_CALENDARS
 
 from .test_dmn_evaluate import NOW, dmn_file, dmn_table
 from .test_dmn_parse import line_of
@@ -54,32 +52,46 @@ def review_data(workflow) -> dict:
     return review.data
 
 
-@pytest.mark.parametrize("region, birth_date, options, days", [
-    ("gansu", "2026-11-02", ["current", "next", "current_and_next"], 1),  # R6.2
-    ("gansu", "2026-03-02", ["current"], 1),
-    ("guizhou", "2026-12-31", ["current"], 3),  # R6.2 is Gansu only
-])
+@pytest.mark.parametrize(
+    "region, birth_date, options, days",
+    [
+        ("gansu", "2026-11-02", ["current", "next", "current_and_next"], 1),  # R6.2
+        ("gansu", "2026-03-02", ["current"], 1),
+        ("guizhou", "2026-12-31", ["current"], 3),  # R6.2 is Gansu only
+    ],
+)
 def test_business_rule_tasks_store_mapped_results(region, birth_date, options, days):
     data = review_data(run(specs(), {"region": region, "birth_date": birth_date}))
     assert data["enrolment_options"] == options  # collectEntries
     assert data["hukou_days"] == days  # singleEntry
 
 
-@pytest.mark.parametrize("mapping, expected", [
-    ('camunda:mapDecisionResult="collectEntries"', ["current", "next", "current_and_next"]),
-    ('camunda:mapDecisionResult="resultList"', [{"option": "current"}, {"option": "next"},
-                                                {"option": "current_and_next"}]),
-    ("", [{"option": "current"}, {"option": "next"}, {"option": "current_and_next"}]),  # default resultList
-])
+@pytest.mark.parametrize(
+    "mapping, expected",
+    [
+        ('camunda:mapDecisionResult="collectEntries"', ["current", "next", "current_and_next"]),
+        (
+            'camunda:mapDecisionResult="resultList"',
+            [{"option": "current"}, {"option": "next"}, {"option": "current_and_next"}],
+        ),
+        ("", [{"option": "current"}, {"option": "next"}, {"option": "current_and_next"}]),  # default resultList
+    ],
+)
 def test_result_mapping_on_the_task(mapping, expected):
     bpmn = BPMN.replace(b'camunda:mapDecisionResult="collectEntries"', mapping.encode())
     data = review_data(run(specs(bpmn), {"region": "gansu", "birth_date": "2026-11-02"}))
     assert data["enrolment_options"] == expected
 
 
-@pytest.mark.parametrize("mapping, expected", [
-    ("singleEntry", None), ("singleResult", None), ("collectEntries", []), ("resultList", []),
-])
+@pytest.mark.parametrize(
+    "mapping, expected",
+    [
+        ("singleEntry", None),
+        ("singleResult", None),
+        ("collectEntries", []),
+        ("resultList", []),
+    ],
+)
 def test_no_match_stores_what_camunda_stores(mapping, expected):
     bpmn = BPMN.replace(b'camunda:mapDecisionResult="singleEntry"', f'camunda:mapDecisionResult="{mapping}"'.encode())
     data = review_data(run(specs(bpmn), {"region": "beijing", "birth_date": "2026-11-02"}))
@@ -88,14 +100,20 @@ def test_no_match_stores_what_camunda_stores(mapping, expected):
 
 def swap_limit_decision(decision_xml: str, mapping: str = "singleEntry"):
     """The process with ``decide_limit`` pointing at decision ``d`` built from ``decision_xml``."""
-    bpmn = BPMN.replace(b'camunda:decisionRef="hukou_time_limit" camunda:mapDecisionResult="singleEntry"',
-                        f'camunda:decisionRef="d" camunda:mapDecisionResult="{mapping}"'.encode())
+    bpmn = BPMN.replace(
+        b'camunda:decisionRef="hukou_time_limit" camunda:mapDecisionResult="singleEntry"',
+        f'camunda:decisionRef="d" camunda:mapDecisionResult="{mapping}"'.encode(),
+    )
     return specs(bpmn, ENROLMENT, dmn_file(decision_xml))
 
 
 def test_unique_with_two_matches_fails_the_task_with_a_clear_error():
-    overlap = dmn_table("d", inputs=[("region", "string")], outputs=[("days", "integer")],
-                        rules=[(('"gansu"',), ("1",)), (('"gansu","guizhou"',), ("3",))])
+    overlap = dmn_table(
+        "d",
+        inputs=[("region", "string")],
+        outputs=[("days", "integer")],
+        rules=[(('"gansu"',), ("1",)), (('"gansu","guizhou"',), ("3",))],
+    )
     with pytest.raises(WorkflowTaskException) as caught:
         run(swap_limit_decision(overlap), {"region": "gansu", "birth_date": "2026-11-02"})
     message = str(caught.value)
@@ -110,22 +128,32 @@ def test_a_mapping_that_does_not_fit_fails_the_task():
 
 
 def test_dates_are_stored_as_iso_text_and_today_is_the_service_clock():
-    table = dmn_table("d", inputs=[("1", None)], outputs=[("today", "date"), ("now", None), ("later", None)],
-                      rules=[(("-",), ("today()", "now()", "today() + duration(\"P3D\")"))])
-    data = review_data(run(swap_limit_decision(table, "singleResult"), {"region": "gansu",
-                                                                        "birth_date": "2026-11-02"}))
+    table = dmn_table(
+        "d",
+        inputs=[("1", None)],
+        outputs=[("today", "date"), ("now", None), ("later", None)],
+        rules=[(("-",), ("today()", "now()", 'today() + duration("P3D")'))],
+    )
+    data = review_data(run(swap_limit_decision(table, "singleResult"), {"region": "gansu", "birth_date": "2026-11-02"}))
     assert data["hukou_days"] == {"today": "2026-11-25", "now": "2026-11-25T10:30:00+08:00", "later": "2026-11-28"}
 
 
 # -- state and specs ------------------------------------------------------------------------------------
+
 
 def test_state_holds_results_not_tables_and_round_trips_on_cached_specs():
     spec_pair = specs()
     workflow = run(spec_pair, {"region": "gansu", "birth_date": "2026-11-02"})
     serializer = StateSerializer()
     state = serializer.dumps(workflow)
-    for table_text in ("Rule_next", "DecisionTable_options", "late_in_year", '\\"gansu\\"', "hitPolicy",
-                       "decision_table"):
+    for table_text in (
+        "Rule_next",
+        "DecisionTable_options",
+        "late_in_year",
+        '\\"gansu\\"',
+        "hitPolicy",
+        "decision_table",
+    ):
         assert table_text not in state
     restored = serializer.loads(state, *spec_pair, JuelScriptEngine(clock=FixedClock(), calendars=FIXED_CALENDARS))
     (review,) = ready_review_tasks(restored)
@@ -141,8 +169,10 @@ def test_spec_converter_stores_only_the_decision_ref():
     task = dct["task_specs"]["decide_options"]
     assert task["typename"] == "DecisionTask"
     assert {k: task[k] for k in ("decision_ref", "result_variable", "map_decision_result")} == {
-        "decision_ref": "enrolment_options", "result_variable": "enrolment_options",
-        "map_decision_result": "collectEntries"}
+        "decision_ref": "enrolment_options",
+        "result_variable": "enrolment_options",
+        "map_decision_result": "collectEntries",
+    }
     text = json.dumps(dct, ensure_ascii=False)
     assert "decisions" not in task and "Rule_" not in text and "参保年度" in text  # the task's name, not the table
 
@@ -161,6 +191,7 @@ def test_a_fully_restored_spec_is_relinked_to_the_parsed_decisions():
 
 
 # -- deployment -----------------------------------------------------------------------------------------
+
 
 def deploy(bpmn: bytes = BPMN, dmn: bytes = ENROLMENT, dmn_name: str = "rules.dmn"):
     return parse_deployment([("dmn_task.bpmn", bpmn), (dmn_name, dmn)], CHECKS)
@@ -184,17 +215,29 @@ def deployment_problems(**files) -> list:
     return caught.value.problems
 
 
-@pytest.mark.parametrize("attribute, replacement, message", [
-    (b'camunda:decisionRef="hukou_time_limit"', b'camunda:decisionRef="hukou_limit"',
-     "unknown decision 'hukou_limit'"),
-    (b'camunda:decisionRef="hukou_time_limit"', b"", "needs camunda:decisionRef"),
-    (b'camunda:decisionRef="hukou_time_limit"', b'camunda:decisionRef="${which}"', "not an expression"),
-    (b'camunda:resultVariable="hukou_days"', b"", "needs camunda:resultVariable"),
-    (b'camunda:mapDecisionResult="singleEntry"', b'camunda:mapDecisionResult="firstEntry"',
-     "unknown camunda:mapDecisionResult 'firstEntry'"),
-    (b'camunda:decisionRef="hukou_time_limit"', b'camunda:decisionRef="hukou_time_limit" '
-                                                b'camunda:decisionRefBinding="version"', "decisionRefBinding"),
-])
+@pytest.mark.parametrize(
+    "attribute, replacement, message",
+    [
+        (
+            b'camunda:decisionRef="hukou_time_limit"',
+            b'camunda:decisionRef="hukou_limit"',
+            "unknown decision 'hukou_limit'",
+        ),
+        (b'camunda:decisionRef="hukou_time_limit"', b"", "needs camunda:decisionRef"),
+        (b'camunda:decisionRef="hukou_time_limit"', b'camunda:decisionRef="${which}"', "not an expression"),
+        (b'camunda:resultVariable="hukou_days"', b"", "needs camunda:resultVariable"),
+        (
+            b'camunda:mapDecisionResult="singleEntry"',
+            b'camunda:mapDecisionResult="firstEntry"',
+            "unknown camunda:mapDecisionResult 'firstEntry'",
+        ),
+        (
+            b'camunda:decisionRef="hukou_time_limit"',
+            b'camunda:decisionRef="hukou_time_limit" camunda:decisionRefBinding="version"',
+            "decisionRefBinding",
+        ),
+    ],
+)
 def test_business_rule_task_problems_name_file_line_and_element(attribute, replacement, message):
     bpmn = BPMN.replace(attribute, replacement)
     (problem,) = deployment_problems(bpmn=bpmn)
@@ -214,9 +257,11 @@ def test_python_in_a_dmn_cell_is_refused_at_deployment_with_its_line(text):
 
 
 def test_every_dmn_problem_of_a_deployment_is_listed():
-    dmn = (ENROLMENT.replace(b"<text>[10..12]</text>", b"<text>[10..</text>")
-           .replace(b'<text>"next"</text>', b"<text>'next'</text>")
-           .replace(b'hitPolicy="COLLECT"', b'hitPolicy="SOME"'))
+    dmn = (
+        ENROLMENT.replace(b"<text>[10..12]</text>", b"<text>[10..</text>")
+        .replace(b'<text>"next"</text>', b"<text>'next'</text>")
+        .replace(b'hitPolicy="COLLECT"', b'hitPolicy="SOME"')
+    )
     problems = deployment_problems(dmn=dmn)
     assert [(p.file, p.element, p.expression) for p in problems] == [
         ("rules.dmn", "Rule_q4", "[10.."),

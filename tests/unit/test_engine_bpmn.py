@@ -11,15 +11,13 @@ from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.camunda.specs.event_definitions import MessageEventDefinition
 
-from handlers.newborn.samples import approval_for, sample_application
-from engine.business_rules import ProcessParser
 from engine.bpmn.script_engine import JuelScriptEngine
-from engine.business_rules import StateSerializer
 from engine.bpmn.specs import ExternalTask, OutcomeEndEvent, ReviewTask
-from engine.safexml import MAX_FILE_BYTES, UnsafeXml, parse_xml
+from engine.business_rules import ProcessParser, StateSerializer
+from engine.clock import CHINA, Clock
 from engine.expressions import ExpressionError
+from engine.handlers import ServiceCall
 from engine.projection import summarize
-from handlers.newborn.service import NEWBORN
 from engine.runtime import (
     advance,
     apply_result,
@@ -28,12 +26,13 @@ from engine.runtime import (
     set_start_variables,
     waiting_messages,
 )
-from engine.clock import CHINA, Clock
-from handlers.newborn.policy import start_variables
+from engine.safexml import MAX_FILE_BYTES, UnsafeXml, parse_xml
 from forms.newborn.application import validate_application
-from tests.support.calendars import FIXED_CALENDARS, PACKAGE_CALENDAR
 from handlers.newborn import default_registry
-from engine.handlers import ServiceCall
+from handlers.newborn.policy import start_variables
+from handlers.newborn.samples import approval_for, sample_application
+from handlers.newborn.service import NEWBORN
+from tests.support.calendars import FIXED_CALENDARS, PACKAGE_CALENDAR
 
 from .ledger_double import MemoryLedger
 
@@ -45,6 +44,7 @@ NOW = datetime(2026, 11, 25, 10, 0, tzinfo=timezone(timedelta(hours=8)))
 def summary_of(workflow):
     """The stored summary of a workflow of the newborn service (the engine's part and the service's)."""
     from datetime import datetime, timezone
+
     now = datetime(2026, 11, 25, 2, tzinfo=timezone.utc)
     return summarize(workflow, NEWBORN, {}, now, now, PACKAGE_CALENDAR)
 
@@ -114,8 +114,15 @@ def run_until_wait(workflow, registry, ledger):
     advance(workflow)
     while external := ready_external_tasks(workflow):
         for task in external:
-            call = ServiceCall(topic=task.task_spec.topic, idempotency_key=f"i-1:{task.id}", business_key="bk-1",
-                               variables=task.data, now=NOW, ledger=ledger, calendar=PACKAGE_CALENDAR)
+            call = ServiceCall(
+                topic=task.task_spec.topic,
+                idempotency_key=f"i-1:{task.id}",
+                business_key="bk-1",
+                variables=task.data,
+                now=NOW,
+                ledger=ledger,
+                calendar=PACKAGE_CALENDAR,
+            )
             apply_result(task, registry.get(task.task_spec.topic)(call))
         advance(workflow)
 
@@ -140,8 +147,9 @@ def _run(specs, application, ledger, decisions):
                 return workflow, seen
             for _task, name in waiting:
                 seen.append(name)
-                workflow.send_event(BpmnEvent(MessageEventDefinition(name),
-                                              payload={"payload": {}, "result_var": name}))
+                workflow.send_event(
+                    BpmnEvent(MessageEventDefinition(name), payload={"payload": {}, "result_var": name})
+                )
         for task in ready:
             seen.append(task.task_spec.bpmn_id)
             values = decisions.get(task.task_spec.bpmn_id) or approval_for(task.task_spec.form.key)
@@ -154,8 +162,7 @@ def _run(specs, application, ledger, decisions):
 def test_in_memory_run_completes_with_state_only_serialization(specs):
     application = sample_application(NOW, channel="window")
     workflow, seen = _run(specs, application, MemoryLedger(), {})
-    assert seen == ["window_intake", "birth_certificate_review", "hukou_review", "hukou_page_printed",
-                    "premium_paid"]
+    assert seen == ["window_intake", "birth_certificate_review", "hukou_review", "hukou_page_printed", "premium_paid"]
     summary = summary_of(workflow)
     assert summary["outcome"] == "completed"
     assert all(item["status"] == "done" for item in summary["items"])
@@ -177,12 +184,15 @@ def test_a_return_terminates_parallel_branches(specs):
     assert statuses["hukou_registration"] == "stopped"
 
 
-@pytest.mark.parametrize("expression", [
-    "${__import__('os').system('true')}",
-    "${().__class__.__mro__}",
-    "${lambda: 1}",
-    "${open('/etc/passwd')}",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "${__import__('os').system('true')}",
+        "${().__class__.__mro__}",
+        "${lambda: 1}",
+        "${open('/etc/passwd')}",
+    ],
+)
 def test_script_engine_never_runs_python(specs, expression):
     engine = JuelScriptEngine()
     workflow = BpmnWorkflow(*specs, script_engine=engine)

@@ -29,8 +29,11 @@ BPMN = (Path(__file__).parent / "data" / "error_events.bpmn").read_bytes()
 def workflow() -> BpmnWorkflow:
     parser = ProcessParser()
     parser.add_bpmn_bytes(BPMN, "error_events.bpmn")
-    wf = BpmnWorkflow(parser.get_spec("errors"), parser.get_subprocess_specs("errors"),
-                      script_engine=JuelScriptEngine(Clock(), PACKAGE_CALENDAR))
+    wf = BpmnWorkflow(
+        parser.get_spec("errors"),
+        parser.get_subprocess_specs("errors"),
+        script_engine=JuelScriptEngine(Clock(), PACKAGE_CALENDAR),
+    )
     advance(wf)
     return wf
 
@@ -86,8 +89,11 @@ def test_another_code_goes_to_the_event_catching_every_code():
     assert record.detail["caught_by"] == "b_refused_any"
     advance(wf)
     assert wf.completed and not ready_review_tasks(wf)
-    assert [t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.COMPLETED)
-            if t.task_spec.bpmn_id and t.task_spec.bpmn_id.startswith("end")] == ["end_other"]
+    assert [
+        t.task_spec.bpmn_id
+        for t in wf.get_tasks(state=TaskState.COMPLETED)
+        if t.task_spec.bpmn_id and t.task_spec.bpmn_id.startswith("end")
+    ] == ["end_other"]
 
 
 def test_an_error_inside_a_subprocess_goes_to_the_subprocess_boundary_event():
@@ -121,7 +127,10 @@ def test_the_error_definitions_keep_their_variables_through_the_serializer():
     definition = spec.task_specs["b_refused_x"].event_definition
     assert isinstance(definition, CamundaErrorEventDefinition)
     assert (definition.code, definition.code_variable, definition.message_variable) == (
-        "x", "refusal_code", "refusal_message")
+        "x",
+        "refusal_code",
+        "refusal_message",
+    )
     assert spec.task_specs["b_refused_any"].event_definition.code is None
     serializer = StateSerializer()
     restored = serializer._serializer.from_dict(serializer.spec_to_dict(spec))
@@ -137,11 +146,14 @@ def test_the_error_definitions_keep_their_variables_through_the_serializer():
 
 
 def test_a_non_interrupting_error_boundary_event_is_refused_at_deployment():
-    bad = BPMN.replace(b'name="X\xe8\xa2\xab\xe6\x8b\x92" attachedToRef="step_b"',
-                       b'name="X\xe8\xa2\xab\xe6\x8b\x92" cancelActivity="false" attachedToRef="step_b"')
+    bad = BPMN.replace(
+        b'name="X\xe8\xa2\xab\xe6\x8b\x92" attachedToRef="step_b"',
+        b'name="X\xe8\xa2\xab\xe6\x8b\x92" cancelActivity="false" attachedToRef="step_b"',
+    )
     assert bad != BPMN
-    checks = Checks(topics=frozenset({"dept.a", "dept.b", "dept.c"}), form_keys=frozenset({"fix"}),
-                    groups=frozenset({"dept"}))
+    checks = Checks(
+        topics=frozenset({"dept.a", "dept.b", "dept.c"}), form_keys=frozenset({"fix"}), groups=frozenset({"dept"})
+    )
     parse_deployment([("error_events.bpmn", BPMN)], checks)
     with pytest.raises(InvalidDeployment) as refused:
         parse_deployment([("error_events.bpmn", bad)], checks)

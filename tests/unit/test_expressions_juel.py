@@ -194,7 +194,7 @@ COMPILE_ERRORS = [
     "${x instanceof y}",
     "${a = 1}",
     "${a.b.c(1)}",
-    "${f\"{x}\"}",
+    '${f"{x}"}',
     "${ns:fn(1)}",
 ]
 COMPILE_ERRORS.remove("${exec}")  # a plain identifier is a variable reference, not a call
@@ -224,7 +224,13 @@ def test_compile_rejects(text):
 
 
 EVAL_ERRORS = [
-    ("${undefined_variable}", "Unknown property used in expression: ${undefined_variable}. Cause: Cannot resolve identifier 'undefined_variable'"),
+    (
+        "${undefined_variable}",
+        (
+            "Unknown property used in expression: ${undefined_variable}. Cause: Cannot resolve identifier "
+            "'undefined_variable'"
+        ),
+    ),
     ("${undefined == 1}", "Cannot resolve identifier 'undefined'"),
     ("${decision == 1}", "Cannot coerce String 'approve' to Long"),
     ("${decision.x}", "Property 'x' not found on type String"),

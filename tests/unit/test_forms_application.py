@@ -11,8 +11,8 @@ import pytest
 from marshmallow import ValidationError
 from stdnum.cn import ric
 
-from forms.newborn.application import ApplicationSchema, validate_application
 from forms.errors import flatten_errors
+from forms.newborn.application import ApplicationSchema, validate_application
 from forms.newborn.ethnicities import ETHNICITIES, ETHNICITY_CODES
 from forms.newborn.items import ITEM_CODES
 from forms.newborn.regions import REGIONS
@@ -33,10 +33,17 @@ FATHER_ID = resident_id("620102", "19900101", "001")
 
 def parent(name: str, id_number: str, phone: str) -> dict:
     return {
-        "name": name, "id_type": "resident_id", "id_number": id_number,
-        "nationality": "中国", "ethnicity": "汉族", "phone": phone,
-        "hukou_division": "620102", "hukou_address": "甘肃省兰州市城关区张掖路1号",
-        "current_address": "甘肃省兰州市城关区张掖路1号", "hukou_kind": "family", "active_military": False,
+        "name": name,
+        "id_type": "resident_id",
+        "id_number": id_number,
+        "nationality": "中国",
+        "ethnicity": "汉族",
+        "phone": phone,
+        "hukou_division": "620102",
+        "hukou_address": "甘肃省兰州市城关区张掖路1号",
+        "current_address": "甘肃省兰州市城关区张掖路1号",
+        "hukou_kind": "family",
+        "active_military": False,
     }
 
 
@@ -50,23 +57,44 @@ def gansu_application() -> dict:
         "father": parent("李强", FATHER_ID, "13800000002"),
         "marriage": {"status": "married", "certificate_number": "J620102-2020-001234"},
         "newborn": {
-            "surname": "李", "given_name": "安然", "sex": "female",
+            "surname": "李",
+            "given_name": "安然",
+            "sex": "female",
             "born_at": "2026-11-20T08:30:00+08:00",
-            "birth_place": {"province": "甘肃省", "city": "兰州市", "county": "城关区", "township": "",
-                            "institution": "兰州市第一人民医院", "institution_code": "12620100438000000X"},
+            "birth_place": {
+                "province": "甘肃省",
+                "city": "兰州市",
+                "county": "城关区",
+                "township": "",
+                "institution": "兰州市第一人民医院",
+                "institution_code": "12620100438000000X",
+            },
             "native_place": "甘肃省兰州市",
             "delivery_record_mother_id": MOTHER_ID,
         },
-        "hukou": {"follows": "father", "division_code": "620102", "police_station": "张掖路派出所",
-                  "householder_name": "李强", "householder_id_number": FATHER_ID,
-                  "relationship_to_householder": "子女"},
+        "hukou": {
+            "follows": "father",
+            "division_code": "620102",
+            "police_station": "张掖路派出所",
+            "householder_name": "李强",
+            "householder_id_number": FATHER_ID,
+            "relationship_to_householder": "子女",
+        },
         "medical_insurance": {"year": "current", "insured_division": "620102"},
         "social_security_card": {"bank": "中国工商银行", "id_valid_from": "2026-11-20", "id_valid_to": "2031-11-19"},
-        "maternity_reimbursement": {"settled_at_discharge": True,
-                                    "bank_name": None, "account_number": None, "account_holder": None},
-        "delivery": {"birth_certificate": "mail", "social_security_card": "pickup",
-                     "recipient_name": "李强", "recipient_phone": "13800000002",
-                     "recipient_address": "甘肃省兰州市城关区张掖路1号"},
+        "maternity_reimbursement": {
+            "settled_at_discharge": True,
+            "bank_name": None,
+            "account_number": None,
+            "account_holder": None,
+        },
+        "delivery": {
+            "birth_certificate": "mail",
+            "social_security_card": "pickup",
+            "recipient_name": "李强",
+            "recipient_phone": "13800000002",
+            "recipient_address": "甘肃省兰州市城关区张掖路1号",
+        },
         "applicant": {"relationship": "father", "name": "李强", "phone": "13800000002"},
         "commitment_signed": True,
     }
@@ -132,8 +160,12 @@ def test_normalizes_strings_ids_phones_and_times():
     data["father"]["id_number"] = x_id[:-1] + "x"
     data["hukou"]["householder_id_number"] = x_id.lower()
     data["delivery"]["recipient_phone"] = "138 0000 0002"
-    data["maternity_reimbursement"] = {"settled_at_discharge": False, "bank_name": "中国银行",
-                                       "account_number": "6217 0000 1234 5678", "account_holder": "王芳"}
+    data["maternity_reimbursement"] = {
+        "settled_at_discharge": False,
+        "bank_name": "中国银行",
+        "account_number": "6217 0000 1234 5678",
+        "account_holder": "王芳",
+    }
 
     result = validate_application(data, now=NOW)
 
@@ -192,8 +224,17 @@ DELETE = object()
 
 
 def foreign_father(data: dict) -> dict:
-    data["father"].update({"id_type": "passport", "id_number": "E12345678", "nationality": "法国",
-                           "ethnicity": None, "hukou_division": None, "hukou_address": None, "hukou_kind": None})
+    data["father"].update(
+        {
+            "id_type": "passport",
+            "id_number": "E12345678",
+            "nationality": "法国",
+            "ethnicity": None,
+            "hukou_division": None,
+            "hukou_address": None,
+            "hukou_kind": None,
+        }
+    )
     data["hukou"]["follows"] = "mother"
     return data
 
@@ -209,33 +250,53 @@ def guizhou(data: dict) -> dict:
 VALID_VARIANTS = {
     # R1.1: the applicant chooses some items; the sections of the others may be left out.
     "R1.1 only birth and vaccination certificates": lambda: without(
-        "hukou", "medical_insurance", "social_security_card", "maternity_reimbursement",
-        items=("birth_certificate", "vaccination_certificate")),
+        "hukou",
+        "medical_insurance",
+        "social_security_card",
+        "maternity_reimbursement",
+        items=("birth_certificate", "vaccination_certificate"),
+    ),
     "R1.1 only parenting guidance, no delivery section": lambda: without(
-        "hukou", "medical_insurance", "social_security_card", "maternity_reimbursement", "delivery",
-        items=("parenting_guidance",)),
+        "hukou",
+        "medical_insurance",
+        "social_security_card",
+        "maternity_reimbursement",
+        "delivery",
+        items=("parenting_guidance",),
+    ),
     "R1.1 unchosen section given as null": lambda: mutate(
-        without("hukou", items=("birth_certificate",)), "medical_insurance", None),
+        without("hukou", items=("birth_certificate",)), "medical_insurance", None
+    ),
     "section given for an unchosen item is kept": lambda: without(items=("birth_certificate",)),
     "father left out": lambda: mutate(mutate(gansu_application(), "father", DELETE), "hukou.follows", "mother"),
     "father null": lambda: mutate(mutate(gansu_application(), "father", None), "hukou.follows", "mother"),
     "foreign father: passport, no ethnicity, no hukou": lambda: foreign_father(gansu_application()),
-    "single mother: no certificate number": lambda: mutate(gansu_application(), "marriage",
-                                                           {"status": "single", "certificate_number": None}),
+    "single mother: no certificate number": lambda: mutate(
+        gansu_application(), "marriage", {"status": "single", "certificate_number": None}
+    ),
     # R3.8 refusing a nameless newborn is Guizhou policy, not the form's business.
     "Guizhou, newborn not named yet": lambda: mutate(guizhou(gansu_application()), "newborn.given_name", ""),
     "R2.12 manual maternity claim with its bank account": lambda: mutate(
-        gansu_application(), "maternity_reimbursement",
-        {"settled_at_discharge": False, "bank_name": "中国银行", "account_number": "6217000012345678",
-         "account_holder": "王芳"}),
+        gansu_application(),
+        "maternity_reimbursement",
+        {
+            "settled_at_discharge": False,
+            "bank_name": "中国银行",
+            "account_number": "6217000012345678",
+            "account_holder": "王芳",
+        },
+    ),
     "R2.12 settled at discharge: bank fields left out": lambda: mutate(
-        gansu_application(), "maternity_reimbursement", {"settled_at_discharge": True}),
+        gansu_application(), "maternity_reimbursement", {"settled_at_discharge": True}
+    ),
     "everything picked up: no recipient": lambda: mutate(
-        gansu_application(), "delivery", {"birth_certificate": "pickup", "social_security_card": "pickup"}),
+        gansu_application(), "delivery", {"birth_certificate": "pickup", "social_security_card": "pickup"}
+    ),
     "window channel": lambda: mutate(gansu_application(), "channel", "window"),
     "R6.2 current and next year": lambda: mutate(gansu_application(), "medical_insurance.year", "current_and_next"),
     "student collective hukou, active military father (R3.5, R3.6 are policy)": lambda: mutate(
-        mutate(gansu_application(), "mother.hukou_kind", "student_collective"), "father.active_military", True),
+        mutate(gansu_application(), "mother.hukou_kind", "student_collective"), "father.active_military", True
+    ),
     "ID validity of one day": lambda: mutate(gansu_application(), "social_security_card.id_valid_to", "2026-11-20"),
 }
 
@@ -272,6 +333,7 @@ def _append_item(code):
     def change(data):
         data["items"].append(code)
         return data
+
     return change
 
 
@@ -282,11 +344,19 @@ INVALID_CASES = [
     ("birth date in ID in the future", _set("father.id_number", FUTURE_BIRTH_DATE), "father.id_number", "出生日期"),
     ("ID too short", _set("mother.id_number", MOTHER_ID[:-1]), "mother.id_number", "18位"),
     ("ID with letters", _set("mother.id_number", "62010219920315A02X"), "mother.id_number", "格式"),
-    ("malformed passport number", lambda d: mutate(mutate(d, "mother.id_type", "passport"), "mother.id_number",
-                                                   "E12"), "mother.id_number", "格式"),
+    (
+        "malformed passport number",
+        lambda d: mutate(mutate(d, "mother.id_type", "passport"), "mother.id_number", "E12"),
+        "mother.id_number",
+        "格式",
+    ),
     ("unknown id type", _set("mother.id_type", "driving_licence"), "mother.id_type", None),
-    ("householder ID invalid", _set("hukou.householder_id_number", BAD_CHECK_DIGIT),
-     "hukou.householder_id_number", "校验位"),
+    (
+        "householder ID invalid",
+        _set("hukou.householder_id_number", BAD_CHECK_DIGIT),
+        "hukou.householder_id_number",
+        "校验位",
+    ),
     ("bad phone", _set("mother.phone", "12800000001"), "mother.phone", "手机"),
     ("short phone", _set("applicant.phone", "1380000000"), "applicant.phone", "手机"),
     ("unknown ethnicity", _set("mother.ethnicity", "汉"), "mother.ethnicity", "民族"),
@@ -294,8 +364,12 @@ INVALID_CASES = [
     ("resident without hukou division", _set("mother.hukou_division", None), "mother.hukou_division", "必填项"),
     ("resident without hukou kind", _delete("mother.hukou_kind"), "mother.hukou_kind", "必填项"),
     ("bad hukou division", _set("mother.hukou_division", "6201"), "mother.hukou_division", "行政区划"),
-    ("unknown province in division", _set("medical_insurance.insured_division", "990102"),
-     "medical_insurance.insured_division", "行政区划"),
+    (
+        "unknown province in division",
+        _set("medical_insurance.insured_division", "990102"),
+        "medical_insurance.insured_division",
+        "行政区划",
+    ),
     ("unknown hukou kind", _set("mother.hukou_kind", "rural"), "mother.hukou_kind", None),
     ("active_military not a boolean", _set("mother.active_military", "no"), "mother.active_military", None),
     ("R1.1 unknown item", _append_item("passport_application"), "items.7", "未知事项"),
@@ -306,27 +380,62 @@ INVALID_CASES = [
     ("unknown channel", _set("channel", "phone"), "channel", None),
     ("R1.1 chosen hukou_registration without hukou", _delete("hukou"), "hukou", "必填"),
     ("R1.1 chosen medical_insurance without its section", _delete("medical_insurance"), "medical_insurance", None),
-    ("R1.1 chosen social_security_card without its section", _set("social_security_card", None),
-     "social_security_card", None),
-    ("R1.1 chosen maternity_reimbursement without its section", _delete("maternity_reimbursement"),
-     "maternity_reimbursement", None),
+    (
+        "R1.1 chosen social_security_card without its section",
+        _set("social_security_card", None),
+        "social_security_card",
+        None,
+    ),
+    (
+        "R1.1 chosen maternity_reimbursement without its section",
+        _delete("maternity_reimbursement"),
+        "maternity_reimbursement",
+        None,
+    ),
     ("R1.1 chosen birth_certificate without delivery", _delete("delivery"), "delivery", None),
-    ("delivery mode of a chosen item missing", _delete("delivery.birth_certificate"),
-     "delivery.birth_certificate", "必填项"),
+    (
+        "delivery mode of a chosen item missing",
+        _delete("delivery.birth_certificate"),
+        "delivery.birth_certificate",
+        "必填项",
+    ),
     ("unknown delivery mode", _set("delivery.social_security_card", "courier"), "delivery.social_security_card", None),
     ("section not an object", _set("hukou", "father"), "hukou", "对象"),
-    ("R2.12 not settled: bank name", _set("maternity_reimbursement.settled_at_discharge", False),
-     "maternity_reimbursement.bank_name", "银行"),
-    ("R2.12 not settled: account number", _set("maternity_reimbursement.settled_at_discharge", False),
-     "maternity_reimbursement.account_number", "银行"),
-    ("R2.12 not settled: account holder", _set("maternity_reimbursement.settled_at_discharge", False),
-     "maternity_reimbursement.account_holder", "银行"),
-    ("bad account number", lambda d: mutate(d, "maternity_reimbursement", {
-        "settled_at_discharge": False, "bank_name": "中国银行", "account_number": "62-17AB",
-        "account_holder": "王芳"}), "maternity_reimbursement.account_number", "账号"),
+    (
+        "R2.12 not settled: bank name",
+        _set("maternity_reimbursement.settled_at_discharge", False),
+        "maternity_reimbursement.bank_name",
+        "银行",
+    ),
+    (
+        "R2.12 not settled: account number",
+        _set("maternity_reimbursement.settled_at_discharge", False),
+        "maternity_reimbursement.account_number",
+        "银行",
+    ),
+    (
+        "R2.12 not settled: account holder",
+        _set("maternity_reimbursement.settled_at_discharge", False),
+        "maternity_reimbursement.account_holder",
+        "银行",
+    ),
+    (
+        "bad account number",
+        lambda d: mutate(
+            d,
+            "maternity_reimbursement",
+            {
+                "settled_at_discharge": False,
+                "bank_name": "中国银行",
+                "account_number": "62-17AB",
+                "account_holder": "王芳",
+            },
+        ),
+        "maternity_reimbursement.account_number",
+        "账号",
+    ),
     ("recipient name missing when mail", _set("delivery.recipient_name", None), "delivery.recipient_name", "收件"),
-    ("recipient address blank when mail", _set("delivery.recipient_address", "  "), "delivery.recipient_address",
-     None),
+    ("recipient address blank when mail", _set("delivery.recipient_address", "  "), "delivery.recipient_address", None),
     ("recipient phone missing when mail", _delete("delivery.recipient_phone"), "delivery.recipient_phone", "收件"),
     ("recipient phone invalid", _set("delivery.recipient_phone", "010-12345678"), "delivery.recipient_phone", "手机"),
     ("born_at in the future", _set("newborn.born_at", "2026-11-25T10:00:01+08:00"), "newborn.born_at", "晚于"),
@@ -336,17 +445,37 @@ INVALID_CASES = [
     ("unknown sex", _set("newborn.sex", "f"), "newborn.sex", None),
     ("blank surname", _set("newborn.surname", " "), "newborn.surname", "必填项"),
     ("given_name key missing", _delete("newborn.given_name"), "newborn.given_name", "必填项"),
-    ("birth place missing institution", _delete("newborn.birth_place.institution"),
-     "newborn.birth_place.institution", "必填项"),
-    ("R3.10 delivery record mother ID missing", _delete("newborn.delivery_record_mother_id"),
-     "newborn.delivery_record_mother_id", "必填项"),
-    ("R3.2 married without certificate number", _set("marriage.certificate_number", None),
-     "marriage.certificate_number", "结婚证"),
+    (
+        "birth place missing institution",
+        _delete("newborn.birth_place.institution"),
+        "newborn.birth_place.institution",
+        "必填项",
+    ),
+    (
+        "R3.10 delivery record mother ID missing",
+        _delete("newborn.delivery_record_mother_id"),
+        "newborn.delivery_record_mother_id",
+        "必填项",
+    ),
+    (
+        "R3.2 married without certificate number",
+        _set("marriage.certificate_number", None),
+        "marriage.certificate_number",
+        "结婚证",
+    ),
     ("unknown marriage status", _set("marriage.status", "engaged"), "marriage.status", None),
-    ("ID valid to before from", _set("social_security_card.id_valid_to", "2026-11-19"),
-     "social_security_card.id_valid_to", "早于"),
-    ("ID valid from not a date", _set("social_security_card.id_valid_from", "20/11/2026"),
-     "social_security_card.id_valid_from", "日期"),
+    (
+        "ID valid to before from",
+        _set("social_security_card.id_valid_to", "2026-11-19"),
+        "social_security_card.id_valid_to",
+        "早于",
+    ),
+    (
+        "ID valid from not a date",
+        _set("social_security_card.id_valid_from", "20/11/2026"),
+        "social_security_card.id_valid_from",
+        "日期",
+    ),
     ("R6.2 unknown insurance year", _set("medical_insurance.year", "last"), "medical_insurance.year", None),
     ("hukou follows father who is left out", _delete("father"), "hukou.follows", "父亲"),
     ("unknown hukou follows", _set("hukou.follows", "grandfather"), "hukou.follows", None),
@@ -361,8 +490,12 @@ INVALID_CASES = [
     ("marriage missing", _delete("marriage"), "marriage", "必填项"),
     ("unknown top-level field", _set("remarks", "hello"), "remarks", "未知字段"),
     ("unknown nested field", _set("mother.age", 34), "mother.age", "未知字段"),
-    ("unknown deeply nested field", _set("newborn.birth_place.country", "中国"),
-     "newborn.birth_place.country", "未知字段"),
+    (
+        "unknown deeply nested field",
+        _set("newborn.birth_place.country", "中国"),
+        "newborn.birth_place.country",
+        "未知字段",
+    ),
     ("name too long", _set("mother.name", "王" * 51), "mother.name", "50"),
     ("name not a string", _set("mother.name", 42), "mother.name", "文本"),
 ]
@@ -387,9 +520,15 @@ def test_every_error_of_a_bad_application_is_reported_at_once_in_chinese():
     data["extra"] = 1
     errors = errors_of(data)
     assert set(errors) == {
-        "mother.id_number", "father.phone", "items.7", "medical_insurance",
-        "maternity_reimbursement.bank_name", "maternity_reimbursement.account_number",
-        "maternity_reimbursement.account_holder", "commitment_signed", "extra",
+        "mother.id_number",
+        "father.phone",
+        "items.7",
+        "medical_insurance",
+        "maternity_reimbursement.bank_name",
+        "maternity_reimbursement.account_number",
+        "maternity_reimbursement.account_holder",
+        "commitment_signed",
+        "extra",
     }
     chinese = re.compile(r"[\u4e00-\u9fff]")
     assert all(chinese.search(m) for messages in errors.values() for m in messages)
@@ -435,17 +574,20 @@ def test_does_not_modify_its_input():
 # --- flatten_errors ---------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("messages, flat", [
-    ({"a": ["x"]}, {"a": ["x"]}),
-    ({"mother": {"id_number": ["x", "y"]}}, {"mother.id_number": ["x", "y"]}),
-    ({"items": {0: ["x"], 3: ["y"]}}, {"items.0": ["x"], "items.3": ["y"]}),
-    ({"a": {"b": {"c": ["x"]}}}, {"a.b.c": ["x"]}),
-    ({"hukou": {"_schema": ["x"]}}, {"hukou": ["x"]}),
-    ({"_schema": ["x"]}, {"_schema": ["x"]}),
-    (["x"], {"_schema": ["x"]}),
-    ({"a": ["x", "x"]}, {"a": ["x"]}),
-    ({"a": {"_schema": ["x"], "b": ["y"]}}, {"a": ["x"], "a.b": ["y"]}),
-    ({"rows": {1: {"name": ["x"]}}}, {"rows.1.name": ["x"]}),
-])
+@pytest.mark.parametrize(
+    "messages, flat",
+    [
+        ({"a": ["x"]}, {"a": ["x"]}),
+        ({"mother": {"id_number": ["x", "y"]}}, {"mother.id_number": ["x", "y"]}),
+        ({"items": {0: ["x"], 3: ["y"]}}, {"items.0": ["x"], "items.3": ["y"]}),
+        ({"a": {"b": {"c": ["x"]}}}, {"a.b.c": ["x"]}),
+        ({"hukou": {"_schema": ["x"]}}, {"hukou": ["x"]}),
+        ({"_schema": ["x"]}, {"_schema": ["x"]}),
+        (["x"], {"_schema": ["x"]}),
+        ({"a": ["x", "x"]}, {"a": ["x"]}),
+        ({"a": {"_schema": ["x"], "b": ["y"]}}, {"a": ["x"], "a.b": ["y"]}),
+        ({"rows": {1: {"name": ["x"]}}}, {"rows.1.name": ["x"]}),
+    ],
+)
 def test_flatten_errors(messages, flat):
     assert flatten_errors(messages) == flat

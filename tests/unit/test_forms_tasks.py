@@ -34,8 +34,11 @@ def errors_of(key: str, variables: dict) -> dict[str, list[str]]:
 def test_the_three_review_forms_are_registered():
     assert set(task_form_keys()) >= set(KEYS)
     groups = {key: get_task_form(key).group for key in KEYS}
-    assert groups == {"window_intake_review": "service_center", "birth_certificate_review": "midwifery",
-                      "hukou_review": "police"}
+    assert groups == {
+        "window_intake_review": "service_center",
+        "birth_certificate_review": "midwifery",
+        "hukou_review": "police",
+    }
     assert get_task_form("window_intake_review").title == "窗口受理"
 
 
@@ -104,13 +107,16 @@ def test_blank_optional_reason_on_approval_becomes_null(key):
 
 
 @pytest.mark.parametrize("key", KEYS)
-@pytest.mark.parametrize("variables, path", [
-    ({}, "decision"),
-    ({"decision": "maybe"}, "decision"),
-    ({"decision": "return", "reason": "x", "comment": "y"}, "comment"),
-    ({"decision": "return", "reason": 5}, "reason"),
-    ({"decision": "approve", "materials_checked": "yes"}, "materials_checked"),
-])
+@pytest.mark.parametrize(
+    "variables, path",
+    [
+        ({}, "decision"),
+        ({"decision": "maybe"}, "decision"),
+        ({"decision": "return", "reason": "x", "comment": "y"}, "comment"),
+        ({"decision": "return", "reason": 5}, "reason"),
+        ({"decision": "approve", "materials_checked": "yes"}, "materials_checked"),
+    ],
+)
 def test_invalid_variables(key, variables, path):
     assert path in errors_of(key, variables)
 
@@ -129,8 +135,9 @@ def test_birth_certificate_approval_requires_certificate_number():
 
 
 def test_birth_certificate_number_is_upper_cased():
-    result = get_task_form("birth_certificate_review").validate(approval(
-        "birth_certificate_review", certificate_number=" r620012345 "))
+    result = get_task_form("birth_certificate_review").validate(
+        approval("birth_certificate_review", certificate_number=" r620012345 ")
+    )
     assert result["certificate_number"] == "R620012345"
 
 
@@ -181,17 +188,26 @@ def test_describe_has_camunda_form_field_shape(key):
 def test_describe_decision_reason_and_materials():
     by_id = {f["id"]: f for f in get_task_form("window_intake_review").describe()["fields"]}
     assert by_id["decision"] == {
-        "id": "decision", "label": "审核结果", "type": "enum", "required": True,
+        "id": "decision",
+        "label": "审核结果",
+        "type": "enum",
+        "required": True,
         "options": [{"id": "approve", "name": "受理"}, {"id": "return", "name": "退件"}],
         "constraints": {"required": True, "one_of": ["approve", "return"]},
     }
     assert {k: v for k, v in by_id["reason"].items() if k != "constraints"} == {
-        "id": "reason", "label": "退件原因", "type": "string", "required": False}
+        "id": "reason",
+        "label": "退件原因",
+        "type": "string",
+        "required": False,
+    }
     assert by_id["materials_checked"]["type"] == "boolean"
 
 
 def test_describe_names_the_approval_after_the_task():
-    options = {f["id"]: f for f in get_task_form("birth_certificate_review").describe()["fields"]}["decision"]["options"]
+    options = {f["id"]: f for f in get_task_form("birth_certificate_review").describe()["fields"]}["decision"][
+        "options"
+    ]
     assert options[0] == {"id": "approve", "name": "签发"}
 
 
@@ -204,10 +220,20 @@ def test_describe_follows_the_schema():
         note = Text("备注", allow_none=True)
 
     by_id = {f["id"]: f for f in TaskForm("extra", "测试", "police", ExtraSchema).describe()["fields"]}
-    assert by_id["visit_on"] == {"id": "visit_on", "label": "到派出所日期", "type": "date", "required": True,
-                                 "constraints": {"required": True}}
-    assert by_id["copies"] == {"id": "copies", "label": "份数", "type": "long", "required": True,
-                               "constraints": {"required": True}}
+    assert by_id["visit_on"] == {
+        "id": "visit_on",
+        "label": "到派出所日期",
+        "type": "date",
+        "required": True,
+        "constraints": {"required": True},
+    }
+    assert by_id["copies"] == {
+        "id": "copies",
+        "label": "份数",
+        "type": "long",
+        "required": True,
+        "constraints": {"required": True},
+    }
     assert by_id["note"]["type"] == "string"
 
 

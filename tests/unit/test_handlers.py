@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import copy
-import inspect
 import dataclasses
+import inspect
 import json
 import logging
 from datetime import date, datetime, timedelta, timezone
@@ -15,26 +15,40 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from stdnum.cn import ric
 
-import handlers.newborn.common
 import forms.newborn.regions
+import handlers.newborn.common
+from engine.handlers import BusinessError, DuplicateTopic, HandlerError, HandlerRegistry, HandlerResult, ServiceCall
+from forms.newborn.regions import LatePayment, load_profiles, profile, profiles
+from handlers.newborn import cdc, default_registry, health, hrss, medical_insurance, midwifery, police, service_center
+from handlers.newborn.medical_insurance import LatePaymentNotProvided, coverage_start, premium_due_by
 from tests.support.calendars import PACKAGE_CALENDAR
 from tests.support.newborn_policy import station_rule_of
-from handlers.newborn import cdc, default_registry, health, hrss, medical_insurance, midwifery, police, service_center
-from engine.handlers import BusinessError, HandlerError, HandlerResult, ServiceCall
-from handlers.newborn.medical_insurance import LatePaymentNotProvided, coverage_start, premium_due_by
-from forms.newborn.regions import LatePayment, load_profiles, profile, profiles
-from engine.handlers import DuplicateTopic, HandlerRegistry
 
 from .ledger_double import MemoryLedger
 
 SHANGHAI = timezone(timedelta(hours=8))
-ALL_ITEMS = ["birth_certificate", "vaccination_certificate", "hukou_registration", "social_security_card",
-             "medical_insurance", "maternity_reimbursement", "parenting_guidance"]
+ALL_ITEMS = [
+    "birth_certificate",
+    "vaccination_certificate",
+    "hukou_registration",
+    "social_security_card",
+    "medical_insurance",
+    "maternity_reimbursement",
+    "parenting_guidance",
+]
 TOPICS = {
-    "service_center.dispatch", "cdc.issue_vaccination_certificate", "midwifery.issue_birth_certificate",
-    "police.register_birth", "service_center.push_results", "hrss.apply_card", "medical_insurance.enrol",
-    "medical_insurance.reimburse_maternity", "health.register_guidance", "service_center.notify_result",
-    "service_center.report_overdue", "medical_insurance.confirm_enrolment",
+    "service_center.dispatch",
+    "cdc.issue_vaccination_certificate",
+    "midwifery.issue_birth_certificate",
+    "police.register_birth",
+    "service_center.push_results",
+    "hrss.apply_card",
+    "medical_insurance.enrol",
+    "medical_insurance.reimburse_maternity",
+    "health.register_guidance",
+    "service_center.notify_result",
+    "service_center.report_overdue",
+    "medical_insurance.confirm_enrolment",
 }
 
 
@@ -43,29 +57,72 @@ def make_application(region="gansu", **changes):
         "region": region,
         "channel": "online",
         "items": list(ALL_ITEMS),
-        "mother": {"name": "王芳", "id_type": "resident_id", "id_number": "620102199203150021",
-                   "nationality": "中国", "ethnicity": "汉族", "phone": "13800000001",
-                   "hukou_division": "620102", "hukou_address": "甘肃省兰州市城关区某路1号",
-                   "current_address": "甘肃省兰州市城关区某路1号", "hukou_kind": "family", "active_military": False},
-        "father": {"name": "李明", "id_type": "resident_id", "id_number": "620103199001010035",
-                   "nationality": "中国", "ethnicity": "汉族", "phone": "13800000002",
-                   "hukou_division": "620103", "hukou_address": "甘肃省兰州市七里河区某街2号",
-                   "current_address": "甘肃省兰州市城关区某路1号", "hukou_kind": "family", "active_military": False},
+        "mother": {
+            "name": "王芳",
+            "id_type": "resident_id",
+            "id_number": "620102199203150021",
+            "nationality": "中国",
+            "ethnicity": "汉族",
+            "phone": "13800000001",
+            "hukou_division": "620102",
+            "hukou_address": "甘肃省兰州市城关区某路1号",
+            "current_address": "甘肃省兰州市城关区某路1号",
+            "hukou_kind": "family",
+            "active_military": False,
+        },
+        "father": {
+            "name": "李明",
+            "id_type": "resident_id",
+            "id_number": "620103199001010035",
+            "nationality": "中国",
+            "ethnicity": "汉族",
+            "phone": "13800000002",
+            "hukou_division": "620103",
+            "hukou_address": "甘肃省兰州市七里河区某街2号",
+            "current_address": "甘肃省兰州市城关区某路1号",
+            "hukou_kind": "family",
+            "active_military": False,
+        },
         "marriage": {"status": "married", "certificate_number": "J620102-2020-001234"},
-        "newborn": {"surname": "李", "given_name": "安然", "sex": "female",
-                    "born_at": "2026-11-20T08:30:00+08:00",
-                    "birth_place": {"province": "甘肃省", "city": "兰州市", "county": "城关区", "township": "",
-                                    "institution": "兰州市第一人民医院", "institution_code": "H001"},
-                    "native_place": "甘肃省兰州市", "delivery_record_mother_id": "620102199203150021"},
-        "hukou": {"follows": "father", "division_code": "620103", "police_station": "七里河派出所",
-                  "householder_name": "李强", "householder_id_number": "620103196501010017",
-                  "relationship_to_householder": "孙女"},
+        "newborn": {
+            "surname": "李",
+            "given_name": "安然",
+            "sex": "female",
+            "born_at": "2026-11-20T08:30:00+08:00",
+            "birth_place": {
+                "province": "甘肃省",
+                "city": "兰州市",
+                "county": "城关区",
+                "township": "",
+                "institution": "兰州市第一人民医院",
+                "institution_code": "H001",
+            },
+            "native_place": "甘肃省兰州市",
+            "delivery_record_mother_id": "620102199203150021",
+        },
+        "hukou": {
+            "follows": "father",
+            "division_code": "620103",
+            "police_station": "七里河派出所",
+            "householder_name": "李强",
+            "householder_id_number": "620103196501010017",
+            "relationship_to_householder": "孙女",
+        },
         "medical_insurance": {"year": "current", "insured_division": "620103"},
         "social_security_card": {"bank": "中国工商银行", "id_valid_from": "2026-11-20", "id_valid_to": "2031-11-19"},
-        "maternity_reimbursement": {"settled_at_discharge": True, "bank_name": None, "account_number": None,
-                                    "account_holder": None},
-        "delivery": {"birth_certificate": "mail", "social_security_card": "pickup", "recipient_name": "李明",
-                     "recipient_phone": "13800000002", "recipient_address": "甘肃省兰州市城关区某路1号"},
+        "maternity_reimbursement": {
+            "settled_at_discharge": True,
+            "bank_name": None,
+            "account_number": None,
+            "account_holder": None,
+        },
+        "delivery": {
+            "birth_certificate": "mail",
+            "social_security_card": "pickup",
+            "recipient_name": "李明",
+            "recipient_phone": "13800000002",
+            "recipient_address": "甘肃省兰州市城关区某路1号",
+        },
         "applicant": {"relationship": "father", "name": "李明", "phone": "13800000002"},
         "commitment_signed": True,
     }
@@ -78,8 +135,17 @@ def make_application(region="gansu", **changes):
     return app
 
 
-def make_call(ledger, app=None, *, key="k1", now=datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI), results=None,
-              reviews=None, steps=None, topic="test.topic"):
+def make_call(
+    ledger,
+    app=None,
+    *,
+    key="k1",
+    now=datetime(2026, 11, 25, 10, 0, tzinfo=SHANGHAI),
+    results=None,
+    reviews=None,
+    steps=None,
+    topic="test.topic",
+):
     app = app or make_application()
     variables = {
         "application": app,
@@ -88,12 +154,20 @@ def make_call(ledger, app=None, *, key="k1", now=datetime(2026, 11, 25, 10, 0, t
         "channel": app["channel"],
         "results": results or {},
         "steps": steps or {},
-        "reviews": reviews if reviews is not None else
-        {"birth_certificate_review": {"decision": "approve", "certificate_number": "Y620001234"}},
+        "reviews": reviews
+        if reviews is not None
+        else {"birth_certificate_review": {"decision": "approve", "certificate_number": "Y620001234"}},
         "station_rule": station_rule_of(app, now),  # as the process's business rule task gives it
     }
-    return ServiceCall(topic=topic, idempotency_key=key, business_key="BK-1", variables=variables, now=now,
-                       ledger=ledger, calendar=PACKAGE_CALENDAR)
+    return ServiceCall(
+        topic=topic,
+        idempotency_key=key,
+        business_key="BK-1",
+        variables=variables,
+        now=now,
+        ledger=ledger,
+        calendar=PACKAGE_CALENDAR,
+    )
 
 
 def run(topic, ledger, app=None, **kw):
@@ -252,8 +326,12 @@ def test_vaccination_certificate_issued_on_the_spot_by_the_midwifery_institution
     result = run("cdc.issue_vaccination_certificate", MemoryLedger())
     assert_json(result)
     assert result.item == "vaccination_certificate"
-    assert result.result == {"certificate_number": "JZ20261125000001", "number": "JZ20261125000001",
-                             "issued_on": "2026-11-25", "issued_by": "兰州市第一人民医院"}
+    assert result.result == {
+        "certificate_number": "JZ20261125000001",
+        "number": "JZ20261125000001",
+        "issued_on": "2026-11-25",
+        "issued_by": "兰州市第一人民医院",
+    }
     assert result.notices[0].audience == "applicant"
 
 
@@ -355,16 +433,28 @@ def test_citizen_id_sequence_stops_before_996():
 
 def test_r3_4_station_of_the_parent_followed():
     result = run("police.register_birth", MemoryLedger())
-    assert result.result["police_station"] == {"name": "七里河派出所", "division_code": "620103",
-                                                "parent": "father", "rule": "R3.4"}
+    assert result.result["police_station"] == {
+        "name": "七里河派出所",
+        "division_code": "620103",
+        "parent": "father",
+        "rule": "R3.4",
+    }
 
 
 def test_r3_5_student_collective_hukou_registers_at_the_family_hukou():
-    app = make_application(father__hukou_kind="student_collective", hukou__follows="mother",
-                           hukou__division_code="620102", hukou__police_station="城关派出所")
+    app = make_application(
+        father__hukou_kind="student_collective",
+        hukou__follows="mother",
+        hukou__division_code="620102",
+        hukou__police_station="城关派出所",
+    )
     result = run("police.register_birth", MemoryLedger(), app)
-    assert result.result["police_station"] == {"name": "城关派出所", "division_code": "620102",
-                                                "parent": "mother", "rule": "R3.5"}
+    assert result.result["police_station"] == {
+        "name": "城关派出所",
+        "division_code": "620102",
+        "parent": "mother",
+        "rule": "R3.5",
+    }
     assert result.result["citizen_id_number"].startswith("620102")
 
 
@@ -375,14 +465,22 @@ def test_r3_5_following_the_student_parent_needs_the_clerk_to_set_the_station():
     assert refused.value.code == "police_station_required"
     reviews = {"hukou_review": {"decision": "approve", "police_station": "城关派出所"}}
     result = run("police.register_birth", MemoryLedger(), app, reviews=reviews)
-    assert result.result["police_station"] == {"name": "城关派出所", "division_code": "620102",
-                                                "parent": "mother", "rule": "hukou_review"}
+    assert result.result["police_station"] == {
+        "name": "城关派出所",
+        "division_code": "620102",
+        "parent": "mother",
+        "rule": "hukou_review",
+    }
     assert result.result["citizen_id_number"].startswith("620102")
 
 
 def test_r3_6_active_military_parent_registers_at_the_civilian_parent():
-    app = make_application(father__active_military=True, hukou__follows="mother",
-                           hukou__division_code="620102", hukou__police_station="城关派出所")
+    app = make_application(
+        father__active_military=True,
+        hukou__follows="mother",
+        hukou__division_code="620102",
+        hukou__police_station="城关派出所",
+    )
     result = run("police.register_birth", MemoryLedger(), app)
     assert result.result["police_station"]["parent"] == "mother"
     assert result.result["police_station"]["rule"] == "R3.6"
@@ -398,8 +496,12 @@ def test_r3_5_and_r3_6_in_conflict_need_the_clerk():
     assert refused.value.code == "police_station_required"
     reviews = {"hukou_review": {"police_station": "某派出所", "division_code": "620104"}}
     result = run("police.register_birth", MemoryLedger(), app, reviews=reviews)
-    assert result.result["police_station"] == {"name": "某派出所", "division_code": "620104", "parent": None,
-                                                "rule": "hukou_review"}
+    assert result.result["police_station"] == {
+        "name": "某派出所",
+        "division_code": "620104",
+        "parent": None,
+        "rule": "hukou_review",
+    }
 
 
 def test_r3_4_the_review_overrides_the_station():
@@ -493,9 +595,14 @@ def test_r2_11_card_application_pickup_at_the_chosen_bank():
     result = run("hrss.apply_card", MemoryLedger())
     assert_json(result)
     assert result.item == "social_security_card"
-    assert result.result == {"application_number": "SB20261125000001", "number": "SB20261125000001",
-                             "applied_on": "2026-11-25", "bank": "中国工商银行", "delivery": "pickup",
-                             "delivery_requested": "pickup"}
+    assert result.result == {
+        "application_number": "SB20261125000001",
+        "number": "SB20261125000001",
+        "applied_on": "2026-11-25",
+        "bank": "中国工商银行",
+        "delivery": "pickup",
+        "delivery_requested": "pickup",
+    }
     assert "中国工商银行网点领取" in result.notices[0].text and result.notices[0].place == "中国工商银行"
 
 
@@ -548,16 +655,20 @@ def test_r6_2_gansu_december_birth_current_and_next():
     app = make_application(newborn__born_at="2026-12-01T02:00:00+08:00", medical_insurance__year="current_and_next")
     r = run("medical_insurance.enrol", MemoryLedger(), app).result
     assert r["years"] == [2026, 2027]
-    assert r["coverage"] == [{"year": 2026, "start": "2026-12-01", "end": "2026-12-31"},
-                             {"year": 2027, "start": "2027-01-01", "end": "2027-12-31"}]
+    assert r["coverage"] == [
+        {"year": 2026, "start": "2026-12-01", "end": "2026-12-31"},
+        {"year": 2027, "start": "2027-01-01", "end": "2027-12-31"},
+    ]
 
 
 def test_r6_3_guizhou_tells_how_to_pay():
     """(Guizhou offers no next year: the eligibility table refuses it at the start, test_policy_tables.)"""
     app = make_application("guizhou", newborn__born_at="2026-11-20T08:30:00+08:00", medical_insurance__year="current")
     result = run("medical_insurance.enrol", MemoryLedger(), app)
-    assert result.result["late_payment"] == {"premium": "individual_plus_subsidy",
-                                             "coverage_starts_days_after_payment": 61}
+    assert result.result["late_payment"] == {
+        "premium": "individual_plus_subsidy",
+        "coverage_starts_days_after_payment": 61,
+    }
     assert result.result["payment_channels"] == ["微信", "支付宝", "银行APP"]
     text = result.notices[0].text
     assert "微信、支付宝、银行APP" in text and "2027-02-18" in text  # R2.10
@@ -620,9 +731,14 @@ def test_r2_12_settled_at_discharge_needs_no_claim():
 
 
 def test_r2_12_manual_claim_with_materials():
-    app = make_application(maternity_reimbursement={"settled_at_discharge": False, "bank_name": "中国银行",
-                                                    "account_number": "6216000000000000000",
-                                                    "account_holder": "王芳"})
+    app = make_application(
+        maternity_reimbursement={
+            "settled_at_discharge": False,
+            "bank_name": "中国银行",
+            "account_number": "6216000000000000000",
+            "account_holder": "王芳",
+        }
+    )
     ledger = MemoryLedger()
     result = run("medical_insurance.reimburse_maternity", ledger, app, key="m")
     assert_json(result)
@@ -635,8 +751,9 @@ def test_r2_12_manual_claim_with_materials():
         assert material in text
     assert "6216000000000000000" not in text
     assert run("medical_insurance.reimburse_maternity", ledger, app, key="m").result == r
-    assert run("medical_insurance.reimburse_maternity", ledger, app, key="n").result["claim_number"] == \
-        "BX20261125000002"
+    assert (
+        run("medical_insurance.reimburse_maternity", ledger, app, key="n").result["claim_number"] == "BX20261125000002"
+    )
 
 
 def test_r2_12_manual_claim_asks_for_a_missing_bank_account():
@@ -654,8 +771,11 @@ def test_parenting_guidance_registration():
     result = run("health.register_guidance", MemoryLedger())
     assert_json(result)
     assert result.item == "parenting_guidance"
-    assert result.result == {"registration_number": "YE20261125000001", "number": "YE20261125000001",
-                             "registered_on": "2026-11-25"}
+    assert result.result == {
+        "registration_number": "YE20261125000001",
+        "number": "YE20261125000001",
+        "registered_on": "2026-11-25",
+    }
 
 
 # --- service_center.notify_result (R2.7) ------------------------------------------------------------------
@@ -664,9 +784,14 @@ def test_parenting_guidance_registration():
 def test_r2_7_final_feedback_lists_each_chosen_items_result():
     ledger = MemoryLedger()
     results = {}
-    for topic in ("midwifery.issue_birth_certificate", "cdc.issue_vaccination_certificate",
-                  "police.register_birth", "hrss.apply_card", "medical_insurance.enrol",
-                  "medical_insurance.reimburse_maternity"):
+    for topic in (
+        "midwifery.issue_birth_certificate",
+        "cdc.issue_vaccination_certificate",
+        "police.register_birth",
+        "hrss.apply_card",
+        "medical_insurance.enrol",
+        "medical_insurance.reimburse_maternity",
+    ):
         outcome = run(topic, ledger)
         results[outcome.item] = outcome.result
     steps = {"service_center.dispatch": run("service_center.dispatch", ledger).result}
@@ -677,8 +802,12 @@ def test_r2_7_final_feedback_lists_each_chosen_items_result():
     assert list(lines) == ALL_ITEMS
     assert lines["birth_certificate"]["number"] == "Y620001234"
     assert lines["hukou_registration"]["number"] == "HJ20261125000001"
-    assert lines["maternity_reimbursement"] == {"item": "maternity_reimbursement", "name": "生育医疗费用报销",
-                                                "status": "settled_at_discharge", "number": None}
+    assert lines["maternity_reimbursement"] == {
+        "item": "maternity_reimbursement",
+        "name": "生育医疗费用报销",
+        "status": "settled_at_discharge",
+        "number": None,
+    }
     assert lines["parenting_guidance"]["status"] == "not_completed"
     text = result.notices[0].text
     assert result.notices[0].audience == "applicant"

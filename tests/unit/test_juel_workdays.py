@@ -10,9 +10,9 @@ from datetime import datetime
 import pytest
 
 from engine.bpmn.script_engine import compile_juel
+from engine.calendar import CalendarNotCovered
 from engine.clock import CHINA
 from engine.expressions import ExpressionError, juel
-from engine.calendar import CalendarNotCovered
 from tests.support.calendars import PACKAGE_CALENDAR
 
 
@@ -24,37 +24,43 @@ def due(expression: str, now: str, **variables):
     return juel.compile(expression).evaluate(variables, now=at(now), calendar=PACKAGE_CALENDAR)
 
 
-@pytest.mark.parametrize("now, n, expected", [
-    # R5.1 weekends: Friday + 1 working day is Monday; on a Saturday, 0 means Monday
-    ("2026-11-20 10:00", 1, "2026-11-23 23:59:59"),
-    ("2026-11-21 10:00", 0, "2026-11-23 23:59:59"),
-    ("2026-11-21 10:00", 1, "2026-11-23 23:59:59"),
-    ("2026-11-23 10:00", 0, "2026-11-23 23:59:59"),
-    ("2026-11-23 10:00", 3, "2026-11-26 23:59:59"),
-    # R5.1 the 2026 National Day holiday: 1-7 October off, Sunday 20 September and Saturday 10 October worked
-    ("2026-09-18 10:00", 1, "2026-09-20 23:59:59"),
-    ("2026-09-30 10:00", 1, "2026-10-08 23:59:59"),
-    ("2026-09-30 10:00", 3, "2026-10-10 23:59:59"),
-    ("2026-10-03 10:00", 0, "2026-10-08 23:59:59"),
-    # R5.1 the turn of 2025 to 2026: 1-2 January off, Sunday 4 January worked
-    ("2025-12-31 10:00", 1, "2026-01-04 23:59:59"),
-    ("2025-12-31 10:00", 2, "2026-01-05 23:59:59"),
-])
+@pytest.mark.parametrize(
+    "now, n, expected",
+    [
+        # R5.1 weekends: Friday + 1 working day is Monday; on a Saturday, 0 means Monday
+        ("2026-11-20 10:00", 1, "2026-11-23 23:59:59"),
+        ("2026-11-21 10:00", 0, "2026-11-23 23:59:59"),
+        ("2026-11-21 10:00", 1, "2026-11-23 23:59:59"),
+        ("2026-11-23 10:00", 0, "2026-11-23 23:59:59"),
+        ("2026-11-23 10:00", 3, "2026-11-26 23:59:59"),
+        # R5.1 the 2026 National Day holiday: 1-7 October off, Sunday 20 September and Saturday 10 October worked
+        ("2026-09-18 10:00", 1, "2026-09-20 23:59:59"),
+        ("2026-09-30 10:00", 1, "2026-10-08 23:59:59"),
+        ("2026-09-30 10:00", 3, "2026-10-10 23:59:59"),
+        ("2026-10-03 10:00", 0, "2026-10-08 23:59:59"),
+        # R5.1 the turn of 2025 to 2026: 1-2 January off, Sunday 4 January worked
+        ("2025-12-31 10:00", 1, "2026-01-04 23:59:59"),
+        ("2025-12-31 10:00", 2, "2026-01-05 23:59:59"),
+    ],
+)
 def test_r5_1_working_days_without_closing_time(now, n, expected):
     assert due(f"${{workdays({n})}}", now) == at(expected)
 
 
-@pytest.mark.parametrize("now, n, expected", [
-    # R5.2 Guizhou: due by 17:00 of the working day; after 17:00 the office day is over
-    ("2026-11-23 10:00", 0, "2026-11-23 17:00"),
-    ("2026-11-23 16:59", 0, "2026-11-23 17:00"),
-    ("2026-11-23 17:00", 0, "2026-11-24 17:00"),
-    ("2026-11-23 18:30", 0, "2026-11-24 17:00"),
-    ("2026-11-20 16:00", 3, "2026-11-25 17:00"),
-    ("2026-11-20 18:00", 3, "2026-11-25 17:00"),  # Friday evening: Saturday never counts either
-    ("2026-11-21 10:00", 7, "2026-12-01 17:00"),
-    ("2026-09-30 10:00", 20, "2026-11-03 17:00"),
-])
+@pytest.mark.parametrize(
+    "now, n, expected",
+    [
+        # R5.2 Guizhou: due by 17:00 of the working day; after 17:00 the office day is over
+        ("2026-11-23 10:00", 0, "2026-11-23 17:00"),
+        ("2026-11-23 16:59", 0, "2026-11-23 17:00"),
+        ("2026-11-23 17:00", 0, "2026-11-24 17:00"),
+        ("2026-11-23 18:30", 0, "2026-11-24 17:00"),
+        ("2026-11-20 16:00", 3, "2026-11-25 17:00"),
+        ("2026-11-20 18:00", 3, "2026-11-25 17:00"),  # Friday evening: Saturday never counts either
+        ("2026-11-21 10:00", 7, "2026-12-01 17:00"),
+        ("2026-09-30 10:00", 20, "2026-11-03 17:00"),
+    ],
+)
 def test_r5_2_guizhou_by_the_closing_time(now, n, expected):
     assert due(f'${{workdays({n}, "17:00")}}', now) == at(expected)
 
@@ -89,10 +95,19 @@ def test_workdays_without_a_calendar_is_refused():
         juel.compile("${workdays(1)}").evaluate({}, now=at("2026-11-20 10:00"))
 
 
-@pytest.mark.parametrize("expression", [
-    "${workdays(-1)}", '${workdays("3")}', "${workdays(1.5)}", "${workdays(true)}", '${workdays(1, "5pm")}',
-    '${workdays(1, "25:00")}', "${workdays(1, 17)}", "${workdays(null)}",
-])
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "${workdays(-1)}",
+        '${workdays("3")}',
+        "${workdays(1.5)}",
+        "${workdays(true)}",
+        '${workdays(1, "5pm")}',
+        '${workdays(1, "25:00")}',
+        "${workdays(1, 17)}",
+        "${workdays(null)}",
+    ],
+)
 def test_bad_arguments_are_expression_errors(expression):
     with pytest.raises(ExpressionError, match="workdays"):
         due(expression, "2026-11-20 10:00")

@@ -18,10 +18,17 @@ from engine.materials import (
 from tests.sample_files import DISGUISED, jpeg, pdf, png
 
 
-@pytest.mark.parametrize("content, media_type", [
-    (jpeg(), "image/jpeg"), (jpeg() + b"\x00\x00\n", "image/jpeg"), (png(), "image/png"), (png(640, 480), "image/png"),
-    (pdf(), "application/pdf"), (b"%PDF-2.0\n" + b"x" * 5000 + b"\n%%EOF", "application/pdf"),
-])
+@pytest.mark.parametrize(
+    "content, media_type",
+    [
+        (jpeg(), "image/jpeg"),
+        (jpeg() + b"\x00\x00\n", "image/jpeg"),
+        (png(), "image/png"),
+        (png(640, 480), "image/png"),
+        (pdf(), "application/pdf"),
+        (b"%PDF-2.0\n" + b"x" * 5000 + b"\n%%EOF", "application/pdf"),
+    ],
+)
 def test_genuine_files_are_recognised(content, media_type):
     assert detect_media_type(content) == media_type
 
@@ -32,13 +39,16 @@ def test_disguised_and_truncated_files_are_refused(kind):
         check_upload(DISGUISED[kind], 1024)
 
 
-@pytest.mark.parametrize("content", [
-    png()[:16] + b"\x00" * 13 + png()[29:],            # IHDR with a zero size and a wrong CRC
-    png().replace(b"IHDR", b"IHDX", 1),                # first chunk is not IHDR
-    b"  %PDF-1.7\n%%EOF",                              # header not at the start
-    pdf() + b"\x00" * 2000,                            # %%EOF not near the end
-    b"\xff\xd8\xff" + b"MZ" * 10,                      # no EOI
-])
+@pytest.mark.parametrize(
+    "content",
+    [
+        png()[:16] + b"\x00" * 13 + png()[29:],  # IHDR with a zero size and a wrong CRC
+        png().replace(b"IHDR", b"IHDX", 1),  # first chunk is not IHDR
+        b"  %PDF-1.7\n%%EOF",  # header not at the start
+        pdf() + b"\x00" * 2000,  # %%EOF not near the end
+        b"\xff\xd8\xff" + b"MZ" * 10,  # no EOI
+    ],
+)
 def test_structure_is_checked_not_only_the_signature(content):
     with pytest.raises(UnsupportedMaterial):
         detect_media_type(content)
@@ -50,11 +60,20 @@ def test_size_is_checked_before_the_type():
     assert check_upload(pdf(), len(pdf())) == "application/pdf"
 
 
-@pytest.mark.parametrize("given, kept", [
-    ("结婚证.pdf", "结婚证.pdf"), ("../../etc/passwd", "passwd"), ("C:\\Users\\王\\身份证.jpg", "身份证.jpg"),
-    ("a\x00b\r\nc.png", "abc.png"), (".htaccess", "htaccess"), ("", None), (None, None), ("../", None),
-    ("x" * 300 + ".pdf", "x" * 255),
-])
+@pytest.mark.parametrize(
+    "given, kept",
+    [
+        ("结婚证.pdf", "结婚证.pdf"),
+        ("../../etc/passwd", "passwd"),
+        ("C:\\Users\\王\\身份证.jpg", "身份证.jpg"),
+        ("a\x00b\r\nc.png", "abc.png"),
+        (".htaccess", "htaccess"),
+        ("", None),
+        (None, None),
+        ("../", None),
+        ("x" * 300 + ".pdf", "x" * 255),
+    ],
+)
 def test_filenames_are_sanitized(given, kept):
     assert sanitize_filename(given) == kept
 

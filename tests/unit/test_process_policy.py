@@ -4,19 +4,26 @@ overdue timers (R3, R4.1, R5.1-R5.3)."""
 
 from __future__ import annotations
 
-from tests.support.calendars import FIXED_CALENDARS, PACKAGE_CALENDAR
 from datetime import datetime
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
-from handlers.newborn.samples import sample_application
 from engine.bpmn.script_engine import JuelScriptEngine
 from engine.clock import CHINA, Clock
-from handlers.newborn.policy import start_variables
 from engine.projection import summarize
-from handlers.newborn.service import NEWBORN
-from engine.runtime import advance, due_at, ready_external_tasks, ready_review_tasks, set_start_variables, waiting_timers
+from engine.runtime import (
+    advance,
+    due_at,
+    ready_external_tasks,
+    ready_review_tasks,
+    set_start_variables,
+    waiting_timers,
+)
 from forms.newborn.application import validate_application
+from handlers.newborn.policy import start_variables
+from handlers.newborn.samples import sample_application
+from handlers.newborn.service import NEWBORN
+from tests.support.calendars import FIXED_CALENDARS, PACKAGE_CALENDAR
 
 from .test_engine_bpmn import specs  # noqa: F401 - the module-scoped fixture
 
@@ -24,6 +31,7 @@ from .test_engine_bpmn import specs  # noqa: F401 - the module-scoped fixture
 def summary_of(workflow):
     """The stored summary of a workflow of the newborn service (the engine's part and the service's)."""
     from datetime import datetime, timezone
+
     now = datetime(2026, 11, 25, 2, tzinfo=timezone.utc)
     return summarize(workflow, NEWBORN, {}, now, now, PACKAGE_CALENDAR)
 
@@ -64,8 +72,12 @@ def test_business_rule_tasks_give_limits_materials_and_station(specs):
     data = dispatch.data
     assert data["refusals"] == []
     assert data["limits"]["hukou_registration"] == 1 and data["limits"]["promised_total"] == 3
-    assert {"code": "ethnicity_confirmation", "name": "民族成分确认书", "copies": 1,
-            "item": "hukou_registration"} in data["materials"]  # R3.13
+    assert {
+        "code": "ethnicity_confirmation",
+        "name": "民族成分确认书",
+        "copies": 1,
+        "item": "hukou_registration",
+    } in data["materials"]  # R3.13
     assert data["station_rule"] == {"parent": "father", "rule": "R3.4"}
     assert summary_of(workflow)["outcome"] is None
 

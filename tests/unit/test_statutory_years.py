@@ -20,8 +20,13 @@ from engine.calendar.statutory import FIRST_YEAR, LAST_YEAR, festivals, not_comp
 from tests.support.calendars import PACKAGE_CALENDAR
 
 # the names the holidays package gives the festivals of the law
-ORACLE_NAMES = {"Chinese New Year's Eve": "春节", "Chinese New Year (Spring Festival)": "春节",
-                "Tomb-Sweeping Day": "清明节", "Dragon Boat Festival": "端午节", "Mid-Autumn Festival": "中秋节"}
+ORACLE_NAMES = {
+    "Chinese New Year's Eve": "春节",
+    "Chinese New Year (Spring Festival)": "春节",
+    "Tomb-Sweeping Day": "清明节",
+    "Dragon Boat Festival": "端午节",
+    "Mid-Autumn Festival": "中秋节",
+}
 
 
 def oracle_days(year: int) -> dict[str, set[date]]:
@@ -40,8 +45,9 @@ def qingming(year: int) -> date:
     00:39 China time, where its formula says the 4th)."""
     if year == 2100:
         return date(2100, 4, 5)
-    [(day, _)] = [(d, n) for d, n in chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 30))
-                  if n == "清明"]
+    [(day, _)] = [
+        (d, n) for d, n in chinese_calendar.get_solar_terms(date(year, 4, 1), date(year, 4, 30)) if n == "清明"
+    ]
     return day
 
 
@@ -74,16 +80,21 @@ def test_r5_1_every_year_to_the_lunar_librarys_last_has_each_festival_on_its_dat
                 assert festival.name in days[day].split("、"), (year, festival.name, day)
         # 13 days by the law; a day on a weekend or on another festival is given back: none is lost
         assert sum(day.weekday() < 5 for day in days) == 13, year
-        weekdays = sum((date(year, 1, 1) + timedelta(days=n)).weekday() < 5
-                       for n in range((date(year + 1, 1, 1) - date(year, 1, 1)).days))
+        weekdays = sum(
+            (date(year, 1, 1) + timedelta(days=n)).weekday() < 5
+            for n in range((date(year + 1, 1, 1) - date(year, 1, 1)).days)
+        )
         assert WorkdayCalendar().working_days_between(date(year - 1, 12, 31), date(year, 12, 31)) == weekdays - 13
 
 
-@pytest.mark.parametrize("year, mid_autumn, block", [
-    (2028, date(2028, 10, 3), ("国庆节、中秋节", date(2028, 10, 1), date(2028, 10, 5))),  # Sun 1st given back too
-    (2031, date(2031, 10, 1), ("国庆节、中秋节", date(2031, 10, 1), date(2031, 10, 6))),
-    (2039, date(2039, 10, 2), ("国庆节、中秋节", date(2039, 10, 1), date(2039, 10, 6))),
-])
+@pytest.mark.parametrize(
+    "year, mid_autumn, block",
+    [
+        (2028, date(2028, 10, 3), ("国庆节、中秋节", date(2028, 10, 1), date(2028, 10, 5))),  # Sun 1st given back too
+        (2031, date(2031, 10, 1), ("国庆节、中秋节", date(2031, 10, 1), date(2031, 10, 6))),
+        (2039, date(2039, 10, 2), ("国庆节、中秋节", date(2039, 10, 1), date(2039, 10, 6))),
+    ],
+)
 def test_r5_1_mid_autumn_on_national_day_counts_both(year, mid_autumn, block):
     """The holidays package names such a day "Mid-Autumn Festival; National Day"; both festivals count and
     the day one of them loses is given back after the block, as the notices of 2001 and 2020 did."""
@@ -91,7 +102,8 @@ def test_r5_1_mid_autumn_on_national_day_counts_both(year, mid_autumn, block):
     days = statutory_days_off(year)
     name, first, last = block
     assert [d for d, n in sorted(days.items()) if n == name] == [
-        first + timedelta(days=n) for n in range((last - first).days + 1)]
+        first + timedelta(days=n) for n in range((last - first).days + 1)
+    ]
     assert days[mid_autumn] == name and first - timedelta(days=1) not in days and last + timedelta(days=1) not in days
     calendar = WorkdayCalendar()
     assert calendar.add_working_days(date(year, 9, 30), 1) == last + timedelta(days=1)
@@ -103,12 +115,19 @@ def test_r5_1_every_provisional_day_off_is_off_in_the_official_year(year):
     -- are days off in it too."""
     days = statutory_days_off(year)
     assert days and all(chinese_calendar.is_holiday(day) for day in days), [
-        d for d in days if not chinese_calendar.is_holiday(d)]
+        d for d in days if not chinese_calendar.is_holiday(d)
+    ]
     assert all(not PACKAGE_CALENDAR.is_working_day(day) for day in days)
 
 
-@pytest.mark.parametrize("year, why", [(LAST_YEAR + 1, "超出农历和节气的推算范围"), (2150, "推算范围"),
-                                      (FIRST_YEAR - 1, "早于《全国年节及纪念日放假办法》施行")])
+@pytest.mark.parametrize(
+    "year, why",
+    [
+        (LAST_YEAR + 1, "超出农历和节气的推算范围"),
+        (2150, "推算范围"),
+        (FIRST_YEAR - 1, "早于《全国年节及纪念日放假办法》施行"),
+    ],
+)
 def test_r5_1_a_year_that_cannot_be_computed_is_refused_naming_it_and_why(year, why):
     assert statutory_days_off(year) is None and why in not_computable(year)
     calendar = WorkdayCalendar()

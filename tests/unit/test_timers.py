@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from tests.support.calendars import FIXED_CALENDARS
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import TaskState
 
-from engine.business_rules import ProcessParser
 from engine.bpmn.script_engine import JuelScriptEngine
-from engine.business_rules import StateSerializer
 from engine.bpmn.timers import InvalidTime, parse_cycle, resolve_time
+from engine.business_rules import ProcessParser, StateSerializer
 from engine.clock import Clock
 from engine.runtime import advance, completed_tasks, waiting_timers
+from tests.support.calendars import FIXED_CALENDARS
 
 CST = timezone(timedelta(hours=8))
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=CST)
@@ -57,12 +56,15 @@ def fixed_clock() -> Clock:
     return Clock(NOW - datetime.now(CST))
 
 
-@pytest.mark.parametrize("timer, text, fires", [
-    ("timeDuration", "P1D", NOW + timedelta(days=1)),
-    ("timeDuration", "PT17H", NOW + timedelta(hours=17)),
-    ("timeDate", "2026-12-01T17:00:00+08:00", datetime(2026, 12, 1, 17, 0, tzinfo=CST)),
-    ("timeDate", "${limit}", datetime(2026, 11, 30, 9, 0, tzinfo=CST)),
-])
+@pytest.mark.parametrize(
+    "timer, text, fires",
+    [
+        ("timeDuration", "P1D", NOW + timedelta(days=1)),
+        ("timeDuration", "PT17H", NOW + timedelta(hours=17)),
+        ("timeDate", "2026-12-01T17:00:00+08:00", datetime(2026, 12, 1, 17, 0, tzinfo=CST)),
+        ("timeDate", "${limit}", datetime(2026, 11, 30, 9, 0, tzinfo=CST)),
+    ],
+)
 def test_a_timer_fires_on_the_service_clock(timer, text, fires):
     clock = fixed_clock()
     workflow = workflow_with(timer, text, clock, {"limit": "2026-11-30T09:00:00+08:00"})

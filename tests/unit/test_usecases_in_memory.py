@@ -30,14 +30,17 @@ def ctx():
 
 def test_each_services_bundled_files_are_deployed_once(ctx):
     assert {(d["key"], d["version"]) for d in deployments.list_definitions(ctx)} == {
-        ("newborn_birth", 1), ("residence_certificate", 1)}
+        ("newborn_birth", 1),
+        ("residence_certificate", 1),
+    }
     assert deployments.deploy_bundled_if_empty(ctx) == []
 
 
 def test_a_deployment_carries_over_only_its_own_services_files(ctx):
     bpmn = (SECOND.workflows / "residence_certificate.bpmn").read_bytes()
-    [created] = deployments.deploy(ctx, [("residence_certificate.bpmn", bpmn.replace("社区审核".encode(), "社区审核（二）".encode()))],
-                                   "analyst")
+    [created] = deployments.deploy(
+        ctx, [("residence_certificate.bpmn", bpmn.replace("社区审核".encode(), "社区审核（二）".encode()))], "analyst"
+    )
     assert (created["key"], created["version"]) == ("residence_certificate", 2)
     latest = ctx.store.definitions[created["id"]]
     assert {name for name, _ in ctx.store.files[latest.deployment_id]} == {"residence_certificate.bpmn"}
@@ -45,8 +48,11 @@ def test_a_deployment_carries_over_only_its_own_services_files(ctx):
 
 
 def test_a_process_no_service_owns_is_refused(ctx):
-    bpmn = (SECOND.workflows / "residence_certificate.bpmn").read_bytes().replace(
-        b'id="residence_certificate"', b'id="unowned_process"')
+    bpmn = (
+        (SECOND.workflows / "residence_certificate.bpmn")
+        .read_bytes()
+        .replace(b'id="residence_certificate"', b'id="unowned_process"')
+    )
     with pytest.raises(InvalidDeployment) as refused:
         deployments.deploy(ctx, [("unowned.bpmn", bpmn)], "analyst")
     assert "no installed service" in refused.value.problems[0].message

@@ -158,9 +158,12 @@ def test_every_seeded_package_year_is_consistent():
 
 
 def notice(**change):
-    data = {"year": 2099, "source": {"title": "国务院办公厅关于2099年部分节假日安排的通知", "number": "国办发明电〔2098〕1号"},
-            "holidays": [{"name": "元旦", "days": ["2099-01-01", "2099-01-02", "2099-01-03"]}],
-            "workdays": ["2099-01-04"]}
+    data = {
+        "year": 2099,
+        "source": {"title": "国务院办公厅关于2099年部分节假日安排的通知", "number": "国办发明电〔2098〕1号"},
+        "holidays": [{"name": "元旦", "days": ["2099-01-01", "2099-01-02", "2099-01-03"]}],
+        "workdays": ["2099-01-04"],
+    }
     data.update(change)
     return data
 
@@ -174,17 +177,20 @@ def test_a_valid_notice():
         parse_notice(notice(), year=2098)
 
 
-@pytest.mark.parametrize("change, problem", [
-    ({"holidays": [{"name": "元旦", "days": ["2098-12-31"]}]}, "not in 2099"),
-    ({"workdays": ["2099-01-05"]}, "Monday"),
-    ({"workdays": ["2099-01-03"]}, "both a day off"),
-    ({"holidays": [{"name": "春节", "days": ["2099-01-20", "2099-01-22"]}]}, "contiguous"),
-    ({"holidays": [{"name": "元旦", "days": ["1/1/2099"]}]}, "YYYY-MM-DD"),
-    ({"source": {"title": "通知"}}, "source.number"),
-    ({"year": "2099"}, "not a year"),
-    ({"holidays": [{"name": "a", "days": ["2099-01-01"]}, {"name": "b", "days": ["2099-01-01"]}]}, "already off"),
-    ({"extra": 1}, "unknown keys"),
-])
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        ({"holidays": [{"name": "元旦", "days": ["2098-12-31"]}]}, "not in 2099"),
+        ({"workdays": ["2099-01-05"]}, "Monday"),
+        ({"workdays": ["2099-01-03"]}, "both a day off"),
+        ({"holidays": [{"name": "春节", "days": ["2099-01-20", "2099-01-22"]}]}, "contiguous"),
+        ({"holidays": [{"name": "元旦", "days": ["1/1/2099"]}]}, "YYYY-MM-DD"),
+        ({"source": {"title": "通知"}}, "source.number"),
+        ({"year": "2099"}, "not a year"),
+        ({"holidays": [{"name": "a", "days": ["2099-01-01"]}, {"name": "b", "days": ["2099-01-01"]}]}, "already off"),
+        ({"extra": 1}, "unknown keys"),
+    ],
+)
 def test_a_malformed_notice_is_refused_with_the_reason(change, problem):
     with pytest.raises(InvalidNotice, match=problem) as caught:
         parse_notice(notice(**change))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
+
 from engine.persistence import material_models, models  # noqa: F401  (every table of Base.metadata)
 from engine.persistence.database import make_engine
 from engine.persistence.models import Base, UtcDateTime
@@ -18,8 +19,7 @@ def render_item(type_, obj, autogen_context):
 
 
 def _configure(**kwargs) -> None:
-    context.configure(target_metadata=target_metadata, render_item=render_item, compare_type=True,
-                      **kwargs)
+    context.configure(target_metadata=target_metadata, render_item=render_item, compare_type=True, **kwargs)
 
 
 def run_offline() -> None:

@@ -11,199 +11,248 @@ Revises: (none)
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0001'
+revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table('deployments',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('deployed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('deployed_by', sa.String(length=100), nullable=False),
-    sa.PrimaryKeyConstraint('id')
+    op.create_table(
+        "deployments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("deployed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deployed_by", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
     )
-    op.create_table('idempotency_records',
-    sa.Column('principal', sa.String(length=100), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('endpoint', sa.String(length=200), nullable=False),
-    sa.Column('status', sa.Integer(), nullable=False),
-    sa.Column('response', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('principal', 'key')
+    op.create_table(
+        "idempotency_records",
+        sa.Column("principal", sa.String(length=100), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("endpoint", sa.String(length=200), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("response", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("principal", "key"),
     )
-    op.create_table('ledger_entries',
-    sa.Column('department', sa.String(length=40), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('value', sa.JSON(), nullable=False),
-    sa.PrimaryKeyConstraint('department', 'key')
+    op.create_table(
+        "ledger_entries",
+        sa.Column("department", sa.String(length=40), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("value", sa.JSON(), nullable=False),
+        sa.PrimaryKeyConstraint("department", "key"),
     )
-    op.create_table('number_series',
-    sa.Column('series', sa.String(length=200), nullable=False),
-    sa.Column('last', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('series')
+    op.create_table(
+        "number_series",
+        sa.Column("series", sa.String(length=200), nullable=False),
+        sa.Column("last", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("series"),
     )
-    op.create_table('users',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=100), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('roles', sa.JSON(), nullable=False),
-    sa.Column('groups', sa.JSON(), nullable=False),
-    sa.Column('jurisdictions', sa.JSON(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('name'),
-    sa.UniqueConstraint('token_hash')
+    op.create_table(
+        "users",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("roles", sa.JSON(), nullable=False),
+        sa.Column("groups", sa.JSON(), nullable=False),
+        sa.Column("jurisdictions", sa.JSON(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("name"),
+        sa.UniqueConstraint("token_hash"),
     )
-    op.create_table('deployment_files',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('deployment_id', sa.Integer(), nullable=False),
-    sa.Column('filename', sa.String(length=255), nullable=False),
-    sa.Column('content', sa.LargeBinary(), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['deployment_id'], ['deployments.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    op.create_table(
+        "deployment_files",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("deployment_id", sa.Integer(), nullable=False),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("content", sa.LargeBinary(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["deployment_id"],
+            ["deployments.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(op.f('ix_deployment_files_deployment_id'), 'deployment_files', ['deployment_id'], unique=False)
-    op.create_table('process_definitions',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('key', sa.String(length=255), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=255), nullable=True),
-    sa.Column('filename', sa.String(length=255), nullable=False),
-    sa.Column('deployment_id', sa.Integer(), nullable=False),
-    sa.Column('deployed_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('deployed_by', sa.String(length=100), nullable=False),
-    sa.ForeignKeyConstraint(['deployment_id'], ['deployments.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('key', 'version')
+    op.create_index(op.f("ix_deployment_files_deployment_id"), "deployment_files", ["deployment_id"], unique=False)
+    op.create_table(
+        "process_definitions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key", sa.String(length=255), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=True),
+        sa.Column("filename", sa.String(length=255), nullable=False),
+        sa.Column("deployment_id", sa.Integer(), nullable=False),
+        sa.Column("deployed_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deployed_by", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["deployment_id"],
+            ["deployments.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("key", "version"),
     )
-    op.create_table('process_instances',
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('business_key', sa.String(length=100), nullable=False),
-    sa.Column('definition_id', sa.Integer(), nullable=False),
-    sa.Column('state', sa.String(length=20), nullable=False),
-    sa.Column('region', sa.String(length=40), nullable=False),
-    sa.Column('jurisdiction', sa.String(length=12), nullable=False),
-    sa.Column('started_by', sa.String(length=100), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('end_reason', sa.Text(), nullable=True),
-    sa.Column('workflow_state', sa.Text(), nullable=False),
-    sa.Column('serializer_version', sa.String(length=10), nullable=False),
-    sa.Column('summary', sa.JSON(), nullable=False),
-    sa.Column('newborn_key', sa.String(length=64), nullable=True),
-    sa.Column('revision', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['definition_id'], ['process_definitions.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('business_key')
+    op.create_table(
+        "process_instances",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("business_key", sa.String(length=100), nullable=False),
+        sa.Column("definition_id", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("region", sa.String(length=40), nullable=False),
+        sa.Column("jurisdiction", sa.String(length=12), nullable=False),
+        sa.Column("started_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("end_reason", sa.Text(), nullable=True),
+        sa.Column("workflow_state", sa.Text(), nullable=False),
+        sa.Column("serializer_version", sa.String(length=10), nullable=False),
+        sa.Column("summary", sa.JSON(), nullable=False),
+        sa.Column("newborn_key", sa.String(length=64), nullable=True),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["definition_id"],
+            ["process_definitions.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("business_key"),
     )
-    op.create_index(op.f('ix_process_instances_definition_id'), 'process_instances', ['definition_id'], unique=False)
-    op.create_index(op.f('ix_process_instances_jurisdiction'), 'process_instances', ['jurisdiction'], unique=False)
-    op.create_index(op.f('ix_process_instances_state'), 'process_instances', ['state'], unique=False)
-    op.create_index('ux_instances_active_newborn', 'process_instances', ['newborn_key'], unique=True, sqlite_where=sa.text("state = 'active'"), postgresql_where=sa.text("state = 'active'"))
-    op.create_table('history_events',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('instance_id', sa.String(length=36), nullable=False),
-    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('actor', sa.String(length=100), nullable=False),
-    sa.Column('kind', sa.String(length=40), nullable=False),
-    sa.Column('activity_id', sa.String(length=255), nullable=True),
-    sa.Column('activity_name', sa.String(length=255), nullable=True),
-    sa.Column('department', sa.String(length=40), nullable=True),
-    sa.Column('item', sa.String(length=40), nullable=True),
-    sa.Column('reason', sa.Text(), nullable=True),
-    sa.Column('detail', sa.JSON(), nullable=False),
-    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    op.create_index(op.f("ix_process_instances_definition_id"), "process_instances", ["definition_id"], unique=False)
+    op.create_index(op.f("ix_process_instances_jurisdiction"), "process_instances", ["jurisdiction"], unique=False)
+    op.create_index(op.f("ix_process_instances_state"), "process_instances", ["state"], unique=False)
+    op.create_index(
+        "ux_instances_active_newborn",
+        "process_instances",
+        ["newborn_key"],
+        unique=True,
+        sqlite_where=sa.text("state = 'active'"),
+        postgresql_where=sa.text("state = 'active'"),
     )
-    op.create_index(op.f('ix_history_events_instance_id'), 'history_events', ['instance_id'], unique=False)
-    op.create_table('jobs',
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('instance_id', sa.String(length=36), nullable=False),
-    sa.Column('business_key', sa.String(length=100), nullable=False),
-    sa.Column('task_id', sa.String(length=36), nullable=False),
-    sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('topic', sa.String(length=100), nullable=True),
-    sa.Column('activity_id', sa.String(length=255), nullable=False),
-    sa.Column('activity_name', sa.String(length=255), nullable=True),
-    sa.Column('payload', sa.JSON(), nullable=False),
-    sa.Column('properties', sa.JSON(), nullable=False),
-    sa.Column('due_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('attempts', sa.Integer(), nullable=False),
-    sa.Column('max_attempts', sa.Integer(), nullable=False),
-    sa.Column('state', sa.String(length=20), nullable=False),
-    sa.Column('locked_by', sa.String(length=100), nullable=True),
-    sa.Column('locked_until', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('last_error', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], ),
-    sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('task_id')
+    op.create_table(
+        "history_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("instance_id", sa.String(length=36), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("activity_id", sa.String(length=255), nullable=True),
+        sa.Column("activity_name", sa.String(length=255), nullable=True),
+        sa.Column("department", sa.String(length=40), nullable=True),
+        sa.Column("item", sa.String(length=40), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("detail", sa.JSON(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["process_instances.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index('ix_jobs_acquire', 'jobs', ['state', 'due_at'], unique=False)
-    op.create_index(op.f('ix_jobs_instance_id'), 'jobs', ['instance_id'], unique=False)
-    op.create_table('message_subscriptions',
-    sa.Column('task_id', sa.String(length=36), nullable=False),
-    sa.Column('instance_id', sa.String(length=36), nullable=False),
-    sa.Column('business_key', sa.String(length=100), nullable=False),
-    sa.Column('message_name', sa.String(length=100), nullable=False),
-    sa.Column('activity_id', sa.String(length=255), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], ),
-    sa.PrimaryKeyConstraint('task_id')
+    op.create_index(op.f("ix_history_events_instance_id"), "history_events", ["instance_id"], unique=False)
+    op.create_table(
+        "jobs",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("instance_id", sa.String(length=36), nullable=False),
+        sa.Column("business_key", sa.String(length=100), nullable=False),
+        sa.Column("task_id", sa.String(length=36), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("topic", sa.String(length=100), nullable=True),
+        sa.Column("activity_id", sa.String(length=255), nullable=False),
+        sa.Column("activity_name", sa.String(length=255), nullable=True),
+        sa.Column("payload", sa.JSON(), nullable=False),
+        sa.Column("properties", sa.JSON(), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("max_attempts", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("locked_by", sa.String(length=100), nullable=True),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["process_instances.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("task_id"),
     )
-    op.create_index(op.f('ix_message_subscriptions_instance_id'), 'message_subscriptions', ['instance_id'], unique=False)
-    op.create_index('ix_subscriptions_lookup', 'message_subscriptions', ['business_key', 'message_name'], unique=False)
-    op.create_table('user_tasks',
-    sa.Column('id', sa.String(length=36), nullable=False),
-    sa.Column('instance_id', sa.String(length=36), nullable=False),
-    sa.Column('business_key', sa.String(length=100), nullable=False),
-    sa.Column('activity_id', sa.String(length=255), nullable=False),
-    sa.Column('name', sa.String(length=255), nullable=True),
-    sa.Column('item', sa.String(length=40), nullable=True),
-    sa.Column('form_key', sa.String(length=255), nullable=True),
-    sa.Column('candidate_group', sa.String(length=40), nullable=False),
-    sa.Column('jurisdiction', sa.String(length=12), nullable=False),
-    sa.Column('assignee', sa.String(length=100), nullable=True),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('completed_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('completed_by', sa.String(length=100), nullable=True),
-    sa.Column('outcome', sa.String(length=20), nullable=True),
-    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    op.create_index("ix_jobs_acquire", "jobs", ["state", "due_at"], unique=False)
+    op.create_index(op.f("ix_jobs_instance_id"), "jobs", ["instance_id"], unique=False)
+    op.create_table(
+        "message_subscriptions",
+        sa.Column("task_id", sa.String(length=36), nullable=False),
+        sa.Column("instance_id", sa.String(length=36), nullable=False),
+        sa.Column("business_key", sa.String(length=100), nullable=False),
+        sa.Column("message_name", sa.String(length=100), nullable=False),
+        sa.Column("activity_id", sa.String(length=255), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["process_instances.id"],
+        ),
+        sa.PrimaryKeyConstraint("task_id"),
     )
-    op.create_index(op.f('ix_user_tasks_instance_id'), 'user_tasks', ['instance_id'], unique=False)
-    op.create_index('ix_user_tasks_open_queue', 'user_tasks', ['completed_at', 'candidate_group', 'due_at'], unique=False)
+    op.create_index(
+        op.f("ix_message_subscriptions_instance_id"), "message_subscriptions", ["instance_id"], unique=False
+    )
+    op.create_index("ix_subscriptions_lookup", "message_subscriptions", ["business_key", "message_name"], unique=False)
+    op.create_table(
+        "user_tasks",
+        sa.Column("id", sa.String(length=36), nullable=False),
+        sa.Column("instance_id", sa.String(length=36), nullable=False),
+        sa.Column("business_key", sa.String(length=100), nullable=False),
+        sa.Column("activity_id", sa.String(length=255), nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=True),
+        sa.Column("item", sa.String(length=40), nullable=True),
+        sa.Column("form_key", sa.String(length=255), nullable=True),
+        sa.Column("candidate_group", sa.String(length=40), nullable=False),
+        sa.Column("jurisdiction", sa.String(length=12), nullable=False),
+        sa.Column("assignee", sa.String(length=100), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("completed_by", sa.String(length=100), nullable=True),
+        sa.Column("outcome", sa.String(length=20), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["instance_id"],
+            ["process_instances.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index(op.f("ix_user_tasks_instance_id"), "user_tasks", ["instance_id"], unique=False)
+    op.create_index(
+        "ix_user_tasks_open_queue", "user_tasks", ["completed_at", "candidate_group", "due_at"], unique=False
+    )
 
 
 def downgrade() -> None:
-    op.drop_index('ix_user_tasks_open_queue', table_name='user_tasks')
-    op.drop_index(op.f('ix_user_tasks_instance_id'), table_name='user_tasks')
-    op.drop_table('user_tasks')
-    op.drop_index('ix_subscriptions_lookup', table_name='message_subscriptions')
-    op.drop_index(op.f('ix_message_subscriptions_instance_id'), table_name='message_subscriptions')
-    op.drop_table('message_subscriptions')
-    op.drop_index(op.f('ix_jobs_instance_id'), table_name='jobs')
-    op.drop_index('ix_jobs_acquire', table_name='jobs')
-    op.drop_table('jobs')
-    op.drop_index(op.f('ix_history_events_instance_id'), table_name='history_events')
-    op.drop_table('history_events')
-    op.drop_index('ux_instances_active_newborn', table_name='process_instances', sqlite_where=sa.text("state = 'active'"), postgresql_where=sa.text("state = 'active'"))
-    op.drop_index(op.f('ix_process_instances_state'), table_name='process_instances')
-    op.drop_index(op.f('ix_process_instances_jurisdiction'), table_name='process_instances')
-    op.drop_index(op.f('ix_process_instances_definition_id'), table_name='process_instances')
-    op.drop_table('process_instances')
-    op.drop_table('process_definitions')
-    op.drop_index(op.f('ix_deployment_files_deployment_id'), table_name='deployment_files')
-    op.drop_table('deployment_files')
-    op.drop_table('users')
-    op.drop_table('number_series')
-    op.drop_table('ledger_entries')
-    op.drop_table('idempotency_records')
-    op.drop_table('deployments')
+    op.drop_index("ix_user_tasks_open_queue", table_name="user_tasks")
+    op.drop_index(op.f("ix_user_tasks_instance_id"), table_name="user_tasks")
+    op.drop_table("user_tasks")
+    op.drop_index("ix_subscriptions_lookup", table_name="message_subscriptions")
+    op.drop_index(op.f("ix_message_subscriptions_instance_id"), table_name="message_subscriptions")
+    op.drop_table("message_subscriptions")
+    op.drop_index(op.f("ix_jobs_instance_id"), table_name="jobs")
+    op.drop_index("ix_jobs_acquire", table_name="jobs")
+    op.drop_table("jobs")
+    op.drop_index(op.f("ix_history_events_instance_id"), table_name="history_events")
+    op.drop_table("history_events")
+    op.drop_index(
+        "ux_instances_active_newborn",
+        table_name="process_instances",
+        sqlite_where=sa.text("state = 'active'"),
+        postgresql_where=sa.text("state = 'active'"),
+    )
+    op.drop_index(op.f("ix_process_instances_state"), table_name="process_instances")
+    op.drop_index(op.f("ix_process_instances_jurisdiction"), table_name="process_instances")
+    op.drop_index(op.f("ix_process_instances_definition_id"), table_name="process_instances")
+    op.drop_table("process_instances")
+    op.drop_table("process_definitions")
+    op.drop_index(op.f("ix_deployment_files_deployment_id"), table_name="deployment_files")
+    op.drop_table("deployment_files")
+    op.drop_table("users")
+    op.drop_table("number_series")
+    op.drop_table("ledger_entries")
+    op.drop_table("idempotency_records")
+    op.drop_table("deployments")

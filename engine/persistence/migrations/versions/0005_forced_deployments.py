@@ -8,17 +8,17 @@ Revises: 0004
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('deployments') as batch:
-        batch.add_column(sa.Column('forced_over', sa.JSON(), nullable=True))
+    with op.batch_alter_table("deployments") as batch:
+        batch.add_column(sa.Column("forced_over", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('deployments') as batch:
-        batch.drop_column('forced_over')
+    with op.batch_alter_table("deployments") as batch:
+        batch.drop_column("forced_over")
