@@ -7,14 +7,41 @@ from __future__ import annotations
 import threading
 import time
 
+import limits.storage.memory as limits_memory
+import limits.strategies as limits_strategies
 import pytest
+from flask_limiter import _extension as limiter_extension
 
+import api.rate_limits
 from api import create_app
 from api.rate_limits import DEFAULTS
 from engine.usecases.accounts import add_user
 
 from .test_sign_in_limits import basic, client_at, modeler_check
 from .test_web_pages import PASSWORD, sign_in
+
+
+class _WindowClock:
+    """``time`` as the rate limiter reads it, shifted so that a test starts one second into a minute: the
+    limits count in minute windows (sliding-window counters), and a burst that straddled two windows would
+    be counted partly in each -- on a slow machine that made a test's fourth request pass."""
+
+    def __init__(self) -> None:
+        now = time.time()
+        self.offset = 1.0 - now % 60
+
+    def time(self) -> float:
+        return time.time() + self.offset
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+
+@pytest.fixture(autouse=True)
+def minute_begins(monkeypatch):
+    clock = _WindowClock()
+    for module in (limits_memory, limits_strategies, limiter_extension, api.rate_limits):
+        monkeypatch.setattr(module, "time", clock)
 
 
 def limited_app(ctx, **limits):
