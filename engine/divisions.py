@@ -86,7 +86,12 @@ def divisions_within(jurisdictions: Iterable[str]) -> list[tuple[str, str]]:
     """The divisions in use inside ``jurisdictions`` (code prefixes), province down, as (prefix, name): ``62`` a
     province, ``6201`` a prefecture, ``620102`` a county, each named as :func:`division_name` names it. Codes no
     longer in use and the 市辖区 placeholders are left out."""
-    wanted = tuple(p for p in jurisdictions if p and p.isascii() and p.isdigit())
+    return list(_divisions_within(tuple(sorted({p for p in jurisdictions if p and p.isascii() and p.isdigit()}))))
+
+
+@lru_cache(maxsize=256)
+def _divisions_within(wanted: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """:func:`divisions_within` of digit-only prefixes, once per set of them (the table never changes)."""
     found: dict[str, str] = {}
     for _, province, _, _, counties in numdb.get("cn/loc").prefixes:
         if not any(province.startswith(p[:2]) for p in wanted):
@@ -100,7 +105,7 @@ def divisions_within(jurisdictions: Iterable[str]) -> list[tuple[str, str]]:
             name = division_name(code) if code.startswith(wanted) else None
             if name:
                 found[code] = name
-    return sorted(found.items())
+    return tuple(sorted(found.items()))
 
 
 def _in_use(names: str) -> bool:
