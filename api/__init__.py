@@ -24,6 +24,7 @@ from . import (
     operations,
     oversight,
     public_url,
+    push,
     rate_limits,
     request_context,
     retention,
@@ -58,7 +59,8 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
         schema = service.start_form.schema
         if schema is not None:
             api.spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
-    for module in (health, applications, tasks, definitions, operations, materials, oversight, calendar, retention):
+    modules = (health, applications, push, tasks, definitions, operations, materials, oversight, calendar, retention)
+    for module in modules:
         api.register_blueprint(module.blp)
     errors.register(app, api)
     request_context.register(app)  # first of the hooks: every line and answer carries the request id

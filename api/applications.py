@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import g, request
 from flask_smorest import Blueprint
 
-from engine.usecases import checks, clerk_tools, instances, search
+from engine.usecases import checks, clerk_tools, instances, search, watch
 
+from . import push
 from .auth import context, require
 from .schemas import (
     CancelRequestSchema,
@@ -93,22 +94,56 @@ def check_for(key):
     return checks.check_application(context(), g.principal, request.get_json(silent=True), key)
 
 
+LONG_POLL_DOC = dict(
+    security=[{"bearer": []}],
+    parameters=[
+        {
+            "in": "query",
+            "name": "wait",
+            "required": False,
+            "schema": {"type": "integer", "minimum": 0, "maximum": watch.MAX_WAIT_SECONDS, "default": 0},
+            "description": "with If-None-Match: wait up to this many seconds for the view to change",
+        },
+        {
+            "in": "header",
+            "name": "If-None-Match",
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "the ETag the caller has: 304 while the view is still that one",
+        },
+    ],
+    responses={
+        "304": {"description": "the view is still the one of If-None-Match (after the wait)"},
+        "503": {"description": "too many clients wait now (Retry-After); ask again, or without wait"},
+    },
+)
+
+
 @blp.route("/process-instances/<instance_id>")
 @require("portal", "clerk", "supervisor", "admin")
 @blp.response(200, InstanceSchema)
-@blp.doc(security=[{"bearer": []}])
+@blp.doc(**LONG_POLL_DOC)
 def get_instance(instance_id):
-    """State, one entry per chosen item, and the open steps."""
-    return instances.get_instance(context(), g.principal, instance_id)
+    """State, one entry per chosen item, and the open steps; with ``?wait=N`` and ``If-None-Match``, as soon as
+    they change (a long poll)."""
+    ctx, principal = context(), g.principal
+    return push.view_answer(
+        lambda: watch.visible_instance(ctx, principal, instance_id=instance_id).instance_id,
+        lambda: instances.get_instance(ctx, principal, instance_id),
+    )
 
 
 @blp.route("/applications/<business_key>/progress")
 @require("portal", "supervisor", "admin")
 @blp.response(200, ProgressSchema)
-@blp.doc(security=[{"bearer": []}])
+@blp.doc(**LONG_POLL_DOC)
 def progress(business_key):
-    """The applicant's view in plain Chinese."""
-    return instances.get_progress(context(), g.principal, business_key)
+    """The applicant's view in plain Chinese; with ``?wait=N`` and ``If-None-Match``, as soon as it changes."""
+    ctx, principal = context(), g.principal
+    return push.view_answer(
+        lambda: watch.visible_instance(ctx, principal, business_key=business_key).instance_id,
+        lambda: instances.get_progress(ctx, principal, business_key),
+    )
 
 
 @blp.route("/process-instances/<instance_id>/history")

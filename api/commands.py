@@ -31,10 +31,13 @@ def _serve(args) -> int:
     from . import create_app
     from .engine_rest.external_task import LONG_POLLS
     from .public_url import BadPublicUrl
+    from .push import PUSH_WAITERS, limit_from
 
     ctx = ready_context(upgrade=True if args.upgrade else None)
     try:
         app = create_app(context=ctx)
+        app.config[PUSH_WAITERS] = max(1, args.threads // 2)  # pages waiting for progress leave threads to the rest
+        limit_from(app)  # ONETHING_PUSH_WAITERS, if set, is a number
     except (BadPublicUrl, ValueError) as err:  # a setting that is not one (ONETHING_METRICS_ADDRESSES …)
         print(f"error: {err}", file=sys.stderr, flush=True)
         return 2

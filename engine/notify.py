@@ -29,6 +29,18 @@ def job_channel(topic: str) -> str:
     return f"jobs:{topic}"
 
 
+def instance_channel(instance_id: str) -> str:
+    """The channel of a process instance: signalled by every transaction that changed it (a save of its
+    workflow, a task of it claimed, an incident of it...)."""
+    return f"instance:{instance_id}"
+
+
+def tasks_channel(group: str) -> str:
+    """The channel of a clerk group's queue: signalled when one of its tasks is created, claimed, given back,
+    given to a colleague, completed or cancelled."""
+    return f"tasks:{group}"
+
+
 class Notifier:
     """The channels changed in this process's sight, and the threads waiting for some of them."""
 
@@ -57,6 +69,12 @@ class Notifier:
 
     def _heard(self, channel: str) -> None:
         self.publish((channel,))
+
+    @property
+    def waiting(self) -> int:
+        """How many subscriptions are open now (0 once every waiter has gone)."""
+        with self._condition:
+            return self._waiting
 
     def _anyone_waiting(self) -> bool:
         """Whether to go on listening: someone waits, or waited a moment ago (a worker's next poll is coming:
@@ -95,10 +113,11 @@ class Subscription:
         self._notifier = notifier
         self.channels = channels
         self._seen = seen
+        self.changed: frozenset[str] = frozenset()  # the channels the last wait that saw a change was woken by
 
-    def _news(self) -> bool:
+    def _news(self) -> frozenset[str]:
         changed = self._notifier._changed
-        return any(changed.get(channel, 0) > self._seen for channel in self.channels)
+        return frozenset(channel for channel in self.channels if changed.get(channel, 0) > self._seen)
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for a change of one of the channels since the last wait (or since
@@ -106,10 +125,11 @@ class Subscription:
         condition = self._notifier._condition
         end = time.monotonic() + max(timeout, 0.0)
         with condition:
-            while not self._news():
+            while not (news := self._news()):
                 remaining = end - time.monotonic()
                 if remaining <= 0:
                     return False
                 condition.wait(remaining)
             self._seen = self._notifier._sequence
+            self.changed = news  # ANY among them: a change of unknown kind (look for yourself)
             return True

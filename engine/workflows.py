@@ -23,7 +23,7 @@ from .calendar_source import CalendarSource
 from .clock import Clock, iso
 from .definitions import ParsedDeployment
 from .errors import NotFound
-from .notify import job_channel
+from .notify import instance_channel, job_channel, tasks_channel
 from .persistence.models import (
     UNKNOWN_VERSION,
     HistoryEvent,
@@ -47,6 +47,14 @@ from .runtime import (
 )
 from .search import SearchDigests
 from .service import Service
+
+# what a history event records without changing the instance (nobody waiting for its progress is woken)
+READING_KINDS = frozenset({"personal_data_read", "material_read", "found_by_search"})
+# what changes a department's queue: its waiting clerks' pages show it (:func:`engine.notify.tasks_channel`)
+QUEUE_KINDS = frozenset(
+    {"task_created", "task_claimed", "task_unclaimed", "task_assigned", "task_completed", "task_cancelled"}
+    | {"follow_up_set"}
+)
 
 
 class Dependencies(Protocol):
@@ -108,6 +116,12 @@ class WorkflowRepository:
         reason=None,
         detail=None,
     ) -> None:
+        """A history event of the instance; whoever waits for the instance's progress (and, for a step's
+        task, for its department's queue) is woken once the transaction commits."""
+        if kind not in READING_KINDS:
+            uow.signal(instance_channel(instance_id))
+        if kind in QUEUE_KINDS and department:
+            uow.signal(tasks_channel(department))
         uow.history.add(
             HistoryEvent(
                 instance_id=instance_id,
@@ -138,6 +152,7 @@ class WorkflowRepository:
         calendar, which the save counts with too."""
         now = self.ctx.clock.now()
         log_context.set_fields(business_key=instance.business_key)
+        uow.signal(instance_channel(instance.id))  # a page waiting for the application's progress looks again
         calendar = recounted or self.ctx.calendar.current()
         for rec in records:
             self.record(
@@ -202,9 +217,11 @@ class WorkflowRepository:
 
     def close_open_work(self, uow: UnitOfWork, instance: ProcessInstance, now: datetime) -> None:
         """Close every open user task, job and message wait of an instance that ended from outside."""
+        uow.signal(instance_channel(instance.id))
         for row in uow.tasks.open_for_instance(instance.id):
             row.completed_at = now
             row.outcome = "cancelled"
+            uow.signal(tasks_channel(row.candidate_group))
         for job in uow.jobs.for_instance(instance.id):
             uow.jobs.delete(job)
         for subscription in uow.subscriptions.for_instance(instance.id):

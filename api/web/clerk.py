@@ -8,14 +8,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 
 from engine.clock import CHINA
 from engine.errors import Conflict, InvalidInput
 from engine.materials import MaterialStore
-from engine.usecases import clerk_tools, instances, materials, tasks
+from engine.usecases import clerk_tools, instances, materials, tasks, watch
 
+from .. import push
 from .pages import blp, context, page
 
 PER_PAGE = 20
@@ -35,6 +36,8 @@ def _page_number() -> int:
 @blp.get("/tasks")
 @page("clerk")
 def queue():
+    if request.headers.get("X-Queue-Refresh") == "1":  # queue.js reloading the list: not the clerk's doing
+        session.untouched = True  # so it does not keep the session alive
     mine = request.args.get("show") == "mine"
     unclaimed = request.args.get("show") == "unclaimed"
     own_items = context().services.items_of(g.principal.groups)  # the items of the clerk's own departments
@@ -60,6 +63,7 @@ def queue():
     filters = {"show": request.args.get("show", ""), "item": item or "", "state": state or ""}
     return render_template(
         "queue.html",
+        revision=watch.queue_revision(context(), g.principal),  # what the page's event stream starts from
         found=found,
         counts=found["counts"],
         now=now,
@@ -70,6 +74,25 @@ def queue():
         action=ActionForm(),
         subject_title=_subject_title(),
     )
+
+
+@blp.get("/tasks/events")
+@page("clerk")
+def queue_events():
+    """The clerk's queue as server-sent events (``queue.js`` reloads the list on each): an event ``queue``
+    whenever a task of the clerk's groups in its jurisdictions is created, claimed, given back or to a
+    colleague, completed or cancelled; heartbeats between. It does not keep the session alive: a page left
+    open still signs out after the idle time."""
+    session.untouched = True  # no "last used" written for it
+    ctx, principal = context(), g.principal
+    seen = request.headers.get("Last-Event-ID") or request.args.get("seen") or None
+    alive, settings = push.client_alive(), push.stream_settings()
+
+    def formatted():
+        for revision in watch.follow_queue(ctx, principal, seen, alive=alive, **settings):
+            yield push.HEARTBEAT if revision is None else push.event("queue", {"revision": revision}, revision)
+
+    return push.event_stream(formatted)
 
 
 def _subject_title() -> str:

@@ -34,8 +34,14 @@ def send(session: Session, channels: Iterable[str]) -> None:
     (PostgreSQL; SQLite's waiters see the commit itself)."""
     if session.get_bind().dialect.name != "postgresql":
         return
-    for channel in sorted(set(channels)):
-        session.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": channel})
+    payloads = sorted(set(channels))
+    if not payloads:
+        return
+    # one statement for all of them (a commit that changed an instance, two queues and a topic: one round trip)
+    calls = ", ".join(f"pg_notify(:channel, :p{n})" for n in range(len(payloads)))
+    session.execute(
+        text(f"SELECT {calls}"), {"channel": CHANNEL, **{f"p{n}": payload for n, payload in enumerate(payloads)}}
+    )
 
 
 class Listener:

@@ -31,6 +31,7 @@ from .repositories import (
     Users,
 )
 from .retention_repository import RetentionRecords
+from .revisions import Revisions
 from .search import Search
 from .search_repository import SearchKeys
 from .sign_in_repositories import SignInThrottles, WebSessions
@@ -104,6 +105,7 @@ class UnitOfWork:
         self.sign_in_throttles = SignInThrottles(self.session)
         self.operations = Operations(self.session)
         self.retention = RetentionRecords(self.session)
+        self.revisions = Revisions(self.session)
         return self
 
     def __exit__(self, exc_type, exc, traceback) -> None:

@@ -36,6 +36,7 @@ DOCUMENTED = sorted(key for key in POLICY if key[1] != "/api/openapi.json")
 @pytest.fixture(autouse=True)
 def materials_dir(app, tmp_path):
     app.config["MATERIALS_DIR"] = str(tmp_path / "materials")
+    app.config["PUSH_STREAM_SECONDS"] = 0  # an application's event stream: its current state, then the end
 
 
 @pytest.fixture

@@ -29,6 +29,7 @@ POLICY: dict[tuple[str, str], set[str] | str] = {
     ("POST", "/api/process-definitions/<key>/check"): {"portal"},
     ("GET", "/api/process-instances/<instance_id>"): {"portal", "clerk", "supervisor", "admin"},
     ("GET", "/api/applications/<business_key>/progress"): {"portal", "supervisor", "admin"},
+    ("GET", "/api/applications/<business_key>/events"): {"portal", "clerk", "supervisor", "admin"},
     ("GET", "/api/process-instances/<instance_id>/history"): {"supervisor", "admin"},
     ("POST", "/api/process-instances/<instance_id>/cancel"): {"portal", "admin"},
     ("GET", "/api/tasks"): {"clerk"},

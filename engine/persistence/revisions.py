@@ -1,0 +1,80 @@
+"""How far an application and a queue have come, in a few indexed reads and without loading any workflow: what
+a page waiting for a change (:mod:`engine.usecases.watch`) compares with what it saw.
+
+* An application's revision moves with everything its instance view shows: each save of its workflow (the
+  instance row's own revision: state, steps, waits, summary), a step of it claimed, given back or given to a
+  colleague (who holds its open tasks), an incident of it made or retried.
+* A queue's revision moves when a task of its groups in its jurisdictions is created, completed or cancelled,
+  claimed or given back, or gets a follow-up date (who holds one instead of another is told by the queue's own
+  signal, :func:`engine.notify.tasks_channel`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Iterable
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from .models import Job, ProcessInstance, UserTask
+
+
+@dataclass(frozen=True)
+class InstanceRevision:
+    """An instance's revision (``<row revision>.<digest of who holds its open tasks and its incidents>``)
+    and its state."""
+
+    instance_id: str
+    business_key: str
+    revision: str
+    state: str
+
+
+def _digest(parts: Iterable[object]) -> str:
+    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:12]
+
+
+class Revisions:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def of_instance(self, instance_id: str) -> InstanceRevision | None:
+        """The instance's revision now (None: there is no such instance)."""
+        row = self.session.execute(
+            select(ProcessInstance.business_key, ProcessInstance.revision, ProcessInstance.state).where(
+                ProcessInstance.id == instance_id
+            )
+        ).first()
+        if row is None:
+            return None
+        tasks = self.session.execute(
+            select(UserTask.id, UserTask.assignee)
+            .where(UserTask.instance_id == instance_id, UserTask.completed_at.is_(None))
+            .order_by(UserTask.id)
+        ).all()
+        incidents = self.session.scalars(
+            select(Job.id).where(Job.instance_id == instance_id, Job.state == "incident").order_by(Job.id)
+        ).all()
+        digest = _digest([row.state, *(f"{t.id}={t.assignee or ''}" for t in tasks), "|", *incidents])
+        return InstanceRevision(instance_id, row.business_key, f"{row.revision}.{digest}", row.state)
+
+    def of_queue(self, groups: Iterable[str], jurisdictions: Iterable[str]) -> str:
+        """The revision of the open tasks of ``groups`` in ``jurisdictions`` (division-code prefixes)."""
+        groups, prefixes = sorted(groups), list(jurisdictions)
+        if not groups or not prefixes:
+            return "0"
+        row = self.session.execute(
+            select(
+                func.count(),
+                func.count(UserTask.assignee),
+                func.count(UserTask.follow_up_on),
+                func.max(UserTask.created_at),
+            ).where(
+                UserTask.completed_at.is_(None),
+                UserTask.candidate_group.in_(groups),
+                or_(*[UserTask.jurisdiction.startswith(prefix) for prefix in prefixes]),
+            )
+        ).one()
+        return _digest(row)

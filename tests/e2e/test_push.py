@@ -1,0 +1,245 @@
+"""Progress pushed, not polled (issue 26): the application's event stream and the long poll of its views.
+
+An event arrives soon after the change (within a second: a generous bound, not a measurement), whether the
+change was made by this process or by another one on the same database (PostgreSQL's NOTIFY, SQLite's change
+counter); a client that leaves leaves nothing waiting; the portal watches only its own applications; ``?wait``
+answers 304 when nothing changed and 200 as soon as something did; a full house of waiters answers 503."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from api import create_app, push
+from engine.bootstrap import build_context
+from tests.support.databases import SPECS
+
+QUICK = {"PUSH_BEAT_SECONDS": 0.3, "PUSH_STREAM_SECONDS": 20}
+
+
+@pytest.fixture
+def quick(app):
+    app.config.update(QUICK)
+    return app
+
+
+@pytest.fixture
+def started(api, application):
+    body = api.start(application).get_json()
+    [step] = api.open_steps(body["id"])
+    return {**body, "step": step}
+
+
+class Stream:
+    """An event stream read as the browser reads it: events (name, id, data) and heartbeats."""
+
+    def __init__(self, response) -> None:
+        self.response = response
+        self.chunks = iter(response.response)
+        self.buffer = ""
+
+    def next(self) -> dict:
+        """The next event or heartbeat: {"event", "id", "data"} or {"comment"}; {"end": True} at the end."""
+        while "\n\n" not in self.buffer:
+            try:
+                chunk = next(self.chunks)
+            except StopIteration:
+                return {"end": True}
+            self.buffer += chunk.decode() if isinstance(chunk, bytes) else chunk
+        block, self.buffer = self.buffer.split("\n\n", 1)
+        found: dict = {}
+        for line in block.split("\n"):
+            if line.startswith(":"):
+                found["comment"] = line[1:].strip()
+            else:
+                name, _, value = line.partition(": ")
+                found[name] = json.loads(value) if name == "data" else value
+        return found
+
+    def next_event(self) -> dict:
+        while True:
+            found = self.next()
+            if "event" in found or "end" in found:
+                return found
+
+    def close(self) -> None:
+        self.response.close()
+
+
+def open_stream(client, path, token, **headers) -> Stream:
+    response = client.get(path, headers={"Authorization": f"Bearer {token}", **headers}, buffered=False)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.mimetype == "text/event-stream"
+    stream = Stream(response)
+    assert stream.next() == {"retry": str(push.RETRY_MS)}
+    return stream
+
+
+def later(seconds, action):
+    timer = threading.Timer(seconds, action)
+    timer.start()
+    return timer
+
+
+def test_an_event_comes_at_once_then_within_a_second_of_each_change(quick, api, ctx, started):
+    stream = open_stream(
+        quick.test_client(), f"/api/applications/{started['business_key']}/events", api.tokens["portal"]
+    )
+    first = stream.next_event()
+    assert first["event"] == "progress" and first["data"]["state"] == "active"
+    assert first["data"]["business_key"] == started["business_key"] and first["id"] == first["data"]["revision"]
+    assert push.waiters(quick).count == 1 and ctx.notifier.waiting == 1
+
+    group = started["step"]["group"]
+    claimed = time.monotonic()
+    timer = later(0.2, lambda: api.post(f"/api/tasks/{started['step']['task_id']}/claim", group))
+    second = stream.next_event()
+    timer.join()
+    print(f"\nthe claim's event came {(time.monotonic() - claimed - 0.2) * 1000:.0f} ms after it")
+    assert time.monotonic() - claimed < 1.2
+    assert second["event"] == "progress" and second["id"] != first["id"]
+    stream.close()
+    assert push.waiters(quick).count == 0 and ctx.notifier.waiting == 0
+
+
+def test_a_change_made_by_another_process_comes_too(quick, api, database_url, started):
+    """Another API process on the same database (its own connections, notifier and listener)."""
+    other = build_context(database_url, specs=SPECS)
+    try:
+        app = create_app({"TESTING": True, "SECRET_KEY": "tests", **QUICK}, context=other)
+        stream = open_stream(
+            app.test_client(), f"/api/applications/{started['business_key']}/events", api.tokens["portal"]
+        )
+        first = stream.next_event()
+        time.sleep(0.5)  # the listener is connected (PostgreSQL) or has read the counter once (SQLite)
+        claimed = time.monotonic()
+        timer = later(0.2, lambda: api.post(f"/api/tasks/{started['step']['task_id']}/claim", started["step"]["group"]))
+        second = stream.next_event()
+        timer.join()
+        print(f"\nthe other process's claim came {(time.monotonic() - claimed - 0.2) * 1000:.0f} ms after it")
+        assert time.monotonic() - claimed < 1.2 and second["id"] != first["id"]
+        stream.close()
+        assert push.waiters(app).count == 0 and other.notifier.waiting == 0
+    finally:
+        other.notifier.close()
+        other.sessions.engine.dispose()
+
+
+def test_last_event_id_is_honoured_and_heartbeats_come_between(quick, api, started):
+    path = f"/api/applications/{started['business_key']}/events"
+    stream = open_stream(quick.test_client(), path, api.tokens["portal"])
+    seen = stream.next_event()["id"]
+    stream.close()
+    again = open_stream(quick.test_client(), path, api.tokens["portal"], **{"Last-Event-ID": seen})
+    assert "comment" in again.next()  # nothing newer than what the client had: a heartbeat first
+    api.post(f"/api/tasks/{started['step']['task_id']}/claim", started["step"]["group"])
+    assert again.next_event()["id"] != seen
+    again.close()
+    stale = open_stream(quick.test_client(), path, api.tokens["portal"], **{"Last-Event-ID": "1.old"})
+    assert stale.next()["event"] == "progress"  # an older revision: the current one at once
+    stale.close()
+    assert push.waiters(quick).count == 0
+
+
+def test_a_client_that_went_away_leaves_nothing_waiting(quick, api, ctx, started):
+    gone = threading.Event()
+    response = quick.test_client().get(
+        f"/api/applications/{started['business_key']}/events",
+        headers={"Authorization": f"Bearer {api.tokens['portal']}"},
+        environ_base={"waitress.client_disconnected": gone.is_set},
+        buffered=False,
+    )
+    stream = Stream(response)
+    stream.next(), stream.next_event()
+    assert ctx.notifier.waiting == 1
+    gone.set()  # waitress says the client went: the stream ends within a moment, by itself
+    ended = time.monotonic()
+    while "end" not in stream.next():
+        assert time.monotonic() - ended < 5
+    assert ctx.notifier.waiting == 0
+    response.close()
+    assert push.waiters(quick).count == 0
+
+    never_read = quick.test_client().get(  # one the client left before its first byte
+        f"/api/applications/{started['business_key']}/events",
+        headers={"Authorization": f"Bearer {api.tokens['portal']}"},
+        buffered=False,
+    )
+    assert push.waiters(quick).count == 1
+    never_read.close()
+    assert push.waiters(quick).count == 0 and ctx.notifier.waiting == 0
+
+
+def test_the_portal_watches_only_its_own_applications(quick, api, started):
+    key, instance_id = started["business_key"], started["id"]
+    for path in (
+        f"/api/applications/{key}/events",
+        f"/api/process-instances/{instance_id}?wait=1",
+        f"/api/applications/{key}/progress?wait=1",
+    ):
+        other = api.get(path, "other_portal", headers={"If-None-Match": '"x"'})
+        assert other.status_code == 404 and other.mimetype == "application/problem+json", path
+        assert api.get(path.split("?")[0], "other_portal").status_code == 404  # as the view itself
+    assert api.get("/api/applications/NO-SUCH-KEY/events", "portal").status_code == 404
+    staff = open_stream(quick.test_client(), f"/api/applications/{key}/events", api.tokens["supervisor"])
+    assert staff.next_event()["event"] == "progress"
+    staff.close()
+    far = api.get(f"/api/applications/{key}/events", "police_guizhou")  # a clerk of another province
+    assert far.status_code == 404
+    assert push.waiters(quick).count == 0
+
+
+@pytest.mark.parametrize("view", ["instance", "progress"])
+def test_wait_answers_304_when_nothing_changed_and_200_as_soon_as_something_did(api, quick, started, view):
+    path = (
+        f"/api/process-instances/{started['id']}"
+        if view == "instance"
+        else f"/api/applications/{started['business_key']}/progress"
+    )
+    first = api.get(path, "portal")
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag.startswith('"')
+    assert api.get(path, "portal", headers={"If-None-Match": etag}).status_code == 304  # no wait: at once
+    assert api.get(path + "?wait=2", "portal").status_code == 200  # nothing to compare with: at once
+
+    asked = time.monotonic()
+    unchanged = api.get(path + "?wait=1", "portal", headers={"If-None-Match": etag})
+    assert unchanged.status_code == 304 and unchanged.headers["ETag"] == etag
+    assert time.monotonic() - asked >= 0.9  # it waited
+
+    group = started["step"]["group"]
+    changes = {
+        "instance": lambda: api.post(f"/api/tasks/{started['step']['task_id']}/claim", group),
+        "progress": lambda: api.approve(started["step"]["task_id"], group),  # the applicant's view moves on
+    }
+    asked = time.monotonic()
+    timer = later(0.3, changes[view])
+    changed = api.get(path + "?wait=20", "portal", headers={"If-None-Match": etag})
+    timer.join()
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    assert time.monotonic() - asked < 10  # answered by the change, not by the time
+    assert changed.get_json() == api.get(path, "portal").get_json()
+    assert api.get(path + "?wait=0", "portal", headers={"If-None-Match": changed.headers["ETag"]}).status_code == 304
+    assert api.get(path, "portal", headers={"If-None-Match": etag}).status_code == 200  # a stale tag
+
+    for bad in ("31", "-1", "soon"):
+        assert api.get(f"{path}?wait={bad}", "portal").status_code == 422
+    assert push.waiters(quick).count == 0
+
+
+def test_a_full_house_of_waiters_answers_503(api, app, ctx, started):
+    app.config[push.PUSH_WAITERS] = 1
+    app.config.update(QUICK)
+    stream = open_stream(app.test_client(), f"/api/applications/{started['business_key']}/events", api.tokens["portal"])
+    refused = api.get(f"/api/applications/{started['business_key']}/events", "portal")
+    assert refused.status_code == 503 and int(refused.headers["Retry-After"]) >= 1
+    etag = api.get(f"/api/process-instances/{started['id']}", "portal").headers["ETag"]
+    waiting = api.get(f"/api/process-instances/{started['id']}?wait=5", "portal", headers={"If-None-Match": etag})
+    assert waiting.status_code == 503 and waiting.headers["Retry-After"]
+    assert api.get(f"/api/process-instances/{started['id']}", "portal").status_code == 200  # no wait: answered
+    stream.close()
+    assert push.waiters(app).count == 0
+    assert api.get(f"/api/applications/{started['business_key']}/progress?wait=1", "portal").status_code == 200
