@@ -148,7 +148,8 @@ def ctx(database_url, clock, registry):
 
 @pytest.fixture
 def app(ctx):
-    return create_app({"TESTING": True, "SECRET_KEY": "tests"}, context=ctx)
+    # an event stream notices a browser that went at its next heartbeat (the tests' server cannot tell sooner)
+    return create_app({"TESTING": True, "SECRET_KEY": "tests", "PUSH_BEAT_SECONDS": 1}, context=ctx)
 
 
 @pytest.fixture
