@@ -42,6 +42,7 @@ DEFAULT_WAITERS = 16
 STREAM_SECONDS = "PUSH_STREAM_SECONDS"  # how long one event stream lasts before the client reconnects
 BEAT_SECONDS = "PUSH_BEAT_SECONDS"  # a heartbeat after this long without an event
 RETRY_MS = 3000  # what EventSource waits before it reconnects
+RETRY_LATER_MS = 30_000  # ... when no waiter's place was free for a page's stream
 RETRY_AFTER_SECONDS = 2  # what a refused waiter is told to wait
 WARN_EVERY_SECONDS = 60.0
 
@@ -160,12 +161,17 @@ def event(name: str, data: dict, event_id: str | None = None) -> str:
 HEARTBEAT = ": 心跳\n\n"
 
 
-def event_stream(events: Callable[[], Iterable[str]]) -> Response:
-    """An event stream of what ``events()`` gives, if a waiter's place is free (else 503): the place is given
-    back when the stream ends, however it ends -- even one the client left before it began."""
+def event_stream(events: Callable[[], Iterable[str]], *, page: bool = False) -> Response:
+    """An event stream of what ``events()`` gives, if a waiter's place is free: the place is given back when
+    the stream ends, however it ends -- even one the client left before it began. When none is free, 503; or
+    for a page's own stream (``page``) a stream that ends at once telling the browser's EventSource to come
+    back later (a 503 would stop it for good and be an error in the console)."""
     slots = waiters()
     if not slots.take():
-        return busy()
+        if not page:
+            return busy()
+        later = f"retry: {RETRY_LATER_MS}\n: 等待的连接已满，稍后自动重连\n\n"
+        return Response(later, mimetype="text/event-stream", headers={"Retry-After": str(RETRY_LATER_MS // 1000)})
     try:
         found = events()
 

@@ -40,9 +40,10 @@ def lifecycles(
     max_poll_s: float = 1.0,
 ) -> tuple[float, list[float]]:
     """Drive ``apps`` applications to completion from ``threads`` client threads (each its own keep-alive
-    connection per API process), looking again after ``poll_s``, then less often (up to every ``max_poll_s``,
-    as a portal page would), while only the worker has work; (seconds from the first start to the last
-    completion, call timings)."""
+    connection per API process), waiting for the application's next change with a long poll of the instance
+    view (``?wait=``) while only the worker has work -- or, when the API has no room for another waiter (503),
+    looking again after ``poll_s``, then less often (up to every ``max_poll_s``); (seconds from the first start
+    to the last completion, call timings: the long polls' waits are not among them)."""
     timings: list[float] = []
     remaining = itertools.count()
     done = itertools.count(1)

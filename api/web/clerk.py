@@ -92,7 +92,7 @@ def queue_events():
         for revision in watch.follow_queue(ctx, principal, seen, alive=alive, **settings):
             yield push.HEARTBEAT if revision is None else push.event("queue", {"revision": revision}, revision)
 
-    return push.event_stream(formatted)
+    return push.event_stream(formatted, page=True)
 
 
 def _subject_title() -> str:

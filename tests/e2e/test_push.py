@@ -243,3 +243,35 @@ def test_a_full_house_of_waiters_answers_503(api, app, ctx, started):
     stream.close()
     assert push.waiters(app).count == 0
     assert api.get(f"/api/applications/{started['business_key']}/progress?wait=1", "portal").status_code == 200
+
+
+def test_a_clerks_queue_stream_tells_of_a_new_task_and_a_full_house_says_come_back_later(api, app, ctx, clock):
+    from engine.usecases.accounts import add_user
+    from handlers.newborn.samples import sample_application
+    from tests.e2e.test_web_pages import PASSWORD, sign_in
+
+    app.config[push.PUSH_WAITERS] = 1
+    app.config.update(QUICK)
+    add_user(ctx, "mw-web", ["clerk"], ["midwifery"], ["62"], password=PASSWORD)
+    browser = app.test_client()
+    assert sign_in(browser, "mw-web").status_code == 302
+    page = browser.get("/tasks").get_data(as_text=True)
+    assert 'data-events="/tasks/events?seen=' in page and "queue.js" in page
+    stream = Stream(browser.get("/tasks/events", buffered=False))
+    assert stream.response.mimetype == "text/event-stream"
+    assert stream.next() == {"retry": str(push.RETRY_MS)}
+    first = stream.next_event()  # nothing seen yet: the queue as it is
+    assert first["event"] == "queue"
+
+    filed = time.monotonic()
+    timer = later(0.2, lambda: api.start(sample_application(clock.now(), seq=7)))  # a new midwifery review
+    second = stream.next_event()
+    timer.join()
+    assert second["event"] == "queue" and second["id"] != first["id"] and time.monotonic() - filed < 5
+
+    full = browser.get("/tasks/events")  # the only waiter's place is taken: come back later, not an error
+    assert full.status_code == 200 and full.mimetype == "text/event-stream"
+    assert full.get_data(as_text=True).startswith(f"retry: {push.RETRY_LATER_MS}\n")
+    stream.close()
+    assert push.waiters(app).count == 0 and ctx.notifier.waiting == 0
+    assert app.test_client().get("/tasks/events").status_code == 302  # not signed in: to the sign-in page

@@ -17,15 +17,26 @@ class Client:
         self.timeout = timeout
         self.timings = timings
         self._conn: http.client.HTTPConnection | None = None
+        self.last_headers = http.client.HTTPMessage()  # the last answer's headers (ETag, Retry-After ...; any case)
 
     def _connection(self) -> http.client.HTTPConnection:
         if self._conn is None:
             self._conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         return self._conn
 
-    def call(self, method: str, path: str, token: str | None = None, body: dict | None = None):
-        """(status, decoded JSON body or None)."""
-        headers = {"Accept": "application/json"}
+    def call(
+        self,
+        method: str,
+        path: str,
+        token: str | None = None,
+        body: dict | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        timed: bool = True,
+    ):
+        """(status, decoded JSON body or None). ``timed=False``: not counted in ``timings`` (a long poll, whose
+        time is the wait for a change, not the service's answer)."""
+        headers = {"Accept": "application/json", **(headers or {})}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         payload = None
@@ -44,8 +55,9 @@ class Client:
                 if attempt == 2:
                     raise
                 continue
-            if self.timings is not None:
+            if self.timings is not None and timed:
                 self.timings.append(time.perf_counter() - started)
+            self.last_headers = response.headers
             if response.getheader("Connection", "").lower() == "close":
                 self.close()
             text = data.decode("utf-8") if data else ""

@@ -1,6 +1,8 @@
 """One full Gansu application over real HTTP, as the portal and the clerks do it: start, then until it
 completes, claim and complete every open review (with the clerk of its group) and send every message it
 waits for (``premium_paid``, ``hukou_page_printed``); the worker processes run the service tasks meanwhile.
+While only the worker has work, the portal's look at the instance view is a long poll (``?wait=`` with the
+``ETag`` it has): answered the moment the application changes, not asked again and again.
 
 Calls go round-robin over the given clients (one per API process). With ``race=True`` the first claim of
 each review is raced by two clerks of its group through two different clients at once.
@@ -19,6 +21,7 @@ from handlers.newborn.samples import approval_for, sample_application
 from .http import Client
 
 GROUPS = ("service_center", "midwifery", "police")
+WAIT_S = 10  # the longest one long poll of the instance view waits
 MESSAGES = {
     "premium_paid": {"channel": "微信", "amount": 400},
     "hukou_page_printed": {"police_station": "兰州市公安局城关分局庆阳路派出所"},
@@ -73,13 +76,15 @@ def drive(
     deadline_s: float = 120,
     poll_s: float = 0.02,
     max_poll_s: float = 0.5,
+    wait_s: int = WAIT_S,
     actions: int | None = None,
 ) -> Outcome:
     """Walk application ``seq`` to its end; raises :class:`Stalled` (an AssertionError) if it does not end.
 
-    While only the worker has work, it looks again after ``poll_s``, doubling the pause up to ``max_poll_s``
-    as a portal would, so that waiting clients do not flood the API. With ``actions``, it stops part of the
-    way (see :func:`carry`)."""
+    While only the worker has work, it waits for the application's next change with a long poll of up to
+    ``wait_s`` seconds; when the service has no room for another waiter (503), it looks again after
+    ``poll_s``, doubling the pause up to ``max_poll_s`` as a portal would. With ``actions``, it stops part of
+    the way (see :func:`carry`)."""
     turn = itertools.cycle(clients)
     started = time.perf_counter()
 
@@ -104,6 +109,7 @@ def drive(
         deadline_s=deadline_s,
         poll_s=poll_s,
         max_poll_s=max_poll_s,
+        wait_s=wait_s,
         started=started,
         turn=turn,
         actions=actions,
@@ -120,6 +126,7 @@ def carry(
     deadline_s: float = 120,
     poll_s: float = 0.02,
     max_poll_s: float = 0.5,
+    wait_s: int = WAIT_S,
     started: float | None = None,
     turn=None,
     actions: int | None = None,
@@ -137,13 +144,33 @@ def carry(
     end = time.monotonic() + deadline_s
     pause = poll_s
     done = 0
+    etag = None  # the instance view the portal has, while only the worker has work: wait for the next one
     while time.monotonic() < end:
         if actions is not None and done >= actions:
             outcome.state = "active"
             return outcome
-        status, instance = call("GET", f"/api/process-instances/{outcome.instance_id}", "portal")
+        client, path = next(turn), f"/api/process-instances/{outcome.instance_id}"
+        waited_for = etag
+        if etag is None:
+            status, instance = client.call("GET", path, tokens["portal"])
+        else:
+            wait = max(1, min(wait_s, int(end - time.monotonic())))
+            status, instance = client.call(
+                "GET", f"{path}?wait={wait}", tokens["portal"], headers={"If-None-Match": etag}, timed=False
+            )
+            if status == 304:  # nothing changed while it waited: wait again
+                continue
+            if status == 503:  # no room for another waiter now: look again a little later, as a poll would
+                time.sleep(pause)
+                pause = min(pause * 2, max_poll_s)
+                etag = None
+                continue
         if status != 200:
             raise Stalled(f"{outcome.business_key}: GET instance {status} {instance}")
+        tag, etag = client.last_headers.get("ETag"), None
+        if waited_for is not None and tag in (None, waited_for):  # a server that does not wait: poll
+            time.sleep(pause)
+            pause = min(pause * 2, max_poll_s)
         if instance["state"] != "active":
             outcome.state = instance["state"]
             outcome.seconds = time.perf_counter() - started
@@ -182,8 +209,7 @@ def carry(
                 raise Stalled(f"{outcome.business_key}: complete {status} {answer}")
             done += status == 200
         if not instance["waiting_for"] and not instance["open_steps"]:
-            time.sleep(pause)  # the worker is running service tasks
-            pause = min(pause * 2, max_poll_s)
+            etag = tag  # the worker is running service tasks: wait for its next save
         else:
             pause = poll_s
     raise Stalled(f"{outcome.business_key} did not end within {deadline_s} s")
