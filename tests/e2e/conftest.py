@@ -143,7 +143,9 @@ def database_url(tmp_path):
 @pytest.fixture
 def ctx(database_url, clock, registry):
     """The engine over the test's database, prepared already (a copy of the session's template)."""
-    return build_context(database_url, clock=clock, registry=registry, specs=SPECS)
+    ctx = build_context(database_url, clock=clock, registry=registry, specs=SPECS)
+    yield ctx
+    ctx.notifier.close()  # its listener (if anything waited) stops before the database goes
 
 
 @pytest.fixture
