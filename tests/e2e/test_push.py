@@ -275,3 +275,83 @@ def test_a_clerks_queue_stream_tells_of_a_new_task_and_a_full_house_says_come_ba
     stream.close()
     assert push.waiters(app).count == 0 and ctx.notifier.waiting == 0
     assert app.test_client().get("/tasks/events").status_code == 302  # not signed in: to the sign-in page
+
+
+def test_through_onething_serve_events_stream_out_and_a_closed_connection_frees_its_place(
+    database_url, tmp_path, service_clock_pinned
+):
+    """waitress, as deployed: two API processes on one database, one waiter's place each. An event is written
+    out as it happens (not held back until the stream ends), a change made through the other process comes
+    within a second, and a client that closes its connection frees its place (the next is admitted)."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    from engine.usecases.accounts import add_user
+    from engine.usecases.deployments import deploy_bundled_if_empty
+    from handlers.newborn.samples import sample_application
+    from tests.support.http import Client
+    from tests.support.lifecycle import accounts
+    from tests.support.services import services
+
+    setup = build_context(database_url)
+    deploy_bundled_if_empty(setup)
+    tokens = {name: add_user(setup, name, **spec) for name, spec in accounts().items()}
+    setup.sessions.engine.dispose()
+
+    def connect(url: str, key: str):
+        parts = urlsplit(url)
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        connection.request(
+            "GET", f"/api/applications/{key}/events", headers={"Authorization": f"Bearer {tokens['portal']}"}
+        )
+        return connection, connection.getresponse()
+
+    def next_event(response) -> dict:
+        block: list[str] = []
+        while True:
+            line = response.readline().decode().rstrip("\n")
+            if line:
+                block.append(line)
+            elif any(item.startswith("event:") for item in block):
+                return dict(item.split(": ", 1) for item in block if not item.startswith(":"))
+            else:
+                block = []
+
+    env = {"ONETHING_PUSH_WAITERS": "1"}
+    with services(database_url, tmp_path / "logs", apis=2, workers=1, threads=4, env=env) as running:
+        here, there = Client(running.urls[0]), Client(running.urls[1])
+        status, started = here.call(
+            "POST",
+            "/api/process-definitions/newborn_birth/start",
+            tokens["portal"],
+            {"variables": {"application": sample_application(setup.clock.now(), seq=1)}},
+        )
+        assert status == 201, started
+        key = started["business_key"]
+        deadline = time.monotonic() + 30
+        while True:  # the worker makes the first review; then nothing changes until a clerk acts
+            status, view = there.call("GET", f"/api/process-instances/{started['id']}", tokens["portal"])
+            if view["open_steps"] or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        [step] = view["open_steps"]
+
+        connection, response = connect(running.urls[0], key)
+        assert response.status == 200 and response.getheader("Content-Type").startswith("text/event-stream")
+        first = next_event(response)  # read while the stream goes on: written out at once
+        assert first["event"] == "progress"
+        assert connect(running.urls[0], key)[1].status == 503  # its one place is taken
+
+        claimed = time.monotonic()
+        status, _ = there.call("POST", f"/api/tasks/{step['task_id']}/claim", tokens[step["group"]])
+        assert status == 200
+        second = next_event(response)  # the claim, made through the other process
+        print(f"\nthrough waitress, the other process's claim came {(time.monotonic() - claimed) * 1000:.0f} ms after")
+        assert second["id"] != first["id"] and time.monotonic() - claimed < 5
+
+        response.close(), connection.close()  # the client goes: its place is free within a moment
+        admitted = time.monotonic() + 10
+        while connect(running.urls[0], key)[1].status != 200:
+            assert time.monotonic() < admitted, "the closed stream's place was not freed"
+            time.sleep(0.2)
+        here.close(), there.close()
