@@ -127,10 +127,7 @@ def get_instance(instance_id):
     """State, one entry per chosen item, and the open steps; with ``?wait=N`` and ``If-None-Match``, as soon as
     they change (a long poll)."""
     ctx, principal = context(), g.principal
-    return push.view_answer(
-        lambda: watch.visible_instance(ctx, principal, instance_id=instance_id).instance_id,
-        lambda: instances.get_instance(ctx, principal, instance_id),
-    )
+    return push.view_answer(lambda: instance_id, lambda: instances.get_instance(ctx, principal, instance_id))
 
 
 @blp.route("/applications/<business_key>/progress")
@@ -141,8 +138,7 @@ def progress(business_key):
     """The applicant's view in plain Chinese; with ``?wait=N`` and ``If-None-Match``, as soon as it changes."""
     ctx, principal = context(), g.principal
     return push.view_answer(
-        lambda: watch.visible_instance(ctx, principal, business_key=business_key).instance_id,
-        lambda: instances.get_progress(ctx, principal, business_key),
+        lambda: watch.instance_id_of(ctx, business_key), lambda: instances.get_progress(ctx, principal, business_key)
     )
 
 

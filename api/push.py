@@ -129,7 +129,7 @@ def view_answer(instance_id: Callable[[], str], render: Callable[[], dict]):
         view = render()
         tag = watch.view_tag(view)
         return _answered(view, tag, not seen.contains_weak(tag))
-    watched = instance_id()  # 404 before anything waits for what the caller may not see
+    watched = instance_id()  # the view, read first while listening, checks that the caller may see it
     slots = waiters()
     if not slots.take():
         return busy()

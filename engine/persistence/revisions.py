@@ -41,24 +41,32 @@ class Revisions:
         self.session = session
 
     def of_instance(self, instance_id: str) -> InstanceRevision | None:
-        """The instance's revision now (None: there is no such instance)."""
+        """The instance's revision now (None: there is no such instance), in one statement."""
+        holders = (
+            select(func.aggregate_strings(UserTask.id + "=" + func.coalesce(UserTask.assignee, ""), ","))
+            .where(UserTask.instance_id == ProcessInstance.id, UserTask.completed_at.is_(None))
+            .scalar_subquery()
+        )
+        incidents = (
+            select(func.aggregate_strings(Job.id, ","))
+            .where(Job.instance_id == ProcessInstance.id, Job.state == "incident")
+            .scalar_subquery()
+        )
         row = self.session.execute(
-            select(ProcessInstance.business_key, ProcessInstance.revision, ProcessInstance.state).where(
-                ProcessInstance.id == instance_id
-            )
+            select(
+                ProcessInstance.business_key, ProcessInstance.revision, ProcessInstance.state, holders, incidents
+            ).where(ProcessInstance.id == instance_id)
         ).first()
         if row is None:
             return None
-        tasks = self.session.execute(
-            select(UserTask.id, UserTask.assignee)
-            .where(UserTask.instance_id == instance_id, UserTask.completed_at.is_(None))
-            .order_by(UserTask.id)
-        ).all()
-        incidents = self.session.scalars(
-            select(Job.id).where(Job.instance_id == instance_id, Job.state == "incident").order_by(Job.id)
-        ).all()
-        digest = _digest([row.state, *(f"{t.id}={t.assignee or ''}" for t in tasks), "|", *incidents])
-        return InstanceRevision(instance_id, row.business_key, f"{row.revision}.{digest}", row.state)
+        key, revision, state, held, failed = row
+        # sorted here: the database may aggregate in any order
+        digest = _digest([state, *sorted((held or "").split(",")), "|", *sorted((failed or "").split(","))])
+        return InstanceRevision(instance_id, key, f"{revision}.{digest}", state)
+
+    def instance_id_of(self, business_key: str) -> str | None:
+        """The id of the instance of ``business_key`` (None: none)."""
+        return self.session.scalar(select(ProcessInstance.id).where(ProcessInstance.business_key == business_key))
 
     def of_queue(self, groups: Iterable[str], jurisdictions: Iterable[str]) -> str:
         """The revision of the open tasks of ``groups`` in ``jurisdictions`` (division-code prefixes)."""

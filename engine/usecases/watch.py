@@ -45,6 +45,16 @@ def visible_instance(
     return revision
 
 
+def instance_id_of(ctx: EngineContext, business_key: str) -> str:
+    """The id of the application of ``business_key`` -- whoever asks: the caller's view, read next, checks
+    that it may be seen (NotFound: no such application)."""
+    with ctx.reader() as uow:
+        found = uow.revisions.instance_id_of(business_key)
+    if found is None:
+        raise NotFound("application not found")
+    return found
+
+
 def view_tag(view: dict) -> str:
     """A view's entity tag: the same for the same content."""
     text = json.dumps(view, sort_keys=True, ensure_ascii=False, default=str, separators=(",", ":"))
