@@ -145,6 +145,7 @@ def carry(
     pause = poll_s
     done = 0
     etag = None  # the instance view the portal has, while only the worker has work: wait for the next one
+    refused = 0  # long polls refused in a row (503: no room for another waiter)
     while time.monotonic() < end:
         if actions is not None and done >= actions:
             outcome.state = "active"
@@ -160,14 +161,17 @@ def carry(
             )
             if status == 304:  # nothing changed while it waited: wait again
                 continue
-            if status == 503:  # no room for another waiter now: look again a little later, as a poll would
+            if status == 503:  # no room for another waiter there: another API process, else poll a little later
+                refused += 1
+                if refused < len(clients):
+                    continue
                 time.sleep(pause)
                 pause = min(pause * 2, max_poll_s)
                 etag = None
                 continue
         if status != 200:
             raise Stalled(f"{outcome.business_key}: GET instance {status} {instance}")
-        tag, etag = client.last_headers.get("ETag"), None
+        tag, etag, refused = client.last_headers.get("ETag"), None, 0
         if waited_for is not None and tag in (None, waited_for):  # a server that does not wait: poll
             time.sleep(pause)
             pause = min(pause * 2, max_poll_s)
