@@ -63,7 +63,9 @@ class Waiters:
             if self.count < self.limit:
                 self.count += 1
                 return True
-            warn, self._warned = time.monotonic() - self._warned > WARN_EVERY_SECONDS, time.monotonic()
+            warn = time.monotonic() - self._warned > WARN_EVERY_SECONDS
+            if warn:
+                self._warned = time.monotonic()
         if warn:
             log.warning("more clients wait for progress than %s (%d) lets wait: answered 503", PUSH_WAITERS, self.limit)
         return False

@@ -29,6 +29,9 @@ from .access import check_instance_visible
 
 MAX_WAIT_SECONDS = 30  # the longest a long poll waits (``?wait=``)
 ALIVE_CHECK_SECONDS = 1.0  # how often a waiter asks whether its client is still there
+# a queue's stream looks at most this often when told only "something changed" (SQLite: any commit of another
+# process), so that many clerks' pages do not count their queues at every commit
+UNKNOWN_CHANGE_LOOK_SECONDS = 0.5
 
 
 def visible_instance(
@@ -164,7 +167,11 @@ def _follow(
     end = time.monotonic() + seconds
     with ctx.notifier.listening(channels) as subscription:
         signalled = False
+        looked = float("-inf")
         while True:
+            if not exact and subscription.changed == {ANY}:  # only "something changed": not too often
+                time.sleep(max(0.0, looked + UNKNOWN_CHANGE_LOOK_SECONDS - time.monotonic()))
+            looked = time.monotonic()
             found = look()
             if found is None:
                 return

@@ -10,8 +10,10 @@
     return;
   }
   var PARTS = ["queue-counts", "queue-table", "queue-pager"];
+  var AT_MOST_EVERY_MS = 2000;  // a busy office's changes are taken together, not one reload each
   var loading = false;
   var again = false;
+  var last = 0;
 
   function clock() {
     var now = new Date();
@@ -32,7 +34,18 @@
       again = true;
       return;
     }
+    var wait = last + AT_MOST_EVERY_MS - Date.now();
+    if (wait > 0) {
+      loading = true;
+      window.setTimeout(function () {
+        loading = false;
+        refresh();
+      }, wait);
+      return;
+    }
     loading = true;
+    again = false;  // this reload brings every change until now
+    last = Date.now();
     // the header: this reload is the page's own, not the clerk's doing (the session's idle time runs on)
     fetch(window.location.href, {credentials: "same-origin", headers: {"Accept": "text/html", "X-Queue-Refresh": "1"}})
       .then(function (response) {
@@ -63,7 +76,7 @@
         loading = false;
         if (again) {
           again = false;
-          window.setTimeout(refresh, 1000);
+          refresh();
         }
       });
   }
