@@ -126,20 +126,18 @@ def view_answer(instance_id: Callable[[], str], render: Callable[[], dict]):
     """The view as ``render()`` gives it with its ``ETag``; 304 when it is the one the caller names in
     ``If-None-Match`` -- at once without ``?wait``, else once ``wait`` seconds went by without a change."""
     wait = wait_argument()
-    seen = request.if_none_match
+    seen = request.if_none_match.as_set(include_weak=True)
+    ctx, principal = context(), g.principal
     if not seen or wait == 0:
-        view = render()
-        tag = watch.view_tag(view)
-        return _answered(view, tag, not seen.contains_weak(tag))
-    watched = instance_id()  # the view, read first while listening, checks that the caller may see it
+        return _answered(*watch.view_when_changed(ctx, principal, instance_id(), render, seen, 0))
+    watched = instance_id()
     slots = waiters()
     if not slots.take():
         return busy()
     try:
-        view, tag, news = watch.view_when_changed(context(), watched, render, seen.contains_weak, wait, client_alive())
+        return _answered(*watch.view_when_changed(ctx, principal, watched, render, seen, wait, client_alive()))
     finally:
         slots.give()
-    return _answered(view, tag, news)
 
 
 def _answered(view: dict, tag: str, news: bool):

@@ -30,6 +30,8 @@ class InstanceRevision:
     business_key: str
     revision: str
     state: str
+    started_by: str  # who may see it (:func:`engine.usecases.access.may_see`)
+    jurisdiction: str
 
 
 def _digest(parts: Iterable[object]) -> str:
@@ -54,15 +56,21 @@ class Revisions:
         )
         row = self.session.execute(
             select(
-                ProcessInstance.business_key, ProcessInstance.revision, ProcessInstance.state, holders, incidents
+                ProcessInstance.business_key,
+                ProcessInstance.revision,
+                ProcessInstance.state,
+                ProcessInstance.started_by,
+                ProcessInstance.jurisdiction,
+                holders,
+                incidents,
             ).where(ProcessInstance.id == instance_id)
         ).first()
         if row is None:
             return None
-        key, revision, state, held, failed = row
+        key, revision, state, started_by, jurisdiction, held, failed = row
         # sorted here: the database may aggregate in any order
         digest = _digest([state, *sorted((held or "").split(",")), "|", *sorted((failed or "").split(","))])
-        return InstanceRevision(instance_id, key, f"{revision}.{digest}", state)
+        return InstanceRevision(instance_id, key, f"{revision}.{digest}", state, started_by, jurisdiction)
 
     def instance_id_of(self, business_key: str) -> str | None:
         """The id of the instance of ``business_key`` (None: none)."""

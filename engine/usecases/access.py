@@ -13,13 +13,16 @@ def check_instance_visible(principal: Principal, instance: ProcessInstance | Non
 
     An application outside the caller's reach is reported as not found, so its existence is not revealed.
     """
-    if instance is None:
+    if instance is None or not may_see(principal, instance.started_by, instance.jurisdiction):
         raise NotFound("application not found")
-    if principal.has_role("portal") and instance.started_by == principal.name:
-        return instance
-    if principal.has_role("clerk", "supervisor", "admin") and principal.covers(instance.jurisdiction):
-        return instance
-    raise NotFound("application not found")
+    return instance
+
+
+def may_see(principal: Principal, started_by: str, jurisdiction: str) -> bool:
+    """The rule of :func:`check_instance_visible`, on an instance's filer and jurisdiction alone."""
+    if principal.has_role("portal") and started_by == principal.name:
+        return True
+    return principal.has_role("clerk", "supervisor", "admin") and principal.covers(jurisdiction)
 
 
 def check_task_workable(principal: Principal, task: UserTask | None) -> UserTask:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 
 from ..context import EngineContext
 from ..errors import NotFound
@@ -25,7 +25,7 @@ from ..notify import Subscription, instance_channel, tasks_channel
 from ..persistence.revisions import InstanceRevision
 from ..persistence.signals import ANY
 from ..users import Principal
-from .access import check_instance_visible
+from .access import may_see
 
 MAX_WAIT_SECONDS = 30  # the longest a long poll waits (``?wait=``)
 ALIVE_CHECK_SECONDS = 1.0  # how often a waiter asks whether its client is still there
@@ -40,17 +40,17 @@ def visible_instance(
     """The application (by id or by business key) as far as it has come, if the caller may see it: the same
     rules as its instance view (another's application is not found)."""
     with ctx.reader() as uow:
-        found = uow.instances.get(instance_id) if instance_id else uow.instances.by_business_key(business_key or "")
-        instance = check_instance_visible(principal, found)
-        revision = uow.revisions.of_instance(instance.id)
-    if revision is None:
+        if instance_id is None:
+            instance_id = uow.revisions.instance_id_of(business_key or "")
+        found = uow.revisions.of_instance(instance_id) if instance_id is not None else None
+    if found is None or not may_see(principal, found.started_by, found.jurisdiction):
         raise NotFound("application not found")
-    return revision
+    return found
 
 
 def instance_id_of(ctx: EngineContext, business_key: str) -> str:
-    """The id of the application of ``business_key`` -- whoever asks: the caller's view, read next, checks
-    that it may be seen (NotFound: no such application)."""
+    """The id of the application of ``business_key`` -- whoever asks: what is read of it next checks that the
+    caller may see it (NotFound: no such application)."""
     with ctx.reader() as uow:
         found = uow.revisions.instance_id_of(business_key)
     if found is None:
@@ -66,35 +66,48 @@ def view_tag(view: dict) -> str:
 
 def view_when_changed(
     ctx: EngineContext,
+    principal: Principal,
     instance_id: str,
     render: Callable[[], dict],
-    already_seen: Callable[[str], bool],
+    seen: Collection[str],
     timeout: float,
     alive: Callable[[], bool] = lambda: True,
 ) -> tuple[dict, str, bool]:
-    """(view, its tag, whether the caller has not seen it): at once when ``render()`` gives a view whose tag
-    the caller has not ``already_seen``; otherwise as soon as the application changes so that its view does,
-    or when ``timeout`` seconds (at most :data:`MAX_WAIT_SECONDS`) went by or the client went."""
+    """(view, its tag, whether the caller has not seen it): at once when the view is none of those whose tags
+    the caller names (``seen``); otherwise as soon as the application changes so that its view does, or when
+    ``timeout`` seconds (at most :data:`MAX_WAIT_SECONDS`) went by or the client went.
+
+    A tag is ``<revision>:<digest of the view>``, the revision read before the view. What is compared is the
+    digest (a change the view does not show -- a step claimed, for the applicant's progress -- is no news); the
+    revision spares the view's making: a caller that has the current revision's view waits without it being
+    made again. What time alone changes (a step overdue now) is looked at once more when the wait ends."""
+    digests = {tag.rpartition(":")[2] for tag in seen}
     deadline = time.monotonic() + min(max(timeout, 0.0), MAX_WAIT_SECONDS)
     with ctx.notifier.listening([instance_channel(instance_id)]) as subscription:
-        revision = _instance_revision(ctx, instance_id)  # before the view: a change after it is seen below
-        view = render()
-        tag = view_tag(view)
-        if not already_seen(tag) or time.monotonic() >= deadline:
-            return view, tag, not already_seen(tag)
+        current = visible_instance(ctx, principal, instance_id=instance_id)  # 404 before anything waits
+        if not (timeout > 0 and any(tag.startswith(f"{current.revision}:") for tag in seen)):
+            view, tag = _tagged(render, current)
+            if _news(tag, digests) or timeout <= 0:
+                return view, tag, _news(tag, digests)
         while _wait(subscription, deadline, alive):
             now = _instance_revision(ctx, instance_id)
-            if now == revision:
+            if now is None or now.revision == current.revision:
                 continue  # another instance's change (SQLite tells only that something changed)
-            revision = now
-            view = render()
-            tag = view_tag(view)
-            if not already_seen(tag):
+            current = now
+            view, tag = _tagged(render, current)
+            if _news(tag, digests):
                 return view, tag, True
-        if alive():  # what time alone changes (a step overdue now) is news too
-            view = render()
-            tag = view_tag(view)
-        return view, tag, not already_seen(tag)
+        view, tag = _tagged(render, current)
+        return view, tag, _news(tag, digests)
+
+
+def _news(tag: str, digests: set[str]) -> bool:
+    return tag.rpartition(":")[2] not in digests
+
+
+def _tagged(render: Callable[[], dict], current: InstanceRevision) -> tuple[dict, str]:
+    view = render()
+    return view, f"{current.revision}:{view_tag(view)}"
 
 
 def follow_instance(

@@ -159,7 +159,8 @@ def carry(
             status, instance = client.call(
                 "GET", f"{path}?wait={wait}", tokens["portal"], headers={"If-None-Match": etag}, timed=False
             )
-            if status == 304:  # nothing changed while it waited: wait again
+            if status == 304:  # nothing changed while it waited: wait again (with the tag of its revision now)
+                etag = client.last_headers.get("ETag") or etag
                 continue
             if status == 503:  # no room for another waiter there: another API process, else poll a little later
                 refused += 1
