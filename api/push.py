@@ -126,7 +126,7 @@ def view_answer(instance_id: Callable[[], str], render: Callable[[], dict]):
     """The view as ``render()`` gives it with its ``ETag``; 304 when it is the one the caller names in
     ``If-None-Match`` -- at once without ``?wait``, else once ``wait`` seconds went by without a change."""
     wait = wait_argument()
-    seen = request.if_none_match.as_set(include_weak=True)
+    seen = {tag for tag in request.if_none_match.as_set(include_weak=True) if tag}  # (W/"" is no tag)
     ctx, principal = context(), g.principal
     if not seen or wait == 0:
         return _answered(*watch.view_when_changed(ctx, principal, instance_id(), render, seen, 0))
