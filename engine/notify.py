@@ -1,9 +1,9 @@
 """Waiting for a change without asking the database again and again: a request that has nothing to answer yet
-(an external worker's long poll; later, a page waiting for an application's progress) waits here on named
-channels -- ``jobs:<topic>``, ``instance:<id>`` -- and is woken the moment a transaction that changed one of
-them commits: in this process at once (the unit of work's ``signal``), from the other processes of the
-database through it (:mod:`engine.persistence.signals`: PostgreSQL's ``LISTEN``/``NOTIFY``, SQLite's change
-counter).
+(an external worker's long poll, a page waiting for an application's progress or a clerk's queue:
+:mod:`engine.usecases.watch`) waits here on named channels -- ``jobs:<topic>``, ``instance:<id>``,
+``tasks:<group>`` -- and is woken the moment a transaction that changed one of them commits: in this process
+at once (the unit of work's ``signal``), from the other processes of the database through it
+(:mod:`engine.persistence.signals`: PostgreSQL's ``LISTEN``/``NOTIFY``, SQLite's change counter).
 
 A waiter is woken for nothing sometimes -- SQLite tells only that *something* changed, and a wake-up may be for
 work another waiter took first -- so it always looks for itself after waking; it is never woken late: it
