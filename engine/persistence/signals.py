@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "onething_signals"  # PostgreSQL's channel; the payload is ours
 ANY = "*"  # a change of unknown kind: every waiter looks
 SQLITE_POLL_SECONDS = 0.1
+NOTIFY_AT_ONCE = 100  # channels told in one statement
 RECONNECT_SECONDS = 2.0
 
 
@@ -35,13 +36,11 @@ def send(session: Session, channels: Iterable[str]) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     payloads = sorted(set(channels))
-    if not payloads:
-        return
-    # one statement for all of them (a commit that changed an instance, two queues and a topic: one round trip)
-    calls = ", ".join(f"pg_notify(:channel, :p{n})" for n in range(len(payloads)))
-    session.execute(
-        text(f"SELECT {calls}"), {"channel": CHANNEL, **{f"p{n}": payload for n, payload in enumerate(payloads)}}
-    )
+    # one statement for many (a commit that changed an instance, two queues and a topic: one round trip)
+    for start in range(0, len(payloads), NOTIFY_AT_ONCE):
+        some = payloads[start : start + NOTIFY_AT_ONCE]
+        calls = ", ".join(f"pg_notify(:channel, :p{n})" for n in range(len(some)))
+        session.execute(text(f"SELECT {calls}"), {"channel": CHANNEL, **{f"p{n}": p for n, p in enumerate(some)}})
 
 
 class Listener:

@@ -80,3 +80,15 @@ def test_a_waiter_with_nothing_coming_waits_its_time(two):
         subscription.wait(0.3)  # whatever the listener heard while starting
         was_woken, after = woken(subscription, 0.5)
         assert not was_woken and after >= 0.45
+
+
+def test_a_commit_that_signals_many_channels_wakes_the_waiter_of_the_last_one_in_another_process(two):
+    """PostgreSQL gets a commit's channels a hundred to a statement: none is left out."""
+    here, there = two
+    channels = [f"instance:{n:04d}" for n in range(250)]
+    with here.notifier.listening([channels[-1]]) as subscription:
+        time.sleep(0.5)
+        subscription.wait(0)
+        threading.Timer(0.2, signal, (there, *channels)).start()
+        was_woken, after = woken(subscription, 10)
+        assert was_woken and after < 5
