@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from flask import Flask, Response, current_app, g, request
 from flask_smorest import Blueprint
 
+from engine import metrics
 from engine.errors import InvalidInput
 from engine.usecases import watch
 from engine.usecases.watch import MAX_WAIT_SECONDS
@@ -62,10 +63,12 @@ class Waiters:
         with self._lock:
             if self.count < self.limit:
                 self.count += 1
+                metrics.push_waiters.inc()
                 return True
             warn = time.monotonic() - self._warned > WARN_EVERY_SECONDS
             if warn:
                 self._warned = time.monotonic()
+        metrics.push_refused.inc()
         if warn:
             log.warning("more clients wait for progress than %s (%d) lets wait: answered 503", PUSH_WAITERS, self.limit)
         return False
@@ -73,6 +76,7 @@ class Waiters:
     def give(self) -> None:
         with self._lock:
             self.count -= 1
+            metrics.push_waiters.dec()
 
 
 def limit_from(app: Flask) -> int:

@@ -74,6 +74,12 @@ db_connections_in_use = Gauge(
 db_pool_size = Gauge(
     f"{PREFIX}_db_pool_size", "Connections the pools of the live processes keep", multiprocess_mode="livesum"
 )
+push_waiters = Gauge(
+    f"{PREFIX}_push_waiters",
+    "Requests of the live processes waiting for progress (event streams, long polls, live queue pages)",
+    multiprocess_mode="livesum",
+)
+push_refused = Counter(f"{PREFIX}_push_refused", "Requests refused a place to wait for progress (503: all taken)")
 
 OTHER_METHOD = "OTHER"
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
