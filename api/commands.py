@@ -30,8 +30,8 @@ def _serve(args) -> int:
 
     from . import create_app
     from .engine_rest.external_task import LONG_POLLS
+    from .event_streams import PUSH_WAITERS, limit_from
     from .public_url import BadPublicUrl
-    from .push import PUSH_WAITERS, limit_from
 
     ctx = ready_context(upgrade=True if args.upgrade else None)
     try:

@@ -16,7 +16,7 @@ from engine.errors import Conflict, InvalidInput
 from engine.materials import MaterialStore
 from engine.usecases import clerk_tools, instances, materials, tasks, watch
 
-from .. import push
+from .. import event_streams
 from .pages import blp, context, page
 
 PER_PAGE = 20
@@ -86,13 +86,17 @@ def queue_events():
     session.untouched = True  # no "last used" written for it
     ctx, principal = context(), g.principal
     seen = request.headers.get("Last-Event-ID") or request.args.get("seen") or None
-    alive, settings = push.client_alive(), push.stream_settings()
+    alive, settings = event_streams.client_alive(), event_streams.stream_settings()
 
     def formatted():
         for revision in watch.follow_queue(ctx, principal, seen, alive=alive, **settings):
-            yield push.HEARTBEAT if revision is None else push.event("queue", {"revision": revision}, revision)
+            yield (
+                event_streams.HEARTBEAT
+                if revision is None
+                else event_streams.event("queue", {"revision": revision}, revision)
+            )
 
-    return push.event_stream(formatted, page=True)
+    return event_streams.event_stream(formatted, page=True)
 
 
 def _subject_title() -> str:

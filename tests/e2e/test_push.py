@@ -13,7 +13,8 @@ import time
 
 import pytest
 
-from api import create_app, push
+from api import create_app
+from api import event_streams as push
 from engine.bootstrap import build_context
 from tests.support.databases import SPECS
 

@@ -9,7 +9,7 @@ import time
 
 from playwright.sync_api import expect
 
-from api import push
+from api import event_streams as push
 from tests.e2e.test_web_browser import chromium, filed, signed_in, site  # noqa: F401 (fixtures)
 
 
