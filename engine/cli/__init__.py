@@ -307,6 +307,20 @@ def _retention_run(args) -> int:
     return 0
 
 
+def _search_reindex(args) -> int:
+    from engine.bootstrap import ready_context
+    from engine.usecases.search import reindex
+
+    def progress(done) -> None:
+        print(f"  {done.instances} application(s), {done.keys} key(s) so far", flush=True)
+
+    done = reindex(ready_context(), progress)
+    print(
+        f"search reindex: {done.instances} application(s), {done.keys} key(s) written ({done.erased} erased: no keys)"
+    )
+    return 0
+
+
 def _retention_hold(args) -> int:
     from engine.bootstrap import ready_context
     from engine.errors import EngineError
@@ -343,7 +357,7 @@ def _retention_policy(args) -> int:
 UPGRADE_HELP = "upgrade an older database schema first (as `onething db upgrade`; or ONETHING_AUTO_UPGRADE=1)"
 
 
-BUILT_IN = ("worker", "db", "user", "deploy", "calendar", "retention")
+BUILT_IN = ("worker", "db", "user", "deploy", "calendar", "retention", "search")
 
 
 def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -459,6 +473,14 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     ret.add_parser(
         "policy", help="each service's policy in force (ONETHING_RETENTION overrides the days)"
     ).set_defaults(run=_retention_policy)
+
+    search = sub.add_parser("search", help="the search keys applications are found by").add_subparsers(
+        dest="search_command", required=True
+    )
+    search.add_parser(
+        "reindex",
+        help="write every application's search keys again (after ONETHING_SEARCH_KEY or ONETHING_SECRET_KEY changed)",
+    ).set_defaults(run=_search_reindex)
 
     asked = next((arg for arg in (sys.argv[1:] if argv is None else argv) if not arg.startswith("-")), None)
     if asked not in BUILT_IN:

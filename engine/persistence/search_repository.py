@@ -28,6 +28,21 @@ class SearchKeys:
         for kind, digest in sorted(set(keys) - have):
             self.session.add(SearchKey(instance_id=instance_id, kind=kind, digest=digest))
 
+    def replace(self, instance_id: str, keys: Collection[tuple[str, str]]) -> None:
+        """The instance's keys are exactly ``keys`` (kind, digest) from now on."""
+        self.forget(instance_id)
+        self.session.add_all(
+            SearchKey(instance_id=instance_id, kind=kind, digest=digest) for kind, digest in sorted(keys)
+        )
+
+    def instances_after(self, after_id: str, limit: int) -> list[ProcessInstance]:
+        """Up to ``limit`` instances by id after ``after_id`` (every instance, in batches)."""
+        return list(
+            self.session.scalars(
+                select(ProcessInstance).where(ProcessInstance.id > after_id).order_by(ProcessInstance.id).limit(limit)
+            )
+        )
+
     def forget(self, instance_id: str) -> None:
         """Delete the instance's keys: once its personal data are erased, nobody finds it by them."""
         self.session.execute(delete(SearchKey).where(SearchKey.instance_id == instance_id))
