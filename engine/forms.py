@@ -73,8 +73,8 @@ class FormRegistry:
         self._owners[form.key] = owner
         return form
 
-    def get(self, key: str) -> TaskForm:
-        """The form with this key, or :class:`UnknownForm`."""
+    def get(self, key: str | None) -> TaskForm:
+        """The form with this key, or :class:`UnknownForm` (also for a task without a form key)."""
         try:
             return self._forms[key]
         except KeyError:
