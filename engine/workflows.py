@@ -19,7 +19,7 @@ from .bpmn.script_engine import JuelScriptEngine
 from .bpmn.timers import timer_started
 from .business_rules import StateSerializer
 from .calendar import WorkdayCalendar
-from .calendar_source import CalendarSource
+from .calendar_source import Calendars
 from .clock import Clock, iso
 from .definitions import ParsedDeployment
 from .errors import NotFound
@@ -53,7 +53,7 @@ class Dependencies(Protocol):
     """What the repository uses of the engine's context (:class:`engine.context.EngineContext`)."""
 
     clock: Clock
-    calendar: CalendarSource
+    calendar: Calendars
     serializer: StateSerializer
     script_engine: JuelScriptEngine
     max_attempts: int

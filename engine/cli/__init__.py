@@ -268,7 +268,7 @@ def _calendar_list(args) -> int:
     from engine.calendar.grid import printable
     from engine.usecases.calendar import list_years
 
-    listed = list_years(ready_context(), None)
+    listed = list_years(ready_context())
     for year in listed["years"]:
         number = f"（{printable(year['number'])}）" if year["number"] else ""
         print(

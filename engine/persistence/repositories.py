@@ -6,11 +6,12 @@ import hashlib
 from datetime import date, datetime
 from typing import Iterable, Protocol
 
-from sqlalchemy import and_, false, func, not_, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .dml import rowcount
 from .models import (
     AuditEvent,
     CalendarImport,
@@ -193,8 +194,8 @@ class Definitions:
     def file_digests(self, deployment_id: int) -> list[tuple[str, str]]:
         """(file name, SHA-256) of a deployment's files, without reading their content."""
         return [
-            tuple(row)
-            for row in self.session.execute(
+            (filename, sha256)
+            for filename, sha256 in self.session.execute(
                 select(DeploymentFile.filename, DeploymentFile.sha256).where(
                     DeploymentFile.deployment_id == deployment_id
                 )
@@ -465,7 +466,7 @@ class Tasks:
             )
             .values(assignee=user)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def give(self, task_id: str, holder: str, to: str) -> bool:
         """Atomically pass an open task that ``holder`` holds, or nobody does, to ``to``."""
@@ -478,7 +479,7 @@ class Tasks:
             )
             .values(assignee=to)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def unclaim(self, task_id: str, user: str) -> bool:
         result = self.session.execute(
@@ -486,7 +487,7 @@ class Tasks:
             .where(UserTask.id == task_id, UserTask.completed_at.is_(None), UserTask.assignee == user)
             .values(assignee=None)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
 
 class History:
@@ -585,7 +586,7 @@ def _of_topics(given: TopicSet):
     """The condition "a job of one of ``given``'s topics"."""
     if given.everything:
         return Job.topic.is_not(None)
-    parts = [Job.topic.in_(sorted(given.topics))] if given.topics else []
+    parts: list[ColumnElement[bool]] = [Job.topic.in_(sorted(given.topics))] if given.topics else []
     parts += [Job.topic.startswith(f"{department}.", autoescape=True) for department in sorted(given.departments)]
     return or_(*parts) if parts else false()
 
@@ -658,14 +659,14 @@ class Jobs:
             .where(Job.id == job_id, Job.state == "ready", or_(Job.locked_until.is_(None), Job.locked_until < now))
             .values(locked_by=worker, locked_until=until, locked_at=now)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def extend(self, job_ids: list[str], worker: str, until: datetime) -> int:
         """Keep this worker's locks on ``job_ids`` until ``until`` (the heartbeat); how many it still held."""
         result = self.session.execute(
             update(Job).where(Job.id.in_(job_ids), Job.locked_by == worker).values(locked_until=until)
         )
-        return result.rowcount
+        return rowcount(result)
 
     def locked_row(self, job_id: str) -> Job | None:
         """The job, row-locked for the transaction (PostgreSQL: another worker's answer waits for this one)."""
@@ -824,6 +825,7 @@ class Jobs:
         return {
             topic: {"waiting": waiting, "locked": locked, "incidents": incidents}
             for topic, waiting, locked, incidents in rows
+            if topic is not None  # (never: every condition of _of_topics wants a topic)
         }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import ColumnElement, delete, exists, or_, select
 from sqlalchemy.orm import Session
 
 from .models import ProcessDefinition, ProcessInstance, SearchKey, UserTask
@@ -61,7 +61,7 @@ class SearchKeys:
         of ``every_instance_of`` (process keys whose instances these groups see all of: coordinators)."""
         if not jurisdictions or not (digests or business_keys):
             return []
-        matches = []
+        matches: list[ColumnElement[bool]] = []
         if digests:
             matches.append(
                 exists().where(
@@ -75,7 +75,7 @@ class SearchKeys:
             or_(*matches), or_(*[ProcessInstance.jurisdiction.startswith(p) for p in jurisdictions])
         )
         if groups is not None:
-            reach = [
+            reach: list[ColumnElement[bool]] = [
                 exists().where(UserTask.instance_id == ProcessInstance.id, UserTask.candidate_group.in_(list(groups)))
             ]
             if every_instance_of:

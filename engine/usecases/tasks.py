@@ -229,6 +229,7 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
             raise Conflict("task is held by another clerk")
         values = ctx.services.task_forms.get(row.form_key).validate(variables or {})  # FormInvalid: 422
         instance = uow.instances.get(row.instance_id)
+        assert instance is not None, "instances are never deleted and every task has one"
         workflow = ctx.workflows.load(uow, instance)
         task = ctx.workflows.workflow_task(workflow, task_id)
         if task.state != TaskState.READY:
