@@ -108,7 +108,7 @@ class StateOnlyWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _config(extra: dict | None = None) -> dict:
+def _config(extra: dict | None = None, library_tasks: bool = False) -> dict:
     config = deepcopy(CAMUNDA_CONFIG)
     config[ExternalTask] = ExternalTaskConverter
     config[ReviewTask] = ReviewTaskConverter
@@ -119,16 +119,19 @@ def _config(extra: dict | None = None) -> dict:
     config[ClockDuration] = config[DurationTimerEventDefinition]
     config[ClockCycle] = config[CycleTimerEventDefinition]
     config[BpmnWorkflow] = StateOnlyWorkflowConverter
-    config[Task] = PlainDataTaskConverter
+    config[Task] = TaskConverter if library_tasks else PlainDataTaskConverter
     return config
 
 
 class StateSerializer:
     """JSON state of one instance, without the spec, tagged with the serializer version."""
 
-    def __init__(self, converters: dict | None = None) -> None:
-        """``converters``: more spec classes → converters (the business rule task's)."""
-        self._serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_config(converters)))
+    def __init__(self, converters: dict | None = None, *, library_format: bool = False) -> None:
+        """``converters``: more spec classes → converters (the business rule task's); ``library_format``:
+        tasks as the library itself reads and writes them (the benchmark's floor)."""
+        self._serializer = BpmnWorkflowSerializer(
+            BpmnWorkflowSerializer.configure(_config(converters, library_tasks=library_format))
+        )
 
     @property
     def version(self) -> str:
