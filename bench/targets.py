@@ -98,8 +98,11 @@ def state_parts(state: str) -> dict[str, float]:
 
     def walk(workflow: dict) -> None:
         parts["workflow data"] += size(workflow.get("data", {}))
-        for task in workflow.get("tasks", {}).values():
-            data = {key: task[key] for key in ("data", "delta", "d") if key in task}
+        tasks = workflow.get("tasks", {})
+        for task in tasks.values() if isinstance(tasks, dict) else tasks:
+            if isinstance(task, list):  # ours: [id, spec, state, changed, children, {"d" or "D", ...}]
+                task = {"entry": task[:5], **(task[5] if len(task) > 5 else {})}
+            data = {key: task[key] for key in ("data", "delta", "d", "D") if key in task}
             parts["task data"] += size(data)
             parts["task bookkeeping"] += size(task) - size(data)
         for sub in workflow.get("subprocesses", {}).values():

@@ -16,6 +16,10 @@ import pytest
 from bench import floor
 from engine.bpmn import compact_state, data_patch
 from engine.business_rules import LibraryStateSerializer, StateSerializer
+from engine.handlers import BusinessError
+from engine.runtime import advance, refuse
+
+from .test_error_events import done, ready, workflow
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 OLD_STATES = json.loads((Path(__file__).parent / "data" / "state_library_format.json").read_text(encoding="utf-8"))
@@ -95,4 +99,22 @@ def test_a_patch_goes_down_into_dicts_and_keeps_only_what_changed():
     assert data_patch.same(rebuilt, data) and type(rebuilt["flag"]) is int
     rebuilt["results"]["c"] = 3  # the child's own dicts: the parent's are not touched
     assert "c" not in base["results"] and base["gone"] == 1
-    assert data_patch.diff(data, data) == {}
+    assert data_patch.diff(data, data) == {} and data_patch.diff({}, {}) == {}
+    assert data_patch.diff(data, {}) == {"x": True} and data_patch.apply(data, {"x": True}) == {}
+
+
+def test_a_workflow_inside_a_subprocess_round_trips_with_its_subprocess():
+    serializer = StateSerializer()
+    wf = workflow()
+    done(wf, "step_a")
+    assert wf.subprocesses  # step_b runs inside one
+    loaded = serializer.loads(serializer.dumps(wf), wf.spec, wf.subprocess_specs, wf.script_engine)
+    _same_workflows(wf, loaded)
+    assert list(loaded.subprocesses) == list(wf.subprocesses)
+    for task_id, sub in wf.subprocesses.items():
+        _same_workflows(sub, loaded.subprocesses[task_id])
+        assert loaded.subprocesses[task_id].parent_task_id == sub.parent_task_id
+    refuse(ready(loaded, "step_b"), BusinessError("x", "编号已被使用"))
+    advance(loaded)
+    again = serializer.loads(serializer.dumps(loaded), wf.spec, wf.subprocess_specs, wf.script_engine)
+    _same_workflows(loaded, again)
