@@ -343,7 +343,7 @@ class Worker:
         with self.ctx.reader() as uow:
             instance = uow.instances.get(instance_id)
             revision = instance.revision
-            workflow = self.ctx.workflows.load(uow, instance)
+            workflow = self.ctx.workflows.load(uow, instance, to_change=True)
             elsewhere = {job.task_id for job in uow.jobs.for_instance(instance_id)} - held.keys()
         records: list[StepRecord] = []
         failure: tuple[str, Exception] | None = None
@@ -464,7 +464,7 @@ class Worker:
             if uow.jobs.held(job.id, self.name, lock=uow.is_postgresql) is None:
                 return
             instance = uow.instances.get(job.instance_id)
-            workflow = self.ctx.workflows.load(uow, instance)
+            workflow = self.ctx.workflows.load(uow, instance, to_change=True)
             task = self.ctx.workflows.workflow_task(workflow, job.task_id)
             workflow.refresh_timers()
             advance(workflow)

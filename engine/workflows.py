@@ -1,5 +1,6 @@
 """Loading a workflow and saving it with everything projected from it, inside the caller's unit of work.
 
+``load`` reads a workflow (one this process saved last, when the caller changes it: ``engine.workflow_cache``);
 ``save`` stores a workflow's state and projects it into what is read without deserializing it: the instance
 summary (the engine's part and the service's), the open user tasks, the jobs the worker must run (service
 tasks and timers), the messages it waits for, the years its open dates were counted through, and the history.
@@ -47,6 +48,7 @@ from .runtime import (
 )
 from .search import SearchDigests
 from .service import Service
+from .workflow_cache import WorkflowCache
 
 
 class Dependencies(Protocol):
@@ -69,8 +71,9 @@ class Dependencies(Protocol):
 class WorkflowRepository:
     """Workflows of instances: new, loaded, saved (with their projection into tables), and the history."""
 
-    def __init__(self, ctx: Dependencies) -> None:
+    def __init__(self, ctx: Dependencies, cache: WorkflowCache | None = None) -> None:
         self.ctx = ctx
+        self.cache = cache if cache is not None else WorkflowCache()
 
     def new_workflow(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
         """A new workflow of the instance's process version, with the decisions of its deployment."""
@@ -79,9 +82,16 @@ class WorkflowRepository:
         spec, subprocess_specs = self.ctx.parsed(uow, instance).specs[definition.key]
         return BpmnWorkflow(spec, subprocess_specs, script_engine=self.ctx.script_engine)
 
-    def load(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
+    def load(self, uow: UnitOfWork, instance: ProcessInstance, *, to_change: bool = False) -> BpmnWorkflow:
+        """The instance's workflow as stored. ``to_change``: the caller saves it (or drops it), so it may be
+        the one this process saved last at the instance's revision (``engine.workflow_cache``) rather than
+        a new one from the stored state; a view never gets that one (it may not hand it back)."""
         self.ctx.calendar.watch()  # an operation starts: note every calendar its dates are counted on
         log_context.set_fields(business_key=instance.business_key)  # what the work's log lines are about
+        if to_change:
+            cached = self.cache.take(instance.id, instance.revision)
+            if cached is not None:
+                return cached
         definition = self.ctx.definition(uow, instance.definition_id)
         spec, subprocess_specs = self.ctx.parsed(uow, instance).specs[definition.key]
         return self.ctx.serializer.loads(instance.workflow_state, spec, subprocess_specs, self.ctx.script_engine)
@@ -175,6 +185,8 @@ class WorkflowRepository:
         )
         instance.workflow_state = self.ctx.serializer.dumps(workflow)
         instance.serializer_version = self.ctx.serializer.version
+        # once committed, the workflow is the instance's at its new revision: the caller hands it over
+        uow.after_commit(lambda: self.cache.put(instance.id, instance.revision, workflow))
         instance.updated_at = now
         if summary["outcome"] and instance.state == "active":
             instance.state = summary["outcome"]

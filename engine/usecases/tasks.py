@@ -229,7 +229,7 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
             raise Conflict("task is held by another clerk")
         values = ctx.services.task_forms.get(row.form_key).validate(variables or {})  # FormInvalid: 422
         instance = uow.instances.get(row.instance_id)
-        workflow = ctx.workflows.load(uow, instance)
+        workflow = ctx.workflows.load(uow, instance, to_change=True)
         task = ctx.workflows.workflow_task(workflow, task_id)
         if task.state != TaskState.READY:
             raise Conflict("task is no longer open")
