@@ -203,3 +203,46 @@ def _tasks_from_dict(dct: dict, workflow, registry) -> None:
     workflow.last_task = tasks[dct["last_task"]] if dct.get("last_task") is not None else None
     base = workflow.last_task.data if workflow.last_task is not None else {}
     workflow.data = registry.restore(data_patch.apply(base, dct["data"])) if "data" in dct else {}
+
+
+def task_data(dct: dict, task_id: UUID) -> dict | None:
+    """One task's data from a state in our format, without restoring the workflow (a view of one task reads
+    only the patches on its way down from the root, and those they refer to); None if no task has that id."""
+    wanted = short_id(task_id)
+    for workflow in (dct, *dct.get("subprocesses", {}).values()):
+        entries = workflow["tasks"]
+        for position, entry in enumerate(entries):
+            if entry[0] == wanted:
+                return _DataOf(entries).of(position)
+    return None
+
+
+class _DataOf:
+    """Tasks' data of one workflow's entries, each worked out once, from the root down."""
+
+    def __init__(self, entries: list) -> None:
+        self.entries = entries
+        self.parent = {child: position for position, entry in enumerate(entries) for child in entry[4]}
+        self.done: dict[int, dict] = {}
+
+    def of(self, position: int) -> dict:
+        chain = []
+        while position not in self.done:
+            chain.append(position)
+            if position not in self.parent:
+                break
+            position = self.parent[position]
+        for position in reversed(chain):
+            extra = self.entries[position][5] if len(self.entries[position]) > 5 else {}
+            if position in self.parent:
+                base = self.done[self.parent[position]]
+                self.done[position] = data_patch.apply(base, extra.get("d", {}), self.resolve)
+            else:
+                self.done[position] = extra.get("D", {})
+        return self.done[chain[0]] if chain else self.done[position]
+
+    def resolve(self, reference: list):
+        value = self.of(reference[0])
+        for step in reference[1:]:
+            value = value[step]
+        return value

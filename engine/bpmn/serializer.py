@@ -168,6 +168,14 @@ class StateSerializer:
         workflow.script_engine = script_engine
         return workflow
 
+    def task_data(self, state: str, task_id: UUID) -> tuple[bool, dict | None]:
+        """(whether the state says, one task's data or None when no task has that id), without restoring the
+        workflow; a state in the library's format does not say (the caller loads it)."""
+        dct = json.loads(state)
+        if dct.get(compact_state.FORMAT_KEY) != compact_state.FORMAT:
+            return False, None
+        return True, compact_state.task_data(dct, task_id)
+
     def spec_to_dict(self, spec) -> dict:
         """The full spec as the library serializes it (used to check our converters round-trip)."""
         return self._serializer.to_dict(spec)

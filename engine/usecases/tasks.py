@@ -147,7 +147,7 @@ def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
         summary = instance.summary or {}
         service = ctx.service_of(uow, instance)
         try:
-            task_data = ctx.workflows.workflow_task(ctx.workflows.load(uow, instance), task_id).data
+            task_data = ctx.workflows.task_data(uow, instance, task_id)
         except NotFound:  # not in the process any more
             task_data = None
         data: dict = {}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from uuid import uuid4
 
 import pytest
 
@@ -114,7 +115,22 @@ def test_a_workflow_inside_a_subprocess_round_trips_with_its_subprocess():
     for task_id, sub in wf.subprocesses.items():
         _same_workflows(sub, loaded.subprocesses[task_id])
         assert loaded.subprocesses[task_id].parent_task_id == sub.parent_task_id
+        for inner_id, inner in sub.tasks.items():  # a view of one task inside it reads the state alone
+            assert serializer.task_data(serializer.dumps(wf), inner_id) == (True, inner.data)
     refuse(ready(loaded, "step_b"), BusinessError("x", "编号已被使用"))
     advance(loaded)
     again = serializer.loads(serializer.dumps(loaded), wf.spec, wf.subprocess_specs, wf.script_engine)
     _same_workflows(loaded, again)
+
+
+@pytest.mark.parametrize("which", ["mid", "end"])
+def test_one_tasks_data_read_from_the_state_is_the_restored_tasks(specs, which):
+    spec, subprocess_specs = specs
+    serializer = StateSerializer()
+    workflow = serializer.loads(json.dumps(OLD_STATES[which]), spec, subprocess_specs, floor.script_engine())
+    state = serializer.dumps(workflow)
+    for task_id, task in workflow.tasks.items():
+        says, data = serializer.task_data(state, task_id)
+        assert says and data_patch.same(data, task.data), task.task_spec.name
+    assert serializer.task_data(state, uuid4()) == (True, None)
+    assert serializer.task_data(json.dumps(OLD_STATES[which]), task_id) == (False, None)  # that one is loaded
