@@ -292,21 +292,9 @@ class Worker:
         taken = []
         with self.ctx.uow() as uow:
             for job_id in uow.jobs.candidates(now, self.batch, skip_locked=uow.is_postgresql, external=external):
-                if uow.jobs.lock(job_id, self.name, now, now + self.lock):
-                    job = uow.jobs.get(job_id)
-                    taken.append(
-                        TakenJob(
-                            job.id,
-                            job.instance_id,
-                            job.business_key,
-                            job.task_id,
-                            job.kind,
-                            job.topic,
-                            job.activity_id,
-                            job.attempts,
-                            job.request_id,
-                        )
-                    )
+                row = uow.jobs.take(job_id, self.name, now, now + self.lock)
+                if row is not None:
+                    taken.append(TakenJob(*row))
             uow.commit()
         return taken
 

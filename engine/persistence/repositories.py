@@ -6,7 +6,7 @@ import hashlib
 from datetime import date, datetime
 from typing import Iterable, Protocol
 
-from sqlalchemy import and_, false, func, not_, or_, select, text, update
+from sqlalchemy import and_, bindparam, false, func, not_, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -521,6 +521,12 @@ class Audit:
         )
 
 
+_USERS = User.__table__
+_ACCESS_BY_TOKEN = select(_USERS.c.name, _USERS.c.roles, _USERS.c.groups, _USERS.c.jurisdictions).where(
+    _USERS.c.token_hash == bindparam("token_hash"), _USERS.c.revoked_at.is_(None)
+)
+
+
 class Users:
     def __init__(self, session: Session):
         self.session = session
@@ -529,13 +535,9 @@ class Users:
         return self.session.scalars(select(User).where(User.token_hash == token_hash)).first()
 
     def access_by_token_hash(self, token_hash: str):
-        """(name, roles, groups, jurisdictions) of the unrevoked user of this token, or None: one statement,
-        no ORM object (every API call asks it)."""
-        return self.session.execute(
-            select(User.name, User.roles, User.groups, User.jurisdictions).where(
-                User.token_hash == token_hash, User.revoked_at.is_(None)
-            )
-        ).first()
+        """(name, roles, groups, jurisdictions) of the unrevoked user of this token, or None: one Core
+        statement made once, on the session's connection (every API call asks it)."""
+        return self.session.connection().execute(_ACCESS_BY_TOKEN, {"token_hash": token_hash}).first()
 
     def all(self) -> list[User]:
         return list(self.session.scalars(select(User).order_by(User.name)))
@@ -668,6 +670,28 @@ class Jobs:
             .values(locked_by=worker, locked_until=until, locked_at=now)
         )
         return result.rowcount == 1
+
+    def take(self, job_id: str, worker: str, now: datetime, until: datetime):
+        """Take a job if it is still free, in one statement (``UPDATE … RETURNING``): its (id, instance_id,
+        business_key, task_id, kind, topic, activity_id, attempts, request_id), or None if another worker
+        took it first."""
+        return self.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == "ready", or_(Job.locked_until.is_(None), Job.locked_until < now))
+            .values(locked_by=worker, locked_until=until, locked_at=now)
+            .returning(
+                Job.id,
+                Job.instance_id,
+                Job.business_key,
+                Job.task_id,
+                Job.kind,
+                Job.topic,
+                Job.activity_id,
+                Job.attempts,
+                Job.request_id,
+            )
+            .execution_options(synchronize_session=False)
+        ).first()
 
     def extend(self, job_ids: list[str], worker: str, until: datetime) -> int:
         """Keep this worker's locks on ``job_ids`` until ``until`` (the heartbeat); how many it still held."""
