@@ -185,19 +185,21 @@ class WorkflowRepository:
         summary = summarize(
             workflow, self.ctx.service_of(uow, instance), instance.summary or {}, instance.created_at, now, calendar
         )
-        instance.summary = summary
         later_keys = self.ctx.service_of(uow, instance).search.keys_after_step(summary)
         if later_keys:
             uow.search_keys.add_missing(instance.id, self.ctx.search.of(later_keys))
         self._mark_counted(
             uow,
             instance,
+            summary,
             workflow,
             open_tasks,
             calendar,
             one_calendar=recounted is not None or self.ctx.calendar.watched() <= 1,
             recounted=recounted is not None,
         )
+        # the instance's row changes last, after every query of the save: one UPDATE (one revision) at commit
+        instance.summary = summary
         instance.workflow_state = self.ctx.serializer.dumps(workflow)
         instance.serializer_version = self.ctx.serializer.version
         # once committed, the workflow is the instance's at its new revision: the caller hands it over
@@ -241,6 +243,7 @@ class WorkflowRepository:
         self,
         uow: UnitOfWork,
         instance: ProcessInstance,
+        summary: dict,
         workflow: BpmnWorkflow,
         open_tasks: list[UserTask],
         calendar: WorkdayCalendar,
@@ -255,7 +258,7 @@ class WorkflowRepository:
         save on a newer calendar must not hide dates that an older count left. So does every year when the
         dates are of more than one calendar (one changed while the operation ran)."""
         service = self.ctx.service_of(uow, instance)
-        spans, as_counted = self._open_spans(service, instance, workflow, open_tasks, calendar)
+        spans, as_counted = self._open_spans(service, instance, summary, workflow, open_tasks, calendar)
         years = {year for start, end in spans for year in calendar.counted_years(start, end)}
         before = {} if recounted else uow.counted.for_instance(instance.id)
         counted = {}
@@ -269,6 +272,7 @@ class WorkflowRepository:
     def _open_spans(
         service: Service,
         instance: ProcessInstance,
+        summary: dict,
         workflow: BpmnWorkflow,
         open_tasks: list[UserTask],
         calendar: WorkdayCalendar,
@@ -277,7 +281,6 @@ class WorkflowRepository:
         promised date), open steps, waiting timers, handlers' deadlines -- and whether those deadlines are as
         ``calendar`` counts them (one may come back from a department's record of a step run again, counted on
         older days)."""
-        summary = instance.summary or {}
         if instance.state != "active" or summary.get("outcome"):
             return [], True
         spans: list[tuple] = list(service.projection.counted_spans(summary, instance.created_at))

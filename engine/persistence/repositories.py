@@ -564,16 +564,13 @@ class SqlLedger:
         self.session.flush()
 
     def next_number(self, series: str) -> int:
-        """Atomic on both databases: insert the series if new, then increment and read in one statement."""
+        """Atomic on both databases, in one statement: the series' next number (1 for a new series)."""
         dialect = self.session.get_bind().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        self.session.execute(
-            insert(NumberSeries).values(series=series, last=0).on_conflict_do_nothing(index_elements=["series"])
-        )
         return self.session.execute(
-            update(NumberSeries)
-            .where(NumberSeries.series == series)
-            .values(last=NumberSeries.last + 1)
+            insert(NumberSeries)
+            .values(series=series, last=1)
+            .on_conflict_do_update(index_elements=["series"], set_={"last": NumberSeries.last + 1})
             .returning(NumberSeries.last)
         ).scalar_one()
 
@@ -944,9 +941,14 @@ class CountedYears:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._read: dict[str, list[CountedYear]] = {}  # read once per unit of work; replace() keeps it
 
     def _rows(self, instance_id: str) -> list[CountedYear]:
-        return list(self.session.scalars(select(CountedYear).where(CountedYear.instance_id == instance_id)))
+        if instance_id not in self._read:
+            self._read[instance_id] = list(
+                self.session.scalars(select(CountedYear).where(CountedYear.instance_id == instance_id))
+            )
+        return self._read[instance_id]
 
     def for_instance(self, instance_id: str) -> dict[int, str]:
         return {row.year: row.version for row in self._rows(instance_id)}
@@ -954,15 +956,21 @@ class CountedYears:
     def replace(self, instance_id: str, counted: dict[int, str]) -> None:
         """Make the instance's rows ``counted`` (year → version), writing only what differs."""
         rows = {row.year: row for row in self._rows(instance_id)}
+        kept = []
         for year, row in rows.items():
             version = counted.get(year)
             if version is None:
                 self.session.delete(row)
-            elif version != row.version:
+                continue
+            if version != row.version:
                 row.version = version
+            kept.append(row)
         for year, version in counted.items():
             if year not in rows:
-                self.session.add(CountedYear(instance_id=instance_id, year=year, version=version))
+                row = CountedYear(instance_id=instance_id, year=year, version=version)
+                self.session.add(row)
+                kept.append(row)
+        self._read[instance_id] = kept
 
     def versions(self) -> list[tuple[int, str]]:
         """Every (year, version) some active instance was counted on."""
