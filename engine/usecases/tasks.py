@@ -213,8 +213,7 @@ def _set_claim(ctx: EngineContext, principal: Principal, task_id: str, take: boo
             department=row.candidate_group,
             item=row.item,
         )
-        uow.commit()
-        uow.session.refresh(row)
+        uow.commit()  # the claim's UPDATE set the row's assignee in the session too: no second read of it
         return task_dict(row, now)
 
 
