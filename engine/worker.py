@@ -292,22 +292,9 @@ class Worker:
         taken = []
         with self.ctx.uow() as uow:
             for job_id in uow.jobs.candidates(now, self.batch, skip_locked=uow.is_postgresql, external=external):
-                if uow.jobs.lock(job_id, self.name, now, now + self.lock):
-                    job = uow.jobs.get(job_id)
-                    assert job is not None, "a job this worker has just locked is there"
-                    taken.append(
-                        TakenJob(
-                            job.id,
-                            job.instance_id,
-                            job.business_key,
-                            job.task_id,
-                            job.kind,
-                            job.topic,
-                            job.activity_id,
-                            job.attempts,
-                            job.request_id,
-                        )
-                    )
+                row = uow.jobs.take(job_id, self.name, now, now + self.lock)
+                if row is not None:
+                    taken.append(TakenJob(*row))
             uow.commit()
         return taken
 
@@ -345,7 +332,7 @@ class Worker:
             instance = uow.instances.get(instance_id)
             assert instance is not None, "instances are never deleted and every job has one"
             revision = instance.revision
-            workflow = self.ctx.workflows.load(uow, instance)
+            workflow = self.ctx.workflows.load(uow, instance, to_change=True)
             elsewhere = {job.task_id for job in uow.jobs.for_instance(instance_id)} - held.keys()
         records: list[StepRecord] = []
         failure: tuple[str, Exception] | None = None
@@ -468,7 +455,7 @@ class Worker:
                 return
             instance = uow.instances.get(job.instance_id)
             assert instance is not None, "instances are never deleted and every job has one"
-            workflow = self.ctx.workflows.load(uow, instance)
+            workflow = self.ctx.workflows.load(uow, instance, to_change=True)
             task = self.ctx.workflows.workflow_task(workflow, job.task_id)
             workflow.refresh_timers()
             advance(workflow)

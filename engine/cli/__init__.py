@@ -24,6 +24,7 @@ def _worker(args) -> int:
     import signal
     import threading
 
+    from engine import gc_tuning
     from engine.bootstrap import ready_context
     from engine.worker import Worker
 
@@ -32,6 +33,7 @@ def _worker(args) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     worker = Worker(ctx, name=args.name, lock_seconds=args.lock_seconds)
+    gc_tuning.settle()
     logging.getLogger("onething").info("onething worker %s running (Ctrl-C to stop)", worker.name)
     worker.run_forever(stop, idle_wait=args.idle_wait)
     return 0

@@ -114,10 +114,11 @@ def add_user(
 
 def authenticate(ctx: EngineContext, token: str) -> Principal | None:
     with ctx.reader() as uow:
-        user = uow.users.by_token_hash(hash_token(token))
-        if user is None or user.revoked_at is not None:
-            return None
-        return _principal(user)
+        found = uow.users.access_by_token_hash(hash_token(token))
+    if found is None:
+        return None
+    name, roles, groups, jurisdictions = found
+    return Principal(name=name, roles=frozenset(roles), groups=frozenset(groups), jurisdictions=tuple(jurisdictions))
 
 
 def set_password(ctx: EngineContext, name: str, password: str) -> None:

@@ -319,7 +319,7 @@ def _recount_once(ctx: EngineContext, instance_id: str, actor: str) -> bool:
         changed_years = sorted(
             year for year, version in uow.counted.for_instance(instance.id).items() if version != calendar.version(year)
         )
-        workflow = ctx.workflows.load(uow, instance)
+        workflow = ctx.workflows.load(uow, instance, to_change=True)
         summary = copy.deepcopy(instance.summary or {})
         changes = ctx.service_of(uow, instance).projection.recount(summary, instance.created_at, calendar)
         for row in uow.tasks.open_for_instance(instance.id):
