@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import base64
 import heapq
+from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
@@ -80,9 +82,10 @@ def tree_order(workflow, root) -> list:
 
 def _tasks_to_dict(workflow, registry) -> dict:
     index = {task_id: position for position, task_id in enumerate(workflow.tasks)}
-    entries, extras = [], []
+    entries: list[list[Any]] = []
+    extras: list[dict[str, Any]] = []
     for task in workflow.tasks.values():
-        extra = {}
+        extra: dict[str, Any] = {}
         if task.triggered:
             extra["g"] = True
         if task.internal_data:
@@ -104,6 +107,7 @@ def _tasks_to_dict(workflow, registry) -> dict:
         in_tree.add(task.id)
         entry = extras[index[task.id]]
         parent = task.parent
+        written: Iterable[tuple[tuple, Any]]
         if parent is None:
             if task.data:
                 entry["D"] = task.data
@@ -120,9 +124,9 @@ def _tasks_to_dict(workflow, registry) -> dict:
     for task in workflow.tasks.values():  # none is outside the tree; kept whole if ever one is
         if task.id not in in_tree and task.data:
             extras[index[task.id]]["D"] = task.data
-    for entry in entries:
-        if not entry[-1]:
-            entry.pop()
+    for row in entries:
+        if not row[-1]:
+            row.pop()
     dct = {
         "root": index[workflow.task_tree.id],
         "last_task": index.get(workflow.last_task.id) if workflow.last_task is not None else None,
