@@ -1,11 +1,12 @@
 # onething — the two set-up commands are `make run` (serve on embedded SQLite) and `make test`.
 # `make test` runs the suite on SQLite, then again on a throwaway PostgreSQL server it installs and starts.
+# `make lint` (which `make test` runs first): ruff's checks and formatting, and mypy over engine/.
 VENV   ?= .venv
 PYTHON ?= python3
 PY      = $(VENV)/bin/python
 NPM_CI  = npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: install node browser run test test-sqlite test-postgresql bench demo screenshots clean
+.PHONY: install node browser lint run test test-sqlite test-postgresql bench demo screenshots clean
 
 install: $(VENV)/.installed
 
@@ -39,11 +40,16 @@ demo: install
 
 PGCLUSTER = $(PY) -m tests.support.pgcluster run --
 
-test: install node browser
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+test: install node browser lint
 	$(PY) -m pytest
 	$(PGCLUSTER) $(PY) -m pytest
 
-test-sqlite: install node browser
+test-sqlite: install node browser lint
 	$(PY) -m pytest
 
 test-postgresql: install node browser

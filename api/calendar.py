@@ -65,7 +65,7 @@ class YearListSchema(Schema):
 @blp.doc(security=[{"bearer": []}])
 def list_years():
     """The official years and the provisional ones near today."""
-    return calendar.list_years(context(), g.principal)
+    return calendar.list_years(context())
 
 
 def _year(text: str) -> int:

@@ -25,6 +25,7 @@ def _serve(args) -> int:
 
     from waitress import serve
 
+    from engine import gc_tuning
     from engine.bootstrap import ready_context
     from engine.worker import start_background_worker
 
@@ -43,6 +44,7 @@ def _serve(args) -> int:
         return 2
     app.config[LONG_POLLS] = max(1, args.threads // 2)  # external workers' long polls leave threads to the rest
     stop = threading.Event()
+    gc_tuning.settle()
     if not args.no_worker:
         start_background_worker(ctx, stop)
     logging.getLogger("onething").info(

@@ -11,6 +11,13 @@ process in memory (``bench/floor.py``): the floor.
 Progress goes to the output while it runs; the last lines are one per database:
 
     bench: db=<name> lifecycles_per_s=<x> floor_per_s=<y> ratio=<x/y> p50_ms=<a> p99_ms=<b> tasklist_ms_at_100k=<c>
+        cpu_ms_per_app=<d> state_kb=<e> spiff_json_ms=<f> spiff_json_ratio=<f/d>
+
+(on one line), each after a ``MISSED <figure>: <value> vs <target>: <measured cause>`` line for every target
+of ``bench/targets.py`` the run missed. ``cpu_ms_per_app`` is the CPU of the API, worker and database server
+processes per complete application; ``state_kb`` the mean stored workflow state of a finished one;
+``spiff_json_ms`` SpiffWorkflow alone on the same process with its whole state written to JSON and read back
+at every wait state, milliseconds per lifecycle.
 
     python bench/run.py [--apps 200] [--threads 8] [--db sqlite|postgresql|both] [--memory-apps 300] [--quick]
         [--no-tasklist]
@@ -29,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from sqlalchemy import select, text  # noqa: E402
 
-from bench import expressions, floor, phases  # noqa: E402
+from bench import expressions, floor, phases, targets  # noqa: E402
 from bench.seed import Seeder  # noqa: E402
 from engine.bootstrap import ready_context  # noqa: E402
 from engine.persistence.database import make_engine  # noqa: E402
@@ -71,12 +78,24 @@ class CpuMeter:
             found["database"] = phases.cpu_seconds(self.server_pid, children=True)
         return found
 
-    def per(self, count: int) -> str:
+    def per(self, count: int) -> dict[str, float]:
+        """Milliseconds of CPU per ``count`` (applications) since the start, by part."""
         end = self.read()
-        spent = {part: (end[part] - self.start[part]) * 1000 / count for part in end}
-        return ", ".join(
-            [f"{part} {ms:.0f} ms" for part, ms in spent.items()] + [f"total {sum(spent.values()):.0f} ms"]
-        )
+        return {part: (end[part] - self.start[part]) * 1000 / count for part in end}
+
+
+def stored_state(url: str) -> tuple[float, dict[str, float]]:
+    """Mean KB of the stored workflow state of the finished applications, and the parts of the largest."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            states = conn.scalars(
+                select(ProcessInstance.workflow_state).where(ProcessInstance.state == "completed")
+            ).all()
+    finally:
+        engine.dispose()
+    sizes = [len(state.encode()) / 1024 for state in states]
+    return sum(sizes) / len(sizes), targets.state_parts(max(states, key=len))
 
 
 def seeded_tasklist(url: str, api_url: str, token: str, sizes: list[int], say) -> dict[int, float]:
@@ -128,7 +147,7 @@ def phases_now():
     return clock_from_environment().now()
 
 
-def run_database(name: str, args, floor_per_s: float, numbers: phases.Sequence) -> str:
+def run_database(name: str, args, floor_per_s: float, spiff_json_ms: float, numbers: phases.Sequence) -> list[str]:
     say(f"== {name}")
     with tempfile.TemporaryDirectory(prefix="onething-bench-") as tmp, database(name, Path(tmp)) as (url, pid):
         ctx = ready_context(url)
@@ -154,7 +173,16 @@ def run_database(name: str, args, floor_per_s: float, numbers: phases.Sequence) 
                 f"({len(timings) / args.apps:.1f} per application), p50 {p50:.1f} ms, p99 {p99:.1f} ms, "
                 f"load average {os.getloadavg()[0]:.1f}"
             )
-            say(f"  CPU per lifecycle: {cpu.per(args.apps)}")
+            load_average = os.getloadavg()[0]
+            cpu_ms = cpu.per(args.apps)
+            say(
+                "  CPU per lifecycle: "
+                + ", ".join(
+                    [f"{part} {ms:.0f} ms" for part, ms in cpu_ms.items()] + [f"total {sum(cpu_ms.values()):.0f} ms"]
+                )
+            )
+            state_kb, state_parts = stored_state(url)
+            say(f"  stored state of a finished application: {state_kb:.1f} KB on average")
             worker_memory(urls, tokens, args, now, numbers, workers[0].pid, rss_start)
             sizes = [10_000, 100_000] if not args.quick else [200, 1_000]
             if args.quick:
@@ -164,11 +192,24 @@ def run_database(name: str, args, floor_per_s: float, numbers: phases.Sequence) 
                 tasklist_ms = "skipped"
             else:
                 tasklist_ms = f"{seeded_tasklist(url, urls[0], tokens['midwifery'], sizes, say)[sizes[-1]]:.1f}"
-    return (
+    figures = targets.Figures(
+        threads=args.threads,
+        lifecycles_per_s=per_s,
+        p99_ms=p99,
+        cpu_ms=cpu_ms,
+        calls_per_app=len(timings) / args.apps,
+        state_kb=state_kb,
+        state_parts=state_parts,
+        spiff_json_ms=spiff_json_ms,
+        tasklist_ms=None if tasklist_ms == "skipped" else float(tasklist_ms),
+        load_average=load_average,
+    )
+    return targets.missed(figures) + [
         f"bench: db={name} lifecycles_per_s={per_s:.1f} floor_per_s={floor_per_s:.1f} "
         f"ratio={per_s / floor_per_s:.4f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
-        f"tasklist_ms_at_100k={tasklist_ms}"
-    )
+        f"tasklist_ms_at_100k={tasklist_ms} cpu_ms_per_app={figures.cpu_ms_per_app:.1f} "
+        f"state_kb={state_kb:.1f} spiff_json_ms={spiff_json_ms:.1f} spiff_json_ratio={figures.spiff_json_ratio:.3f}"
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -195,13 +236,15 @@ def main(argv: list[str] | None = None) -> int:
     say(f"floor: SpiffWorkflow alone, {args.floor_apps} applications in memory, one thread …")
     floor_per_s = floor.measure(args.floor_apps, phases_now())
     say(f"  {floor_per_s:.1f} lifecycles/s")
+    spiff_json_ms = floor.measure_json(args.floor_apps, phases_now())
+    say(f"  with its whole state written to JSON and read back at every wait state: {spiff_json_ms:.1f} ms a lifecycle")
     condition_us, dmn_us = expressions.measure()
     say(f"  a parsed JUEL condition: {condition_us:.1f} µs; a 20-row FEEL decision table: {dmn_us:.0f} µs")
     numbers = phases.Sequence()
     names = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    lines = [run_database(name, args, floor_per_s, numbers) for name in names]
+    lines = [run_database(name, args, floor_per_s, spiff_json_ms, numbers) for name in names]
     say(f"bench: condition_eval_us={condition_us:.1f} dmn_eval_us={dmn_us:.1f}")
-    for line in lines:
+    for line in (line for found in lines for line in found):
         say(line)
     return 0
 

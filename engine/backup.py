@@ -33,7 +33,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import IO, Callable
 
 from .persistence import dump as database
 from .persistence import migrations
@@ -66,7 +66,7 @@ class Outcome:
     notes: tuple[str, ...] = ()  # what went wrong without stopping it (a damaged material left out)
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024 or unit == "GiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -74,7 +74,7 @@ def _size(n: int) -> str:
     raise AssertionError
 
 
-def _copy_hashing(source: BinaryIO, target: BinaryIO) -> tuple[str, int]:
+def _copy_hashing(source: IO[bytes], target: IO[bytes]) -> tuple[str, int]:
     digest, size = hashlib.sha256(), 0
     while chunk := source.read(CHUNK):
         digest.update(chunk)
@@ -209,16 +209,29 @@ def _add_material(tar: tarfile.TarFile, path: Path) -> int | None:
 def _manifest(tar: tarfile.TarFile, source: Path) -> dict:
     try:
         member = tar.getmember(MANIFEST)
-        manifest = json.loads(tar.extractfile(member).read())
-    except (KeyError, AttributeError, ValueError) as err:
+        manifest = json.loads(_member_file(tar, member, source).read())
+    except (KeyError, BackupError, ValueError) as err:
         raise BackupError(f"{source} is not an onething backup (no readable {MANIFEST})") from err
+    if not isinstance(manifest, dict):
+        raise BackupError(f"{source} is not an onething backup (its {MANIFEST} is not a JSON object)")
     if manifest.get("format") != FORMAT:
         raise BackupError(f"{source} is not an onething backup")
     if manifest.get("version") != VERSION:
         raise BackupError(
             f"{source} is a backup of format version {manifest.get('version')}; this release reads version {VERSION}"
         )
+    described = manifest.get("database")
+    if not isinstance(described, dict) or not {"kind", "member", "revision", "sha256"} <= described.keys():
+        raise BackupError(f"{source}: its {MANIFEST} does not describe the database copy: the archive is damaged")
     return manifest
+
+
+def _member_file(tar: tarfile.TarFile, member: tarfile.TarInfo, source: Path) -> IO[bytes]:
+    """The content of a file in the archive."""
+    found = tar.extractfile(member)
+    if found is None:
+        raise BackupError(f"{source}: {member.name!r} is not a file: not restored")
+    return found
 
 
 def _members(tar: tarfile.TarFile, manifest: dict, source: Path) -> tuple[tarfile.TarInfo, list[tarfile.TarInfo]]:
@@ -277,7 +290,7 @@ def _restore(url: str, materials_dir: Path, source: Path, force: bool, progress:
             )
         copy_member, material_members = _members(tar, manifest, source)
         progress(
-            f"restore: {source} of {manifest['created_at']}: {manifest['database']['kind']} at schema "
+            f"restore: {source} of {manifest.get('created_at', '?')}: {manifest['database']['kind']} at schema "
             f"revision {revision}, {manifest.get('applications', '?')} application(s), "
             f"{len(material_members)} material file(s)"
         )
@@ -292,7 +305,7 @@ def _restore(url: str, materials_dir: Path, source: Path, force: bool, progress:
             )
 
         copy = Path(work) / copy_member.name
-        with tar.extractfile(copy_member) as member, open(copy, "wb") as out:
+        with _member_file(tar, copy_member, source) as member, open(copy, "wb") as out:
             sha256, _ = _copy_hashing(member, out)
         if sha256 != manifest["database"]["sha256"]:
             raise BackupError(f"{source}: the database copy does not match its hash: the archive is damaged")
@@ -348,7 +361,7 @@ def _restore_materials(
             name = member.name[len(MATERIALS) :]
             if (directory / name).is_file() and _file_sha256(directory / name) == name:
                 continue
-            with tar.extractfile(member) as content, open(staging / name, "wb") as out:
+            with _member_file(tar, member, source) as content, open(staging / name, "wb") as out:
                 sha256, _ = _copy_hashing(content, out)
                 out.flush()
                 os.fsync(out.fileno())

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from . import metrics
+from .calendar_source import CalendarSource
 from .clock import Clock, clock_from_environment
 from .context import DEFAULT_JOB_ATTEMPTS, EngineContext
 from .definitions import SpecCache
@@ -40,14 +41,16 @@ def build_context(
     engine = make_engine(database_url)
     observe_pool(engine, metrics.db_connections_in_use.inc)
     metrics.db_pool_size.inc(POOL_SIZE)
+    sessions = session_factory(engine)
     return EngineContext(
-        sessions=session_factory(engine),
+        sessions=sessions,
         services=installed,
         registry=registry or installed.handlers(),
         clock=clock or clock_from_environment(),
         specs=specs or SpecCache(),
         max_attempts=job_attempts_from_environment(),
         external=external if external is not None else ExternalTopics.from_environment(),
+        calendar=CalendarSource(sessions),
     )
 
 

@@ -194,5 +194,12 @@ class ProcessParser(DecisionParserMixin, BpmnParser):
 class StateSerializer(BpmnStateSerializer):
     """The instance state serializer, with business rule tasks."""
 
+    def __init__(self, *, library_format: bool = False) -> None:
+        super().__init__({DecisionTask: DecisionTaskConverter}, library_format=library_format)
+
+
+class LibraryStateSerializer(StateSerializer):
+    """The state in the library's own format, as SpiffWorkflow alone writes it (the benchmark's floor)."""
+
     def __init__(self) -> None:
-        super().__init__({DecisionTask: DecisionTaskConverter})
+        super().__init__(library_format=True)

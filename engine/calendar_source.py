@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 from datetime import date
+from typing import Protocol
 
 from .calendar import HolidayBlock, WorkdayCalendar, YearNotice
 from .persistence.database import Sessions
@@ -37,6 +38,21 @@ def notice_of(row: CalendarYear) -> YearNotice:
     return YearNotice(row.year, row.title, row.number, blocks, workdays)
 
 
+class Calendars(Protocol):
+    """What the engine asks of a source of working-day calendars (:class:`CalendarSource`: the database's
+    official years; :class:`StaticCalendarSource`: one fixed calendar)."""
+
+    def current(self) -> WorkdayCalendar: ...
+
+    def watch(self) -> None: ...
+
+    def watched(self) -> int: ...
+
+    def refresh(self) -> bool: ...
+
+    def invalidate(self) -> None: ...
+
+
 class StaticCalendarSource:
     """One calendar that never changes (the benchmark's in-memory floor, unit tests)."""
 
@@ -52,8 +68,16 @@ class StaticCalendarSource:
     def watched(self) -> int:
         return 1
 
+    def refresh(self) -> bool:
+        return False  # never changes
+
+    def invalidate(self) -> None:
+        pass
+
 
 class CalendarSource:
+    """The database's official years, re-read when another process changed them (see the module's text)."""
+
     def __init__(self, sessions: Sessions, ttl: float = DEFAULT_TTL) -> None:
         self._sessions = sessions
         self._ttl = ttl

@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 
 from .bpmn.script_engine import JuelScriptEngine
 from .business_rules import StateSerializer
-from .calendar_source import CalendarSource
+from .calendar_source import Calendars
 from .clock import Clock
 from .definitions import Checks, ParsedDeployment, SpecCache, fingerprint
+from .errors import NotFound
 from .external_topics import ExternalTopics
 from .handlers import HandlerRegistry
 from .notify import Notifier
@@ -49,9 +50,9 @@ class EngineContext:
     specs: SpecCache = field(default_factory=SpecCache)
     serializer: StateSerializer = field(default_factory=StateSerializer)
     max_attempts: int = DEFAULT_JOB_ATTEMPTS  # a job's tries before it is an incident
-    calendar: CalendarSource | None = None  # default: the database's official years
     external: ExternalTopics = field(default_factory=ExternalTopics)  # topics external workers run
     search: SearchDigests = field(default_factory=SearchDigests)  # digests of what instances are found by
+    calendar: Calendars = field(kw_only=True)  # the working-day calendars (the database's official years)
     script_engine: JuelScriptEngine = field(init=False)
     notifier: Notifier = field(init=False)
     workflows: WorkflowRepository = field(init=False)
@@ -59,8 +60,6 @@ class EngineContext:
     _fingerprints: dict[int, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.calendar is None:
-            self.calendar = CalendarSource(self.sessions)
         self.script_engine = JuelScriptEngine(self.clock, self.calendar)
         self.workflows = WorkflowRepository(self)
         self.notifier = Notifier(self.sessions)
@@ -84,6 +83,8 @@ class EngineContext:
         found = self._definitions.get(definition_id)
         if found is None:
             row = uow.definitions.get(definition_id)
+            if row is None:  # instances refer to their version by a foreign key
+                raise NotFound(f"process definition {definition_id} does not exist")
             found = self._definitions[definition_id] = DefinitionRef(
                 row.id, row.key, row.version, row.deployment_id, row.name
             )

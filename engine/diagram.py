@@ -58,9 +58,11 @@ def _kind(tag: str) -> str:
 
 
 def _number(text: str | None) -> float | None:
+    if text is None:
+        return None
     try:
-        value = float(text)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        value = float(text)
+    except ValueError:
         return None
     return value if math.isfinite(value) else None
 
@@ -71,10 +73,10 @@ def bounds_of(node) -> tuple[float, float, float, float] | None:
     found = node.find(f"{{{DC}}}Bounds")
     if found is None:
         return None
-    values = tuple(_number(found.get(k)) for k in BOUNDS)
-    if None in values or values[2] < 0 or values[3] < 0:
+    x, y, w, h = (_number(found.get(k)) for k in BOUNDS)
+    if x is None or y is None or w is None or h is None or w < 0 or h < 0:
         return None
-    return values  # type: ignore[return-value]
+    return x, y, w, h
 
 
 def _waypoints(edge) -> list[tuple[float, float]] | None:

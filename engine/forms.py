@@ -73,12 +73,12 @@ class FormRegistry:
         self._owners[form.key] = owner
         return form
 
-    def get(self, key: str) -> TaskForm:
-        """The form with this key, or :class:`UnknownForm`."""
-        try:
-            return self._forms[key]
-        except KeyError:
-            raise UnknownForm(f"no task form with key {key!r}; known: {', '.join(self._forms)}") from None
+    def get(self, key: str | None) -> TaskForm:
+        """The form with this key, or :class:`UnknownForm` (also for a task without a form key)."""
+        found = self._forms.get(key) if key is not None else None
+        if found is None:
+            raise UnknownForm(f"no task form with key {key!r}; known: {', '.join(self._forms)}")
+        return found
 
     def keys(self) -> tuple[str, ...]:
         """Every form key, in registration order."""

@@ -68,7 +68,7 @@ class Notice:
     provisional: bool = False
 
     def to_dict(self) -> dict:
-        found = {"audience": self.audience, "text": self.text, "due": self.due, "place": self.place}
+        found: dict[str, Any] = {"audience": self.audience, "text": self.text, "due": self.due, "place": self.place}
         if self.working_days is not None:
             found.update(counted_from=self.counted_from, working_days=self.working_days, provisional=self.provisional)
         return found

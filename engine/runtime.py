@@ -15,7 +15,7 @@ from datetime import datetime
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.task import TaskState
+from SpiffWorkflow.task import Task, TaskState
 
 from engine.handlers import BusinessError, HandlerResult
 
@@ -97,7 +97,7 @@ def ready_review_tasks(workflow: BpmnWorkflow):
     return [t for t in tasks_in(workflow, TaskState.READY) if isinstance(t.task_spec, ReviewTask)]
 
 
-def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[object, datetime]]:
+def waiting_timers(workflow: BpmnWorkflow) -> list[tuple[Task, datetime]]:
     """(task, fire time) of every timer event waiting."""
     found = []
     for task in tasks_in(workflow, TaskState.WAITING):
@@ -112,7 +112,7 @@ def counted_deadlines(workflow: BpmnWorkflow) -> list[dict]:
     R2.8's visit to the police station): dicts with ``counted_from``, ``working_days`` and ``due`` in a task's
     ``notices`` or in a result's ``visit`` -- every copy of them (SpiffWorkflow copies data from task to
     task)."""
-    found = []
+    found: list[dict] = []
     for task in all_tasks(workflow):
         data = task.data
         entries = [
@@ -129,7 +129,7 @@ def counted_deadlines(workflow: BpmnWorkflow) -> list[dict]:
     return found
 
 
-def waiting_messages(workflow: BpmnWorkflow) -> list[tuple[object, str]]:
+def waiting_messages(workflow: BpmnWorkflow) -> list[tuple[Task, str]]:
     """(task, message name) of every message catch event waiting."""
     found = []
     for task in tasks_in(workflow, TaskState.WAITING):

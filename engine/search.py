@@ -14,11 +14,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 from collections.abc import Iterable
-from pathlib import Path
 
-SECRET_FILE = "secret_key"
+from .secret import service_secret
+
 MAX_QUERY = 100  # characters of a typed query
 
 
@@ -27,20 +26,8 @@ def key_from_environment() -> bytes:
     own = os.environ.get("ONETHING_SEARCH_KEY", "").strip()
     if own:
         return own.encode("utf-8")
-    secret = os.environ.get("ONETHING_SECRET_KEY", "").strip() or _instance_secret()
+    secret = service_secret()
     return hmac.new(secret.encode("utf-8"), b"onething search keys", hashlib.sha256).digest()
-
-
-def _instance_secret() -> str:
-    path = Path(os.environ.get("ONETHING_INSTANCE_DIR", "instance")) / SECRET_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    except FileExistsError:
-        pass
-    return path.read_text().strip()
 
 
 class SearchDigests:

@@ -210,6 +210,11 @@ class Search(Protocol):
         """What a typed query may be: (kind, normalised value) for each kind it can be read as."""
         ...
 
+    def keys_of(self, variables: Mapping[str, Any], summary: Mapping[str, Any]) -> Sequence[tuple[str, str]]:
+        """Every key an instance has, from its variables and summary: those of its start and of later steps
+        (``onething search reindex`` writes them again after the digests' key changed)."""
+        ...
+
 
 class NoSearch:
     """A service found by its business key only."""
@@ -220,6 +225,9 @@ class NoSearch:
         return ()
 
     def read_query(self, text) -> Sequence[tuple[str, str]]:
+        return ()
+
+    def keys_of(self, variables, summary) -> Sequence[tuple[str, str]]:
         return ()
 
 

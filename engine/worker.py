@@ -27,7 +27,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable
 from uuid import uuid4
 
@@ -39,7 +39,7 @@ from . import log_context, metrics
 from .context import EngineContext
 from .jobs import INTERNAL_ERROR, Failure, count_failure
 from .persistence.models import Job
-from .persistence.unit_of_work import ConcurrentUpdate
+from .persistence.unit_of_work import ConcurrentUpdate, UnitOfWork
 from .runtime import StepRecord, advance, apply_result, ready_external_tasks, refuse, step_key
 from .users import Principal
 
@@ -88,7 +88,7 @@ class _LazyLedger:
 
     def __init__(self, ctx: EngineContext) -> None:
         self._ctx = ctx
-        self._uow = None
+        self._uow: UnitOfWork | None = None
 
     def _ledger(self):
         if self._uow is None:
@@ -139,7 +139,7 @@ class Worker:
         self._calendar_checked = self._reconciled = self._housekept = float("-inf")
         self._beaten = self._retention_checked = float("-inf")
         self._retention_more = False  # the last round left due instances: the next round goes on
-        self._started_at = None
+        self._started_at: datetime | None = None
 
     # -- the loop -------------------------------------------------------------------------------
 
@@ -292,21 +292,9 @@ class Worker:
         taken = []
         with self.ctx.uow() as uow:
             for job_id in uow.jobs.candidates(now, self.batch, skip_locked=uow.is_postgresql, external=external):
-                if uow.jobs.lock(job_id, self.name, now, now + self.lock):
-                    job = uow.jobs.get(job_id)
-                    taken.append(
-                        TakenJob(
-                            job.id,
-                            job.instance_id,
-                            job.business_key,
-                            job.task_id,
-                            job.kind,
-                            job.topic,
-                            job.activity_id,
-                            job.attempts,
-                            job.request_id,
-                        )
-                    )
+                row = uow.jobs.take(job_id, self.name, now, now + self.lock)
+                if row is not None:
+                    taken.append(TakenJob(*row))
             uow.commit()
         return taken
 
@@ -342,8 +330,9 @@ class Worker:
         instance_id = jobs[0].instance_id
         with self.ctx.reader() as uow:
             instance = uow.instances.get(instance_id)
+            assert instance is not None, "instances are never deleted and every job has one"
             revision = instance.revision
-            workflow = self.ctx.workflows.load(uow, instance)
+            workflow = self.ctx.workflows.load(uow, instance, to_change=True)
             elsewhere = {job.task_id for job in uow.jobs.for_instance(instance_id)} - held.keys()
         records: list[StepRecord] = []
         failure: tuple[str, Exception] | None = None
@@ -393,6 +382,7 @@ class Worker:
                 uow.commit()
                 return
             instance = uow.instances.get(instance_id)
+            assert instance is not None, "instances are never deleted"
             if instance.revision != revision:
                 raise ConcurrentUpdate("the instance changed meanwhile")
             open_jobs = self.ctx.workflows.save(uow, instance, workflow, records, "system")
@@ -464,7 +454,8 @@ class Worker:
             if uow.jobs.held(job.id, self.name, lock=uow.is_postgresql) is None:
                 return
             instance = uow.instances.get(job.instance_id)
-            workflow = self.ctx.workflows.load(uow, instance)
+            assert instance is not None, "instances are never deleted and every job has one"
+            workflow = self.ctx.workflows.load(uow, instance, to_change=True)
             task = self.ctx.workflows.workflow_task(workflow, job.task_id)
             workflow.refresh_timers()
             advance(workflow)

@@ -1,5 +1,6 @@
 """Loading a workflow and saving it with everything projected from it, inside the caller's unit of work.
 
+``load`` reads a workflow (one this process saved last, when the caller changes it: ``engine.workflow_cache``);
 ``save`` stores a workflow's state and projects it into what is read without deserializing it: the instance
 summary (the engine's part and the service's), the open user tasks, the jobs the worker must run (service
 tasks and timers), the messages it waits for, the years its open dates were counted through, and the history.
@@ -19,7 +20,7 @@ from .bpmn.script_engine import JuelScriptEngine
 from .bpmn.timers import timer_started
 from .business_rules import StateSerializer
 from .calendar import WorkdayCalendar
-from .calendar_source import CalendarSource
+from .calendar_source import Calendars
 from .clock import Clock, iso
 from .definitions import ParsedDeployment
 from .errors import NotFound
@@ -47,6 +48,7 @@ from .runtime import (
 )
 from .search import SearchDigests
 from .service import Service
+from .workflow_cache import WorkflowCache
 
 # what a history event records without changing the instance (nobody waiting for its progress is woken)
 READING_KINDS = frozenset({"personal_data_read", "material_read", "found_by_search"})
@@ -61,7 +63,7 @@ class Dependencies(Protocol):
     """What the repository uses of the engine's context (:class:`engine.context.EngineContext`)."""
 
     clock: Clock
-    calendar: CalendarSource
+    calendar: Calendars
     serializer: StateSerializer
     script_engine: JuelScriptEngine
     max_attempts: int
@@ -77,8 +79,9 @@ class Dependencies(Protocol):
 class WorkflowRepository:
     """Workflows of instances: new, loaded, saved (with their projection into tables), and the history."""
 
-    def __init__(self, ctx: Dependencies) -> None:
+    def __init__(self, ctx: Dependencies, cache: WorkflowCache | None = None) -> None:
         self.ctx = ctx
+        self.cache = cache if cache is not None else WorkflowCache()
 
     def new_workflow(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
         """A new workflow of the instance's process version, with the decisions of its deployment."""
@@ -87,12 +90,34 @@ class WorkflowRepository:
         spec, subprocess_specs = self.ctx.parsed(uow, instance).specs[definition.key]
         return BpmnWorkflow(spec, subprocess_specs, script_engine=self.ctx.script_engine)
 
-    def load(self, uow: UnitOfWork, instance: ProcessInstance) -> BpmnWorkflow:
+    def load(self, uow: UnitOfWork, instance: ProcessInstance, *, to_change: bool = False) -> BpmnWorkflow:
+        """The instance's workflow as stored. ``to_change``: the caller saves it (or drops it), so it may be
+        the one this process saved last at the instance's revision (``engine.workflow_cache``) rather than
+        a new one from the stored state; a view never gets that one (it may not hand it back)."""
         self.ctx.calendar.watch()  # an operation starts: note every calendar its dates are counted on
         log_context.set_fields(business_key=instance.business_key)  # what the work's log lines are about
+        if to_change:
+            cached = self.cache.take(instance.id, instance.revision)
+            if cached is not None:
+                return cached
         definition = self.ctx.definition(uow, instance.definition_id)
         spec, subprocess_specs = self.ctx.parsed(uow, instance).specs[definition.key]
         return self.ctx.serializer.loads(instance.workflow_state, spec, subprocess_specs, self.ctx.script_engine)
+
+    def task_data(self, uow: UnitOfWork, instance: ProcessInstance, task_id: str) -> dict:
+        """One task's data as stored (for a view), read without restoring the workflow when the state is in
+        our format; NotFound if the id is none of its tasks'."""
+        try:
+            wanted = UUID(task_id)
+        except ValueError:
+            raise NotFound("task not found in the process") from None
+        says, data = self.ctx.serializer.task_data(instance.workflow_state, wanted)
+        if not says:
+            return self.workflow_task(self.load(uow, instance), task_id).data
+        if data is None:
+            raise NotFound("task not found in the process")
+        log_context.set_fields(business_key=instance.business_key)
+        return data
 
     def workflow_task(self, workflow: BpmnWorkflow, task_id: str):
         """The workflow's task of this id; NotFound if the id is none of its tasks' (or no id at all)."""
@@ -175,21 +200,25 @@ class WorkflowRepository:
         summary = summarize(
             workflow, self.ctx.service_of(uow, instance), instance.summary or {}, instance.created_at, now, calendar
         )
-        instance.summary = summary
         later_keys = self.ctx.service_of(uow, instance).search.keys_after_step(summary)
         if later_keys:
             uow.search_keys.add_missing(instance.id, self.ctx.search.of(later_keys))
         self._mark_counted(
             uow,
             instance,
+            summary,
             workflow,
             open_tasks,
             calendar,
             one_calendar=recounted is not None or self.ctx.calendar.watched() <= 1,
             recounted=recounted is not None,
         )
+        # the instance's row changes last, after every query of the save: one UPDATE (one revision) at commit
+        instance.summary = summary
         instance.workflow_state = self.ctx.serializer.dumps(workflow)
         instance.serializer_version = self.ctx.serializer.version
+        # once committed, the workflow is the instance's at its new revision: the caller hands it over
+        uow.after_commit(lambda: self.cache.put(instance.id, instance.revision, workflow))
         instance.updated_at = now
         if summary["outcome"] and instance.state == "active":
             instance.state = summary["outcome"]
@@ -231,6 +260,7 @@ class WorkflowRepository:
         self,
         uow: UnitOfWork,
         instance: ProcessInstance,
+        summary: dict,
         workflow: BpmnWorkflow,
         open_tasks: list[UserTask],
         calendar: WorkdayCalendar,
@@ -245,7 +275,7 @@ class WorkflowRepository:
         save on a newer calendar must not hide dates that an older count left. So does every year when the
         dates are of more than one calendar (one changed while the operation ran)."""
         service = self.ctx.service_of(uow, instance)
-        spans, as_counted = self._open_spans(service, instance, workflow, open_tasks, calendar)
+        spans, as_counted = self._open_spans(service, instance, summary, workflow, open_tasks, calendar)
         years = {year for start, end in spans for year in calendar.counted_years(start, end)}
         before = {} if recounted else uow.counted.for_instance(instance.id)
         counted = {}
@@ -259,6 +289,7 @@ class WorkflowRepository:
     def _open_spans(
         service: Service,
         instance: ProcessInstance,
+        summary: dict,
         workflow: BpmnWorkflow,
         open_tasks: list[UserTask],
         calendar: WorkdayCalendar,
@@ -267,7 +298,6 @@ class WorkflowRepository:
         promised date), open steps, waiting timers, handlers' deadlines -- and whether those deadlines are as
         ``calendar`` counts them (one may come back from a department's record of a step run again, counted on
         older days)."""
-        summary = instance.summary or {}
         if instance.state != "active" or summary.get("outcome"):
             return [], True
         spans: list[tuple] = list(service.projection.counted_spans(summary, instance.created_at))

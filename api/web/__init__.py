@@ -16,12 +16,11 @@ external workers).
 from __future__ import annotations
 
 import os
-import secrets
-from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
+from engine.secret import service_secret
 from engine.usecases.web_sessions import SessionPolicy
 
 from . import (  # noqa: F401 (their routes and filters join the blueprint)
@@ -38,25 +37,10 @@ from . import (  # noqa: F401 (their routes and filters join the blueprint)
 from .pages import blp
 from .server_session import ServerSessionInterface
 
-SECRET_FILE = "secret_key"
-
 
 def _secret_key(app: Flask) -> str:
-    """``ONETHING_SECRET_KEY``, else one kept in ``instance/secret_key`` (made once, readable by us only), so
-    every process of the service signs CSRF tokens alike."""
-    if app.config.get("SECRET_KEY"):
-        return app.config["SECRET_KEY"]
-    if os.environ.get("ONETHING_SECRET_KEY"):
-        return os.environ["ONETHING_SECRET_KEY"]
-    path = Path(os.environ.get("ONETHING_INSTANCE_DIR", "instance")) / SECRET_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    except FileExistsError:
-        pass
-    return path.read_text().strip()
+    """The configured ``SECRET_KEY`` (tests), else the service's own (:func:`engine.secret.service_secret`)."""
+    return app.config.get("SECRET_KEY") or service_secret()
 
 
 def register(app: Flask) -> None:

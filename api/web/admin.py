@@ -49,7 +49,7 @@ def admin_home():
         "admin.html",
         incidents=incidents.list_incidents(context(), 1, 50),
         definitions=deployments.list_definitions(context()),
-        years=calendar.list_years(context(), g.principal),
+        years=calendar.list_years(context()),
         exports=_exports(),
         action=ActionForm(),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -72,7 +73,7 @@ def division_codes(form, field) -> None:
 
 class AccessFields(FlaskForm):
     roles = Checkboxes(
-        "角色", choices=[(r, ROLE_NAMES[r]) for r in ROLES], validators=[at_least_one(FIELD_TEXT["roles"])]
+        "角色", choices=[SelectChoice(r, ROLE_NAMES[r]) for r in ROLES], validators=[at_least_one(FIELD_TEXT["roles"])]
     )
     groups = Checkboxes("部门（办事人员所属）", choices=[])
     jurisdictions = StringField(
@@ -81,7 +82,7 @@ class AccessFields(FlaskForm):
     )
 
     def with_departments(self):
-        self.groups.choices = sorted(context().services.groups.items())
+        self.groups.choices = [SelectChoice(g, name) for g, name in sorted(context().services.groups.items())]
         return self
 
 

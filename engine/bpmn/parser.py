@@ -15,6 +15,7 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.parser.event_parsers import (
     CamundaBoundaryEventParser,
     CamundaEndEventParser,
+    CamundaEventDefinitionParser,
     CamundaIntermediateCatchEventParser,
     CamundaStartEventParser,
 )
@@ -53,7 +54,7 @@ class ReviewTaskParser(UserTaskParser):
         )
 
 
-class _EventParserMixin:
+class _EventParserMixin(CamundaEventDefinitionParser):
     """Events keep their ``camunda:properties``; timers run on the service clock (date or duration)."""
 
     parse_extensions = CamundaTaskParser.parse_extensions

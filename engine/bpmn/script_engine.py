@@ -9,6 +9,7 @@ over the task's data. Script tasks and Python are refused.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
@@ -16,6 +17,10 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 
 from engine.clock import Clock
 from engine.expressions import ExpressionError, juel
+
+if TYPE_CHECKING:  # (the calendar sources read the database: not imported by the parser's users)
+    from engine.calendar import WorkdayCalendar
+    from engine.calendar_source import Calendars
 
 
 class _NoPython(BasePythonScriptEngineEnvironment):
@@ -42,12 +47,12 @@ class JuelScriptEngine(PythonScriptEngine):
     """Evaluates JUEL over task data; ``clock`` is the service clock that timers read, ``calendars`` gives the
     working-day calendar ``workdays()`` counts on (``.current()``)."""
 
-    def __init__(self, clock=None, calendars=None) -> None:
+    def __init__(self, clock: Clock | None = None, calendars: Calendars | None = None) -> None:
         super().__init__(environment=_NoPython())
         self.clock = clock or Clock()
         self.calendars = calendars
 
-    def calendar(self):
+    def calendar(self) -> WorkdayCalendar | None:
         """The working-day calendar of this evaluation (None: ``workdays()`` is refused)."""
         return self.calendars.current() if self.calendars is not None else None
 

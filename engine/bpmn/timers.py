@@ -74,7 +74,9 @@ def recount_timer(my_task, calendar) -> tuple[datetime, datetime] | None:
     return old, new
 
 
-class _ClockTimer:
+class _ClockTimer(TimerEventDefinition):
+    """A timer that reads the service clock (the base of the date and duration timers)."""
+
     def has_fired(self, my_task):
         if _fires_at(self, my_task) <= my_task.workflow.script_engine.clock.now():
             my_task._set_internal_data(event_fired=True)

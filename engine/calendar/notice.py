@@ -221,8 +221,9 @@ def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
         if not isinstance(raw_days, list) or not raw_days or len(raw_days) > 31:
             errors.add(f"{where}.days: a list of 1 to 31 dates is required", f"{where}.days：应列出1至31个日期")
             continue
-        days = [_date(value, f"{where}.days", stated, errors) for value in raw_days]
-        if None in days:
+        read = [_date(value, f"{where}.days", stated, errors) for value in raw_days]
+        days = [day for day in read if day is not None]
+        if len(days) < len(read):
             continue
         days.sort()
         gaps = [later for earlier, later in zip(days, days[1:], strict=False) if later - earlier != timedelta(days=1)]
@@ -252,23 +253,23 @@ def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
         )
         raw_workdays = []
     for value in raw_workdays:
-        day = _date(value, "workdays", stated, errors)
-        if day is None:
+        workday = _date(value, "workdays", stated, errors)
+        if workday is None:
             continue
-        if day.weekday() < 5:
+        if workday.weekday() < 5:
             errors.add(
-                f"workdays: {value} is a {day.strftime('%A')}; make-up working days fall on a Saturday or Sunday",
-                f"workdays：{value}是星期{'一二三四五六日'[day.weekday()]}，调休上班日应为星期六或星期日",
+                f"workdays: {value} is a {workday.strftime('%A')}; make-up working days fall on a Saturday or Sunday",
+                f"workdays：{value}是星期{'一二三四五六日'[workday.weekday()]}，调休上班日应为星期六或星期日",
             )
-        elif day in seen_off:
+        elif workday in seen_off:
             errors.add(
-                f"workdays: {value} is both a day off ({seen_off[day]}) and a working day",
-                f"workdays：{value}既是放假日（{seen_off[day]}）又是上班日",
+                f"workdays: {value} is both a day off ({seen_off[workday]}) and a working day",
+                f"workdays：{value}既是放假日（{seen_off[workday]}）又是上班日",
             )
-        elif day in workdays:
+        elif workday in workdays:
             errors.add(f"workdays: {value} is listed twice", f"workdays：{value}重复列出")
         else:
-            workdays.append(day)
+            workdays.append(workday)
     if not errors:
         count = working_days_in(stated, seen_off, workdays)
         if count < MIN_WORKING_DAYS:
@@ -278,6 +279,7 @@ def parse_notice(data: Any, *, year: int | None = None) -> YearNotice:
             )
     if errors:
         raise errors.refuse()
+    assert title is not None, "a notice without a title was refused"
     return YearNotice(stated, title, number, tuple(sorted(blocks, key=lambda b: b.days[0])), tuple(sorted(workdays)))
 
 

@@ -24,6 +24,7 @@ def _worker(args) -> int:
     import signal
     import threading
 
+    from engine import gc_tuning
     from engine.bootstrap import ready_context
     from engine.worker import Worker
 
@@ -32,6 +33,7 @@ def _worker(args) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     worker = Worker(ctx, name=args.name, lock_seconds=args.lock_seconds)
+    gc_tuning.settle()
     logging.getLogger("onething").info("onething worker %s running (Ctrl-C to stop)", worker.name)
     worker.run_forever(stop, idle_wait=args.idle_wait)
     return 0
@@ -268,7 +270,7 @@ def _calendar_list(args) -> int:
     from engine.calendar.grid import printable
     from engine.usecases.calendar import list_years
 
-    listed = list_years(ready_context(), None)
+    listed = list_years(ready_context())
     for year in listed["years"]:
         number = f"（{printable(year['number'])}）" if year["number"] else ""
         print(
@@ -303,6 +305,20 @@ def _retention_run(args) -> int:
     what = "would touch" if args.dry_run else "touched"
     print(
         f"retention{' (dry run: nothing changed)' if args.dry_run else ''}: {what} {len(report.touched)} application(s)"
+    )
+    return 0
+
+
+def _search_reindex(args) -> int:
+    from engine.bootstrap import ready_context
+    from engine.usecases.search import reindex
+
+    def progress(done) -> None:
+        print(f"  {done.instances} application(s), {done.keys} key(s) so far", flush=True)
+
+    done = reindex(ready_context(), progress)
+    print(
+        f"search reindex: {done.instances} application(s), {done.keys} key(s) written ({done.erased} erased: no keys)"
     )
     return 0
 
@@ -343,7 +359,7 @@ def _retention_policy(args) -> int:
 UPGRADE_HELP = "upgrade an older database schema first (as `onething db upgrade`; or ONETHING_AUTO_UPGRADE=1)"
 
 
-BUILT_IN = ("worker", "db", "user", "deploy", "calendar", "retention")
+BUILT_IN = ("worker", "db", "user", "deploy", "calendar", "retention", "search")
 
 
 def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
@@ -459,6 +475,14 @@ def parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     ret.add_parser(
         "policy", help="each service's policy in force (ONETHING_RETENTION overrides the days)"
     ).set_defaults(run=_retention_policy)
+
+    search = sub.add_parser("search", help="the search keys applications are found by").add_subparsers(
+        dest="search_command", required=True
+    )
+    search.add_parser(
+        "reindex",
+        help="write every application's search keys again (after ONETHING_SEARCH_KEY or ONETHING_SECRET_KEY changed)",
+    ).set_defaults(run=_search_reindex)
 
     asked = next((arg for arg in (sys.argv[1:] if argv is None else argv) if not arg.startswith("-")), None)
     if asked not in BUILT_IN:

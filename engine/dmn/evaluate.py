@@ -24,11 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Callable
 
 from engine.expressions import ExpressionError
 
-from .model import Decision, DecisionTable, Rule
+from .model import Decision, DecisionTable, LiteralExpression, Rule
 from .types import convert
 
 
@@ -132,11 +132,12 @@ def evaluate_decision(
     """Evaluate ``decision_id`` (after the decisions it requires) over ``variables``; raise DecisionError."""
     context = dict(variables)
     order = _evaluation_order(decisions, decision_id)
-    result = None
+    result: DecisionResult | None = None
     for current in order:
         result = _evaluate_table(decisions[current], context, now)
         if current != decision_id:
             _publish(result, context)
+    assert result is not None, "the order ends with the decision asked for"
     return result
 
 
@@ -173,18 +174,21 @@ def _publish(result: DecisionResult, context: dict[str, Any]) -> None:
 
 
 def _evaluate_table(decision: Decision, context: dict[str, Any], now: datetime) -> DecisionResult:
-    table = decision.table
-    if decision.broken or (table is None and decision.literal is None):
+    table, literal = decision.table, decision.literal
+    if not decision.broken and table is None and literal is not None:
+        return _evaluate_literal(decision, literal, context, now)
+    if decision.broken or table is None:
         raise DecisionError(f"decision {decision.id!r} has problems and cannot be evaluated", decision.id)
-    if table is None:
-        return _evaluate_literal(decision, context, now)
     run = _TableRun(decision, table, context, now)
     matched = [rule for rule in table.rules if run.matches(rule)]
     return run.result(matched)
 
 
-def _evaluate_literal(decision: Decision, context: dict[str, Any], now: datetime) -> DecisionResult:
-    literal = decision.literal
+def _evaluate_literal(
+    decision: Decision, literal: LiteralExpression, context: dict[str, Any], now: datetime
+) -> DecisionResult:
+    if literal.expression is None:  # it did not compile: the decision is broken
+        raise DecisionError(f"decision {decision.id!r} has problems and cannot be evaluated", decision.id)
     try:
         value = literal.expression.evaluate(context, today=now.date(), now=now)
     except ExpressionError as err:
@@ -196,6 +200,9 @@ def _evaluate_literal(decision: Decision, context: dict[str, Any], now: datetime
     return DecisionResult(decision.id, ({literal.variable: value},), ())
 
 
+_TOTALS: dict[str, Callable[[list[Any]], Any]] = {"SUM": sum, "MIN": min, "MAX": max}  # COLLECT's aggregations
+
+
 class _TableRun:
     """One evaluation of one table."""
 
@@ -203,7 +210,7 @@ class _TableRun:
         self.decision = decision
         self.table = table
         self.context = context
-        self.clock = {"today": now.date(), "now": now}
+        self.clock: dict[str, Any] = {"today": now.date(), "now": now}
         self.cell_context = dict(context)
         self.values = [self._input_value(column) for column in table.inputs]
 
@@ -222,6 +229,7 @@ class _TableRun:
 
     def matches(self, rule: Rule) -> bool:
         for column, value, test in zip(self.table.inputs, self.values, rule.tests, strict=True):
+            assert test is not None, "a decision with a cell that did not compile is broken"
             if test.is_any:
                 continue
             self.cell_context[column.variable] = value
@@ -263,7 +271,7 @@ class _TableRun:
             ranked = ranked[:1] if policy == "PRIORITY" else ranked
             matched, entries = [rule for rule, _ in ranked], [entry for _, entry in ranked]
         if self.table.aggregation:
-            return self._aggregate(matched, entries)
+            return self._aggregate(self.table.aggregation, matched, entries)
         return DecisionResult(
             self.decision.id, tuple(entries), tuple(rule.id for rule in matched), self.table.multi_hit
         )
@@ -284,8 +292,8 @@ class _TableRun:
                 )
         return tuple(ranks)
 
-    def _aggregate(self, matched: list[Rule], entries: list[dict[str, Any]]) -> DecisionResult:
-        aggregation, output = self.table.aggregation, self.table.outputs[0]
+    def _aggregate(self, aggregation: str, matched: list[Rule], entries: list[dict[str, Any]]) -> DecisionResult:
+        output = self.table.outputs[0]
         ids = tuple(rule.id for rule in matched)
         values = [entry[output.name] for entry in entries if output.name in entry]
         if aggregation == "COUNT":
@@ -298,5 +306,5 @@ class _TableRun:
                 f"{', '.join(ids)} is not always a number",
                 ids,
             )
-        total = {"SUM": sum, "MIN": min, "MAX": max}[aggregation](values)
+        total = _TOTALS[aggregation](values)
         return DecisionResult(self.decision.id, ({output.name: total},), ids)

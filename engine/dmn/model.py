@@ -154,14 +154,13 @@ class DecisionSet(Mapping):
                             message=f"decision {decision.id!r} requires unknown decision {required!r}",
                         )
                     )
-            if self.cycle_through(decision.id):
+            if cycle := self.cycle_through(decision.id):
                 problems.append(
                     Problem(
                         file=decision.file,
                         line=decision.line,
                         element=decision.id,
-                        message=f"decision {decision.id!r} requires itself: "
-                        + " -> ".join(self.cycle_through(decision.id)),
+                        message=f"decision {decision.id!r} requires itself: " + " -> ".join(cycle),
                     )
                 )
         return problems

@@ -303,14 +303,14 @@ class _FileReader:
                 )
             )
         conclusions = []
-        for entry, column in zip(output_entries, outputs, strict=False):
+        for entry, output in zip(output_entries, outputs, strict=False):
             text, line = self._text(entry)
             self._check_language(entry, rule_id)
             conclusions.append(
                 None
                 if not text
                 else self._compile(
-                    feel.compile_expression, text, line, rule_id, f"rule {rule_id!r}, output {column.name!r}"
+                    feel.compile_expression, text, line, rule_id, f"rule {rule_id!r}, output {output.name!r}"
                 )
             )
         return Rule(id=rule_id, line=element.sourceline, tests=tuple(tests), outputs=tuple(conclusions))

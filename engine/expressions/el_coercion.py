@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import NoReturn
 
 from .errors import ExpressionEvaluationError
 
 _COMPARABLE = (date, datetime, time, timedelta)
 
 
-def _fail(msg: str):
+def _fail(msg: str) -> NoReturn:
     raise ExpressionEvaluationError(msg)
 
 
@@ -176,10 +177,10 @@ def div(a, b):
     if a is None and b is None:
         return 0
     if isinstance(a, Decimal) or isinstance(b, Decimal):
-        x, y = to_decimal(a), to_decimal(b)
-        if y == 0:
+        dx, dy = to_decimal(a), to_decimal(b)
+        if dy == 0:
             _fail("Division by zero")
-        return x / y
+        return dx / dy
     x, y = to_double(a), to_double(b)
     if y == 0:  # Java double semantics
         if x == 0 or math.isnan(x):

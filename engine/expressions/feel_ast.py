@@ -159,6 +159,24 @@ def unquote(token: Token, source: str) -> str:
     return "".join(out)
 
 
+def _comparison_rule(op: str):
+    """The builder's rule for a unary test comparing with ``op``."""
+
+    def build(self, endpoint):
+        return CmpTest(op, _expr(endpoint, self.source))
+
+    return build
+
+
+def _operation_rule(name: str):
+    """The builder's rule for the binary operation ``name``."""
+
+    def build(self, a, b):
+        return Op(name, _expr(a, self.source), _expr(b, self.source))
+
+    return build
+
+
 @v_args(inline=True)
 class _Builder(Transformer):
     def __init__(self, source: str, functions):
@@ -187,13 +205,7 @@ class _Builder(Transformer):
             return CmpTest("eq", node)  # a lone boolean literal compares with the input
         return ExprTest(node)
 
-    def _cmp(op):  # noqa: N805
-        def build(self, endpoint):
-            return CmpTest(op, _expr(endpoint, self.source))
-
-        return build
-
-    test_lt, test_le, test_gt, test_ge, test_eq, test_ne = map(_cmp, ("lt", "le", "gt", "ge", "eq", "ne"))
+    test_lt, test_le, test_gt, test_ge, test_eq, test_ne = map(_comparison_rule, ("lt", "le", "gt", "ge", "eq", "ne"))
 
     def range_end(self, tok):
         return tok.value == "]"
@@ -214,14 +226,8 @@ class _Builder(Transformer):
     def if_expression(self, c, a, b):
         return IfE(_expr(c, self.source), _expr(a, self.source), _expr(b, self.source))
 
-    def _op(name):  # noqa: N805
-        def build(self, a, b):
-            return Op(name, _expr(a, self.source), _expr(b, self.source))
-
-        return build
-
-    or_, and_, eq, ne, lt, le, gt, ge = map(_op, ("or", "and", "eq", "ne", "lt", "le", "gt", "ge"))
-    add, sub, mul, div, pow = map(_op, ("add", "sub", "mul", "div", "pow"))
+    or_, and_, eq, ne, lt, le, gt, ge = map(_operation_rule, ("or", "and", "eq", "ne", "lt", "le", "gt", "ge"))
+    add, sub, mul, div, pow = map(_operation_rule, ("add", "sub", "mul", "div", "pow"))
 
     def between(self, v, lo, hi):
         return Between(*(_expr(x, self.source) for x in (v, lo, hi)))

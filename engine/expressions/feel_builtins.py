@@ -80,7 +80,7 @@ def _date_and_time(env, *args):
     d, t = args
     if d.__class__ not in (date, datetime) or t.__class__ is not time:
         return None
-    return datetime.combine(d if d.__class__ is date else d.date(), t)
+    return datetime.combine(d.date() if isinstance(d, datetime) else d, t)
 
 
 def _time(env, *args):
@@ -269,7 +269,7 @@ def _list_fn(fn):
 
 
 def _distinct(lst):
-    out = []
+    out: list = []
     for x in lst:
         if not ops.contains(out, x):
             out.append(x)
@@ -277,7 +277,7 @@ def _distinct(lst):
 
 
 def _flatten(lst):
-    out = []
+    out: list = []
     for x in lst:
         out.extend(_flatten(x) if x.__class__ is list else [x])
     return out

@@ -99,38 +99,37 @@ _CALL_ERRORS = (TypeError, ValueError, ArithmeticError, DecimalException, Attrib
 
 def build(node: Node):
     """Compile an expression node into ``f(context, env)``."""
-    cls = node.__class__
-    if cls is Lit:
+    if isinstance(node, Lit):
         value = node.value
         return lambda c, e: value
-    if cls is Name:
+    if isinstance(node, Name):
         name = node.name
         return lambda c, e: to_feel(c.get(name))
-    if cls is InputValue:
+    if isinstance(node, InputValue):
         return lambda c, e: e.input
-    if cls is PathE:
+    if isinstance(node, PathE):
         obj, key = build(node.obj), node.key
         return lambda c, e: get_path(obj(c, e), key)
-    if cls is Op:
+    if isinstance(node, Op):
         return _op(node)
-    if cls is Neg:
+    if isinstance(node, Neg):
         operand = build(node.operand)
         return lambda c, e: ops.neg(operand(c, e))
-    if cls is IfE:
+    if isinstance(node, IfE):
         cond, then, other = build(node.cond), build(node.then), build(node.otherwise)
         return lambda c, e: then(c, e) if cond(c, e) is True else other(c, e)
-    if cls is Between:
+    if isinstance(node, Between):
         v, lo, hi = build(node.value), build(node.low), build(node.high)
         return lambda c, e: ops.between(v(c, e), lo(c, e), hi(c, e))
-    if cls is InE:
+    if isinstance(node, InE):
         v, tests = build(node.value), build_tests(node.tests)
         return lambda c, e: tests(v(c, e), c, e)
-    if cls is ListE:
+    if isinstance(node, ListE):
         items = [build(x) for x in node.items]
         return lambda c, e: [f(c, e) for f in items]
-    if cls is ContextE:
+    if isinstance(node, ContextE):
         return _context(node)
-    if cls is CallE:
+    if isinstance(node, CallE):
         return _call(node)
     raise TypeError(f"unknown FEEL node {node!r}")  # pragma: no cover
 
@@ -243,7 +242,7 @@ def build_tests(tests: tuple):
         return compiled[0]
 
     def any_of(v, c, e):
-        result = False
+        result: bool | None = False
         for t in compiled:
             r = t(v, c, e)
             if r is True:

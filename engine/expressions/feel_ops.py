@@ -50,7 +50,7 @@ def equals(a, b):
     if ka == "list":
         if len(a) != len(b):
             return False
-        result = True
+        result: bool | None = True
         for x, y in zip(a, b, strict=True):
             r = equals(x, y)
             if r is False:

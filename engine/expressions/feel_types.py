@@ -227,7 +227,9 @@ def _repr(v) -> str:
         return "null"
     if isinstance(v, str):
         return '"' + v + '"'
-    return format_value(v)
+    shown = format_value(v)
+    assert shown is not None, "only null is shown as null"
+    return shown
 
 
 def _zone_suffix(tz) -> str:

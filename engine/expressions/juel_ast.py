@@ -231,6 +231,7 @@ def describe_syntax_error(exc: UnexpectedInput, source: str, dialect: str) -> Ex
     """Turn a lark parse exception into an ExpressionError naming the offending text."""
     if isinstance(exc, UnexpectedCharacters):
         pos = exc.pos_in_stream
+        assert pos is not None, "lark gives where an unexpected character is"
         return ExpressionError(f"{dialect} syntax error: unexpected character {source[pos]!r}", source, pos)
     if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
         return ExpressionError(f"{dialect} syntax error: unexpected end of expression", source, len(source))

@@ -7,6 +7,7 @@ time so evaluation does no dispatching on node types.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Callable
 
 from . import el_coercion as el
 from .errors import ExpressionError, ExpressionEvaluationError
@@ -20,7 +21,7 @@ def _now(options):
 
 
 # The whitelist: name -> (fewest arguments, most arguments, implementation(options, *args)).
-FUNCTIONS = {
+FUNCTIONS: dict[str, tuple[int, int, Callable[..., Any]]] = {
     "now": (0, 0, _now),
     "workdays": (1, 2, workdays),  # due date n working days from now, by a closing time (R5.1, R5.2)
 }
@@ -43,23 +44,22 @@ _to_bool = el.to_boolean
 
 def build(node: Node, source: str):
     """Compile ``node`` into a closure ``f(context, options)``."""
-    kind = type(node)
-    if kind is Literal:
+    if isinstance(node, Literal):
         value = node.value
         return lambda c, o: value
-    if kind is Var:
+    if isinstance(node, Var):
         return _var(node, source)
-    if kind is Member:
+    if isinstance(node, Member):
         return _member(node, source)
-    if kind is Unary:
+    if isinstance(node, Unary):
         operand = build(node.operand, source)
         fn = {"neg": el.neg, "not": lambda v: not (v if v.__class__ is bool else _to_bool(v)), "empty": el.empty}[
             node.op
         ]
         return lambda c, o: fn(operand(c, o))
-    if kind is Binary:
+    if isinstance(node, Binary):
         return _binary(node, source)
-    if kind is Ternary:
+    if isinstance(node, Ternary):
         cond, then, other = build(node.cond, source), build(node.then, source), build(node.otherwise, source)
 
         def ternary(c, o):
@@ -67,7 +67,7 @@ def build(node: Node, source: str):
             return then(c, o) if (v if v.__class__ is bool else _to_bool(v)) else other(c, o)
 
         return ternary
-    if kind is Call:
+    if isinstance(node, Call):
         fewest, most, impl = FUNCTIONS[node.name]
         if not fewest <= len(node.args) <= most:
             arity = fewest if fewest == most else f"{fewest} to {most}"

@@ -11,10 +11,10 @@ from __future__ import annotations
 import logging
 import os
 import time
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import DisconnectionError
@@ -168,6 +168,14 @@ class ForeignKeysBroken(RuntimeError):
     """A migration left rows that refer to rows that are not there; it was rolled back."""
 
 
+def _driver_connection(connection: Connection) -> Any:
+    """The DB-API connection under ``connection`` (there is one while it is checked out of the pool)."""
+    driver = connection.connection.driver_connection
+    if driver is None:
+        raise RuntimeError("the database connection was closed")
+    return driver
+
+
 @contextmanager
 def _migrating(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction for the migrations. On SQLite, foreign keys are not enforced while they
@@ -177,7 +185,7 @@ def _migrating(engine: Engine) -> Iterator[Connection]:
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:  # outside any transaction, or SQLite ignores it
-            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
+            _driver_connection(connection).execute("PRAGMA foreign_keys=OFF")
         try:
             with connection.begin():
                 yield connection
@@ -192,7 +200,7 @@ def _migrating(engine: Engine) -> Iterator[Connection]:
                         )
         finally:
             if sqlite:
-                connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+                _driver_connection(connection).execute("PRAGMA foreign_keys=ON")
 
 
 def create_schema(engine: Engine, upgrade: bool | None = None) -> SchemaStatus:
@@ -243,7 +251,7 @@ class Sessions:
         sqlite = self.engine.dialect.name == "sqlite"
         self._writer = WriterQueue(lock_file_of(self.engine.url.database)) if sqlite else nullcontext()
 
-    def writing(self):
+    def writing(self) -> AbstractContextManager[Any]:
         """Held for the whole of a writing unit of work."""
         return self._writer
 

@@ -153,10 +153,10 @@ def _contents(url: str) -> Contents:
             revision = schema_status(connection).current
             if not {ProcessInstance.__tablename__, Material.__tablename__} <= set(tables):
                 return Contents(tables=tables, revision=revision)
-            applications = connection.scalar(select(func.count()).select_from(ProcessInstance))
-            active = connection.scalar(
+            applications = connection.execute(select(func.count()).select_from(ProcessInstance)).scalar_one()
+            active = connection.execute(
                 select(func.count()).select_from(ProcessInstance).where(ProcessInstance.state == "active")
-            )
+            ).scalar_one()
             materials = frozenset(connection.scalars(select(Material.sha256).distinct()))
             return Contents(tables, revision, applications, active, materials)
     finally:

@@ -6,11 +6,12 @@ import hashlib
 from datetime import date, datetime
 from typing import Iterable, Protocol
 
-from sqlalchemy import and_, false, func, not_, or_, select, text, update
+from sqlalchemy import ColumnElement, and_, bindparam, false, func, not_, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .dml import rowcount
 from .models import (
     AuditEvent,
     CalendarImport,
@@ -193,8 +194,8 @@ class Definitions:
     def file_digests(self, deployment_id: int) -> list[tuple[str, str]]:
         """(file name, SHA-256) of a deployment's files, without reading their content."""
         return [
-            tuple(row)
-            for row in self.session.execute(
+            (filename, sha256)
+            for filename, sha256 in self.session.execute(
                 select(DeploymentFile.filename, DeploymentFile.sha256).where(
                     DeploymentFile.deployment_id == deployment_id
                 )
@@ -465,7 +466,7 @@ class Tasks:
             )
             .values(assignee=user)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def give(self, task_id: str, holder: str, to: str) -> bool:
         """Atomically pass an open task that ``holder`` holds, or nobody does, to ``to``."""
@@ -478,7 +479,7 @@ class Tasks:
             )
             .values(assignee=to)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
     def unclaim(self, task_id: str, user: str) -> bool:
         result = self.session.execute(
@@ -486,7 +487,7 @@ class Tasks:
             .where(UserTask.id == task_id, UserTask.completed_at.is_(None), UserTask.assignee == user)
             .values(assignee=None)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
 
 
 class History:
@@ -521,12 +522,23 @@ class Audit:
         )
 
 
+_USERS = User.__table__
+_ACCESS_BY_TOKEN = select(_USERS.c.name, _USERS.c.roles, _USERS.c.groups, _USERS.c.jurisdictions).where(
+    _USERS.c.token_hash == bindparam("token_hash"), _USERS.c.revoked_at.is_(None)
+)
+
+
 class Users:
     def __init__(self, session: Session):
         self.session = session
 
     def by_token_hash(self, token_hash: str) -> User | None:
         return self.session.scalars(select(User).where(User.token_hash == token_hash)).first()
+
+    def access_by_token_hash(self, token_hash: str):
+        """(name, roles, groups, jurisdictions) of the unrevoked user of this token, or None: one Core
+        statement made once, on the session's connection (every API call asks it)."""
+        return self.session.connection().execute(_ACCESS_BY_TOKEN, {"token_hash": token_hash}).first()
 
     def all(self) -> list[User]:
         return list(self.session.scalars(select(User).order_by(User.name)))
@@ -553,16 +565,13 @@ class SqlLedger:
         self.session.flush()
 
     def next_number(self, series: str) -> int:
-        """Atomic on both databases: insert the series if new, then increment and read in one statement."""
+        """Atomic on both databases, in one statement: the series' next number (1 for a new series)."""
         dialect = self.session.get_bind().dialect.name
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        self.session.execute(
-            insert(NumberSeries).values(series=series, last=0).on_conflict_do_nothing(index_elements=["series"])
-        )
         return self.session.execute(
-            update(NumberSeries)
-            .where(NumberSeries.series == series)
-            .values(last=NumberSeries.last + 1)
+            insert(NumberSeries)
+            .values(series=series, last=1)
+            .on_conflict_do_update(index_elements=["series"], set_={"last": NumberSeries.last + 1})
             .returning(NumberSeries.last)
         ).scalar_one()
 
@@ -585,7 +594,7 @@ def _of_topics(given: TopicSet):
     """The condition "a job of one of ``given``'s topics"."""
     if given.everything:
         return Job.topic.is_not(None)
-    parts = [Job.topic.in_(sorted(given.topics))] if given.topics else []
+    parts: list[ColumnElement[bool]] = [Job.topic.in_(sorted(given.topics))] if given.topics else []
     parts += [Job.topic.startswith(f"{department}.", autoescape=True) for department in sorted(given.departments)]
     return or_(*parts) if parts else false()
 
@@ -658,14 +667,36 @@ class Jobs:
             .where(Job.id == job_id, Job.state == "ready", or_(Job.locked_until.is_(None), Job.locked_until < now))
             .values(locked_by=worker, locked_until=until, locked_at=now)
         )
-        return result.rowcount == 1
+        return rowcount(result) == 1
+
+    def take(self, job_id: str, worker: str, now: datetime, until: datetime):
+        """Take a job if it is still free, in one statement (``UPDATE … RETURNING``): its (id, instance_id,
+        business_key, task_id, kind, topic, activity_id, attempts, request_id), or None if another worker
+        took it first."""
+        return self.session.execute(
+            update(Job)
+            .where(Job.id == job_id, Job.state == "ready", or_(Job.locked_until.is_(None), Job.locked_until < now))
+            .values(locked_by=worker, locked_until=until, locked_at=now)
+            .returning(
+                Job.id,
+                Job.instance_id,
+                Job.business_key,
+                Job.task_id,
+                Job.kind,
+                Job.topic,
+                Job.activity_id,
+                Job.attempts,
+                Job.request_id,
+            )
+            .execution_options(synchronize_session=False)
+        ).first()
 
     def extend(self, job_ids: list[str], worker: str, until: datetime) -> int:
         """Keep this worker's locks on ``job_ids`` until ``until`` (the heartbeat); how many it still held."""
         result = self.session.execute(
             update(Job).where(Job.id.in_(job_ids), Job.locked_by == worker).values(locked_until=until)
         )
-        return result.rowcount
+        return rowcount(result)
 
     def locked_row(self, job_id: str) -> Job | None:
         """The job, row-locked for the transaction (PostgreSQL: another worker's answer waits for this one)."""
@@ -824,6 +855,7 @@ class Jobs:
         return {
             topic: {"waiting": waiting, "locked": locked, "incidents": incidents}
             for topic, waiting, locked, incidents in rows
+            if topic is not None  # (never: every condition of _of_topics wants a topic)
         }
 
 
@@ -911,9 +943,14 @@ class CountedYears:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._read: dict[str, list[CountedYear]] = {}  # read once per unit of work; replace() keeps it
 
     def _rows(self, instance_id: str) -> list[CountedYear]:
-        return list(self.session.scalars(select(CountedYear).where(CountedYear.instance_id == instance_id)))
+        if instance_id not in self._read:
+            self._read[instance_id] = list(
+                self.session.scalars(select(CountedYear).where(CountedYear.instance_id == instance_id))
+            )
+        return self._read[instance_id]
 
     def for_instance(self, instance_id: str) -> dict[int, str]:
         return {row.year: row.version for row in self._rows(instance_id)}
@@ -921,15 +958,21 @@ class CountedYears:
     def replace(self, instance_id: str, counted: dict[int, str]) -> None:
         """Make the instance's rows ``counted`` (year → version), writing only what differs."""
         rows = {row.year: row for row in self._rows(instance_id)}
+        kept = []
         for year, row in rows.items():
             version = counted.get(year)
             if version is None:
                 self.session.delete(row)
-            elif version != row.version:
+                continue
+            if version != row.version:
                 row.version = version
+            kept.append(row)
         for year, version in counted.items():
             if year not in rows:
-                self.session.add(CountedYear(instance_id=instance_id, year=year, version=version))
+                row = CountedYear(instance_id=instance_id, year=year, version=version)
+                self.session.add(row)
+                kept.append(row)
+        self._read[instance_id] = kept
 
     def versions(self) -> list[tuple[int, str]]:
         """Every (year, version) some active instance was counted on."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from sqlalchemy import delete, exists, or_, select
+from sqlalchemy import ColumnElement, delete, exists, or_, select
 from sqlalchemy.orm import Session
 
 from .models import ProcessDefinition, ProcessInstance, SearchKey, UserTask
@@ -28,6 +28,21 @@ class SearchKeys:
         for kind, digest in sorted(set(keys) - have):
             self.session.add(SearchKey(instance_id=instance_id, kind=kind, digest=digest))
 
+    def replace(self, instance_id: str, keys: Collection[tuple[str, str]]) -> None:
+        """The instance's keys are exactly ``keys`` (kind, digest) from now on."""
+        self.forget(instance_id)
+        self.session.add_all(
+            SearchKey(instance_id=instance_id, kind=kind, digest=digest) for kind, digest in sorted(keys)
+        )
+
+    def instances_after(self, after_id: str, limit: int) -> list[ProcessInstance]:
+        """Up to ``limit`` instances by id after ``after_id`` (every instance, in batches)."""
+        return list(
+            self.session.scalars(
+                select(ProcessInstance).where(ProcessInstance.id > after_id).order_by(ProcessInstance.id).limit(limit)
+            )
+        )
+
     def forget(self, instance_id: str) -> None:
         """Delete the instance's keys: once its personal data are erased, nobody finds it by them."""
         self.session.execute(delete(SearchKey).where(SearchKey.instance_id == instance_id))
@@ -46,7 +61,7 @@ class SearchKeys:
         of ``every_instance_of`` (process keys whose instances these groups see all of: coordinators)."""
         if not jurisdictions or not (digests or business_keys):
             return []
-        matches = []
+        matches: list[ColumnElement[bool]] = []
         if digests:
             matches.append(
                 exists().where(
@@ -60,7 +75,7 @@ class SearchKeys:
             or_(*matches), or_(*[ProcessInstance.jurisdiction.startswith(p) for p in jurisdictions])
         )
         if groups is not None:
-            reach = [
+            reach: list[ColumnElement[bool]] = [
                 exists().where(UserTask.instance_id == ProcessInstance.id, UserTask.candidate_group.in_(list(groups)))
             ]
             if every_instance_of:

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from .dml import rowcount
 from .models import SignInThrottle, WebSession
 
 
@@ -29,29 +30,33 @@ class WebSessions:
 
     def delete_of_user(self, user_name: str) -> int:
         """End every session of one user; how many there were."""
-        return self.session.execute(delete(WebSession).where(WebSession.user_name == user_name)).rowcount
+        return rowcount(self.session.execute(delete(WebSession).where(WebSession.user_name == user_name)))
 
     def touch(self, id_hash: str, now: datetime, idle_since: datetime, begun_since: datetime) -> bool:
         """Mark a session used now, unless it has ended (idle since ``idle_since``, begun before
         ``begun_since``, or gone); whether it is still there."""
         return (
-            self.session.execute(
-                update(WebSession)
-                .where(
-                    WebSession.id_hash == id_hash,
-                    WebSession.last_seen_at >= idle_since,
-                    WebSession.created_at >= begun_since,
+            rowcount(
+                self.session.execute(
+                    update(WebSession)
+                    .where(
+                        WebSession.id_hash == id_hash,
+                        WebSession.last_seen_at >= idle_since,
+                        WebSession.created_at >= begun_since,
+                    )
+                    .values(last_seen_at=now)
+                    .execution_options(synchronize_session=False)
                 )
-                .values(last_seen_at=now)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+            )
             == 1
         )
 
     def delete_ended(self, idle_since: datetime, begun_since: datetime) -> int:
-        return self.session.execute(
-            delete(WebSession).where(or_(WebSession.last_seen_at < idle_since, WebSession.created_at < begun_since))
-        ).rowcount
+        return rowcount(
+            self.session.execute(
+                delete(WebSession).where(or_(WebSession.last_seen_at < idle_since, WebSession.created_at < begun_since))
+            )
+        )
 
 
 class SignInThrottles:
@@ -126,8 +131,8 @@ class SignInThrottles:
     def locked(self, now: datetime) -> list[tuple[str, str, int]]:
         """(account, address, failures) of every count still running."""
         return [
-            tuple(row)
-            for row in self.session.execute(
+            (account, address, failures)
+            for account, address, failures in self.session.execute(
                 select(SignInThrottle.account, SignInThrottle.address, SignInThrottle.failures).where(
                     SignInThrottle.until > now, SignInThrottle.failures > 0
                 )
@@ -136,9 +141,11 @@ class SignInThrottles:
 
     def delete_stale(self, now: datetime, known_since: datetime) -> int:
         """Counts whose window is over, unless they remember a right password since ``known_since``."""
-        return self.session.execute(
-            delete(SignInThrottle).where(
-                SignInThrottle.until < now,
-                or_(SignInThrottle.succeeded_at.is_(None), SignInThrottle.succeeded_at < known_since),
+        return rowcount(
+            self.session.execute(
+                delete(SignInThrottle).where(
+                    SignInThrottle.until < now,
+                    or_(SignInThrottle.succeeded_at.is_(None), SignInThrottle.succeeded_at < known_since),
+                )
             )
-        ).rowcount
+        )

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -71,8 +72,8 @@ class UnitOfWork:
     def __init__(self, sessions: Sessions, read_only: bool = False):
         self._sessions = sessions
         self.read_only = read_only
-        self.session: Session | None = None
-        self._writing = None
+        self._session: Session | None = None
+        self._writing: AbstractContextManager[Any] | None = None
         self._signals: set[str] = set()
         self._after_commit: list[Callable[[], None]] = []
 
@@ -81,7 +82,7 @@ class UnitOfWork:
             self._writing = self._sessions.writing()
             self._writing.__enter__()
         try:
-            self.session = (self._sessions.read if self.read_only else self._sessions.write)()
+            self._session = (self._sessions.read if self.read_only else self._sessions.write)()
         except BaseException:
             self._leave()
             raise
@@ -108,11 +109,18 @@ class UnitOfWork:
         self.revisions = Revisions(self.session)
         return self
 
+    @property
+    def session(self) -> Session:
+        """The transaction's session (there is one only inside the ``with`` block)."""
+        if self._session is None:
+            raise RuntimeError("a unit of work is used outside its `with` block")
+        return self._session
+
     def __exit__(self, exc_type, exc, traceback) -> None:
-        assert self.session is not None
+        session = self.session
         try:
-            self.session.rollback()
-            self.session.close()
+            session.rollback()
+            session.close()
         finally:
             self._leave()
         if isinstance(exc, StaleDataError):  # an autoflush met another writer's newer revision

@@ -10,13 +10,14 @@ kernel hands to the next waiter the moment it is released (also when its holder 
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from pathlib import Path
 
-try:
-    import fcntl
-except ImportError:  # not POSIX: the threads of each process still queue; processes meet SQLite's lock
+if sys.platform == "win32":  # not POSIX: the threads of each process still queue; processes meet SQLite's lock
     fcntl = None
+else:
+    import fcntl
 
 
 class WriterQueue:
@@ -35,7 +36,7 @@ class WriterQueue:
             self._threads.acquire()
             try:
                 if self._lock_file is not None:
-                    fcntl.flock(self._file(), fcntl.LOCK_EX)
+                    fcntl.flock(self._file(self._lock_file), fcntl.LOCK_EX)
             except BaseException:
                 self._threads.release()
                 raise
@@ -47,15 +48,16 @@ class WriterQueue:
         if self._depth.n == 0:
             try:
                 if self._lock_file is not None:
+                    assert self._fd is not None, "__enter__ opened the lock file"
                     fcntl.flock(self._fd, fcntl.LOCK_UN)
             finally:
                 self._threads.release()
 
-    def _file(self) -> int:
+    def _file(self, lock_file: Path) -> int:
         """The lock file, opened once per process (a forked child opens its own: a shared open file would
         share the lock)."""
         if self._fd is None or self._fd_pid != os.getpid():
-            self._fd = os.open(self._lock_file, os.O_RDWR | os.O_CREAT, 0o600)
+            self._fd = os.open(lock_file, os.O_RDWR | os.O_CREAT, 0o600)
             self._fd_pid = os.getpid()
         return self._fd
 

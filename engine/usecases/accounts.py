@@ -85,9 +85,9 @@ def add_user(
     jurisdictions: list[str],
     password: str | None = None,
 ) -> str:
-    errors = {}
-    if password is not None and password_problem(password):
-        errors["password"] = [password_problem(password)]
+    errors: dict[str, list[str]] = {}
+    if password is not None and (problem := password_problem(password)):
+        errors["password"] = [problem]
     if not name.strip():
         errors["name"] = ["required"]
     errors.update(_access_problems(ctx, roles, groups, jurisdictions))
@@ -114,10 +114,11 @@ def add_user(
 
 def authenticate(ctx: EngineContext, token: str) -> Principal | None:
     with ctx.reader() as uow:
-        user = uow.users.by_token_hash(hash_token(token))
-        if user is None or user.revoked_at is not None:
-            return None
-        return _principal(user)
+        found = uow.users.access_by_token_hash(hash_token(token))
+    if found is None:
+        return None
+    name, roles, groups, jurisdictions = found
+    return Principal(name=name, roles=frozenset(roles), groups=frozenset(groups), jurisdictions=tuple(jurisdictions))
 
 
 def set_password(ctx: EngineContext, name: str, password: str) -> None:
@@ -166,9 +167,10 @@ def authenticate_password(ctx: EngineContext, name: str, password: str, address:
     with ctx.uow() as uow:
         reservation = sign_in_limits.reserve(uow, name, address, now)
         user = uow.users.by_name(name)
-        usable = user is not None and user.revoked_at is None and user.password_hash is not None
-        stored = user.password_hash if usable else None
-        principal = _principal(user) if usable else None
+        stored: str | None = None
+        principal: Principal | None = None
+        if user is not None and user.revoked_at is None and user.password_hash is not None:
+            stored, principal = user.password_hash, _principal(user)
         if reservation.locked_until is None:
             uow.commit()
     if reservation.locked_until is not None:
@@ -179,12 +181,13 @@ def authenticate_password(ctx: EngineContext, name: str, password: str, address:
         ok = False
     if reservation.locked_until is not None:
         raise AccountLocked(reservation.locked_until)
-    if not ok:
+    if not ok or stored is None:  # (ok: a stored hash verified)
         return None
     with ctx.uow() as uow:
         sign_in_limits.succeeded(uow, reservation, now)
-        if _HASHER.check_needs_rehash(stored):
-            uow.users.by_name(name).password_hash = _HASHER.hash(password)
+        user = uow.users.by_name(name)
+        if user is not None and _HASHER.check_needs_rehash(stored):
+            user.password_hash = _HASHER.hash(password)
         uow.commit()
     return principal
 

@@ -40,7 +40,6 @@ from ..errors import NotFound
 from ..persistence.models import CalendarImport, CalendarYear
 from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import counted_deadlines, due_at, waiting_timers
-from ..users import Principal
 from .oversight import provisional_years_near, uncovered_years_near
 
 log = logging.getLogger(__name__)
@@ -145,8 +144,9 @@ def import_notice(ctx: EngineContext, by: str, data, year: int | None = None) ->
     ctx.calendar.invalidate()
     recounted = reconcile(ctx, years=[notice.year], actor=by)
     with ctx.uow() as uow:  # the import's record says how many applications it moved
-        entry = uow.calendar.import_entry(entry_id)
-        entry.detail = {**entry.detail, "recounted": recounted}
+        recorded = uow.calendar.import_entry(entry_id)
+        assert recorded is not None, "import records are never deleted"
+        recorded.detail = {**recorded.detail, "recounted": recounted}
         uow.commit()
     return {**show_year(ctx, notice.year), "outcome": outcome, "recounted": recounted}
 
@@ -223,7 +223,9 @@ def calendar_status(ctx: EngineContext) -> dict:
     }
 
 
-def list_years(ctx: EngineContext, principal: Principal) -> dict:
+def list_years(ctx: EngineContext) -> dict:
+    """The official years loaded and the provisional and uncovered ones near today (whoever may see them: the
+    routes decide; the command line lists them too)."""
     calendar = ctx.calendar.current()
     with ctx.reader() as uow:
         years = [
@@ -317,7 +319,7 @@ def _recount_once(ctx: EngineContext, instance_id: str, actor: str) -> bool:
         changed_years = sorted(
             year for year, version in uow.counted.for_instance(instance.id).items() if version != calendar.version(year)
         )
-        workflow = ctx.workflows.load(uow, instance)
+        workflow = ctx.workflows.load(uow, instance, to_change=True)
         summary = copy.deepcopy(instance.summary or {})
         changes = ctx.service_of(uow, instance).projection.recount(summary, instance.created_at, calendar)
         for row in uow.tasks.open_for_instance(instance.id):

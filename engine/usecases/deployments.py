@@ -35,7 +35,7 @@ def bundled_files(directory: Path) -> list[tuple[str, bytes]]:
 
 def _process_keys(files: list[tuple[str, bytes]]) -> set[str]:
     """The executable processes of the uploaded BPMN files (unreadable files are left to the checks)."""
-    keys = set()
+    keys: set[str] = set()
     for name, content in files:
         if not name.lower().endswith(".bpmn"):
             continue

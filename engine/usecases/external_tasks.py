@@ -334,7 +334,7 @@ def _steps_on(
                 job, instance = _held(ctx, uow, principal, job_id, worker_id, what)
                 if uow.is_postgresql:  # the application's other writers wait for this step
                     instance = uow.instances.locked(instance.id) or instance
-                workflow = ctx.workflows.load(uow, instance)
+                workflow = ctx.workflows.load(uow, instance, to_change=True)
                 task = ctx.workflows.workflow_task(workflow, job.task_id)
                 if task.state != TaskState.READY:
                     raise NotFound(f"External task with id {job_id} does not exist")

@@ -76,7 +76,7 @@ def incident_detail(ctx: EngineContext, principal: Principal, job_id: str) -> di
             if e.kind in ("incident_created", "incident_retried") and e.activity_id == job.activity_id
         ]
         try:
-            check_instance_visible(principal, instance)
+            instance = check_instance_visible(principal, instance)
         except NotFound:
             return {**found, "application": None, "sections": []}
         service = ctx.service_of(uow, instance)
@@ -128,6 +128,7 @@ def reopen(ctx: EngineContext, principal: Principal, job_id: str, runner: str, l
         job.due_at = now
         job.updated_at = now
         if before["external"]:
+            assert job.topic is not None, "external workers run the service tasks of their topics"
             uow.jobs.release(job)
             uow.signal(job_channel(job.topic))
         else:
@@ -202,6 +203,7 @@ def find_incidents(
         found = []
         for job in rows:
             instance = uow.instances.get(job.instance_id)
+            assert instance is not None, "instances are never deleted and every job has one"
             definition = ctx.definition(uow, instance.definition_id)
             found.append(
                 {

@@ -248,7 +248,7 @@ def _cancel(ctx: EngineContext, uow, instance: ProcessInstance, actor: str, reas
     now = ctx.clock.now()
     if instance.state != "active":
         raise Conflict(f"the application is already {instance.state}")
-    workflow = ctx.workflows.load(uow, instance)
+    workflow = ctx.workflows.load(uow, instance, to_change=True)
     workflow.cancel()
     instance.state = "cancelled"
     instance.ended_at = now

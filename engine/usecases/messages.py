@@ -21,7 +21,7 @@ def correlate(ctx: EngineContext, principal: Principal, name: str, business_key:
         if subscription is None:
             raise NotFound(f"no application {business_key} is waiting for message {name!r}")
         instance = check_instance_visible(principal, uow.instances.get(subscription.instance_id))
-        workflow = ctx.workflows.load(uow, instance)
+        workflow = ctx.workflows.load(uow, instance, to_change=True)
         task = ctx.workflows.workflow_task(workflow, subscription.task_id)
         event = BpmnEvent(MessageEventDefinition(name), payload={"payload": variables, "result_var": name})
         workflow.send_event(event)

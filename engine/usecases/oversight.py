@@ -13,7 +13,7 @@ from ..calendar import CalendarNotCovered, WorkdayCalendar
 from ..clock import CHINA, iso
 from ..context import EngineContext
 from ..diagram import render_svg
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound
 from ..overdue import is_overdue, late_now
 from ..persistence.models import AuditEvent
 from ..runtime import completed_tasks, tasks_in
@@ -29,6 +29,8 @@ def diagram_svg(ctx: EngineContext, principal: Principal, instance_id: str) -> s
     with ctx.reader() as uow:
         instance = check_instance_visible(principal, uow.instances.get(instance_id))
         definition = uow.definitions.get(instance.definition_id)
+        if definition is None:  # instances refer to their version by a foreign key
+            raise NotFound(f"process definition {instance.definition_id} does not exist")
         _, content = definition_file(uow, definition)
         done, active = archived_steps(instance), set()  # an archived instance's record says what it did
         if done is None:

@@ -2,13 +2,23 @@
 ID number, a phone, a name: :class:`engine.service.Search`), within the caller's reach -- staff in their
 jurisdictions, clerks only where their groups work (a task of theirs, or every instance of a service they
 coordinate). Each application found is recorded in its history like any reading of personal data: who found
-it and by what kind of key (never the query itself)."""
+it and by what kind of key (never the query itself).
+
+:func:`reindex` writes every instance's keys again under the digests' current key (after
+``ONETHING_SEARCH_KEY`` or the secret changed, or an upgrade that gave a service more kinds of keys)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from ..clock import iso
 from ..context import EngineContext
 from ..errors import InvalidInput
+from ..persistence.models import ProcessInstance
+from ..persistence.unit_of_work import UnitOfWork
+from ..projection import process_variables
 from ..search import MAX_QUERY
 from ..users import Principal
 
@@ -70,3 +80,46 @@ def find(ctx: EngineContext, principal: Principal, text: str | None) -> dict:
             ctx.workflows.record(uow, instance.id, principal.name, "found_by_search", at=now, detail={"kinds": matched})
         uow.commit()
     return {"items": items, "total": len(items), "limit": LIMIT}
+
+
+BATCH = 200  # instances per transaction of a reindex
+
+
+@dataclass(frozen=True)
+class Reindexed:
+    instances: int  # instances whose keys were written again
+    keys: int  # keys written
+    erased: int  # erased instances: no keys
+
+
+def reindex(ctx: EngineContext, progress: Callable[[Reindexed], None] | None = None, batch: int = BATCH) -> Reindexed:
+    """Every instance's search keys written again, from its workflow's variables (an archived one's kept data)
+    and its summary; an erased instance keeps none. One transaction per ``batch`` instances, so a run that is
+    stopped leaves each instance's keys whole, and running it again is harmless."""
+    done = Reindexed(0, 0, 0)
+    after = ""
+    while True:
+        with ctx.uow() as uow:
+            instances = uow.search_keys.instances_after(after, batch)
+            if not instances:
+                return done
+            keys = erased = 0
+            for instance in instances:
+                digests = set() if instance.erased_at else ctx.search.of(_keys_of(ctx, uow, instance))
+                uow.search_keys.replace(instance.id, digests)
+                keys += len(digests)
+                erased += instance.erased_at is not None
+            uow.commit()
+        after = instances[-1].id
+        done = Reindexed(done.instances + len(instances), done.keys + keys, done.erased + erased)
+        if progress:
+            progress(done)
+
+
+def _keys_of(ctx: EngineContext, uow: UnitOfWork, instance: ProcessInstance) -> list[tuple[str, str]]:
+    variables: Any
+    if instance.archived_at is not None:
+        variables = (instance.archive or {}).get("data") or {}
+    else:
+        variables = process_variables(ctx.workflows.load(uow, instance))
+    return list(ctx.service_of(uow, instance).search.keys_of(variables, instance.summary or {}))

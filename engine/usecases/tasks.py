@@ -147,7 +147,7 @@ def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
         summary = instance.summary or {}
         service = ctx.service_of(uow, instance)
         try:
-            task_data = ctx.workflows.workflow_task(ctx.workflows.load(uow, instance), task_id).data
+            task_data = ctx.workflows.task_data(uow, instance, task_id)
         except NotFound:  # not in the process any more
             task_data = None
         data: dict = {}
@@ -213,8 +213,7 @@ def _set_claim(ctx: EngineContext, principal: Principal, task_id: str, take: boo
             department=row.candidate_group,
             item=row.item,
         )
-        uow.commit()
-        uow.session.refresh(row)
+        uow.commit()  # the claim's UPDATE set the row's assignee in the session too: no second read of it
         return task_dict(row, now)
 
 
@@ -229,7 +228,8 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
             raise Conflict("task is held by another clerk")
         values = ctx.services.task_forms.get(row.form_key).validate(variables or {})  # FormInvalid: 422
         instance = uow.instances.get(row.instance_id)
-        workflow = ctx.workflows.load(uow, instance)
+        assert instance is not None, "instances are never deleted and every task has one"
+        workflow = ctx.workflows.load(uow, instance, to_change=True)
         task = ctx.workflows.workflow_task(workflow, task_id)
         if task.state != TaskState.READY:
             raise Conflict("task is no longer open")

@@ -296,6 +296,9 @@ def _check_unique_items(raw, errors: dict) -> None:
         seen.add(code.strip())
 
 
+_APPLICATION_SCHEMA = ApplicationSchema()  # built once: its fields are many, and it keeps no state between calls
+
+
 def validate_application(data: dict, *, now: dt.datetime | None = None) -> dict:
     """Validate an application; return it normalized and JSON-compatible, or raise ValidationError.
 
@@ -303,7 +306,7 @@ def validate_application(data: dict, *, now: dt.datetime | None = None) -> dict:
     re-written in ISO 8601 (``2026-11-20T08:30:00+08:00``, ``2026-11-20``). `now` (aware; naive means UTC)
     is the moment "not in the future" is checked against; the clock when omitted.
     """
-    schema = ApplicationSchema()
+    schema = _APPLICATION_SCHEMA
     with evaluated_at(now):
         loaded = schema.load(data)
     return schema.dump(loaded)

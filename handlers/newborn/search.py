@@ -57,6 +57,12 @@ class NewbornSearch:
             if isinstance(item.get("result"), Mapping) and item["result"].get("citizen_id_number")
         )
 
+    def keys_of(self, variables: Mapping[str, Any], summary: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+        """The keys of its start (from the stored application) and of later steps."""
+        application = variables.get("application")
+        start = start_keys(application) if isinstance(application, Mapping) else ()
+        return tuple(dict.fromkeys((*start, *self.keys_after_step(summary))))
+
     def read_query(self, text: str) -> tuple[tuple[str, str], ...]:
         compact = re.sub(r"[\s\-]", "", text)
         found: list[tuple[str, str]] = []

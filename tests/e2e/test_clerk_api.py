@@ -134,3 +134,37 @@ def test_the_openapi_document_names_the_clerks_endpoints(api):
         "/api/tasks/{task_id}/assign",
     } <= set(paths)
     assert "q" in {p["name"] for p in paths["/api/search"]["get"]["parameters"]}
+
+
+def test_search_reindex_writes_the_keys_again_under_a_new_key(api, clock, ctx, database_url, monkeypatch, capsys):
+    """After the digests' key changed (ONETHING_SEARCH_KEY, or the secret it is derived from), the stored
+    digests find nothing until ``onething search reindex`` writes them again; later steps' keys too."""
+    from engine.cli import main
+    from engine.clock import CLOCK_START_VARIABLE
+    from engine.search import SearchDigests
+
+    ctx.search = SearchDigests(b"the first key")
+    sent = sample_application(clock.now(), seq=11)
+    body = api.start(sent).get_json()
+    assert _search(api, "midwifery", sent["mother"]["id_number"]) == [body["business_key"]]
+    with ctx.reader() as uow:
+        before = set(uow.session.scalars(select(SearchKey.digest).where(SearchKey.instance_id == body["id"])))
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv(CLOCK_START_VARIABLE, clock.now().isoformat())
+    monkeypatch.setenv("ONETHING_SEARCH_KEY", "the second key")
+    ctx.search = SearchDigests(b"the second key")
+    assert _search(api, "midwifery", sent["mother"]["id_number"]) == []  # old digests: unfindable now
+
+    assert main(["search", "reindex"]) == 0
+    out = capsys.readouterr().out
+    assert "search reindex: 1 application(s)" in out and sent["mother"]["id_number"] not in out
+    for text in (sent["mother"]["id_number"], "李安然", "13800000001"):
+        assert _search(api, "midwifery", text) == [body["business_key"]], text
+    with ctx.reader() as uow:
+        after = set(uow.session.scalars(select(SearchKey.digest).where(SearchKey.instance_id == body["id"])))
+    assert len(after) == len(before) and not after & before  # the same keys, none under the old key left
+    assert main(["search", "reindex"]) == 0  # again: harmless, the same keys
+    with ctx.reader() as uow:
+        again = set(uow.session.scalars(select(SearchKey.digest).where(SearchKey.instance_id == body["id"])))
+    assert again == after

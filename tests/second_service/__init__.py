@@ -63,7 +63,7 @@ class RequestForm:
             jurisdiction=request["division_code"],
             region=request["division_code"][:2],
             subject_key=None,
-            search_keys=(("name", "".join(name.split())),),
+            search_keys=name_keys(request),
             applicant_name=name,
             subject_name=name,
         )
@@ -91,6 +91,11 @@ class CertificateViews:
         return ("居住证明开具",)
 
 
+def name_keys(request) -> tuple[tuple[str, str], ...]:
+    name = ((request or {}).get("applicant") or {}).get("name") or ""
+    return (("name", "".join(name.split())),) if name else ()
+
+
 class ApplicantSearch:
     """Found by the applicant's name too."""
 
@@ -101,6 +106,9 @@ class ApplicantSearch:
 
     def read_query(self, text: str) -> tuple[tuple[str, str], ...]:
         return (("name", "".join(text.split())),)
+
+    def keys_of(self, variables, summary) -> tuple[tuple[str, str], ...]:
+        return name_keys(variables.get("request"))
 
 
 def issue_certificate(call: ServiceCall) -> HandlerResult:

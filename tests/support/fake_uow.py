@@ -45,6 +45,12 @@ class FakeUsers:
     def by_token_hash(self, token_hash):
         return self.state["users"].get(token_hash)
 
+    def access_by_token_hash(self, token_hash):
+        user = self.by_token_hash(token_hash)
+        if user is None or user.revoked_at is not None:
+            return None
+        return user.name, user.roles, user.groups, user.jurisdictions
+
     def add(self, user):
         user.id = len(self.state["users"]) + 1
         self.state["users"][user.token_hash] = user

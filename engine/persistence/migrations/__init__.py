@@ -36,7 +36,10 @@ def scripts() -> ScriptDirectory:
 
 
 def head() -> str:
-    return scripts().get_current_head()
+    found = scripts().get_current_head()
+    if found is None:
+        raise RuntimeError("the release has no schema migrations")
+    return found
 
 
 def known(revision: str) -> bool:

@@ -75,6 +75,7 @@ def _unknown_rows(bind) -> list[dict]:
         sa.select(instances.c.id, instances.c.created_at, instances.c.summary).where(instances.c.state == "active")
     ):
         first = _year(created_at)
+        assert first is not None, "process_instances.created_at is NOT NULL"
         dates = [(summary or {}).get("promised_by")] + [
             item.get("due_at") for item in (summary or {}).get("items", []) if isinstance(item, dict)
         ]
