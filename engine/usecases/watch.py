@@ -82,13 +82,16 @@ def view_when_changed(
     revision spares the view's making: a caller that has the current revision's view waits without it being
     made again. What time alone changes (a step overdue now) is looked at once more when the wait ends."""
     digests = {tag.rpartition(":")[2] for tag in seen}
-    deadline = time.monotonic() + min(max(timeout, 0.0), MAX_WAIT_SECONDS)
+    if timeout <= 0:  # no wait: nothing to listen to (the notifier is not woken for a plain read)
+        view, tag = _tagged(render, visible_instance(ctx, principal, instance_id=instance_id))
+        return view, tag, _news(tag, digests)
+    deadline = time.monotonic() + min(timeout, MAX_WAIT_SECONDS)
     with ctx.notifier.listening([instance_channel(instance_id)]) as subscription:
         current = visible_instance(ctx, principal, instance_id=instance_id)  # 404 before anything waits
-        if not (timeout > 0 and any(tag.startswith(f"{current.revision}:") for tag in seen)):
+        if not any(tag.startswith(f"{current.revision}:") for tag in seen):
             view, tag = _tagged(render, current)
-            if _news(tag, digests) or timeout <= 0:
-                return view, tag, _news(tag, digests)
+            if _news(tag, digests):
+                return view, tag, True
         while _wait(subscription, deadline, alive):
             now = _instance_revision(ctx, instance_id)
             if now is None or now.revision == current.revision:
