@@ -27,6 +27,7 @@ from . import (
     push,
     rate_limits,
     request_context,
+    request_reads,
     retention,
     security_headers,
     tasks,
@@ -64,6 +65,7 @@ def create_app(config: dict | None = None, context: EngineContext | None = None)
         api.register_blueprint(module.blp)
     errors.register(app, api)
     request_context.register(app)  # first of the hooks: every line and answer carries the request id
+    request_reads.register(app, ctx)  # the request's reads share one transaction (the caller's too)
     metrics.register(app)
     client_address.register(app)
     rate_limits.register(app)  # before any other check: a flood is turned away first

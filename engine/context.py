@@ -9,6 +9,7 @@ loading and saving a workflow with everything projected from it is :class:`engin
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from .bpmn.script_engine import JuelScriptEngine
@@ -20,6 +21,7 @@ from .errors import NotFound
 from .external_topics import ExternalTopics
 from .handlers import HandlerRegistry
 from .notify import Notifier
+from .persistence import shared_reads
 from .persistence.database import Sessions
 from .persistence.models import ProcessDefinition, ProcessInstance
 from .persistence.unit_of_work import UnitOfWork
@@ -65,11 +67,23 @@ class EngineContext:
         self.notifier = Notifier(self.sessions)
 
     def uow(self) -> UnitOfWork:
+        """A writing unit of work; it ends the reads this thread shares (what is read next sees its write)."""
+        shared_reads.end()
         return UnitOfWork(self.sessions)
 
-    def reader(self) -> UnitOfWork:
-        """A read-only unit of work (for views and lookups: it cannot commit)."""
+    def reader(self) -> AbstractContextManager[UnitOfWork]:
+        """A read-only unit of work (for views and lookups: it cannot commit): the one this thread's request
+        shares (:mod:`.persistence.shared_reads`), else one of its own."""
+        shared = shared_reads.current(self.sessions)
+        return shared.borrowed() if shared is not None else self.own_reader()
+
+    def own_reader(self) -> UnitOfWork:
+        """A read-only unit of work of its own, whatever this thread shares."""
         return UnitOfWork(self.sessions, read_only=True)
+
+    def sharing_reads(self) -> AbstractContextManager[shared_reads.SharedReads]:
+        """Share one read-only unit of work among this thread's readers for the block (a request)."""
+        return shared_reads.sharing(self.sessions, self.own_reader)
 
     def checks(self) -> Checks:
         return Checks(

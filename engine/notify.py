@@ -18,6 +18,7 @@ import time
 from contextlib import contextmanager
 from typing import Iterable, Iterator
 
+from .persistence import shared_reads
 from .persistence.database import Sessions
 from .persistence.signals import ANY, Listener
 
@@ -83,7 +84,9 @@ class Notifier:
 
     @contextmanager
     def listening(self, channels: Iterable[str]) -> Iterator["Subscription"]:
-        """A subscription to ``channels`` for the block: start listening, then look, then ``wait``."""
+        """A subscription to ``channels`` for the block: start listening, then look, then ``wait``. The reads
+        this thread shares end first (what a waiter reads must see what others commit meanwhile)."""
+        shared_reads.end()
         with self._condition:
             self._waiting += 1
             if self._listener is None and self._sessions is not None:
