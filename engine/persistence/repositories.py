@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import date, datetime
-from typing import Iterable, Protocol
+from typing import Iterable, Protocol, cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, false, func, not_, or_, select, text, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, false, func, insert, not_, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -490,14 +490,35 @@ class Tasks:
         return rowcount(result) == 1
 
 
+_HISTORY = cast(Table, HistoryEvent.__table__)
+_HISTORY_COLUMNS = tuple(column.key for column in _HISTORY.columns if not column.primary_key)
+
+
+def _history_values(event: HistoryEvent) -> dict:
+    return {key: getattr(event, key) for key in _HISTORY_COLUMNS}
+
+
 class History:
+    """An instance's history. The events a transaction records are written together when it commits (one
+    INSERT of many rows, not one per event between the transaction's other statements)."""
+
     def __init__(self, session: Session):
         self.session = session
+        self._pending: list[HistoryEvent] = []
 
     def add(self, event: HistoryEvent) -> None:
-        self.session.add(event)
+        self._pending.append(event)
+
+    def write(self) -> None:
+        """Write the events recorded so far, after what the session has pending (an instance before its
+        events): the unit of work does before it flushes or commits."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self.session.flush()
+            self.session.execute(insert(_HISTORY), [_history_values(event) for event in pending])
 
     def for_instance(self, instance_id: str) -> list[HistoryEvent]:
+        self.write()  # what this transaction recorded is read too
         return list(
             self.session.scalars(
                 select(HistoryEvent)
@@ -567,9 +588,9 @@ class SqlLedger:
     def next_number(self, series: str) -> int:
         """Atomic on both databases, in one statement: the series' next number (1 for a new series)."""
         dialect = self.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        upsert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         return self.session.execute(
-            insert(NumberSeries)
+            upsert(NumberSeries)
             .values(series=series, last=1)
             .on_conflict_do_update(index_elements=["series"], set_={"last": NumberSeries.last + 1})
             .returning(NumberSeries.last)

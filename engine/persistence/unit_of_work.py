@@ -132,6 +132,7 @@ class UnitOfWork:
             writing.__exit__(None, None, None)
 
     def flush(self) -> None:
+        self.history.write()
         with _conflicts_raised():
             self.session.flush()
 
@@ -143,6 +144,7 @@ class UnitOfWork:
     def commit(self) -> None:
         if self.read_only:
             raise ReadOnlyViolation("a read-only unit of work cannot commit")
+        self.history.write()
         with _conflicts_raised():
             if self._signals:
                 signals.send(self.session, self._signals)
