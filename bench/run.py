@@ -20,7 +20,10 @@ processes per complete application; ``state_kb`` the mean stored workflow state 
 at every wait state, milliseconds per lifecycle.
 
     python bench/run.py [--apps 200] [--threads 8] [--db sqlite|postgresql|both] [--memory-apps 300] [--quick]
-        [--no-tasklist]
+        [--no-tasklist] [--no-profile]
+
+After the timed applications, a few more run while py-spy (the ``bench`` extra) samples the API and worker
+processes (``bench/profile.py``): the ``MISSED`` lines for CPU name where it goes, by library.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from sqlalchemy import select, text  # noqa: E402
 
-from bench import expressions, floor, phases, targets  # noqa: E402
+from bench import expressions, floor, phases, profile, targets  # noqa: E402
 from bench.seed import Seeder  # noqa: E402
 from engine.bootstrap import ready_context  # noqa: E402
 from engine.persistence.database import make_engine  # noqa: E402
@@ -141,6 +144,23 @@ def worker_memory(urls, tokens, args, now, numbers, worker_pid: int, rss_start: 
     )
 
 
+def profiled_phase(running, urls, tokens, args, now, numbers, workdir: Path) -> profile.Profile:
+    """More applications while py-spy samples the API and worker processes (apart from the timed ones: the
+    sampler's own CPU would slow them): where their CPU goes, by library."""
+    if args.no_profile:
+        say("  --no-profile: the processes are not profiled")
+        return profile.Profile()
+    count = max(args.apps // 3, 10)
+    pids = {"api": [p.pid for p in running.apis], "worker": [p.pid for p in running.workers]}
+    say(f"  {count} more applications with py-spy sampling the API and worker processes …")
+    with profile.sampled(pids, workdir, say) as found:
+        phases.lifecycles(urls, tokens, count, args.threads, now, numbers)
+    for kind in ("api", "worker"):
+        if found.line(kind):
+            say(f"  profile of {kind} (CPU in Python, by library): {found.line(kind, top=10)}")
+    return found
+
+
 def phases_now():
     from engine.clock import clock_from_environment
 
@@ -183,6 +203,7 @@ def run_database(name: str, args, floor_per_s: float, spiff_json_ms: float, numb
             )
             state_kb, state_parts = stored_state(url)
             say(f"  stored state of a finished application: {state_kb:.1f} KB on average")
+            profiled = profiled_phase(running, urls, tokens, args, now, numbers, Path(tmp))
             worker_memory(urls, tokens, args, now, numbers, workers[0].pid, rss_start)
             sizes = [10_000, 100_000] if not args.quick else [200, 1_000]
             if args.quick:
@@ -203,6 +224,7 @@ def run_database(name: str, args, floor_per_s: float, spiff_json_ms: float, numb
         spiff_json_ms=spiff_json_ms,
         tasklist_ms=None if tasklist_ms == "skipped" else float(tasklist_ms),
         load_average=load_average,
+        profile={kind: profiled.line(kind) for kind in ("api", "worker") if profiled.line(kind)},
     )
     return targets.missed(figures) + [
         f"bench: db={name} lifecycles_per_s={per_s:.1f} floor_per_s={floor_per_s:.1f} "
@@ -225,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--api-threads", type=int, default=8, help="threads of the API process")
     parser.add_argument("--floor-apps", type=int, default=300, help="applications SpiffWorkflow alone runs")
     parser.add_argument("--quick", action="store_true", help="small numbers, for a smoke test")
+    parser.add_argument("--no-profile", action="store_true", help="do not sample the processes with py-spy")
     parser.add_argument(
         "--no-tasklist",
         action="store_true",

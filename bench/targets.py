@@ -8,7 +8,7 @@ busy the machine was.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 CORES = 2  # the machine the targets are for
 
@@ -34,6 +34,7 @@ class Figures:
     spiff_json_ms: float
     tasklist_ms: float | None
     load_average: float
+    profile: dict[str, str] = field(default_factory=dict)  # by process kind: its CPU in Python by library
 
     @property
     def cpu_ms_per_app(self) -> float:
@@ -47,7 +48,9 @@ class Figures:
 def _cpu_parts(figures: Figures) -> str:
     parts = ", ".join(f"{name} {ms:.0f} ms" for name, ms in sorted(figures.cpu_ms.items(), key=lambda kv: -kv[1]))
     per_call = figures.cpu_ms.get("api", 0) / max(figures.calls_per_app, 1)
-    return f"{parts} over {figures.calls_per_app:.1f} API calls ({per_call:.1f} ms of API CPU per call)"
+    found = f"{parts} over {figures.calls_per_app:.1f} API calls ({per_call:.1f} ms of API CPU per call)"
+    profiled = "; ".join(f"{kind}: {line}" for kind, line in figures.profile.items())
+    return f"{found}; profile (CPU in Python by library) {profiled}" if profiled else found
 
 
 def missed(figures: Figures) -> list[str]:
