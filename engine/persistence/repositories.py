@@ -41,6 +41,16 @@ def storable(number: int) -> bool:
     return number in INTEGER_RANGE
 
 
+# statements every instance view and save runs, made once (building one costs more than running it)
+_TASKS_OF_INSTANCE = (
+    select(UserTask).where(UserTask.instance_id == bindparam("instance_id")).order_by(UserTask.created_at)
+)
+_INCIDENTS_OF_INSTANCE = select(Job).where(Job.instance_id == bindparam("instance_id"), Job.state == "incident")
+_SUBSCRIPTIONS_OF_INSTANCE = select(MessageSubscription).where(
+    MessageSubscription.instance_id == bindparam("instance_id")
+)
+
+
 class Definitions:
     def __init__(self, session: Session):
         self.session = session
@@ -320,11 +330,7 @@ class Tasks:
         )
 
     def for_instance(self, instance_id: str) -> list[UserTask]:
-        return list(
-            self.session.scalars(
-                select(UserTask).where(UserTask.instance_id == instance_id).order_by(UserTask.created_at)
-            )
-        )
+        return list(self.session.scalars(_TASKS_OF_INSTANCE, {"instance_id": instance_id}))
 
     def completed_by(self, name: str, offset: int, limit: int) -> tuple[list[UserTask], int]:
         """Tasks ``name`` completed, latest first."""
@@ -658,7 +664,7 @@ class Jobs:
         return list(self.session.scalars(select(Job).where(Job.instance_id == instance_id)))
 
     def incidents_of(self, instance_id: str) -> list[Job]:
-        return list(self.session.scalars(select(Job).where(Job.instance_id == instance_id, Job.state == "incident")))
+        return list(self.session.scalars(_INCIDENTS_OF_INSTANCE, {"instance_id": instance_id}))
 
     def incidents(self, offset: int, limit: int) -> tuple[list[Job], int]:
         query = select(Job).where(Job.state == "incident")
@@ -888,9 +894,7 @@ class Subscriptions:
         self.session.add(subscription)
 
     def for_instance(self, instance_id: str) -> list[MessageSubscription]:
-        return list(
-            self.session.scalars(select(MessageSubscription).where(MessageSubscription.instance_id == instance_id))
-        )
+        return list(self.session.scalars(_SUBSCRIPTIONS_OF_INSTANCE, {"instance_id": instance_id}))
 
     def find(self, business_key: str, message_name: str) -> MessageSubscription | None:
         return self.session.scalars(

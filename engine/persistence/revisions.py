@@ -15,7 +15,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Iterable
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import Job, ProcessInstance, UserTask
@@ -38,33 +38,40 @@ def _digest(parts: Iterable[object]) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:12]
 
 
+def _of_instance_statement():
+    """The instance's row revision, state and who may see it, with who holds its open tasks and which of its
+    jobs are incidents (aggregated): built once, run with ``instance_id``."""
+    holders = (
+        select(func.aggregate_strings(UserTask.id + "=" + func.coalesce(UserTask.assignee, ""), ","))
+        .where(UserTask.instance_id == ProcessInstance.id, UserTask.completed_at.is_(None))
+        .scalar_subquery()
+    )
+    incidents = (
+        select(func.aggregate_strings(Job.id, ","))
+        .where(Job.instance_id == ProcessInstance.id, Job.state == "incident")
+        .scalar_subquery()
+    )
+    return select(
+        ProcessInstance.business_key,
+        ProcessInstance.revision,
+        ProcessInstance.state,
+        ProcessInstance.started_by,
+        ProcessInstance.jurisdiction,
+        holders,
+        incidents,
+    ).where(ProcessInstance.id == bindparam("instance_id"))
+
+
+_OF_INSTANCE = _of_instance_statement()
+
+
 class Revisions:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def of_instance(self, instance_id: str) -> InstanceRevision | None:
-        """The instance's revision now (None: there is no such instance), in one statement."""
-        holders = (
-            select(func.aggregate_strings(UserTask.id + "=" + func.coalesce(UserTask.assignee, ""), ","))
-            .where(UserTask.instance_id == ProcessInstance.id, UserTask.completed_at.is_(None))
-            .scalar_subquery()
-        )
-        incidents = (
-            select(func.aggregate_strings(Job.id, ","))
-            .where(Job.instance_id == ProcessInstance.id, Job.state == "incident")
-            .scalar_subquery()
-        )
-        row = self.session.execute(
-            select(
-                ProcessInstance.business_key,
-                ProcessInstance.revision,
-                ProcessInstance.state,
-                ProcessInstance.started_by,
-                ProcessInstance.jurisdiction,
-                holders,
-                incidents,
-            ).where(ProcessInstance.id == instance_id)
-        ).first()
+        """The instance's revision now (None: there is no such instance), in one statement (made once)."""
+        row = self.session.connection().execute(_OF_INSTANCE, {"instance_id": instance_id}).first()
         if row is None:
             return None
         key, revision, state, started_by, jurisdiction, held, failed = row
