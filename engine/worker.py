@@ -38,6 +38,7 @@ from engine.handlers import BusinessError, HandlerError, HandlerResult, ServiceC
 from . import log_context, metrics
 from .context import EngineContext
 from .jobs import INTERNAL_ERROR, Failure, count_failure
+from .notify import Subscription, job_channel
 from .persistence.models import Job
 from .persistence.unit_of_work import ConcurrentUpdate, UnitOfWork
 from .runtime import StepRecord, advance, apply_result, ready_external_tasks, refuse, step_key
@@ -52,6 +53,7 @@ HOUSEKEEPING_SECONDS = 600.0  # how often ended sessions and finished failure co
 HEARTBEAT_SECONDS = 10.0  # how often a running worker says so (readiness: a worker seen within a minute)
 RETENTION_CHECK_SECONDS = 3600.0  # how often it looks whether the daily retention run is due
 RETENTION_BATCH = 100  # instances one round archives or erases at most: jobs wait meanwhile
+STOP_CHECK_SECONDS = 0.25  # how soon an idle worker sees that it is to stop
 
 
 @dataclass(frozen=True)
@@ -194,26 +196,37 @@ class Worker:
         return done
 
     def run_forever(self, stop: threading.Event, idle_wait: float = 1.0) -> None:
+        """Rounds until ``stop``. With nothing to do it waits for a job of its topics to be signalled (a save
+        that made one, in this process or another: :mod:`engine.notify`) -- at most ``idle_wait`` seconds,
+        for what no signal announces (a timer or a retry coming due)."""
         log.info("worker %s started", self.name)
         total = 0
         while not stop.is_set():
-            try:
-                with log_context.bound(request_id=None, business_key=None):  # a round's lines say their own
-                    self.heartbeat_round()
-                    self.calendar_round()
-                    self.housekeeping_round()
-                    self.retention_round()
-                    count = self.run_once()
-            except Exception:  # the database may be restarting: keep going
-                log.exception("worker %s: round failed", self.name)
-                count = 0
-            total += count
-            if count:
-                log.info("worker %s: ran %d job(s), %d in all", self.name, count, total)
-            else:
-                stop.wait(idle_wait)
+            # listening before it looks: a job committed between the look and the wait is not missed
+            with self.ctx.notifier.listening(self._job_channels()) as signalled:
+                try:
+                    with log_context.bound(request_id=None, business_key=None):  # a round's lines say their own
+                        self.heartbeat_round()
+                        self.calendar_round()
+                        self.housekeeping_round()
+                        self.retention_round()
+                        count = self.run_once()
+                except Exception:  # the database may be restarting: keep going
+                    log.exception("worker %s: round failed", self.name)
+                    count = 0
+                total += count
+                if count:
+                    log.info("worker %s: ran %d job(s), %d in all", self.name, count, total)
+                else:
+                    _idle(stop, signalled, idle_wait)
         self.stopped()
         log.info("worker %s stopped after %d job(s)", self.name, total)
+
+    def _job_channels(self) -> list[str]:
+        """The signals of new jobs this worker takes: its handlers' topics, but not those of external workers."""
+        return [
+            job_channel(topic) for topic in sorted(self.ctx.registry.topics()) if not self.ctx.external.matches(topic)
+        ]
 
     def heartbeat_round(self) -> None:
         """Every ``HEARTBEAT_SECONDS``: this worker runs (``worker_heartbeats``, read by readiness)."""
@@ -513,6 +526,16 @@ def retry_incident(ctx: EngineContext, principal: Principal, job_id: str) -> dic
         return incidents.retry_outcome(ctx, before)
     runner.run_held(job_id)
     return incidents.retry_outcome(ctx, before)
+
+
+def _idle(stop: threading.Event, signalled: Subscription, seconds: float) -> None:
+    """Wait until a job is signalled, ``seconds`` went by or ``stop`` is set (seen within a fraction of a
+    second)."""
+    end = time.monotonic() + seconds
+    while not stop.is_set():
+        left = end - time.monotonic()
+        if left <= 0 or signalled.wait(min(left, STOP_CHECK_SECONDS)):
+            return
 
 
 def start_background_worker(ctx: EngineContext, stop: threading.Event) -> threading.Thread:
