@@ -174,7 +174,7 @@ def run_database(name: str, args, floor_per_s: float, spiff_json_ms: float, numb
         tokens = {user: add_user(ctx, user, **spec) for user, spec in accounts().items()}
         now = ctx.clock.now()
         with services(
-            url, Path(tmp) / "logs", apis=args.apis, workers=args.workers, threads=args.api_threads, idle_wait=0.01
+            url, Path(tmp) / "logs", apis=args.apis, workers=args.workers, threads=args.api_threads, idle_wait=1.0
         ) as running:
             urls, workers = running.urls, running.workers
             phases.lifecycles(urls, tokens, 2, 1, now, numbers)  # warm up: specs parsed, caches filled
