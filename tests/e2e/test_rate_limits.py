@@ -10,7 +10,6 @@ import time
 import limits.storage.memory as limits_memory
 import limits.strategies as limits_strategies
 import pytest
-from flask_limiter import _extension as limiter_extension
 
 import api.rate_limits
 from api import create_app
@@ -40,7 +39,7 @@ class _WindowClock:
 @pytest.fixture(autouse=True)
 def minute_begins(monkeypatch):
     clock = _WindowClock()
-    for module in (limits_memory, limits_strategies, limiter_extension, api.rate_limits):
+    for module in (limits_memory, limits_strategies, api.rate_limits):
         monkeypatch.setattr(module, "time", clock)
 
 
