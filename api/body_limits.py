@@ -51,13 +51,25 @@ def _nul(*texts) -> bool:
     return any("\x00" in (text or "") for text in texts)
 
 
+def _header_holds_nul(environ: dict) -> bool:
+    """The request's headers as the server gave them (``HTTP_*``, ``CONTENT_TYPE``, ``CONTENT_LENGTH``: what
+    ``request.headers`` reads), looked at in place rather than each made a (name, value) pair first."""
+    for key, value in environ.items():
+        if (key.startswith("HTTP_") or key in ("CONTENT_TYPE", "CONTENT_LENGTH")) and (
+            "\x00" in key or (isinstance(value, str) and "\x00" in value)
+        ):
+            return True
+    return False
+
+
 def check_no_nul() -> None:
     """``before_request``: NUL in the path, the query, a header, a form field or a file name is refused."""
     if _nul(request.path):
         abort(404, "no such resource (the path holds NUL)")
-    for where, pairs in (("query parameter", request.args.items(multi=True)), ("header", request.headers.items())):
-        if any(_nul(name, value) for name, value in pairs):
-            abort(400, f"a {where} holds NUL (U+0000)")
+    if request.query_string and any(_nul(name, value) for name, value in request.args.items(multi=True)):
+        abort(400, "a query parameter holds NUL (U+0000)")
+    if _header_holds_nul(request.environ):
+        abort(400, "a header holds NUL (U+0000)")
     if request.method in ("POST", "PUT", "PATCH") and request.mimetype in (
         "multipart/form-data",
         "application/x-www-form-urlencoded",

@@ -10,6 +10,7 @@ anyone could then choose the address they are counted under.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -36,4 +37,11 @@ def register(app: Flask) -> None:
 
 def client_address() -> str:
     """The caller's address as it is counted (an IPv6 address by its /64 network)."""
-    return address_key(request.remote_addr)
+    return _counted(request.remote_addr)
+
+
+@lru_cache(maxsize=4096)
+def _counted(address: str | None) -> str:
+    """``address_key`` remembered for the addresses seen lately (parsing an address costs several µs, and the
+    same few callers -- the portal, the proxy -- send nearly every request)."""
+    return address_key(address)

@@ -180,12 +180,28 @@ def exposition(collector: DatabaseCollector) -> bytes:
     return generate_latest(counted) + generate_latest(database)
 
 
+_children: dict[tuple[str, str, int], tuple] = {}  # (method, route, status) → its counter and histogram
+
+
+def _labelled(method: str, route: str, status: int) -> tuple:
+    """The counter's and the histogram's child for these labels, looked up once (``labels()`` takes a lock
+    and builds the label tuple on every call). Labels are methods (:func:`engine.metrics.method_label`), route
+    templates and statuses: few, so the dict stays small."""
+    found = _children.get((method, route, status))
+    if found is None:
+        found = _children[(method, route, status)] = (
+            metrics.http_requests.labels(method, route, str(status)),
+            metrics.http_seconds.labels(method, route),
+        )
+    return found
+
+
 def _count(response: Response) -> Response:
     started = g.get("started")
     if started is not None:
-        method, route = metrics.method_label(request.method), route_template()
-        metrics.http_requests.labels(method, route, str(response.status_code)).inc()
-        metrics.http_seconds.labels(method, route).observe(time.perf_counter() - started)
+        counter, histogram = _labelled(metrics.method_label(request.method), route_template(), response.status_code)
+        counter.inc()
+        histogram.observe(time.perf_counter() - started)
     return response
 
 

@@ -25,6 +25,11 @@ from flask import Flask, Response, g, request
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 OTHER_POLICY = "default-src 'none'; frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
+FIXED = (  # (lower-case name, name, value): set unless the response set its own
+    ("x-frame-options", "X-Frame-Options", "DENY"),
+    ("x-content-type-options", "X-Content-Type-Options", "nosniff"),
+    ("referrer-policy", "Referrer-Policy", "same-origin"),
+)
 
 
 def page_policy(nonce: str | None) -> str:
@@ -72,12 +77,14 @@ def register(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", _policy(response))
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("Referrer-Policy", "same-origin")
+        present = {key.lower() for key, _value in headers}  # one pass, not one scan of the headers per name
+        if "content-security-policy" not in present:
+            headers.add("Content-Security-Policy", _policy(response))
+        for lower, name, value in FIXED:
+            if lower not in present:
+                headers.add(name, value)
         if not _static_file() or response.status_code >= 400:
             headers["Cache-Control"] = "no-store"
-        if secure:
-            headers.setdefault("Strict-Transport-Security", HSTS)
+        if secure and "strict-transport-security" not in present:
+            headers.add("Strict-Transport-Security", HSTS)
         return response
