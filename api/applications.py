@@ -30,7 +30,7 @@ blp = Blueprint("applications", __name__, url_prefix="/api", description="Applic
 
 @blp.route("/process-definitions/<key>/start", methods=["POST"])
 @require("portal")
-@blp.arguments(StartRequestSchema)
+@blp.arguments(StartRequestSchema())
 @blp.response(201, InstanceRefSchema)
 @blp.doc(
     security=[{"bearer": []}],
@@ -144,7 +144,7 @@ def progress(business_key):
 
 @blp.route("/process-instances/<instance_id>/history")
 @require("supervisor", "admin")
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(PageArgs(), location="query")
 @blp.response(200, HistorySchema)
 @blp.doc(security=[{"bearer": []}])
 def history(args, instance_id):
@@ -154,7 +154,7 @@ def history(args, instance_id):
 
 @blp.route("/process-instances/<instance_id>/cancel", methods=["POST"])
 @require("portal", "admin")
-@blp.arguments(CancelRequestSchema)
+@blp.arguments(CancelRequestSchema())
 @blp.response(200, InstanceRefSchema)
 @blp.doc(security=[{"bearer": []}])
 def cancel(body, instance_id):
@@ -164,7 +164,7 @@ def cancel(body, instance_id):
 
 @blp.route("/search")
 @require("clerk", "supervisor", "admin")
-@blp.arguments(SearchArgs, location="query")
+@blp.arguments(SearchArgs(), location="query")
 @blp.response(200, SearchResultSchema)
 @blp.doc(security=[{"bearer": []}])
 def find(args):
@@ -175,7 +175,7 @@ def find(args):
 
 @blp.route("/process-instances/<instance_id>/comments", methods=["POST"])
 @require("clerk")
-@blp.arguments(CommentRequestSchema)
+@blp.arguments(CommentRequestSchema())
 @blp.response(201, CommentSchema)
 @blp.doc(security=[{"bearer": []}])
 def comment(body, instance_id):

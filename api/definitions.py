@@ -15,7 +15,7 @@ blp = Blueprint("definitions", __name__, url_prefix="/api", description="Process
 
 @blp.route("/deployments", methods=["POST"])
 @require("analyst")
-@blp.arguments(DeployArgs, location="query")
+@blp.arguments(DeployArgs(), location="query")
 @blp.response(201, DeploymentResultSchema)
 @blp.doc(
     security=[{"bearer": []}],
@@ -50,7 +50,7 @@ def list_definitions():
 
 @blp.route("/process-definitions/<key>/xml")
 @require("analyst")
-@blp.arguments(XmlArgs, location="query")
+@blp.arguments(XmlArgs(), location="query")
 @blp.doc(
     security=[{"bearer": []}],
     responses={"200": {"description": "the deployed file, byte for byte", "content": {"application/xml": {}}}},

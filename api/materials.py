@@ -122,7 +122,7 @@ def _received(filename: str | None) -> tuple[bytes, str | None]:
 
 @blp.route("/<code>", methods=["PUT"], parameters=_code_parameter())
 @require("portal", "clerk")
-@blp.arguments(UploadArgs, location="query")
+@blp.arguments(UploadArgs(), location="query")
 @blp.response(200, MaterialSchema, description="replaced the current version")
 @blp.alt_response(201, schema=MaterialSchema, description="the first version of this material", success=True)
 @blp.alt_response(413, schema=ProblemSchema, content_type=PROBLEM, description="larger than MATERIALS_MAX_BYTES")
@@ -146,7 +146,7 @@ def upload(args, instance_id, code):
 
 @blp.route("")
 @require("portal", "clerk")
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(PageArgs(), location="query")
 @blp.response(200, MaterialPageSchema)
 @blp.doc(security=[{"bearer": []}])
 def list_materials(args, instance_id):

@@ -16,7 +16,7 @@ blp = Blueprint("operations", __name__, url_prefix="/api", description="Messages
 
 @blp.route("/messages", methods=["POST"])
 @require("portal", "clerk", "admin")
-@blp.arguments(MessageRequestSchema)
+@blp.arguments(MessageRequestSchema())
 @blp.response(200, MessageResultSchema)
 @blp.doc(security=[{"bearer": []}])
 def correlate(body):
@@ -26,7 +26,7 @@ def correlate(body):
 
 @blp.route("/incidents")
 @require("admin")
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(PageArgs(), location="query")
 @blp.response(200, IncidentPageSchema)
 @blp.doc(security=[{"bearer": []}])
 def list_incidents(args):

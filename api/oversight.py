@@ -85,7 +85,7 @@ def diagram(instance_id):
 
 @blp.route("/metrics/service-levels")
 @require("supervisor")
-@blp.arguments(ServiceLevelArgs, location="query")
+@blp.arguments(ServiceLevelArgs(), location="query")
 @blp.response(200, ServiceLevelsSchema)
 @blp.doc(security=[{"bearer": []}])
 def service_levels(args):

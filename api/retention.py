@@ -52,7 +52,7 @@ def get_hold(instance_id):
 
 @blp.route("/process-instances/<instance_id>/legal-hold", methods=["PUT"])
 @require("admin")
-@blp.arguments(LegalHoldRequestSchema)
+@blp.arguments(LegalHoldRequestSchema())
 @blp.response(200, LegalHoldSchema)
 @blp.doc(security=[{"bearer": []}])
 def put_hold(body, instance_id):

@@ -25,7 +25,7 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="User ta
 
 @blp.route("")
 @require("clerk")
-@blp.arguments(TaskQueryArgs, location="query")
+@blp.arguments(TaskQueryArgs(), location="query")
 @blp.response(200, TaskPageSchema)
 @blp.doc(security=[{"bearer": []}])
 def list_tasks(args):
@@ -72,7 +72,7 @@ def unclaim(task_id):
 
 @blp.route("/<task_id>/complete", methods=["POST"])
 @require("clerk")
-@blp.arguments(CompleteRequestSchema)
+@blp.arguments(CompleteRequestSchema())
 @blp.response(200, TaskSchema)
 @blp.doc(security=[{"bearer": []}])
 def complete(body, task_id):
@@ -82,7 +82,7 @@ def complete(body, task_id):
 
 @blp.route("/<task_id>/follow-up", methods=["PUT"])
 @require("clerk")
-@blp.arguments(FollowUpRequestSchema)
+@blp.arguments(FollowUpRequestSchema())
 @blp.response(200, TaskSchema)
 @blp.doc(security=[{"bearer": []}])
 def follow_up(body, task_id):
@@ -101,7 +101,7 @@ def colleagues(task_id):
 
 @blp.route("/<task_id>/assign", methods=["POST"])
 @require("clerk")
-@blp.arguments(AssignRequestSchema)
+@blp.arguments(AssignRequestSchema())
 @blp.response(200, TaskSchema)
 @blp.doc(security=[{"bearer": []}])
 def assign(body, task_id):
