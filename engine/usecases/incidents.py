@@ -9,7 +9,6 @@ once, so no other worker runs it meanwhile) and :func:`retry_outcome` says what 
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime
 
 from ..clock import iso
@@ -99,7 +98,7 @@ def incident_detail(ctx: EngineContext, principal: Principal, job_id: str) -> di
         uow.commit()
         return {
             **found,
-            "sections": [asdict(section) for section in shown.sections],
+            "sections": [section.as_dict() for section in shown.sections],
             "application": {
                 "id": instance.id,
                 "business_key": instance.business_key,

@@ -155,7 +155,7 @@ def get_task(ctx: EngineContext, principal: Principal, task_id: str) -> dict:
         required: list = []
         if task_data is not None:
             shown = service.views.task(task_data, row.activity_id)
-            data, sections = shown.data, [asdict(section) for section in shown.sections]
+            data, sections = shown.data, [section.as_dict() for section in shown.sections]
             required = [asdict(material) for material in service.views.required_materials(task_data)]
             ctx.workflows.record(
                 uow,
