@@ -11,7 +11,7 @@ else a request does, answered 429 with ``Retry-After`` in the shape of where it 
 - ``pages`` (``ONETHING_RATE_LIMIT_PAGES``, 600 per minute): the workplace's pages (not their static files),
   per client address.
 
-A value is Flask-Limiter's notation (``30 per minute``, ``5/second;100/hour``). The counts are kept in
+A value is the notation of the ``limits`` library (``30 per minute``, ``5/second;100/hour``). The counts are kept in
 memory, per process (a sliding window): checking them costs no database round trip, so a flood is turned
 away without touching the database, and losing them at a restart loses nothing that matters (the locks on
 wrong passwords, which must be exact and shared, are in the database). With N processes a client gets up to
@@ -84,7 +84,7 @@ def variable(name: str) -> str:
 
 def configured_limits(app: Flask) -> dict[str, str]:
     """The limits in force: ``app.config["RATE_LIMITS"]``, else the environment, else the defaults; a value
-    Flask-Limiter cannot read stops the start with the variable's name."""
+    ``limits`` cannot read stops the start with the variable's name."""
     configured = app.config.get("RATE_LIMITS") or {}
     found = {}
     for name, default in DEFAULTS.items():
