@@ -117,9 +117,11 @@ def _shape(value: dict | list) -> tuple:
     if not isinstance(value, dict):
         return (len(value),)
     keys = tuple(value)
-    if all(type(key) is str for key in keys):
-        return keys
-    return tuple(key if type(key) is str else _json_text({key: 0})[2:-4] for key in keys)
+    try:
+        "".join(keys)  # in C: whether every key is a string (as JSON's are)
+    except TypeError:  # one is not: as JSON writes it (a number, true, false, null: nothing to escape)
+        return tuple(key if isinstance(key, str) else _json_text({key: 0})[2:-4] for key in keys)
+    return keys
 
 
 def diff(base: dict, data: dict, earlier: Stored | None = None) -> dict:
