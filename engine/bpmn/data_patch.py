@@ -180,12 +180,19 @@ def apply(base: dict, patch: dict, resolve: Callable[[list], Any] | None = None)
     """A new dict: ``base`` with ``patch`` applied, copied as SpiffWorkflow copies a parent's data into its
     child (``DeepMerge.merge``): the dict and each dict or list in it are new, what they hold is shared, and
     every dict on the way to a change is new. ``base`` is left as it was; the patch's values become the new
-    dict's (a patch read from JSON is applied once). ``resolve`` gives the value a reference stands for."""
+    dict's (a patch read from JSON is applied once). ``resolve`` gives the value a reference stands for.
+    ``base`` was read from JSON too (or made from it here): its dicts and lists are of those exact types."""
     if patch.get("x") is True:
         base = {}
-    data = {key: value.copy() if isinstance(value, (dict, list)) else value for key, value in base.items()}
+    data = base.copy()
+    for key, value in base.items():
+        if type(value) in _CONTAINERS:
+            data[key] = value.copy()
     _apply_in_place(data, patch, resolve)
     return data
+
+
+_CONTAINERS = (dict, list)
 
 
 def _apply_in_place(data: dict, patch: dict, resolve) -> None:

@@ -99,6 +99,9 @@ def test_a_patch_read_back_from_json_rebuilds_the_data_exactly(seed):
 
         rebuilt = data_patch.apply(base, patch, resolve)
         assert text(rebuilt) == text(data), (base, data, patch)
+        # the child's own dicts and lists, as SpiffWorkflow's copy: changing one leaves the parent's as it was
+        containers = [inner for inner in base.values() if isinstance(inner, (dict, list))]
+        assert not any(value is inner for value in rebuilt.values() for inner in containers), base
         assert data_patch.same(rebuilt, data)
         assert (patch == {}) is data_patch.same(base, data)
 
