@@ -39,7 +39,7 @@ from . import data_patch
 
 FORMAT = 2
 FORMAT_KEY = "format"
-ID_CACHE = 1 << 15  # tasks' ids in both forms, of the workflows a process keeps and writes
+ID_CACHE = 1 << 13  # tasks' ids in both forms: those of the workflows a process keeps (64 x ~50 tasks) and more
 
 
 def workflow_to_dict(workflow, registry) -> dict:
