@@ -24,6 +24,7 @@ Parts that are empty or false are left out. States in the library's format still
 from __future__ import annotations
 
 import base64
+import functools
 import heapq
 from collections.abc import Iterable
 from typing import Any
@@ -38,6 +39,7 @@ from . import data_patch
 
 FORMAT = 2
 FORMAT_KEY = "format"
+ID_CACHE = 1 << 13  # tasks' ids in both forms: those of the workflows a process keeps (64 x ~50 tasks) and more
 
 
 def workflow_to_dict(workflow, registry) -> dict:
@@ -55,75 +57,73 @@ def workflow_to_dict(workflow, registry) -> dict:
     return dct
 
 
+@functools.lru_cache(maxsize=ID_CACHE)
 def short_id(task_id: UUID) -> str:
     """A task's id in 22 characters (URL-safe base64 of its 16 bytes) instead of 36."""
     return base64.urlsafe_b64encode(task_id.bytes)[:22].decode("ascii")
 
 
+@functools.lru_cache(maxsize=ID_CACHE)
 def long_id(text: str) -> UUID:
     return UUID(bytes=base64.urlsafe_b64decode(text + "=="))
 
 
-def tree_order(workflow, root) -> list:
-    """The workflow's tasks from ``root`` down, each after its parent and otherwise in the order their
-    states last changed: the order tasks' data is written and restored in, so a value a patch refers to is
-    one an earlier patch stored -- a department's result is stored by the service task that got it (it
-    completed first), and the join after its branch refers to it."""
-    position = {task_id: n for n, task_id in enumerate(workflow.tasks)}
-    found = []
-    ready = [(root.last_state_change, position[root.id], root)]
+def tree_order(root: int, children: list[list[int]], changed: list[float]) -> list[tuple[int, int | None]]:
+    """(position, its parent's) of a workflow's tasks from the one at ``root`` down, each after its parent
+    and otherwise in the order their states last changed (``changed``, by position; ``children``: each
+    task's children's positions): the order tasks' data is written and restored in, so a value a patch
+    refers to is one an earlier patch stored -- a department's result is stored by the service task that got
+    it (it completed first), and the join after its branch refers to it."""
+    found: list[tuple[int, int | None]] = []
+    ready: list[tuple[float, int, int | None]] = [(changed[root], root, None)]
     while ready:
-        _, _, task = heapq.heappop(ready)
-        found.append(task)
-        for child in task.children:
-            heapq.heappush(ready, (child.last_state_change, position[child.id], child))
+        _, position, parent = heapq.heappop(ready)
+        found.append((position, parent))
+        for child in children[position]:
+            heapq.heappush(ready, (changed[child], child, position))
     return found
 
 
 def _tasks_to_dict(workflow, registry) -> dict:
+    tasks = list(workflow.tasks.values())
     index = {task_id: position for position, task_id in enumerate(workflow.tasks)}
     entries: list[list[Any]] = []
     extras: list[dict[str, Any]] = []
-    for task in workflow.tasks.values():
+    children: list[list[int]] = []
+    for task in tasks:
         extra: dict[str, Any] = {}
         if task.triggered:
             extra["g"] = True
         if task.internal_data:
             extra["i"] = registry.convert(task.internal_data)
         extras.append(extra)
+        children.append([index[child] for child in task._children])
         entries.append(
-            [
-                short_id(task.id),
-                task.task_spec.name,
-                task.state,
-                task.last_state_change,
-                [index[child] for child in task._children],
-                extra,
-            ]
+            [short_id(task.id), task.task_spec.name, task.state, task.last_state_change, children[-1], extra]
         )
     earlier = data_patch.Stored()  # every dict and list stored so far -> [task position, *path]
-    in_tree = set()
-    for task in tree_order(workflow, workflow.task_tree):
-        in_tree.add(task.id)
-        entry = extras[index[task.id]]
-        parent = task.parent
+    in_tree = [False] * len(tasks)
+    changed = [task.last_state_change for task in tasks]
+    for position, parent in tree_order(index[workflow.task_tree.id], children, changed):
+        in_tree[position] = True
+        data = tasks[position].data
         written: Iterable[tuple[tuple, Any]]
         if parent is None:
-            if task.data:
-                entry["D"] = task.data
-                written = data_patch.stored({"s": task.data})
+            if data:
+                extras[position]["D"] = data
+                written = data_patch.stored({"s": data})
             else:
                 written = ()
         else:
-            patch = data_patch.diff(parent.data, task.data, earlier)
+            patch = data_patch.diff(tasks[parent].data, data, earlier)
             if patch:
-                entry["d"] = patch
+                extras[position]["d"] = patch
             written = data_patch.stored(patch)
         for path, value in written:
-            earlier.add(value, [index[task.id], *path])
-    for task in workflow.tasks.values():  # none is outside the tree; kept whole if ever one is
-        if task.id not in in_tree and task.data:
-            extras[index[task.id]]["D"] = task.data
+            earlier.add(value, [position, *path])
+    for position, task in enumerate(tasks):  # none is outside the tree; kept whole if ever one is
+        if not in_tree[position] and task.data:
+            extras[position]["D"] = task.data
     for row in entries:
         if not row[-1]:
             row.pop()
@@ -193,11 +193,12 @@ def _tasks_from_dict(dct: dict, workflow, registry) -> None:
 
     root = tasks[dct["root"]]
     workflow.task_tree = root
-    position = {task.id: n for n, task in enumerate(tasks)}
-    for task in tree_order(workflow, root):
-        extra = extras[position[task.id]]
-        parent = task.parent
-        task.data = extra.get("D", {}) if parent is None else data_patch.apply(parent.data, extra.get("d", {}), resolve)
+    children = [entry[4] for entry in entries]
+    for position, parent in tree_order(dct["root"], children, [entry[3] for entry in entries]):
+        extra = extras[position]
+        tasks[position].data = (
+            extra.get("D", {}) if parent is None else data_patch.apply(tasks[parent].data, extra.get("d", {}), resolve)
+        )
     for task, extra in zip(tasks, extras, strict=True):
         if "D" in extra and task.parent is not None:  # outside the tree (never written so far)
             task.data = extra["D"]

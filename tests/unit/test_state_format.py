@@ -3,7 +3,8 @@ its data, stores each value once, and states written before it, in the library's
 
 ``data/state_library_format.json`` was written by the release before the compact format (the library's
 format: each task's changed top-level keys in full): ``mid`` an application waiting at its reviews with
-parallel branches open, ``end`` a completed one."""
+parallel branches open, ``end`` a completed one. ``data/state_compact_format.json``: the same two as the
+first writer of our format 2 wrote them (before it was made faster), byte for byte."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from .test_error_events import done, ready, workflow
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 OLD_STATES = json.loads((Path(__file__).parent / "data" / "state_library_format.json").read_text(encoding="utf-8"))
+COMPACT_STATES = json.loads((Path(__file__).parent / "data" / "state_compact_format.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +75,21 @@ def test_a_state_in_the_library_format_loads_and_is_stored_again_in_ours(specs, 
     assert serializer.dumps(again) == compact
     # the results and notices are no longer written again at every task after them
     assert len(compact) < len(old) * (0.5 if which == "end" else 0.7)
+
+
+@pytest.mark.parametrize("which", ["mid", "end"])
+def test_our_format_is_written_as_its_first_writer_wrote_it_and_reads_back(specs, which):
+    """A state stored already loads, and the writer writes the same bytes for the same workflow: the
+    format, the order of the tasks and values referred to, what is a reference, nothing changed."""
+    spec, subprocess_specs = specs
+    engine = floor.script_engine()
+    serializer = StateSerializer()
+    stored = json.dumps(COMPACT_STATES[which], ensure_ascii=False, separators=(",", ":"))
+    loaded = serializer.loads(json.dumps(OLD_STATES[which]), spec, subprocess_specs, engine)
+    assert serializer.dumps(loaded) == stored
+    again = serializer.loads(stored, spec, subprocess_specs, engine)
+    _same_workflows(loaded, again)
+    assert serializer.dumps(again) == stored
 
 
 def test_an_application_loaded_from_the_old_format_runs_to_its_end_in_ours(specs):
