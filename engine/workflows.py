@@ -177,10 +177,12 @@ class WorkflowRepository:
         actor: str,
         *,
         recounted: WorkdayCalendar | None = None,
+        jobs: list[Job] | None = None,
     ) -> dict[str, Job]:
         """Store the workflow's state and project it (summary, user tasks, jobs, messages, history); the
         instance's open jobs by task id. ``recounted``: every open date was just counted again on that
-        calendar, which the save counts with too."""
+        calendar, which the save counts with too. ``jobs``: every job of the instance, when the caller read
+        them in this unit of work already (the worker, to see which it still holds)."""
         now = self.ctx.clock.now()
         log_context.set_fields(business_key=instance.business_key)
         uow.signal(instance_channel(instance.id))  # a page waiting for the application's progress looks again
@@ -188,7 +190,8 @@ class WorkflowRepository:
         # every read first (one flush of the caller's changes), only of the kinds of rows the state can have
         stored = noted(workflow)
         task_rows = uow.tasks.open_for_instance(instance.id) if stored.user_tasks else []
-        job_rows = uow.jobs.for_instance(instance.id) if stored.jobs else []
+        if jobs is None:
+            jobs = uow.jobs.for_instance(instance.id) if stored.jobs else []
         subscription_rows = uow.subscriptions.for_instance(instance.id) if stored.subscriptions else []
         counted_rows = stored.counted if stored.counted is not None else uow.counted.for_instance(instance.id)
         for rec in records:
@@ -207,7 +210,7 @@ class WorkflowRepository:
             )
         refusals = {rec.detail["caught_by_task"]: rec for rec in records if rec.kind == "business_error"}
         open_tasks = self._sync_user_tasks(uow, instance, workflow, task_rows, now, calendar, refusals)
-        open_jobs = self._sync_jobs(uow, instance, workflow, job_rows, now)
+        open_jobs = self._sync_jobs(uow, instance, workflow, jobs, now)
         subscribed = self._sync_subscriptions(uow, instance, workflow, subscription_rows, now)
         summary = summarize(
             workflow, self.ctx.service_of(uow, instance), instance.summary or {}, instance.created_at, now, calendar
