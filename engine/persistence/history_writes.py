@@ -22,7 +22,7 @@ def _insert_history_at_once(session: Session, flush_context, instances) -> None:
     events = [obj for obj in session.new if isinstance(obj, HistoryEvent)]
     if len(events) < 2:  # one row is one statement anyway
         return
-    events.sort(key=lambda obj: inspect(obj).insert_order)
+    events.sort(key=lambda obj: inspect(obj).insert_order or 0)
     for obj in events:
         session.expunge(obj)
     session.connection().execute(insert(HistoryEvent), [{key: getattr(obj, key) for key in _COLUMNS} for obj in events])
