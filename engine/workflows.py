@@ -178,11 +178,13 @@ class WorkflowRepository:
         *,
         recounted: WorkdayCalendar | None = None,
         jobs: list[Job] | None = None,
+        subscriptions: list[MessageSubscription] | None = None,
     ) -> dict[str, Job]:
         """Store the workflow's state and project it (summary, user tasks, jobs, messages, history); the
         instance's open jobs by task id. ``recounted``: every open date was just counted again on that
         calendar, which the save counts with too. ``jobs``: every job of the instance, when the caller read
-        them in this unit of work already (the worker, to see which it still holds)."""
+        them in this unit of work already (the worker, to see which it still holds); ``subscriptions``: every
+        message subscription of the instance, likewise (a correlation, to find the one it delivers)."""
         now = self.ctx.clock.now()
         log_context.set_fields(business_key=instance.business_key)
         uow.signal(instance_channel(instance.id))  # a page waiting for the application's progress looks again
@@ -192,7 +194,8 @@ class WorkflowRepository:
         task_rows = uow.tasks.open_for_instance(instance.id) if stored.user_tasks else []
         if jobs is None:
             jobs = uow.jobs.for_instance(instance.id) if stored.jobs else []
-        subscription_rows = uow.subscriptions.for_instance(instance.id) if stored.subscriptions else []
+        if subscriptions is None:
+            subscriptions = uow.subscriptions.for_instance(instance.id) if stored.subscriptions else []
         counted_rows = stored.counted if stored.counted is not None else uow.counted.for_instance(instance.id)
         for rec in records:
             self.record(
@@ -211,7 +214,7 @@ class WorkflowRepository:
         refusals = {rec.detail["caught_by_task"]: rec for rec in records if rec.kind == "business_error"}
         open_tasks = self._sync_user_tasks(uow, instance, workflow, task_rows, now, calendar, refusals)
         open_jobs = self._sync_jobs(uow, instance, workflow, jobs, now)
-        subscribed = self._sync_subscriptions(uow, instance, workflow, subscription_rows, now)
+        subscribed = self._sync_subscriptions(uow, instance, workflow, subscriptions, now)
         summary = summarize(
             workflow, self.ctx.service_of(uow, instance), instance.summary or {}, instance.created_at, now, calendar
         )

@@ -899,16 +899,16 @@ class Subscriptions:
             self.session.scalars(select(MessageSubscription).where(MessageSubscription.instance_id == instance_id))
         )
 
-    def find(self, business_key: str, message_name: str) -> MessageSubscription | None:
-        return self.session.scalars(
-            select(MessageSubscription)
-            .where(
-                MessageSubscription.business_key == business_key,
-                MessageSubscription.message_name == message_name,
+    def of_business_key(self, business_key: str) -> list[MessageSubscription]:
+        """The messages the applications of ``business_key`` wait for, the earliest first: every subscription of
+        each of their instances."""
+        return list(
+            self.session.scalars(
+                select(MessageSubscription)
+                .where(MessageSubscription.business_key == business_key)
+                .order_by(MessageSubscription.created_at)
             )
-            .order_by(MessageSubscription.created_at)
-            .limit(1)
-        ).first()
+        )
 
     def delete(self, subscription: MessageSubscription) -> None:
         self.session.delete(subscription)
