@@ -329,9 +329,19 @@ class WorkflowRepository:
         spans += [(row.created_at, row.due_at) for row in open_tasks]
         spans += [(timer_started(task) or moment, moment) for task, moment in waiting_timers(workflow)]
         as_counted = True
+        seen = set()  # SpiffWorkflow copies data from task to task: each deadline is counted once
         for entry in counted_deadlines(workflow):
             if not entry.get("due"):
                 continue
+            same = (
+                str(entry["counted_from"]),
+                str(entry["working_days"]),
+                str(entry["due"]),
+                bool(entry.get("provisional")),
+            )
+            if same in seen:
+                continue
+            seen.add(same)
             start, due = date.fromisoformat(entry["counted_from"][:10]), date.fromisoformat(entry["due"][:10])
             spans.append((start, due))
             now_due = calendar.add_working_days(start, int(entry["working_days"]))
