@@ -302,14 +302,12 @@ class Worker:
         with self.ctx.reader() as uow:  # idle rounds only read
             if not uow.jobs.candidates(now, 1, skip_locked=False, external=external):
                 return []
-        taken = []
         with self.ctx.uow() as uow:
-            for job_id in uow.jobs.candidates(now, self.batch, skip_locked=uow.is_postgresql, external=external):
-                row = uow.jobs.take(job_id, self.name, now, now + self.lock)
-                if row is not None:
-                    taken.append(TakenJob(*row))
+            rows = uow.jobs.take_due(
+                self.name, now, now + self.lock, self.batch, skip_locked=uow.is_postgresql, external=external
+            )
             uow.commit()
-        return taken
+        return [TakenJob(*row) for row in rows]
 
     def _guarded(self, jobs: list[TakenJob], run, *args) -> None:
         """Run; on a concurrent change give the jobs back at once (not an attempt); on any other error count
@@ -387,7 +385,10 @@ class Worker:
             advance(workflow)
         self.probe("before_save", instance_id=instance_id, activity_id=None)
         with self.ctx.uow() as uow:
-            rows = [uow.jobs.held(job.id, self.name, lock=uow.is_postgresql) for job in jobs]
+            # every job of the instance in one read: those this worker still holds, and the save's
+            instance_jobs = uow.jobs.for_instance(instance_id, lock=uow.is_postgresql)
+            mine = {row.id: row for row in instance_jobs if row.locked_by == self.name}
+            rows = [mine.get(job.id) for job in jobs]
             if any(row is None for row in rows):  # a lock expired and another worker took a job: it runs
                 for row in rows:  # them again; give back the ones still ours
                     if row is not None:
@@ -398,7 +399,7 @@ class Worker:
             assert instance is not None, "instances are never deleted"
             if instance.revision != revision:
                 raise ConcurrentUpdate("the instance changed meanwhile")
-            open_jobs = self.ctx.workflows.save(uow, instance, workflow, records, "system")
+            open_jobs = self.ctx.workflows.save(uow, instance, workflow, records, "system", jobs=instance_jobs)
             now = self.ctx.clock.now()
             if failure is not None and failure[0] in open_jobs:
                 self._count_failure(uow, open_jobs[failure[0]], failure[1], now)
@@ -464,7 +465,8 @@ class Worker:
     def _fire_timer(self, job: TakenJob) -> None:
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
-            if uow.jobs.held(job.id, self.name, lock=uow.is_postgresql) is None:
+            instance_jobs = uow.jobs.for_instance(job.instance_id, lock=uow.is_postgresql)  # the save's too
+            if not any(row.id == job.id and row.locked_by == self.name for row in instance_jobs):
                 return
             instance = uow.instances.get(job.instance_id)
             assert instance is not None, "instances are never deleted and every job has one"
@@ -482,7 +484,7 @@ class Worker:
                     activity_id=job.activity_id,
                     activity_name=task.task_spec.bpmn_name,
                 )
-            self.ctx.workflows.save(uow, instance, workflow, [], "system")
+            self.ctx.workflows.save(uow, instance, workflow, [], "system", jobs=instance_jobs)
             uow.commit()
         metrics.jobs_run.labels("timer", "timer", "done").inc()
 

@@ -34,6 +34,7 @@ from .persistence.models import (
     UserTask,
 )
 from .persistence.unit_of_work import UnitOfWork
+from .projected_rows import NOTHING, ProjectedRows, note, noted, of_state
 from .projection import summarize
 from .runtime import (
     StepRecord,
@@ -88,7 +89,9 @@ class WorkflowRepository:
         self.ctx.calendar.watch()  # an operation starts: note every calendar its dates are counted on
         definition = self.ctx.definition(uow, instance.definition_id)
         spec, subprocess_specs = self.ctx.parsed(uow, instance).specs[definition.key]
-        return BpmnWorkflow(spec, subprocess_specs, script_engine=self.ctx.script_engine)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self.ctx.script_engine)
+        note(workflow, NOTHING)  # a new instance has no rows yet
+        return workflow
 
     def load(self, uow: UnitOfWork, instance: ProcessInstance, *, to_change: bool = False) -> BpmnWorkflow:
         """The instance's workflow as stored. ``to_change``: the caller saves it (or drops it), so it may be
@@ -102,7 +105,10 @@ class WorkflowRepository:
                 return cached
         definition = self.ctx.definition(uow, instance.definition_id)
         spec, subprocess_specs = self.ctx.parsed(uow, instance).specs[definition.key]
-        return self.ctx.serializer.loads(instance.workflow_state, spec, subprocess_specs, self.ctx.script_engine)
+        workflow = self.ctx.serializer.loads(instance.workflow_state, spec, subprocess_specs, self.ctx.script_engine)
+        if to_change:  # which kinds of rows the stored state has: its save reads only those (engine.projected_rows)
+            note(workflow, of_state(workflow))
+        return workflow
 
     def task_data(self, uow: UnitOfWork, instance: ProcessInstance, task_id: str) -> dict:
         """One task's data as stored (for a view), read without restoring the workflow when the state is in
@@ -171,14 +177,26 @@ class WorkflowRepository:
         actor: str,
         *,
         recounted: WorkdayCalendar | None = None,
+        jobs: list[Job] | None = None,
+        subscriptions: list[MessageSubscription] | None = None,
     ) -> dict[str, Job]:
         """Store the workflow's state and project it (summary, user tasks, jobs, messages, history); the
         instance's open jobs by task id. ``recounted``: every open date was just counted again on that
-        calendar, which the save counts with too."""
+        calendar, which the save counts with too. ``jobs``: every job of the instance, when the caller read
+        them in this unit of work already (the worker, to see which it still holds); ``subscriptions``: every
+        message subscription of the instance, likewise (a correlation, to find the one it delivers)."""
         now = self.ctx.clock.now()
         log_context.set_fields(business_key=instance.business_key)
         uow.signal(instance_channel(instance.id))  # a page waiting for the application's progress looks again
         calendar = recounted or self.ctx.calendar.current()
+        # every read first (one flush of the caller's changes), only of the kinds of rows the state can have
+        stored = noted(workflow)
+        task_rows = uow.tasks.open_for_instance(instance.id) if stored.user_tasks else []
+        if jobs is None:
+            jobs = uow.jobs.for_instance(instance.id) if stored.jobs else []
+        if subscriptions is None:
+            subscriptions = uow.subscriptions.for_instance(instance.id) if stored.subscriptions else []
+        counted_rows = stored.counted if stored.counted is not None else uow.counted.for_instance(instance.id)
         for rec in records:
             self.record(
                 uow,
@@ -194,25 +212,28 @@ class WorkflowRepository:
                 detail=rec.detail,
             )
         refusals = {rec.detail["caught_by_task"]: rec for rec in records if rec.kind == "business_error"}
-        open_tasks = self._sync_user_tasks(uow, instance, workflow, now, calendar, refusals)
-        open_jobs = self._sync_jobs(uow, instance, workflow, now)
-        self._sync_subscriptions(uow, instance, workflow, now)
+        open_tasks = self._sync_user_tasks(uow, instance, workflow, task_rows, now, calendar, refusals)
+        open_jobs = self._sync_jobs(uow, instance, workflow, jobs, now)
+        subscribed = self._sync_subscriptions(uow, instance, workflow, subscriptions, now)
         summary = summarize(
             workflow, self.ctx.service_of(uow, instance), instance.summary or {}, instance.created_at, now, calendar
         )
         later_keys = self.ctx.service_of(uow, instance).search.keys_after_step(summary)
         if later_keys:
             uow.search_keys.add_missing(instance.id, self.ctx.search.of(later_keys))
-        self._mark_counted(
+        counted = self._mark_counted(
             uow,
             instance,
             summary,
             workflow,
             open_tasks,
             calendar,
+            counted_rows,
             one_calendar=recounted is not None or self.ctx.calendar.watched() <= 1,
             recounted=recounted is not None,
         )
+        # what the tables hold for the saved state, for this workflow's next save (engine.workflow_cache)
+        note(workflow, ProjectedRows(bool(open_tasks), bool(open_jobs), subscribed, counted))
         # the instance's row changes last, after every query of the save: one UPDATE (one revision) at commit
         instance.summary = summary
         instance.workflow_state = self.ctx.serializer.dumps(workflow)
@@ -264,26 +285,30 @@ class WorkflowRepository:
         workflow: BpmnWorkflow,
         open_tasks: list[UserTask],
         calendar: WorkdayCalendar,
+        rows: dict[int, str],
         *,
         one_calendar: bool,
         recounted: bool,
-    ) -> None:
+    ) -> dict[int, str]:
         """Note every year the instance's open dates were counted through and on which version of its days
         (R5.1), so that any later load of one of those years finds it (``uow.counted``).
 
         A year noted before on another version stays marked ``unknown`` until everything is counted again: a
         save on a newer calendar must not hide dates that an older count left. So does every year when the
-        dates are of more than one calendar (one changed while the operation ran)."""
+        dates are of more than one calendar (one changed while the operation ran). ``rows``: the instance's
+        rows as they are (year → version); nothing is written when they stay so. The rows as they are now."""
         service = self.ctx.service_of(uow, instance)
         spans, as_counted = self._open_spans(service, instance, summary, workflow, open_tasks, calendar)
         years = {year for start, end in spans for year in calendar.counted_years(start, end)}
-        before = {} if recounted else uow.counted.for_instance(instance.id)
+        before = {} if recounted else rows
         counted = {}
         for year in years:
             version = calendar.version(year)
             fresh = one_calendar and as_counted and before.get(year, version) == version
             counted[year] = version if fresh and version is not None else UNKNOWN_VERSION
-        uow.counted.replace(instance.id, counted)
+        if counted != rows:
+            uow.counted.replace(instance.id, counted)
+        return counted
 
     @staticmethod
     def _open_spans(
@@ -304,9 +329,19 @@ class WorkflowRepository:
         spans += [(row.created_at, row.due_at) for row in open_tasks]
         spans += [(timer_started(task) or moment, moment) for task, moment in waiting_timers(workflow)]
         as_counted = True
+        seen = set()  # SpiffWorkflow copies data from task to task: each deadline is counted once
         for entry in counted_deadlines(workflow):
             if not entry.get("due"):
                 continue
+            same = (
+                str(entry["counted_from"]),
+                str(entry["working_days"]),
+                str(entry["due"]),
+                bool(entry.get("provisional")),
+            )
+            if same in seen:
+                continue
+            seen.add(same)
             start, due = date.fromisoformat(entry["counted_from"][:10]), date.fromisoformat(entry["due"][:10])
             spans.append((start, due))
             now_due = calendar.add_working_days(start, int(entry["working_days"]))
@@ -319,16 +354,18 @@ class WorkflowRepository:
         uow: UnitOfWork,
         instance: ProcessInstance,
         workflow: BpmnWorkflow,
+        open_rows: list[UserTask],
         now: datetime,
         calendar: WorkdayCalendar,
         refusals: dict[str, StepRecord] | None = None,
     ) -> list[UserTask]:
-        """Rows for the ready user tasks, closed rows for the others; the open rows. A new task the flow
+        """Rows for the ready user tasks, closed rows for the others (``open_rows``: the open ones as they
+        are); the open rows. A new task the flow
         reached from a department's refusal caught in this step (``refusals``: by the catching event's task)
         keeps it, for the clerk who gets the work back."""
         ready = {str(task.id): task for task in ready_review_tasks(workflow)}
         still_open = []
-        for row in uow.tasks.open_for_instance(instance.id):
+        for row in open_rows:
             if row.id not in ready:  # the branch was cancelled (e.g. a return ended the instance)
                 row.completed_at = now
                 row.outcome = "cancelled"
@@ -382,10 +419,10 @@ class WorkflowRepository:
         return still_open
 
     def _sync_jobs(
-        self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime
+        self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow, rows: list[Job], now: datetime
     ) -> dict[str, Job]:
-        """Jobs for the ready service tasks and waiting timers, and none for the others; the open ones by
-        task id."""
+        """Jobs for the ready service tasks and waiting timers, and none for the others (``rows``: the
+        instance's jobs as they are); the open ones by task id."""
         wanted: dict[str, dict] = {}
         kept: dict[str, Job] = {}
         for task in ready_external_tasks(workflow):
@@ -398,7 +435,7 @@ class WorkflowRepository:
             )
         for task, moment in waiting_timers(workflow):
             wanted[str(task.id)] = dict(kind="timer", topic=None, due_at=moment, properties={}, task=task)
-        for job in uow.jobs.for_instance(instance.id):
+        for job in rows:
             spec = wanted.pop(job.task_id, None)
             if spec is None:
                 uow.jobs.delete(job)  # its task was done or cancelled
@@ -430,10 +467,18 @@ class WorkflowRepository:
         return kept
 
     def _sync_subscriptions(
-        self, uow: UnitOfWork, instance: ProcessInstance, workflow: BpmnWorkflow, now: datetime
-    ) -> None:
+        self,
+        uow: UnitOfWork,
+        instance: ProcessInstance,
+        workflow: BpmnWorkflow,
+        rows: list[MessageSubscription],
+        now: datetime,
+    ) -> bool:
+        """A subscription for every waiting message and none for the others (``rows``: the instance's
+        subscriptions as they are); whether there is any."""
         wanted = {str(task.id): (task, name) for task, name in waiting_messages(workflow)}
-        for subscription in uow.subscriptions.for_instance(instance.id):
+        subscribed = bool(wanted)
+        for subscription in rows:
             if wanted.pop(subscription.task_id, None) is None:
                 uow.subscriptions.delete(subscription)
         for task_id, (task, name) in wanted.items():
@@ -447,6 +492,7 @@ class WorkflowRepository:
                     created_at=now,
                 )
             )
+        return subscribed
 
 
 def _refusal_leading_to(task, refusals: dict[str, StepRecord], now: datetime) -> dict | None:

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from . import history_writes  # noqa: F401  (history events are flushed in one statement)
 from .dml import rowcount
 from .models import (
     AuditEvent,
@@ -638,6 +639,36 @@ def _in_jurisdictions(jurisdictions: Iterable[str]):
     )
 
 
+# what the worker keeps of a job it takes (engine.worker.TakenJob)
+_TAKEN = (
+    Job.id,
+    Job.instance_id,
+    Job.business_key,
+    Job.task_id,
+    Job.kind,
+    Job.topic,
+    Job.activity_id,
+    Job.attempts,
+    Job.request_id,
+)
+
+
+def _due(now: datetime, limit: int, skip_locked: bool, external: TopicSet | None):
+    """Ids of up to ``limit`` due, unlocked jobs, the earliest due first, none of the ``external`` topics;
+    ``skip_locked``: rows another transaction holds are skipped (PostgreSQL)."""
+    query = (
+        select(Job.id)
+        .where(Job.state == "ready", Job.due_at <= now, or_(Job.locked_until.is_(None), Job.locked_until < now))
+        .order_by(Job.due_at)
+        .limit(limit)
+    )
+    if external is not None:
+        query = query.where(or_(Job.topic.is_(None), not_(_of_topics(external))))
+    if skip_locked:
+        query = query.with_for_update(skip_locked=True)
+    return query
+
+
 class Jobs:
     def __init__(self, session: Session):
         self.session = session
@@ -660,8 +691,12 @@ class Jobs:
     def get(self, job_id: str) -> Job | None:
         return self.session.get(Job, job_id)
 
-    def for_instance(self, instance_id: str) -> list[Job]:
-        return list(self.session.scalars(select(Job).where(Job.instance_id == instance_id)))
+    def for_instance(self, instance_id: str, *, lock: bool = False) -> list[Job]:
+        """The instance's jobs (row-locked for the transaction when ``lock``)."""
+        query = select(Job).where(Job.instance_id == instance_id)
+        if lock:  # in one order, as every locker of several of them
+            query = query.order_by(Job.id).with_for_update()
+        return list(self.session.scalars(query))
 
     def incidents_of(self, instance_id: str) -> list[Job]:
         return list(self.session.scalars(_INCIDENTS_OF_INSTANCE, {"instance_id": instance_id}))
@@ -675,17 +710,32 @@ class Jobs:
     def candidates(self, now: datetime, limit: int, skip_locked: bool, external: TopicSet | None = None) -> list[str]:
         """Ids of due, unlocked jobs (on PostgreSQL rows locked by another worker are skipped), but none of the
         ``external`` topics (external workers take those)."""
-        query = (
-            select(Job.id)
-            .where(Job.state == "ready", Job.due_at <= now, or_(Job.locked_until.is_(None), Job.locked_until < now))
-            .order_by(Job.due_at)
-            .limit(limit)
-        )
-        if external is not None:
-            query = query.where(or_(Job.topic.is_(None), not_(_of_topics(external))))
-        if skip_locked:
-            query = query.with_for_update(skip_locked=True)
-        return list(self.session.scalars(query))
+        return list(self.session.scalars(_due(now, limit, skip_locked, external)))
+
+    def take_due(
+        self,
+        worker: str,
+        now: datetime,
+        until: datetime,
+        limit: int,
+        skip_locked: bool,
+        external: TopicSet | None = None,
+    ) -> list[tuple]:
+        """Take up to ``limit`` of the :meth:`candidates` that are still free, in one statement (``UPDATE …
+        WHERE id IN (…) RETURNING``): their (id, instance_id, business_key, task_id, kind, topic, activity_id,
+        attempts, request_id), the earliest due first."""
+        rows = self.session.execute(
+            update(Job)
+            .where(
+                Job.id.in_(_due(now, limit, skip_locked, external)),
+                Job.state == "ready",
+                or_(Job.locked_until.is_(None), Job.locked_until < now),
+            )
+            .values(locked_by=worker, locked_until=until, locked_at=now)
+            .returning(*_TAKEN, Job.due_at)
+            .execution_options(synchronize_session=False)
+        ).all()
+        return [tuple(row[:-1]) for row in sorted(rows, key=lambda row: row[-1])]
 
     def lock(self, job_id: str, worker: str, now: datetime, until: datetime) -> bool:
         """Take a job if it is still free; False if another worker took it first."""
@@ -695,28 +745,6 @@ class Jobs:
             .values(locked_by=worker, locked_until=until, locked_at=now)
         )
         return rowcount(result) == 1
-
-    def take(self, job_id: str, worker: str, now: datetime, until: datetime):
-        """Take a job if it is still free, in one statement (``UPDATE … RETURNING``): its (id, instance_id,
-        business_key, task_id, kind, topic, activity_id, attempts, request_id), or None if another worker
-        took it first."""
-        return self.session.execute(
-            update(Job)
-            .where(Job.id == job_id, Job.state == "ready", or_(Job.locked_until.is_(None), Job.locked_until < now))
-            .values(locked_by=worker, locked_until=until, locked_at=now)
-            .returning(
-                Job.id,
-                Job.instance_id,
-                Job.business_key,
-                Job.task_id,
-                Job.kind,
-                Job.topic,
-                Job.activity_id,
-                Job.attempts,
-                Job.request_id,
-            )
-            .execution_options(synchronize_session=False)
-        ).first()
 
     def extend(self, job_ids: list[str], worker: str, until: datetime) -> int:
         """Keep this worker's locks on ``job_ids`` until ``until`` (the heartbeat); how many it still held."""
@@ -896,16 +924,16 @@ class Subscriptions:
     def for_instance(self, instance_id: str) -> list[MessageSubscription]:
         return list(self.session.scalars(_SUBSCRIPTIONS_OF_INSTANCE, {"instance_id": instance_id}))
 
-    def find(self, business_key: str, message_name: str) -> MessageSubscription | None:
-        return self.session.scalars(
-            select(MessageSubscription)
-            .where(
-                MessageSubscription.business_key == business_key,
-                MessageSubscription.message_name == message_name,
+    def of_business_key(self, business_key: str) -> list[MessageSubscription]:
+        """The messages the applications of ``business_key`` wait for, the earliest first: every subscription of
+        each of their instances."""
+        return list(
+            self.session.scalars(
+                select(MessageSubscription)
+                .where(MessageSubscription.business_key == business_key)
+                .order_by(MessageSubscription.created_at)
             )
-            .order_by(MessageSubscription.created_at)
-            .limit(1)
-        ).first()
+        )
 
     def delete(self, subscription: MessageSubscription) -> None:
         self.session.delete(subscription)

@@ -17,7 +17,8 @@ def correlate(ctx: EngineContext, principal: Principal, name: str, business_key:
     """Deliver message ``name`` to the application ``business_key`` waits with; 404 if none waits."""
     now = ctx.clock.now()
     with ctx.uow() as uow:
-        subscription = uow.subscriptions.find(business_key, name)
+        waiting = uow.subscriptions.of_business_key(business_key)  # every one of the instance: the save's too
+        subscription = next((found for found in waiting if found.message_name == name), None)
         if subscription is None:
             raise NotFound(f"no application {business_key} is waiting for message {name!r}")
         instance = check_instance_visible(principal, uow.instances.get(subscription.instance_id))
@@ -37,7 +38,8 @@ def correlate(ctx: EngineContext, principal: Principal, name: str, business_key:
             item=item_of(task.task_spec),
             detail={"message": name, "variables": variables},
         )
-        ctx.workflows.save(uow, instance, workflow, [], principal.name)
+        subscriptions = [found for found in waiting if found.instance_id == instance.id]
+        ctx.workflows.save(uow, instance, workflow, [], principal.name, subscriptions=subscriptions)
         try:
             uow.commit()
         except ConcurrentUpdate:
