@@ -11,7 +11,6 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from . import history_writes  # noqa: F401  (history events are flushed in one statement)
 from .dml import rowcount
 from .models import (
     AuditEvent,

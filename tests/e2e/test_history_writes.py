@@ -1,12 +1,9 @@
-"""History events a flush writes go in one statement (``engine.persistence.history_writes``) and read back
-exactly as events inserted one by one: the same events, in the order they were recorded."""
+"""History events a transaction records go in one statement (``History.write``) and read back exactly as
+events inserted one by one through the ORM: the same events, in the order they were recorded."""
 
 from __future__ import annotations
 
-from sqlalchemy import event
-from sqlalchemy.orm import Session
-
-from engine.persistence import history_writes
+from engine.persistence.repositories import History
 from handlers.newborn.samples import sample_application
 
 
@@ -17,12 +14,17 @@ def history_of(api, clock) -> list[tuple]:
     return [(e["kind"], e["actor"], e.get("activity_id"), e.get("department"), e.get("item")) for e in history["items"]]
 
 
-def test_a_flush_writes_the_history_as_one_by_one_inserts_would(api, clock):
+def _one_by_one(self: History) -> None:
+    """What ``History.write`` did before: each event added to the session, the ORM inserting it alone."""
+    pending, self._pending = self._pending, []
+    for event in pending:
+        self.session.add(event)
+        self.session.flush()
+
+
+def test_a_transaction_writes_the_history_as_one_by_one_inserts_would(api, clock, monkeypatch):
     batched = history_of(api, clock)
-    event.remove(Session, "before_flush", history_writes._insert_history_at_once)  # the ORM's own inserts
-    try:
-        one_by_one = history_of(api, clock)
-    finally:
-        event.listen(Session, "before_flush", history_writes._insert_history_at_once)
+    monkeypatch.setattr(History, "write", _one_by_one)
+    one_by_one = history_of(api, clock)
     assert len(batched) > 20
     assert batched == one_by_one
