@@ -23,6 +23,7 @@ from .persistence.database import Sessions
 from .persistence.signals import ANY, Listener
 
 LINGER_SECONDS = 60.0
+FORGET_AFTER = 1024  # changes kept before those every open subscription has seen are dropped
 
 
 def job_channel(topic: str) -> str:
@@ -50,6 +51,7 @@ class Notifier:
         self._condition = threading.Condition()
         self._sequence = 0
         self._changed: dict[str, int] = {}  # channel → the sequence number of its last change
+        self._subscriptions: set[Subscription] = set()  # open now
         self._waiting = 0
         self._last_waited = float("-inf")
         self._listener: Listener | None = None
@@ -66,7 +68,16 @@ class Notifier:
                 return
             for channel in channels:
                 self._changed[channel] = self._sequence
+            if len(self._changed) > FORGET_AFTER:
+                self._forget_seen()
             self._condition.notify_all()
+
+    def _forget_seen(self) -> None:
+        """Drop the changes every open subscription has seen already (someone always listens in a busy process:
+        the worker between its rounds, long polls one after another -- the changes of every instance must not
+        pile up meanwhile)."""
+        oldest = min((subscription._seen for subscription in self._subscriptions), default=self._sequence)
+        self._changed = {channel: sequence for channel, sequence in self._changed.items() if sequence > oldest}
 
     def _heard(self, channel: str) -> None:
         self.publish((channel,))
@@ -92,12 +103,14 @@ class Notifier:
             if self._listener is None and self._sessions is not None:
                 self._listener = Listener(self._sessions.engine, self._heard, self._anyone_waiting)
             subscription = Subscription(self, frozenset(channels) | {ANY}, self._sequence)
+            self._subscriptions.add(subscription)
         if self._listener is not None:
             self._listener.wake()
         try:
             yield subscription
         finally:
             with self._condition:
+                self._subscriptions.discard(subscription)
                 self._waiting -= 1
                 self._last_waited = time.monotonic()
 
@@ -131,6 +144,7 @@ class Subscription:
             while not (news := self._news()):
                 remaining = end - time.monotonic()
                 if remaining <= 0:
+                    self._seen = self._notifier._sequence  # none of the changes so far was of its channels
                     return False
                 condition.wait(remaining)
             self._seen = self._notifier._sequence
