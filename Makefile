@@ -56,6 +56,7 @@ test-postgresql: install node browser
 	$(PGCLUSTER) $(PY) -m pytest
 
 bench: install
+	$(PY) -m pip install --quiet -e '.[bench]'  # py-spy: where the CPU goes (bench/profile.py)
 	$(PY) bench/run.py $(BENCH_ARGS)
 	$(PY) bench/modeler_deploy.py
 

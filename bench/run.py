@@ -11,7 +11,8 @@ process in memory (``bench/floor.py``): the floor.
 Progress goes to the output while it runs; the last lines are one per database:
 
     bench: db=<name> lifecycles_per_s=<x> floor_per_s=<y> ratio=<x/y> p50_ms=<a> p99_ms=<b> tasklist_ms_at_100k=<c>
-        cpu_ms_per_app=<d> state_kb=<e> spiff_json_ms=<f> spiff_json_ratio=<f/d>
+        cpu_ms_per_app=<d> state_kb=<e> spiff_json_ms=<f> spiff_json_ratio=<f/d> throughput_per_s=<g>
+        throughput_threads=<n>
 
 (on one line), each after a ``MISSED <figure>: <value> vs <target>: <measured cause>`` line for every target
 of ``bench/targets.py`` the run missed. ``cpu_ms_per_app`` is the CPU of the API, worker and database server
@@ -19,8 +20,8 @@ processes per complete application; ``state_kb`` the mean stored workflow state 
 ``spiff_json_ms`` SpiffWorkflow alone on the same process with its whole state written to JSON and read back
 at every wait state, milliseconds per lifecycle.
 
-    python bench/run.py [--apps 200] [--threads 8] [--db sqlite|postgresql|both] [--memory-apps 300] [--quick]
-        [--no-tasklist] [--no-profile]
+    python bench/run.py [--apps 200] [--threads 16] [--throughput-threads 32] [--db sqlite|postgresql|both]
+        [--memory-apps 300] [--quick] [--no-tasklist] [--no-profile]
 
 After the timed applications, a few more run while py-spy (the ``bench`` extra) samples the API and worker
 processes (``bench/profile.py``): the ``MISSED`` lines for CPU name where it goes, by library.
@@ -144,6 +145,19 @@ def worker_memory(urls, tokens, args, now, numbers, worker_pid: int, rss_start: 
     )
 
 
+def throughput_phase(urls, tokens, args, now, numbers) -> float:
+    """Applications a second with ``--throughput-threads`` client threads (the throughput target's 32): as many
+    applications as the timed phase, from more clients at once."""
+    say(f"  {args.apps} more applications from {args.throughput_threads} client threads, for the throughput …")
+    seconds, timings = phases.lifecycles(urls, tokens, args.apps, args.throughput_threads, now, numbers)
+    per_s = args.apps / seconds
+    say(
+        f"  {per_s:.1f} applications/s with {args.throughput_threads} client threads "
+        f"({len(timings) / args.apps:.1f} API calls per application), load average {os.getloadavg()[0]:.1f}"
+    )
+    return per_s
+
+
 def profiled_phase(running, urls, tokens, args, now, numbers, workdir: Path) -> profile.Profile:
     """More applications while py-spy samples the API and worker processes (apart from the timed ones: the
     sampler's own CPU would slow them): where their CPU goes, by library."""
@@ -203,6 +217,7 @@ def run_database(name: str, args, floor_per_s: float, spiff_json_ms: float, numb
             )
             state_kb, state_parts = stored_state(url)
             say(f"  stored state of a finished application: {state_kb:.1f} KB on average")
+            throughput = throughput_phase(urls, tokens, args, now, numbers)
             profiled = profiled_phase(running, urls, tokens, args, now, numbers, Path(tmp))
             worker_memory(urls, tokens, args, now, numbers, workers[0].pid, rss_start)
             sizes = [10_000, 100_000] if not args.quick else [200, 1_000]
@@ -216,6 +231,8 @@ def run_database(name: str, args, floor_per_s: float, spiff_json_ms: float, numb
     figures = targets.Figures(
         threads=args.threads,
         lifecycles_per_s=per_s,
+        throughput_threads=args.throughput_threads,
+        throughput_per_s=throughput,
         p99_ms=p99,
         cpu_ms=cpu_ms,
         calls_per_app=len(timings) / args.apps,
@@ -230,14 +247,18 @@ def run_database(name: str, args, floor_per_s: float, spiff_json_ms: float, numb
         f"bench: db={name} lifecycles_per_s={per_s:.1f} floor_per_s={floor_per_s:.1f} "
         f"ratio={per_s / floor_per_s:.4f} p50_ms={p50:.1f} p99_ms={p99:.1f} "
         f"tasklist_ms_at_100k={tasklist_ms} cpu_ms_per_app={figures.cpu_ms_per_app:.1f} "
-        f"state_kb={state_kb:.1f} spiff_json_ms={spiff_json_ms:.1f} spiff_json_ratio={figures.spiff_json_ratio:.3f}"
+        f"state_kb={state_kb:.1f} spiff_json_ms={spiff_json_ms:.1f} spiff_json_ratio={figures.spiff_json_ratio:.3f} "
+        f"throughput_per_s={throughput:.1f} throughput_threads={args.throughput_threads}"
     ]
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="bench/run.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("--apps", type=int, default=200, help="applications timed per database")
-    parser.add_argument("--threads", type=int, default=8, help="client threads")
+    parser.add_argument("--threads", type=int, default=16, help="client threads of the timed phase (p99's target)")
+    parser.add_argument(
+        "--throughput-threads", type=int, default=32, help="client threads of the throughput phase (its target's)"
+    )
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument(
         "--memory-apps", type=int, default=300, help="applications before the worker's RSS is read again (try 10000)"
@@ -255,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.quick:
-        args.apps, args.threads, args.memory_apps, args.floor_apps = 6, 2, 0, 20
+        args.apps, args.threads, args.memory_apps, args.floor_apps, args.throughput_threads = 6, 2, 0, 20, 3
     say(f"floor: SpiffWorkflow alone, {args.floor_apps} applications in memory, one thread …")
     floor_per_s = floor.measure(args.floor_apps, phases_now())
     say(f"  {floor_per_s:.1f} lifecycles/s")

@@ -17,7 +17,8 @@ NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 LINE = re.compile(
     rf"bench: db=sqlite lifecycles_per_s=(?P<x>{NUMBER}) floor_per_s=(?P<y>{NUMBER}) "
     rf"ratio={NUMBER} p50_ms={NUMBER} p99_ms={NUMBER} tasklist_ms_at_100k={NUMBER} cpu_ms_per_app={NUMBER} "
-    rf"state_kb={NUMBER} spiff_json_ms={NUMBER} spiff_json_ratio={NUMBER}"
+    rf"state_kb={NUMBER} spiff_json_ms={NUMBER} spiff_json_ratio={NUMBER} throughput_per_s=(?P<t>{NUMBER}) "
+    rf"throughput_threads=[0-9]+"
 )
 MISSED = re.compile(r"MISSED [a-z0-9_]+: .+ vs [<>]=? ?[0-9.]+.*: .+")
 
@@ -35,6 +36,7 @@ def test_quick_benchmark_ends_with_the_bench_line(service_clock_pinned):
     lines = done.stdout.strip().splitlines()
     assert LINE.fullmatch(lines[-1]), lines[-5:]
     assert float(LINE.fullmatch(lines[-1])["x"]) > 0 and float(LINE.fullmatch(lines[-1])["y"]) > 0
+    assert float(LINE.fullmatch(lines[-1])["t"]) > 0
     assert any("worker RSS" in line for line in lines) and any("task list" in line for line in lines)
     # where the CPU goes, by library -- or why there is no profile (py-spy missing, or not allowed to attach)
     assert any(line.startswith("  profile of api (") or "no profile" in line for line in lines), lines
