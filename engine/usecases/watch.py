@@ -32,6 +32,9 @@ ALIVE_CHECK_SECONDS = 1.0  # how often a waiter asks whether its client is still
 # a queue's stream looks at most this often when told only "something changed" (SQLite: any commit of another
 # process), so that many clerks' pages do not count their queues at every commit
 UNKNOWN_CHANGE_LOOK_SECONDS = 0.5
+# an application's waiter looks at most this often when told only "something changed": on SQLite every commit
+# of another process (a worker's step of any application) wakes every waiter of this process
+UNKNOWN_INSTANCE_LOOK_SECONDS = 0.05
 
 
 def visible_instance(
@@ -92,7 +95,11 @@ def view_when_changed(
             view, tag = _tagged(render, current)
             if _news(tag, digests):
                 return view, tag, True
+        looked = time.monotonic()
         while _wait(subscription, deadline, alive):
+            if subscription.changed == {ANY}:  # only "something changed" (SQLite: another process committed)
+                _pause(looked + UNKNOWN_INSTANCE_LOOK_SECONDS, deadline)
+            looked = time.monotonic()
             now = _instance_revision(ctx, instance_id)
             if now is None or now.revision == current.revision:
                 continue  # another instance's change (SQLite tells only that something changed)
@@ -185,8 +192,8 @@ def _follow(
         signalled = False
         looked = float("-inf")
         while True:
-            if not exact and subscription.changed == {ANY}:  # only "something changed": not too often
-                time.sleep(max(0.0, looked + UNKNOWN_CHANGE_LOOK_SECONDS - time.monotonic()))
+            if subscription.changed == {ANY}:  # only "something changed": not too often
+                _pause(looked + (UNKNOWN_INSTANCE_LOOK_SECONDS if exact else UNKNOWN_CHANGE_LOOK_SECONDS), end)
             looked = time.monotonic()
             found = look()
             if found is None:
@@ -202,6 +209,11 @@ def _follow(
                 yield None
                 beat = time.monotonic() + beat_seconds
             signalled = not exact and bool(subscription.changed - {ANY})
+
+
+def _pause(until: float, end: float) -> None:
+    """Sleep until ``until`` (never past ``end``): a look at most so often."""
+    time.sleep(max(0.0, min(until, end) - time.monotonic()))
 
 
 def _wait(subscription: Subscription, until: float, alive: Callable[[], bool]) -> bool:

@@ -357,3 +357,43 @@ def test_through_onething_serve_events_stream_out_and_a_closed_connection_frees_
             assert time.monotonic() < admitted, "the closed stream's place was not freed"
             time.sleep(0.2)
         here.close(), there.close()
+
+
+def test_a_storm_of_unknown_changes_is_looked_at_a_few_times_a_second_and_a_real_one_still_comes(
+    api, quick, ctx, started, monkeypatch
+):
+    """On SQLite every commit of another process wakes every waiter of this process as "something changed"
+    (ANY): a waiter looks at its application at most every UNKNOWN_INSTANCE_LOOK_SECONDS then, not at each."""
+    from engine.persistence.revisions import Revisions
+    from engine.persistence.signals import ANY
+    from engine.usecases import watch
+
+    looks = []
+    of_instance = Revisions.of_instance
+    monkeypatch.setattr(Revisions, "of_instance", lambda self, i: looks.append(i) or of_instance(self, i))
+    path = f"/api/process-instances/{started['id']}"
+    etag = api.get(path, "portal").headers["ETag"]
+    stop = threading.Event()
+
+    def storm():
+        while not stop.is_set():
+            ctx.notifier.publish([ANY])  # as the SQLite listener says of another process's commit
+            time.sleep(0.001)
+
+    storming = threading.Thread(target=storm, daemon=True)
+    storming.start()
+    try:
+        looks.clear()
+        asked = time.monotonic()
+        unchanged = api.get(path + "?wait=1", "portal", headers={"If-None-Match": etag})
+        waited = time.monotonic() - asked
+        assert unchanged.status_code == 304
+        assert len(looks) <= waited / watch.UNKNOWN_INSTANCE_LOOK_SECONDS + 3  # not one per wake (hundreds)
+        group = started["step"]["group"]
+        timer = later(0.3, lambda: api.post(f"/api/tasks/{started['step']['task_id']}/claim", group))
+        changed = api.get(path + "?wait=20", "portal", headers={"If-None-Match": etag})
+        timer.join()
+        assert changed.status_code == 200 and changed.headers["ETag"] != etag
+    finally:
+        stop.set()
+        storming.join()
