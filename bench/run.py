@@ -265,7 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--apis", type=int, default=2, help="onething serve processes (one per core)")
     parser.add_argument("--workers", type=int, default=1, help="onething worker processes")
-    parser.add_argument("--api-threads", type=int, default=8, help="threads of the API process")
+    parser.add_argument(
+        "--api-threads",
+        type=int,
+        default=32,
+        help="threads of each API process (half of them may hold a long poll: enough for every client thread)",
+    )
     parser.add_argument("--floor-apps", type=int, default=300, help="applications SpiffWorkflow alone runs")
     parser.add_argument("--quick", action="store_true", help="small numbers, for a smoke test")
     parser.add_argument("--no-profile", action="store_true", help="do not sample the processes with py-spy")

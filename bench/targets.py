@@ -65,8 +65,10 @@ def missed(figures: Figures) -> list[str]:
     if figures.throughput_per_s < LIFECYCLES_PER_S:
         lines.append(
             f"MISSED throughput_per_s: {figures.throughput_per_s:.1f} at {figures.throughput_threads} client "
-            f"threads vs >= {LIFECYCLES_PER_S} at {AT_THREADS}: CPU-bound, {cpu:.0f} ms of CPU per application on "
-            f"{CORES} cores allows at most {cpu_cap:.1f}/s (load average {figures.load_average:.1f})"
+            f"threads vs >= {LIFECYCLES_PER_S} at {AT_THREADS}: {cpu:.0f} ms of CPU per application on {CORES} cores "
+            f"allows at most {cpu_cap:.1f}/s; at this rate the service's processes use about "
+            f"{figures.throughput_per_s * cpu / 10 / CORES:.0f}% of them (load average {figures.load_average:.1f}, "
+            f"the bench's own clients included)"
         )
     if figures.p99_ms >= P99_MS:
         lines.append(
