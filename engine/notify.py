@@ -52,6 +52,7 @@ class Notifier:
         self._sequence = 0
         self._changed: dict[str, int] = {}  # channel → the sequence number of its last change
         self._subscriptions: set[Subscription] = set()  # open now
+        self._forget_at = FORGET_AFTER  # changes kept before the next sweep of those every subscription saw
         self._waiting = 0
         self._last_waited = float("-inf")
         self._listener: Listener | None = None
@@ -68,7 +69,7 @@ class Notifier:
                 return
             for channel in channels:
                 self._changed[channel] = self._sequence
-            if len(self._changed) > FORGET_AFTER:
+            if len(self._changed) > self._forget_at:
                 self._forget_seen()
             self._condition.notify_all()
 
@@ -78,6 +79,9 @@ class Notifier:
         pile up meanwhile)."""
         oldest = min((subscription._seen for subscription in self._subscriptions), default=self._sequence)
         self._changed = {channel: sequence for channel, sequence in self._changed.items() if sequence > oldest}
+        # what a subscription that has not looked for a while still needs stays: the next sweep waits until
+        # twice as many are kept (a sweep now and then, not one per change)
+        self._forget_at = max(FORGET_AFTER, 2 * len(self._changed))
 
     def _heard(self, channel: str) -> None:
         self.publish((channel,))

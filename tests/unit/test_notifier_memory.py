@@ -32,3 +32,17 @@ def test_with_nobody_listening_nothing_is_kept():
     notifier = Notifier(None)
     notifier.publish(["instance:1"])
     assert notifier._changed == {}
+
+
+def test_a_subscription_that_does_not_look_for_a_long_while_costs_a_sweep_now_and_then_not_one_per_change(
+    monkeypatch,
+):
+    notifier = Notifier(None)
+    sweeps = []
+    forget = Notifier._forget_seen
+    monkeypatch.setattr(Notifier, "_forget_seen", lambda self: sweeps.append(1) or forget(self))
+    with notifier.listening(["instance:stuck"]):
+        for n in range(10 * FORGET_AFTER):
+            notifier.publish([f"instance:{n}"])
+    assert len(notifier._changed) == 10 * FORGET_AFTER  # all kept: the subscription has seen none of them
+    assert len(sweeps) <= 5  # at 1024, 2048, 4096, 8192 kept
