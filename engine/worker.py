@@ -387,7 +387,7 @@ class Worker:
         with self.ctx.uow() as uow:
             # every job of the instance in one read: those this worker still holds, and the save's
             instance_jobs = uow.jobs.for_instance(instance_id, lock=uow.is_postgresql)
-            mine = {row.id: row for row in instance_jobs if row.locked_by == self.name}
+            mine = _held(instance_jobs, self.name)
             rows = [mine.get(job.id) for job in jobs]
             if any(row is None for row in rows):  # a lock expired and another worker took a job: it runs
                 for row in rows:  # them again; give back the ones still ours
@@ -466,7 +466,7 @@ class Worker:
         now = self.ctx.clock.now()
         with self.ctx.uow() as uow:
             instance_jobs = uow.jobs.for_instance(job.instance_id, lock=uow.is_postgresql)  # the save's too
-            if not any(row.id == job.id and row.locked_by == self.name for row in instance_jobs):
+            if job.id not in _held(instance_jobs, self.name):
                 return
             instance = uow.instances.get(job.instance_id)
             assert instance is not None, "instances are never deleted and every job has one"
@@ -528,6 +528,12 @@ def retry_incident(ctx: EngineContext, principal: Principal, job_id: str) -> dic
         return incidents.retry_outcome(ctx, before)
     runner.run_held(job_id)
     return incidents.retry_outcome(ctx, before)
+
+
+def _held(instance_jobs: list[Job], worker: str) -> dict[str, Job]:
+    """Those of an instance's jobs (read, and locked on PostgreSQL, in the save's unit of work) that ``worker``
+    still holds, by id."""
+    return {row.id: row for row in instance_jobs if row.locked_by == worker}
 
 
 def _idle(stop: threading.Event, signalled: Subscription, seconds: float) -> None:
