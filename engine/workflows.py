@@ -177,14 +177,20 @@ class WorkflowRepository:
         actor: str,
         *,
         recounted: WorkdayCalendar | None = None,
+        summary_from: dict | None = None,
         jobs: list[Job] | None = None,
         subscriptions: list[MessageSubscription] | None = None,
     ) -> dict[str, Job]:
         """Store the workflow's state and project it (summary, user tasks, jobs, messages, history); the
         instance's open jobs by task id. ``recounted``: every open date was just counted again on that
-        calendar, which the save counts with too. ``jobs``: every job of the instance, when the caller read
-        them in this unit of work already (the worker, to see which it still holds); ``subscriptions``: every
-        message subscription of the instance, likewise (a correlation, to find the one it delivers)."""
+        calendar, which the save counts with too. ``summary_from``: the summary to bring up to date instead of
+        the stored one (a recount's, its promised dates counted again), so that the caller need not change the
+        instance's row before the save: that row is then written at commit, after the task rows, in the order
+        a clerk's completion writes them (two writers taking one application's rows in opposite orders wait
+        for each other until PostgreSQL ends one as a deadlock).
+        ``jobs``: every job of the instance, when the caller read them in this unit of work already (the
+        worker, to see which it still holds); ``subscriptions``: every message subscription of the instance,
+        likewise (a correlation, to find the one it delivers)."""
         now = self.ctx.clock.now()
         log_context.set_fields(business_key=instance.business_key)
         uow.signal(instance_channel(instance.id))  # a page waiting for the application's progress looks again
@@ -216,7 +222,12 @@ class WorkflowRepository:
         open_jobs = self._sync_jobs(uow, instance, workflow, jobs, now)
         subscribed = self._sync_subscriptions(uow, instance, workflow, subscriptions, now)
         summary = summarize(
-            workflow, self.ctx.service_of(uow, instance), instance.summary or {}, instance.created_at, now, calendar
+            workflow,
+            self.ctx.service_of(uow, instance),
+            summary_from if summary_from is not None else instance.summary or {},
+            instance.created_at,
+            now,
+            calendar,
         )
         later_keys = self.ctx.service_of(uow, instance).search.keys_after_step(summary)
         if later_keys:

@@ -42,8 +42,17 @@ class ConcurrentUpdate(Conflict):
     """Another transaction changed the same instance or row first (answered 409: try again)."""
 
 
+# PostgreSQL's SQLSTATEs for "another transaction is in the way; the same work may succeed if run again":
+# serialization_failure, deadlock_detected, lock_not_available.
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "55P03"})
+
+
 def _is_lock_conflict(err: OperationalError) -> bool:
-    """SQLite's "database is locked" / busy snapshot: another writer committed first."""
+    """Another writer is in the way: PostgreSQL's deadlock or serialization failure, SQLite's "database is
+    locked" / busy snapshot."""
+    sqlstate = getattr(err.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in _RETRYABLE_SQLSTATES
     text_ = str(err.orig).lower()
     return "locked" in text_ or "busy" in text_
 
@@ -132,8 +141,8 @@ class UnitOfWork:
             writing.__exit__(None, None, None)
 
     def flush(self) -> None:
-        self.history.write()
-        with _conflicts_raised():
+        with _conflicts_raised():  # the history's flush writes the pending instance and task rows too
+            self.history.write()
             self.session.flush()
 
     def signal(self, *channels: str) -> None:
@@ -144,8 +153,8 @@ class UnitOfWork:
     def commit(self) -> None:
         if self.read_only:
             raise ReadOnlyViolation("a read-only unit of work cannot commit")
-        self.history.write()
-        with _conflicts_raised():
+        with _conflicts_raised():  # the history's flush writes the pending instance and task rows too
+            self.history.write()
             if self._signals:
                 signals.send(self.session, self._signals)
             self.session.commit()

@@ -354,8 +354,7 @@ def _recount_once(ctx: EngineContext, instance_id: str, actor: str) -> bool:
                     }
                 )
         changes += _recount_handler_deadlines(workflow, calendar)
-        instance.summary = summary
-        ctx.workflows.save(uow, instance, workflow, [], actor, recounted=calendar)
+        ctx.workflows.save(uow, instance, workflow, [], actor, recounted=calendar, summary_from=summary)
         if changes:
             sources = _sources(calendar, changed_years)
             ctx.workflows.record(

@@ -14,6 +14,7 @@ from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import advance, set_start_variables
 from ..users import Principal
 from .access import check_instance_visible
+from .conflicts import run_again_on_conflict
 from .incidents import incident_dict
 from .views import instance_view, progress_view
 
@@ -228,20 +229,29 @@ def get_history(ctx: EngineContext, principal: Principal, instance_id: str) -> l
 
 
 def cancel(ctx: EngineContext, principal: Principal, instance_id: str, reason: str | None) -> dict:
-    """The applicant withdraws: the instance ends ``cancelled``; its open tasks, jobs and waits close."""
-    with ctx.uow() as uow:
-        instance = check_instance_visible(principal, uow.instances.get(instance_id))
-        return _cancel(ctx, uow, instance, principal.name, reason)
+    """The applicant withdraws: the instance ends ``cancelled``; its open tasks, jobs and waits close (done
+    again on the new state if the worker saved the application meanwhile)."""
+
+    def once() -> dict:
+        with ctx.uow() as uow:
+            instance = check_instance_visible(principal, uow.instances.get(instance_id))
+            return _cancel(ctx, uow, instance, principal.name, reason)
+
+    return run_again_on_conflict(once, "the application changed meanwhile; try again")
 
 
 def cancel_running(ctx: EngineContext, instance_id: str, actor: str, reason: str) -> dict | None:
     """Cancel an instance for a reason of the service's own (its deployment deleted), whoever's it is; None when
     it is no longer active."""
-    with ctx.uow() as uow:
-        instance = uow.instances.get(instance_id)
-        if instance is None or instance.state != "active":
-            return None
-        return _cancel(ctx, uow, instance, actor, reason)
+
+    def once() -> dict | None:
+        with ctx.uow() as uow:
+            instance = uow.instances.get(instance_id)
+            if instance is None or instance.state != "active":
+                return None
+            return _cancel(ctx, uow, instance, actor, reason)
+
+    return run_again_on_conflict(once, "the application changed meanwhile; try again")
 
 
 def _cancel(ctx: EngineContext, uow, instance: ProcessInstance, actor: str, reason: str | None) -> dict:
@@ -259,10 +269,7 @@ def _cancel(ctx: EngineContext, uow, instance: ProcessInstance, actor: str, reas
     uow.after_commit(
         metrics.applications_ended.labels(ctx.service_of(uow, instance).name, instance.region, "cancelled").inc
     )
-    try:
-        uow.commit()
-    except ConcurrentUpdate:
-        raise Conflict("the application changed meanwhile; try again") from None
+    uow.commit()
     definition = ctx.definition(uow, instance.definition_id)
     return {
         "id": instance.id,

@@ -13,10 +13,10 @@ from ..context import EngineContext
 from ..errors import Conflict, NotFound
 from ..overdue import late_now
 from ..persistence.models import ProcessInstance, UserTask
-from ..persistence.unit_of_work import ConcurrentUpdate
 from ..runtime import advance
 from ..users import Principal
 from .access import check_instance_visible, check_task_workable
+from .conflicts import run_again_on_conflict
 
 
 def task_dict(task: UserTask, now, instance: ProcessInstance | None = None) -> dict:
@@ -218,7 +218,15 @@ def _set_claim(ctx: EngineContext, principal: Principal, task_id: str, take: boo
 
 
 def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: dict) -> dict:
-    """Validate the form, complete the task and run the process on to its next wait state."""
+    """Validate the form, complete the task and run the process on to its next wait state; worked out again
+    if the worker or a recount saved the application meanwhile."""
+    return run_again_on_conflict(
+        lambda: _complete_once(ctx, principal, task_id, variables),
+        "the application was changed by someone else; reload and try again",
+    )
+
+
+def _complete_once(ctx: EngineContext, principal: Principal, task_id: str, variables: dict) -> dict:
     now = ctx.clock.now()
     with ctx.uow() as uow:
         row = check_task_workable(principal, uow.tasks.get(task_id))
@@ -260,8 +268,5 @@ def complete(ctx: EngineContext, principal: Principal, task_id: str, variables: 
         )
         advance(workflow)
         ctx.workflows.save(uow, instance, workflow, [], principal.name)
-        try:
-            uow.commit()
-        except ConcurrentUpdate:
-            raise Conflict("the application was changed by someone else; reload and try again") from None
+        uow.commit()
         return {**task_dict(row, now), "process_instance_state": instance.state}
