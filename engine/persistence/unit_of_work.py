@@ -134,6 +134,8 @@ class UnitOfWork:
             self._leave()
         if isinstance(exc, StaleDataError):  # an autoflush met another writer's newer revision
             raise ConcurrentUpdate(exc.__class__.__name__) from exc
+        if isinstance(exc, OperationalError) and _is_lock_conflict(exc):  # an autoflush met a deadlock
+            raise ConcurrentUpdate("deadlock or lock conflict") from exc
 
     def _leave(self) -> None:
         if self._writing is not None:

@@ -258,6 +258,8 @@ def _cancel(ctx: EngineContext, uow, instance: ProcessInstance, actor: str, reas
     now = ctx.clock.now()
     if instance.state != "active":
         raise Conflict(f"the application is already {instance.state}")
+    if uow.is_postgresql:  # its jobs before its row, in the worker's order: neither waits for the other in a circle
+        uow.jobs.for_instance(instance.id, lock=True)
     workflow = ctx.workflows.load(uow, instance, to_change=True)
     workflow.cancel()
     instance.state = "cancelled"

@@ -16,6 +16,9 @@ from engine.persistence.unit_of_work import ConcurrentUpdate
 from engine.usecases.calendar import recount_instance
 from handlers.newborn.samples import sample_application
 
+from .test_engine_rest_deployments import BPMN, deploy
+from .test_engine_rest_instances import BASE, bearer
+
 
 @pytest.fixture
 def side_by_side(database_url):
@@ -110,7 +113,10 @@ def test_an_applicants_withdrawal_stands_when_a_recount_saved_the_application_me
     assert api.open_steps(body["id"]) == []
 
 
-def test_a_deadlock_between_two_writers_is_a_conflict_for_one_and_the_other_goes_on(side_by_side, api, ctx, clock):
+@pytest.mark.parametrize("written_by", ["flush", "a query's autoflush"])
+def test_a_deadlock_between_two_writers_is_a_conflict_for_one_and_the_other_goes_on(
+    written_by, side_by_side, api, ctx, clock
+):
     first, second = (api.start(sample_application(clock.now(), seq=seq)).get_json()["id"] for seq in (1, 2))
     both_hold_one = threading.Barrier(2, timeout=30)
     outcomes: dict[str, str] = {}
@@ -120,7 +126,10 @@ def test_a_deadlock_between_two_writers_is_a_conflict_for_one_and_the_other_goes
             with ctx.uow() as uow:
                 for n, instance_id in enumerate(order):
                     uow.instances.get(instance_id).end_reason = name  # an UPDATE of the row at the flush
-                    uow.flush()
+                    if written_by == "flush":
+                        uow.flush()
+                    else:
+                        uow.tasks.open_for_instance(instance_id)
                     if n == 0:
                         both_hold_one.wait()
                 uow.commit()
@@ -141,3 +150,45 @@ def test_a_deadlock_between_two_writers_is_a_conflict_for_one_and_the_other_goes
     [winner] = [name for name, outcome in outcomes.items() if outcome == "committed"]
     with ctx.reader() as uow:
         assert {uow.instances.get(i).end_reason for i in (first, second)} == {winner}
+
+
+def test_a_deployment_deleted_with_cascade_while_the_worker_saves_a_step_of_its_application(
+    api, app, ctx, clock, monkeypatch
+):
+    """The admin's delete waits for (or runs again after) the worker's save, on either database, and cancels
+    the application: a 204, never a 500 (the worker locks an application's jobs before its row; so does the
+    cancel)."""
+    edited = BPMN.replace("出生登记审核".encode(), "出生登记审核（试）".encode())
+    deployment_id = deploy(api, [("newborn_birth.bpmn", edited)], name="test").get_json()["id"]
+    started = api.post(
+        "/api/process-definitions/newborn_birth/start",
+        "portal",
+        drain=False,  # its first service task waits for the worker
+        json={"variables": {"application": sample_application(clock.now())}},
+    ).get_json()
+    original = ctx.workflows.save
+    deletes: list[threading.Thread] = []
+    answers: list[int] = []
+
+    def delete() -> None:
+        url = f"{BASE}/deployment/{deployment_id}?cascade=true"
+        answers.append(app.test_client().delete(url, headers=bearer(api, "admin")).status_code)
+
+    def save(uow, instance, *args, **kwargs):
+        if not deletes:  # the worker's first save, its jobs locked: the admin deletes meanwhile
+            deletes.append(threading.Thread(target=delete))
+            deletes[0].start()
+            deletes[0].join(timeout=0.5)  # it waits for the worker (or is about to)
+        return original(uow, instance, *args, **kwargs)
+
+    monkeypatch.setattr(ctx.workflows, "save", save)
+    api.worker.run_until_idle()
+    deletes[0].join(timeout=60)
+
+    assert answers == [204]
+    view = api.get(f"/api/process-instances/{started['id']}", "supervisor").get_json()
+    assert view["state"] == "cancelled"
+    kinds = [
+        e["kind"] for e in api.get(f"/api/process-instances/{started['id']}/history", "supervisor").get_json()["items"]
+    ]
+    assert kinds[-1] == "instance_cancelled" and "service_task_completed" in kinds
